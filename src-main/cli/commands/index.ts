@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import { register as doctor } from './doctor.ts';
+import { register as serve } from './serve.ts';
+
+/** Every command, in the order `studio --help` lists them. Adding a command = one file + one row here. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [doctor, serve];

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { APP_VERSION } from '../../app/package-info.ts';
+import { ensureRendererBuilt } from '../../app/renderer-bundle.ts';
+import { UserError } from '../../errors.ts';
+import { startWebServer } from '../../server/web-server.ts';
+import { createServiceContext } from '../../services/context.ts';
+import { createHandlers } from '../../services/handlers.ts';
+
+/** Starts web mode and resolves with the URL; used by `studio serve` and by `npm start` without Electron. */
+export async function serveStudio(opts: { port?: number; project?: string }): Promise<{ url: string }> {
+  const rendererDir = await ensureRendererBuilt((l) => process.stderr.write(`${l}\n`));
+  const ctx = createServiceContext({ mode: 'web', version: APP_VERSION });
+  if (opts.project) ctx.projects.open(opts.project);
+  const server = await startWebServer({
+    handlers: createHandlers(ctx),
+    events: ctx.events,
+    rendererDir,
+    port: opts.port,
+  });
+  const stop = () => {
+    void server.close().then(() => {
+      ctx.projects.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { url: server.url };
+}
+
+/** `studio serve [--project DIR] [--port N]`: the studio in a browser, on 127.0.0.1 only. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('web mode: serve the studio UI and services on 127.0.0.1 (token in the printed URL)')
+    .option('--project <dir>', 'open this project first')
+    .option('--port <n>', 'port (default: a random free port)')
+    .action(async (opts: { project?: string; port?: string }) => {
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new UserError(`--port ${opts.port}: not a port number`);
+      }
+      const { url } = await serveStudio({ port, project: opts.project });
+      process.stdout.write(`Adapter Studio is running at ${url}\n`);
+      // Stay alive until a signal: main() must not exit after this action.
+      await new Promise<never>(() => {});
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * The `studio` command line: the same services as the desktop app, called directly. The command set and output
+ * shapes are a stable contract (shared/docs/CLI.md).
+ */
+import { Command, CommanderError } from 'commander';
+import { describeUserFacing } from './user-facing.ts';
+import { COMMANDS } from './commands/index.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('studio')
+    .description('Adapter Studio: adapter-based parameter-efficient fine-tuning')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI; user errors become one line on stderr and a non-zero exit, never a stack trace. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  let code = 0;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode;
+    } else {
+      const line = describeUserFacing(err);
+      if (line !== undefined) {
+        process.stderr.write(`studio: ${line}\n`);
+        code = 1;
+      } else {
+        process.stderr.write(
+          `studio: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
+        code = 70;
+      }
+    }
+  }
+  // The wasm backend's worker threads and tf.js timers would keep the process alive after the work is done.
+  process.exit(code || process.exitCode || 0);
+}

@@ -1,0 +1,19 @@
+import { m0010Projects } from './0010-projects.ts';
+import { m0020Datasets } from './0020-datasets.ts';
+import { m0030BaseModels } from './0030-base-models.ts';
+import { m0040Runs } from './0040-runs.ts';
+import { m0050Metrics } from './0050-metrics.ts';
+import { m0060Artifacts } from './0060-artifacts.ts';
+import type { Migration } from './types.ts';
+
+/** Every migration, in order. Append only: a released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [
+  m0010Projects,
+  m0020Datasets,
+  m0030BaseModels,
+  m0040Runs,
+  m0050Metrics,
+  m0060Artifacts,
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

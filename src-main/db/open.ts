@@ -1,0 +1,32 @@
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { migrate } from './migrate.ts';
+
+/** Opens (creating if needed) a project database with the pragmas every connection needs, migrated to latest. */
+export function openDatabase(file: string, opts: { readonly?: boolean; migrate?: boolean } = {}): Db {
+  const db = new Database(file, {
+    readonly: opts.readonly ?? false,
+    fileMustExist: opts.readonly ?? false,
+    // Inside Electron the addon must be the one built for Electron's ABI (scripts/electron-native.mjs).
+    ...(process.versions.electron && process.env.STUDIO_SQLITE_BINDING
+      ? { nativeBinding: process.env.STUDIO_SQLITE_BINDING }
+      : {}),
+  });
+  try {
+    if (!opts.readonly) {
+      // WAL lets the UI read runs and metrics while the trainer's records are being written.
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode and much faster than FULL for metric logging.
+      db.pragma('synchronous = NORMAL');
+    }
+    // SQLite leaves foreign keys off by default; we rely on them for cascades and to refuse dangling runs.
+    db.pragma('foreign_keys = ON');
+    // A second process (CLI beside the app) may hold the write lock briefly; wait instead of failing.
+    db.pragma('busy_timeout = 5000');
+    if (opts.migrate !== false && !opts.readonly) migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Database } from 'better-sqlite3';
+
+export type MetricSplit = 'train' | 'validation' | 'test' | 'system';
+
+export interface MetricRow {
+  run_id: number;
+  split: MetricSplit;
+  name: string;
+  step: number;
+  value: number;
+}
+
+export interface MetricPoint {
+  split: MetricSplit;
+  name: string;
+  step: number;
+  value: number;
+}
+
+export const rowToMetric = (r: MetricRow): MetricPoint => ({
+  split: r.split,
+  name: r.name,
+  step: r.step,
+  value: r.value,
+});
+
+/** Logs a batch of points in one transaction; a re-logged (resumed) step overwrites instead of duplicating. */
+export function logMetrics(db: Database, runId: number, points: readonly MetricPoint[]): void {
+  const stmt = db.prepare(
+    `INSERT INTO metrics (run_id, split, name, step, value) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, split, name, step) DO UPDATE SET value = excluded.value`,
+  );
+  db.transaction(() => {
+    for (const p of points) {
+      if (Number.isFinite(p.value)) stmt.run(runId, p.split, p.name, p.step, p.value);
+    }
+  })();
+}
+
+export function metricsForRun(db: Database, runId: number, sinceStep = -1): MetricPoint[] {
+  return (
+    db
+      .prepare('SELECT * FROM metrics WHERE run_id = ? AND step > ? ORDER BY step, split, name')
+      .all(runId, sinceStep) as MetricRow[]
+  ).map(rowToMetric);
+}

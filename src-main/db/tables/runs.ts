@@ -1,0 +1,144 @@
+import type { Database } from 'better-sqlite3';
+
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'diverged';
+
+export interface RunRow {
+  id: number;
+  name: string;
+  dataset_id: number | null;
+  base_model_id: number | null;
+  method: string;
+  config_json: string;
+  status: RunStatus;
+  message: string | null;
+  step: number;
+  total_steps: number | null;
+  trainable_params: number | null;
+  total_params: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  heartbeat_at: string | null;
+}
+
+export interface RunRecord {
+  id: number;
+  name: string;
+  datasetId: number | null;
+  baseModelId: number | null;
+  method: string;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  message: string | null;
+  step: number;
+  totalSteps: number | null;
+  trainableParams: number | null;
+  totalParams: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  heartbeatAt: string | null;
+}
+
+export const rowToRun = (r: RunRow): RunRecord => ({
+  id: r.id,
+  name: r.name,
+  datasetId: r.dataset_id,
+  baseModelId: r.base_model_id,
+  method: r.method,
+  config: JSON.parse(r.config_json) as Record<string, unknown>,
+  status: r.status,
+  message: r.message,
+  step: r.step,
+  totalSteps: r.total_steps,
+  trainableParams: r.trainable_params,
+  totalParams: r.total_params,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  heartbeatAt: r.heartbeat_at,
+});
+
+export type NewRun = Pick<
+  RunRecord,
+  'name' | 'datasetId' | 'baseModelId' | 'method' | 'config' | 'createdAt'
+>;
+
+export function insertRun(db: Database, r: NewRun): number {
+  const info = db
+    .prepare(
+      `INSERT INTO runs (name, dataset_id, base_model_id, method, config_json, status, created_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
+    )
+    .run(r.name, r.datasetId, r.baseModelId, r.method, JSON.stringify(r.config), r.createdAt);
+  return Number(info.lastInsertRowid);
+}
+
+export function getRun(db: Database, id: number): RunRecord | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  return row && rowToRun(row);
+}
+
+export function listRuns(db: Database): RunRecord[] {
+  return (db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(rowToRun);
+}
+
+export function countRuns(db: Database): number {
+  return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+}
+
+/** Updates the lifecycle columns that change while a run trains. */
+export function updateRunStatus(
+  db: Database,
+  id: number,
+  patch: Partial<
+    Pick<
+      RunRecord,
+      | 'status'
+      | 'message'
+      | 'step'
+      | 'totalSteps'
+      | 'trainableParams'
+      | 'totalParams'
+      | 'startedAt'
+      | 'finishedAt'
+      | 'heartbeatAt'
+    >
+  >,
+): void {
+  const columns: Record<keyof typeof patch, string> = {
+    status: 'status',
+    message: 'message',
+    step: 'step',
+    totalSteps: 'total_steps',
+    trainableParams: 'trainable_params',
+    totalParams: 'total_params',
+    startedAt: 'started_at',
+    finishedAt: 'finished_at',
+    heartbeatAt: 'heartbeat_at',
+  };
+  const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== undefined);
+  if (keys.length === 0) return;
+  // Column names come from the fixed map above, never from the caller; values are bound.
+  const sets = keys.map((k) => `${columns[k]} = @${k}`).join(', ');
+  db.prepare(`UPDATE runs SET ${sets} WHERE id = @id`).run({ ...patch, id });
+}
+
+/** Marks runs whose process died (status still running) as interrupted; returns their ids. */
+export function markOrphanedRunsInterrupted(db: Database, message: string): number[] {
+  return db.transaction(() => {
+    const ids = (db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]).map(
+      (r) => r.id,
+    );
+    db.prepare(`UPDATE runs SET status = 'interrupted', message = ? WHERE status = 'running'`).run(message);
+    return ids;
+  })();
+}

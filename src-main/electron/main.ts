@@ -1,0 +1,93 @@
+/**
+ * The Electron main process: owns the services and the project databases, registers one IPC handler per contract
+ * call (all through the zod-validating dispatcher), and opens a sandboxed window on the renderer bundle.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BrowserWindow, app, ipcMain, net, protocol, shell } from 'electron';
+import type { IpcMainInvokeEvent } from 'electron';
+import { CONTENT_SECURITY_POLICY } from '../server/csp.ts';
+import { createServiceContext } from '../services/context.ts';
+import { dispatch } from '../services/dispatch.ts';
+import { createHandlers } from '../services/handlers.ts';
+import { IPC_CALL, IPC_EVENT } from './ipc-channels.ts';
+
+const APP_ORIGIN = 'studio://app';
+const rendererDir = process.env.STUDIO_RENDERER_DIR ?? path.join(__dirname, '../renderer');
+
+// The renderer is served from a privileged custom scheme so it gets a real origin and our CSP header.
+protocol.registerSchemesAsPrivileged([{ scheme: 'studio', privileges: { standard: true, secure: true } }]);
+
+const windows = new Set<BrowserWindow>();
+
+/** Only our own windows, showing our own bundle, may call the services. */
+function fromOurWindow(event: IpcMainInvokeEvent): boolean {
+  const win = BrowserWindow.fromWebContents(event.sender);
+  return win !== null && windows.has(win) && (event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`);
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'Adapter Studio',
+    webPreferences: {
+      preload: path.join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  // No navigation away from the app and no new windows; external links open in the user's browser.
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  protocol.handle('studio', async (req) => {
+    const rel = decodeURIComponent(new URL(req.url).pathname);
+    const file = path.resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`);
+    if (!file.startsWith(rendererDir + path.sep)) return new Response('forbidden', { status: 403 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+    return new Response(res.body, { status: res.status, headers });
+  });
+
+  const ctx = createServiceContext({
+    mode: 'electron',
+    version: app.getVersion(),
+    userDataDir: app.getPath('userData'),
+  });
+  const handlers = createHandlers(ctx);
+  ipcMain.handle(IPC_CALL, async (event, name: unknown, args: unknown) => {
+    if (!fromOurWindow(event))
+      return { ok: false, error: { code: 'failed', message: 'refused: unknown sender' } };
+    return dispatch(handlers, String(name), args);
+  });
+  ctx.events.subscribe((name, payload) => {
+    for (const w of windows) w.webContents.send(IPC_EVENT, name, payload);
+  });
+
+  createWindow();
+  app.on('activate', () => {
+    if (windows.size === 0) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    ctx.projects.close();
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
+
+void start();

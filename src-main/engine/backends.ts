@@ -1,0 +1,162 @@
+/**
+ * The engine's backend chain (ARCHITECTURE.md): probe tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu in that order,
+ * catch every error, choose the first that works; STUDIO_BACKEND overrides. Each probe says in one line why its
+ * backend was or was not used, for `studio doctor` and the Settings page.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES } from '../../src-shared/domain.ts';
+import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/domain.ts';
+import { UserError } from '../errors.ts';
+
+const require = createRequire(import.meta.url);
+
+/** tfjs-node(-gpu) register themselves under this tf.js backend name. */
+const TF_NATIVE = 'tensorflow';
+
+interface ProbeResult {
+  ok: boolean;
+  reason: string;
+  device?: string;
+  /** The tf.js backend name to activate when chosen. */
+  tfName?: string;
+}
+
+const firstLine = (err: unknown): string =>
+  (err instanceof Error ? err.message : String(err)).split('\n')[0]?.trim() ?? 'unknown error';
+
+function probeNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node', gpu: boolean): ProbeResult {
+  try {
+    require.resolve(`${pkg}/package.json`);
+  } catch {
+    return {
+      ok: false,
+      reason: `${pkg} is not installed (optional: it needs libtensorflow at install time)`,
+    };
+  }
+  try {
+    require(pkg);
+  } catch (err) {
+    return { ok: false, reason: `${pkg} is installed but does not load: ${firstLine(err)}` };
+  }
+  if (!tf.findBackend(TF_NATIVE)) return { ok: false, reason: `${pkg} loaded but registered no backend` };
+  return {
+    ok: true,
+    reason: `${pkg} loaded (libtensorflow${gpu ? ' with CUDA' : ', native CPU'})`,
+    device: gpu ? 'CUDA GPU (libtensorflow)' : `${os.cpus()[0]?.model ?? 'CPU'} (libtensorflow)`,
+    tfName: TF_NATIVE,
+  };
+}
+
+async function probeWebGpuBackend(): Promise<ProbeResult> {
+  try {
+    const { probeWebGpu } = await import('./webgpu.ts');
+    const r = await probeWebGpu();
+    return { ...r, tfName: 'webgpu' };
+  } catch (err) {
+    return { ok: false, reason: `webgpu could not be probed: ${firstLine(err)}` };
+  }
+}
+
+async function probeWasm(): Promise<ProbeResult> {
+  try {
+    const { registerWasm } = await import('./wasm.ts');
+    const info = await registerWasm();
+    return { ok: true, reason: info.reason, device: info.device, tfName: 'wasm' };
+  } catch (err) {
+    return { ok: false, reason: `wasm backend failed to initialise: ${firstLine(err)}` };
+  }
+}
+
+const probes: Record<BackendName, () => Promise<ProbeResult>> = {
+  'tfjs-node-gpu': async () => probeNative('@tensorflow/tfjs-node-gpu', true),
+  webgpu: probeWebGpuBackend,
+  'tfjs-node': async () => probeNative('@tensorflow/tfjs-node', false),
+  wasm: probeWasm,
+  cpu: async () => ({
+    ok: true,
+    reason: 'pure JavaScript, always available (about 50-100x slower than wasm)',
+    device: 'CPU (JavaScript)',
+    tfName: 'cpu',
+  }),
+};
+
+export function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;
+
+/**
+ * Probes the chain and activates a backend: `requested` (or STUDIO_BACKEND) when given, else the first that
+ * works. A requested backend that does not work is an error, not a silent fallback.
+ */
+export async function initBackend(requested?: string): Promise<DoctorReport> {
+  const want = requested ?? process.env.STUDIO_BACKEND ?? undefined;
+  if (want !== undefined && want !== '' && !isBackendName(want)) {
+    throw new UserError(`STUDIO_BACKEND=${want}: unknown backend; choose one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  // tf.js prints a "use tfjs-node" banner under Node otherwise; we make that choice ourselves.
+  tf.env().set('IS_TEST', true);
+  const probed: BackendProbe[] = [];
+  let chosen: { name: BackendName; result: ProbeResult } | undefined;
+  for (const name of BACKEND_NAMES) {
+    // Probing a native package after another backend was chosen would only cost start-up time.
+    if (chosen && name !== 'cpu' && name !== 'wasm') {
+      probed.push({ name, ok: false, reason: `not probed: ${chosen.name} was chosen first` });
+      continue;
+    }
+    const result = await probes[name]();
+    const wanted = want ? name === want : !chosen;
+    if (result.ok && wanted && !chosen) {
+      chosen = { name, result };
+      probed.push({ name, ok: true, reason: `chosen: ${result.reason}` });
+    } else if (result.ok) {
+      const why =
+        want && name !== want
+          ? `STUDIO_BACKEND=${want} asked for another backend`
+          : `${chosen?.name} came first`;
+      probed.push({ name, ok: true, reason: `available but not used (${why}): ${result.reason}` });
+    } else {
+      probed.push({ name, ok: false, reason: result.reason });
+    }
+  }
+  if (!chosen) {
+    const why = probed.find((p) => p.name === want)?.reason ?? 'no backend works';
+    throw new UserError(`STUDIO_BACKEND=${want}: that backend is not usable here: ${why}`);
+  }
+  const ok = await tf.setBackend(chosen.result.tfName ?? chosen.name);
+  if (!ok) throw new Error(`tf.setBackend(${chosen.result.tfName}) failed after a successful probe`);
+  await tf.ready();
+  active = { name: chosen.name, device: chosen.result.device ?? 'unknown', probed };
+  return doctorReport();
+}
+
+/** The report of the last `initBackend`. */
+export function doctorReport(): DoctorReport {
+  if (!active) throw new Error('initBackend() has not run');
+  return {
+    backend: active.name,
+    probed: active.probed,
+    device: active.device,
+    threads: active.name === 'wasm' ? wasmThreads() : null,
+    versions: {
+      node: process.versions.node,
+      tfjs: tf.version.tfjs,
+      ...(process.versions.electron ? { electron: process.versions.electron } : {}),
+      platform: `${process.platform}-${process.arch}`,
+    },
+  };
+}
+
+export const activeBackend = (): BackendName | undefined => active?.name;
+
+function wasmThreads(): number {
+  try {
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+    return wasm.getThreadsCount?.() ?? 1;
+  } catch {
+    return 1;
+  }
+}

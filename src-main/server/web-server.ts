@@ -1,0 +1,147 @@
+/**
+ * Web mode: the renderer bundle and the same services behind HTTP + WebSocket on loopback only, guarded by a
+ * random token. `POST /api/call/<name>` runs one contract call; `/api/events` streams the contract's events.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { Handlers } from '../../src-shared/contract.ts';
+import { dispatch } from '../services/dispatch.ts';
+import type { EventBus } from '../services/event-bus.ts';
+import { TOKEN_COOKIE, isAuthorized, isLoopbackHost, newToken } from './auth.ts';
+import { CONTENT_SECURITY_POLICY } from './csp.ts';
+import { serveStatic } from './static.ts';
+
+export interface WebServerOptions {
+  handlers: Handlers;
+  events: EventBus;
+  /** The built renderer (index.html + assets). */
+  rendererDir: string;
+  /** 0 = a random free port. */
+  port?: number;
+  token?: string;
+}
+
+export interface RunningWebServer {
+  url: string;
+  port: number;
+  host: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+  });
+  res.end(JSON.stringify(body));
+}
+
+export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
+  const token = opts.token ?? newToken();
+  // Loopback only: the studio trains on the user's files and must never be reachable from the network.
+  const host = '127.0.0.1';
+  let port = 0;
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      if (!isLoopbackHost(req.headers.host, port)) return sendJson(res, 403, { error: 'forbidden host' });
+      if (!isAuthorized(req, url, token)) {
+        return sendJson(res, 401, {
+          error: 'missing or wrong access token: open the URL the studio printed',
+        });
+      }
+      if (url.pathname.startsWith('/api/call/')) {
+        if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
+        let args: unknown;
+        try {
+          const text = await readBody(req);
+          args = text ? (JSON.parse(text) as unknown) : {};
+        } catch (err) {
+          return sendJson(res, 400, { error: { code: 'invalid-args', message: (err as Error).message } });
+        }
+        const result = await dispatch(opts.handlers, url.pathname.slice('/api/call/'.length), args);
+        return result.ok
+          ? sendJson(res, 200, { value: result.value })
+          : sendJson(res, 400, { error: result.error });
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendJson(res, 405, { error: 'method not allowed' });
+      // The page's own requests (scripts, styles) carry the token as an HttpOnly cookie set here.
+      serveStatic(opts.rendererDir, url.pathname, res, {
+        ...SECURITY_HEADERS,
+        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+      });
+    })().catch((err: unknown) => {
+      console.error('[studio] request failed:', err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    if (
+      url.pathname !== '/api/events' ||
+      !isLoopbackHost(req.headers.host, port) ||
+      !isAuthorized(req, url, token)
+    ) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  const unsubscribe = opts.events.subscribe((name, payload) => {
+    const msg = JSON.stringify({ name, payload });
+    for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(msg);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}/?token=${token}`,
+    port,
+    host,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        unsubscribe();
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

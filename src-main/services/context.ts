@@ -1,0 +1,34 @@
+import { AppStore } from '../app/app-store.ts';
+import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
+import { EventBus } from './event-bus.ts';
+import { ProjectsService } from './projects.ts';
+
+/** Everything the handlers need, created once per process (Electron main, web server or CLI). */
+export interface ServiceContext {
+  mode: 'electron' | 'web';
+  version: string;
+  userDataDir: string;
+  projectsDir: string;
+  store: AppStore;
+  projects: ProjectsService;
+  events: EventBus;
+}
+
+export function createServiceContext(opts: {
+  mode: 'electron' | 'web';
+  version: string;
+  userDataDir?: string;
+}): ServiceContext {
+  const userDataDir = opts.userDataDir ?? defaultUserDataDir();
+  const projectsDir = defaultProjectsDir(userDataDir);
+  const store = new AppStore(userDataDir);
+  return {
+    mode: opts.mode,
+    version: opts.version,
+    userDataDir,
+    projectsDir,
+    store,
+    projects: new ProjectsService(store, projectsDir),
+    events: new EventBus(),
+  };
+}

@@ -1,0 +1,37 @@
+import { callSchemas } from '../../src-shared/contract.ts';
+import type { CallError, CallName, Handlers } from '../../src-shared/contract.ts';
+import { describeUserFacing } from '../cli/user-facing.ts';
+
+export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: CallError };
+
+const isCallName = (name: string): name is CallName => Object.hasOwn(callSchemas, name);
+
+/**
+ * The one boundary every transport goes through: validates the untrusted payload with the call's zod schema,
+ * runs the handler, and turns failures into a CallError (a user-facing message; bugs are logged, not leaked).
+ */
+export async function dispatch(handlers: Handlers, name: string, rawArgs: unknown): Promise<DispatchResult> {
+  if (!isCallName(name))
+    return { ok: false, error: { code: 'unknown-call', message: `unknown call: ${name}` } };
+  const parsed = callSchemas[name].safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    return {
+      ok: false,
+      error: { code: 'invalid-args', message: `${name}: ${where}${issue?.message ?? 'invalid'}` },
+    };
+  }
+  try {
+    // The schema and handler are looked up by the same key; TypeScript cannot correlate the union here.
+    const handler = handlers[name] as (args: unknown) => Promise<unknown>;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (err) {
+    const message = describeUserFacing(err);
+    if (message === undefined) console.error(`[studio] ${name} failed:`, err);
+    return {
+      ok: false,
+      error: { code: 'failed', message: message ?? `${name} failed: ${(err as Error).message}` },
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import os from 'node:os';
+import type { Handlers } from '../../src-shared/contract.ts';
+import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
+import type { ServiceContext } from './context.ts';
+
+/** The handler map every transport serves. Each handler receives arguments already validated by zod. */
+export function createHandlers(ctx: ServiceContext): Handlers {
+  const projectsChanged = () => ctx.events.emit('projects:changed', { projects: ctx.projects.list() });
+  return {
+    'app:info': async () => ({
+      version: ctx.version,
+      mode: ctx.mode,
+      platform: `${os.platform()}-${os.arch()}`,
+      userDataDir: ctx.userDataDir,
+      defaultProjectsDir: ctx.projectsDir,
+    }),
+    'engine:doctor': async () => (activeBackend() ? doctorReport() : initBackend()),
+    'projects:list': async () => ctx.projects.list(),
+    'projects:create': async ({ name, parentDir }) => {
+      const created = ctx.projects.create(name, parentDir);
+      projectsChanged();
+      return created;
+    },
+    'projects:open': async ({ path }) => {
+      const opened = ctx.projects.open(path);
+      projectsChanged();
+      return opened;
+    },
+    'projects:details': async ({ path }) => ctx.projects.details(path),
+    'projects:forget': async ({ path }) => {
+      const list = ctx.projects.forget(path);
+      projectsChanged();
+      return list;
+    },
+  };
+}

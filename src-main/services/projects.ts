@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { ProjectDetails, ProjectSummary } from '../../src-shared/domain.ts';
+import type { AppStore } from '../app/app-store.ts';
+import { ARTIFACTS_DIR, PROJECT_DB_FILE } from '../app/paths.ts';
+import { schemaVersion } from '../db/migrate.ts';
+import { openDatabase } from '../db/open.ts';
+import { countArtifacts } from '../db/tables/artifacts.ts';
+import { countBaseModels } from '../db/tables/base-models.ts';
+import { countDatasets } from '../db/tables/datasets.ts';
+import { getProject, initProject } from '../db/tables/project.ts';
+import { countRuns } from '../db/tables/runs.ts';
+import { UserError } from '../errors.ts';
+
+/** A folder name from a project name: readable, portable, no path separators. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .replace(/[\s_]+/g, '-')
+    .toLowerCase();
+  return slug || 'project';
+}
+
+export const isProjectDir = (dir: string): boolean => fs.existsSync(path.join(dir, PROJECT_DB_FILE));
+
+/** Creates, opens and lists projects. A project is a folder: studio.db + artifacts/. */
+export class ProjectsService {
+  /** Open connections by project folder, so every service shares one per project. */
+  readonly #dbs = new Map<string, Database>();
+
+  constructor(
+    private readonly store: AppStore,
+    private readonly defaultParentDir: string,
+  ) {}
+
+  list(): ProjectSummary[] {
+    return this.store.recentProjects().map((r) => ({ ...r, exists: isProjectDir(r.path) }));
+  }
+
+  create(name: string, parentDir?: string): ProjectSummary {
+    const parent = path.resolve(parentDir ?? this.defaultParentDir);
+    let dir = path.join(parent, slugify(name));
+    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(parent, `${slugify(name)}-${i}`);
+    fs.mkdirSync(path.join(dir, ARTIFACTS_DIR), { recursive: true });
+    const createdAt = new Date().toISOString();
+    const db = this.db(dir, { create: true });
+    db.transaction(() => initProject(db, { name, createdAt }))();
+    const summary = { path: dir, name, createdAt, openedAt: createdAt };
+    this.store.touchProject(summary);
+    return { ...summary, exists: true };
+  }
+
+  open(dir: string): ProjectDetails {
+    const details = this.details(dir);
+    this.store.touchProject({
+      path: details.path,
+      name: details.name,
+      createdAt: details.createdAt,
+      openedAt: new Date().toISOString(),
+    });
+    return { ...details, openedAt: new Date().toISOString() };
+  }
+
+  details(dir: string): ProjectDetails {
+    const abs = path.resolve(dir);
+    const db = this.db(abs);
+    const project = getProject(db);
+    if (!project) throw new UserError(`${path.join(abs, PROJECT_DB_FILE)}: not an Adapter Studio project`);
+    const recent = this.store.recentProjects().find((r) => r.path === abs);
+    return {
+      path: abs,
+      name: project.name,
+      createdAt: project.createdAt,
+      openedAt: recent?.openedAt ?? project.createdAt,
+      exists: true,
+      schemaVersion: schemaVersion(db),
+      counts: {
+        datasets: countDatasets(db),
+        baseModels: countBaseModels(db),
+        runs: countRuns(db),
+        artifacts: countArtifacts(db),
+      },
+    };
+  }
+
+  forget(dir: string): ProjectSummary[] {
+    this.store.forgetProject(path.resolve(dir));
+    return this.list();
+  }
+
+  /** The project's database connection, opened (and migrated) on first use. */
+  db(dir: string, opts: { create?: boolean } = {}): Database {
+    const abs = path.resolve(dir);
+    const open = this.#dbs.get(abs);
+    if (open) return open;
+    if (!opts.create && !isProjectDir(abs)) {
+      throw new UserError(`${abs}: no ${PROJECT_DB_FILE} here; create the project first`);
+    }
+    const db = openDatabase(path.join(abs, PROJECT_DB_FILE));
+    this.#dbs.set(abs, db);
+    return db;
+  }
+
+  close(): void {
+    for (const db of this.#dbs.values()) db.close();
+    this.#dbs.clear();
+  }
+}

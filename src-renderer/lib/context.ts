@@ -1,0 +1,12 @@
+import { getContext, setContext } from 'svelte';
+import type { ProjectsState } from './projects.svelte.ts';
+import type { Router } from './router.svelte.ts';
+
+/** Small typed context helpers, so components never guess a key or a type. */
+function contextPair<T>(key: string): [get: () => T, set: (value: T) => T] {
+  const k = Symbol(key);
+  return [() => getContext<T>(k), (v: T) => setContext(k, v)];
+}
+
+export const [getProjects, setProjects] = contextPair<ProjectsState>('projects');
+export const [getRouter, setRouter] = contextPair<Router>('router');

@@ -1,0 +1,61 @@
+/**
+ * The one contract between the UI and the services (after Actual Budget's handler maps).
+ *
+ * `callSchemas` validates every argument at the boundary in main (the renderer is not trusted); `Handlers` is
+ * derived from it and from `CallResults`, so the preload, the IPC registration, the web bridge and the
+ * renderer client are all typed from this file and nothing is restated by hand.
+ */
+import { z } from 'zod';
+import type { AppInfo, DoctorReport, ProjectDetails, ProjectSummary } from './domain.ts';
+
+const projectPath = z.string().min(1).max(4096);
+
+export const callSchemas = {
+  'app:info': z.object({}).strict(),
+  'engine:doctor': z.object({}).strict(),
+  'projects:list': z.object({}).strict(),
+  'projects:create': z
+    .object({
+      name: z.string().trim().min(1, 'name is required').max(120),
+      /** Parent folder; the project folder is created inside it. Defaults to the app's projects folder. */
+      parentDir: projectPath.optional(),
+    })
+    .strict(),
+  'projects:open': z.object({ path: projectPath }).strict(),
+  'projects:details': z.object({ path: projectPath }).strict(),
+  'projects:forget': z.object({ path: projectPath }).strict(),
+} as const;
+
+/** What each call resolves to. */
+export interface CallResults {
+  'app:info': AppInfo;
+  'engine:doctor': DoctorReport;
+  'projects:list': ProjectSummary[];
+  'projects:create': ProjectSummary;
+  'projects:open': ProjectDetails;
+  'projects:details': ProjectDetails;
+  'projects:forget': ProjectSummary[];
+}
+
+export type CallName = keyof typeof callSchemas & keyof CallResults;
+export type CallArgs<K extends CallName> = z.input<(typeof callSchemas)[K]>;
+export type ParsedCallArgs<K extends CallName> = z.output<(typeof callSchemas)[K]>;
+
+/** The handler map: one async function per call. */
+export type Handlers = { [K in CallName]: (args: ParsedCallArgs<K>) => Promise<CallResults[K]> };
+
+/** Push events from main to every window (name -> payload). */
+export interface Events {
+  'projects:changed': { projects: ProjectSummary[] };
+  'server:hello': { version: string };
+}
+export type EventName = keyof Events;
+
+export const CALL_NAMES = Object.keys(callSchemas) as CallName[];
+
+/** The error shape every transport uses to carry a failed call back to the caller. */
+export interface CallError {
+  message: string;
+  /** 'invalid-args' when the payload failed validation, 'failed' when the handler threw. */
+  code: 'invalid-args' | 'failed' | 'unknown-call';
+}

@@ -1,0 +1,50 @@
+/**
+ * Domain types shared by every layer. Pure TypeScript: no runtime imports.
+ */
+
+/** A project as listed in the app-level recent-projects store. */
+export interface ProjectSummary {
+  /** Absolute path of the project folder (holds studio.db and artifacts/). */
+  path: string;
+  name: string;
+  createdAt: string;
+  /** Last time the project was opened, ISO 8601. */
+  openedAt: string;
+  /** False when the folder or its studio.db has disappeared since it was last opened. */
+  exists: boolean;
+}
+
+/** Counts of what a project's database holds, shown on the Projects page. */
+export interface ProjectDetails extends ProjectSummary {
+  schemaVersion: number;
+  counts: { datasets: number; baseModels: number; runs: number; artifacts: number };
+}
+
+/** The backends of the engine chain, in probe order (ARCHITECTURE.md). */
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendProbe {
+  name: BackendName;
+  ok: boolean;
+  /** Why it was or was not used, in one line. */
+  reason: string;
+}
+
+/** What `studio doctor --json` prints and the Settings page shows. */
+export interface DoctorReport {
+  backend: BackendName;
+  probed: BackendProbe[];
+  device: string;
+  threads: number | null;
+  versions: Record<string, string>;
+}
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' inside the desktop window, 'web' when served to a browser. */
+  mode: 'electron' | 'web';
+  platform: string;
+  userDataDir: string;
+  defaultProjectsDir: string;
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+
+// The layer rules of STYLE.md §1, checked against lint fixtures that sit under a src-shared/ folder.
+const eslint = new ESLint({ cwd: REPO_ROOT, ignore: false });
+const fixture = (name: string) => path.join(REPO_ROOT, 'test/lint-fixtures/src-shared', name);
+
+describe('layer rules', () => {
+  it('reject electron, node: and Node built-in imports in src-shared', async () => {
+    const [result] = await eslint.lintFiles([fixture('leaks-node-and-electron.ts')]);
+    const restricted = result?.messages.filter((m) => m.ruleId === 'no-restricted-imports') ?? [];
+    expect(restricted.map((m) => m.line)).toEqual([2, 3, 4]);
+    expect(restricted[0]?.message).toContain('no electron imports');
+    expect(restricted[1]?.message).toContain('no node: imports');
+    expect(restricted[2]?.message).toContain('no Node built-ins');
+  });
+
+  it('accept a pure src-shared file', async () => {
+    const [result] = await eslint.lintFiles([fixture('pure.ts')]);
+    expect(result?.messages).toEqual([]);
+  });
+
+  it('reject a value import of src-shared from the renderer, but allow a type import', async () => {
+    const code = [
+      "import { callSchemas } from '../src-shared/contract.ts';",
+      "import type { Handlers } from '../src-shared/contract.ts';",
+      'export const x: Handlers | typeof callSchemas | null = null;',
+    ].join('\n');
+    const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, 'src-renderer/bad.ts') });
+    const restricted = result?.messages.filter((m) => m.ruleId === 'no-restricted-imports') ?? [];
+    expect(restricted).toHaveLength(1);
+    expect(restricted[0]?.line).toBe(1);
+  });
+
+  it('keep the real src-shared clean', async () => {
+    const results = await eslint.lintFiles(['src-shared/**/*.ts']);
+    expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.message}`))).toEqual([]);
+  });
+});

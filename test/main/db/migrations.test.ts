@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SchemaFromFutureError, migrate, schemaVersion } from '../../../src-main/db/migrate.ts';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/db/migrations/index.ts';
+import { openDatabase } from '../../../src-main/db/open.ts';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-db-'));
+  dirs.push(dir);
+  return path.join(dir, 'studio.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Rows to insert at each version, so each step N-10 -> N is tested with data present. */
+const seed: Record<number, (db: Database.Database) => void> = {
+  10: (db) => db.prepare(`INSERT INTO projects VALUES (1, 'p', '2026-01-01')`).run(),
+  20: (db) =>
+    db
+      .prepare(
+        `INSERT INTO datasets (name, source, kind, content_hash, columns_json, labels_json, stats_json, splits_json, created_at)
+         VALUES ('d', 'sample:spam-assassin', 'classification', 'h', '{}', '[]', '{}', '{}', 'now')`,
+      )
+      .run(),
+  30: (db) =>
+    db
+      .prepare(
+        `INSERT INTO base_models (path, architecture, content_hash, param_count, info_json, created_at)
+         VALUES ('/m', 'bert', 'h', 10, '{}', 'now')`,
+      )
+      .run(),
+  40: (db) =>
+    db
+      .prepare(
+        `INSERT INTO runs (name, dataset_id, base_model_id, method, config_json, status, created_at)
+         VALUES ('r', 1, 1, 'lora', '{}', 'running', 'now')`,
+      )
+      .run(),
+  50: (db) => db.prepare(`INSERT INTO metrics VALUES (1, 'train', 'loss', 1, 0.5)`).run(),
+  60: (db) =>
+    db
+      .prepare(
+        `INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at) VALUES (1, 'adapter', 'a', 's', 1, 'now')`,
+      )
+      .run(),
+};
+
+describe('migrations', () => {
+  it('are numbered in steps of 10, strictly increasing', () => {
+    MIGRATIONS.forEach((m, i) => expect(m.version).toBe((i + 1) * 10));
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length * 10);
+  });
+
+  for (const m of MIGRATIONS) {
+    it(`${m.version - 10} -> ${m.version} (${m.name}) keeps earlier data`, () => {
+      const file = tempDb();
+      const db = new Database(file);
+      db.pragma('foreign_keys = ON');
+      migrate(db, m.version - 10);
+      for (let v = 10; v < m.version; v += 10) seed[v]?.(db);
+      const before = MIGRATIONS.filter((x) => x.version < m.version).length;
+      migrate(db, m.version);
+      expect(schemaVersion(db)).toBe(m.version);
+      seed[m.version]?.(db);
+      if (before >= 1) expect(db.prepare('SELECT name FROM projects').get()).toEqual({ name: 'p' });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      db.close();
+    });
+  }
+
+  it('creates STRICT tables that refuse a wrongly typed value', () => {
+    const db = openDatabase(tempDb());
+    const insert = `INSERT INTO base_models (path, architecture, content_hash, param_count, info_json, created_at)
+                    VALUES ('/m', 'bert', 'h', 'many', '{}', 'now')`;
+    expect(() => db.prepare(insert).run()).toThrow(/cannot store TEXT value in INTEGER column/);
+    db.close();
+  });
+
+  it('enforces foreign keys and runs in WAL mode', () => {
+    const db = openDatabase(tempDb());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.prepare(`INSERT INTO metrics VALUES (99, 'train', 'loss', 1, 0.5)`).run()).toThrow(
+      /FOREIGN KEY/,
+    );
+    db.close();
+  });
+
+  it('refuses a database from the future and leaves it untouched', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 10}`);
+    db.close();
+    expect(() => openDatabase(file)).toThrow(SchemaFromFutureError);
+    const again = new Database(file);
+    expect(again.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 10);
+    again.close();
+  });
+
+  it('rolls a failing migration back as a whole', () => {
+    const db = new Database(tempDb());
+    const broken = [
+      ...MIGRATIONS.slice(0, 1),
+      {
+        version: 20,
+        name: 'broken',
+        up: (d: Database.Database) => d.exec('CREATE TABLE t (x INTEGER) STRICT; SELECT * FROM nope;'),
+      },
+    ];
+    expect(() => migrate(db, undefined, broken)).toThrow(/no such table/);
+    expect(schemaVersion(db)).toBe(10);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't'`).get()).toBeUndefined();
+    db.close();
+  });
+});

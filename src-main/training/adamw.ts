@@ -1,0 +1,124 @@
+/**
+ * AdamW (decoupled weight decay, Loshchilov & Hutter) over named tf.Variables. Written here rather than taken from
+ * tf.train because a checkpoint must hold the moment estimates by name, and tf.train's optimizers neither decay
+ * weights decoupled nor expose their state in a form we can save and restore exactly.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+  /** Names that never decay (biases, norms): PEFT/transformers' usual practice. */
+  noDecay?: (name: string) => boolean;
+}
+
+export const defaultNoDecay = (name: string): boolean =>
+  /(^|\.)(bias|b)$|norm|LayerNorm|layernorm|ln_/i.test(name);
+
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly #noDecay: (name: string) => boolean;
+  #step = 0;
+  readonly #m = new Map<string, tf.Variable>();
+  readonly #v = new Map<string, tf.Variable>();
+
+  constructor(opts: AdamWOptions = {}) {
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
+    this.#noDecay = opts.noDecay ?? defaultNoDecay;
+  }
+
+  get step(): number {
+    return this.#step;
+  }
+
+  /** Applies one update with learning rate `lr`. Gradients are not disposed (the caller owns them). */
+  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    this.#step += 1;
+    const t = this.#step;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    for (const [name, p] of params) {
+      const g = grads.get(name);
+      if (!g) continue;
+      const m = this.#slot(this.#m, name, p);
+      const v = this.#slot(this.#v, name, p);
+      tf.tidy(() => {
+        const mNew = m.mul(this.beta1).add(g.mul(1 - this.beta1));
+        const vNew = v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+        m.assign(mNew);
+        v.assign(vNew);
+        const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
+        const decay = this.weightDecay > 0 && !this.#noDecay(name) ? p.mul(this.weightDecay) : null;
+        p.assign(p.sub((decay ? update.add(decay) : update).mul(lr)));
+      });
+    }
+  }
+
+  #slot(slots: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
+    let s = slots.get(name);
+    if (!s) {
+      const zeros = tf.zerosLike(like);
+      s = tf.variable(zeros, false, `adamw/${slots === this.#m ? 'm' : 'v'}/${name}`);
+      zeros.dispose(); // the variable keeps its own reference to the data
+      slots.set(name, s);
+    }
+    return s;
+  }
+
+  /** Number of scalars of optimizer state (2 per trained weight once every weight has had a gradient). */
+  stateSize(): number {
+    let n = 0;
+    for (const s of [...this.#m.values(), ...this.#v.values()]) n += s.size;
+    return n;
+  }
+
+  /** The state as plain arrays by name, for a checkpoint. */
+  async exportState(): Promise<{
+    step: number;
+    tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  }> {
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [prefix, slots] of [
+      ['m', this.#m],
+      ['v', this.#v],
+    ] as const) {
+      for (const [name, s] of slots) {
+        tensors.set(`${prefix}/${name}`, { shape: s.shape, data: (await s.data()) as Float32Array });
+      }
+    }
+    return { step: this.#step, tensors };
+  }
+
+  /** Restores what exportState wrote; the result continues exactly as if training had not stopped. */
+  importState(state: {
+    step: number;
+    tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+  }): void {
+    this.dispose();
+    this.#step = state.step;
+    for (const [key, t] of state.tensors) {
+      const slash = key.indexOf('/');
+      const prefix = key.slice(0, slash);
+      const name = key.slice(slash + 1);
+      const slots = prefix === 'm' ? this.#m : prefix === 'v' ? this.#v : undefined;
+      if (!slots) throw new Error(`optimizer state: unexpected tensor ${key}`);
+      const value = tf.tensor(t.data, t.shape, 'float32');
+      slots.set(name, tf.variable(value, false, `adamw/${prefix}/${name}`));
+      value.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const s of [...this.#m.values(), ...this.#v.values()]) s.dispose();
+    this.#m.clear();
+    this.#v.clear();
+  }
+}

@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Global L2 norm of a set of gradients (a scalar tensor). */
+export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+  return tf.tidy(() => {
+    const squares = [...grads.values()].map((g) => g.square().sum());
+    return (squares.length ? tf.addN(squares) : tf.scalar(0)).sqrt() as tf.Scalar;
+  });
+}
+
+/**
+ * Scales gradients so their global norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_). Returns new
+ * tensors and the norm before clipping; the inputs are disposed.
+ */
+export function clipByGlobalNorm(
+  grads: Map<string, tf.Tensor>,
+  maxNorm: number,
+): { grads: Map<string, tf.Tensor>; norm: number } {
+  const normT = globalNorm(grads);
+  const norm = normT.dataSync()[0] ?? 0;
+  normT.dispose();
+  if (!(maxNorm > 0) || norm <= maxNorm || !Number.isFinite(norm)) return { grads, norm };
+  const scale = maxNorm / (norm + 1e-6);
+  const clipped = new Map<string, tf.Tensor>();
+  for (const [k, g] of grads) {
+    clipped.set(
+      k,
+      tf.tidy(() => g.mul(scale)),
+    );
+    g.dispose();
+  }
+  return { grads: clipped, norm };
+}
+
+/** Adds `more` into `into` (gradient accumulation), disposing the replaced and the added tensors. */
+export function accumulate(into: Map<string, tf.Tensor>, more: ReadonlyMap<string, tf.Tensor>): void {
+  for (const [k, g] of more) {
+    const prev = into.get(k);
+    if (prev) {
+      into.set(
+        k,
+        tf.tidy(() => prev.add(g)),
+      );
+      prev.dispose();
+      g.dispose();
+    } else into.set(k, g);
+  }
+}

@@ -6,7 +6,15 @@
  * renderer client are all typed from this file and nothing is restated by hand.
  */
 import { z } from 'zod';
-import type { AppInfo, DoctorReport, ProjectDetails, ProjectSummary } from './domain.ts';
+import type {
+  AppInfo,
+  DoctorReport,
+  MetricSeries,
+  ProjectDetails,
+  ProjectSummary,
+  RunProgress,
+  RunView,
+} from './domain.ts';
 
 const projectPath = z.string().min(1).max(4096);
 
@@ -24,6 +32,16 @@ export const callSchemas = {
   'projects:open': z.object({ path: projectPath }).strict(),
   'projects:details': z.object({ path: projectPath }).strict(),
   'projects:forget': z.object({ path: projectPath }).strict(),
+  'runs:list': z.object({ project: projectPath }).strict(),
+  'runs:get': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
+  'runs:metrics': z
+    .object({
+      project: projectPath,
+      runId: z.number().int().positive(),
+      /** Only points after this step (for live updates). */
+      sinceStep: z.number().int().min(-1).default(-1),
+    })
+    .strict(),
 } as const;
 
 /** What each call resolves to. */
@@ -35,6 +53,9 @@ export interface CallResults {
   'projects:open': ProjectDetails;
   'projects:details': ProjectDetails;
   'projects:forget': ProjectSummary[];
+  'runs:list': RunView[];
+  'runs:get': RunView;
+  'runs:metrics': MetricSeries[];
 }
 
 export type CallName = keyof typeof callSchemas & keyof CallResults;
@@ -48,6 +69,9 @@ export type Handlers = { [K in CallName]: (args: ParsedCallArgs<K>) => Promise<C
 export interface Events {
   'projects:changed': { projects: ProjectSummary[] };
   'server:hello': { version: string };
+  'run:progress': RunProgress;
+  /** A run's status changed (started, paused, finished, interrupted...). */
+  'run:status': { projectPath: string; run: RunView };
 }
 export type EventName = keyof Events;
 

@@ -48,3 +48,55 @@ export interface AppInfo {
   userDataDir: string;
   defaultProjectsDir: string;
 }
+
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'diverged';
+
+/** A run as the Runs and Compare pages show it. */
+export interface RunView {
+  id: number;
+  name: string;
+  method: string;
+  status: RunStatus;
+  message: string | null;
+  step: number;
+  totalSteps: number | null;
+  trainableParams: number | null;
+  totalParams: number | null;
+  /** Bytes on disk of the adapter the run keeps (null until it has one). */
+  adapterBytes: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  config: Record<string, unknown>;
+  /** Latest value of each validation metric. */
+  finalMetrics: Record<string, number>;
+}
+
+/** One metric series of a run: steps and values in step order. */
+export interface MetricSeries {
+  split: string;
+  name: string;
+  steps: number[];
+  values: number[];
+}
+
+/** Live progress pushed while a run trains. */
+export interface RunProgress {
+  projectPath: string;
+  runId: number;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  throughput: number;
+  etaSeconds: number;
+}

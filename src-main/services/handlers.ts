@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
+import { listRunViews, runSeries, runView } from './runs.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -32,5 +33,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       projectsChanged();
       return list;
     },
+    'runs:list': async ({ project }) => listRunViews(ctx.projects.db(project)),
+    'runs:get': async ({ project, runId }) => runView(ctx.projects.db(project), runId),
+    'runs:metrics': async ({ project, runId, sinceStep }) =>
+      runSeries(ctx.projects.db(project), runId, sinceStep),
   };
 }

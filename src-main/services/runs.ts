@@ -1,0 +1,69 @@
+import type { Database } from 'better-sqlite3';
+import type { MetricSeries, RunView } from '../../src-shared/domain.ts';
+import { artifactsForRun } from '../db/tables/artifacts.ts';
+import { metricsForRun } from '../db/tables/metrics.ts';
+import { getRun, listRuns } from '../db/tables/runs.ts';
+import type { RunRecord } from '../db/tables/runs.ts';
+import { UserError } from '../errors.ts';
+
+/** The latest value of every validation metric of a run. */
+function finalMetrics(db: Database, runId: number): Record<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT m.name, m.value FROM metrics m
+       JOIN (SELECT name, max(step) AS step FROM metrics WHERE run_id = ? AND split = 'validation' GROUP BY name) last
+         ON last.name = m.name AND last.step = m.step
+       WHERE m.run_id = ? AND m.split = 'validation'`,
+    )
+    .all(runId, runId) as { name: string; value: number }[];
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+}
+
+function toView(db: Database, r: RunRecord): RunView {
+  const adapter = artifactsForRun(db, r.id)
+    .filter((a) => a.kind === 'adapter')
+    .at(-1);
+  return {
+    id: r.id,
+    name: r.name,
+    method: r.method,
+    status: r.status,
+    message: r.message,
+    step: r.step,
+    totalSteps: r.totalSteps,
+    trainableParams: r.trainableParams,
+    totalParams: r.totalParams,
+    adapterBytes: adapter?.bytes ?? null,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    config: r.config,
+    finalMetrics: finalMetrics(db, r.id),
+  };
+}
+
+export function listRunViews(db: Database): RunView[] {
+  return listRuns(db).map((r) => toView(db, r));
+}
+
+export function runView(db: Database, runId: number): RunView {
+  const r = getRun(db, runId);
+  if (!r) throw new UserError(`run ${runId}: no such run in this project`);
+  return toView(db, r);
+}
+
+/** A run's metrics grouped into series, optionally only the points after `sinceStep` (live updates). */
+export function runSeries(db: Database, runId: number, sinceStep = -1): MetricSeries[] {
+  const bySeries = new Map<string, MetricSeries>();
+  for (const p of metricsForRun(db, runId, sinceStep)) {
+    const key = `${p.split}/${p.name}`;
+    let s = bySeries.get(key);
+    if (!s) {
+      s = { split: p.split, name: p.name, steps: [], values: [] };
+      bySeries.set(key, s);
+    }
+    s.steps.push(p.step);
+    s.values.push(p.value);
+  }
+  return [...bySeries.values()];
+}

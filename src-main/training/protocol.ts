@@ -1,0 +1,64 @@
+/**
+ * The typed protocol between main and the training process (after Signal's SQL worker): main sends commands,
+ * the worker reports progress. Main owns the database and records what the worker reports.
+ */
+import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { MetricPoint } from '../db/tables/metrics.ts';
+
+export type ToWorker =
+  | {
+      type: 'start';
+      runId: number;
+      projectDir: string;
+      config: TrainConfig;
+      /** Folder of the checkpoint to resume from (relative to the project), when resuming. */
+      resumeFrom?: string;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'cancel' };
+
+export type FinalStatus = 'completed' | 'cancelled' | 'diverged' | 'failed';
+
+export interface RunSummary {
+  metrics: Record<string, number>;
+  trainableParams: number;
+  totalParams: number;
+  /** Folder of the adapter the run keeps, relative to the project. */
+  adapterDir: string | null;
+}
+
+export type FromWorker =
+  | {
+      type: 'started';
+      totalSteps: number;
+      trainableParams: number;
+      totalParams: number;
+      backend: string;
+      datasetId?: number;
+    }
+  | {
+      type: 'progress';
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      loss: number;
+      lr: number;
+      /** Tokens (or images) per second over the last steps. */
+      throughput: number;
+      stepMs: number;
+      etaSeconds: number;
+    }
+  | { type: 'metrics'; points: MetricPoint[] }
+  | {
+      type: 'checkpoint';
+      kind: 'checkpoint-best' | 'checkpoint-last' | 'adapter';
+      path: string;
+      sha256: string;
+      bytes: number;
+      step: number;
+    }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'finished'; status: FinalStatus; message?: string; summary: RunSummary };

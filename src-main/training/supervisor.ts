@@ -1,0 +1,148 @@
+/**
+ * Main's side of a training run: starts the worker process, records everything it reports in the project
+ * database (metrics in batched transactions), and turns a crash into an `interrupted` run instead of a lost one.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Database } from 'better-sqlite3';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
+import { insertArtifact } from '../db/tables/artifacts.ts';
+import { logMetrics } from '../db/tables/metrics.ts';
+import type { MetricPoint } from '../db/tables/metrics.ts';
+import { updateRunStatus } from '../db/tables/runs.ts';
+import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
+import { launchWorker } from './worker-launch.ts';
+
+export interface RunOutcome {
+  status: FinalStatus | 'interrupted';
+  message?: string;
+  summary?: RunSummary;
+}
+
+export interface SupervisedRun {
+  readonly runId: number;
+  readonly child: ChildProcess;
+  send(cmd: Exclude<ToWorker, { type: 'start' }>): void;
+  /** Resolves when the worker finishes or dies. */
+  readonly done: Promise<RunOutcome>;
+}
+
+/** How often buffered metric points are written (one transaction per flush). */
+const FLUSH_MS = 500;
+
+export function superviseRun(opts: {
+  db: Database;
+  projectDir: string;
+  runId: number;
+  config: TrainConfig;
+  resumeFrom?: string;
+  onMessage?: (msg: FromWorker) => void;
+  env?: NodeJS.ProcessEnv;
+}): SupervisedRun {
+  const { db, runId } = opts;
+  const child = launchWorker(opts.env);
+  let stderrTail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString()).slice(-4000);
+  });
+  let buffer: MetricPoint[] = [];
+  const flush = () => {
+    if (buffer.length === 0) return;
+    logMetrics(db, runId, buffer);
+    buffer = [];
+  };
+  const timer = setInterval(flush, FLUSH_MS);
+  let finished: RunOutcome | undefined;
+
+  updateRunStatus(db, runId, {
+    status: 'running',
+    message: null,
+    startedAt: new Date().toISOString(),
+    heartbeatAt: new Date().toISOString(),
+  });
+
+  child.on('message', (raw) => {
+    const msg = raw as FromWorker;
+    switch (msg.type) {
+      case 'started':
+        updateRunStatus(db, runId, {
+          totalSteps: msg.totalSteps,
+          trainableParams: msg.trainableParams,
+          totalParams: msg.totalParams,
+        });
+        break;
+      case 'progress':
+        buffer.push(
+          { split: 'train', name: 'loss', step: msg.step, value: msg.loss },
+          { split: 'train', name: 'lr', step: msg.step, value: msg.lr },
+          { split: 'system', name: 'throughput', step: msg.step, value: msg.throughput },
+          { split: 'system', name: 'step_ms', step: msg.step, value: msg.stepMs },
+        );
+        updateRunStatus(db, runId, { step: msg.step, heartbeatAt: new Date().toISOString() });
+        break;
+      case 'metrics':
+        buffer.push(...msg.points);
+        break;
+      case 'checkpoint':
+        flush();
+        insertArtifact(db, {
+          runId,
+          kind: msg.kind,
+          path: msg.path,
+          sha256: msg.sha256,
+          bytes: msg.bytes,
+          meta: { step: msg.step },
+          createdAt: new Date().toISOString(),
+        });
+        break;
+      case 'paused':
+        updateRunStatus(db, runId, { status: 'paused' });
+        break;
+      case 'resumed':
+        updateRunStatus(db, runId, { status: 'running' });
+        break;
+      case 'finished':
+        flush();
+        finished = { status: msg.status, message: msg.message, summary: msg.summary };
+        updateRunStatus(db, runId, {
+          status: msg.status,
+          message: msg.message ?? null,
+          finishedAt: new Date().toISOString(),
+        });
+        break;
+      case 'log':
+        break;
+    }
+    opts.onMessage?.(msg);
+  });
+
+  const done = new Promise<RunOutcome>((resolve) => {
+    child.once('exit', (code, signal) => {
+      clearInterval(timer);
+      flush();
+      if (finished) return resolve(finished);
+      // The process died without saying it finished: a crash, an OOM kill or a kill -9.
+      const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
+      const message = `training process ended unexpectedly (${signal ?? `exit ${code}`})${lastLine ? `: ${lastLine}` : ''}; resume continues from the last checkpoint`;
+      updateRunStatus(db, runId, { status: 'interrupted', message, finishedAt: new Date().toISOString() });
+      resolve({ status: 'interrupted', message });
+    });
+  });
+
+  const start: ToWorker = {
+    type: 'start',
+    runId,
+    projectDir: opts.projectDir,
+    config: opts.config,
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+  };
+  child.send(start);
+
+  return {
+    runId,
+    child,
+    send: (cmd) => {
+      if (child.connected) child.send(cmd);
+    },
+    done,
+  };
+}

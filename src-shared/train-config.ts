@@ -1,0 +1,119 @@
+/**
+ * The `train` config (shared/docs/CLI.md): one schema for the CLI file, the New-run form and "show as CLI config".
+ * Anything omitted takes the default given here.
+ */
+import { z } from 'zod';
+
+export const METHOD_TYPES = [
+  'bottleneck',
+  'lora',
+  'ia3',
+  'prompt',
+  'prefix',
+  'conv',
+  'full',
+  'head',
+] as const;
+export type MethodType = (typeof METHOD_TYPES)[number];
+
+const activation = z.enum(['relu', 'gelu', 'swish', 'silu', 'tanh']);
+
+export const methodSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('bottleneck'),
+      variant: z.enum(['houlsby', 'pfeiffer']).default('pfeiffer'),
+      placement: z.enum(['sequential', 'parallel']).default('sequential'),
+      reductionFactor: z.number().positive().optional(),
+      bottleneckSize: z.number().int().positive().optional(),
+      activation: activation.default('relu'),
+      /** Output scaling of a parallel adapter. */
+      scaling: z.number().positive().default(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('lora'),
+      r: z.number().int().positive().default(8),
+      alpha: z.number().positive().default(16),
+      dropout: z.number().min(0).max(1).default(0),
+      targets: z.array(z.string().min(1)).optional(),
+      rslora: z.boolean().default(false),
+    })
+    .strict(),
+  z.object({ type: z.literal('ia3'), targets: z.array(z.string().min(1)).optional() }).strict(),
+  z.object({ type: z.literal('prompt'), virtualTokens: z.number().int().positive().default(20) }).strict(),
+  z
+    .object({
+      type: z.literal('prefix'),
+      prefixLength: z.number().int().positive().default(10),
+      /** Hidden size of the reparameterisation MLP used while training. */
+      projectionSize: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('conv'), reductionFactor: z.number().positive().default(4) }).strict(),
+  z.object({ type: z.literal('full') }).strict(),
+  z.object({ type: z.literal('head') }).strict(),
+]);
+export type MethodConfig = z.output<typeof methodSchema>;
+
+export const datasetSpecSchema = z.union([
+  z.object({ sample: z.string().min(1) }).strict(),
+  z
+    .object({
+      path: z.string().min(1),
+      text: z.string().min(1).optional(),
+      label: z.string().min(1).optional(),
+      textPair: z.string().min(1).optional(),
+      validation: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+export type DatasetSpec = z.output<typeof datasetSpecSchema>;
+
+export const trainOptionsSchema = z
+  .object({
+    epochs: z.number().positive().default(3),
+    batchSize: z.number().int().positive().default(16),
+    lr: z.number().positive().default(1e-3),
+    maxLength: z.number().int().positive().default(128),
+    seed: z.number().int().min(0).default(0),
+    warmupRatio: z.number().min(0).max(1).default(0.06),
+    schedule: z.enum(['linear', 'cosine', 'constant']).default('linear'),
+    gradClip: z.number().positive().default(1),
+    gradAccumulation: z.number().int().positive().default(1),
+    /** Evaluate every N optimizer steps (0: only at each epoch end). */
+    evalEvery: z.number().int().min(0).default(0),
+    earlyStopping: z
+      .object({ metric: z.string().min(1), patience: z.number().int().positive() })
+      .strict()
+      .optional(),
+    weightDecay: z.number().min(0).default(0.01),
+    /** Dropout inside the base model while training (off gives exact, deterministic steps). */
+    dropout: z.boolean().default(true),
+    /** Cap on training steps (smoke tests, previews). */
+    maxSteps: z.number().int().positive().optional(),
+  })
+  .strict();
+export type TrainOptions = z.output<typeof trainOptionsSchema>;
+
+export const trainConfigSchema = z
+  .object({
+    project: z.string().min(1),
+    model: z.string().min(1),
+    name: z.string().min(1).optional(),
+    dataset: datasetSpecSchema,
+    method: methodSchema,
+    train: trainOptionsSchema.default(trainOptionsSchema.parse({})),
+  })
+  .strict();
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+export const continualConfigSchema = trainConfigSchema
+  .omit({ dataset: true })
+  .extend({
+    tasks: z.array(z.object({ name: z.string().min(1), dataset: datasetSpecSchema }).strict()).min(2),
+  })
+  .strict();
+export type ContinualConfig = z.output<typeof continualConfigSchema>;

@@ -1,0 +1,24 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * What the training loop needs from a model + adapter + dataset, and nothing more: the loop stays independent of
+ * architectures and methods (one loop for every row of the method x architecture matrix).
+ */
+export interface TrainTask<B> {
+  /** The weights this run trains, by name (adapter weights and the task head). */
+  readonly trainable: ReadonlyMap<string, tf.Variable>;
+  /** Number of training examples; the loop shuffles indices and asks for batches by index. */
+  readonly trainSize: number;
+  /** Builds a batch from example indices (owns its tensors until `disposeBatch`). */
+  makeBatch(indices: readonly number[], split: 'train' | 'validation'): B;
+  disposeBatch(batch: B): void;
+  /** Mean loss of a batch as a scalar; `step` seeds dropout so a resumed run draws the same masks. */
+  loss(batch: B, opts: { training: boolean; step: number }): tf.Scalar;
+  /** Tokens (or images) in a batch, for throughput. */
+  batchUnits(batch: B): number;
+  /** Validation metrics of the current weights (loss, accuracy, macroF1 or perplexity). */
+  evaluate(): Promise<Record<string, number>>;
+}
+
+/** Lower is better for these metrics; higher for everything else (accuracy, macroF1). */
+export const isLowerBetter = (metric: string): boolean => /loss|perplexity/i.test(metric);

@@ -1,0 +1,225 @@
+/**
+ * The training loop: AdamW with warm-up and decay, gradient accumulation and clipping, evaluation every N steps
+ * and at each epoch end, early stopping, best/last checkpoints, pause/cancel, and NaN/Inf detection. It knows
+ * nothing of models or methods: a TrainTask supplies loss, batches and evaluation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainOptions } from '../../src-shared/train-config.ts';
+import { AdamW } from './adamw.ts';
+import { accumulate, clipByGlobalNorm } from './gradients.ts';
+import { learningRate } from './schedule.ts';
+import { epochOrder } from './shuffle.ts';
+import { isLowerBetter } from './task.ts';
+import type { TrainTask } from './task.ts';
+
+/** Where the loop stands; saved in every checkpoint so a resumed run continues exactly. */
+export interface LoopPosition {
+  step: number;
+  epoch: number;
+  /** Index of the next micro-batch within the epoch. */
+  batchInEpoch: number;
+  best: { metric: string; value: number; step: number } | null;
+  evalsWithoutImprovement: number;
+}
+
+export interface CheckpointState {
+  position: LoopPosition;
+  optimizer: Awaited<ReturnType<AdamW['exportState']>>;
+  weights: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+export interface TrainerHooks {
+  onProgress?(p: {
+    step: number;
+    totalSteps: number;
+    epoch: number;
+    loss: number;
+    lr: number;
+    throughput: number;
+    stepMs: number;
+    etaSeconds: number;
+  }): void;
+  onEval?(step: number, metrics: Record<string, number>): void;
+  /** Persist a checkpoint; `kind` says whether it is the best so far or the latest. */
+  onCheckpoint?(kind: 'checkpoint-best' | 'checkpoint-last', state: CheckpointState): Promise<void>;
+  /** Awaited between steps: resolves at once unless the user paused. */
+  waitIfPaused?(): Promise<void>;
+  isCancelled?(): boolean;
+}
+
+export type LoopResult =
+  | { status: 'completed' | 'cancelled'; position: LoopPosition; lastMetrics: Record<string, number> }
+  | { status: 'diverged'; position: LoopPosition; message: string; lastMetrics: Record<string, number> };
+
+export function planSteps(
+  trainSize: number,
+  o: TrainOptions,
+): { microPerEpoch: number; stepsPerEpoch: number; totalSteps: number } {
+  const microPerEpoch = Math.max(1, Math.ceil(trainSize / o.batchSize));
+  const stepsPerEpoch = Math.ceil(microPerEpoch / o.gradAccumulation);
+  const planned = Math.ceil(o.epochs * stepsPerEpoch);
+  return { microPerEpoch, stepsPerEpoch, totalSteps: o.maxSteps ? Math.min(o.maxSteps, planned) : planned };
+}
+
+async function snapshotWeights(vars: ReadonlyMap<string, tf.Variable>): Promise<CheckpointState['weights']> {
+  const out: CheckpointState['weights'] = new Map();
+  for (const [name, v] of vars) out.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  return out;
+}
+
+/** Restores trainable weights and optimizer state from a checkpoint. */
+export function restoreCheckpoint(task: TrainTask<unknown>, optimizer: AdamW, state: CheckpointState): void {
+  for (const [name, v] of task.trainable) {
+    const w = state.weights.get(name);
+    if (!w) throw new Error(`checkpoint has no weight ${name}`);
+    tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
+  }
+  optimizer.importState(state.optimizer);
+}
+
+export async function trainLoop<B>(
+  task: TrainTask<B>,
+  o: TrainOptions,
+  hooks: TrainerHooks = {},
+  resume?: CheckpointState,
+): Promise<LoopResult> {
+  const optimizer = new AdamW({ weightDecay: o.weightDecay });
+  const { microPerEpoch, totalSteps } = planSteps(task.trainSize, o);
+  const warmupSteps = Math.floor(o.warmupRatio * totalSteps);
+  const pos: LoopPosition = resume
+    ? structuredClone(resume.position)
+    : { step: 0, epoch: 0, batchInEpoch: 0, best: null, evalsWithoutImprovement: 0 };
+  if (resume) restoreCheckpoint(task as TrainTask<unknown>, optimizer, resume);
+  const stopMetric = o.earlyStopping?.metric;
+  let lastMetrics: Record<string, number> = {};
+  const started = Date.now();
+  const startStep = pos.step;
+
+  const checkpoint = async (kind: 'checkpoint-best' | 'checkpoint-last') => {
+    if (!hooks.onCheckpoint) return;
+    await hooks.onCheckpoint(kind, {
+      position: structuredClone(pos),
+      optimizer: await optimizer.exportState(),
+      weights: await snapshotWeights(task.trainable),
+    });
+  };
+
+  /** Evaluates, records, updates early stopping; returns true when training should stop early. */
+  const evaluate = async (): Promise<boolean> => {
+    lastMetrics = await task.evaluate();
+    hooks.onEval?.(pos.step, lastMetrics);
+    const metric = stopMetric ?? 'loss';
+    const value = lastMetrics[metric];
+    if (value === undefined) return false;
+    const better =
+      pos.best === null || (isLowerBetter(metric) ? value < pos.best.value : value > pos.best.value);
+    if (better) {
+      pos.best = { metric, value, step: pos.step };
+      pos.evalsWithoutImprovement = 0;
+      await checkpoint('checkpoint-best');
+    } else pos.evalsWithoutImprovement++;
+    return o.earlyStopping !== undefined && pos.evalsWithoutImprovement >= o.earlyStopping.patience;
+  };
+
+  try {
+    while (pos.step < totalSteps) {
+      const order = epochOrder(task.trainSize, o.seed, pos.epoch);
+      let grads = new Map<string, tf.Tensor>();
+      let micro = 0;
+      let lossSum = 0;
+      let units = 0;
+      let stepStart = Date.now();
+      while (pos.batchInEpoch < microPerEpoch && pos.step < totalSteps) {
+        await hooks.waitIfPaused?.();
+        if (hooks.isCancelled?.()) {
+          for (const g of grads.values()) g.dispose();
+          await checkpoint('checkpoint-last');
+          return { status: 'cancelled', position: pos, lastMetrics };
+        }
+        const idx = order.slice(pos.batchInEpoch * o.batchSize, (pos.batchInEpoch + 1) * o.batchSize);
+        const batch = task.makeBatch(idx, 'train');
+        try {
+          const { value, grads: g } = tf.variableGrads(
+            () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
+            [...task.trainable.values()],
+          );
+          const named = new Map<string, tf.Tensor>();
+          for (const [name, v] of task.trainable) {
+            const gv = g[v.name];
+            if (gv) named.set(name, gv);
+          }
+          accumulate(grads, named);
+          lossSum += (await value.data())[0] ?? NaN;
+          value.dispose();
+          units += task.batchUnits(batch);
+        } finally {
+          task.disposeBatch(batch);
+        }
+        micro++;
+        pos.batchInEpoch++;
+        const endOfEpoch = pos.batchInEpoch >= microPerEpoch;
+        if (micro < o.gradAccumulation && !endOfEpoch) continue;
+
+        const loss = lossSum / micro;
+        if (!Number.isFinite(loss)) {
+          for (const t of grads.values()) t.dispose();
+          return {
+            status: 'diverged',
+            position: pos,
+            lastMetrics,
+            message: `loss became ${loss} at step ${pos.step + 1}; lower the learning rate or enable gradient clipping`,
+          };
+        }
+        const averaged = new Map<string, tf.Tensor>();
+        for (const [k, t] of grads) {
+          averaged.set(
+            k,
+            tf.tidy(() => t.div(micro)),
+          );
+          t.dispose();
+        }
+        const clipped = clipByGlobalNorm(averaged, o.gradClip);
+        const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
+        optimizer.apply(task.trainable, clipped.grads, lr);
+        for (const t of clipped.grads.values()) t.dispose();
+        grads = new Map();
+        pos.step++;
+        const now = Date.now();
+        const stepMs = now - stepStart;
+        const elapsed = (now - started) / 1000;
+        const perStep = elapsed / Math.max(1, pos.step - startStep);
+        hooks.onProgress?.({
+          step: pos.step,
+          totalSteps,
+          epoch: pos.epoch + pos.batchInEpoch / microPerEpoch,
+          loss,
+          lr,
+          throughput: stepMs > 0 ? (units * 1000) / stepMs : 0,
+          stepMs,
+          etaSeconds: perStep * (totalSteps - pos.step),
+        });
+        micro = 0;
+        lossSum = 0;
+        units = 0;
+        stepStart = Date.now();
+        if (o.evalEvery > 0 && pos.step % o.evalEvery === 0 && pos.step < totalSteps) {
+          if (await evaluate()) {
+            await checkpoint('checkpoint-last');
+            return { status: 'completed', position: pos, lastMetrics };
+          }
+          await checkpoint('checkpoint-last');
+        }
+      }
+      if (pos.batchInEpoch >= microPerEpoch) {
+        pos.epoch++;
+        pos.batchInEpoch = 0;
+      }
+      const stop = await evaluate();
+      await checkpoint('checkpoint-last');
+      if (stop) break;
+    }
+    return { status: 'completed', position: pos, lastMetrics };
+  } finally {
+    optimizer.dispose();
+  }
+}

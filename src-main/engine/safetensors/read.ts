@@ -1,0 +1,185 @@
+/**
+ * safetensors reader: 8-byte little-endian header length, a JSON header, then raw little-endian data. Every
+ * structural problem is refused with a one-line SafetensorsError before any tensor is returned (no partial load).
+ */
+import fs from 'node:fs';
+import { SafetensorsError } from './errors.ts';
+import { DTYPE_BYTES } from './types.ts';
+import type { RawTensor, SafetensorsDtype, SafetensorsFile } from './types.ts';
+
+/** Headers above this size are refused: real ones are kilobytes; a garbage length must not allocate gigabytes. */
+const MAX_HEADER = 100 * 1024 * 1024;
+
+interface Entry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+const isDtype = (d: unknown): d is SafetensorsDtype => typeof d === 'string' && Object.hasOwn(DTYPE_BYTES, d);
+
+function parseHeader(
+  file: string,
+  bytes: Uint8Array,
+): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+  if (bytes.length < 8)
+    throw new SafetensorsError(
+      file,
+      `truncated: ${bytes.length} bytes, shorter than the 8-byte header length`,
+    );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > MAX_HEADER)
+    throw new SafetensorsError(file, `header length ${headerLen} is implausibly large`);
+  if (8 + headerLen > bytes.length) {
+    throw new SafetensorsError(
+      file,
+      `header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`,
+    );
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (err) {
+    throw new SafetensorsError(file, `header is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new SafetensorsError(file, 'header is not a JSON object');
+  }
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof raw !== 'object' || raw === null)
+        throw new SafetensorsError(file, '__metadata__ is not an object');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw new SafetensorsError(file, `__metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!isDtype(info.dtype))
+      throw new SafetensorsError(file, `tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new SafetensorsError(file, `tensor ${name}: invalid shape ${JSON.stringify(shape)}`);
+    }
+    const offs = info.data_offsets;
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0)) {
+      throw new SafetensorsError(file, `tensor ${name}: invalid data_offsets ${JSON.stringify(offs)}`);
+    }
+    const [begin, end] = offs as [number, number];
+    if (begin > end || end > dataLen) {
+      throw new SafetensorsError(
+        file,
+        `tensor ${name}: offsets [${begin}, ${end}] out of range (data is ${dataLen} bytes)`,
+      );
+    }
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (count * DTYPE_BYTES[info.dtype] !== end - begin) {
+      throw new SafetensorsError(
+        file,
+        `tensor ${name}: shape ${JSON.stringify(shape)} of ${info.dtype} needs ${count * DTYPE_BYTES[info.dtype]} bytes but offsets span ${end - begin}`,
+      );
+    }
+    entries.push({ name, dtype: info.dtype, shape: shape as number[], begin, end });
+  }
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1] as Entry;
+    const cur = sorted[i] as Entry;
+    if (cur.begin < prev.end && cur.end > cur.begin) {
+      throw new SafetensorsError(file, `tensors ${prev.name} and ${cur.name} overlap`);
+    }
+  }
+  return { entries, metadata, dataStart };
+}
+
+function f16ToF32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+function decode(file: string, e: Entry, bytes: Uint8Array, dataStart: number): RawTensor {
+  const start = dataStart + e.begin;
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  // Copy into an aligned buffer: typed-array views need alignment the file's offsets do not promise.
+  // (Buffer.slice would return a view into Node's shared pool, hence the explicit copy.)
+  const slice = new Uint8Array(e.end - e.begin);
+  slice.set(bytes.subarray(start, dataStart + e.end));
+  const view = new DataView(slice.buffer);
+  switch (e.dtype) {
+    case 'F32':
+      return { dtype: 'float32', shape: e.shape, data: new Float32Array(slice.buffer, 0, n) };
+    case 'F16': {
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = f16ToF32(view.getUint16(2 * i, true));
+      return { dtype: 'float32', shape: e.shape, data: out };
+    }
+    case 'BF16': {
+      const out = new Float32Array(n);
+      const u32 = new Uint32Array(1);
+      const f32 = new Float32Array(u32.buffer);
+      for (let i = 0; i < n; i++) {
+        u32[0] = view.getUint16(2 * i, true) << 16;
+        out[i] = f32[0] as number;
+      }
+      return { dtype: 'float32', shape: e.shape, data: out };
+    }
+    case 'I32':
+      return { dtype: 'int32', shape: e.shape, data: new Int32Array(slice.buffer, 0, n) };
+    case 'I64': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = view.getBigInt64(8 * i, true);
+        if (v > 2147483647n || v < -2147483648n) {
+          throw new SafetensorsError(file, `tensor ${e.name}: int64 value ${v} does not fit in int32`);
+        }
+        out[i] = Number(v);
+      }
+      return { dtype: 'int32', shape: e.shape, data: out };
+    }
+    case 'U8':
+    case 'I8':
+    case 'BOOL': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = e.dtype === 'I8' ? view.getInt8(i) : view.getUint8(i);
+      return { dtype: 'int32', shape: e.shape, data: out };
+    }
+  }
+}
+
+/** Parses safetensors bytes. `only` restricts decoding to some names (the header is still fully validated). */
+export function parseSafetensors(
+  file: string,
+  bytes: Uint8Array,
+  only?: (name: string) => boolean,
+): SafetensorsFile {
+  const { entries, metadata, dataStart } = parseHeader(file, bytes);
+  const tensors = new Map<string, RawTensor>();
+  for (const e of entries) if (!only || only(e.name)) tensors.set(e.name, decode(file, e, bytes, dataStart));
+  return { tensors, metadata };
+}
+
+export function readSafetensors(file: string, only?: (name: string) => boolean): SafetensorsFile {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SafetensorsError(
+      file,
+      code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`,
+    );
+  }
+  return parseSafetensors(file, bytes, only);
+}

@@ -1,0 +1,68 @@
+/**
+ * The post-LayerNorm transformer encoder layer of BERT, RoBERTa and DistilBERT (they differ only in names):
+ * attention -> dense -> [adapter] -> add & norm -> FFN -> [adapter] -> add & norm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ForwardContext } from './layers.ts';
+import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
+
+export interface EncoderLayerNames {
+  query: string;
+  key: string;
+  value: string;
+  attnOut: string;
+  attnNorm: string;
+  ffnIn: string;
+  ffnOut: string;
+  ffnNorm: string;
+}
+
+export interface EncoderShape {
+  batch: number;
+  seq: number;
+  heads: number;
+  headDim: number;
+  eps: number;
+  act: string;
+  hiddenDropout: number;
+  attentionDropout: number;
+}
+
+export function encoderLayer(
+  ctx: ForwardContext,
+  layer: number,
+  names: EncoderLayerNames,
+  x: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  s: EncoderShape,
+): tf.Tensor2D {
+  const { batch, seq, heads, headDim } = s;
+  const q = splitHeads(ctx.linear(names.query, x), batch, seq, heads, headDim);
+  let k = splitHeads(ctx.linear(names.key, x), batch, seq, heads, headDim);
+  let v = splitHeads(ctx.linear(names.value, x), batch, seq, heads, headDim);
+  let keyMask = mask;
+  if (ctx.hooks.attentionKV) {
+    const r = ctx.hooks.attentionKV(layer, k, v);
+    k = r.k;
+    v = r.v;
+    if (r.added > 0) keyMask = tf.concat([tf.ones([batch, r.added]), mask.cast('float32')], 1) as tf.Tensor2D;
+  }
+  const bias = attentionBias(keyMask, batch, seq, k.shape[2], false);
+  const context = scaledDotAttention(q, k, v, bias, {
+    scale: 1 / Math.sqrt(headDim),
+    dropout: (p) => ctx.dropout(p, s.attentionDropout),
+  });
+  let attn = ctx.dropout(ctx.linear(names.attnOut, mergeHeads(context)), s.hiddenDropout) as tf.Tensor2D;
+  attn = ctx.sublayer(layer, 'attention', attn, x);
+  const h = ctx.layerNorm(names.attnNorm, attn.add(x), s.eps) as tf.Tensor2D;
+  const inter = activate(ctx.linear(names.ffnIn, h), s.act) as tf.Tensor2D;
+  let out = ctx.dropout(ctx.linear(names.ffnOut, inter), s.hiddenDropout) as tf.Tensor2D;
+  out = ctx.sublayer(layer, 'ffn', out, h);
+  return ctx.layerNorm(names.ffnNorm, out.add(h), s.eps) as tf.Tensor2D;
+}
+
+/** The first token's hidden state of each sequence: [batch, seq, hidden] -> [batch, hidden]. */
+export function firstToken(h: tf.Tensor3D): tf.Tensor2D {
+  const [b, , d] = h.shape;
+  return h.slice([0, 0, 0], [b, 1, d]).reshape([b, d]);
+}

@@ -1,0 +1,13 @@
+/** A model folder that cannot be loaded: an unsupported option, a missing file, weights that do not fit. */
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+  readonly userFacing = true;
+}
+
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
+  readonly userFacing = true;
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+  }
+}

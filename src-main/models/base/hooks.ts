@@ -1,0 +1,74 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Where adapters attach. Every architecture calls these at the same conceptual points, so an adapter method is
+ * written once for all of them. Each hook returns its input unchanged when no adapter cares.
+ */
+export interface ForwardHooks {
+  /**
+   * Every linear projection (nn.Linear, GPT-2 Conv1D) goes through here with its in-memory module name as PEFT
+   * names it (e.g. `bert.encoder.layer.0.attention.self.query`). `x` is 2-D [rows, in]; `base` computes the
+   * frozen projection. LoRA adds a low-rank term; IA3 scales.
+   */
+  linear?(moduleName: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
+  /** Every convolution (NHWC input), e.g. ResNet's 3x3 convolutions for LoRA on Conv2d. */
+  conv2d?(moduleName: string, x: tf.Tensor4D, base: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D;
+  /**
+   * On the token embeddings (inputs_embeds, [batch, seq, hidden]) before position/type embeddings are added, as in
+   * PEFT: prompt tuning prepends virtual tokens and extends the mask.
+   */
+  embeddings?(h: tf.Tensor3D, mask: tf.Tensor2D): { h: tf.Tensor3D; mask: tf.Tensor2D };
+  /**
+   * Keys and values of one layer's attention, [batch, kvHeads, seq, headDim]; prefix tuning prepends prefixes and
+   * says how many positions it added (they are always attended to).
+   */
+  attentionKV?(
+    layer: number,
+    k: tf.Tensor4D,
+    v: tf.Tensor4D,
+  ): { k: tf.Tensor4D; v: tf.Tensor4D; added: number };
+  /**
+   * A sub-layer's output right before its residual add, [rows, hidden] (`input` is the sub-layer's input, the
+   * residual stream). Bottleneck adapters sit here: after attention (Houlsby) and after the FFN (both).
+   */
+  sublayerOutput?(
+    layer: number,
+    kind: 'attention' | 'ffn',
+    out: tf.Tensor2D,
+    input: tf.Tensor2D,
+  ): tf.Tensor2D;
+  /** A CNN block's output before its final activation (NHWC); Conv-Adapters sit here. */
+  block?(stage: number, index: number, out: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor4D;
+}
+
+/** Runs several adapters' hooks in order (adapter stacking and composition). */
+export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
+  if (list.length === 1) return list[0] as ForwardHooks;
+  return {
+    linear: (name, x, base) =>
+      list.reduce<(x: tf.Tensor2D) => tf.Tensor2D>(
+        (inner, h) => (h.linear ? (y) => h.linear!(name, y, inner) : inner),
+        base,
+      )(x),
+    conv2d: (name, x, base) =>
+      list.reduce<(x: tf.Tensor4D) => tf.Tensor4D>(
+        (inner, h) => (h.conv2d ? (y) => h.conv2d!(name, y, inner) : inner),
+        base,
+      )(x),
+    embeddings: (h, mask) =>
+      list.reduce((acc, hk) => (hk.embeddings ? hk.embeddings(acc.h, acc.mask) : acc), { h, mask }),
+    attentionKV: (layer, k, v) =>
+      list.reduce(
+        (acc, hk) => {
+          if (!hk.attentionKV) return acc;
+          const r = hk.attentionKV(layer, acc.k, acc.v);
+          return { k: r.k, v: r.v, added: acc.added + r.added };
+        },
+        { k, v, added: 0 },
+      ),
+    sublayerOutput: (layer, kind, out, input) =>
+      list.reduce((acc, hk) => (hk.sublayerOutput ? hk.sublayerOutput(layer, kind, acc, input) : acc), out),
+    block: (stage, index, out, input) =>
+      list.reduce((acc, hk) => (hk.block ? hk.block(stage, index, acc, input) : acc), out),
+  };
+}

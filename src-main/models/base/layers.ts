@@ -1,0 +1,183 @@
+/**
+ * The building blocks every architecture shares, written from tf ops. Linear layers are 2-D matmuls on [rows, in]
+ * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ForwardHooks } from './hooks.ts';
+import type { ParamStore } from './params.ts';
+
+export type Activation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu' | 'silu' | 'swish' | 'tanh';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
+  switch (kind) {
+    case 'gelu':
+      return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+      // x*x*x rather than pow(x, 3): pow is slow on wasm (ENGINE-NOTES).
+      return x.mul(tf.tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1)).mul(0.5);
+    case 'relu':
+      return tf.relu(x);
+    case 'silu':
+    case 'swish':
+      return x.mul(tf.sigmoid(x));
+    case 'tanh':
+      return tf.tanh(x);
+    default:
+      throw new Error(`unsupported activation ${kind}`);
+  }
+}
+
+/** One forward pass's state: weights, adapter hooks, and whether dropout is on. */
+export class ForwardContext {
+  #dropoutCalls = 0;
+
+  constructor(
+    readonly params: ParamStore,
+    readonly hooks: ForwardHooks,
+    readonly training: boolean,
+    readonly dropoutSeed: number,
+  ) {}
+
+  /**
+   * y = x W + b through the `linear` hook. Weights are `${module}.weight/.bias`; the hook sees `hookName`, the
+   * module's in-memory name as PEFT writes it (the same as `module` except where transformers renamed modules).
+   */
+  linear(module: string, x: tf.Tensor2D, hookName = module): tf.Tensor2D {
+    const w = this.params.get(`${module}.weight`);
+    const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
+    const base = (inp: tf.Tensor2D): tf.Tensor2D => {
+      const y = tf.matMul(inp, w as tf.Tensor2D);
+      return (bias ? y.add(bias) : y) as tf.Tensor2D;
+    };
+    return this.hooks.linear ? this.hooks.linear(hookName, x, base) : base(x);
+  }
+
+  /** A convolution (NHWC) through the `conv2d` hook; filter `${module}.weight` in tf's [kh, kw, in, out]. */
+  conv2d(module: string, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+    const w = this.params.get(`${module}.weight`) as tf.Tensor4D;
+    const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
+    const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ];
+    const base = (inp: tf.Tensor4D): tf.Tensor4D => {
+      const y = tf.conv2d(inp, w, stride, pad === 0 ? 'valid' : padding);
+      return (bias ? y.add(bias) : y) as tf.Tensor4D;
+    };
+    return this.hooks.conv2d ? this.hooks.conv2d(module, x, base) : base(x);
+  }
+
+  /** Eval-mode batch norm with running statistics (`${prefix}.running_mean/var`). */
+  batchNorm(prefix: string, x: tf.Tensor, eps: number): tf.Tensor {
+    const mean = this.params.get(`${prefix}.running_mean`);
+    const variance = this.params.get(`${prefix}.running_var`);
+    return x
+      .sub(mean)
+      .mul(variance.add(eps).rsqrt())
+      .mul(this.params.get(`${prefix}.weight`))
+      .add(this.params.get(`${prefix}.bias`));
+  }
+
+  layerNorm(
+    prefix: string,
+    x: tf.Tensor,
+    eps: number,
+    names: [string, string] = ['weight', 'bias'],
+  ): tf.Tensor {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = x.sub(mean).div(variance.add(eps).sqrt());
+    return normed.mul(this.params.get(`${prefix}.${names[0]}`)).add(this.params.get(`${prefix}.${names[1]}`));
+  }
+
+  rmsNorm(prefix: string, x: tf.Tensor, eps: number): tf.Tensor {
+    const ms = x.square().mean(-1, true);
+    return x.mul(ms.add(eps).rsqrt()).mul(this.params.get(`${prefix}.weight`));
+  }
+
+  embed(name: string, ids: tf.Tensor): tf.Tensor {
+    return tf.gather(this.params.get(name), ids.cast('int32'));
+  }
+
+  /** Inverted dropout with masks seeded per call, so a step recomputed after resume draws the same masks. */
+  dropout(x: tf.Tensor, rate: number): tf.Tensor {
+    if (!this.training || rate <= 0) return x;
+    const seed = (this.dropoutSeed * 1000003 + this.#dropoutCalls++) >>> 0;
+    const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate).cast('float32');
+    return x.mul(keep).div(1 - rate);
+  }
+
+  sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
+    return this.hooks.sublayerOutput ? this.hooks.sublayerOutput(layer, kind, out, input) : out;
+  }
+}
+
+/** [rows, heads*dim] -> [batch, heads, seq, dim] */
+export function splitHeads(
+  x: tf.Tensor2D,
+  batch: number,
+  seq: number,
+  heads: number,
+  dim: number,
+): tf.Tensor4D {
+  return x.reshape([batch, seq, heads, dim]).transpose([0, 2, 1, 3]);
+}
+
+/** [batch, heads, seq, dim] -> [rows, heads*dim] */
+export function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
+  const [b, h, s, d] = x.shape;
+  return x.transpose([0, 2, 1, 3]).reshape([b * s, h * d]);
+}
+
+/** Additive attention mask [batch, 1, 1, keys] from a 0/1 mask, optionally causal [batch, 1, queries, keys]. */
+export function attentionBias(
+  mask: tf.Tensor2D | null,
+  batch: number,
+  queries: number,
+  keys: number,
+  causal: boolean,
+): tf.Tensor | null {
+  let bias: tf.Tensor | null = null;
+  if (mask) bias = tf.sub(1, mask.cast('float32')).mul(-1e9).reshape([batch, 1, 1, keys]);
+  if (causal) {
+    // Query i may see keys up to (keys - queries + i): prefixes/past at the front are always visible.
+    const offset = keys - queries;
+    const q = tf.range(0, queries, 1, 'int32').reshape([queries, 1]);
+    const k = tf.range(0, keys, 1, 'int32').reshape([1, keys]);
+    const allowed = k.lessEqual(q.add(offset));
+    const c = tf
+      .where(allowed, tf.zeros([queries, keys]), tf.fill([queries, keys], -1e9))
+      .reshape([1, 1, queries, keys]);
+    bias = bias ? bias.add(c) : c;
+  }
+  return bias;
+}
+
+/** Scaled dot-product attention on [batch, heads, seq, dim]; key/value heads are repeated for GQA. */
+export function scaledDotAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: tf.Tensor | null,
+  opts: { scale: number; dropout?: (t: tf.Tensor) => tf.Tensor },
+): tf.Tensor4D {
+  const heads = q.shape[1];
+  const kvHeads = k.shape[1];
+  if (kvHeads !== heads) {
+    const rep = heads / kvHeads;
+    const [b, , s, d] = k.shape;
+    const repeat = (t: tf.Tensor4D) =>
+      t.reshape([b, kvHeads, 1, s, d]).tile([1, 1, rep, 1, 1]).reshape([b, heads, s, d]) as tf.Tensor4D;
+    k = repeat(k);
+    v = repeat(v);
+  }
+  let scores = tf.matMul(q, k, false, true).mul(opts.scale);
+  if (bias) scores = scores.add(bias);
+  let probs = tf.softmax(scores, -1);
+  if (opts.dropout) probs = opts.dropout(probs);
+  return tf.matMul(probs, v) as tf.Tensor4D;
+}

@@ -1,0 +1,145 @@
+/**
+ * A model's weights as tf.Variables under their Hugging Face names. Linear weights are kept as [in, out] (torch
+ * stores [out, in]) so every projection is a plain 2-D matmul, the fast path on wasm; convolution filters are kept
+ * in tf's [kh, kw, in, out]. `toRaw` converts back, so saved files are byte-compatible with transformers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RawTensor } from '../../engine/safetensors/index.ts';
+import { ModelLoadError } from './errors.ts';
+
+/** How a stored tensor maps onto its tf layout. */
+export type ParamLayout = 'plain' | 'linear' | 'conv2d';
+
+export interface ParamSpec {
+  name: string;
+  layout: ParamLayout;
+  /** Other spellings the file may use (e.g. transformers 5's in-memory names). */
+  aliases?: string[];
+  /** Shape in the file's (torch) layout; checked on load. */
+  shape?: number[];
+  /** A weight tied to another (GPT-2's lm_head): not loaded, not counted, never saved. */
+  tiedTo?: string;
+}
+
+function toTf(raw: RawTensor, layout: ParamLayout): tf.Tensor {
+  return tf.tidy(() => {
+    const t = tf.tensor(raw.data, raw.shape, 'float32');
+    if (layout === 'linear') return t.transpose([1, 0]);
+    if (layout === 'conv2d') return t.transpose([2, 3, 1, 0]);
+    return t;
+  });
+}
+
+function fromTf(t: tf.Tensor, layout: ParamLayout): tf.Tensor {
+  return tf.tidy(() =>
+    layout === 'linear' ? t.transpose([1, 0]) : layout === 'conv2d' ? t.transpose([3, 2, 0, 1]) : t.clone(),
+  );
+}
+
+export class ParamStore {
+  readonly #vars = new Map<string, tf.Variable>();
+  readonly #layout = new Map<string, ParamLayout>();
+  /** Names in the file that no part of the model uses (reported, not fatal). */
+  readonly unexpected: string[] = [];
+
+  static #instances = 0;
+
+  /**
+   * Builds the store from a file's tensors. tf.js keeps one global registry of variable names, so each store
+   * prefixes its own (two models with a `classifier.weight` may be loaded at once).
+   */
+  static load(file: string, raw: ReadonlyMap<string, RawTensor>, specs: readonly ParamSpec[]): ParamStore {
+    const prefix = `model${++ParamStore.#instances}/`;
+    const store = new ParamStore();
+    const used = new Set<string>();
+    const missing: string[] = [];
+    const badShape: string[] = [];
+    for (const spec of specs) {
+      if (spec.tiedTo) continue;
+      const found = [spec.name, ...(spec.aliases ?? [])].find((n) => raw.has(n));
+      if (!found) {
+        missing.push(spec.name);
+        continue;
+      }
+      used.add(found);
+      const r = raw.get(found) as RawTensor;
+      if (
+        spec.shape &&
+        (r.shape.length !== spec.shape.length || r.shape.some((d, i) => d !== spec.shape?.[i]))
+      ) {
+        badShape.push(`${found} is [${r.shape.join(', ')}], expected [${spec.shape.join(', ')}]`);
+        continue;
+      }
+      const value = toTf(r, spec.layout);
+      store.#vars.set(spec.name, tf.variable(value, false, `${prefix}${spec.name}`));
+      value.dispose();
+      store.#layout.set(spec.name, spec.layout);
+    }
+    if (missing.length || badShape.length) {
+      store.dispose();
+      const parts = [
+        ...(missing.length
+          ? [
+              `missing weights: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ` and ${missing.length - 8} more` : ''}`,
+            ]
+          : []),
+        ...(badShape.length ? [`wrong shapes: ${badShape.slice(0, 4).join('; ')}`] : []),
+      ];
+      throw new ModelLoadError(`${file}: ${parts.join('; ')}`);
+    }
+    for (const name of raw.keys()) {
+      if (!used.has(name) && !name.endsWith('num_batches_tracked')) store.unexpected.push(name);
+    }
+    return store;
+  }
+
+  get(name: string): tf.Variable {
+    const v = this.#vars.get(name);
+    if (!v) throw new Error(`no weight named ${name}`);
+    return v;
+  }
+
+  has(name: string): boolean {
+    return this.#vars.has(name);
+  }
+
+  layout(name: string): ParamLayout {
+    return this.#layout.get(name) ?? 'plain';
+  }
+
+  names(): string[] {
+    return [...this.#vars.keys()];
+  }
+
+  entries(): IterableIterator<[string, tf.Variable]> {
+    return this.#vars.entries();
+  }
+
+  /** Total number of scalars (tied weights count once). */
+  count(): number {
+    let n = 0;
+    for (const v of this.#vars.values()) n += v.size;
+    return n;
+  }
+
+  /** Marks which weights receive gradients; everything else stays bit-identical while training. */
+  setTrainable(predicate: (name: string) => boolean): void {
+    for (const [name, v] of this.#vars) v.trainable = predicate(name);
+  }
+
+  /** The weights in the file's (torch) layout, for saving a merged or fully fine-tuned model. */
+  async toRaw(): Promise<Map<string, RawTensor>> {
+    const out = new Map<string, RawTensor>();
+    for (const [name, v] of this.#vars) {
+      const t = fromTf(v, this.layout(name));
+      out.set(name, { dtype: 'float32', shape: t.shape, data: (await t.data()) as Float32Array });
+      t.dispose();
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of this.#vars.values()) v.dispose();
+    this.#vars.clear();
+  }
+}

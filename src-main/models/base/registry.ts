@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModelConfigError } from './errors.ts';
+import type { Model } from './types.ts';
+
+export interface Architecture {
+  modelType: string;
+  load(dir: string, rawConfig: Record<string, unknown>, configFile: string): Model;
+}
+
+const registry = new Map<string, Architecture>();
+
+export function registerArchitecture(a: Architecture): void {
+  registry.set(a.modelType, a);
+}
+
+export const supportedModelTypes = (): string[] => [...registry.keys()].sort();
+
+/** Reads config.json and hands the folder to the architecture its model_type names. */
+export function loadWithRegistry(dir: string): Model {
+  const configFile = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(configFile, 'utf8');
+  } catch {
+    throw new ModelConfigError(configFile, 'not found: a Hugging Face model folder needs config.json');
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new ModelConfigError(configFile, `not valid JSON (${(err as Error).message})`);
+  }
+  const type = raw.model_type;
+  const arch = typeof type === 'string' ? registry.get(type) : undefined;
+  if (!arch) {
+    throw new ModelConfigError(
+      configFile,
+      `model_type ${JSON.stringify(type)} is not supported; supported: ${supportedModelTypes().join(', ')}`,
+    );
+  }
+  return arch.load(dir, raw, configFile);
+}

@@ -1,0 +1,59 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ForwardHooks } from './hooks.ts';
+import type { ParamStore } from './params.ts';
+
+/** Text inputs ([batch, seq] int32) or image inputs ([batch, channels, height, width] float32, NCHW as in torch). */
+export interface ModelInputs {
+  inputIds?: tf.Tensor2D;
+  attentionMask?: tf.Tensor2D;
+  tokenTypeIds?: tf.Tensor2D;
+  pixelValues?: tf.Tensor4D;
+}
+
+export interface ModelOutputs {
+  logits: tf.Tensor;
+  /** transformers' hidden_states[-1] (ViT: before the final layer norm; ResNet: the last stage's NCHW map). */
+  lastHiddenState?: tf.Tensor;
+}
+
+export interface ForwardOptions {
+  hooks?: ForwardHooks;
+  /** Dropout on (training) or off (evaluation, the default). */
+  training?: boolean;
+  /** Seeds dropout masks when training, so a resumed run draws the same masks. */
+  dropoutSeed?: number;
+}
+
+export type ModelTask =
+  | 'sequence-classification'
+  | 'causal-lm'
+  | 'masked-lm'
+  | 'image-classification'
+  | 'base';
+export type InputKind = 'text' | 'image';
+
+/** What every architecture's config parser produces, besides its own fields. */
+export interface CommonConfig {
+  modelType: string;
+  task: ModelTask;
+  inputKind: InputKind;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  vocabSize: number | null;
+  /** Classification labels by id (empty for language models). */
+  labels: string[];
+  /** Names of linear modules adapters may target by default (e.g. query/value). */
+  defaultLoraTargets: string[];
+  /** Names of the modules PEFT saves as modules_to_save for this task (the head). */
+  headModules: string[];
+}
+
+/** A loaded Hugging Face model: config, weights, and the forward pass. */
+export interface Model {
+  readonly config: CommonConfig;
+  readonly params: ParamStore;
+  /** Runs the network; call inside tf.tidy or dispose the outputs. */
+  forward(inputs: ModelInputs, opts?: ForwardOptions): ModelOutputs;
+  dispose(): void;
+}

@@ -1,0 +1,61 @@
+import type { ParamSpec } from '../base/params.ts';
+import type { BertConfig } from './config.ts';
+
+const ln = (p: string): ParamSpec[] => [
+  { name: `${p}.weight`, layout: 'plain' },
+  { name: `${p}.bias`, layout: 'plain' },
+];
+const lin = (p: string, out: number, inp: number): ParamSpec[] => [
+  { name: `${p}.weight`, layout: 'linear', shape: [out, inp] },
+  { name: `${p}.bias`, layout: 'plain', shape: [out] },
+];
+
+/** Every weight a BERT/RoBERTa checkpoint must have for its task, with torch shapes. */
+export function bertParamSpecs(c: BertConfig): ParamSpec[] {
+  const p = c.prefix;
+  const H = c.hiddenSize;
+  const specs: ParamSpec[] = [
+    { name: `${p}.embeddings.word_embeddings.weight`, layout: 'plain', shape: [c.vocabSize ?? 0, H] },
+    { name: `${p}.embeddings.position_embeddings.weight`, layout: 'plain', shape: [c.maxPositions, H] },
+    ...(c.typeVocabSize > 0
+      ? [
+          {
+            name: `${p}.embeddings.token_type_embeddings.weight`,
+            layout: 'plain' as const,
+            shape: [c.typeVocabSize, H],
+          },
+        ]
+      : []),
+    ...ln(`${p}.embeddings.LayerNorm`),
+  ];
+  for (let i = 0; i < c.numLayers; i++) {
+    const l = `${p}.encoder.layer.${i}`;
+    specs.push(
+      ...lin(`${l}.attention.self.query`, H, H),
+      ...lin(`${l}.attention.self.key`, H, H),
+      ...lin(`${l}.attention.self.value`, H, H),
+      ...lin(`${l}.attention.output.dense`, H, H),
+      ...ln(`${l}.attention.output.LayerNorm`),
+      ...lin(`${l}.intermediate.dense`, c.intermediateSize, H),
+      ...lin(`${l}.output.dense`, H, c.intermediateSize),
+      ...ln(`${l}.output.LayerNorm`),
+    );
+  }
+  const n = c.labels.length;
+  if (c.task === 'sequence-classification') {
+    if (c.prefix === 'bert') specs.push(...lin('bert.pooler.dense', H, H), ...lin('classifier', n, H));
+    else specs.push(...lin('classifier.dense', H, H), ...lin('classifier.out_proj', n, H));
+  } else if (c.task === 'masked-lm') {
+    if (c.prefix === 'bert') {
+      specs.push(
+        ...lin('cls.predictions.transform.dense', H, H),
+        ...ln('cls.predictions.transform.LayerNorm'),
+      );
+      specs.push({ name: 'cls.predictions.bias', layout: 'plain', shape: [c.vocabSize ?? 0] });
+    } else {
+      specs.push(...lin('lm_head.dense', H, H), ...ln('lm_head.layer_norm'));
+      specs.push({ name: 'lm_head.bias', layout: 'plain', shape: [c.vocabSize ?? 0] });
+    }
+  }
+  return specs;
+}

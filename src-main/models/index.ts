@@ -1,0 +1,19 @@
+/** Loading Hugging Face model folders: importing this module registers every architecture. */
+import './bert/index.ts';
+import './distilbert/index.ts';
+import './gpt2/index.ts';
+import './llama/index.ts';
+import './resnet/index.ts';
+import './roberta/index.ts';
+import './vit/index.ts';
+import { loadWithRegistry } from './base/registry.ts';
+import type { Model } from './base/types.ts';
+
+export { supportedModelTypes } from './base/registry.ts';
+export type { Model, ModelInputs, ModelOutputs, ForwardOptions } from './base/types.ts';
+export type { ForwardHooks } from './base/hooks.ts';
+
+/** Loads config.json + model.safetensors (or shards) from a folder. */
+export function loadModel(dir: string): Model {
+  return loadWithRegistry(dir);
+}

@@ -1,0 +1,105 @@
+/** Llama: RMSNorm, rotary position embeddings, SwiGLU MLP and grouped-query attention; tied or untied head. */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ForwardContext,
+  activate,
+  attentionBias,
+  mergeHeads,
+  scaledDotAttention,
+  splitHeads,
+} from '../base/layers.ts';
+import type { ParamStore } from '../base/params.ts';
+import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { LlamaConfig } from './config.ts';
+import { applyRope, ropeTables } from './rope.ts';
+
+export class LlamaModel implements Model {
+  constructor(
+    readonly config: LlamaConfig,
+    readonly params: ParamStore,
+  ) {}
+
+  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    const c = this.config;
+    const ids = inputs.inputIds;
+    if (!ids) throw new Error('llama needs input_ids');
+    const ctx = new ForwardContext(
+      this.params,
+      opts.hooks ?? {},
+      opts.training ?? false,
+      opts.dropoutSeed ?? 0,
+    );
+    const [batch, len] = ids.shape;
+    let mask = (inputs.attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
+    let h = ctx.embed('model.embed_tokens.weight', ids) as tf.Tensor3D;
+    if (ctx.hooks.embeddings) ({ h, mask } = ctx.hooks.embeddings(h, mask));
+    const seq = h.shape[1];
+    const { cos, sin } = ropeTables(seq, c.headDim, c.ropeTheta);
+    let x = h.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D;
+    for (let i = 0; i < c.numLayers; i++) {
+      const l = `model.layers.${i}`;
+      const a = ctx.rmsNorm(`${l}.input_layernorm`, x, c.eps) as tf.Tensor2D;
+      const q = applyRope(
+        splitHeads(ctx.linear(`${l}.self_attn.q_proj`, a), batch, seq, c.numHeads, c.headDim),
+        cos,
+        sin,
+      );
+      let k = applyRope(
+        splitHeads(ctx.linear(`${l}.self_attn.k_proj`, a), batch, seq, c.kvHeads, c.headDim),
+        cos,
+        sin,
+      );
+      let v = splitHeads(ctx.linear(`${l}.self_attn.v_proj`, a), batch, seq, c.kvHeads, c.headDim);
+      let keyMask = mask;
+      if (ctx.hooks.attentionKV) {
+        const r = ctx.hooks.attentionKV(i, k, v);
+        ({ k, v } = r);
+        if (r.added > 0) keyMask = tf.concat([tf.ones([batch, r.added]), mask], 1) as tf.Tensor2D;
+      }
+      const bias = attentionBias(keyMask, batch, seq, k.shape[2], true);
+      const context = scaledDotAttention(q, k, v, bias, {
+        scale: 1 / Math.sqrt(c.headDim),
+        dropout: (p) => ctx.dropout(p, c.attentionDropout),
+      });
+      let attn = ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(context));
+      attn = ctx.sublayer(i, 'attention', attn, x);
+      x = attn.add(x);
+      const m = ctx.rmsNorm(`${l}.post_attention_layernorm`, x, c.eps) as tf.Tensor2D;
+      const gated = activate(ctx.linear(`${l}.mlp.gate_proj`, m), c.act).mul(
+        ctx.linear(`${l}.mlp.up_proj`, m),
+      ) as tf.Tensor2D;
+      let ffn = ctx.linear(`${l}.mlp.down_proj`, gated);
+      ffn = ctx.sublayer(i, 'ffn', ffn, x);
+      x = ffn.add(x);
+    }
+    const last = ctx.rmsNorm('model.norm', x, c.eps) as tf.Tensor2D;
+    const lastHiddenState = last.reshape([batch, seq, c.hiddenSize]);
+    if (c.task === 'sequence-classification') {
+      return { logits: this.#scoreLastToken(ctx, last, mask, batch, seq), lastHiddenState };
+    }
+    let logits: tf.Tensor2D;
+    if (c.tied) {
+      const base = (t: tf.Tensor2D) =>
+        tf.matMul(t, this.params.get('model.embed_tokens.weight'), false, true) as tf.Tensor2D;
+      logits = ctx.hooks.linear ? ctx.hooks.linear('lm_head', last, base) : base(last);
+    } else logits = ctx.linear('lm_head', last);
+    return { logits: logits.reshape([batch, seq, -1]), lastHiddenState };
+  }
+
+  /** LlamaForSequenceClassification scores the last non-padding token of each row. */
+  #scoreLastToken(
+    ctx: ForwardContext,
+    last: tf.Tensor2D,
+    mask: tf.Tensor2D,
+    batch: number,
+    seq: number,
+  ): tf.Tensor2D {
+    const lastIdx = mask.sum(1).sub(1).cast('int32');
+    const rows = tf.range(0, batch, 1, 'int32').mul(seq).add(lastIdx);
+    return ctx.linear('score', tf.gather(last, rows) as tf.Tensor2D);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+/** ResNet (basic or bottleneck blocks) with eval-mode batch norm; the head pools globally and classifies. */
+import * as tf from '@tensorflow/tfjs';
+import { ForwardContext } from '../base/layers.ts';
+import type { ParamStore } from '../base/params.ts';
+import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { BlockSpec, ConvSpec } from './blocks.ts';
+import { STEM, resnetBlocks } from './blocks.ts';
+import type { ResnetConfig } from './config.ts';
+
+const BN_EPS = 1e-5;
+
+export class ResnetModel implements Model {
+  readonly #blocks: BlockSpec[];
+
+  constructor(
+    readonly config: ResnetConfig,
+    readonly params: ParamStore,
+  ) {
+    this.#blocks = resnetBlocks(config);
+  }
+
+  #conv(ctx: ForwardContext, s: ConvSpec, x: tf.Tensor4D): tf.Tensor4D {
+    const y = ctx.conv2d(`${s.prefix}.convolution`, x, s.stride, Math.floor(s.kernel / 2));
+    const n = ctx.batchNorm(`${s.prefix}.normalization`, y, BN_EPS) as tf.Tensor4D;
+    return s.relu ? tf.relu(n) : n;
+  }
+
+  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    const pixels = inputs.pixelValues;
+    if (!pixels) throw new Error('resnet needs pixel_values');
+    const ctx = new ForwardContext(
+      this.params,
+      opts.hooks ?? {},
+      opts.training ?? false,
+      opts.dropoutSeed ?? 0,
+    );
+    let x = this.#conv(ctx, STEM(this.config), pixels.transpose([0, 2, 3, 1]) as tf.Tensor4D);
+    // Inputs are non-negative after ReLU, so padding with zeros equals torch's -inf padding here.
+    x = tf.maxPool(x, 3, 2, 1);
+    for (const b of this.#blocks) {
+      const residual = b.shortcut ? this.#conv(ctx, b.shortcut, x) : x;
+      let h = x;
+      for (const conv of b.convs) h = this.#conv(ctx, conv, h);
+      if (ctx.hooks.block) h = ctx.hooks.block(b.stage, b.index, h, x);
+      x = tf.relu(h.add(residual)) as tf.Tensor4D;
+    }
+    const lastHiddenState = x.transpose([0, 3, 1, 2]);
+    if (this.config.task !== 'image-classification') return { logits: lastHiddenState, lastHiddenState };
+    const pooled = x.mean([1, 2]) as tf.Tensor2D;
+    return { logits: ctx.linear('classifier.1', pooled), lastHiddenState };
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

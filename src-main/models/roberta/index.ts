@@ -1,0 +1,9 @@
+/**
+ * RoBERTa is BERT's graph with positions numbered after pad_token_id, a single token type and a two-layer
+ * classification head; bert/ implements both, keyed on the config's model_type.
+ */
+import { registerArchitecture } from '../base/registry.ts';
+import { loadBertFamily } from '../bert/index.ts';
+
+registerArchitecture({ modelType: 'roberta', load: loadBertFamily });
+registerArchitecture({ modelType: 'xlm-roberta', load: loadBertFamily });

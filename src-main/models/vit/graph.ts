@@ -1,0 +1,76 @@
+/** ViT: patch embedding by a strided convolution, a [CLS] token, pre-LN encoder layers, classifier on [CLS]. */
+import * as tf from '@tensorflow/tfjs';
+import { firstToken } from '../base/encoder-layer.ts';
+import { ForwardContext, activate, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
+import type { ParamStore } from '../base/params.ts';
+import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { VitConfig } from './config.ts';
+import { vitModules } from './weights.ts';
+
+export class VitModel implements Model {
+  constructor(
+    readonly config: VitConfig,
+    readonly params: ParamStore,
+  ) {}
+
+  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    const c = this.config;
+    const pixels = inputs.pixelValues;
+    if (!pixels) throw new Error('vit needs pixel_values');
+    const ctx = new ForwardContext(
+      this.params,
+      opts.hooks ?? {},
+      opts.training ?? false,
+      opts.dropoutSeed ?? 0,
+    );
+    const batch = pixels.shape[0];
+    const H = c.hiddenSize;
+    const nhwc = pixels.transpose([0, 2, 3, 1]) as tf.Tensor4D;
+    const patches = ctx.conv2d('vit.embeddings.patch_embeddings.projection', nhwc, c.patchSize, 0);
+    const n = patches.shape[1] * patches.shape[2];
+    const cls = this.params.get('vit.embeddings.cls_token').tile([batch, 1, 1]);
+    let h = tf
+      .concat([cls, patches.reshape([batch, n, H])], 1)
+      .add(this.params.get('vit.embeddings.position_embeddings'));
+    h = ctx.dropout(h, c.dropout);
+    const seq = n + 1;
+    const hd = H / c.numHeads;
+    let x = h.reshape([batch * seq, H]) as tf.Tensor2D;
+    for (let i = 0; i < c.numLayers; i++) {
+      const m = vitModules(i);
+      const a = ctx.layerNorm(m.normBefore.file, x, c.eps) as tf.Tensor2D;
+      const q = splitHeads(ctx.linear(m.query.file, a, m.query.hook), batch, seq, c.numHeads, hd);
+      let k = splitHeads(ctx.linear(m.key.file, a, m.key.hook), batch, seq, c.numHeads, hd);
+      let v = splitHeads(ctx.linear(m.value.file, a, m.value.hook), batch, seq, c.numHeads, hd);
+      let bias: tf.Tensor | null = null;
+      if (ctx.hooks.attentionKV) {
+        const r = ctx.hooks.attentionKV(i, k, v);
+        ({ k, v } = r);
+        bias = null; // images have no padding; prefixes are always attended to
+      }
+      const context = scaledDotAttention(q, k, v, bias, {
+        scale: 1 / Math.sqrt(hd),
+        dropout: (p) => ctx.dropout(p, c.attentionDropout),
+      });
+      let attn = ctx.dropout(
+        ctx.linear(m.attnOut.file, mergeHeads(context), m.attnOut.hook),
+        c.dropout,
+      ) as tf.Tensor2D;
+      attn = ctx.sublayer(i, 'attention', attn, x);
+      x = attn.add(x);
+      const b = ctx.layerNorm(m.normAfter.file, x, c.eps) as tf.Tensor2D;
+      const inner = activate(ctx.linear(m.ffnIn.file, b, m.ffnIn.hook), c.act) as tf.Tensor2D;
+      let ffn = ctx.dropout(ctx.linear(m.ffnOut.file, inner, m.ffnOut.hook), c.dropout) as tf.Tensor2D;
+      ffn = ctx.sublayer(i, 'ffn', ffn, x);
+      x = ffn.add(x);
+    }
+    const lastHiddenState = x.reshape([batch, seq, H]) as tf.Tensor3D;
+    const normed = ctx.layerNorm('vit.layernorm', lastHiddenState, c.eps) as tf.Tensor3D;
+    if (c.task !== 'image-classification') return { logits: normed, lastHiddenState };
+    return { logits: ctx.linear('classifier', firstToken(normed)), lastHiddenState };
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

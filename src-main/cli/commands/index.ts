@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { register as doctor } from './doctor.ts';
+import { register as merge } from './merge.ts';
+import { register as predict } from './predict.ts';
 import { register as serve } from './serve.ts';
+import { register as tokenize } from './tokenize.ts';
 
 /** Every command, in the order `studio --help` lists them. Adding a command = one file + one row here. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [doctor, serve];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [doctor, tokenize, predict, merge, serve];

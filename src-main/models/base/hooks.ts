@@ -1,5 +1,23 @@
 import type * as tf from '@tensorflow/tfjs';
 
+/** What a linear hook may need beyond the input: the frozen weight ([in, out]) for merging, and its sizes. */
+export interface LinearInfo {
+  /** Weight name in the ParamStore (`${module}.weight`), or null for a tied head computed from the embeddings. */
+  weightName: string | null;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+/** The geometry of a convolution, so a LoRA on Conv2d can use the same stride and padding. */
+export interface ConvInfo {
+  weightName: string;
+  kernel: [number, number];
+  inChannels: number;
+  outChannels: number;
+  stride: number;
+  pad: number;
+}
+
 /**
  * Where adapters attach. Every architecture calls these at the same conceptual points, so an adapter method is
  * written once for all of them. Each hook returns its input unchanged when no adapter cares.
@@ -10,9 +28,19 @@ export interface ForwardHooks {
    * names it (e.g. `bert.encoder.layer.0.attention.self.query`). `x` is 2-D [rows, in]; `base` computes the
    * frozen projection. LoRA adds a low-rank term; IA3 scales.
    */
-  linear?(moduleName: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D;
+  linear?(
+    moduleName: string,
+    x: tf.Tensor2D,
+    base: (x: tf.Tensor2D) => tf.Tensor2D,
+    info: LinearInfo,
+  ): tf.Tensor2D;
   /** Every convolution (NHWC input), e.g. ResNet's 3x3 convolutions for LoRA on Conv2d. */
-  conv2d?(moduleName: string, x: tf.Tensor4D, base: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D;
+  conv2d?(
+    moduleName: string,
+    x: tf.Tensor4D,
+    base: (x: tf.Tensor4D) => tf.Tensor4D,
+    info: ConvInfo,
+  ): tf.Tensor4D;
   /**
    * On the token embeddings (inputs_embeds, [batch, seq, hidden]) before position/type embeddings are added, as in
    * PEFT: prompt tuning prepends virtual tokens and extends the mask.
@@ -45,16 +73,16 @@ export interface ForwardHooks {
 export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
   if (list.length === 1) return list[0] as ForwardHooks;
   return {
-    linear: (name, x, base) =>
-      list.reduce<(x: tf.Tensor2D) => tf.Tensor2D>(
-        (inner, h) => (h.linear ? (y) => h.linear!(name, y, inner) : inner),
-        base,
-      )(x),
-    conv2d: (name, x, base) =>
-      list.reduce<(x: tf.Tensor4D) => tf.Tensor4D>(
-        (inner, h) => (h.conv2d ? (y) => h.conv2d!(name, y, inner) : inner),
-        base,
-      )(x),
+    linear: (name, x, base, info) =>
+      list.reduce<(x: tf.Tensor2D) => tf.Tensor2D>((inner, h) => {
+        const hook = h.linear;
+        return hook ? (y) => hook(name, y, inner, info) : inner;
+      }, base)(x),
+    conv2d: (name, x, base, info) =>
+      list.reduce<(x: tf.Tensor4D) => tf.Tensor4D>((inner, h) => {
+        const hook = h.conv2d;
+        return hook ? (y) => hook(name, y, inner, info) : inner;
+      }, base)(x),
     embeddings: (h, mask) =>
       list.reduce((acc, hk) => (hk.embeddings ? hk.embeddings(acc.h, acc.mask) : acc), { h, mask }),
     attentionKV: (layer, k, v) =>

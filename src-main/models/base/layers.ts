@@ -52,7 +52,9 @@ export class ForwardContext {
       const y = tf.matMul(inp, w as tf.Tensor2D);
       return (bias ? y.add(bias) : y) as tf.Tensor2D;
     };
-    return this.hooks.linear ? this.hooks.linear(hookName, x, base) : base(x);
+    if (!this.hooks.linear) return base(x);
+    const [inFeatures, outFeatures] = w.shape as [number, number];
+    return this.hooks.linear(hookName, x, base, { weightName: `${module}.weight`, inFeatures, outFeatures });
   }
 
   /** A convolution (NHWC) through the `conv2d` hook; filter `${module}.weight` in tf's [kh, kw, in, out]. */
@@ -69,7 +71,16 @@ export class ForwardContext {
       const y = tf.conv2d(inp, w, stride, pad === 0 ? 'valid' : padding);
       return (bias ? y.add(bias) : y) as tf.Tensor4D;
     };
-    return this.hooks.conv2d ? this.hooks.conv2d(module, x, base) : base(x);
+    if (!this.hooks.conv2d) return base(x);
+    const [kh, kw, inChannels, outChannels] = w.shape;
+    return this.hooks.conv2d(module, x, base, {
+      weightName: `${module}.weight`,
+      kernel: [kh, kw],
+      inChannels,
+      outChannels,
+      stride,
+      pad,
+    });
   }
 
   /** Eval-mode batch norm with running statistics (`${prefix}.running_mean/var`). */

@@ -78,7 +78,13 @@ export class Gpt2Model implements Model {
     const last = ctx.layerNorm('transformer.ln_f', x, c.eps) as tf.Tensor2D;
     const base = (t: tf.Tensor2D) =>
       tf.matMul(t, this.params.get('transformer.wte.weight'), false, true) as tf.Tensor2D;
-    const logits = ctx.hooks.linear ? ctx.hooks.linear('lm_head', last, base) : base(last);
+    const logits = ctx.hooks.linear
+      ? ctx.hooks.linear('lm_head', last, base, {
+          weightName: null,
+          inFeatures: H,
+          outFeatures: c.vocabSize ?? 0,
+        })
+      : base(last);
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState: last.reshape([batch, seq, H]) };
   }
 

@@ -81,7 +81,13 @@ export class LlamaModel implements Model {
     if (c.tied) {
       const base = (t: tf.Tensor2D) =>
         tf.matMul(t, this.params.get('model.embed_tokens.weight'), false, true) as tf.Tensor2D;
-      logits = ctx.hooks.linear ? ctx.hooks.linear('lm_head', last, base) : base(last);
+      logits = ctx.hooks.linear
+        ? ctx.hooks.linear('lm_head', last, base, {
+            weightName: null,
+            inFeatures: c.hiddenSize,
+            outFeatures: c.vocabSize ?? 0,
+          })
+        : base(last);
     } else logits = ctx.linear('lm_head', last);
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState };
   }

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
+import type { Model, ModelInputs } from '../../models/base/types.ts';
+
+export interface ModuleTrace {
+  linear: Map<string, LinearInfo>;
+  conv: Map<string, ConvInfo>;
+}
+
+const cache = new WeakMap<Model, ModuleTrace>();
+
+/** A tiny input the model accepts: two tokens, or one image at the model's size. */
+function dummyInputs(model: Model): ModelInputs {
+  if (model.config.inputKind === 'image') {
+    const size = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
+    const channels = 'channels' in model.config ? Number(model.config.channels) : 3;
+    return { pixelValues: tf.zeros([1, channels, size, size]) as tf.Tensor4D };
+  }
+  return {
+    inputIds: tf.tensor2d([[1, 2]], [1, 2], 'int32'),
+    attentionMask: tf.ones([1, 2], 'int32') as tf.Tensor2D,
+  };
+}
+
+/**
+ * Lists every linear and convolution module by running one tiny forward pass with recording hooks: exact for
+ * every architecture (renamed modules, fused projections, tied heads) without a per-architecture table.
+ */
+export function traceModules(model: Model): ModuleTrace {
+  const hit = cache.get(model);
+  if (hit) return hit;
+  const trace: ModuleTrace = { linear: new Map(), conv: new Map() };
+  tf.tidy(() => {
+    const inputs = dummyInputs(model);
+    model.forward(inputs, {
+      hooks: {
+        linear: (name, x, base, info) => {
+          trace.linear.set(name, info);
+          return base(x);
+        },
+        conv2d: (name, x, base, info) => {
+          trace.conv.set(name, info);
+          return base(x);
+        },
+      },
+    });
+  });
+  cache.set(model, trace);
+  return trace;
+}

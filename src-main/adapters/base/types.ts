@@ -1,0 +1,40 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { MethodType } from '../../../src-shared/train-config.ts';
+import type { ForwardHooks } from '../../models/base/hooks.ts';
+import type { Model } from '../../models/base/types.ts';
+
+/**
+ * One adapter attached to one model (after PEFT's tuner layer): its weights, the hooks that apply them, and
+ * merge/unmerge where the method allows it. The base model's weights are never trained through an adapter.
+ */
+export interface AdapterInstance {
+  readonly method: MethodType;
+  readonly hooks: ForwardHooks;
+  /** Every weight this adapter trains, by its save name (task head included). */
+  readonly weights: ReadonlyMap<string, tf.Variable>;
+  /** Weights of the base model that train too (only `full`). */
+  readonly baseTrainable: readonly string[];
+  readonly merged: boolean;
+  /** IA3 only: modules whose input (not output) is scaled, for PEFT's [1, in] vector shape. */
+  readonly feedforwardModules?: ReadonlySet<string>;
+  /** Folds the adapter into the base weights (zero added latency); refuses NaN/Inf; refuses a second merge. */
+  merge?(): void;
+  unmerge?(): void;
+  dispose(): void;
+}
+
+/** Registered once per method folder, as PEFT registers its tuners. */
+export interface AdapterMethod<C> {
+  type: MethodType;
+  /** A fresh adapter with the method's initialisation (identity at start where the method has one). */
+  create(model: Model, config: C, seed: number): AdapterInstance;
+  /** An adapter from saved weights (our names, as `weights` holds them). */
+  fromWeights(model: Model, config: C, weights: ReadonlyMap<string, tf.Tensor>): AdapterInstance;
+}
+
+/** Scalars in a set of weights. */
+export const countScalars = (weights: Iterable<tf.Variable>): number => {
+  let n = 0;
+  for (const w of weights) n += w.size;
+  return n;
+};

@@ -1,0 +1,45 @@
+/**
+ * LoRA's tensors and math: for a linear layer, A [in, r] and B [r, out] (PEFT stores their transposes); for a
+ * Conv2d, A is a convolution with the base's kernel, stride and padding into r channels, and B a 1x1 convolution.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
+
+export interface LoraPair {
+  kind: 'linear' | 'conv';
+  a: tf.Variable;
+  b: tf.Variable;
+  conv?: ConvInfo;
+  linear?: LinearInfo;
+}
+
+/** The low-rank update's output for input x (2-D for linear, NHWC for conv), times `scale`. */
+export function loraDelta(p: LoraPair, x: tf.Tensor, scale: number): tf.Tensor {
+  if (p.kind === 'linear')
+    return tf.matMul(tf.matMul(x as tf.Tensor2D, p.a as tf.Tensor2D), p.b as tf.Tensor2D).mul(scale);
+  const info = p.conv as ConvInfo;
+  const pad =
+    info.pad === 0
+      ? 'valid'
+      : ([
+          [0, 0],
+          [info.pad, info.pad],
+          [info.pad, info.pad],
+          [0, 0],
+        ] as [[number, number], [number, number], [number, number], [number, number]]);
+  const mid = tf.conv2d(x as tf.Tensor4D, p.a as tf.Tensor4D, info.stride, pad);
+  return tf.conv2d(mid, p.b as tf.Tensor4D, 1, 'valid').mul(scale);
+}
+
+/** The update in the base weight's tf layout: [in, out] for linear, [kh, kw, in, out] for conv. */
+export function loraWeightDelta(p: LoraPair, scale: number): tf.Tensor {
+  return tf.tidy(() => {
+    if (p.kind === 'linear') return tf.matMul(p.a as tf.Tensor2D, p.b as tf.Tensor2D).mul(scale);
+    const [kh, kw, inC, r] = p.a.shape as [number, number, number, number];
+    const outC = p.b.shape[3] as number;
+    return tf
+      .matMul(p.a.reshape([kh * kw * inC, r]), p.b.reshape([r, outC]))
+      .reshape([kh, kw, inC, outC])
+      .mul(scale);
+  });
+}

@@ -1,0 +1,72 @@
+/** Prompt tuning (Lester et al. 2021): trainable virtual token embeddings prepended to every input. */
+import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../../models/base/types.ts';
+import { HeadCopy } from '../base/head.ts';
+import { normal, trainableVar, uniqueScope } from '../base/init.ts';
+import { registerMethod } from '../base/registry.ts';
+import type { AdapterInstance } from '../base/types.ts';
+
+export interface PromptConfig {
+  virtualTokens: number;
+}
+
+export const PROMPT_WEIGHT = 'prompt_embeddings';
+
+class PromptAdapter implements AdapterInstance {
+  readonly method = 'prompt' as const;
+  readonly baseTrainable: readonly string[] = [];
+  readonly merged = false;
+  readonly weights = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly prompt: tf.Variable,
+    readonly head: HeadCopy,
+  ) {
+    this.weights.set(PROMPT_WEIGHT, prompt);
+    for (const [name, w] of head.weights) this.weights.set(name, w);
+  }
+
+  get hooks() {
+    return {
+      embeddings: (h: tf.Tensor3D, mask: tf.Tensor2D) => {
+        const [batch] = h.shape;
+        const v = this.prompt.shape[0] as number;
+        const virtual = this.prompt.expandDims(0).tile([batch, 1, 1]) as tf.Tensor3D;
+        return {
+          h: tf.concat([virtual, h], 1) as tf.Tensor3D,
+          mask: tf.concat([tf.ones([batch, v]), mask.cast('float32')], 1) as tf.Tensor2D,
+        };
+      },
+      linear: (name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D) =>
+        this.head.apply(name, x) ?? base(x),
+    };
+  }
+
+  dispose(): void {
+    this.prompt.dispose();
+    this.head.dispose();
+  }
+}
+
+function checkModel(model: Model): void {
+  if (model.config.inputKind !== 'text') throw new Error('prompt tuning needs a text model');
+}
+
+export const promptMethod = registerMethod<PromptConfig>({
+  type: 'prompt',
+  create(model, config, seed) {
+    checkModel(model);
+    const scope = uniqueScope('prompt');
+    // Start near the scale of real token embeddings so the first steps are not dominated by the prompt.
+    const init = normal([config.virtualTokens, model.config.hiddenSize], 0.02, seed);
+    return new PromptAdapter(trainableVar(init, `${scope}prompt`), HeadCopy.fromModel(model, scope));
+  },
+  fromWeights(model, _config, weights) {
+    checkModel(model);
+    const scope = uniqueScope('prompt');
+    const p = weights.get(PROMPT_WEIGHT);
+    if (!p) throw new Error(`prompt-tuning adapter has no ${PROMPT_WEIGHT}`);
+    const head = new Map([...weights].filter(([n]) => n !== PROMPT_WEIGHT));
+    return new PromptAdapter(trainableVar(p.clone(), `${scope}prompt`), HeadCopy.fromTensors(head, scope));
+  },
+});

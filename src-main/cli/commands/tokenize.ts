@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { loadTokenizer } from '../../models/tokenizer/index.ts';
+
+/** `studio tokenize --model DIR --text T [--pair T2]`: the model folder's tokenizer, special tokens added. */
+export function register(program: Command): void {
+  program
+    .command('tokenize')
+    .description("tokenize text with a model folder's tokenizer (special tokens added)")
+    .requiredOption('--model <dir>', 'Hugging Face model folder')
+    .requiredOption('--text <text>', 'the text')
+    .option('--pair <text>', 'a second text (sentence pair)')
+    .option('--max-length <n>', 'truncate to at most n tokens')
+    .action((opts: { model: string; text: string; pair?: string; maxLength?: string }) => {
+      const tok = loadTokenizer(opts.model);
+      const e = tok.encode(opts.text, {
+        pair: opts.pair,
+        maxLength: opts.maxLength === undefined ? undefined : Number(opts.maxLength),
+      });
+      process.stdout.write(`${JSON.stringify({ ids: e.ids, tokens: e.tokens, typeIds: e.typeIds })}\n`);
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * Text to ids through @huggingface/tokenizers (a maintained port of the Rust library): special tokens, pairs with
+ * token type ids, truncation (longest first, keeping the special tokens) and padding.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { UserError } from '../../errors.ts';
+import { readTokenizerFiles } from './fallback.ts';
+import type { TokenizerFiles } from './fallback.ts';
+
+export interface Encoded {
+  ids: number[];
+  tokens: string[];
+  typeIds: number[];
+}
+
+export interface EncodeOptions {
+  pair?: string;
+  /** Truncate to at most this many ids, special tokens included. */
+  maxLength?: number;
+}
+
+/** Finds `part` as a contiguous run in `whole` at or after `from`. */
+function indexOfRun(whole: readonly number[], part: readonly number[], from: number): number {
+  if (part.length === 0) return from;
+  outer: for (let i = from; i + part.length <= whole.length; i++) {
+    for (let j = 0; j < part.length; j++) if (whole[i + j] !== part[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+export class TextTokenizer {
+  readonly #tok: Tokenizer;
+  readonly kind: TokenizerFiles['kind'];
+  readonly padId: number;
+
+  constructor(files: TokenizerFiles) {
+    this.#tok = new Tokenizer(files.json, files.config);
+    this.kind = files.kind;
+    const padToken = typeof files.config.pad_token === 'string' ? files.config.pad_token : undefined;
+    this.padId = (padToken !== undefined ? this.#tok.token_to_id(padToken) : undefined) ?? 0;
+  }
+
+  /** As transformers' tokenizer(text, text_pair) with add_special_tokens=True. */
+  encode(text: string, opts: EncodeOptions = {}): Encoded {
+    const full = this.#tok.encode(text, { text_pair: opts.pair ?? null, return_token_type_ids: true });
+    const out: Encoded = {
+      ids: [...full.ids],
+      tokens: [...full.tokens],
+      typeIds: [...(full.token_type_ids ?? full.ids.map(() => 0))],
+    };
+    if (opts.maxLength === undefined || out.ids.length <= opts.maxLength) return out;
+    return this.#truncate(text, opts.pair, out, opts.maxLength);
+  }
+
+  /** Longest-first truncation of the text parts; the special tokens around them are kept. */
+  #truncate(text: string, pair: string | undefined, full: Encoded, max: number): Encoded {
+    const a = this.#tok.encode(text, { add_special_tokens: false });
+    const b = pair === undefined ? null : this.#tok.encode(pair, { add_special_tokens: false });
+    const at = indexOfRun(full.ids, a.ids, 0);
+    const bt = b ? indexOfRun(full.ids, b.ids, at + a.ids.length) : -1;
+    if (at < 0 || (b && bt < 0)) {
+      return {
+        ids: full.ids.slice(0, max),
+        tokens: full.tokens.slice(0, max),
+        typeIds: full.typeIds.slice(0, max),
+      };
+    }
+    let keepA = a.ids.length;
+    let keepB = b ? b.ids.length : 0;
+    const special = full.ids.length - keepA - keepB;
+    if (special >= max)
+      throw new UserError(`maxLength ${max} is too short: the special tokens alone take ${special}`);
+    while (keepA + keepB + special > max) {
+      if (keepA >= keepB) keepA--;
+      else keepB--;
+    }
+    const pieces: [number, number][] = b
+      ? [
+          [0, at],
+          [at, at + keepA],
+          [at + a.ids.length, bt],
+          [bt, bt + keepB],
+          [bt + (b?.ids.length ?? 0), full.ids.length],
+        ]
+      : [
+          [0, at],
+          [at, at + keepA],
+          [at + a.ids.length, full.ids.length],
+        ];
+    const take = <T>(xs: readonly T[]) => pieces.flatMap(([s, e]) => xs.slice(s, e));
+    return { ids: take(full.ids), tokens: take(full.tokens), typeIds: take(full.typeIds) };
+  }
+
+  /** A padded batch: ids, attention mask and type ids as flat row-major arrays of [rows, length]. */
+  encodeBatch(
+    texts: readonly string[],
+    opts: { pairs?: readonly string[]; maxLength: number; padTo?: 'longest' | 'max' },
+  ): { length: number; ids: Int32Array; mask: Int32Array; typeIds: Int32Array } {
+    const enc = texts.map((t, i) => this.encode(t, { pair: opts.pairs?.[i], maxLength: opts.maxLength }));
+    const length = opts.padTo === 'max' ? opts.maxLength : Math.max(1, ...enc.map((e) => e.ids.length));
+    const ids = new Int32Array(texts.length * length).fill(this.padId);
+    const mask = new Int32Array(texts.length * length);
+    const typeIds = new Int32Array(texts.length * length);
+    enc.forEach((e, r) => {
+      ids.set(e.ids, r * length);
+      mask.fill(1, r * length, r * length + e.ids.length);
+      typeIds.set(e.typeIds, r * length);
+    });
+    return { length, ids, mask, typeIds };
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.#tok.decode([...ids], { skip_special_tokens: true });
+  }
+}
+
+/** The tokenizer of a model folder, or a clear error when it has none. */
+export function loadTokenizer(dir: string): TextTokenizer {
+  const files = readTokenizerFiles(dir);
+  if (!files)
+    throw new UserError(`${dir}: no tokenizer.json, vocab.txt or vocab.json + merges.txt in this folder`);
+  return new TextTokenizer(files);
+}

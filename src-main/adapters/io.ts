@@ -185,7 +185,11 @@ export async function saveAdapter(
 ): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
   const ours = new Map<string, RawTensor>();
-  for (const [name, v] of adapter.weights) ours.set(name, await rawOf(v));
+  if (adapter.exportWeights) {
+    const exported = await adapter.exportWeights();
+    for (const [name, t] of exported) ours.set(name, await rawOf(t));
+    tf.dispose([...exported.values()]);
+  } else for (const [name, v] of adapter.weights) ours.set(name, await rawOf(v));
   for (const name of adapter.baseTrainable) ours.set(name, await rawOf(model.params.get(name)));
   const written = [path.join(dir, STUDIO_WEIGHTS_FILE), path.join(dir, STUDIO_ADAPTER_FILE)];
   writeSafetensors(written[0] as string, ours, { format: 'adapter-studio', method: adapter.method });

@@ -1,4 +1,8 @@
 /** Importing this registers every adapter method (one folder each). */
-import './lora/index.ts';
+import './bottleneck/index.ts';
+import './full/index.ts';
+import './head/index.ts';
 import './ia3/index.ts';
+import './lora/index.ts';
+import './prefix/index.ts';
 import './prompt/index.ts';

@@ -98,7 +98,7 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
     throw new UserError(`STUDIO_BACKEND=${want}: unknown backend; choose one of ${BACKEND_NAMES.join(', ')}`);
   }
   // tf.js prints a "use tfjs-node" banner under Node otherwise; we make that choice ourselves.
-  tf.env().set('IS_TEST', true);
+  tf.env().set('PROD', true);
   const probed: BackendProbe[] = [];
   let chosen: { name: BackendName; result: ProbeResult } | undefined;
   for (const name of BACKEND_NAMES) {

@@ -19,6 +19,8 @@ export interface AdapterInstance {
   readonly feedforwardModules?: ReadonlySet<string>;
   /** Folds the adapter into the base weights (zero added latency); refuses NaN/Inf; refuses a second merge. */
   merge?(): void;
+  /** What to save when it differs from `weights` (prefix tuning saves prefixes, not its training MLP). */
+  exportWeights?(): Promise<Map<string, tf.Tensor>>;
   unmerge?(): void;
   dispose(): void;
 }

@@ -3,6 +3,7 @@
  * Conv2d, A is a convolution with the base's kernel, stride and padding into r channels, and B a 1x1 convolution.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2d } from '../../engine/ops/index.ts';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 
 export interface LoraPair {
@@ -18,17 +19,8 @@ export function loraDelta(p: LoraPair, x: tf.Tensor, scale: number): tf.Tensor {
   if (p.kind === 'linear')
     return tf.matMul(tf.matMul(x as tf.Tensor2D, p.a as tf.Tensor2D), p.b as tf.Tensor2D).mul(scale);
   const info = p.conv as ConvInfo;
-  const pad =
-    info.pad === 0
-      ? 'valid'
-      : ([
-          [0, 0],
-          [info.pad, info.pad],
-          [info.pad, info.pad],
-          [0, 0],
-        ] as [[number, number], [number, number], [number, number], [number, number]]);
-  const mid = tf.conv2d(x as tf.Tensor4D, p.a as tf.Tensor4D, info.stride, pad);
-  return tf.conv2d(mid, p.b as tf.Tensor4D, 1, 'valid').mul(scale);
+  const mid = conv2d(x as tf.Tensor4D, p.a as tf.Tensor4D, info.stride, info.pad);
+  return conv2d(mid, p.b as tf.Tensor4D, 1, 0).mul(scale);
 }
 
 /** The update in the base weight's tf layout: [in, out] for linear, [kh, kw, in, out] for conv. */

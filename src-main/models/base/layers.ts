@@ -3,6 +3,7 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2d, gatherRows } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 
@@ -61,14 +62,8 @@ export class ForwardContext {
   conv2d(module: string, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
     const w = this.params.get(`${module}.weight`) as tf.Tensor4D;
     const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
-    const padding: [[number, number], [number, number], [number, number], [number, number]] = [
-      [0, 0],
-      [pad, pad],
-      [pad, pad],
-      [0, 0],
-    ];
     const base = (inp: tf.Tensor4D): tf.Tensor4D => {
-      const y = tf.conv2d(inp, w, stride, pad === 0 ? 'valid' : padding);
+      const y = conv2d(inp, w, stride, pad);
       return (bias ? y.add(bias) : y) as tf.Tensor4D;
     };
     if (!this.hooks.conv2d) return base(x);
@@ -111,7 +106,7 @@ export class ForwardContext {
   }
 
   embed(name: string, ids: tf.Tensor): tf.Tensor {
-    return tf.gather(this.params.get(name), ids.cast('int32'));
+    return gatherRows(this.params.get(name), ids);
   }
 
   /** Inverted dropout with masks seeded per call, so a step recomputed after resume draws the same masks. */
@@ -179,10 +174,14 @@ export function scaledDotAttention(
   const heads = q.shape[1];
   const kvHeads = k.shape[1];
   if (kvHeads !== heads) {
+    // Grouped-query attention: query head h reads key/value head floor(h / rep). Built from slices and one concat
+    // (a rank-5 tile has no gradient in tf.js).
     const rep = heads / kvHeads;
-    const [b, , s, d] = k.shape;
     const repeat = (t: tf.Tensor4D) =>
-      t.reshape([b, kvHeads, 1, s, d]).tile([1, 1, rep, 1, 1]).reshape([b, heads, s, d]) as tf.Tensor4D;
+      tf.concat(
+        tf.split(t, kvHeads, 1).flatMap((part) => Array<tf.Tensor>(rep).fill(part)),
+        1,
+      ) as tf.Tensor4D;
     k = repeat(k);
     v = repeat(v);
   }

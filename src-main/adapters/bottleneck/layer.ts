@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs';
+import { activate } from '../../models/base/layers.ts';
+
+/** One bottleneck module: down-projection, non-linearity, up-projection (the residual is added by the caller). */
+export interface BottleneckModule {
+  down: tf.Variable;
+  downBias: tf.Variable;
+  up: tf.Variable;
+  upBias: tf.Variable;
+}
+
+export function bottleneckForward(m: BottleneckModule, x: tf.Tensor2D, act: string): tf.Tensor2D {
+  const h = activate(tf.matMul(x, m.down as tf.Tensor2D).add(m.downBias), act) as tf.Tensor2D;
+  return tf.matMul(h, m.up as tf.Tensor2D).add(m.upBias) as tf.Tensor2D;
+}
+
+export const moduleNames = (layer: number, kind: string) => {
+  const p = `adapters.${layer}.${kind}`;
+  return {
+    down: `${p}.down.weight`,
+    downBias: `${p}.down.bias`,
+    up: `${p}.up.weight`,
+    upBias: `${p}.up.bias`,
+  };
+};

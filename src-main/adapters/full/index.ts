@@ -1,0 +1,43 @@
+/**
+ * Full fine-tuning (baseline): every weight of the model trains. Nothing is added; the "adapter" is the set of
+ * base weights, saved whole.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Model } from '../../models/base/types.ts';
+import { registerMethod } from '../base/registry.ts';
+import type { AdapterInstance } from '../base/types.ts';
+
+class FullAdapter implements AdapterInstance {
+  readonly method = 'full' as const;
+  readonly merged = false;
+  readonly weights = new Map<string, tf.Variable>();
+  readonly hooks = {};
+
+  constructor(
+    private readonly model: Model,
+    readonly baseTrainable: readonly string[],
+  ) {
+    // Every base weight receives gradients while this adapter is attached.
+    model.params.setTrainable(() => true);
+  }
+
+  dispose(): void {
+    this.model.params.setTrainable(() => false);
+  }
+}
+
+export const fullMethod = registerMethod<Record<string, never>>({
+  type: 'full',
+  create(model) {
+    return new FullAdapter(model, model.params.names());
+  },
+  fromWeights(model, _config, weights) {
+    for (const [name, t] of weights) {
+      if (!model.params.has(name))
+        throw new Error(`full fine-tune checkpoint has ${name}, which this model does not`);
+      const v = model.params.get(name);
+      tf.tidy(() => v.assign(t));
+    }
+    return new FullAdapter(model, model.params.names());
+  },
+});

@@ -1,0 +1,18 @@
+/** Adapters: every method registered, plus creation, saving and loading. */
+import './methods.ts';
+import type { MethodConfig } from '../../src-shared/train-config.ts';
+import type { Model } from '../models/base/types.ts';
+import { getMethod } from './base/registry.ts';
+import type { AdapterInstance } from './base/types.ts';
+
+export { accountParams } from './base/accounting.ts';
+export type { ParamAccount } from './base/accounting.ts';
+export type { AdapterInstance } from './base/types.ts';
+export { baseIdentity, loadAdapter, readAdapterFolder, saveAdapter } from './io.ts';
+export { registeredMethods } from './base/registry.ts';
+
+/** A fresh adapter for a train config's `method` block. */
+export function createAdapter(model: Model, method: MethodConfig, seed: number): AdapterInstance {
+  const { type, ...config } = method;
+  return getMethod<typeof config>(type).create(model, config as never, seed);
+}

@@ -3,7 +3,7 @@ import './methods.ts';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import type { Model } from '../models/base/types.ts';
 import { getMethod } from './base/registry.ts';
-import type { AdapterInstance } from './base/types.ts';
+import type { AdapterInstance, CreateOptions } from './base/types.ts';
 
 export { accountParams } from './base/accounting.ts';
 export type { ParamAccount } from './base/accounting.ts';
@@ -12,7 +12,12 @@ export { baseIdentity, loadAdapter, readAdapterFolder, saveAdapter } from './io.
 export { registeredMethods } from './base/registry.ts';
 
 /** A fresh adapter for a train config's `method` block. */
-export function createAdapter(model: Model, method: MethodConfig, seed: number): AdapterInstance {
+export function createAdapter(
+  model: Model,
+  method: MethodConfig,
+  seed: number,
+  opts: CreateOptions = {},
+): AdapterInstance {
   const { type, ...config } = method;
-  return getMethod<typeof config>(type).create(model, config as never, seed);
+  return getMethod<typeof config>(type).create(model, config as never, seed, opts);
 }

@@ -35,8 +35,8 @@ export function superviseRun(opts: {
   runId: number;
   config: TrainConfig;
   resumeFrom?: string;
-  onMessage?: (msg: FromWorker) => void;
-  env?: NodeJS.ProcessEnv;
+  onMessage?: ((msg: FromWorker) => void) | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
 }): SupervisedRun {
   const { db, runId } = opts;
   const child = launchWorker(opts.env);

@@ -23,6 +23,32 @@ export class HeadCopy {
     return head;
   }
 
+  /**
+   * A head for a dataset with `numLabels` classes: the model's head copied, except its output layer (the head
+   * linear whose width is the model's label count) when the count differs, which starts fresh (seeded).
+   */
+  static forLabels(model: Model, numLabels: number, scope: string, seed: number): HeadCopy {
+    const head = HeadCopy.fromModel(model, scope);
+    const current = model.config.labels.length;
+    if (numLabels === current || numLabels === 0) return head;
+    const out = [...head.modules].find((m) => head.weights.get(`${m}.weight`)?.shape[1] === current);
+    if (!out) throw new Error(`cannot find the output layer of this ${model.config.modelType} head`);
+    const w = head.weights.get(`${out}.weight`) as tf.Variable;
+    const inFeatures = w.shape[0] as number;
+    head.weights.get(`${out}.weight`)?.dispose();
+    head.weights.get(`${out}.bias`)?.dispose();
+    // transformers' default init for a new classifier: N(0, 0.02), zero bias.
+    head.weights.set(
+      `${out}.weight`,
+      trainableVar(
+        tf.randomNormal([inFeatures, numLabels], 0, 0.02, 'float32', seed),
+        `${scope}head/${out}.weight`,
+      ),
+    );
+    head.weights.set(`${out}.bias`, trainableVar(tf.zeros([numLabels]), `${scope}head/${out}.bias`));
+    return head;
+  }
+
   /** A head from saved tensors (already in the model's [in, out] layout). */
   static fromTensors(tensors: ReadonlyMap<string, tf.Tensor>, scope: string): HeadCopy {
     const head = new HeadCopy();

@@ -25,11 +25,16 @@ export interface AdapterInstance {
   dispose(): void;
 }
 
+export interface CreateOptions {
+  /** Classes of the dataset; the head's output layer is re-initialised when it differs from the model's. */
+  numLabels?: number;
+}
+
 /** Registered once per method folder, as PEFT registers its tuners. */
 export interface AdapterMethod<C> {
   type: MethodType;
   /** A fresh adapter with the method's initialisation (identity at start where the method has one). */
-  create(model: Model, config: C, seed: number): AdapterInstance;
+  create(model: Model, config: C, seed: number, opts?: CreateOptions): AdapterInstance;
   /** An adapter from saved weights (our names, as `weights` holds them). */
   fromWeights(model: Model, config: C, weights: ReadonlyMap<string, tf.Tensor>): AdapterInstance;
 }

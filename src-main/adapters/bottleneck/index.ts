@@ -62,7 +62,7 @@ function checkModel(model: Model): void {
 
 export const bottleneckMethod = registerMethod<BottleneckConfig>({
   type: 'bottleneck',
-  create(model, config, seed) {
+  create(model, config, seed, opts) {
     checkModel(model);
     const scope = uniqueScope('bottleneck');
     const H = model.config.hiddenSize;
@@ -81,7 +81,11 @@ export const bottleneckMethod = registerMethod<BottleneckConfig>({
         });
       }
     }
-    return new BottleneckAdapter(config, modules, HeadCopy.fromModel(model, scope));
+    return new BottleneckAdapter(
+      config,
+      modules,
+      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
+    );
   },
   fromWeights(model, config, weights) {
     checkModel(model);

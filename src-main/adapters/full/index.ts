@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../models/base/types.ts';
+import { HeadCopy } from '../base/head.ts';
+import { uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
 
@@ -28,7 +30,14 @@ class FullAdapter implements AdapterInstance {
 
 export const fullMethod = registerMethod<Record<string, never>>({
   type: 'full',
-  create(model) {
+  create(model, _config, seed, opts) {
+    const labels = opts?.numLabels ?? 0;
+    if (labels > 0 && labels !== model.config.labels.length) {
+      // The whole model trains, so the new output layer replaces the base's own (the model was loaded for this run).
+      const head = HeadCopy.forLabels(model, labels, uniqueScope('full'), seed + 7919);
+      for (const [name, w] of head.weights) model.params.replace(name, w);
+      head.dispose();
+    }
     return new FullAdapter(model, model.params.names());
   },
   fromWeights(model, _config, weights) {

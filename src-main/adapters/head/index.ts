@@ -39,9 +39,9 @@ function checkModel(model: Model): void {
 
 export const headMethod = registerMethod<Record<string, never>>({
   type: 'head',
-  create(model) {
+  create(model, _config, seed, opts) {
     checkModel(model);
-    return new HeadAdapter(HeadCopy.fromModel(model, uniqueScope('head')));
+    return new HeadAdapter(HeadCopy.forLabels(model, opts?.numLabels ?? 0, uniqueScope('head'), seed + 7919));
   },
   fromWeights(model, _config, weights) {
     checkModel(model);

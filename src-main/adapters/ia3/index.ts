@@ -129,7 +129,7 @@ function plan(model: Model, config: Ia3Config) {
 
 export const ia3Method = registerMethod<Ia3Config>({
   type: 'ia3',
-  create(model, config) {
+  create(model, config, seed, opts) {
     const scope = uniqueScope('ia3');
     const scales = new Map<string, Scale>();
     for (const p of plan(model, config)) {
@@ -140,7 +140,7 @@ export const ia3Method = registerMethod<Ia3Config>({
         weightName: p.info.weightName as string,
       });
     }
-    return new Ia3Adapter(model, scales, HeadCopy.fromModel(model, scope));
+    return new Ia3Adapter(model, scales, HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919));
   },
   fromWeights(model, config, weights) {
     const scope = uniqueScope('ia3');

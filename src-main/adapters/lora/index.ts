@@ -114,7 +114,7 @@ function targetsOf(model: Model, config: LoraConfig): { linear: string[]; conv: 
 
 export const loraMethod = registerMethod<LoraConfig>({
   type: 'lora',
-  create(model, config, seed) {
+  create(model, config, seed, opts) {
     checkLoraConfig(config);
     const scope = uniqueScope('lora');
     const trace = traceModules(model);
@@ -143,7 +143,12 @@ export const loraMethod = registerMethod<LoraConfig>({
       const b = trainableVar(tf.zeros([1, 1, config.r, info.outChannels]), `${scope}${m}.B`);
       pairs.set(m, { kind: 'conv', a, b, conv: info });
     }
-    return new LoraAdapter(model, config, pairs, HeadCopy.fromModel(model, scope));
+    return new LoraAdapter(
+      model,
+      config,
+      pairs,
+      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
+    );
   },
   fromWeights(model, config, weights) {
     checkLoraConfig(config);

@@ -110,7 +110,7 @@ class PrefixAdapter implements AdapterInstance {
 
 export const prefixMethod = registerMethod<PrefixConfig>({
   type: 'prefix',
-  create(model, config, seed) {
+  create(model, config, seed, opts) {
     const g = geometry(model);
     const scope = uniqueScope('prefix');
     const H = model.config.hiddenSize;
@@ -126,7 +126,13 @@ export const prefixMethod = registerMethod<PrefixConfig>({
       w2: trainableVar(normal([P, 2 * g.kvHeads * g.headDim], 0.02, seed + 2 + i), `${scope}${i}.w2`),
       b2: trainableVar(tf.zeros([2 * g.kvHeads * g.headDim]), `${scope}${i}.b2`),
     }));
-    return new PrefixAdapter(g, L, layers, shared, HeadCopy.fromModel(model, scope));
+    return new PrefixAdapter(
+      g,
+      L,
+      layers,
+      shared,
+      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
+    );
   },
   fromWeights(model, config, weights) {
     const g = geometry(model);

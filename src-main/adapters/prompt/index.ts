@@ -54,12 +54,15 @@ function checkModel(model: Model): void {
 
 export const promptMethod = registerMethod<PromptConfig>({
   type: 'prompt',
-  create(model, config, seed) {
+  create(model, config, seed, opts) {
     checkModel(model);
     const scope = uniqueScope('prompt');
     // Start near the scale of real token embeddings so the first steps are not dominated by the prompt.
     const init = normal([config.virtualTokens, model.config.hiddenSize], 0.02, seed);
-    return new PromptAdapter(trainableVar(init, `${scope}prompt`), HeadCopy.fromModel(model, scope));
+    return new PromptAdapter(
+      trainableVar(init, `${scope}prompt`),
+      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
+    );
   },
   fromWeights(model, _config, weights) {
     checkModel(model);

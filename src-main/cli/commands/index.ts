@@ -4,6 +4,14 @@ import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as serve } from './serve.ts';
 import { register as tokenize } from './tokenize.ts';
+import { register as train } from './train.ts';
 
 /** Every command, in the order `studio --help` lists them. Adding a command = one file + one row here. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [doctor, tokenize, predict, merge, serve];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  doctor,
+  tokenize,
+  predict,
+  merge,
+  train,
+  serve,
+];

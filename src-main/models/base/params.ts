@@ -99,6 +99,19 @@ export class ParamStore {
     return v;
   }
 
+  /** Replaces a weight with a copy of `value` (a new task head of another width, for full fine-tuning). */
+  replace(name: string, value: tf.Tensor): void {
+    const old = this.#vars.get(name);
+    const prefix = old?.name.slice(0, old.name.length - name.length) ?? 'replaced/';
+    old?.dispose();
+    const copy = value.clone();
+    this.#vars.set(
+      name,
+      tf.variable(copy, old?.trainable ?? false, `${prefix}${name}#${++ParamStore.#instances}`),
+    );
+    copy.dispose();
+  }
+
   has(name: string): boolean {
     return this.#vars.has(name);
   }

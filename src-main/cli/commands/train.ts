@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { trainConfigSchema } from '../../../src-shared/train-config.ts';
+import type { TrainConfig } from '../../../src-shared/train-config.ts';
+import { AppStore } from '../../app/app-store.ts';
+import { defaultProjectsDir, defaultUserDataDir } from '../../app/paths.ts';
+import { UserError } from '../../errors.ts';
+import { ProjectsService, isProjectDir } from '../../services/projects.ts';
+import { markStaleRunsInterrupted, resumeRun, startRun } from '../../services/training.ts';
+import type { FromWorker } from '../../training/protocol.ts';
+import type { SupervisedRun } from '../../training/supervisor.ts';
+import { ProgressReporter } from '../progress.ts';
+
+/** Reads and validates a train config file; relative paths are taken from the config's folder. */
+export function readTrainConfig(file: string): TrainConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+    );
+  }
+  const parsed = trainConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const base = path.dirname(path.resolve(file));
+  const abs = (p: string) => path.resolve(base, p);
+  const c = parsed.data;
+  return {
+    ...c,
+    project: abs(c.project),
+    model: c.model === 'default' ? c.model : abs(c.model),
+    dataset:
+      'path' in c.dataset
+        ? {
+            ...c.dataset,
+            path: abs(c.dataset.path),
+            ...(c.dataset.validation ? { validation: abs(c.dataset.validation) } : {}),
+          }
+        : c.dataset,
+  };
+}
+
+/** Opens (or creates) the project folder a config names. */
+export function openProject(dir: string): { projects: ProjectsService; dir: string } {
+  const userData = defaultUserDataDir();
+  const projects = new ProjectsService(new AppStore(userData), defaultProjectsDir(userData));
+  if (!isProjectDir(dir)) {
+    const created = projects.create(path.basename(dir), path.dirname(dir));
+    if (created.path !== path.resolve(dir)) fs.renameSync(created.path, dir);
+  }
+  return { projects, dir: path.resolve(dir) };
+}
+
+/** Prints progress while the run trains and the JSON summary (with --json) as the last stdout line. */
+export async function followRun(
+  run: SupervisedRun,
+  json: boolean,
+  onMessage: (m: FromWorker) => void,
+): Promise<number> {
+  const outcome = await run.done;
+  const summary = {
+    runId: run.runId,
+    status: outcome.status,
+    metrics: outcome.summary?.metrics ?? {},
+    trainableParams: outcome.summary?.trainableParams ?? null,
+    totalParams: outcome.summary?.totalParams ?? null,
+    adapterDir: outcome.summary?.adapterDir ?? null,
+    ...(outcome.message ? { message: outcome.message } : {}),
+  };
+  void onMessage;
+  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    process.stdout.write(
+      `run ${run.runId}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}\n`,
+    );
+    for (const [k, v] of Object.entries(summary.metrics)) process.stdout.write(`  ${k}: ${v.toFixed(4)}\n`);
+    if (summary.adapterDir) process.stdout.write(`  adapter: ${summary.adapterDir}\n`);
+  }
+  return outcome.status === 'completed' ? 0 : 1;
+}
+
+function reporterFor(): { reporter: ProgressReporter; onMessage: (m: FromWorker) => void } {
+  const reporter = new ProgressReporter(process.stderr);
+  return {
+    reporter,
+    onMessage: (m) => {
+      if (m.type === 'progress') reporter.update(m);
+      else if (m.type === 'started')
+        reporter.message(
+          `training on ${m.backend}: ${m.trainableParams} of ${m.totalParams} parameters (${((100 * m.trainableParams) / m.totalParams).toFixed(2)}%), ${m.totalSteps} steps`,
+        );
+      else if (m.type === 'metrics')
+        reporter.message(
+          `eval @${m.points[0]?.step}: ${m.points.map((p) => `${p.name} ${p.value.toFixed(4)}`).join(' ')}`,
+        );
+      else if (m.type === 'log') reporter.message(m.message);
+      else if (m.type === 'finished') reporter.end();
+    },
+  };
+}
+
+/** `studio train --config FILE [--json]` and `studio resume --project DIR --run ID [--json]`. */
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train one run, recorded in the project database')
+    .requiredOption('--config <file>', 'train config (JSON)')
+    .option('--json', 'print the JSON summary as the last stdout line')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const config = readTrainConfig(opts.config);
+      const { projects, dir } = openProject(config.project);
+      const db = projects.db(dir);
+      markStaleRunsInterrupted(db);
+      const { onMessage } = reporterFor();
+      const run = startRun(db, dir, config, onMessage);
+      const stop = () => run.send({ type: 'cancel' });
+      process.once('SIGINT', stop);
+      process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
+      projects.close();
+    });
+
+  program
+    .command('resume')
+    .description('resume an interrupted or cancelled run from its last checkpoint')
+    .requiredOption('--project <dir>', 'project folder')
+    .requiredOption('--run <id>', 'run id')
+    .option('--json', 'print the JSON summary as the last stdout line')
+    .action(async (opts: { project: string; run: string; json?: boolean }) => {
+      const { projects, dir } = openProject(opts.project);
+      const db = projects.db(dir);
+      markStaleRunsInterrupted(db);
+      const { onMessage } = reporterFor();
+      const run = resumeRun(db, dir, Number(opts.run), onMessage);
+      process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
+      projects.close();
+    });
+}

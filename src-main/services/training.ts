@@ -1,0 +1,128 @@
+/**
+ * Launching and resuming runs (main's side): validates and records the dataset and base model first — bad input
+ * fails before anything is written — then creates the run row and supervises the training process.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
+import { datasetStats, loadDataset } from '../data/index.ts';
+import { insertDataset } from '../db/tables/datasets.ts';
+import { upsertBaseModel } from '../db/tables/base-models.ts';
+import { artifactsForRun } from '../db/tables/artifacts.ts';
+import { getRun, insertRun, markOrphanedRunsInterrupted } from '../db/tables/runs.ts';
+import { UserError } from '../errors.ts';
+import { resolveModelDir } from '../training/prepare.ts';
+import type { FromWorker } from '../training/protocol.ts';
+import { superviseRun } from '../training/supervisor.ts';
+import type { SupervisedRun } from '../training/supervisor.ts';
+
+function modelRecord(dir: string) {
+  const configFile = path.join(dir, 'config.json');
+  if (!fs.existsSync(configFile))
+    throw new UserError(`${configFile}: not found: "model" must be a Hugging Face model folder`);
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const h = crypto.createHash('sha256');
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort())
+    h.update(fs.readFileSync(path.join(dir, f)));
+  return {
+    path: path.resolve(dir),
+    architecture: String(config.model_type ?? 'unknown'),
+    contentHash: h.digest('hex'),
+    config,
+  };
+}
+
+/** Runs still marked running whose process has not reported for this long died with it. */
+const STALE_MS = 60_000;
+
+export function markStaleRunsInterrupted(db: Database): number[] {
+  const cutoff = new Date(Date.now() - STALE_MS).toISOString();
+  const stale = db
+    .prepare(`SELECT id FROM runs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`)
+    .all(cutoff) as { id: number }[];
+  if (stale.length === 0) return [];
+  return markOrphanedRunsInterrupted(
+    db,
+    'the training process stopped without finishing (crash, kill or power cut); resume continues from the last checkpoint',
+  );
+}
+
+export function startRun(
+  db: Database,
+  projectDir: string,
+  config: TrainConfig,
+  onMessage?: (m: FromWorker) => void,
+  env?: NodeJS.ProcessEnv,
+): SupervisedRun {
+  const modelDir = resolveModelDir(config.model);
+  const model = modelRecord(modelDir);
+  // Validate the dataset here, before any row is written: a malformed file leaves the database unchanged.
+  const dataset = loadDataset(config.dataset);
+  const now = new Date().toISOString();
+  const runId = db.transaction(() => {
+    const datasetId = insertDataset(db, {
+      name: dataset.name,
+      source: dataset.source,
+      kind: dataset.kind,
+      contentHash: dataset.contentHash,
+      columns: dataset.columns as Record<string, string>,
+      labels: dataset.labels,
+      stats:
+        dataset.kind === 'lm' ? { characters: dataset.text?.length ?? 0 } : { ...datasetStats(dataset.rows) },
+      splits: {
+        seed: config.train.seed,
+        validation:
+          config.dataset && 'validation' in config.dataset && config.dataset.validation ? 'file' : 0.2,
+      },
+      createdAt: now,
+    });
+    const baseModelId = upsertBaseModel(db, {
+      path: model.path,
+      architecture: model.architecture,
+      contentHash: model.contentHash,
+      paramCount: 0,
+      info: { architectures: model.config.architectures ?? null },
+      createdAt: now,
+    });
+    return insertRun(db, {
+      name: config.name ?? `${config.method.type} on ${dataset.name}`,
+      datasetId,
+      baseModelId,
+      method: config.method.type,
+      config: config as unknown as Record<string, unknown>,
+      createdAt: now,
+    });
+  })();
+  return superviseRun({ db, projectDir, runId, config, onMessage, env });
+}
+
+/** Continues an interrupted (or cancelled) run from its last checkpoint with the same config and seed. */
+export function resumeRun(
+  db: Database,
+  projectDir: string,
+  runId: number,
+  onMessage?: (m: FromWorker) => void,
+  env?: NodeJS.ProcessEnv,
+): SupervisedRun {
+  const run = getRun(db, runId);
+  if (!run) throw new UserError(`run ${runId}: no such run in ${projectDir}`);
+  if (run.status === 'running') throw new UserError(`run ${runId} is still running`);
+  if (run.status === 'completed') throw new UserError(`run ${runId} already completed`);
+  const last = artifactsForRun(db, runId)
+    .filter((a) => a.kind === 'checkpoint-last')
+    .at(-1);
+  return superviseRun({
+    db,
+    projectDir,
+    runId,
+    config: run.config as unknown as TrainConfig,
+    ...(last ? { resumeFrom: last.path } : {}),
+    onMessage,
+    env,
+  });
+}

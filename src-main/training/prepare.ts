@@ -1,0 +1,136 @@
+/**
+ * Everything a run needs before its first step: the model, the dataset split and encoded, the adapter (fresh, or
+ * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
+ */
+import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { DatasetSpec } from '../../src-shared/train-config.ts';
+import { createAdapter } from '../adapters/index.ts';
+import type { AdapterInstance } from '../adapters/index.ts';
+import { chunkTokens, loadDataset, splitRows } from '../data/index.ts';
+import type { LoadedDataset } from '../data/index.ts';
+import { UserError } from '../errors.ts';
+import { loadModel } from '../models/index.ts';
+import type { Model } from '../models/index.ts';
+import { loadTokenizer } from '../models/tokenizer/index.ts';
+import type { TextTokenizer } from '../models/tokenizer/index.ts';
+import { buildTask, encodeImages, encodeRows } from './session.ts';
+import type { Batch, Example } from './session.ts';
+import type { TrainTask } from './task.ts';
+
+export const VALIDATION_FRACTION = 0.2;
+
+export function resolveModelDir(model: string): string {
+  if (model === 'default') {
+    throw new UserError(
+      'model "default": the bundled default base model is not part of this build yet; give a Hugging Face model folder',
+    );
+  }
+  return model;
+}
+
+export interface PreparedData {
+  dataset: LoadedDataset;
+  train: Example[];
+  validation: Example[];
+  labels: string[];
+  lm: boolean;
+}
+
+export function prepareData(
+  spec: DatasetSpec,
+  model: Model,
+  tok: TextTokenizer | null,
+  o: TrainConfig['train'],
+): PreparedData {
+  const dataset = loadDataset(spec);
+  const imageSize = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
+  if (dataset.kind === 'image') {
+    if (model.config.inputKind !== 'image')
+      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
+    const all = encodeImages(dataset.images ?? [], dataset.labels, imageSize);
+    const rows = all.map((_, i) => ({
+      text: String(i),
+      label: dataset.images?.[i]?.label ?? '',
+      line: i + 1,
+    }));
+    const split = splitRows(rows, { seed: o.seed, validationFraction: VALIDATION_FRACTION, stratify: true });
+    const pick = (part: typeof rows) => part.map((r) => all[Number(r.text)] as Example);
+    return {
+      dataset,
+      train: pick(split.train),
+      validation: pick(split.validation),
+      labels: dataset.labels,
+      lm: false,
+    };
+  }
+  if (model.config.inputKind !== 'text' || !tok)
+    throw new UserError(`${dataset.source}: a text dataset needs a text model with a tokenizer`);
+  if (dataset.kind === 'lm') {
+    if (model.config.task !== 'causal-lm')
+      throw new UserError(`${dataset.source}: language modelling needs a causal LM (GPT-2, Llama)`);
+    const ids = tok.encode(dataset.text ?? '').ids;
+    const chunks = chunkTokens(ids, o.maxLength).map((c) => ({ ids: c, typeIds: c.map(() => 0), label: 0 }));
+    const nVal = Math.max(1, Math.round(chunks.length * VALIDATION_FRACTION));
+    return {
+      dataset,
+      train: chunks.slice(0, chunks.length - nVal),
+      validation: chunks.slice(chunks.length - nVal),
+      labels: [],
+      lm: true,
+    };
+  }
+  if (dataset.kind === 'regression')
+    throw new UserError(`${dataset.source}: numeric labels (regression) can be imported but not trained yet`);
+  if (model.config.task !== 'sequence-classification') {
+    throw new UserError(
+      `${dataset.source}: classification needs a sequence-classification model (e.g. BertForSequenceClassification)`,
+    );
+  }
+  const split = dataset.validationRows
+    ? { train: dataset.rows, validation: dataset.validationRows }
+    : splitRows(dataset.rows, { seed: o.seed, validationFraction: VALIDATION_FRACTION, stratify: true });
+  return {
+    dataset,
+    train: encodeRows(tok, split.train, dataset.labels, o.maxLength),
+    validation: encodeRows(tok, split.validation, dataset.labels, o.maxLength),
+    labels: dataset.labels,
+    lm: false,
+  };
+}
+
+export interface PreparedRun {
+  model: Model;
+  tok: TextTokenizer | null;
+  data: PreparedData;
+  adapter: AdapterInstance;
+  task: TrainTask<Batch>;
+}
+
+export function loadModelAndTokenizer(config: TrainConfig): { model: Model; tok: TextTokenizer | null } {
+  const dir = resolveModelDir(config.model);
+  const model = loadModel(dir);
+  return { model, tok: model.config.inputKind === 'text' ? loadTokenizer(dir) : null };
+}
+
+export function prepareRun(
+  config: TrainConfig,
+  model: Model,
+  tok: TextTokenizer | null,
+  spec: DatasetSpec,
+): PreparedRun {
+  const data = prepareData(spec, model, tok, config.train);
+  if (data.train.length === 0) throw new UserError('the training split is empty: add more rows');
+  const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: data.labels.length });
+  const task = buildTask({
+    model,
+    adapter,
+    train: data.train,
+    validation: data.validation,
+    numLabels: data.labels.length,
+    lm: data.lm,
+    padId: tok?.padId ?? 0,
+    imageSize: 'imageSize' in model.config ? Number(model.config.imageSize) : 32,
+    options: config.train,
+  });
+  return { model, tok, data, adapter, task };
+}

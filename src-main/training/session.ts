@@ -1,0 +1,197 @@
+/**
+ * Builds the loop's TrainTask from a model, an adapter and a dataset: tokenized examples, batches, the loss of
+ * the task (classification or causal language modelling) and its validation metrics.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainOptions } from '../../src-shared/train-config.ts';
+import type { AdapterInstance } from '../adapters/index.ts';
+import { decodeImage, toPixelValues } from '../data/index.ts';
+import type { ImageItem, TextRow } from '../data/index.ts';
+import type { Model, ModelInputs } from '../models/index.ts';
+import type { TextTokenizer } from '../models/tokenizer/index.ts';
+import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
+import type { TrainTask } from './task.ts';
+
+/** Examples after tokenization: classification rows carry a label id; LM chunks carry only ids. */
+export type Example =
+  | { ids: number[]; typeIds: number[]; label: number }
+  | { pixels: Float32Array; label: number };
+
+export interface Batch {
+  inputs: ModelInputs;
+  labels: tf.Tensor1D | null;
+  /** Causal LM: targets [rows, seq-1] and their mask. */
+  lm?: { targets: tf.Tensor2D; mask: tf.Tensor2D };
+  units: number;
+  own: tf.Tensor[];
+}
+
+export function encodeRows(
+  tok: TextTokenizer,
+  rows: readonly TextRow[],
+  labels: readonly string[],
+  maxLength: number,
+): Example[] {
+  const id = new Map(labels.map((l, i) => [l, i]));
+  return rows.map((r) => {
+    const e = tok.encode(r.text, { pair: r.textPair, maxLength });
+    return { ids: e.ids, typeIds: e.typeIds, label: id.get(r.label) ?? 0 };
+  });
+}
+
+export function encodeImages(
+  items: readonly ImageItem[],
+  labels: readonly string[],
+  size: number,
+): Example[] {
+  const id = new Map(labels.map((l, i) => [l, i]));
+  return items.map((it) => ({
+    pixels: toPixelValues(decodeImage(it.file), size),
+    label: id.get(it.label) ?? 0,
+  }));
+}
+
+function makeBatch(
+  examples: readonly Example[],
+  idx: readonly number[],
+  padId: number,
+  lm: boolean,
+  imageSize: number,
+): Batch {
+  const picked = idx.map((i) => examples[i] as Example);
+  const own: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => (own.push(t), t);
+  const first = picked[0];
+  if (first && 'pixels' in first) {
+    const data = new Float32Array(picked.length * 3 * imageSize * imageSize);
+    picked.forEach((e, r) => data.set((e as { pixels: Float32Array }).pixels, r * 3 * imageSize * imageSize));
+    return {
+      inputs: { pixelValues: keep(tf.tensor4d(data, [picked.length, 3, imageSize, imageSize])) },
+      labels: keep(
+        tf.tensor1d(
+          picked.map((e) => e.label),
+          'int32',
+        ),
+      ),
+      units: picked.length,
+      own,
+    };
+  }
+  const texts = picked as { ids: number[]; typeIds: number[]; label: number }[];
+  const len = Math.max(2, ...texts.map((e) => e.ids.length));
+  const ids = new Int32Array(texts.length * len).fill(padId);
+  const mask = new Int32Array(texts.length * len);
+  const types = new Int32Array(texts.length * len);
+  let units = 0;
+  texts.forEach((e, r) => {
+    ids.set(e.ids, r * len);
+    types.set(e.typeIds, r * len);
+    mask.fill(1, r * len, r * len + e.ids.length);
+    units += e.ids.length;
+  });
+  const inputs: ModelInputs = {
+    inputIds: keep(tf.tensor2d(ids, [texts.length, len], 'int32')),
+    attentionMask: keep(tf.tensor2d(mask, [texts.length, len], 'int32')),
+    tokenTypeIds: keep(tf.tensor2d(types, [texts.length, len], 'int32')),
+  };
+  if (!lm)
+    return {
+      inputs,
+      labels: keep(
+        tf.tensor1d(
+          texts.map((e) => e.label),
+          'int32',
+        ),
+      ),
+      units,
+      own,
+    };
+  const targets = tf.tidy(() => (inputs.inputIds as tf.Tensor2D).slice([0, 1], [texts.length, len - 1]));
+  const tmask = tf.tidy(
+    () =>
+      (inputs.attentionMask as tf.Tensor2D)
+        .slice([0, 1], [texts.length, len - 1])
+        .cast('float32') as tf.Tensor2D,
+  );
+  return { inputs, labels: null, lm: { targets: keep(targets), mask: keep(tmask) }, units, own };
+}
+
+export function buildTask(opts: {
+  model: Model;
+  adapter: AdapterInstance;
+  train: Example[];
+  validation: Example[];
+  numLabels: number;
+  lm: boolean;
+  padId: number;
+  imageSize: number;
+  options: TrainOptions;
+}): TrainTask<Batch> {
+  const { model, adapter, lm } = opts;
+  const trainable = new Map<string, tf.Variable>(adapter.weights);
+  for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
+
+  /** Mean loss of a batch and, for evaluation, the per-row predictions. */
+  const lossOf = (b: Batch, training: boolean, step: number): tf.Scalar =>
+    tf.tidy(() => {
+      const out = model.forward(b.inputs, {
+        hooks: adapter.hooks,
+        training,
+        dropoutSeed: (opts.options.seed * 7919 + step) >>> 0,
+      });
+      if (!lm) {
+        const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
+        return tf.losses.softmaxCrossEntropy(labels, out.logits as tf.Tensor2D) as tf.Scalar;
+      }
+      const [rows, seq, vocab] = out.logits.shape as [number, number, number];
+      const pred = out.logits.slice([0, 0, 0], [rows, seq - 1, vocab]).reshape([rows * (seq - 1), vocab]);
+      const target = tf.oneHot(b.lm?.targets.reshape([-1]) as tf.Tensor1D, vocab);
+      const m = b.lm?.mask.reshape([-1]) as tf.Tensor1D;
+      const nll = tf.losses.softmaxCrossEntropy(
+        target,
+        pred,
+        undefined,
+        undefined,
+        tf.Reduction.NONE,
+      ) as tf.Tensor1D;
+      return nll.mul(m).sum().div(m.sum().maximum(1)) as tf.Scalar;
+    });
+
+  const evaluate = async (): Promise<Record<string, number>> => {
+    const v = opts.validation;
+    if (v.length === 0) return {};
+    let lossSum = 0;
+    let weight = 0;
+    const predicted: number[] = [];
+    const gold: number[] = [];
+    for (let s = 0; s < v.length; s += opts.options.batchSize) {
+      const idx = Array.from({ length: Math.min(opts.options.batchSize, v.length - s) }, (_, i) => s + i);
+      const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize);
+      const loss = lossOf(b, false, 0);
+      const w = lm ? ((await b.lm?.mask.sum().data())?.[0] ?? 0) : idx.length;
+      lossSum += ((await loss.data())[0] ?? NaN) * w;
+      weight += w;
+      loss.dispose();
+      if (!lm) {
+        const logits = tf.tidy(() => model.forward(b.inputs, { hooks: adapter.hooks }).logits);
+        predicted.push(...argmaxRows(await logits.data(), idx.length, opts.numLabels));
+        gold.push(...(await (b.labels as tf.Tensor1D).data()));
+        logits.dispose();
+      }
+      tf.dispose(b.own);
+    }
+    const loss = lossSum / Math.max(1, weight);
+    if (lm) return { loss, perplexity: perplexity(loss) };
+    return { loss, accuracy: accuracy(predicted, gold), macroF1: macroF1(predicted, gold, opts.numLabels) };
+  };
+
+  return {
+    trainable,
+    trainSize: opts.train.length,
+    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize),
+    disposeBatch: (b) => tf.dispose(b.own),
+    loss: (b, o) => lossOf(b, o.training, o.step),
+    batchUnits: (b) => b.units,
+    evaluate,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The training process (started by supervisor.ts). It owns TensorFlow.js and reports through the typed protocol;
+ * it never touches the database. A crash here never takes the app down: main marks the run interrupted.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
+import { initBackend } from '../engine/backends.ts';
+import { describeUserFacing } from '../cli/user-facing.ts';
+import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { loadModelAndTokenizer, prepareRun } from './prepare.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { runDirs } from './run-dirs.ts';
+import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
+import { AdamW } from './adamw.ts';
+
+const send = (msg: FromWorker): void => {
+  process.send?.(msg);
+};
+
+let paused = false;
+let cancelled = false;
+let wake: (() => void) | null = null;
+
+async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  const { config, projectDir, runId } = cmd;
+  const backend = await initBackend();
+  const { model, tok } = loadModelAndTokenizer(config);
+  if (!('dataset' in config)) throw new Error('train config has no dataset');
+  const prepared = prepareRun(config, model, tok, config.dataset);
+  const { adapter, task, data } = prepared;
+  const account = accountParams(model, adapter);
+  const dirs = runDirs(runId);
+  const abs = (p: string) => path.join(projectDir, p);
+  const resume =
+    cmd.resumeFrom && hasCheckpoint(abs(cmd.resumeFrom)) ? readCheckpoint(abs(cmd.resumeFrom)) : undefined;
+  const { totalSteps } = planSteps(task.trainSize, config.train);
+  send({
+    type: 'started',
+    totalSteps,
+    trainableParams: account.trainable,
+    totalParams: account.total,
+    backend: backend.backend,
+  });
+  if (resume) send({ type: 'log', level: 'info', message: `resuming from step ${resume.position.step}` });
+
+  const evals = new Map<number, Record<string, number>>();
+  const result = await trainLoop(
+    task,
+    config.train,
+    {
+      onProgress: (p) => send({ type: 'progress', ...p }),
+      onEval: (step, metrics) => {
+        evals.set(step, metrics);
+        send({
+          type: 'metrics',
+          points: Object.entries(metrics).map(([name, value]) => ({
+            split: 'validation',
+            name,
+            step,
+            value,
+          })),
+        });
+      },
+      onCheckpoint: async (kind, state) => {
+        const dir = kind === 'checkpoint-best' ? dirs.best : dirs.last;
+        const { sha256, bytes } = writeCheckpoint(abs(dir), state);
+        send({ type: 'checkpoint', kind, path: dir, sha256, bytes, step: state.position.step });
+      },
+      waitIfPaused: async () => {
+        while (paused) await new Promise<void>((r) => (wake = r));
+      },
+      isCancelled: () => cancelled,
+    },
+    resume,
+  );
+
+  // The run keeps its best checkpoint when early stopping is on, else its last weights.
+  let keptMetrics = result.lastMetrics;
+  if (config.train.earlyStopping && result.position.best && hasCheckpoint(abs(dirs.best))) {
+    const opt = new AdamW();
+    restoreCheckpoint(task as never, opt, readCheckpoint(abs(dirs.best)));
+    opt.dispose();
+    keptMetrics = evals.get(result.position.best.step) ?? keptMetrics;
+  }
+  const { type: _type, ...methodConfig } = config.method;
+  const files = await saveAdapter(
+    model,
+    adapter,
+    { ...methodConfig, labels: data.labels, task: data.lm ? 'causal-lm' : 'classification' },
+    abs(dirs.adapter),
+    baseIdentity(model, modelHash(config.model)),
+  );
+  const mainFile = files[0] as string;
+  send({
+    type: 'checkpoint',
+    kind: 'adapter',
+    path: dirs.adapter,
+    sha256: crypto.createHash('sha256').update(fs.readFileSync(mainFile)).digest('hex'),
+    bytes: files.reduce((a, f) => a + fs.statSync(f).size, 0),
+    step: result.position.step,
+  });
+  const summary = {
+    metrics: keptMetrics,
+    trainableParams: account.trainable,
+    totalParams: account.total,
+    adapterDir: dirs.adapter,
+  };
+  if (result.status === 'diverged')
+    send({ type: 'finished', status: 'diverged', message: result.message, summary });
+  else send({ type: 'finished', status: result.status, summary });
+}
+
+/** sha256 of the base model's weights, recorded with every adapter. */
+export function modelHash(dir: string): string {
+  const h = crypto.createHash('sha256');
+  const single = path.join(dir, 'model.safetensors');
+  if (fs.existsSync(single)) return h.update(fs.readFileSync(single)).digest('hex');
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort())
+    h.update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex');
+}
+
+process.on('message', (raw) => {
+  const cmd = raw as ToWorker;
+  if (cmd.type === 'pause') {
+    paused = true;
+    send({ type: 'paused' });
+  } else if (cmd.type === 'resume') {
+    paused = false;
+    wake?.();
+    send({ type: 'resumed' });
+  } else if (cmd.type === 'cancel') {
+    cancelled = true;
+    paused = false;
+    wake?.();
+  } else if (cmd.type === 'start') {
+    run(cmd)
+      .catch((err: unknown) => {
+        const message =
+          describeUserFacing(err) ?? (err instanceof Error ? (err.stack ?? err.message) : String(err));
+        send({
+          type: 'finished',
+          status: 'failed',
+          message,
+          summary: { metrics: {}, trainableParams: 0, totalParams: 0, adapterDir: null },
+        });
+      })
+      .finally(() => {
+        // Let the last IPC messages flush, then leave (wasm worker threads would keep the process alive).
+        setTimeout(() => process.exit(0), 50);
+      });
+  }
+});

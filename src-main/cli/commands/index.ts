@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
@@ -13,5 +14,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   predict,
   merge,
   train,
+  continual,
   serve,
 ];

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { continualConfigSchema } from '../../../src-shared/train-config.ts';
+import type { ContinualConfig } from '../../../src-shared/train-config.ts';
+import { initBackend } from '../../engine/backends.ts';
+import { logMetrics } from '../../db/tables/metrics.ts';
+import { insertRun, updateRunStatus } from '../../db/tables/runs.ts';
+import { UserError } from '../../errors.ts';
+import { runContinual } from '../../training/continual.ts';
+import { loadModelAndTokenizer } from '../../training/prepare.ts';
+import { ProgressReporter } from '../progress.ts';
+import { openProject } from './train.ts';
+
+function readConfig(file: string): ContinualConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(
+      `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`,
+    );
+  }
+  const parsed = continualConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const base = path.dirname(path.resolve(file));
+  const abs = (p: string) => path.resolve(base, p);
+  const c = parsed.data;
+  return {
+    ...c,
+    project: abs(c.project),
+    model: c.model === 'default' ? c.model : abs(c.model),
+    tasks: c.tasks.map((t) => ({
+      ...t,
+      dataset: 'path' in t.dataset ? { ...t.dataset, path: abs(t.dataset.path) } : t.dataset,
+    })),
+  };
+}
+
+const fmt = (v: number | null) => (v === null ? '    -' : v.toFixed(3).padStart(6));
+
+/** `studio continual --config FILE [--json]`: the retention matrix of a sequence of tasks. */
+export function register(program: Command): void {
+  program
+    .command('continual')
+    .description('train tasks in sequence with one method and evaluate every earlier task after each stage')
+    .requiredOption('--config <file>', 'train config with "tasks" in place of "dataset"')
+    .option('--json', 'print {"runId","tasks","matrix"} as the last stdout line')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const config = readConfig(opts.config);
+      await initBackend();
+      const { projects, dir } = openProject(config.project);
+      const db = projects.db(dir);
+      const runId = insertRun(db, {
+        name:
+          config.name ?? `continual ${config.method.type}: ${config.tasks.map((t) => t.name).join(' → ')}`,
+        datasetId: null,
+        baseModelId: null,
+        method: config.method.type,
+        config: { ...config, protocol: 'continual' } as unknown as Record<string, unknown>,
+        createdAt: new Date().toISOString(),
+      });
+      updateRunStatus(db, runId, { status: 'running', startedAt: new Date().toISOString() });
+      const reporter = new ProgressReporter(process.stderr);
+      const { model, tok } = loadModelAndTokenizer({ ...config, dataset: { sample: 'none' } });
+      try {
+        const result = await runContinual(config, model, tok, {
+          onStage: (i, name) => reporter.message(`stage ${i + 1}/${config.tasks.length}: ${name}`),
+          trainer: { onProgress: (p) => reporter.update(p) },
+        });
+        reporter.end();
+        const points = result.matrix.flatMap((row, i) =>
+          row.flatMap((v, j) =>
+            v === null
+              ? []
+              : [
+                  {
+                    split: 'test' as const,
+                    name: `retention/${result.metric}/${result.tasks[j]}`,
+                    step: i,
+                    value: v,
+                  },
+                ],
+          ),
+        );
+        logMetrics(db, runId, points);
+        updateRunStatus(db, runId, { status: 'completed', finishedAt: new Date().toISOString() });
+        const width = Math.max(...result.tasks.map((t) => t.length), 8);
+        const lines = [
+          `${result.metric} after each stage (rows) on each task (columns); max logit change since the task was learned:`,
+          `${''.padEnd(width + 8)}${result.tasks.map((t) => t.padStart(width)).join(' ')}`,
+          ...result.matrix.map(
+            (row, i) =>
+              `after ${String(result.tasks[i]).padEnd(width + 2)}${row.map((v) => fmt(v).padStart(width)).join(' ')}   Δlogits ${result.change[i]?.map((c) => (c === null ? '-' : c.toExponential(1))).join(' ')}`,
+          ),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+        if (opts.json)
+          process.stdout.write(
+            `${JSON.stringify({ runId, tasks: result.tasks, matrix: result.matrix, logitChange: result.change, metric: result.metric })}\n`,
+          );
+      } catch (err) {
+        updateRunStatus(db, runId, {
+          status: 'failed',
+          message: (err as Error).message,
+          finishedAt: new Date().toISOString(),
+        });
+        throw err;
+      } finally {
+        model.dispose();
+        projects.close();
+      }
+    });
+}

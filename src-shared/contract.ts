@@ -6,6 +6,8 @@
  * renderer client are all typed from this file and nothing is restated by hand.
  */
 import { z } from 'zod';
+import type { MethodDescription } from './methods.ts';
+import { trainConfigSchema } from './train-config.ts';
 import type {
   AppInfo,
   DoctorReport,
@@ -13,7 +15,9 @@ import type {
   ProjectDetails,
   ProjectSummary,
   RunProgress,
+  ModelInfo,
   RunView,
+  SampleView,
 } from './domain.ts';
 
 const projectPath = z.string().min(1).max(4096);
@@ -42,6 +46,13 @@ export const callSchemas = {
       sinceStep: z.number().int().min(-1).default(-1),
     })
     .strict(),
+  'runs:start': z.object({ config: trainConfigSchema }).strict(),
+  'runs:cancel': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
+  'runs:pause': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
+  'runs:resume': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
+  'methods:list': z.object({}).strict(),
+  'datasets:samples': z.object({}).strict(),
+  'models:info': z.object({ path: projectPath }).strict(),
 } as const;
 
 /** What each call resolves to. */
@@ -56,6 +67,13 @@ export interface CallResults {
   'runs:list': RunView[];
   'runs:get': RunView;
   'runs:metrics': MetricSeries[];
+  'runs:start': { runId: number };
+  'runs:cancel': { ok: true };
+  'runs:pause': { ok: true };
+  'runs:resume': { runId: number };
+  'methods:list': MethodDescription[];
+  'datasets:samples': SampleView[];
+  'models:info': ModelInfo;
 }
 
 export type CallName = keyof typeof callSchemas & keyof CallResults;

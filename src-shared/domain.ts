@@ -100,3 +100,23 @@ export interface RunProgress {
   throughput: number;
   etaSeconds: number;
 }
+
+/** A built-in sample dataset, for the one-click list. */
+export interface SampleView {
+  name: string;
+  title: string;
+  description: string;
+  kind: string;
+}
+
+/** What the Models page and the New-run form show about a Hugging Face folder. */
+export interface ModelInfo {
+  path: string;
+  architecture: string;
+  task: string;
+  parameters: number;
+  hiddenSize: number;
+  layers: number;
+  labels: string[];
+  tokenizer: string | null;
+}

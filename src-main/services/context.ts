@@ -2,6 +2,7 @@ import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { EventBus } from './event-bus.ts';
 import { ProjectsService } from './projects.ts';
+import { RunManager } from './run-manager.ts';
 
 /** Everything the handlers need, created once per process (Electron main, web server or CLI). */
 export interface ServiceContext {
@@ -12,6 +13,7 @@ export interface ServiceContext {
   store: AppStore;
   projects: ProjectsService;
   events: EventBus;
+  runs: RunManager;
 }
 
 export function createServiceContext(opts: {
@@ -22,13 +24,16 @@ export function createServiceContext(opts: {
   const userDataDir = opts.userDataDir ?? defaultUserDataDir();
   const projectsDir = defaultProjectsDir(userDataDir);
   const store = new AppStore(userDataDir);
+  const projects = new ProjectsService(store, projectsDir);
+  const events = new EventBus();
   return {
     mode: opts.mode,
     version: opts.version,
     userDataDir,
     projectsDir,
     store,
-    projects: new ProjectsService(store, projectsDir),
-    events: new EventBus(),
+    projects,
+    events,
+    runs: new RunManager(projects, events),
   };
 }

@@ -3,6 +3,10 @@ import type { Handlers } from '../../src-shared/contract.ts';
 import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
 import { listRunViews, runSeries, runView } from './runs.ts';
+import { METHOD_DESCRIPTIONS } from '../../src-shared/methods.ts';
+import { SAMPLES } from '../data/samples.ts';
+import { modelInfo } from '../models/info.ts';
+import { markStaleRunsInterrupted } from './training.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -33,9 +37,27 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       projectsChanged();
       return list;
     },
-    'runs:list': async ({ project }) => listRunViews(ctx.projects.db(project)),
+    'runs:list': async ({ project }) => {
+      const db = ctx.projects.db(project);
+      markStaleRunsInterrupted(db);
+      return listRunViews(db);
+    },
     'runs:get': async ({ project, runId }) => runView(ctx.projects.db(project), runId),
     'runs:metrics': async ({ project, runId, sinceStep }) =>
       runSeries(ctx.projects.db(project), runId, sinceStep),
+    'runs:start': async ({ config }) => ({ runId: ctx.runs.start(config) }),
+    'runs:cancel': async ({ project, runId }) => {
+      ctx.runs.cancel(project, runId);
+      return { ok: true as const };
+    },
+    'runs:pause': async ({ project, runId }) => {
+      ctx.runs.pause(project, runId);
+      return { ok: true as const };
+    },
+    'runs:resume': async ({ project, runId }) => ({ runId: ctx.runs.continue(project, runId) }),
+    'methods:list': async () => Object.values(METHOD_DESCRIPTIONS),
+    'datasets:samples': async () =>
+      SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
+    'models:info': async ({ path }) => modelInfo(path),
   };
 }

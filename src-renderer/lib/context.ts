@@ -1,6 +1,7 @@
 import { getContext, setContext } from 'svelte';
 import type { ProjectsState } from './projects.svelte.ts';
 import type { Router } from './router.svelte.ts';
+import type { RunsState } from './runs.svelte.ts';
 
 /** Small typed context helpers, so components never guess a key or a type. */
 function contextPair<T>(key: string): [get: () => T, set: (value: T) => T] {
@@ -10,3 +11,4 @@ function contextPair<T>(key: string): [get: () => T, set: (value: T) => T] {
 
 export const [getProjects, setProjects] = contextPair<ProjectsState>('projects');
 export const [getRouter, setRouter] = contextPair<Router>('router');
+export const [getRuns, setRuns] = contextPair<RunsState>('runs');

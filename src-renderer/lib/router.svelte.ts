@@ -3,7 +3,8 @@ export const PAGES = [
   { id: 'projects', label: 'Projects', ready: true },
   { id: 'datasets', label: 'Datasets', ready: false },
   { id: 'models', label: 'Models', ready: false },
-  { id: 'runs', label: 'Runs', ready: false },
+  { id: 'new-run', label: 'New run', ready: true },
+  { id: 'runs', label: 'Runs', ready: true },
   { id: 'compare', label: 'Compare', ready: false },
   { id: 'adapters', label: 'Adapters', ready: false },
   { id: 'export', label: 'Export', ready: false },
@@ -16,6 +17,8 @@ const isPageId = (s: string): s is PageId => PAGES.some((p) => p.id === s);
 /** Hash routing (`#/runs`): works the same from file:// in Electron and from the web server. */
 export class Router {
   #page = $state<PageId>('projects');
+  /** The rest of the hash after the page, e.g. the run id in #/runs/3. */
+  #param = $state<string | null>(null);
 
   constructor() {
     this.#fromHash();
@@ -26,12 +29,17 @@ export class Router {
     return this.#page;
   }
 
-  go(page: PageId): void {
-    window.location.hash = `#/${page}`;
+  get param(): string | null {
+    return this.#param;
+  }
+
+  go(page: PageId, param?: string | number): void {
+    window.location.hash = param === undefined ? `#/${page}` : `#/${page}/${param}`;
   }
 
   #fromHash(): void {
-    const id = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
+    const [id = '', param] = window.location.hash.replace(/^#\/?/, '').split('/');
     this.#page = isPageId(id) ? id : 'projects';
+    this.#param = param ?? null;
   }
 }

@@ -1,5 +1,13 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { loadTokenizer } from '../../models/tokenizer/index.ts';
+
+/** commander argument parser: a positive integer, else commander's one-line "argument ... is invalid" error. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
 
 /** `studio tokenize --model DIR --text T [--pair T2]`: the model folder's tokenizer, special tokens added. */
 export function register(program: Command): void {
@@ -9,13 +17,10 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'Hugging Face model folder')
     .requiredOption('--text <text>', 'the text')
     .option('--pair <text>', 'a second text (sentence pair)')
-    .option('--max-length <n>', 'truncate to at most n tokens')
-    .action((opts: { model: string; text: string; pair?: string; maxLength?: string }) => {
+    .option('--max-length <n>', 'truncate to at most n tokens (longest first)', positiveInt)
+    .action((opts: { model: string; text: string; pair?: string; maxLength?: number }) => {
       const tok = loadTokenizer(opts.model);
-      const e = tok.encode(opts.text, {
-        pair: opts.pair,
-        maxLength: opts.maxLength === undefined ? undefined : Number(opts.maxLength),
-      });
+      const e = tok.encode(opts.text, { pair: opts.pair, maxLength: opts.maxLength });
       process.stdout.write(`${JSON.stringify({ ids: e.ids, tokens: e.tokens, typeIds: e.typeIds })}\n`);
     });
 }

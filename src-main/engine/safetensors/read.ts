@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { SafetensorsError } from './errors.ts';
 import { DTYPE_BYTES } from './types.ts';
-import type { RawTensor, SafetensorsDtype, SafetensorsFile } from './types.ts';
+import type { RawTensor, SafetensorsDtype, SafetensorsFile, SafetensorsHeader } from './types.ts';
 
 /** Headers above this size are refused: real ones are kilobytes; a garbage length must not allocate gigabytes. */
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -20,25 +20,29 @@ interface Entry {
 
 const isDtype = (d: unknown): d is SafetensorsDtype => typeof d === 'string' && Object.hasOwn(DTYPE_BYTES, d);
 
+/** Reads and checks the 8-byte header length against the file's size. */
+function headerLength(file: string, first8: Uint8Array, fileLength: number): number {
+  if (fileLength < 8)
+    throw new SafetensorsError(file, `truncated: ${fileLength} bytes, shorter than the 8-byte header length`);
+  const headerLen = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen > MAX_HEADER)
+    throw new SafetensorsError(file, `header length ${headerLen} is implausibly large`);
+  if (8 + headerLen > fileLength) {
+    throw new SafetensorsError(
+      file,
+      `header length ${headerLen} runs past the end of the file (${fileLength} bytes)`,
+    );
+  }
+  return headerLen;
+}
+
+/** `bytes` holds at least the length prefix and the JSON header; `fileLength` is the whole file's size. */
 function parseHeader(
   file: string,
   bytes: Uint8Array,
+  fileLength = bytes.length,
 ): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
-  if (bytes.length < 8)
-    throw new SafetensorsError(
-      file,
-      `truncated: ${bytes.length} bytes, shorter than the 8-byte header length`,
-    );
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER)
-    throw new SafetensorsError(file, `header length ${headerLen} is implausibly large`);
-  if (8 + headerLen > bytes.length) {
-    throw new SafetensorsError(
-      file,
-      `header length ${headerLen} runs past the end of the file (${bytes.length} bytes)`,
-    );
-  }
+  const headerLen = headerLength(file, bytes, fileLength);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
@@ -49,12 +53,12 @@ function parseHeader(
     throw new SafetensorsError(file, 'header is not a JSON object');
   }
   const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
+  const dataLen = fileLength - dataStart;
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null)
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
         throw new SafetensorsError(file, '__metadata__ is not an object');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') throw new SafetensorsError(file, `__metadata__.${k} is not a string`);
@@ -62,6 +66,8 @@ function parseHeader(
       }
       continue;
     }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new SafetensorsError(file, `tensor ${name}: entry is not an object`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isDtype(info.dtype))
       throw new SafetensorsError(file, `tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
@@ -182,4 +188,30 @@ export function readSafetensors(file: string, only?: (name: string) => boolean):
     );
   }
   return parseSafetensors(file, bytes, only);
+}
+
+/**
+ * Only the header: names, dtypes and shapes (validated as in a full read) without reading the tensor data, e.g. to
+ * count a model's parameters for the Models page.
+ */
+export function readSafetensorsHeader(file: string): SafetensorsHeader {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SafetensorsError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const first8 = Buffer.alloc(8);
+    fs.readSync(fd, first8, 0, Math.min(8, size), 0);
+    const headerLen = headerLength(file, first8, size);
+    const prefix = Buffer.alloc(8 + headerLen);
+    fs.readSync(fd, prefix, 0, prefix.length, 0);
+    const { entries, metadata } = parseHeader(file, prefix, size);
+    return { tensors: new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }])), metadata };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

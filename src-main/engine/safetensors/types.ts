@@ -13,3 +13,9 @@ export interface SafetensorsFile {
   tensors: Map<string, RawTensor>;
   metadata: Record<string, string>;
 }
+
+/** A file's header alone: what `readSafetensorsHeader` returns without reading any tensor data. */
+export interface SafetensorsHeader {
+  tensors: Map<string, { dtype: SafetensorsDtype; shape: number[] }>;
+  metadata: Record<string, string>;
+}

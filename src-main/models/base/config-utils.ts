@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelConfigError } from './errors.ts';
+import { ACTIVATIONS } from './layers.ts';
 
 /** Parses config.json fields with a zod schema; the first problem becomes a one-line error naming the field. */
 export function parseConfig<S extends z.ZodType>(file: string, schema: S, raw: unknown): z.output<S> {
@@ -35,3 +36,7 @@ export function taskFrom(
 }
 
 export const id2labelSchema = z.record(z.string(), z.string()).nullish();
+
+/** A `hidden_act`-style field: an activation the graphs implement, so an unknown one fails at load, not mid-forward. */
+export const activationSchema = (fallback: (typeof ACTIVATIONS)[number]) =>
+  z.enum(ACTIVATIONS).default(fallback);

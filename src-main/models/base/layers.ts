@@ -6,19 +6,35 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2d, gatherRows } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
+import type { ModelOutputs } from './types.ts';
 
-export type Activation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu' | 'silu' | 'swish' | 'tanh';
+/** Activations by their transformers names (`hidden_act`); config parsers refuse any other. */
+export const ACTIVATIONS = [
+  'gelu',
+  'gelu_python',
+  'gelu_new',
+  'gelu_pytorch_tanh',
+  'quick_gelu',
+  'relu',
+  'silu',
+  'swish',
+  'tanh',
+] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
   switch (kind) {
     case 'gelu':
+    case 'gelu_python':
       return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
       // x*x*x rather than pow(x, 3): pow is slow on wasm (ENGINE-NOTES).
       return x.mul(tf.tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1)).mul(0.5);
+    case 'quick_gelu':
+      return x.mul(tf.sigmoid(x.mul(1.702)));
     case 'relu':
       return tf.relu(x);
     case 'silu':
@@ -29,6 +45,17 @@ export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
     default:
       throw new Error(`unsupported activation ${kind}`);
   }
+}
+
+/**
+ * Runs a forward pass inside tf.tidy so that only the returned outputs survive: callers (the CLI, the Models page,
+ * a training loop) never leak intermediates, whether or not they wrap the call in a tidy of their own.
+ */
+export function tidyForward(run: () => ModelOutputs): ModelOutputs {
+  return tf.tidy(() => {
+    const { logits, lastHiddenState } = run();
+    return lastHiddenState ? { logits, lastHiddenState } : { logits };
+  });
 }
 
 /** One forward pass's state: weights, adapter hooks, and whether dropout is on. */
@@ -44,11 +71,12 @@ export class ForwardContext {
 
   /**
    * y = x W + b through the `linear` hook. Weights are `${module}.weight/.bias`; the hook sees `hookName`, the
-   * module's in-memory name as PEFT writes it (the same as `module` except where transformers renamed modules).
+   * module's in-memory name as PEFT writes it (the same as `module` except where transformers renamed modules);
+   * `biasName` is for a bias stored under another module (BERT's masked-LM decoder uses `cls.predictions.bias`).
    */
-  linear(module: string, x: tf.Tensor2D, hookName = module): tf.Tensor2D {
+  linear(module: string, x: tf.Tensor2D, hookName = module, biasName = `${module}.bias`): tf.Tensor2D {
     const w = this.params.get(`${module}.weight`);
-    const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
+    const bias = this.params.has(biasName) ? this.params.get(biasName) : null;
     const base = (inp: tf.Tensor2D): tf.Tensor2D => {
       const y = tf.matMul(inp, w as tf.Tensor2D);
       return (bias ? y.add(bias) : y) as tf.Tensor2D;
@@ -120,6 +148,27 @@ export class ForwardContext {
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.sublayerOutput ? this.hooks.sublayerOutput(layer, kind, out, input) : out;
   }
+}
+
+/**
+ * An output projection tied to the input embeddings ([vocab, hidden]): logits = x E^T (+ bias), through the
+ * `linear` hook under `moduleName` (e.g. `lm_head`, PEFT's name) with `weightName: null`, since the weight is
+ * the embedding matrix and no separate tensor exists to merge into.
+ */
+export function tiedHead(
+  ctx: ForwardContext,
+  moduleName: string,
+  x: tf.Tensor2D,
+  embeddings: tf.Tensor,
+  bias?: tf.Tensor,
+): tf.Tensor2D {
+  const [vocab, hidden] = embeddings.shape as [number, number];
+  const base = (inp: tf.Tensor2D): tf.Tensor2D => {
+    const y = tf.matMul(inp, embeddings as tf.Tensor2D, false, true);
+    return (bias ? y.add(bias) : y) as tf.Tensor2D;
+  };
+  if (!ctx.hooks.linear) return base(x);
+  return ctx.hooks.linear(moduleName, x, base, { weightName: null, inFeatures: hidden, outFeatures: vocab });
 }
 
 /** [rows, heads*dim] -> [batch, heads, seq, dim] */

@@ -53,7 +53,7 @@ export interface CommonConfig {
 export interface Model {
   readonly config: CommonConfig;
   readonly params: ParamStore;
-  /** Runs the network; call inside tf.tidy or dispose the outputs. */
+  /** Runs the network in its own tf.tidy: the returned outputs are the only new tensors; dispose them. */
   forward(inputs: ModelInputs, opts?: ForwardOptions): ModelOutputs;
   dispose(): void;
 }

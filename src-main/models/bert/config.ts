@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
+import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import type { CommonConfig } from '../base/types.ts';
 
@@ -11,7 +11,7 @@ const schema = z.object({
   num_hidden_layers: z.number().int().positive(),
   num_attention_heads: z.number().int().positive(),
   intermediate_size: z.number().int().positive(),
-  hidden_act: z.string().default('gelu'),
+  hidden_act: activationSchema('gelu'),
   hidden_dropout_prob: z.number().min(0).max(1).default(0.1),
   attention_probs_dropout_prob: z.number().min(0).max(1).default(0.1),
   classifier_dropout: z.number().min(0).max(1).nullish(),
@@ -21,6 +21,7 @@ const schema = z.object({
   pad_token_id: z.number().int().nullish(),
   position_embedding_type: z.string().default('absolute'),
   is_decoder: z.boolean().default(false),
+  tie_word_embeddings: z.boolean().default(true),
   id2label: id2labelSchema,
   num_labels: z.number().int().optional(),
 });
@@ -37,6 +38,8 @@ export interface BertConfig extends CommonConfig {
   typeVocabSize: number;
   layerNormEps: number;
   padTokenId: number;
+  /** Masked-LM decoder tied to the word embeddings (transformers' default). */
+  tied: boolean;
 }
 
 export function parseBertConfig(file: string, raw: unknown): BertConfig {
@@ -67,7 +70,12 @@ export function parseBertConfig(file: string, raw: unknown): BertConfig {
     vocabSize: c.vocab_size,
     labels: task === 'sequence-classification' ? labelsFrom(c) : [],
     defaultLoraTargets: ['query', 'value'],
-    headModules: task === 'sequence-classification' ? ['classifier'] : task === 'masked-lm' ? ['cls'] : [],
+    headModules:
+      task === 'sequence-classification'
+        ? ['classifier']
+        : task === 'masked-lm'
+          ? [roberta ? 'lm_head' : 'cls']
+          : [],
     intermediateSize: c.intermediate_size,
     hiddenAct: c.hidden_act,
     hiddenDropout: c.hidden_dropout_prob,
@@ -77,5 +85,6 @@ export function parseBertConfig(file: string, raw: unknown): BertConfig {
     typeVocabSize: c.type_vocab_size,
     layerNormEps: c.layer_norm_eps,
     padTokenId: c.pad_token_id ?? (roberta ? 1 : 0),
+    tied: c.tie_word_embeddings,
   };
 }

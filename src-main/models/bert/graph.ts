@@ -1,10 +1,11 @@
 /** BERT and RoBERTa: embeddings, the post-LN encoder, and the sequence-classification or masked-LM head. */
 import * as tf from '@tensorflow/tfjs';
 import { encoderLayer, firstToken } from '../base/encoder-layer.ts';
-import { ForwardContext, activate } from '../base/layers.ts';
+import { ForwardContext, activate, tiedHead, tidyForward } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { BertConfig } from './config.ts';
+import { mlmHeadNames } from './weights.ts';
 
 /** RoBERTa numbers real tokens from pad_token_id + 1 and gives padding the pad id itself. */
 function robertaPositions(ids: tf.Tensor2D, pad: number, virtual: number): tf.Tensor2D {
@@ -26,6 +27,10 @@ export class BertModel implements Model {
   ) {}
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const p = c.prefix;
     const ids = inputs.inputIds;
@@ -102,18 +107,18 @@ export class BertModel implements Model {
       return ctx.linear('classifier.out_proj', ctx.dropout(d, c.classifierDropout) as tf.Tensor2D);
     }
     if (c.task === 'masked-lm') {
-      const [dense, norm, bias] =
-        c.prefix === 'bert'
-          ? ['cls.predictions.transform.dense', 'cls.predictions.transform.LayerNorm', 'cls.predictions.bias']
-          : ['lm_head.dense', 'lm_head.layer_norm', 'lm_head.bias'];
+      const n = mlmHeadNames(c.prefix);
+      // BertPredictionHeadTransform uses hidden_act; RobertaLMHead always uses (erf) gelu.
+      const act = c.prefix === 'bert' ? c.hiddenAct : 'gelu';
       const t = ctx.layerNorm(
-        norm,
-        activate(ctx.linear(dense, rows), c.hiddenAct),
+        n.norm,
+        activate(ctx.linear(n.dense, rows), act),
         c.layerNormEps,
       ) as tf.Tensor2D;
-      // The decoder is tied to the word embeddings ([vocab, hidden]).
-      const emb = this.params.get(`${c.prefix}.embeddings.word_embeddings.weight`);
-      const logits = tf.matMul(t, emb, false, true).add(this.params.get(bias));
+      const bias = this.params.get(n.bias);
+      const logits = c.tied
+        ? tiedHead(ctx, n.decoder, t, this.params.get(`${c.prefix}.embeddings.word_embeddings.weight`), bias)
+        : ctx.linear(n.decoder, t, n.decoder, n.bias);
       return logits.reshape([last.shape[0], last.shape[1], -1]);
     }
     return last;

@@ -46,16 +46,46 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
     if (c.prefix === 'bert') specs.push(...lin('bert.pooler.dense', H, H), ...lin('classifier', n, H));
     else specs.push(...lin('classifier.dense', H, H), ...lin('classifier.out_proj', n, H));
   } else if (c.task === 'masked-lm') {
-    if (c.prefix === 'bert') {
-      specs.push(
-        ...lin('cls.predictions.transform.dense', H, H),
-        ...ln('cls.predictions.transform.LayerNorm'),
-      );
-      specs.push({ name: 'cls.predictions.bias', layout: 'plain', shape: [c.vocabSize ?? 0] });
-    } else {
-      specs.push(...lin('lm_head.dense', H, H), ...ln('lm_head.layer_norm'));
-      specs.push({ name: 'lm_head.bias', layout: 'plain', shape: [c.vocabSize ?? 0] });
-    }
+    specs.push(...mlmHeadSpecs(c));
   }
   return specs;
+}
+
+/**
+ * The masked-LM head's module names: BERT's `cls.predictions.*`, RoBERTa's `lm_head.*`. The decoder's bias is
+ * stored once as `<head>.bias` (transformers ties `decoder.bias` to it); its weight is the word embeddings unless
+ * tie_word_embeddings is false.
+ */
+export function mlmHeadNames(prefix: 'bert' | 'roberta') {
+  return prefix === 'bert'
+    ? {
+        dense: 'cls.predictions.transform.dense',
+        norm: 'cls.predictions.transform.LayerNorm',
+        decoder: 'cls.predictions.decoder',
+        bias: 'cls.predictions.bias',
+      }
+    : {
+        dense: 'lm_head.dense',
+        norm: 'lm_head.layer_norm',
+        decoder: 'lm_head.decoder',
+        bias: 'lm_head.bias',
+      };
+}
+
+function mlmHeadSpecs(c: BertConfig): ParamSpec[] {
+  const n = mlmHeadNames(c.prefix);
+  const H = c.hiddenSize;
+  const V = c.vocabSize ?? 0;
+  return [
+    ...lin(n.dense, H, H),
+    ...ln(n.norm),
+    { name: n.bias, layout: 'plain', shape: [V], aliases: [`${n.decoder}.bias`] },
+    c.tied
+      ? {
+          name: `${n.decoder}.weight`,
+          layout: 'plain',
+          tiedTo: `${c.prefix}.embeddings.word_embeddings.weight`,
+        }
+      : { name: `${n.decoder}.weight`, layout: 'linear', shape: [V, H] },
+  ];
 }

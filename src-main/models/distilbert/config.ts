@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
+import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import type { CommonConfig } from '../base/types.ts';
 
@@ -11,7 +11,7 @@ const schema = z.object({
   n_layers: z.number().int().positive(),
   n_heads: z.number().int().positive(),
   hidden_dim: z.number().int().positive(),
-  activation: z.string().default('gelu'),
+  activation: activationSchema('gelu'),
   dropout: z.number().min(0).max(1).default(0.1),
   attention_dropout: z.number().min(0).max(1).default(0.1),
   seq_classif_dropout: z.number().min(0).max(1).default(0.2),

@@ -1,7 +1,7 @@
 /** DistilBERT: BERT's encoder without token types or pooler; the head is pre_classifier + ReLU + classifier. */
 import * as tf from '@tensorflow/tfjs';
 import { encoderLayer, firstToken } from '../base/encoder-layer.ts';
-import { ForwardContext } from '../base/layers.ts';
+import { ForwardContext, tidyForward } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { DistilBertConfig } from './config.ts';
@@ -13,6 +13,10 @@ export class DistilBertModel implements Model {
   ) {}
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
     if (!ids) throw new Error('distilbert needs input_ids');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig, taskFrom } from '../base/config-utils.ts';
+import { activationSchema, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import type { CommonConfig } from '../base/types.ts';
 
@@ -12,7 +12,7 @@ const schema = z.object({
   n_head: z.number().int().positive(),
   n_inner: z.number().int().positive().nullish(),
   n_positions: z.number().int().positive(),
-  activation_function: z.string().default('gelu_new'),
+  activation_function: activationSchema('gelu_new'),
   layer_norm_epsilon: z.number().positive().default(1e-5),
   resid_pdrop: z.number().min(0).max(1).default(0.1),
   embd_pdrop: z.number().min(0).max(1).default(0.1),

@@ -7,6 +7,8 @@ import {
   mergeHeads,
   scaledDotAttention,
   splitHeads,
+  tiedHead,
+  tidyForward,
 } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -19,6 +21,10 @@ export class Gpt2Model implements Model {
   ) {}
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
     if (!ids) throw new Error('gpt2 needs input_ids');
@@ -76,15 +82,9 @@ export class Gpt2Model implements Model {
       x = ffn.add(x);
     }
     const last = ctx.layerNorm('transformer.ln_f', x, c.eps) as tf.Tensor2D;
-    const base = (t: tf.Tensor2D) =>
-      tf.matMul(t, this.params.get('transformer.wte.weight'), false, true) as tf.Tensor2D;
-    const logits = ctx.hooks.linear
-      ? ctx.hooks.linear('lm_head', last, base, {
-          weightName: null,
-          inFeatures: H,
-          outFeatures: c.vocabSize ?? 0,
-        })
-      : base(last);
+    const logits = c.tied
+      ? tiedHead(ctx, 'lm_head', last, this.params.get('transformer.wte.weight'))
+      : ctx.linear('lm_head', last);
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState: last.reshape([batch, seq, H]) };
   }
 

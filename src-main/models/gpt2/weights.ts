@@ -29,7 +29,11 @@ export function gpt2ParamSpecs(c: Gpt2Config): ParamSpec[] {
     );
   }
   specs.push(...ln('transformer.ln_f'));
-  // lm_head is tied to wte and absent from the file.
-  specs.push({ name: 'lm_head.weight', layout: 'plain', tiedTo: 'transformer.wte.weight' });
+  // Tied (the default): lm_head is wte and absent from the file. Untied: a Linear of its own, [vocab, hidden].
+  specs.push(
+    c.tied
+      ? { name: 'lm_head.weight', layout: 'plain', tiedTo: 'transformer.wte.weight' }
+      : { name: 'lm_head.weight', layout: 'linear', shape: [c.vocabSize ?? 0, H] },
+  );
   return specs;
 }

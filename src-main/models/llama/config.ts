@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
+import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import type { CommonConfig } from '../base/types.ts';
 
@@ -17,7 +17,7 @@ const schema = z.object({
   num_attention_heads: z.number().int().positive(),
   num_key_value_heads: z.number().int().positive().nullish(),
   head_dim: z.number().int().positive().nullish(),
-  hidden_act: z.string().default('silu'),
+  hidden_act: activationSchema('silu'),
   rms_norm_eps: z.number().positive().default(1e-6),
   max_position_embeddings: z.number().int().positive(),
   rope_theta: z.number().positive().optional(),

@@ -7,6 +7,8 @@ import {
   mergeHeads,
   scaledDotAttention,
   splitHeads,
+  tiedHead,
+  tidyForward,
 } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -20,6 +22,10 @@ export class LlamaModel implements Model {
   ) {}
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
     if (!ids) throw new Error('llama needs input_ids');
@@ -77,18 +83,9 @@ export class LlamaModel implements Model {
     if (c.task === 'sequence-classification') {
       return { logits: this.#scoreLastToken(ctx, last, mask, batch, seq), lastHiddenState };
     }
-    let logits: tf.Tensor2D;
-    if (c.tied) {
-      const base = (t: tf.Tensor2D) =>
-        tf.matMul(t, this.params.get('model.embed_tokens.weight'), false, true) as tf.Tensor2D;
-      logits = ctx.hooks.linear
-        ? ctx.hooks.linear('lm_head', last, base, {
-            weightName: null,
-            inFeatures: c.hiddenSize,
-            outFeatures: c.vocabSize ?? 0,
-          })
-        : base(last);
-    } else logits = ctx.linear('lm_head', last);
+    const logits = c.tied
+      ? tiedHead(ctx, 'lm_head', last, this.params.get('model.embed_tokens.weight'))
+      : ctx.linear('lm_head', last);
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState };
   }
 

@@ -1,6 +1,6 @@
 /** ResNet (basic or bottleneck blocks) with eval-mode batch norm; the head pools globally and classifies. */
 import * as tf from '@tensorflow/tfjs';
-import { ForwardContext } from '../base/layers.ts';
+import { ForwardContext, tidyForward } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { BlockSpec, ConvSpec } from './blocks.ts';
@@ -26,6 +26,10 @@ export class ResnetModel implements Model {
   }
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const pixels = inputs.pixelValues;
     if (!pixels) throw new Error('resnet needs pixel_values');
     const ctx = new ForwardContext(

@@ -1,3 +1,3 @@
-export { TextTokenizer, loadTokenizer } from './tokenizer.ts';
+export { TextTokenizer, loadTokenizer, longestFirst } from './tokenizer.ts';
 export type { EncodeOptions, Encoded } from './tokenizer.ts';
 export { readTokenizerFiles } from './fallback.ts';

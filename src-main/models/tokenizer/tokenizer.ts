@@ -29,6 +29,24 @@ function indexOfRun(whole: readonly number[], part: readonly number[], from: num
   return -1;
 }
 
+/**
+ * How many ids of each text survive `longest_first` truncation to `target` ids (special tokens excluded): the
+ * rule of the Rust tokenizers library (utils/truncation.rs), which transformers' fast tokenizers use. The shorter
+ * text is kept whole when it fits in half; otherwise both get half, the odd id going to the longer text.
+ */
+export function longestFirst(lenA: number, lenB: number, target: number): [number, number] {
+  if (lenA + lenB <= target) return [lenA, lenB];
+  const swap = lenA > lenB;
+  let n1 = Math.min(lenA, lenB);
+  let n2 = n1 > target ? n1 : Math.max(n1, target - n1);
+  if (n1 + n2 > target) {
+    n1 = Math.floor(target / 2);
+    n2 = n1 + (target % 2);
+  }
+  const [keepA, keepB] = swap ? [n2, n1] : [n1, n2];
+  return [Math.min(lenA, keepA), Math.min(lenB, keepB)];
+}
+
 export class TextTokenizer {
   readonly #tok: Tokenizer;
   readonly kind: TokenizerFiles['kind'];
@@ -66,15 +84,10 @@ export class TextTokenizer {
         typeIds: full.typeIds.slice(0, max),
       };
     }
-    let keepA = a.ids.length;
-    let keepB = b ? b.ids.length : 0;
-    const special = full.ids.length - keepA - keepB;
+    const special = full.ids.length - a.ids.length - (b ? b.ids.length : 0);
     if (special >= max)
       throw new UserError(`maxLength ${max} is too short: the special tokens alone take ${special}`);
-    while (keepA + keepB + special > max) {
-      if (keepA >= keepB) keepA--;
-      else keepB--;
-    }
+    const [keepA, keepB] = b ? longestFirst(a.ids.length, b.ids.length, max - special) : [max - special, 0];
     const pieces: [number, number][] = b
       ? [
           [0, at],

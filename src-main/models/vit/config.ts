@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
+import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import type { CommonConfig } from '../base/types.ts';
 
@@ -10,7 +10,7 @@ const schema = z.object({
   num_hidden_layers: z.number().int().positive(),
   num_attention_heads: z.number().int().positive(),
   intermediate_size: z.number().int().positive(),
-  hidden_act: z.string().default('gelu'),
+  hidden_act: activationSchema('gelu'),
   hidden_dropout_prob: z.number().min(0).max(1).default(0),
   attention_probs_dropout_prob: z.number().min(0).max(1).default(0),
   layer_norm_eps: z.number().positive().default(1e-12),

@@ -1,7 +1,14 @@
 /** ViT: patch embedding by a strided convolution, a [CLS] token, pre-LN encoder layers, classifier on [CLS]. */
 import * as tf from '@tensorflow/tfjs';
 import { firstToken } from '../base/encoder-layer.ts';
-import { ForwardContext, activate, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
+import {
+  ForwardContext,
+  activate,
+  mergeHeads,
+  scaledDotAttention,
+  splitHeads,
+  tidyForward,
+} from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { VitConfig } from './config.ts';
@@ -14,6 +21,10 @@ export class VitModel implements Model {
   ) {}
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
+    return tidyForward(() => this.#run(inputs, opts));
+  }
+
+  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const pixels = inputs.pixelValues;
     if (!pixels) throw new Error('vit needs pixel_values');

@@ -33,13 +33,16 @@ describe.each(HF_TINY_MODELS)('%s matches transformers', (name) => {
     ref.dispose();
   });
 
-  it('a forward pass leaves tf.memory().numTensors unchanged', () => {
+  it('a forward pass adds only its outputs to tf.memory().numTensors (no tidy needed by the caller)', () => {
     const ref = loadReference(dir);
     const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      model.forward(ref.inputs);
-    });
-    expect(tf.memory().numTensors).toBe(before);
+    for (const training of [false, true]) {
+      const out = model.forward(ref.inputs, { training, dropoutSeed: 3 });
+      const outputs = new Set([out.logits, out.lastHiddenState].filter((t) => t !== undefined));
+      expect(tf.memory().numTensors).toBe(before + outputs.size);
+      tf.dispose([...outputs]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
     ref.dispose();
   });
 

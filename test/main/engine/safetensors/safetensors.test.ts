@@ -4,8 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   SafetensorsError,
   encodeSafetensors,
+  readModelWeightShapes,
   readModelWeights,
   readSafetensors,
+  readSafetensorsHeader,
   writeSafetensors,
 } from '../../../../src-main/engine/safetensors/index.ts';
 import type { RawTensor } from '../../../../src-main/engine/safetensors/index.ts';
@@ -22,7 +24,9 @@ function rawFile(
   data: Buffer | number = 0,
   headerLenOverride?: number,
 ): string {
-  const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
+  const json = Buffer.isBuffer(header)
+    ? header
+    : Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(headerLenOverride ?? json.length));
   const file = path.join(tmp.dir, name);
@@ -95,6 +99,11 @@ describe('safetensors', () => {
     );
     const w = readModelWeights(dir);
     expect([...w.tensors.keys()].sort()).toEqual(['x', 'y']);
+    const shapes = readModelWeightShapes(dir);
+    expect([...shapes.tensors].sort()).toEqual([
+      ['x', { dtype: 'F32', shape: [2] }],
+      ['y', { dtype: 'F32', shape: [1] }],
+    ]);
   });
 
   const malformed: [string, () => string, RegExp][] = [
@@ -135,6 +144,33 @@ describe('safetensors', () => {
     ],
     ['header not an object', () => rawFile('t8', '[1,2]', 0), /not a JSON object/],
     ['missing file', () => path.join(tmp.dir, 'nope.safetensors'), /no such file/],
+    [
+      'int64 value outside int32',
+      () => {
+        const data = Buffer.alloc(16);
+        data.writeBigInt64LE(1n, 0);
+        data.writeBigInt64LE(2n ** 40n, 8);
+        return rawFile('t9', { ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, data);
+      },
+      /tensor ids: int64 value 1099511627776 does not fit in int32/,
+    ],
+    ['header not valid UTF-8', () => rawFile('t10', Buffer.from([0x7b, 0xff, 0x7d]), 0), /not valid JSON/],
+    [
+      'negative shape',
+      () => rawFile('t11', { a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4),
+      /invalid shape \[-1\]/,
+    ],
+    [
+      'offsets reversed',
+      () => rawFile('t12', { a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, 4),
+      /out of range/,
+    ],
+    [
+      '__metadata__ value not a string',
+      () => rawFile('t13', { __metadata__: { n: 1 } }, 0),
+      /__metadata__.n is not a string/,
+    ],
+    ['tensor entry not an object', () => rawFile('t14', { a: 5 }, 0), /tensor a: entry is not an object/],
   ];
   for (const [what, make, message] of malformed) {
     it(`refuses a malformed file: ${what}`, () => {
@@ -152,6 +188,124 @@ describe('safetensors', () => {
       expect(msg).not.toContain('\n');
     });
   }
+
+  it('reads the header alone without the data, validating it as a full read does', () => {
+    const file = path.join(HF_TINY_DIR, 'bert-seqcls/base/model.safetensors');
+    const header = readSafetensorsHeader(file);
+    const full = readSafetensors(file);
+    expect([...header.tensors.keys()].sort()).toEqual([...full.tensors.keys()].sort());
+    for (const [name, t] of full.tensors) expect(header.tensors.get(name)?.shape).toEqual(t.shape);
+    expect(header.metadata).toEqual(full.metadata);
+    const bad = rawFile('h1', { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 4);
+    expect(() => readSafetensorsHeader(bad)).toThrow(`${bad}: tensor a: offsets [0, 8] out of range`);
+    expect(() => readSafetensorsHeader(rawFile('h2', { a: 1 }, 0, 1000))).toThrow(/runs past the end/);
+  });
+
+  it('writes F16, BF16 and I64 when asked, rounding to nearest even', () => {
+    const third = 1 / 3;
+    const values = [1, -2, 0.5, 65504, 70000, third, 2 ** -24, 2 ** -26];
+    const tensors = new Map<string, RawTensor>([
+      ['h', f32(values, [values.length])],
+      ['b', f32([1, -3, third], [3])],
+      ['i', { dtype: 'int32', shape: [2], data: Int32Array.from([-5, 2147483647]) }],
+    ]);
+    const dtypes: Record<string, 'F16' | 'BF16' | 'I64'> = { h: 'F16', b: 'BF16', i: 'I64' };
+    const file = path.join(tmp.dir, 'dtypes.safetensors');
+    writeSafetensors(file, tensors, {}, { dtypeOf: (name) => dtypes[name] });
+    expect([...readSafetensorsHeader(file).tensors].map(([n, t]) => [n, t.dtype])).toEqual([
+      ['b', 'BF16'],
+      ['h', 'F16'],
+      ['i', 'I64'],
+    ]);
+    const back = readSafetensors(file).tensors;
+    // f16: 1/3 -> 0x3555 = (1 + 341/1024) / 4; 70000 overflows; 2^-24 is the smallest subnormal; 2^-26 rounds to 0.
+    expect(Array.from(back.get('h')?.data ?? [])).toEqual([
+      1,
+      -2,
+      0.5,
+      65504,
+      Infinity,
+      (1 + 341 / 1024) / 4,
+      2 ** -24,
+      0,
+    ]);
+    // bf16: 1/3 = 0x3eaaaaab -> 0x3eab (rounded up) = (1 + 43/128) / 4.
+    expect(Array.from(back.get('b')?.data ?? [])).toEqual([1, -3, (1 + 43 / 128) / 4]);
+    expect(back.get('i')).toEqual(tensors.get('i'));
+  });
+
+  it('refuses a dtype that would lose the kind of value', () => {
+    const t = new Map<string, RawTensor>([['x', f32([1.5], [1])]]);
+    expect(() => encodeSafetensors(t, {}, { dtypeOf: () => 'I64' })).toThrow(
+      'x: cannot store float32 as I64',
+    );
+  });
+
+  describe('sharded checkpoints', () => {
+    const shardDir = (
+      name: string,
+      index: unknown,
+      shards: Record<string, Map<string, RawTensor> | Buffer>,
+    ) => {
+      const dir = path.join(tmp.dir, name);
+      fs.mkdirSync(dir);
+      for (const [file, content] of Object.entries(shards)) {
+        if (Buffer.isBuffer(content)) fs.writeFileSync(path.join(dir, file), content);
+        else writeSafetensors(path.join(dir, file), content);
+      }
+      fs.writeFileSync(
+        path.join(dir, 'model.safetensors.index.json'),
+        typeof index === 'string' ? index : JSON.stringify(index),
+      );
+      return dir;
+    };
+    const one = new Map([['x', f32([1, 2], [2])]]);
+
+    it('refuses a missing shard, naming it', () => {
+      const dir = shardDir(
+        's1',
+        { weight_map: { x: 'a.safetensors', y: 'b.safetensors' } },
+        { 'a.safetensors': one },
+      );
+      expect(() => readModelWeights(dir)).toThrow(`${path.join(dir, 'b.safetensors')}: no such file`);
+    });
+
+    it('refuses an index naming a tensor its shard lacks', () => {
+      const dir = shardDir(
+        's2',
+        { weight_map: { x: 'a.safetensors', z: 'a.safetensors' } },
+        { 'a.safetensors': one },
+      );
+      expect(() => readModelWeights(dir)).toThrow(/index lists z but the shard has no such tensor/);
+    });
+
+    it('refuses a malformed shard as a whole (no partial load)', () => {
+      const dir = shardDir(
+        's3',
+        { weight_map: { x: 'a.safetensors', y: 'b.safetensors' } },
+        { 'a.safetensors': one, 'b.safetensors': Buffer.alloc(3) },
+      );
+      expect(() => readModelWeights(dir)).toThrow(SafetensorsError);
+    });
+
+    it('refuses an index that is not JSON, has no weight_map or escapes the folder', () => {
+      expect(() => readModelWeights(shardDir('s4', '{', {}))).toThrow(
+        /model.safetensors.index.json: not valid JSON/,
+      );
+      expect(() => readModelWeights(shardDir('s5', { metadata: {} }, {}))).toThrow(/has no weight_map/);
+      expect(() => readModelWeights(shardDir('s6', { weight_map: { x: '../a.safetensors' } }, {}))).toThrow(
+        /is not a plain file name/,
+      );
+    });
+
+    it('a folder with neither file says so', () => {
+      const dir = path.join(tmp.dir, 'empty-model');
+      fs.mkdirSync(dir);
+      expect(() => readModelWeights(dir)).toThrow(
+        `${dir}: no model.safetensors or model.safetensors.index.json`,
+      );
+    });
+  });
 
   it('encodes deterministically (sorted names)', () => {
     const a = encodeSafetensors(

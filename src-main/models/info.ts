@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelInfo } from '../../src-shared/domain.ts';
+import { readModelWeights } from '../engine/safetensors/index.ts';
+import { UserError } from '../errors.ts';
+import { readTokenizerFiles } from './tokenizer/index.ts';
+
+/** A model folder's summary for the Models page, without building the graph. */
+export function modelInfo(dir: string): ModelInfo {
+  const configFile = path.join(dir, 'config.json');
+  if (!fs.existsSync(configFile))
+    throw new UserError(`${configFile}: not found: choose a Hugging Face model folder`);
+  const c = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const num = (...keys: string[]) => {
+    for (const k of keys) if (typeof c[k] === 'number') return c[k] as number;
+    return 0;
+  };
+  let parameters = 0;
+  for (const [name, t] of readModelWeights(dir).tensors)
+    if (!name.endsWith('num_batches_tracked')) parameters += t.data.length;
+  const id2label = (c.id2label ?? {}) as Record<string, string>;
+  const tok = readTokenizerFiles(dir);
+  return {
+    path: path.resolve(dir),
+    architecture: String(c.model_type ?? 'unknown'),
+    task: String((c.architectures as string[] | undefined)?.[0] ?? 'unknown'),
+    parameters,
+    hiddenSize:
+      num('hidden_size', 'dim', 'n_embd') || ((c.hidden_sizes as number[] | undefined)?.at(-1) ?? 0),
+    layers:
+      num('num_hidden_layers', 'n_layers', 'n_layer') ||
+      ((c.depths as number[] | undefined)?.reduce((a, b) => a + b, 0) ?? 0),
+    labels: Object.entries(id2label)
+      .sort((a, b) => Number(a[0]) - Number(b[0]))
+      .map(([, v]) => v),
+    tokenizer: tok?.kind ?? null,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs started from the UI: one supervised training process each, their progress pushed to every window as
+ * contract events, and pause/resume/cancel routed to the right process.
+ */
+import type { RunView } from '../../src-shared/domain.ts';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
+import { UserError } from '../errors.ts';
+import type { FromWorker } from '../training/protocol.ts';
+import type { SupervisedRun } from '../training/supervisor.ts';
+import type { EventBus } from './event-bus.ts';
+import type { ProjectsService } from './projects.ts';
+import { runView } from './runs.ts';
+import { resumeRun, startRun } from './training.ts';
+
+export class RunManager {
+  readonly #active = new Map<string, SupervisedRun>();
+
+  constructor(
+    private readonly projects: ProjectsService,
+    private readonly events: EventBus,
+  ) {}
+
+  #key = (project: string, runId: number) => `${project}#${runId}`;
+
+  #follow(project: string, run: SupervisedRun): void {
+    const key = this.#key(project, run.runId);
+    this.#active.set(key, run);
+    this.#status(project, run.runId);
+    void run.done.then(() => {
+      this.#active.delete(key);
+      this.#status(project, run.runId);
+    });
+  }
+
+  #status(project: string, runId: number): void {
+    let view: RunView;
+    try {
+      view = runView(this.projects.db(project), runId);
+    } catch {
+      return;
+    }
+    this.events.emit('run:status', { projectPath: project, run: view });
+  }
+
+  #onMessage = (project: string, runId: () => number) => (m: FromWorker) => {
+    if (m.type === 'progress') {
+      this.events.emit('run:progress', {
+        projectPath: project,
+        runId: runId(),
+        step: m.step,
+        totalSteps: m.totalSteps,
+        epoch: m.epoch,
+        loss: m.loss,
+        lr: m.lr,
+        throughput: m.throughput,
+        etaSeconds: m.etaSeconds,
+      });
+    } else if (m.type === 'started' || m.type === 'paused' || m.type === 'resumed' || m.type === 'finished') {
+      // Let the supervisor write the row first.
+      setTimeout(() => this.#status(project, runId()), 0);
+    }
+  };
+
+  start(config: TrainConfig): number {
+    const project = config.project;
+    const db = this.projects.db(project);
+    let id = 0;
+    const run = startRun(
+      db,
+      project,
+      config,
+      this.#onMessage(project, () => id),
+    );
+    id = run.runId;
+    this.#follow(project, run);
+    return run.runId;
+  }
+
+  resume(project: string, runId: number): number {
+    const run = resumeRun(
+      this.projects.db(project),
+      project,
+      runId,
+      this.#onMessage(project, () => runId),
+    );
+    this.#follow(project, run);
+    return runId;
+  }
+
+  #get(project: string, runId: number): SupervisedRun {
+    const run = this.#active.get(this.#key(project, runId));
+    if (!run) throw new UserError(`run ${runId} is not training in this window's studio`);
+    return run;
+  }
+
+  cancel(project: string, runId: number): void {
+    this.#get(project, runId).send({ type: 'cancel' });
+  }
+
+  pause(project: string, runId: number): void {
+    this.#get(project, runId).send({ type: 'pause' });
+  }
+
+  /** Continues a paused run, or resumes an interrupted one from its checkpoint. */
+  continue(project: string, runId: number): number {
+    const active = this.#active.get(this.#key(project, runId));
+    if (active) {
+      active.send({ type: 'resume' });
+      return runId;
+    }
+    return this.resume(project, runId);
+  }
+
+  stopAll(): void {
+    for (const r of this.#active.values()) r.child.kill();
+  }
+}

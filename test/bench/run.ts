@@ -1,0 +1,202 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --backend NAME]`: the engine's numbers, measured side by side in one
+ * run: matmul peak, a BERT-small training step per method (step time, tokens/s, model-FLOPs utilisation, memory),
+ * and inference latency of base vs adapter vs merged LoRA. Ratios are what to compare; absolute timings are noisy.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { MethodConfig } from '../../src-shared/train-config.ts';
+import { accountParams, createAdapter } from '../../src-main/adapters/index.ts';
+import { initBackend } from '../../src-main/engine/backends.ts';
+import { loadModel } from '../../src-main/models/index.ts';
+import type { Model, ModelInputs } from '../../src-main/models/index.ts';
+import { AdamW } from '../../src-main/training/adamw.ts';
+import { writeRandomBert } from './synthetic-model.ts';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const SHAPE = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
+const SEQ = 128;
+const BATCH = 16;
+
+async function timeIt(fn: () => Promise<void>, reps: number): Promise<number> {
+  await fn(); // warm-up (kernel compilation, allocation)
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  return (performance.now() - t0) / reps;
+}
+
+async function matmulPeak(): Promise<number> {
+  let best = 0;
+  for (const n of quick ? [512, 1024] : [256, 512, 1024, 2048]) {
+    const a = tf.randomUniform([n, n]);
+    const b = tf.randomUniform([n, n]);
+    const ms = await timeIt(
+      async () => {
+        const c = tf.matMul(a, b);
+        await c.data();
+        c.dispose();
+      },
+      quick ? 2 : 4,
+    );
+    best = Math.max(best, (2 * n ** 3) / (ms * 1e6));
+    tf.dispose([a, b]);
+  }
+  return best;
+}
+
+function inputs(): ModelInputs {
+  return {
+    inputIds: tf.randomUniform([BATCH, SEQ], 0, SHAPE.vocab, 'int32', 5) as tf.Tensor2D,
+    attentionMask: tf.ones([BATCH, SEQ], 'int32') as tf.Tensor2D,
+    tokenTypeIds: tf.zeros([BATCH, SEQ], 'int32') as tf.Tensor2D,
+  };
+}
+
+/** Model FLOPs of one step (CLI.md): forward 2NT, input gradients 2NT, weight gradients 2·N_trained·T. */
+function stepFlops(model: Model, trainedMatmulWeights: number): number {
+  const T = BATCH * SEQ;
+  const H = SHAPE.hidden;
+  const perLayer = 4 * H * H + 2 * H * SHAPE.ffn;
+  const attention = 2 * SEQ * H; // QK^T and PV per token per layer, as weights touched per token
+  const N = SHAPE.layers * (perLayer + attention);
+  void model;
+  return 2 * N * T + 2 * N * T + 2 * trainedMatmulWeights * T;
+}
+
+async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, peak: number) {
+  const adapter = createAdapter(model, method, 1);
+  const trainable = new Map<string, tf.Variable>(adapter.weights);
+  for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
+  const opt = new AdamW();
+  const labels = tf.oneHot(tf.zeros([BATCH], 'int32') as tf.Tensor1D, SHAPE.labels);
+  const step = async () => {
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.tidy(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              labels,
+              model.forward(inp, { hooks: adapter.hooks, training: true }).logits,
+            ) as tf.Scalar,
+        ),
+      [...trainable.values()],
+    );
+    const named = new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor]));
+    opt.apply(trainable, named, 1e-4);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  let peakBytes = 0;
+  const ms = await timeIt(
+    async () => {
+      await step();
+      peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+    },
+    quick ? 1 : 3,
+  );
+  const account = accountParams(model, adapter);
+  const trainedMatmul =
+    method.type === 'full'
+      ? SHAPE.layers * (4 * SHAPE.hidden ** 2 + 2 * SHAPE.hidden * SHAPE.ffn)
+      : account.trainable;
+  const result = {
+    stepMs: ms,
+    tokensPerSecond: (BATCH * SEQ * 1000) / ms,
+    mfu: stepFlops(model, trainedMatmul) / ((ms / 1000) * peak * 1e9),
+    peakMemoryMB: peakBytes / 2 ** 20,
+    optimizerStateFloats: opt.stateSize(),
+    trainableParams: account.trainable,
+  };
+  opt.dispose();
+  labels.dispose();
+  adapter.dispose();
+  return result;
+}
+
+async function latency(model: Model, inp: ModelInputs) {
+  const fwd =
+    (hooks = {}) =>
+    async () => {
+      const l = tf.tidy(() => model.forward(inp, { hooks }).logits);
+      await l.data();
+      l.dispose();
+    };
+  const reps = quick ? 2 : 5;
+  const base = await timeIt(fwd(), reps);
+  const lora = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, 2);
+  const adapter = await timeIt(fwd(lora.hooks), reps);
+  const swapStart = performance.now();
+  lora.merge?.();
+  const swapMs = performance.now() - swapStart;
+  const merged = await timeIt(fwd(lora.hooks), reps);
+  lora.dispose();
+  return { base, adapter, merged, mergeSwapMs: swapMs };
+}
+
+const report = await initBackend(backendArg);
+log(`backend: ${report.backend} (${report.device})`);
+const peak = await matmulPeak();
+log(`matmul peak: ${peak.toFixed(1)} GFLOP/s`);
+const dir = writeRandomBert(SHAPE);
+const model = loadModel(dir);
+const inp = inputs();
+const METHODS: Record<string, MethodConfig> = {
+  full: { type: 'full' },
+  lora: { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false },
+  houlsby: {
+    type: 'bottleneck',
+    variant: 'houlsby',
+    placement: 'sequential',
+    activation: 'relu',
+    scaling: 1,
+    reductionFactor: 16,
+  },
+  pfeiffer: {
+    type: 'bottleneck',
+    variant: 'pfeiffer',
+    placement: 'sequential',
+    activation: 'relu',
+    scaling: 1,
+    reductionFactor: 16,
+  },
+};
+const steps: Record<string, Awaited<ReturnType<typeof trainStep>>> = {};
+for (const [name, method] of Object.entries(METHODS)) {
+  steps[name] = await trainStep(model, method, inp, peak);
+  const s = steps[name];
+  log(
+    `${name.padEnd(9)} step ${s.stepMs.toFixed(0)} ms  ${s.tokensPerSecond.toFixed(0)} tok/s  MFU ${(100 * s.mfu).toFixed(1)}%  optimizer state ${s.optimizerStateFloats} floats`,
+  );
+}
+const lat = await latency(model, inp);
+log(
+  `latency per batch: base ${lat.base.toFixed(1)} ms, adapter ${lat.adapter.toFixed(1)} ms, merged ${lat.merged.toFixed(1)} ms (merge ${lat.mergeSwapMs.toFixed(1)} ms)`,
+);
+const out = {
+  backend: report.backend,
+  matmulPeakGflops: peak,
+  steps: Object.fromEntries(
+    Object.entries(steps).map(([k, v]) => [
+      k,
+      { stepMs: v.stepMs, tokensPerSecond: v.tokensPerSecond, mfu: v.mfu, peakMemoryMB: v.peakMemoryMB },
+    ]),
+  ),
+  latency: { base: lat.base, adapter: lat.adapter, merged: lat.merged },
+};
+const file = path.join(process.cwd(), 'test-output', `bench-${report.backend}-${Date.now()}.json`);
+fs.mkdirSync(path.dirname(file), { recursive: true });
+fs.writeFileSync(
+  file,
+  JSON.stringify({ ...out, details: steps, mergeSwapMs: lat.mergeSwapMs, device: report.device }, null, 2),
+);
+log(`wrote ${file}`);
+if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
+model.dispose();
+fs.rmSync(dir, { recursive: true, force: true });
+process.exit(0);

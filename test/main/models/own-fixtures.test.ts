@@ -1,0 +1,102 @@
+/**
+ * The project's own reference fixtures (other sizes, options and seeds), made by test/fixtures/make_more_fixtures.py
+ * with transformers/PEFT on a Python machine and stored under test/fixtures/hf-more. Every variant found is checked
+ * like the public fixtures: logits (and hidden states) within 1e-4, tokenizer ids exact (truncation included), and
+ * LoRA adapters and their merges where the variant has one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAdapter } from '../../../src-main/adapters/io.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import { loadTokenizer } from '../../../src-main/models/tokenizer/index.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
+
+beforeAll(useTestBackend);
+
+const ROOT = path.join(OWN_FIXTURES_DIR, 'hf-more');
+
+/** `seed-N/<variant>` folders that hold a base/reference.safetensors. */
+function variants(): string[] {
+  if (!fs.existsSync(ROOT)) return [];
+  return fs
+    .readdirSync(ROOT)
+    .filter((s) => s.startsWith('seed-'))
+    .flatMap((s) => fs.readdirSync(path.join(ROOT, s)).map((v) => path.join(s, v)))
+    .filter((v) => fs.existsSync(path.join(ROOT, v, 'base/reference.safetensors')))
+    .sort();
+}
+
+const found = variants();
+
+describe.skipIf(found.length > 0)('own fixtures', () => {
+  it('are not generated yet: run test/fixtures/make_more_fixtures.py test/fixtures/hf-more on a Python machine', () => {});
+});
+
+describe.each(found)('%s matches transformers', (variant) => {
+  const dir = path.join(ROOT, variant);
+
+  it('logits within 1e-4 (per-token outputs where attention_mask is 1)', async () => {
+    const model = loadModel(path.join(dir, 'base'));
+    const ref = loadReference(path.join(dir, 'base'));
+    const before = tf.memory().numTensors;
+    const out = model.forward(ref.inputs);
+    expect(out.logits.shape).toEqual(ref.logits.shape);
+    expect(maxAbsDiff(await out.logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
+    if (ref.hidden && out.lastHiddenState) {
+      expect(maxAbsDiff(await out.lastHiddenState.data(), ref.hidden.data, ref.mask)).toBeLessThanOrEqual(
+        1e-4,
+      );
+    }
+    tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.params.unexpected).toEqual([]);
+    ref.dispose();
+    model.dispose();
+  });
+
+  it.runIf(fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')))(
+    'tokenizer ids exactly as the reference, truncation included',
+    () => {
+      const tok = loadTokenizer(path.join(dir, 'base'));
+      const refs = JSON.parse(fs.readFileSync(path.join(dir, 'base/tokenizer_reference.json'), 'utf8')) as {
+        text: string;
+        text_pair?: string;
+        max_length?: number;
+        ids: number[];
+        tokens: string[];
+        type_ids?: number[];
+      }[];
+      for (const r of refs) {
+        const e = tok.encode(r.text, { pair: r.text_pair, maxLength: r.max_length });
+        expect({ ...r, ids: e.ids, tokens: e.tokens }).toEqual({ ...r });
+        if (r.type_ids) expect(e.typeIds).toEqual(r.type_ids);
+      }
+    },
+  );
+
+  it.runIf(fs.existsSync(path.join(dir, 'lora/adapter_config.json')))(
+    'LoRA adapter and its merge give the reference logits',
+    async () => {
+      const model = loadModel(path.join(dir, 'base'));
+      for (const [refDir, modelDir, adapterDir] of [
+        ['lora', 'base', 'lora'],
+        ['lora-merged', 'lora-merged', null],
+      ] as const) {
+        const m = modelDir === 'base' ? model : loadModel(path.join(dir, modelDir));
+        const ref = loadReference(path.join(dir, refDir));
+        const adapter = adapterDir ? loadAdapter(m, path.join(dir, adapterDir)) : null;
+        const logits = tf.tidy(() => m.forward(ref.inputs, { hooks: adapter?.hooks }).logits);
+        expect(maxAbsDiff(await logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
+        logits.dispose();
+        adapter?.dispose();
+        ref.dispose();
+        if (m !== model) m.dispose();
+      }
+      model.dispose();
+    },
+  );
+});

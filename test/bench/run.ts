@@ -20,7 +20,13 @@ const json = args.includes('--json');
 const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const SHAPE = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
+/** BERT-small by default (CLI.md); `--shape base` measures BERT-base (12 layers, d=768) as on the GPU. */
+const SHAPES = {
+  small: { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 },
+  base: { layers: 12, hidden: 768, heads: 12, ffn: 3072, vocab: 1000, positions: 512, labels: 2 },
+};
+const shapeName = args.includes('--shape') ? (args[args.indexOf('--shape') + 1] as keyof typeof SHAPES) : 'small';
+const SHAPE = SHAPES[shapeName] ?? SHAPES.small;
 const SEQ = 128;
 const BATCH = 16;
 
@@ -31,9 +37,10 @@ async function timeIt(fn: () => Promise<void>, reps: number): Promise<number> {
   return (performance.now() - t0) / reps;
 }
 
-async function matmulPeak(): Promise<number> {
+async function matmulPeak(report: { backend: string }): Promise<number> {
   let best = 0;
-  for (const n of quick ? [512, 1024] : [256, 512, 1024, 2048]) {
+  const gpu = report.backend === 'webgpu' || report.backend === 'tfjs-node-gpu';
+  for (const n of gpu ? [1024, 2048, 4096] : quick ? [512, 1024] : [256, 512, 1024, 2048]) {
     const a = tf.randomUniform([n, n]);
     const b = tf.randomUniform([n, n]);
     const ms = await timeIt(
@@ -42,7 +49,7 @@ async function matmulPeak(): Promise<number> {
         await c.data();
         c.dispose();
       },
-      quick ? 2 : 4,
+      gpu ? 20 : quick ? 2 : 4,
     );
     best = Math.max(best, (2 * n ** 3) / (ms * 1e6));
     tf.dispose([a, b]);
@@ -98,7 +105,7 @@ async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, p
       await step();
       peakBytes = Math.max(peakBytes, tf.memory().numBytes);
     },
-    quick ? 1 : 3,
+    gpuBackend ? 10 : quick ? 1 : 3,
   );
   const account = accountParams(model, adapter);
   const trainedMatmul =
@@ -127,7 +134,7 @@ async function latency(model: Model, inp: ModelInputs) {
       await l.data();
       l.dispose();
     };
-  const reps = quick ? 2 : 5;
+  const reps = gpuBackend ? 20 : quick ? 2 : 5;
   const base = await timeIt(fwd(), reps);
   const lora = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, 2);
   const adapter = await timeIt(fwd(lora.hooks), reps);
@@ -140,8 +147,9 @@ async function latency(model: Model, inp: ModelInputs) {
 }
 
 const report = await initBackend(backendArg);
+const gpuBackend = report.backend === 'webgpu' || report.backend === 'tfjs-node-gpu';
 log(`backend: ${report.backend} (${report.device})`);
-const peak = await matmulPeak();
+const peak = await matmulPeak(report);
 log(`matmul peak: ${peak.toFixed(1)} GFLOP/s`);
 const dir = writeRandomBert(SHAPE);
 const model = loadModel(dir);
@@ -180,6 +188,7 @@ log(
 );
 const out = {
   backend: report.backend,
+  ...(shapeName !== 'small' ? { shape: shapeName } : {}),
   matmulPeakGflops: peak,
   steps: Object.fromEntries(
     Object.entries(steps).map(([k, v]) => [

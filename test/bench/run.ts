@@ -25,7 +25,9 @@ const SHAPES = {
   small: { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 },
   base: { layers: 12, hidden: 768, heads: 12, ffn: 3072, vocab: 1000, positions: 512, labels: 2 },
 };
-const shapeName = args.includes('--shape') ? (args[args.indexOf('--shape') + 1] as keyof typeof SHAPES) : 'small';
+const shapeName = args.includes('--shape')
+  ? (args[args.indexOf('--shape') + 1] as keyof typeof SHAPES)
+  : 'small';
 const SHAPE = SHAPES[shapeName] ?? SHAPES.small;
 const SEQ = 128;
 const BATCH = 16;
@@ -139,7 +141,7 @@ async function latency(model: Model, inp: ModelInputs) {
   const lora = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, 2);
   const adapter = await timeIt(fwd(lora.hooks), reps);
   const swapStart = performance.now();
-  lora.merge?.();
+  await lora.merge?.();
   const swapMs = performance.now() - swapStart;
   const merged = await timeIt(fwd(lora.hooks), reps);
   lora.dispose();

@@ -18,7 +18,7 @@ export interface AdapterInstance {
   /** IA3 only: modules whose input (not output) is scaled, for PEFT's [1, in] vector shape. */
   readonly feedforwardModules?: ReadonlySet<string>;
   /** Folds the adapter into the base weights (zero added latency); refuses NaN/Inf; refuses a second merge. */
-  merge?(): void;
+  merge?(): Promise<void>;
   /** What to save when it differs from `weights` (prefix tuning saves prefixes, not its training MLP). */
   exportWeights?(): Promise<Map<string, tf.Tensor>>;
   unmerge?(): void;

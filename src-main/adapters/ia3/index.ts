@@ -70,15 +70,7 @@ class Ia3Adapter implements AdapterInstance {
     };
   }
 
-  #fold(invert: boolean): void {
-    for (const s of this.scales.values()) {
-      const finite = tf.tidy(() => tf.all(tf.isFinite(s.v)).dataSync()[0]);
-      if (!finite || (invert && tf.tidy(() => tf.any(s.v.equal(0)).dataSync()[0]))) {
-        throw new Error(
-          `refusing to ${invert ? 'unmerge' : 'merge'}: IA3 vector for ${s.weightName} is not finite or has zeros`,
-        );
-      }
-    }
+  #apply(invert: boolean): void {
     for (const s of this.scales.values()) {
       const w = this.model.params.get(s.weightName);
       const factor = invert ? tf.tidy(() => tf.div(1, s.v)) : s.v;
@@ -95,15 +87,23 @@ class Ia3Adapter implements AdapterInstance {
     }
   }
 
-  merge(): void {
+  /** Safe merge: vectors must be finite and non-zero (so the merge can be undone) before any weight changes. */
+  async merge(): Promise<void> {
     if (this.#merged) throw new Error('this IA3 adapter is already merged');
-    this.#fold(false);
+    for (const s of this.scales.values()) {
+      const bad = tf.tidy(() => tf.logicalOr(tf.any(tf.logicalNot(tf.isFinite(s.v))), tf.any(s.v.equal(0))));
+      const refuse = (await bad.data())[0];
+      bad.dispose();
+      if (refuse)
+        throw new Error(`refusing to merge: IA3 vector for ${s.weightName} is not finite or has zeros`);
+    }
+    this.#apply(false);
     this.#merged = true;
   }
 
   unmerge(): void {
     if (!this.#merged) throw new Error('this IA3 adapter is not merged');
-    this.#fold(true);
+    this.#apply(true);
     this.#merged = false;
   }
 

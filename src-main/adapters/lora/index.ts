@@ -58,20 +58,15 @@ class LoraAdapter implements AdapterInstance {
     };
   }
 
-  #fold(sign: 1 | -1): void {
-    const deltas = [...this.pairs.values()].map((p) => {
+  #deltas(sign: 1 | -1): { name: string; delta: tf.Tensor }[] {
+    return [...this.pairs.values()].map((p) => {
       const info = p.kind === 'linear' ? p.linear : p.conv;
       if (!info?.weightName) throw new Error('LoRA on a tied head cannot be merged');
       return { name: info.weightName, delta: loraWeightDelta(p, this.#scale * sign) };
     });
-    // Safe merge: check every update before touching any weight, so a bad adapter never half-merges.
-    for (const d of deltas) {
-      const finite = tf.tidy(() => tf.all(tf.isFinite(d.delta)).dataSync()[0]);
-      if (!finite) {
-        tf.dispose(deltas.map((x) => x.delta));
-        throw new Error(`refusing to merge: the LoRA update for ${d.name} has NaN or Inf values`);
-      }
-    }
+  }
+
+  #apply(deltas: { name: string; delta: tf.Tensor }[]): void {
     for (const d of deltas) {
       const w = this.model.params.get(d.name);
       tf.tidy(() => w.assign(w.add(d.delta)));
@@ -79,15 +74,26 @@ class LoraAdapter implements AdapterInstance {
     }
   }
 
-  merge(): void {
+  /** Safe merge: every update is checked (read back asynchronously, fine on GPUs) before any weight changes. */
+  async merge(): Promise<void> {
     if (this.#merged) throw new Error('this LoRA adapter is already merged');
-    this.#fold(1);
+    const deltas = this.#deltas(1);
+    for (const d of deltas) {
+      const finite = tf.tidy(() => tf.all(tf.isFinite(d.delta)));
+      const ok = (await finite.data())[0];
+      finite.dispose();
+      if (!ok) {
+        tf.dispose(deltas.map((x) => x.delta));
+        throw new Error(`refusing to merge: the LoRA update for ${d.name} has NaN or Inf values`);
+      }
+    }
+    this.#apply(deltas);
     this.#merged = true;
   }
 
   unmerge(): void {
     if (!this.#merged) throw new Error('this LoRA adapter is not merged');
-    this.#fold(-1);
+    this.#apply(this.#deltas(-1));
     this.#merged = false;
   }
 

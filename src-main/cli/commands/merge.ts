@@ -57,7 +57,7 @@ export function register(program: Command): void {
         throw new UserError(
           `${opts.adapter}: a ${adapter.method} adapter cannot be merged (only LoRA and IA3)`,
         );
-      adapter.merge();
+      await adapter.merge();
       // modules_to_save (the trained head) replaces the base head in the merged model.
       const head = new Map<string, Float32Array>();
       for (const [name, w] of adapter.weights) {

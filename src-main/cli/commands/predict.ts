@@ -6,6 +6,8 @@ import type { RawTensor } from '../../engine/safetensors/index.ts';
 import { UserError } from '../../errors.ts';
 import { loadModel } from '../../models/index.ts';
 import type { ModelInputs } from '../../models/index.ts';
+import type { CommonConfig } from '../../models/base/types.ts';
+import { ModelInputError } from '../../models/base/errors.ts';
 import { withAdapter } from '../../adapters/runtime.ts';
 
 const INPUT_NAMES = {
@@ -15,27 +17,57 @@ const INPUT_NAMES = {
   pixel_values: 'pixelValues',
 } as const;
 
-/** Reads the model inputs a predict file may hold; other tensors are ignored. */
-export function readInputs(file: string): { inputs: ModelInputs; dispose: () => void } {
+/**
+ * Reads the model inputs a predict file may hold (other tensors are ignored) and checks them against the model:
+ * the kind of input it takes and, for text, ids inside its vocabulary (an out-of-range id would silently embed
+ * as zeros rather than fail).
+ */
+export function readInputs(
+  file: string,
+  model?: Pick<CommonConfig, 'modelType' | 'inputKind' | 'vocabSize'>,
+): { inputs: ModelInputs; dispose: () => void } {
   const raw = readSafetensors(file, (n) => n in INPUT_NAMES).tensors;
+  // Everything is checked before any tensor is made, so a refused file leaves nothing behind.
+  const problem = inputProblem(raw, model);
+  if (problem) throw new UserError(`${file}: ${problem}`);
   const made: tf.Tensor[] = [];
   const inputs: ModelInputs = {};
   for (const [name, key] of Object.entries(INPUT_NAMES)) {
     const r = raw.get(name);
     if (!r) continue;
-    if (key === 'pixelValues' && (r.dtype !== 'float32' || r.shape.length !== 4)) {
-      throw new UserError(`${file}: pixel_values must be float32 [batch, channels, height, width]`);
-    }
-    if (key !== 'pixelValues' && (r.dtype !== 'int32' || r.shape.length !== 2)) {
-      throw new UserError(`${file}: ${name} must be an integer tensor [batch, seq]`);
-    }
     const t = tf.tensor(r.data, r.shape, r.dtype);
     made.push(t);
     (inputs as Record<string, tf.Tensor>)[key] = t;
   }
-  if (!inputs.inputIds && !inputs.pixelValues)
-    throw new UserError(`${file}: has neither input_ids nor pixel_values`);
   return { inputs, dispose: () => tf.dispose(made) };
+}
+
+function inputProblem(
+  raw: ReadonlyMap<string, RawTensor>,
+  model?: Pick<CommonConfig, 'modelType' | 'inputKind' | 'vocabSize'>,
+): string | undefined {
+  for (const [name, r] of raw) {
+    if (name === 'pixel_values' && (r.dtype !== 'float32' || r.shape.length !== 4))
+      return 'pixel_values must be float32 [batch, channels, height, width]';
+    if (name !== 'pixel_values' && (r.dtype !== 'int32' || r.shape.length !== 2))
+      return `${name} must be an integer tensor [batch, seq]`;
+  }
+  const ids = raw.get('input_ids');
+  if (!ids && !raw.has('pixel_values')) return 'has neither input_ids nor pixel_values';
+  for (const name of ['attention_mask', 'token_type_ids']) {
+    const other = raw.get(name);
+    if (ids && other && other.shape.join() !== ids.shape.join())
+      return `${name} is [${other.shape.join(', ')}] but input_ids is [${ids.shape.join(', ')}]`;
+  }
+  if (!model) return undefined;
+  const need = model.inputKind === 'image' ? 'pixel_values' : 'input_ids';
+  if (!raw.has(need)) return `this ${model.modelType} model needs ${need}`;
+  if (need === 'input_ids' && ids && model.vocabSize !== null) {
+    const vocab = model.vocabSize;
+    const bad = ids.data.find((v) => v < 0 || v >= vocab);
+    if (bad !== undefined) return `input_ids holds ${bad}, outside the vocabulary [0, ${vocab})`;
+  }
+  return undefined;
 }
 
 async function toRaw(t: tf.Tensor): Promise<RawTensor> {
@@ -57,13 +89,17 @@ export function register(program: Command): void {
     .action(async (opts: { model: string; adapter?: string; inputs: string; output: string }) => {
       await initBackend();
       const model = loadModel(opts.model);
-      const { inputs, dispose } = readInputs(opts.inputs);
-      const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) =>
-        tf.tidy(() => {
+      const { inputs, dispose } = readInputs(opts.inputs, model.config);
+      const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) => {
+        try {
           const out = model.forward(inputs, { hooks });
           return out.lastHiddenState ? [out.logits, out.lastHiddenState] : [out.logits];
-        }),
-      );
+        } catch (err) {
+          // The model knows what it cannot take; the user needs to know which file to fix.
+          if (err instanceof ModelInputError) throw new UserError(`${opts.inputs}: ${err.message}`);
+          throw err;
+        }
+      });
       if (!logits) throw new Error('the model returned no logits');
       const out = new Map<string, RawTensor>([['logits', await toRaw(logits)]]);
       if (lastHiddenState) out.set('last_hidden_state', await toRaw(lastHiddenState));

@@ -11,3 +11,9 @@ export class ModelConfigError extends Error {
     super(`${file}: ${problem}`);
   }
 }
+
+/** Inputs a model cannot take (text for an image model, the wrong image size): the user picked the wrong file. */
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+  readonly userFacing = true;
+}

@@ -6,6 +6,7 @@ import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { BertConfig } from './config.ts';
 import { mlmHeadNames } from './weights.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 /** RoBERTa numbers real tokens from pad_token_id + 1 and gives padding the pad id itself. */
 function robertaPositions(ids: tf.Tensor2D, pad: number, virtual: number): tf.Tensor2D {
@@ -34,7 +35,7 @@ export class BertModel implements Model {
     const c = this.config;
     const p = c.prefix;
     const ids = inputs.inputIds;
-    if (!ids) throw new Error(`${c.modelType} needs input_ids`);
+    if (!ids) throw new ModelInputError(`${c.modelType} needs input_ids`);
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},

@@ -5,6 +5,7 @@ import { ForwardContext, tidyForward } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { DistilBertConfig } from './config.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 export class DistilBertModel implements Model {
   constructor(
@@ -19,7 +20,7 @@ export class DistilBertModel implements Model {
   #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
-    if (!ids) throw new Error('distilbert needs input_ids');
+    if (!ids) throw new ModelInputError('distilbert needs input_ids');
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},

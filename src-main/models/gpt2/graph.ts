@@ -13,6 +13,7 @@ import {
 import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { Gpt2Config } from './config.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 export class Gpt2Model implements Model {
   constructor(
@@ -27,7 +28,7 @@ export class Gpt2Model implements Model {
   #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
-    if (!ids) throw new Error('gpt2 needs input_ids');
+    if (!ids) throw new ModelInputError('gpt2 needs input_ids');
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},

@@ -14,6 +14,7 @@ import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { LlamaConfig } from './config.ts';
 import { applyRope, ropeTables } from './rope.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 export class LlamaModel implements Model {
   constructor(
@@ -28,7 +29,7 @@ export class LlamaModel implements Model {
   #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const ids = inputs.inputIds;
-    if (!ids) throw new Error('llama needs input_ids');
+    if (!ids) throw new ModelInputError('llama needs input_ids');
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},

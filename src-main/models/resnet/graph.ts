@@ -6,6 +6,7 @@ import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/t
 import type { BlockSpec, ConvSpec } from './blocks.ts';
 import { STEM, resnetBlocks } from './blocks.ts';
 import type { ResnetConfig } from './config.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 const BN_EPS = 1e-5;
 
@@ -31,7 +32,12 @@ export class ResnetModel implements Model {
 
   #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const pixels = inputs.pixelValues;
-    if (!pixels) throw new Error('resnet needs pixel_values');
+    if (!pixels) throw new ModelInputError('resnet needs pixel_values');
+    if (pixels.shape[1] !== this.config.channels) {
+      throw new ModelInputError(
+        `resnet expects ${this.config.channels} channels in pixel_values [batch, channels, height, width], got [${pixels.shape.join(', ')}]`,
+      );
+    }
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},

@@ -13,6 +13,7 @@ import type { ParamStore } from '../base/params.ts';
 import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { VitConfig } from './config.ts';
 import { vitModules } from './weights.ts';
+import { ModelInputError } from '../base/errors.ts';
 
 export class VitModel implements Model {
   constructor(
@@ -27,14 +28,20 @@ export class VitModel implements Model {
   #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
     const c = this.config;
     const pixels = inputs.pixelValues;
-    if (!pixels) throw new Error('vit needs pixel_values');
+    if (!pixels) throw new ModelInputError('vit needs pixel_values');
     const ctx = new ForwardContext(
       this.params,
       opts.hooks ?? {},
       opts.training ?? false,
       opts.dropoutSeed ?? 0,
     );
-    const batch = pixels.shape[0];
+    const [batch, channels, height, width] = pixels.shape;
+    if (channels !== c.channels || height !== c.imageSize || width !== c.imageSize) {
+      // Position embeddings are learned per patch: another size would need interpolation (not supported).
+      throw new ModelInputError(
+        `vit expects pixel_values [batch, ${c.channels}, ${c.imageSize}, ${c.imageSize}], got [${pixels.shape.join(', ')}]`,
+      );
+    }
     const H = c.hiddenSize;
     const nhwc = pixels.transpose([0, 2, 3, 1]) as tf.Tensor4D;
     const patches = ctx.conv2d('vit.embeddings.patch_embeddings.projection', nhwc, c.patchSize, 0);

@@ -243,8 +243,8 @@ describe.each(CASES)('%s on %s', (_label, fixture, method, expectedCount) => {
       loaded.dispose();
     }
     if (adapter.merge) {
-      adapter.merge();
-      expect(() => adapter.merge?.()).toThrow(/already merged/);
+      await adapter.merge();
+      await expect(adapter.merge?.()).rejects.toThrow(/already merged/);
       const merged = forwardLogits(model, ref.inputs, adapter.hooks);
       expect(maxAbsDiff(await merged.data(), await stepped.data())).toBeLessThanOrEqual(1e-5);
       merged.dispose();

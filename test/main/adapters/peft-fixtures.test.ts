@@ -50,8 +50,8 @@ describe.each(HF_TINY_MODELS)('%s + PEFT LoRA, merged', (name) => {
       model.params.names().map(async (n) => [n, await model.params.get(n).data()] as const),
     );
     const adapter = loadAdapter(model, dir);
-    adapter.merge?.();
-    expect(() => adapter.merge?.()).toThrow(/already merged/);
+    await adapter.merge?.();
+    await expect(adapter.merge?.()).rejects.toThrow(/already merged/);
     const logits = tf.tidy(() => model.forward(mergedRef.inputs, { hooks: adapter.hooks }).logits);
     expect(maxAbsDiff(await logits.data(), mergedRef.logits.data, mergedRef.mask)).toBeLessThanOrEqual(1e-4);
     logits.dispose();

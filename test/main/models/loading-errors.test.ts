@@ -37,6 +37,27 @@ describe('loading errors', () => {
     expect(() => loadModel(dir)).toThrow(/rope type "yarn" is not supported/);
   });
 
+  it.each([
+    ['bert-seqcls', { hidden_act: 'mish' }, /config.json: hidden_act: .*expected one of "gelu"/],
+    ['gpt2-lm', { activation_function: 'swiglu' }, /config.json: activation_function: .*expected one of/],
+    ['gpt2-lm', { n_head: 5 }, /n_embd 64 is not divisible by n_head 5/],
+    [
+      'llama-lm',
+      { num_key_value_heads: 3 },
+      /num_attention_heads 4 is not a multiple of num_key_value_heads 3/,
+    ],
+    [
+      'bert-seqcls',
+      { position_embedding_type: 'relative_key' },
+      /position_embedding_type "relative_key" is not supported/,
+    ],
+    ['vit-imgcls', { patch_size: 5 }, /image_size 32 is not a multiple of patch_size 5/],
+    ['resnet-imgcls', { depths: [1] }, /hidden_sizes and depths must have the same length/],
+  ] as const)('%s with %o is refused at load, naming the option', (name, change, message) => {
+    const dir = copyModel(name, (c) => Object.assign(c, change));
+    expect(() => loadModel(dir)).toThrow(message);
+  });
+
   it('a bad field names its path', () => {
     const dir = copyModel('bert-seqcls', (c) => (c.hidden_size = 'big'));
     expect(() => loadModel(dir)).toThrow(/config.json: hidden_size: /);

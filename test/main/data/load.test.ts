@@ -1,19 +1,50 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { SAMPLES, datasetStats, loadDataset, splitRows } from '../../../src-main/data/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DatasetError, SAMPLES, datasetStats, loadDataset, splitRows } from '../../../src-main/data/index.ts';
+import type { DatasetSpec } from '../../../src-shared/train-config.ts';
 import { OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { tempDir } from '../../helpers/temp.ts';
 
 const ds = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
+const tmp = tempDir('studio-load-');
+afterAll(tmp.cleanup);
 
-describe('dataset import', () => {
+describe('loadDataset', () => {
   it('reads a CSV, guesses columns, discovers labels and hashes the content', () => {
     const d = loadDataset({ path: ds('small.csv') });
     expect(d.kind).toBe('classification');
     expect(d.columns).toEqual({ text: 'text', label: 'label' });
     expect(d.labels).toEqual(['neg', 'pos']);
+    expect(d.labelToId).toEqual({ neg: 0, pos: 1 });
     expect(d.rows).toHaveLength(8);
     expect(d.rows[0]).toEqual({ text: 'the movie was great', label: 'pos', line: 2 });
     expect(d.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(d.source).toBe(ds('small.csv'));
+  });
+
+  it('returns train and validation carved by seed and a test part when asked', () => {
+    const d = loadDataset(
+      { path: ds('small.csv') },
+      { seed: 3, validationFraction: 0.25, testFraction: 0.25 },
+    );
+    if (d.kind === 'lm' || d.kind === 'image') throw new Error('expected a text dataset');
+    expect([d.train.length, d.validation.length, d.test?.length]).toEqual([4, 2, 2]);
+    expect(d.validation.map((r) => r.label).sort()).toEqual(['neg', 'pos']);
+    expect(d.split).toEqual({
+      seed: 3,
+      validation: 0.25,
+      test: 0.25,
+      stratified: true,
+      counts: { train: 4, validation: 2, test: 2 },
+    });
+    const again = loadDataset(
+      { path: ds('small.csv') },
+      { seed: 3, validationFraction: 0.25, testFraction: 0.25 },
+    );
+    expect(again).toEqual(d);
+    const noTest = loadDataset({ path: ds('small.csv') });
+    expect('test' in noTest).toBe(false);
   });
 
   it('reads sentence pairs from a TSV', () => {
@@ -31,7 +62,34 @@ describe('dataset import', () => {
     });
   });
 
-  it('splits deterministically by seed, stratified by label', () => {
+  it('uses a separate validation file with the same mapping, and hashes both', () => {
+    const val = path.join(tmp.dir, 'val.jsonl');
+    fs.writeFileSync(val, '{"text":"fine film","label":"pos"}\n{"text":"dull","label":"neg"}\n');
+    const d = loadDataset({ path: ds('small.csv'), validation: val });
+    if (d.kind === 'lm' || d.kind === 'image') throw new Error('expected a text dataset');
+    expect(d.train).toHaveLength(8);
+    expect(d.validation.map((r) => r.text)).toEqual(['fine film', 'dull']);
+    expect(d.validationRows).toEqual(d.validation);
+    expect(d.split.validation).toBe('file');
+    expect(d.contentHash).not.toBe(loadDataset({ path: ds('small.csv') }).contentHash);
+  });
+
+  it('resolves relative paths against baseDir', () => {
+    const d = loadDataset({ path: 'small.csv' }, { baseDir: path.join(OWN_FIXTURES_DIR, 'datasets') });
+    expect(d.source).toBe(ds('small.csv'));
+  });
+
+  it('validates the spec and options with zod, as a DatasetError', () => {
+    expect(() => loadDataset({ path: 'x.csv', txt: 'a' } as unknown as DatasetSpec)).toThrow(
+      /^dataset: invalid dataset config/,
+    );
+    expect(() =>
+      loadDataset({ path: ds('small.csv') }, { validationFraction: 0.7, testFraction: 0.3 }),
+    ).toThrow(DatasetError);
+    expect(() => loadDataset({ path: ds('small.csv') }, { seed: -1 })).toThrow(/invalid options \(seed/);
+  });
+
+  it('splits deterministically by seed, stratified by label (splitRows)', () => {
     const d = loadDataset({ path: ds('small.csv') });
     const a = splitRows(d.rows, { seed: 1, validationFraction: 0.25, stratify: true });
     const b = splitRows(d.rows, { seed: 1, validationFraction: 0.25, stratify: true });
@@ -42,7 +100,7 @@ describe('dataset import', () => {
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
   });
 
-  it('computes stats with duplicates and conflicting labels', () => {
+  it('computes stats with duplicates and conflicting labels (datasetStats)', () => {
     const s = datasetStats([
       { text: 'a b c', label: 'x', line: 1 },
       { text: 'a b c', label: 'y', line: 2 },
@@ -54,10 +112,12 @@ describe('dataset import', () => {
 
   it.each(SAMPLES.map((s) => s.name))('loads the built-in sample %s from its npm package', (name) => {
     const d = loadDataset({ sample: name });
-    if (d.kind === 'lm') expect(d.text?.length).toBeGreaterThan(100_000);
+    if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(100_000);
     else {
       expect(d.rows.length).toBeGreaterThan(1000);
       expect(d.labels.length).toBe(2);
+      expect(d.train.length + d.validation.length).toBe(d.rows.length);
     }
+    expect(d.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -1,42 +1,23 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { continualConfigSchema } from '../../../src-shared/train-config.ts';
 import type { ContinualConfig } from '../../../src-shared/train-config.ts';
 import { initBackend } from '../../engine/backends.ts';
 import { logMetrics } from '../../db/tables/metrics.ts';
 import { insertRun, updateRunStatus } from '../../db/tables/runs.ts';
-import { UserError } from '../../errors.ts';
 import { runContinual } from '../../training/continual.ts';
 import { loadModelAndTokenizer } from '../../training/prepare.ts';
+import { configPaths, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 import { openProject } from './train.ts';
 
 function readConfig(file: string): ContinualConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UserError(
-      `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`,
-    );
-  }
-  const parsed = continualConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const base = path.dirname(path.resolve(file));
-  const abs = (p: string) => path.resolve(base, p);
-  const c = parsed.data;
+  const c = readJsonConfig(file, continualConfigSchema);
+  const p = configPaths(file);
   return {
     ...c,
-    project: abs(c.project),
-    model: c.model === 'default' ? c.model : abs(c.model),
-    tasks: c.tasks.map((t) => ({
-      ...t,
-      dataset: 'path' in t.dataset ? { ...t.dataset, path: abs(t.dataset.path) } : t.dataset,
-    })),
+    project: p.abs(c.project),
+    model: p.model(c.model),
+    tasks: c.tasks.map((t) => ({ ...t, dataset: p.dataset(t.dataset) })),
   };
 }
 

@@ -5,45 +5,18 @@ import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { AppStore } from '../../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../../app/paths.ts';
-import { UserError } from '../../errors.ts';
 import { ProjectsService, isProjectDir } from '../../services/projects.ts';
 import { markStaleRunsInterrupted, resumeRun, startRun } from '../../services/training.ts';
 import type { FromWorker } from '../../training/protocol.ts';
 import type { SupervisedRun } from '../../training/supervisor.ts';
+import { configPaths, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 
 /** Reads and validates a train config file; relative paths are taken from the config's folder. */
 export function readTrainConfig(file: string): TrainConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
-    );
-  }
-  const parsed = trainConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const base = path.dirname(path.resolve(file));
-  const abs = (p: string) => path.resolve(base, p);
-  const c = parsed.data;
-  return {
-    ...c,
-    project: abs(c.project),
-    model: c.model === 'default' ? c.model : abs(c.model),
-    dataset:
-      'path' in c.dataset
-        ? {
-            ...c.dataset,
-            path: abs(c.dataset.path),
-            ...(c.dataset.validation ? { validation: abs(c.dataset.validation) } : {}),
-          }
-        : c.dataset,
-  };
+  const c = readJsonConfig(file, trainConfigSchema);
+  const p = configPaths(file);
+  return { ...c, project: p.abs(c.project), model: p.model(c.model), dataset: p.dataset(c.dataset) };
 }
 
 /** Opens (or creates) the project folder a config names. */

@@ -1,14 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import type { RunStatus } from '../../../src-shared/domain.ts';
 
-export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted'
-  | 'diverged';
+export type { RunStatus };
 
 export interface RunRow {
   id: number;

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { DatasetSpec } from '../../src-shared/train-config.ts';
+import { UserError } from '../errors.ts';
+
+/** Reads a JSON config file and validates it; the first problem is one line naming the file and the field. */
+export function readJsonConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+    );
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** Relative paths in a config are taken from the config file's folder, as a user writing it expects. */
+export function configPaths(file: string) {
+  const base = path.dirname(path.resolve(file));
+  const abs = (p: string) => path.resolve(base, p);
+  return {
+    abs,
+    model: (m: string) => (m === 'default' ? m : abs(m)),
+    dataset: (d: DatasetSpec): DatasetSpec =>
+      'path' in d
+        ? { ...d, path: abs(d.path), ...(d.validation ? { validation: abs(d.validation) } : {}) }
+        : d,
+  };
+}

@@ -3,6 +3,7 @@
  * linear layers that replaces the frozen head in the forward pass, so the base weights stay bit-identical.
  */
 import * as tf from '@tensorflow/tfjs';
+import { linear } from '../../engine/ops/index.ts';
 import type { Model } from '../../models/base/types.ts';
 import { trainableVar } from './init.ts';
 
@@ -65,8 +66,7 @@ export class HeadCopy {
     const w = this.weights.get(`${module}.weight`);
     if (!w) return undefined;
     const b = this.weights.get(`${module}.bias`);
-    const y = tf.matMul(x, w as tf.Tensor2D);
-    return (b ? y.add(b) : y) as tf.Tensor2D;
+    return linear(x, w, b);
   }
 
   dispose(): void {

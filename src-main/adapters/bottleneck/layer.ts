@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { linear } from '../../engine/ops/index.ts';
 import { activate } from '../../models/base/layers.ts';
 
 /** One bottleneck module: down-projection, non-linearity, up-projection (the residual is added by the caller). */
@@ -10,8 +11,8 @@ export interface BottleneckModule {
 }
 
 export function bottleneckForward(m: BottleneckModule, x: tf.Tensor2D, act: string): tf.Tensor2D {
-  const h = activate(tf.matMul(x, m.down as tf.Tensor2D).add(m.downBias), act) as tf.Tensor2D;
-  return tf.matMul(h, m.up as tf.Tensor2D).add(m.upBias) as tf.Tensor2D;
+  const h = activate(linear(x, m.down, m.downBias), act) as tf.Tensor2D;
+  return linear(h, m.up, m.upBias);
 }
 
 export const moduleNames = (layer: number, kind: string) => {

@@ -3,7 +3,7 @@
  * Conv2d, A is a convolution with the base's kernel, stride and padding into r channels, and B a 1x1 convolution.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2d } from '../../engine/ops/index.ts';
+import { conv2d, matMul } from '../../engine/ops/index.ts';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 
 export interface LoraPair {
@@ -17,7 +17,7 @@ export interface LoraPair {
 /** The low-rank update's output for input x (2-D for linear, NHWC for conv), times `scale`. */
 export function loraDelta(p: LoraPair, x: tf.Tensor, scale: number): tf.Tensor {
   if (p.kind === 'linear')
-    return tf.matMul(tf.matMul(x as tf.Tensor2D, p.a as tf.Tensor2D), p.b as tf.Tensor2D).mul(scale);
+    return matMul(matMul(x as tf.Tensor2D, p.a as tf.Tensor2D), p.b as tf.Tensor2D).mul(scale);
   const info = p.conv as ConvInfo;
   const mid = conv2d(x as tf.Tensor4D, p.a as tf.Tensor4D, info.stride, info.pad);
   return conv2d(mid, p.b as tf.Tensor4D, 1, 0).mul(scale);

@@ -1,18 +1,25 @@
 /**
- * Ops whose tf.js gradients are missing or slow on some backends. Each is used only where the active backend
- * needs it, and each has a gradient test against the cpu backend.
+ * Ops whose tf.js gradients are missing, wrong or slow on some backends, and the fast building blocks of the
+ * training step (2-D matmuls with XNNPACK-friendly gradients, per-head attention). Each has a test against the
+ * plain tf op on the cpu backend (values and gradients). Importing this module also installs the faster wasm
+ * slice kernels (engine/wasm-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastWasmKernels } from '../wasm-kernels.ts';
 import { conv2dWithGrad } from './conv2d.ts';
 import { embeddingLookup } from './embedding.ts';
+
+installFastWasmKernels();
 
 /** Backends that lack the gather and convolution gradient kernels. */
 const needsFixes = (): boolean => tf.getBackend() === 'wasm';
 
+/** Embedding rows `table[ids]`; on wasm the gradient is a scatter-add (UnsortedSegmentSum is missing there). */
 export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return needsFixes() ? embeddingLookup(table, ids) : tf.gather(table, ids.cast('int32'));
 }
 
+/** NHWC conv2d, square stride, symmetric padding; on wasm with a gradient built from forward convolutions. */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   if (needsFixes()) return conv2dWithGrad(x, w, stride, pad);
   const padding =
@@ -28,3 +35,9 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 }
 
 export { conv2dWithGrad, embeddingLookup };
+export { isFrozen, linear, matMul } from './matmul.ts';
+export { defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
+export type { AttentionOptions, AttentionShape } from './attention.ts';
+export { cube, geluErf, geluTanh, splitLastDim } from './split.ts';
+export { batchNorm, maxPool } from './pool-norm.ts';
+export { depthwiseConv2d } from './depthwise.ts';

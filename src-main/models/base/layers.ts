@@ -3,7 +3,7 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, gatherRows } from '../../engine/ops/index.ts';
+import { conv2d, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -78,8 +78,8 @@ export class ForwardContext {
     const w = this.params.get(`${module}.weight`);
     const bias = this.params.has(biasName) ? this.params.get(biasName) : null;
     const base = (inp: tf.Tensor2D): tf.Tensor2D => {
-      const y = tf.matMul(inp, w as tf.Tensor2D);
-      return (bias ? y.add(bias) : y) as tf.Tensor2D;
+      // XNNPACK-friendly product and gradient; frozen (non-trainable) weights get no weight gradient at all.
+      return denseLayer(inp, w, bias);
     };
     if (!this.hooks.linear) return base(x);
     const [inFeatures, outFeatures] = w.shape as [number, number];

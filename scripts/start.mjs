@@ -16,13 +16,17 @@ function electronBinary() {
   } catch {
     return { reason: 'the optional electron package is not installed (its binary could not be downloaded)' };
   }
-  try {
-    const bin = require('electron');
-    if (typeof bin === 'string' && fs.existsSync(bin)) return { bin };
-    return { reason: 'electron is installed without its binary' };
-  } catch (err) {
-    return { reason: `electron does not load: ${String(err.message).split('\n')[0]}` };
-  }
+  // Resolve the binary in a child process: electron 45 downloads it on first require, and when that fails (offline)
+  // its installer prints a stack trace; the user gets our one-line reason instead.
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(String(require('electron')))"], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 10 * 60 * 1000,
+  });
+  const bin = probe.stdout.trim();
+  if (probe.status === 0 && bin && fs.existsSync(bin)) return { bin };
+  const why = (probe.stderr || '').split('\n').find((l) => /Error|failed/.test(l)) ?? 'no binary';
+  return { reason: `Electron's binary is not available here (${why.trim()})` };
 }
 
 const electron = electronBinary();

@@ -1,5 +1,6 @@
 /** Importing this registers every adapter method (one folder each). */
 import './bottleneck/index.ts';
+import './conv/index.ts';
 import './full/index.ts';
 import './head/index.ts';
 import './ia3/index.ts';

@@ -2,9 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 import type { Model, ModelInputs } from '../../models/base/types.ts';
 
+export interface BlockInfo {
+  stage: number;
+  index: number;
+  /** NHWC shapes of the block's input and output. */
+  input: number[];
+  output: number[];
+}
+
 export interface ModuleTrace {
   linear: Map<string, LinearInfo>;
   conv: Map<string, ConvInfo>;
+  blocks: BlockInfo[];
 }
 
 const cache = new WeakMap<Model, ModuleTrace>();
@@ -29,7 +38,7 @@ function dummyInputs(model: Model): ModelInputs {
 export function traceModules(model: Model): ModuleTrace {
   const hit = cache.get(model);
   if (hit) return hit;
-  const trace: ModuleTrace = { linear: new Map(), conv: new Map() };
+  const trace: ModuleTrace = { linear: new Map(), conv: new Map(), blocks: [] };
   tf.tidy(() => {
     const inputs = dummyInputs(model);
     model.forward(inputs, {
@@ -41,6 +50,10 @@ export function traceModules(model: Model): ModuleTrace {
         conv2d: (name, x, base, info) => {
           trace.conv.set(name, info);
           return base(x);
+        },
+        block: (stage, index, out, input) => {
+          trace.blocks.push({ stage, index, input: input.shape, output: out.shape });
+          return out;
         },
       },
     });

@@ -142,6 +142,13 @@ const CASES: Case[] = [
     { type: 'prefix', prefixLength: 3, projectionSize: 16 },
     (m) => 3 * H(m) + H(m) * 16 + 16 + m.config.numLayers * (16 * 2 * 32 + 2 * 32),
   ],
+  [
+    'conv (Conv-Adapter)',
+    'resnet-imgcls',
+    { type: 'conv', reductionFactor: 4 },
+    // Per block: depthwise 3x3xC_in, down C_in x C_out/4, up C_out/4 x C_out; blocks 16->16 and 16->32.
+    (m) => 9 * 16 + 16 * 4 + 4 * 16 + (9 * 16 + 16 * 8 + 8 * 32) + headSize(m),
+  ],
   ['head (linear probe)', 'bert-seqcls', { type: 'head' }, headSize],
   ['head (linear probe)', 'resnet-imgcls', { type: 'head' }, headSize],
   ['full', 'distilbert-seqcls', { type: 'full' }, (m) => m.params.count()],

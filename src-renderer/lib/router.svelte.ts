@@ -5,7 +5,7 @@ export const PAGES = [
   { id: 'models', label: 'Models', ready: false },
   { id: 'new-run', label: 'New run', ready: true },
   { id: 'runs', label: 'Runs', ready: true },
-  { id: 'compare', label: 'Compare', ready: false },
+  { id: 'compare', label: 'Compare', ready: true },
   { id: 'adapters', label: 'Adapters', ready: false },
   { id: 'export', label: 'Export', ready: false },
   { id: 'settings', label: 'Settings', ready: true },

@@ -1,0 +1,69 @@
+/** Shaping metric series for charts (uPlot wants one shared, sorted x array). */
+
+/** One line of a chart: points in x order. */
+export interface Line {
+  label: string;
+  xs: readonly number[];
+  ys: readonly number[];
+  /** CSS color; charts pick from the theme palette when absent. */
+  color?: string;
+  /** Drawn thin and translucent behind its smoothed twin. */
+  faint?: boolean;
+}
+
+/**
+ * Aligns lines on the union of their x values; a line has null where it has no point (spanned over when drawn).
+ * Returns [xs, ...ys] in uPlot's AlignedData layout.
+ */
+export function alignLines(lines: readonly Line[]): [number[], ...(number | null)[][]] {
+  const xs = [...new Set(lines.flatMap((l) => l.xs))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = lines.map((l) => {
+    const col: (number | null)[] = new Array<number | null>(xs.length).fill(null);
+    l.xs.forEach((x, i) => {
+      const at = index.get(x);
+      const y = l.ys[i];
+      if (at !== undefined && y !== undefined && Number.isFinite(y)) col[at] = y;
+    });
+    return col;
+  });
+  return [xs, ...ys];
+}
+
+/** Number of plotted points (finite y values) over all lines. */
+export const countPoints = (lines: readonly Line[]): number =>
+  lines.reduce((n, l) => n + l.ys.filter((y) => Number.isFinite(y)).length, 0);
+
+/** Log10 axis bounds that cover the values with whole decades (for the efficiency scatter). */
+export function decadeRange(values: readonly number[]): [number, number] {
+  const pos = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (pos.length === 0) return [0.01, 100];
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...pos))));
+  let hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...pos))));
+  if (hi <= lo) hi = lo * 10;
+  return [lo, hi];
+}
+
+/** Linear bounds with a margin, never empty (one point still gets a visible range). */
+export function paddedRange(values: readonly number[], pad = 0.08): [number, number] {
+  const fin = values.filter((v) => Number.isFinite(v));
+  if (fin.length === 0) return [0, 1];
+  const min = Math.min(...fin);
+  const max = Math.max(...fin);
+  const span = max - min || Math.abs(max) || 1;
+  return [min - span * pad, max + span * pad];
+}
+
+/**
+ * Point radius in CSS pixels for a size on disk. Adapter sizes span decades (a LoRA of a few KiB next to a full
+ * fine-tune of hundreds of MiB), so the radius grows with log(bytes) between the smallest and largest known size.
+ */
+export function pointRadius(bytes: number | null, allBytes: readonly number[], minR = 5, maxR = 20): number {
+  const known = allBytes.filter((b) => b > 0 && Number.isFinite(b));
+  if (bytes === null || !(bytes > 0) || known.length === 0) return minR;
+  const lo = Math.log(Math.min(...known));
+  const hi = Math.log(Math.max(...known));
+  if (hi - lo < 1e-9) return (minR + maxR) / 2;
+  const t = Math.min(1, Math.max(0, (Math.log(bytes) - lo) / (hi - lo)));
+  return minR + t * (maxR - minR);
+}

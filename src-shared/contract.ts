@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { MethodDescription } from './methods.ts';
-import { trainConfigSchema } from './train-config.ts';
+import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
+import type { ContinualView } from './continual.ts';
 import type {
   AppInfo,
   DoctorReport,
@@ -53,6 +54,9 @@ export const callSchemas = {
   'methods:list': z.object({}).strict(),
   'datasets:samples': z.object({}).strict(),
   'models:info': z.object({ path: projectPath }).strict(),
+  // Continual learning: the retention matrices of a project's continual runs.
+  'continual:list': z.object({ project: projectPath }).strict(),
+  'continual:start': z.object({ config: continualConfigSchema }).strict(),
 } as const;
 
 /** What each call resolves to. */
@@ -74,6 +78,8 @@ export interface CallResults {
   'methods:list': MethodDescription[];
   'datasets:samples': SampleView[];
   'models:info': ModelInfo;
+  'continual:list': ContinualView[];
+  'continual:start': { runId: number };
 }
 
 export type CallName = keyof typeof callSchemas & keyof CallResults;

@@ -7,6 +7,7 @@ import { METHOD_DESCRIPTIONS } from '../../src-shared/methods.ts';
 import { SAMPLES } from '../data/samples.ts';
 import { modelInfo } from '../models/info.ts';
 import { markStaleRunsInterrupted } from './training.ts';
+import { continualHandlers } from './continual-handlers.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -59,5 +60,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'datasets:samples': async () =>
       SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
     'models:info': async ({ path }) => modelInfo(path),
+    ...continualHandlers(ctx),
   };
 }

@@ -3,7 +3,8 @@
  * contract events, and pause/resume/cancel routed to the right process.
  */
 import type { RunView } from '../../src-shared/domain.ts';
-import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
+import { startContinual } from './continual.ts';
 import { UserError } from '../errors.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
@@ -67,6 +68,20 @@ export class RunManager {
     let id = 0;
     const run = startRun(
       db,
+      project,
+      config,
+      this.#onMessage(project, () => id),
+    );
+    id = run.runId;
+    this.#follow(project, run);
+    return run.runId;
+  }
+
+  startContinual(config: ContinualConfig): number {
+    const project = config.project;
+    let id = 0;
+    const run = startContinual(
+      this.projects.db(project),
       project,
       config,
       this.#onMessage(project, () => id),

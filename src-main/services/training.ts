@@ -98,7 +98,7 @@ export function startRun(
       createdAt: now,
     });
   })();
-  return superviseRun({ db, projectDir, runId, config, onMessage, env });
+  return superviseRun({ db, projectDir, runId, job: { kind: 'train', config }, onMessage, env });
 }
 
 /** Continues an interrupted (or cancelled) run from its last checkpoint with the same config and seed. */
@@ -113,6 +113,10 @@ export function resumeRun(
   if (!run) throw new UserError(`run ${runId}: no such run in ${projectDir}`);
   if (run.status === 'running') throw new UserError(`run ${runId} is still running`);
   if (run.status === 'completed') throw new UserError(`run ${runId} already completed`);
+  if (run.config.protocol === 'continual')
+    throw new UserError(
+      `run ${runId} is a continual run: it cannot be resumed; start it again from the Continual page`,
+    );
   const last = artifactsForRun(db, runId)
     .filter((a) => a.kind === 'checkpoint-last')
     .at(-1);
@@ -120,8 +124,11 @@ export function resumeRun(
     db,
     projectDir,
     runId,
-    config: run.config as unknown as TrainConfig,
-    ...(last ? { resumeFrom: last.path } : {}),
+    job: {
+      kind: 'train',
+      config: run.config as unknown as TrainConfig,
+      ...(last ? { resumeFrom: last.path } : {}),
+    },
     onMessage,
     env,
   });

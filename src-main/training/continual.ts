@@ -24,6 +24,9 @@ export interface ContinualResult {
   /** change[i][j]: largest |logit| change on task j's validation set since the end of stage j. */
   change: (number | null)[][];
   metric: string;
+  /** A cancelled or diverged stage ends the run; the rows before it stand. */
+  status: 'completed' | 'cancelled' | 'diverged';
+  message?: string;
 }
 
 interface Stage {
@@ -55,7 +58,12 @@ export async function runContinual(
   config: ContinualConfig,
   model: Model,
   tok: TextTokenizer | null,
-  hooks: { onStage?: (i: number, name: string) => void; trainer?: TrainerHooks } = {},
+  hooks: {
+    onStage?: (i: number, name: string) => void;
+    /** Row i of the matrix, as soon as stage i has been evaluated. */
+    onRow?: (i: number, row: (number | null)[], change: (number | null)[], metric: string) => void;
+    trainer?: TrainerHooks;
+  } = {},
 ): Promise<ContinualResult> {
   const stages: (Stage & { evalTask: TrainTask<Batch> })[] = [];
   const matrix: (number | null)[][] = [];
@@ -88,7 +96,20 @@ export async function runContinual(
     const evalTask = buildTask({ ...common, train: data.validation, validation: data.validation });
     const stage: Stage & { evalTask: TrainTask<Batch> } = { name: t.name, data, adapter, task, evalTask };
     stages.push(stage);
-    await trainLoop(task, config.train as TrainConfig['train'], hooks.trainer);
+    const loop = await trainLoop(task, config.train as TrainConfig['train'], hooks.trainer);
+    if (loop.status !== 'completed') {
+      if (full) model.params.setTrainable(() => false);
+      for (const s of stages) s.adapter.dispose();
+      const why = loop.status === 'diverged' ? loop.message : 'cancelled';
+      return {
+        tasks: config.tasks.map((t) => t.name),
+        matrix,
+        change,
+        metric,
+        status: loop.status,
+        message: `stage ${i + 1} (${t.name}): ${why}`,
+      };
+    }
     if (full) model.params.setTrainable(() => false);
     stage.logitsAtEnd = await validationLogits(model, stage);
     const row: (number | null)[] = [];
@@ -109,7 +130,8 @@ export async function runContinual(
     }
     matrix.push(row);
     change.push(changes);
+    hooks.onRow?.(i, row, changes, metric);
   }
   for (const s of stages) s.adapter.dispose();
-  return { tasks: config.tasks.map((t) => t.name), matrix, change, metric };
+  return { tasks: config.tasks.map((t) => t.name), matrix, change, metric, status: 'completed' };
 }

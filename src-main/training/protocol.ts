@@ -2,7 +2,7 @@
  * The typed protocol between main and the training process (after Signal's SQL worker): main sends commands,
  * the worker reports progress. Main owns the database and records what the worker reports.
  */
-import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 
 export type ToWorker =
@@ -14,6 +14,8 @@ export type ToWorker =
       /** Folder of the checkpoint to resume from (relative to the project), when resuming. */
       resumeFrom?: string;
     }
+  /** A continual run: tasks in sequence, the retention matrix reported row by row as metrics. */
+  | { type: 'continual'; runId: number; projectDir: string; config: ContinualConfig }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'cancel' };

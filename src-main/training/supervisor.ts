@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Database } from 'better-sqlite3';
-import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
@@ -21,7 +21,7 @@ export interface RunOutcome {
 export interface SupervisedRun {
   readonly runId: number;
   readonly child: ChildProcess;
-  send(cmd: Exclude<ToWorker, { type: 'start' }>): void;
+  send(cmd: Exclude<ToWorker, { type: 'start' | 'continual' }>): void;
   /** Resolves when the worker finishes or dies. */
   readonly done: Promise<RunOutcome>;
 }
@@ -33,8 +33,10 @@ export function superviseRun(opts: {
   db: Database;
   projectDir: string;
   runId: number;
-  config: TrainConfig;
-  resumeFrom?: string;
+  /** What the process runs: one training run, or a continual sequence of tasks. */
+  job:
+    | { kind: 'train'; config: TrainConfig; resumeFrom?: string }
+    | { kind: 'continual'; config: ContinualConfig };
   onMessage?: ((msg: FromWorker) => void) | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }): SupervisedRun {
@@ -128,13 +130,17 @@ export function superviseRun(opts: {
     });
   });
 
-  const start: ToWorker = {
-    type: 'start',
-    runId,
-    projectDir: opts.projectDir,
-    config: opts.config,
-    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
-  };
+  const { job } = opts;
+  const start: ToWorker =
+    job.kind === 'continual'
+      ? { type: 'continual', runId, projectDir: opts.projectDir, config: job.config }
+      : {
+          type: 'start',
+          runId,
+          projectDir: opts.projectDir,
+          config: job.config,
+          ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
+        };
   child.send(start);
 
   return {

@@ -14,6 +14,8 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
+import { runContinual } from './continual.ts';
+import { retentionPoints } from './retention.ts';
 
 const send = (msg: FromWorker): void => {
   process.send?.(msg);
@@ -112,6 +114,44 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   else send({ type: 'finished', status: result.status, summary });
 }
 
+/** A continual run: every stage's progress as usual, each row of the retention matrix as metrics when known. */
+async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): Promise<void> {
+  const { config } = cmd;
+  await initBackend();
+  const { model, tok } = loadModelAndTokenizer({ ...config, dataset: { sample: 'none' } });
+  const tasks = config.tasks.map((t) => t.name);
+  try {
+    const result = await runContinual(config, model, tok, {
+      onStage: (i, name) =>
+        send({ type: 'log', level: 'info', message: `stage ${i + 1}/${tasks.length}: ${name}` }),
+      onRow: (i, row, change, metric) =>
+        send({ type: 'metrics', points: retentionPoints(tasks, metric, i, row, change) }),
+      trainer: {
+        onProgress: (p) => send({ type: 'progress', ...p }),
+        waitIfPaused: async () => {
+          while (paused) await new Promise<void>((r) => (wake = r));
+        },
+        isCancelled: () => cancelled,
+      },
+    });
+    const last = result.matrix.at(-1) ?? [];
+    const metrics = Object.fromEntries(
+      tasks.flatMap((t, j) =>
+        last[j] === null || last[j] === undefined ? [] : [[`${result.metric}/${t}`, last[j]]],
+      ),
+    );
+    const summary = { metrics, trainableParams: 0, totalParams: 0, adapterDir: null };
+    send({
+      type: 'finished',
+      status: result.status,
+      ...(result.message ? { message: result.message } : {}),
+      summary,
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
 /** sha256 of the base model's weights, recorded with every adapter. */
 export function modelHash(dir: string): string {
   const h = crypto.createHash('sha256');
@@ -138,8 +178,8 @@ process.on('message', (raw) => {
     cancelled = true;
     paused = false;
     wake?.();
-  } else if (cmd.type === 'start') {
-    run(cmd)
+  } else if (cmd.type === 'start' || cmd.type === 'continual') {
+    (cmd.type === 'start' ? run(cmd) : runContinualJob(cmd))
       .catch((err: unknown) => {
         const message =
           describeUserFacing(err) ?? (err instanceof Error ? (err.stack ?? err.message) : String(err));

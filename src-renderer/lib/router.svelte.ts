@@ -7,6 +7,7 @@ export const PAGES = [
   { id: 'runs', label: 'Runs', ready: true },
   { id: 'compare', label: 'Compare', ready: true },
   { id: 'adapters', label: 'Adapters', ready: false },
+  { id: 'continual', label: 'Continual', ready: true },
   { id: 'export', label: 'Export', ready: false },
   { id: 'settings', label: 'Settings', ready: true },
 ] as const;

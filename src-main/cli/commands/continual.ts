@@ -3,7 +3,9 @@ import { continualConfigSchema } from '../../../src-shared/train-config.ts';
 import type { ContinualConfig } from '../../../src-shared/train-config.ts';
 import { initBackend } from '../../engine/backends.ts';
 import { logMetrics } from '../../db/tables/metrics.ts';
-import { insertRun, updateRunStatus } from '../../db/tables/runs.ts';
+import { updateRunStatus } from '../../db/tables/runs.ts';
+import { insertContinualRun } from '../../services/continual.ts';
+import { retentionPoints } from '../../training/retention.ts';
 import { runContinual } from '../../training/continual.ts';
 import { loadModelAndTokenizer } from '../../training/prepare.ts';
 import { configPaths, readJsonConfig } from '../config-file.ts';
@@ -35,40 +37,24 @@ export function register(program: Command): void {
       await initBackend();
       const { projects, dir } = openProject(config.project);
       const db = projects.db(dir);
-      const runId = insertRun(db, {
-        name:
-          config.name ?? `continual ${config.method.type}: ${config.tasks.map((t) => t.name).join(' → ')}`,
-        datasetId: null,
-        baseModelId: null,
-        method: config.method.type,
-        config: { ...config, protocol: 'continual' } as unknown as Record<string, unknown>,
-        createdAt: new Date().toISOString(),
-      });
+      const runId = insertContinualRun(db, config);
       updateRunStatus(db, runId, { status: 'running', startedAt: new Date().toISOString() });
       const reporter = new ProgressReporter(process.stderr);
       const { model, tok } = loadModelAndTokenizer({ ...config, dataset: { sample: 'none' } });
       try {
+        const tasks = config.tasks.map((t) => t.name);
         const result = await runContinual(config, model, tok, {
           onStage: (i, name) => reporter.message(`stage ${i + 1}/${config.tasks.length}: ${name}`),
+          onRow: (i, row, change, metric) =>
+            logMetrics(db, runId, retentionPoints(tasks, metric, i, row, change)),
           trainer: { onProgress: (p) => reporter.update(p) },
         });
         reporter.end();
-        const points = result.matrix.flatMap((row, i) =>
-          row.flatMap((v, j) =>
-            v === null
-              ? []
-              : [
-                  {
-                    split: 'test' as const,
-                    name: `retention/${result.metric}/${result.tasks[j]}`,
-                    step: i,
-                    value: v,
-                  },
-                ],
-          ),
-        );
-        logMetrics(db, runId, points);
-        updateRunStatus(db, runId, { status: 'completed', finishedAt: new Date().toISOString() });
+        updateRunStatus(db, runId, {
+          status: result.status,
+          message: result.message ?? null,
+          finishedAt: new Date().toISOString(),
+        });
         const width = Math.max(...result.tasks.map((t) => t.length), 8);
         const lines = [
           `${result.metric} after each stage (rows) on each task (columns); max logit change since the task was learned:`,

@@ -1,0 +1,94 @@
+import type { ContinualView } from '../../src-shared/continual.ts';
+import type { z } from 'zod';
+import type { continualConfigSchema } from '../../src-shared/train-config.ts';
+import { call, on } from './api.ts';
+
+type ContinualConfigInput = z.input<typeof continualConfigSchema>;
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The open project's continual runs; followed live while any of them trains. */
+export class ContinualState {
+  #views = $state.raw<ContinualView[]>([]);
+  #loaded = $state(false);
+  #error = $state<string | null>(null);
+  #startError = $state<string | null>(null);
+  #starting = $state(false);
+  #project: string | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor() {
+    // A finished stage or run changes the matrix: reload when any run of this project changes status.
+    on('run:status', ({ projectPath }) => {
+      if (projectPath === this.#project) void this.refresh();
+    });
+  }
+
+  get views() {
+    return this.#views;
+  }
+  get loaded() {
+    return this.#loaded;
+  }
+  get error() {
+    return this.#error;
+  }
+  get startError() {
+    return this.#startError;
+  }
+  get starting() {
+    return this.#starting;
+  }
+
+  async load(project: string): Promise<void> {
+    if (project !== this.#project) {
+      this.#project = project;
+      this.#views = [];
+      this.#loaded = false;
+    }
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const project = this.#project;
+    if (!project) return;
+    try {
+      const views = await call('continual:list', { project });
+      if (project !== this.#project) return;
+      this.#views = views;
+      this.#error = null;
+      this.#loaded = true;
+      this.#follow(views.some((v) => v.run.status === 'running' || v.run.status === 'paused'));
+    } catch (err) {
+      this.#error = message(err);
+    }
+  }
+
+  /** Polls while a run trains: rows of the matrix arrive as stages finish. */
+  #follow(live: boolean): void {
+    if (live && !this.#timer) this.#timer = setInterval(() => void this.refresh(), 1500);
+    if (!live && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  stop(): void {
+    this.#follow(false);
+  }
+
+  async start(config: ContinualConfigInput): Promise<number | null> {
+    this.#starting = true;
+    this.#startError = null;
+    try {
+      const { runId } = await call('continual:start', { config });
+      await this.refresh();
+      return runId;
+    } catch (err) {
+      this.#startError = message(err);
+      return null;
+    } finally {
+      this.#starting = false;
+    }
+  }
+}

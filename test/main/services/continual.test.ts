@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createServiceContext } from '../../../src-main/services/context.ts';
+import { createHandlers } from '../../../src-main/services/handlers.ts';
+import { retentionFromPoints, retentionPoints } from '../../../src-main/training/retention.ts';
+import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-continual-svc-');
+const ctx = createServiceContext({
+  mode: 'web',
+  version: '0.0.0-test',
+  userDataDir: path.join(tmp.dir, 'home'),
+});
+const handlers = createHandlers(ctx);
+afterAll(() => {
+  ctx.runs.stopAll();
+  ctx.projects.close();
+  tmp.cleanup();
+});
+
+const dataset = (name: string) => ({ path: path.join(OWN_FIXTURES_DIR, `datasets/continual-${name}.csv`) });
+
+describe('retention matrix as metric points', () => {
+  it('round-trips rows, keeps null cells empty and ignores other metrics', () => {
+    const tasks = ['a', 'b/c'];
+    const points = [
+      ...retentionPoints(tasks, 'accuracy', 0, [0.9, null], [0, null]),
+      ...retentionPoints(tasks, 'accuracy', 1, [0.5, 0.8], [1.5, 0]),
+      { name: 'loss', step: 0, value: 3 },
+    ];
+    expect(retentionFromPoints(tasks, points)).toEqual({
+      tasks,
+      metric: 'accuracy',
+      matrix: [
+        [0.9, null],
+        [0.5, 0.8],
+      ],
+      change: [
+        [0, null],
+        [1.5, 0],
+      ],
+    });
+  });
+});
+
+describe('continual runs from the UI (continual:start / continual:list)', () => {
+  it('trains the tasks in a training process and lists the retention matrix, earlier task unchanged with LoRA', async () => {
+    const project = await handlers['projects:create']({ name: 'cont', parentDir: tmp.dir });
+    const { runId } = await handlers['continual:start']({
+      config: {
+        project: project.path,
+        model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+        tasks: [
+          { name: 'sentiment', dataset: dataset('sentiment') },
+          { name: 'topic', dataset: dataset('topic') },
+        ],
+        method: { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false },
+        train: { ...defaults, epochs: 2, batchSize: 8, lr: 0.01, maxLength: 16, dropout: false },
+      },
+    });
+    const deadline = Date.now() + 240_000;
+    let views = await handlers['continual:list']({ project: project.path });
+    while (views[0]?.run.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      views = await handlers['continual:list']({ project: project.path });
+    }
+    const view = views.find((v) => v.run.id === runId);
+    expect(view?.run.status, view?.run.message ?? '').toBe('completed');
+    expect(view?.tasks).toEqual(['sentiment', 'topic']);
+    expect(view?.metric).toBe('accuracy');
+    expect(view?.matrix).toHaveLength(2);
+    expect(view?.matrix[0]?.[1]).toBeNull();
+    expect(view?.matrix[1]?.[0]).toBe(view?.matrix[0]?.[0]);
+    expect(view?.change[1]?.[0]).toBe(0);
+    expect(view?.run.finalMetrics).toEqual({});
+  }, 300_000);
+
+  it('refuses a bad dataset before any run is recorded, naming the file', async () => {
+    const project = await handlers['projects:create']({ name: 'cont-bad', parentDir: tmp.dir });
+    await expect(
+      handlers['continual:start']({
+        config: {
+          project: project.path,
+          model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+          tasks: [
+            { name: 'a', dataset: dataset('sentiment') },
+            { name: 'b', dataset: { path: path.join(tmp.dir, 'missing.csv') } },
+          ],
+          method: { type: 'full' },
+          train: defaults,
+        },
+      }),
+    ).rejects.toThrow(/missing\.csv/);
+    expect(await handlers['continual:list']({ project: project.path })).toEqual([]);
+  });
+});
+
+const defaults = {
+  epochs: 1,
+  batchSize: 8,
+  lr: 0.001,
+  maxLength: 16,
+  seed: 0,
+  warmupRatio: 0,
+  schedule: 'linear' as const,
+  gradClip: 1,
+  gradAccumulation: 1,
+  evalEvery: 0,
+  weightDecay: 0,
+  dropout: false,
+};

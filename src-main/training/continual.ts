@@ -9,7 +9,8 @@ import { createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import type { Model } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
-import { prepareData } from './prepare.ts';
+import { loadDataset } from '../data/index.ts';
+import { classifierLabels, prepareData } from './prepare.ts';
 import type { PreparedData } from './prepare.ts';
 import { buildTask } from './session.ts';
 import type { Batch } from './session.ts';
@@ -27,6 +28,18 @@ export interface ContinualResult {
   /** A cancelled or diverged stage ends the run; the rows before it stand. */
   status: 'completed' | 'cancelled' | 'diverged';
   message?: string;
+}
+
+/**
+ * The labels of the first classification task: a base without a classification head gets one for them when it
+ * is loaded (every later task gets its own head from it, HeadCopy.forLabels).
+ */
+export function firstTaskLabels(config: ContinualConfig): string[] | undefined {
+  for (const t of config.tasks) {
+    const labels = classifierLabels(loadDataset(t.dataset));
+    if (labels) return labels;
+  }
+  return undefined;
 }
 
 interface Stage {

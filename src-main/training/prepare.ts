@@ -2,6 +2,7 @@
  * Everything a run needs before its first step: the model, the dataset split and encoded, the adapter (fresh, or
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
+import { DEFAULT_MODEL, DEFAULT_MODEL_DIR } from '../models/default-model.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
@@ -20,12 +21,7 @@ import type { TrainTask } from './task.ts';
 export const VALIDATION_FRACTION = 0.2;
 
 export function resolveModelDir(model: string): string {
-  if (model === 'default') {
-    throw new UserError(
-      'model "default": the bundled default base model is not part of this build yet; give a Hugging Face model folder',
-    );
-  }
-  return model;
+  return model === DEFAULT_MODEL ? DEFAULT_MODEL_DIR : model;
 }
 
 export interface PreparedData {
@@ -41,8 +37,9 @@ export function prepareData(
   model: Model,
   tok: TextTokenizer | null,
   o: TrainConfig['train'],
+  loaded?: LoadedDataset,
 ): PreparedData {
-  const dataset = loadDataset(spec);
+  const dataset = loaded ?? loadDataset(spec);
   const imageSize = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
   if (dataset.kind === 'image') {
     if (model.config.inputKind !== 'image')
@@ -106,9 +103,24 @@ export interface PreparedRun {
   task: TrainTask<Batch>;
 }
 
-export function loadModelAndTokenizer(config: TrainConfig): { model: Model; tok: TextTokenizer | null } {
+/** The labels a dataset trains a classifier on, or undefined (language modelling, regression). */
+export function classifierLabels(dataset: LoadedDataset): string[] | undefined {
+  return dataset.kind === 'classification' || dataset.kind === 'pair-classification' || dataset.kind === 'image'
+    ? dataset.labels
+    : undefined;
+}
+
+/**
+ * The base model and its tokenizer. With `labels` (a classification dataset), a base without a classification
+ * head (the bundled default masked-LM, a causal LM, a bare encoder) gets a fresh one, as transformers'
+ * AutoModelForSequenceClassification does; a classifier base keeps its own head.
+ */
+export function loadModelAndTokenizer(
+  config: Pick<TrainConfig, 'model'>,
+  labels?: readonly string[],
+): { model: Model; tok: TextTokenizer | null } {
   const dir = resolveModelDir(config.model);
-  const model = loadModel(dir);
+  const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
   return { model, tok: model.config.inputKind === 'text' ? loadTokenizer(dir) : null };
 }
 
@@ -117,8 +129,9 @@ export function prepareRun(
   model: Model,
   tok: TextTokenizer | null,
   spec: DatasetSpec,
+  loaded?: LoadedDataset,
 ): PreparedRun {
-  const data = prepareData(spec, model, tok, config.train);
+  const data = prepareData(spec, model, tok, config.train, loaded);
   if (data.train.length === 0) throw new UserError('the training split is empty: add more rows');
   const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: data.labels.length });
   const task = buildTask({

@@ -9,12 +9,13 @@ import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
-import { loadModelAndTokenizer, prepareRun } from './prepare.ts';
+import { loadDataset } from '../data/index.ts';
+import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } from './prepare.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
-import { runContinual } from './continual.ts';
+import { firstTaskLabels, runContinual } from './continual.ts';
 import { retentionPoints } from './retention.ts';
 
 const send = (msg: FromWorker): void => {
@@ -28,9 +29,9 @@ let wake: (() => void) | null = null;
 async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
   const backend = await initBackend();
-  const { model, tok } = loadModelAndTokenizer(config);
-  if (!('dataset' in config)) throw new Error('train config has no dataset');
-  const prepared = prepareRun(config, model, tok, config.dataset);
+  const dataset = loadDataset(config.dataset);
+  const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset));
+  const prepared = prepareRun(config, model, tok, config.dataset, dataset);
   const { adapter, task, data } = prepared;
   const account = accountParams(model, adapter);
   const dirs = runDirs(runId);
@@ -92,7 +93,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     adapter,
     { ...methodConfig, labels: data.labels, task: data.lm ? 'causal-lm' : 'classification' },
     abs(dirs.adapter),
-    baseIdentity(model, modelHash(config.model)),
+    baseIdentity(model, modelHash(resolveModelDir(config.model))),
   );
   const mainFile = files[0] as string;
   send({
@@ -118,7 +119,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
 async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): Promise<void> {
   const { config } = cmd;
   await initBackend();
-  const { model, tok } = loadModelAndTokenizer({ ...config, dataset: { sample: 'none' } });
+  const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
   const tasks = config.tasks.map((t) => t.name);
   try {
     const result = await runContinual(config, model, tok, {

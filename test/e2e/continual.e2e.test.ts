@@ -56,7 +56,7 @@ describe('the Continual page', () => {
     const learned = await card.getByTestId('cell-0-0').textContent();
     expect(await card.getByTestId('cell-1-0').textContent()).toContain(learned?.trim().split(' ')[0]);
     await card.getByTestId('forgetting').getByText('Nothing forgotten').waitFor();
-    await screenshot(page, '20-continual');
+    await screenshot(page, '30-continual');
     expect(errors).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { logMetrics } from '../../db/tables/metrics.ts';
 import { updateRunStatus } from '../../db/tables/runs.ts';
 import { insertContinualRun } from '../../services/continual.ts';
 import { retentionPoints } from '../../training/retention.ts';
-import { runContinual } from '../../training/continual.ts';
+import { firstTaskLabels, runContinual } from '../../training/continual.ts';
 import { loadModelAndTokenizer } from '../../training/prepare.ts';
 import { configPaths, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const runId = insertContinualRun(db, config);
       updateRunStatus(db, runId, { status: 'running', startedAt: new Date().toISOString() });
       const reporter = new ProgressReporter(process.stderr);
-      const { model, tok } = loadModelAndTokenizer({ ...config, dataset: { sample: 'none' } });
+      const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
       try {
         const tasks = config.tasks.map((t) => t.name);
         const result = await runContinual(config, model, tok, {

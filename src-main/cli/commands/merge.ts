@@ -5,7 +5,7 @@ import { loadAdapter } from '../../adapters/io.ts';
 import { initBackend } from '../../engine/backends.ts';
 import { writeSafetensors } from '../../engine/safetensors/index.ts';
 import { UserError } from '../../errors.ts';
-import { loadModel } from '../../models/index.ts';
+import { loadBaseForAdapter } from '../../adapters/base-for-adapter.ts';
 import type { Model } from '../../models/index.ts';
 
 /** Files of a model folder that travel unchanged into a merged folder (tokenizer, generation settings). */
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .action(async (opts: { model: string; adapter: string; out: string }) => {
       await initBackend();
-      const model = loadModel(opts.model);
+      const model = loadBaseForAdapter(opts.model, opts.adapter);
       const adapter = loadAdapter(model, opts.adapter, {
         warn: (w) => process.stderr.write(`warning: ${w}\n`),
       });

@@ -4,7 +4,7 @@ import { initBackend } from '../../engine/backends.ts';
 import { readSafetensors, writeSafetensors } from '../../engine/safetensors/index.ts';
 import type { RawTensor } from '../../engine/safetensors/index.ts';
 import { UserError } from '../../errors.ts';
-import { loadModel } from '../../models/index.ts';
+import { loadBaseForAdapter } from '../../adapters/base-for-adapter.ts';
 import type { ModelInputs } from '../../models/index.ts';
 import type { CommonConfig } from '../../models/base/types.ts';
 import { ModelInputError } from '../../models/base/errors.ts';
@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .requiredOption('--output <file>', 'where to write logits (F32)')
     .action(async (opts: { model: string; adapter?: string; inputs: string; output: string }) => {
       await initBackend();
-      const model = loadModel(opts.model);
+      const model = loadBaseForAdapter(opts.model, opts.adapter);
       const { inputs, dispose } = readInputs(opts.inputs, model.config);
       const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) => {
         try {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RawTensor } from '../../engine/safetensors/index.ts';
 import { ModelLoadError } from './errors.ts';
+import { seedOf } from './new-head.ts';
 
 /** How a stored tensor maps onto its tf layout. */
 export type ParamLayout = 'plain' | 'linear' | 'conv2d';
@@ -43,6 +44,20 @@ export class ParamStore {
   readonly unexpected: string[] = [];
 
   static #instances = 0;
+  /** While set (ParamStore.withNewHead), missing weights it accepts start fresh instead of failing the load. */
+  static #acceptNew: ((name: string) => boolean) | null = null;
+  /** Weights that started fresh because the file lacked them (a new task head). */
+  readonly fresh: string[] = [];
+
+  /** Runs `load` allowing the weights `accept` names to be missing: they start as a new head (new-head.ts). */
+  static withNewHead<T>(accept: (name: string) => boolean, load: () => T): T {
+    ParamStore.#acceptNew = accept;
+    try {
+      return load();
+    } finally {
+      ParamStore.#acceptNew = null;
+    }
+  }
 
   /**
    * Builds the store from a file's tensors. tf.js keeps one global registry of variable names, so each store
@@ -57,6 +72,21 @@ export class ParamStore {
     for (const spec of specs) {
       if (spec.tiedTo) continue;
       const found = [spec.name, ...(spec.aliases ?? [])].find((n) => raw.has(n));
+      if (!found && spec.shape && ParamStore.#acceptNew?.(spec.name)) {
+        // transformers' init for a new head: N(0, 0.02) weights, zero biases.
+        const shape = spec.shape;
+        const value = tf.tidy(() => {
+          const t = spec.name.endsWith('.bias')
+            ? tf.zeros(shape)
+            : tf.randomNormal(shape, 0, 0.02, 'float32', seedOf(spec.name));
+          return spec.layout === 'linear' ? t.transpose([1, 0]) : t;
+        });
+        store.#vars.set(spec.name, tf.variable(value, false, `${prefix}${spec.name}`));
+        value.dispose();
+        store.#layout.set(spec.name, spec.layout);
+        store.fresh.push(spec.name);
+        continue;
+      }
       if (!found) {
         missing.push(spec.name);
         continue;

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ModelConfigError } from './errors.ts';
 import type { Model } from './types.ts';
+import { asClassifierConfig, isNewHeadWeight } from './new-head.ts';
+import type { HeadOverride } from './new-head.ts';
+import { ParamStore } from './params.ts';
 
 export interface Architecture {
   modelType: string;
@@ -17,7 +20,7 @@ export function registerArchitecture(a: Architecture): void {
 export const supportedModelTypes = (): string[] => [...registry.keys()].sort();
 
 /** Reads config.json and hands the folder to the architecture its model_type names. */
-export function loadWithRegistry(dir: string): Model {
+export function loadWithRegistry(dir: string, head?: HeadOverride): Model {
   const configFile = path.join(dir, 'config.json');
   let text: string;
   try {
@@ -39,5 +42,14 @@ export function loadWithRegistry(dir: string): Model {
       `model_type ${JSON.stringify(type)} is not supported; supported: ${supportedModelTypes().join(', ')}`,
     );
   }
-  return arch.load(dir, raw, configFile);
+  const asClassifier = head ? asClassifierConfig(raw, head) : undefined;
+  if (!asClassifier) return arch.load(dir, raw, configFile);
+  const model = ParamStore.withNewHead(isNewHeadWeight, () => arch.load(dir, asClassifier, configFile));
+  // A fresh pooler trains with the classifier (it is part of the new head, saved with the adapter).
+  for (const name of model.params.fresh) {
+    const module = name.replace(/\.(weight|bias)$/, '');
+    if (!model.config.headModules.some((h) => module === h || module.startsWith(`${h}.`)))
+      model.config.headModules.push(module);
+  }
+  return model;
 }

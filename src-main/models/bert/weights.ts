@@ -52,9 +52,11 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
 }
 
 /**
- * The masked-LM head's module names: BERT's `cls.predictions.*`, RoBERTa's `lm_head.*`. The decoder's bias is
- * stored once as `<head>.bias` (transformers ties `decoder.bias` to it); its weight is the word embeddings unless
- * tie_word_embeddings is false.
+ * The masked-LM head's module names: BERT's `cls.predictions.*`, RoBERTa's `lm_head.*`. With tied embeddings the
+ * decoder's bias is stored once as `<head>.bias` (transformers ties `decoder.bias` to it) and its weight is the word
+ * embeddings. With tie_word_embeddings false, transformers 5 ties neither: the decoder is a full Linear with its own
+ * `decoder.weight` and `decoder.bias`, which the forward uses, and `<head>.bias` is a separate parameter it keeps
+ * (and saves) but never reads.
  */
 export function mlmHeadNames(prefix: 'bert' | 'roberta') {
   return prefix === 'bert'
@@ -76,16 +78,23 @@ function mlmHeadSpecs(c: BertConfig): ParamSpec[] {
   const n = mlmHeadNames(c.prefix);
   const H = c.hiddenSize;
   const V = c.vocabSize ?? 0;
+  const head = [...lin(n.dense, H, H), ...ln(n.norm)];
+  if (c.tied) {
+    return [
+      ...head,
+      { name: n.bias, layout: 'plain', shape: [V], aliases: [`${n.decoder}.bias`] },
+      {
+        name: `${n.decoder}.weight`,
+        layout: 'plain',
+        tiedTo: `${c.prefix}.embeddings.word_embeddings.weight`,
+      },
+    ];
+  }
   return [
-    ...lin(n.dense, H, H),
-    ...ln(n.norm),
+    ...head,
+    // Files written before transformers 5 stored the (then always shared) bias once, as `<head>.bias`.
     { name: n.bias, layout: 'plain', shape: [V], aliases: [`${n.decoder}.bias`] },
-    c.tied
-      ? {
-          name: `${n.decoder}.weight`,
-          layout: 'plain',
-          tiedTo: `${c.prefix}.embeddings.word_embeddings.weight`,
-        }
-      : { name: `${n.decoder}.weight`, layout: 'linear', shape: [V, H] },
+    { name: `${n.decoder}.bias`, layout: 'plain', shape: [V], aliases: [n.bias] },
+    { name: `${n.decoder}.weight`, layout: 'linear', shape: [V, H] },
   ];
 }

@@ -33,14 +33,6 @@ function variants(): string[] {
 
 const found = variants();
 
-/**
- * Known gaps these fixtures exposed (2026-11-28, seed 1), marked `it.fails` so they are tracked, not hidden: a fix
- * turns them red until the marker is removed.
- * - An untied BERT masked-LM decoder and Llama sequence classification (int ids for the last-token gather).
- * (Pair truncation with an odd budget was one: tokenizers 0.23 compares lengths capped at max_length, see
- * src-main/models/tokenizer/pretokens.ts.)
- */
-const KNOWN_LOGIT_GAPS = new Set(['seed-1/bert-mlm-untied', 'seed-1/llama-seqcls']);
 const truncatedPair = (r: { max_length?: number; text_pair?: string }) =>
   r.max_length !== undefined && r.text_pair !== undefined;
 
@@ -62,27 +54,24 @@ describe.skipIf(found.length > 0)('own fixtures', () => {
 describe.each(found)('%s matches transformers', (variant) => {
   const dir = path.join(ROOT, variant);
 
-  (KNOWN_LOGIT_GAPS.has(variant) ? it.fails : it)(
-    'logits within 1e-4 (per-token outputs where attention_mask is 1)',
-    async () => {
-      const model = loadModel(path.join(dir, 'base'));
-      const ref = loadReference(path.join(dir, 'base'));
-      const before = tf.memory().numTensors;
-      const out = model.forward(ref.inputs);
-      expect(out.logits.shape).toEqual(ref.logits.shape);
-      expect(maxAbsDiff(await out.logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
-      if (ref.hidden && out.lastHiddenState) {
-        expect(maxAbsDiff(await out.lastHiddenState.data(), ref.hidden.data, ref.mask)).toBeLessThanOrEqual(
-          1e-4,
-        );
-      }
-      tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(model.params.unexpected).toEqual([]);
-      ref.dispose();
-      model.dispose();
-    },
-  );
+  it('logits within 1e-4 (per-token outputs where attention_mask is 1)', async () => {
+    const model = loadModel(path.join(dir, 'base'));
+    const ref = loadReference(path.join(dir, 'base'));
+    const before = tf.memory().numTensors;
+    const out = model.forward(ref.inputs);
+    expect(out.logits.shape).toEqual(ref.logits.shape);
+    expect(maxAbsDiff(await out.logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
+    if (ref.hidden && out.lastHiddenState) {
+      expect(maxAbsDiff(await out.lastHiddenState.data(), ref.hidden.data, ref.mask)).toBeLessThanOrEqual(
+        1e-4,
+      );
+    }
+    tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.params.unexpected).toEqual([]);
+    ref.dispose();
+    model.dispose();
+  });
 
   it.runIf(fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')))(
     'tokenizer ids exactly as the reference (single texts, pairs, truncation of single texts)',

@@ -1,9 +1,9 @@
 import type { ParamSpec } from '../base/params.ts';
 import type { BertConfig } from './config.ts';
 
-const ln = (p: string): ParamSpec[] => [
-  { name: `${p}.weight`, layout: 'plain' },
-  { name: `${p}.bias`, layout: 'plain' },
+const ln = (p: string, width: number): ParamSpec[] => [
+  { name: `${p}.weight`, layout: 'plain', shape: [width] },
+  { name: `${p}.bias`, layout: 'plain', shape: [width] },
 ];
 const lin = (p: string, out: number, inp: number): ParamSpec[] => [
   { name: `${p}.weight`, layout: 'linear', shape: [out, inp] },
@@ -26,7 +26,7 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
           },
         ]
       : []),
-    ...ln(`${p}.embeddings.LayerNorm`),
+    ...ln(`${p}.embeddings.LayerNorm`, H),
   ];
   for (let i = 0; i < c.numLayers; i++) {
     const l = `${p}.encoder.layer.${i}`;
@@ -35,10 +35,10 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
       ...lin(`${l}.attention.self.key`, H, H),
       ...lin(`${l}.attention.self.value`, H, H),
       ...lin(`${l}.attention.output.dense`, H, H),
-      ...ln(`${l}.attention.output.LayerNorm`),
+      ...ln(`${l}.attention.output.LayerNorm`, H),
       ...lin(`${l}.intermediate.dense`, c.intermediateSize, H),
       ...lin(`${l}.output.dense`, H, c.intermediateSize),
-      ...ln(`${l}.output.LayerNorm`),
+      ...ln(`${l}.output.LayerNorm`, H),
     );
   }
   const n = c.labels.length;
@@ -78,7 +78,7 @@ function mlmHeadSpecs(c: BertConfig): ParamSpec[] {
   const n = mlmHeadNames(c.prefix);
   const H = c.hiddenSize;
   const V = c.vocabSize ?? 0;
-  const head = [...lin(n.dense, H, H), ...ln(n.norm)];
+  const head = [...lin(n.dense, H, H), ...ln(n.norm, H)];
   if (c.tied) {
     return [
       ...head,

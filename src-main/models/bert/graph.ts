@@ -116,10 +116,16 @@ export class BertModel implements Model {
         activate(ctx.linear(n.dense, rows), act),
         c.layerNormEps,
       ) as tf.Tensor2D;
-      const bias = this.params.get(n.bias);
+      // Untied, the decoder is a plain Linear with its own bias (`<head>.bias` is then unused: see weights.ts).
       const logits = c.tied
-        ? tiedHead(ctx, n.decoder, t, this.params.get(`${c.prefix}.embeddings.word_embeddings.weight`), bias)
-        : ctx.linear(n.decoder, t, n.decoder, n.bias);
+        ? tiedHead(
+            ctx,
+            n.decoder,
+            t,
+            this.params.get(`${c.prefix}.embeddings.word_embeddings.weight`),
+            this.params.get(n.bias),
+          )
+        : ctx.linear(n.decoder, t);
       return logits.reshape([last.shape[0], last.shape[1], -1]);
     }
     return last;

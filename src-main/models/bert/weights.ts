@@ -1,9 +1,9 @@
 import type { ParamSpec } from '../base/params.ts';
 import type { BertConfig } from './config.ts';
 
-const ln = (p: string): ParamSpec[] => [
-  { name: `${p}.weight`, layout: 'plain' },
-  { name: `${p}.bias`, layout: 'plain' },
+const ln = (p: string, width: number): ParamSpec[] => [
+  { name: `${p}.weight`, layout: 'plain', shape: [width] },
+  { name: `${p}.bias`, layout: 'plain', shape: [width] },
 ];
 const lin = (p: string, out: number, inp: number): ParamSpec[] => [
   { name: `${p}.weight`, layout: 'linear', shape: [out, inp] },
@@ -26,7 +26,7 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
           },
         ]
       : []),
-    ...ln(`${p}.embeddings.LayerNorm`),
+    ...ln(`${p}.embeddings.LayerNorm`, H),
   ];
   for (let i = 0; i < c.numLayers; i++) {
     const l = `${p}.encoder.layer.${i}`;
@@ -35,10 +35,10 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
       ...lin(`${l}.attention.self.key`, H, H),
       ...lin(`${l}.attention.self.value`, H, H),
       ...lin(`${l}.attention.output.dense`, H, H),
-      ...ln(`${l}.attention.output.LayerNorm`),
+      ...ln(`${l}.attention.output.LayerNorm`, H),
       ...lin(`${l}.intermediate.dense`, c.intermediateSize, H),
       ...lin(`${l}.output.dense`, H, c.intermediateSize),
-      ...ln(`${l}.output.LayerNorm`),
+      ...ln(`${l}.output.LayerNorm`, H),
     );
   }
   const n = c.labels.length;
@@ -52,9 +52,11 @@ export function bertParamSpecs(c: BertConfig): ParamSpec[] {
 }
 
 /**
- * The masked-LM head's module names: BERT's `cls.predictions.*`, RoBERTa's `lm_head.*`. The decoder's bias is
- * stored once as `<head>.bias` (transformers ties `decoder.bias` to it); its weight is the word embeddings unless
- * tie_word_embeddings is false.
+ * The masked-LM head's module names: BERT's `cls.predictions.*`, RoBERTa's `lm_head.*`. With tied embeddings the
+ * decoder's bias is stored once as `<head>.bias` (transformers ties `decoder.bias` to it) and its weight is the word
+ * embeddings. With tie_word_embeddings false, transformers 5 ties neither: the decoder is a full Linear with its own
+ * `decoder.weight` and `decoder.bias`, which the forward uses, and `<head>.bias` is a separate parameter it keeps
+ * (and saves) but never reads.
  */
 export function mlmHeadNames(prefix: 'bert' | 'roberta') {
   return prefix === 'bert'
@@ -76,16 +78,23 @@ function mlmHeadSpecs(c: BertConfig): ParamSpec[] {
   const n = mlmHeadNames(c.prefix);
   const H = c.hiddenSize;
   const V = c.vocabSize ?? 0;
+  const head = [...lin(n.dense, H, H), ...ln(n.norm, H)];
+  if (c.tied) {
+    return [
+      ...head,
+      { name: n.bias, layout: 'plain', shape: [V], aliases: [`${n.decoder}.bias`] },
+      {
+        name: `${n.decoder}.weight`,
+        layout: 'plain',
+        tiedTo: `${c.prefix}.embeddings.word_embeddings.weight`,
+      },
+    ];
+  }
   return [
-    ...lin(n.dense, H, H),
-    ...ln(n.norm),
+    ...head,
+    // Files written before transformers 5 stored the (then always shared) bias once, as `<head>.bias`.
     { name: n.bias, layout: 'plain', shape: [V], aliases: [`${n.decoder}.bias`] },
-    c.tied
-      ? {
-          name: `${n.decoder}.weight`,
-          layout: 'plain',
-          tiedTo: `${c.prefix}.embeddings.word_embeddings.weight`,
-        }
-      : { name: `${n.decoder}.weight`, layout: 'linear', shape: [V, H] },
+    { name: `${n.decoder}.bias`, layout: 'plain', shape: [V], aliases: [n.bias] },
+    { name: `${n.decoder}.weight`, layout: 'linear', shape: [V, H] },
   ];
 }

@@ -28,6 +28,7 @@ const schema = z.object({
   mlp_bias: z.boolean().default(false),
   pretraining_tp: z.number().int().default(1),
   tie_word_embeddings: z.boolean().default(false),
+  pad_token_id: z.number().int().nullish(),
   id2label: id2labelSchema,
   num_labels: z.number().int().optional(),
 });
@@ -43,6 +44,8 @@ export interface LlamaConfig extends CommonConfig {
   mlpBias: boolean;
   attentionDropout: number;
   tied: boolean;
+  /** Sequence classification scores the last token whose id is not this one (null: the last position). */
+  padTokenId: number | null;
 }
 
 export function parseLlamaConfig(file: string, raw: unknown): LlamaConfig {
@@ -82,5 +85,6 @@ export function parseLlamaConfig(file: string, raw: unknown): LlamaConfig {
     mlpBias: c.mlp_bias,
     attentionDropout: c.attention_dropout,
     tied: c.tie_word_embeddings,
+    padTokenId: c.pad_token_id ?? null,
   };
 }

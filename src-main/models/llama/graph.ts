@@ -82,7 +82,7 @@ export class LlamaModel implements Model {
     const last = ctx.rmsNorm('model.norm', x, c.eps) as tf.Tensor2D;
     const lastHiddenState = last.reshape([batch, seq, c.hiddenSize]);
     if (c.task === 'sequence-classification') {
-      return { logits: this.#scoreLastToken(ctx, last, mask, batch, seq), lastHiddenState };
+      return { logits: this.#scoreLastToken(ctx, last, ids, batch, seq), lastHiddenState };
     }
     const logits = c.tied
       ? tiedHead(ctx, 'lm_head', last, this.params.get('model.embed_tokens.weight'))
@@ -90,16 +90,32 @@ export class LlamaModel implements Model {
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState };
   }
 
-  /** LlamaForSequenceClassification scores the last non-padding token of each row. */
+  /**
+   * LlamaForSequenceClassification scores one token per row, chosen as transformers 5 does: the rightmost position
+   * whose id is not pad_token_id (argmax of position x non-pad, so position 0 for a row of padding only; left
+   * padding works too). The attention mask plays no part. Without a pad token, or when virtual tokens were
+   * prepended (PEFT's prompt learning passes only embeddings, so transformers cannot see ids), it is the last
+   * position of every row.
+   */
   #scoreLastToken(
     ctx: ForwardContext,
     last: tf.Tensor2D,
-    mask: tf.Tensor2D,
+    ids: tf.Tensor2D,
     batch: number,
     seq: number,
   ): tf.Tensor2D {
-    const lastIdx = mask.sum(1).sub(1).cast('int32');
-    const rows = tf.range(0, batch, 1, 'int32').mul(seq).add(lastIdx);
+    const pad = this.config.padTokenId;
+    // Integer ops throughout: tf.gather needs int32 indices, and a plain number operand would make them float.
+    const pick =
+      pad === null || ids.shape[1] !== seq
+        ? tf.fill([batch], seq - 1, 'int32')
+        : ids
+            .cast('int32')
+            .notEqual(tf.scalar(pad, 'int32'))
+            .cast('int32')
+            .mul(tf.range(0, seq, 1, 'int32'))
+            .argMax(1);
+    const rows = tf.range(0, batch, 1, 'int32').mul(tf.scalar(seq, 'int32')).add(pick);
     return ctx.linear('score', tf.gather(last, rows) as tf.Tensor2D);
   }
 

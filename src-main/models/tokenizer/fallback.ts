@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONCAT_TEMPLATE } from './post-processor.ts';
 
 export interface TokenizerFiles {
   json: Record<string, unknown>;
@@ -86,7 +87,8 @@ function byteLevelBpe(vocabFile: string, mergesFile: string): Record<string, unk
     added_tokens: [],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+    // What transformers writes for a byte-level BPE: the two texts of a pair joined, type ids 0 then 1.
+    post_processor: CONCAT_TEMPLATE,
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE',

@@ -6,6 +6,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../../errors.ts';
 import { readTokenizerFiles } from './fallback.ts';
 import type { TokenizerFiles } from './fallback.ts';
+import { joinPairsInPostProcessor } from './post-processor.ts';
+import { cappedLength, preTokens } from './pretokens.ts';
 
 export interface Encoded {
   ids: number[];
@@ -32,7 +34,8 @@ function indexOfRun(whole: readonly number[], part: readonly number[], from: num
 /**
  * How many ids of each text survive `longest_first` truncation to `target` ids (special tokens excluded): the
  * rule of the Rust tokenizers library (utils/truncation.rs), which transformers' fast tokenizers use. The shorter
- * text is kept whole when it fits in half; otherwise both get half, the odd id going to the longer text.
+ * text is kept whole when it fits in half; otherwise both get half, the odd id going to the longer text (to the
+ * second on a tie). The lengths are the ones the library compares: see pairLengths for how 0.23 caps them.
  */
 export function longestFirst(lenA: number, lenB: number, target: number): [number, number] {
   if (lenA + lenB <= target) return [lenA, lenB];
@@ -53,7 +56,7 @@ export class TextTokenizer {
   readonly padId: number;
 
   constructor(files: TokenizerFiles) {
-    this.#tok = new Tokenizer(files.json, files.config);
+    this.#tok = new Tokenizer(joinPairsInPostProcessor(files.json), files.config);
     this.kind = files.kind;
     const padToken = typeof files.config.pad_token === 'string' ? files.config.pad_token : undefined;
     this.padId = (padToken !== undefined ? this.#tok.token_to_id(padToken) : undefined) ?? 0;
@@ -87,7 +90,9 @@ export class TextTokenizer {
     const special = full.ids.length - a.ids.length - (b ? b.ids.length : 0);
     if (special >= max)
       throw new UserError(`maxLength ${max} is too short: the special tokens alone take ${special}`);
-    const [keepA, keepB] = b ? longestFirst(a.ids.length, b.ids.length, max - special) : [max - special, 0];
+    const [keepA, keepB] = b
+      ? longestFirst(...this.#pairLengths(text, a.tokens, b.tokens, pair as string, max), max - special)
+      : [max - special, 0];
     const pieces: [number, number][] = b
       ? [
           [0, at],
@@ -103,6 +108,25 @@ export class TextTokenizer {
         ];
     const take = <T>(xs: readonly T[]) => pieces.flatMap(([s, e]) => xs.slice(s, e));
     return { ids: take(full.ids), tokens: take(full.tokens), typeIds: take(full.typeIds) };
+  }
+
+  /**
+   * The lengths longest_first compares for a pair truncated to `max` ids: each text as far as the library tokenizes
+   * it under that limit (whole words up to `max` tokens, see pretokens.ts). Where our mirror of its steps does not
+   * reproduce a text's tokens, that text's full length is used (the rule of tokenizers before 0.23).
+   */
+  #pairLengths(
+    text: string,
+    tokensA: readonly string[],
+    tokensB: readonly string[],
+    pair: string,
+    max: number,
+  ): [number, number] {
+    const length = (t: string, tokens: readonly string[]) => {
+      const pre = preTokens(this.#tok, t, tokens);
+      return pre ? cappedLength(pre, max) : tokens.length;
+    };
+    return [length(text, tokensA), length(pair, tokensB)];
   }
 
   /** A padded batch: ids, attention mask and type ids as flat row-major arrays of [rows, length]. */

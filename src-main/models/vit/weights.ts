@@ -21,9 +21,9 @@ export const vitModules = (i: number) => {
   };
 };
 
-const ln = (p: string, alias: string): ParamSpec[] => [
-  { name: `${p}.weight`, layout: 'plain', aliases: [`${alias}.weight`] },
-  { name: `${p}.bias`, layout: 'plain', aliases: [`${alias}.bias`] },
+const ln = (p: string, alias: string, width: number): ParamSpec[] => [
+  { name: `${p}.weight`, layout: 'plain', shape: [width], aliases: [`${alias}.weight`] },
+  { name: `${p}.bias`, layout: 'plain', shape: [width], aliases: [`${alias}.bias`] },
 ];
 const lin = (p: string, alias: string, out: number, inp: number, bias = true): ParamSpec[] => [
   { name: `${p}.weight`, layout: 'linear', shape: [out, inp], aliases: [`${alias}.weight`] },
@@ -48,17 +48,17 @@ export function vitParamSpecs(c: VitConfig): ParamSpec[] {
   for (let i = 0; i < c.numLayers; i++) {
     const m = vitModules(i);
     specs.push(
-      ...ln(m.normBefore.file, m.normBefore.hook),
+      ...ln(m.normBefore.file, m.normBefore.hook, H),
       ...lin(m.query.file, m.query.hook, H, H, c.qkvBias),
       ...lin(m.key.file, m.key.hook, H, H, c.qkvBias),
       ...lin(m.value.file, m.value.hook, H, H, c.qkvBias),
       ...lin(m.attnOut.file, m.attnOut.hook, H, H),
-      ...ln(m.normAfter.file, m.normAfter.hook),
+      ...ln(m.normAfter.file, m.normAfter.hook, H),
       ...lin(m.ffnIn.file, m.ffnIn.hook, c.intermediateSize, H),
       ...lin(m.ffnOut.file, m.ffnOut.hook, H, c.intermediateSize),
     );
   }
-  specs.push(...ln('vit.layernorm', 'vit.norm'));
+  specs.push(...ln('vit.layernorm', 'vit.norm', H));
   if (c.task === 'image-classification') specs.push(...lin('classifier', 'classifier', c.labels.length, H));
   return specs;
 }

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { writeSafetensors, readSafetensors } from '../../../src-main/engine/safetensors/index.ts';
+import type { RawTensor } from '../../../src-main/engine/safetensors/index.ts';
+import { ModelLoadError } from '../../../src-main/models/base/errors.ts';
 import { loadModel, supportedModelTypes } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
-import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { HF_TINY_DIR, HF_TINY_MODELS } from '../../helpers/fixtures.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 beforeAll(useTestBackend);
@@ -87,5 +90,72 @@ describe('loading errors', () => {
 
   it('a folder without config.json says so', () => {
     expect(() => loadModel(tmp.dir)).toThrow(/config.json: not found/);
+  });
+});
+
+/** A copy of a fixture whose weights file is edited: `edit` gets the tensors by name. */
+function copyWeights(name: string, edit: (w: Map<string, RawTensor>) => void): string {
+  const dir = copyModel(name, () => {});
+  const file = path.join(dir, 'model.safetensors');
+  const w = readSafetensors(file).tensors;
+  edit(w);
+  writeSafetensors(file, w);
+  return dir;
+}
+
+/** Names the architecture needs from the file: everything stored except BatchNorm's step counters. */
+const storedNames = (name: string) =>
+  [...readSafetensors(path.join(HF_TINY_DIR, name, 'base/model.safetensors')).tensors.keys()]
+    .filter((n) => !n.endsWith('num_batches_tracked'))
+    .sort();
+
+describe.each(HF_TINY_MODELS)('%s: weights that do not fit are named', (name) => {
+  it('a missing body weight and a missing head weight are both named, and nothing is loaded', () => {
+    // The first and last names in sorted order: one from the embeddings/body, one from the head or final norm.
+    const names = storedNames(name);
+    const gone = [names[0], names.at(-1)] as [string, string];
+    const dir = copyWeights(name, (w) => gone.forEach((n) => w.delete(n)));
+    const before = tf.memory().numTensors;
+    let message = '';
+    try {
+      loadModel(dir).dispose();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ModelLoadError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/missing weights: /);
+    for (const n of gone) expect(message).toContain(n);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('every stored weight is shape-checked: one of the wrong shape is named with both shapes', () => {
+    const dir = copyModel(name, () => {});
+    const file = path.join(dir, 'model.safetensors');
+    const original = readSafetensors(file).tensors;
+    const unchecked: string[] = [];
+    for (const victim of storedNames(name)) {
+      const w = new Map(original);
+      const t = w.get(victim) as RawTensor;
+      w.set(victim, { ...t, shape: [...t.shape, 1] });
+      writeSafetensors(file, w);
+      try {
+        loadModel(dir).dispose();
+        unchecked.push(victim);
+      } catch (err) {
+        const want = `wrong shapes: ${victim} is [${[...t.shape, 1].join(', ')}], expected [${t.shape.join(', ')}]`;
+        expect((err as Error).message).toContain(want);
+      }
+    }
+    expect(unchecked).toEqual([]);
+  });
+
+  it('extra weights are listed by name and the model still loads', () => {
+    const extra = ['extra.head.weight', 'zz.unused'];
+    const dir = copyWeights(name, (w) => {
+      for (const n of extra) w.set(n, { dtype: 'float32', shape: [2], data: Float32Array.from([1, 2]) });
+    });
+    const model = loadModel(dir);
+    expect([...model.params.unexpected].sort()).toEqual(extra);
+    model.dispose();
   });
 });

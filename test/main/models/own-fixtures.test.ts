@@ -5,6 +5,7 @@
  * LoRA adapters and their merges where the variant has one.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,16 +33,19 @@ function variants(): string[] {
 
 const found = variants();
 
-/**
- * Known gaps these fixtures exposed (2026-11-28, seed 1), marked `it.fails` so they are tracked, not hidden: a fix
- * turns them red until the marker is removed.
- * - Pair truncation (longest_first) with an odd budget: transformers 5.17/tokenizers 0.23 give the extra token to a
- *   different side than our longestFirst() in some length orders.
- * - An untied BERT masked-LM decoder and Llama sequence classification (int ids for the last-token gather).
- */
-const KNOWN_LOGIT_GAPS = new Set(['seed-1/bert-mlm-untied', 'seed-1/llama-seqcls']);
 const truncatedPair = (r: { max_length?: number; text_pair?: string }) =>
   r.max_length !== undefined && r.text_pair !== undefined;
+
+interface TokenizerRef {
+  text: string;
+  text_pair?: string;
+  max_length?: number;
+  ids: number[];
+  tokens: string[];
+  type_ids?: number[];
+}
+const readRefs = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'base/tokenizer_reference.json'), 'utf8')) as TokenizerRef[];
 
 describe.skipIf(found.length > 0)('own fixtures', () => {
   it('are not generated yet: run test/fixtures/make_more_fixtures.py test/fixtures/hf-more on a Python machine', () => {});
@@ -50,41 +54,30 @@ describe.skipIf(found.length > 0)('own fixtures', () => {
 describe.each(found)('%s matches transformers', (variant) => {
   const dir = path.join(ROOT, variant);
 
-  (KNOWN_LOGIT_GAPS.has(variant) ? it.fails : it)(
-    'logits within 1e-4 (per-token outputs where attention_mask is 1)',
-    async () => {
-      const model = loadModel(path.join(dir, 'base'));
-      const ref = loadReference(path.join(dir, 'base'));
-      const before = tf.memory().numTensors;
-      const out = model.forward(ref.inputs);
-      expect(out.logits.shape).toEqual(ref.logits.shape);
-      expect(maxAbsDiff(await out.logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
-      if (ref.hidden && out.lastHiddenState) {
-        expect(maxAbsDiff(await out.lastHiddenState.data(), ref.hidden.data, ref.mask)).toBeLessThanOrEqual(
-          1e-4,
-        );
-      }
-      tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(model.params.unexpected).toEqual([]);
-      ref.dispose();
-      model.dispose();
-    },
-  );
+  it('logits within 1e-4 (per-token outputs where attention_mask is 1)', async () => {
+    const model = loadModel(path.join(dir, 'base'));
+    const ref = loadReference(path.join(dir, 'base'));
+    const before = tf.memory().numTensors;
+    const out = model.forward(ref.inputs);
+    expect(out.logits.shape).toEqual(ref.logits.shape);
+    expect(maxAbsDiff(await out.logits.data(), ref.logits.data, ref.mask)).toBeLessThanOrEqual(1e-4);
+    if (ref.hidden && out.lastHiddenState) {
+      expect(maxAbsDiff(await out.lastHiddenState.data(), ref.hidden.data, ref.mask)).toBeLessThanOrEqual(
+        1e-4,
+      );
+    }
+    tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.params.unexpected).toEqual([]);
+    ref.dispose();
+    model.dispose();
+  });
 
   it.runIf(fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')))(
     'tokenizer ids exactly as the reference (single texts, pairs, truncation of single texts)',
     () => {
       const tok = loadTokenizer(path.join(dir, 'base'));
-      const refs = JSON.parse(fs.readFileSync(path.join(dir, 'base/tokenizer_reference.json'), 'utf8')) as {
-        text: string;
-        text_pair?: string;
-        max_length?: number;
-        ids: number[];
-        tokens: string[];
-        type_ids?: number[];
-      }[];
-      for (const r of refs.filter((x) => !truncatedPair(x))) {
+      for (const r of readRefs(dir).filter((x) => !truncatedPair(x))) {
         const e = tok.encode(r.text, { pair: r.text_pair, maxLength: r.max_length });
         expect({ ...r, ids: e.ids, tokens: e.tokens }).toEqual({ ...r });
         if (r.type_ids) expect(e.typeIds).toEqual(r.type_ids);
@@ -93,25 +86,36 @@ describe.each(found)('%s matches transformers', (variant) => {
   );
 
   const hasPairTruncation = () =>
-    fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')) &&
-    (
-      JSON.parse(fs.readFileSync(path.join(dir, 'base/tokenizer_reference.json'), 'utf8')) as {
-        max_length?: number;
-        text_pair?: string;
-      }[]
-    ).some(truncatedPair);
-  it.runIf(hasPairTruncation()).fails(
-    'known gap: longest_first pair truncation matches the reference',
+    fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')) && readRefs(dir).some(truncatedPair);
+  it.runIf(hasPairTruncation())('longest_first pair truncation matches the reference', () => {
+    const tok = loadTokenizer(path.join(dir, 'base'));
+    for (const r of readRefs(dir).filter(truncatedPair)) {
+      const e = tok.encode(r.text, { pair: r.text_pair, maxLength: r.max_length });
+      expect({ ...r, ids: e.ids, tokens: e.tokens }).toEqual({ ...r });
+      if (r.type_ids) expect(e.typeIds).toEqual(r.type_ids);
+    }
+  });
+
+  // The same references through the slow-tokenizer files (a copy of the folder without tokenizer.json), which we
+  // describe to the same library: pairs and truncation must follow the same rules.
+  const slowFiles = ['vocab.txt', 'vocab.json'].filter((f) => fs.existsSync(path.join(dir, 'base', f)));
+  it.runIf(fs.existsSync(path.join(dir, 'base/tokenizer_reference.json')) && slowFiles.length > 0)(
+    `the ${slowFiles.join(', ')} fallback gives the same ids (pairs and truncation included)`,
     () => {
-      const tok = loadTokenizer(path.join(dir, 'base'));
-      const refs = JSON.parse(fs.readFileSync(path.join(dir, 'base/tokenizer_reference.json'), 'utf8')) as {
-        text: string;
-        text_pair?: string;
-        max_length?: number;
-        ids: number[];
-      }[];
-      for (const r of refs.filter(truncatedPair))
-        expect(tok.encode(r.text, { pair: r.text_pair, maxLength: r.max_length }).ids).toEqual(r.ids);
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-own-tok-'));
+      try {
+        fs.cpSync(path.join(dir, 'base'), copy, { recursive: true });
+        fs.rmSync(path.join(copy, 'tokenizer.json'));
+        const tok = loadTokenizer(copy);
+        expect(tok.kind).not.toBe('tokenizer.json');
+        for (const r of readRefs(dir)) {
+          const e = tok.encode(r.text, { pair: r.text_pair, maxLength: r.max_length });
+          expect({ ...r, ids: e.ids, tokens: e.tokens }).toEqual({ ...r });
+          if (r.type_ids) expect(e.typeIds).toEqual(r.type_ids);
+        }
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
     },
   );
 

@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../../../src-main/engine/safetensors/index.ts';
 import { loadTokenizer, longestFirst } from '../../../../src-main/models/tokenizer/index.ts';
 import { UserError } from '../../../../src-main/errors.ts';
+import { joinPairsInPostProcessor } from '../../../../src-main/models/tokenizer/post-processor.ts';
+import { cappedLength } from '../../../../src-main/models/tokenizer/pretokens.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
 import { tempDir } from '../../../helpers/temp.ts';
 
@@ -126,6 +128,31 @@ describe('truncation', () => {
     expect(e.typeIds).toEqual([...Array<number>(ka + 2).fill(0), ...Array<number>(kb + 1).fill(1)]);
   });
 
+  it('compares the lengths tokenizers 0.23 holds under the limit: whole words up to max_length tokens', () => {
+    const word = (n: number, model = true) => ({ tokens: Array<string>(n).fill('t'), model });
+    const pre = [word(1), word(3), word(1), word(2)];
+    expect(cappedLength(pre, 1)).toBe(1);
+    expect(cappedLength(pre, 2)).toBe(4); // the word that reaches the limit is kept whole
+    expect(cappedLength(pre, 4)).toBe(4);
+    expect(cappedLength(pre, 5)).toBe(5);
+    expect(cappedLength(pre, 100)).toBe(7);
+    // An added token counts but does not stop the count; the next word does.
+    expect(cappedLength([word(1), word(1, false), word(2)], 2)).toBe(4);
+  });
+
+  it('gives the odd token by the capped lengths (the case that differs from the full lengths)', () => {
+    // "Call me Ishmael." is 8 word pieces, the long sentence 23; at max_length 8 (budget 5) tokenizers 0.23 holds
+    // 8 of each (it stops at the word that reaches 8), so the tie sends the odd token to the second text.
+    const tok = loadTokenizer(base('bert-seqcls'));
+    const [short, long] = [SENTENCES[0] as string, SENTENCES[1] as string];
+    const a = tok.encode(long).ids.length - 2;
+    const b = tok.encode(short).ids.length - 2;
+    expect(a).toBeGreaterThan(b);
+    const e = tok.encode(long, { pair: short, maxLength: 8 });
+    expect(e.typeIds.filter((t) => t === 0).length - 2).toBe(2);
+    expect(e.typeIds.filter((t) => t === 1).length - 1).toBe(3);
+  });
+
   it('truncates a single text, keeping [CLS] and [SEP]', () => {
     const tok = loadTokenizer(base('bert-seqcls'));
     const ref = refsOf('bert-seqcls')[1] as RefEncoding;
@@ -136,6 +163,34 @@ describe('truncation', () => {
   it('refuses a maxLength the special tokens alone fill', () => {
     const tok = loadTokenizer(base('bert-seqcls'));
     expect(() => tok.encode(SENTENCES[1] as string, { maxLength: 2 })).toThrow(UserError);
+  });
+});
+
+describe('ByteLevel post-processors (GPT-2 style tokenizer.json)', () => {
+  it('keep both texts of a pair, type ids 0 then 1, as the Rust library does', () => {
+    const dir = without('gpt2-lm', []);
+    const file = path.join(dir, 'tokenizer.json');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const template = loadTokenizer(dir).encode(SENTENCES[0] as string, { pair: SENTENCES[1] });
+    for (const post of [
+      { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+      { type: 'Sequence', processors: [{ type: 'ByteLevel', trim_offsets: false }] },
+    ]) {
+      fs.writeFileSync(file, JSON.stringify({ ...json, post_processor: post }));
+      expect(loadTokenizer(dir).encode(SENTENCES[0] as string, { pair: SENTENCES[1] })).toEqual(template);
+    }
+    expect(template.typeIds).toContain(1);
+  });
+
+  it('are replaced only where they stand (other post-processors are left alone)', () => {
+    const bert = { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] };
+    expect(joinPairsInPostProcessor({ post_processor: bert })).toEqual({ post_processor: bert });
+    expect(
+      joinPairsInPostProcessor({
+        post_processor: { type: 'Sequence', processors: [{ type: 'ByteLevel' }, bert] },
+      }),
+    ).toEqual({ post_processor: { type: 'Sequence', processors: [bert] } });
+    expect(joinPairsInPostProcessor({ post_processor: null })).toEqual({ post_processor: null });
   });
 });
 

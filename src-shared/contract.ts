@@ -19,7 +19,7 @@ import type {
   RunView,
   SampleView,
 } from './domain.ts';
-import type { DatasetDraft, DatasetView } from './datasets.ts';
+import type { DatasetDraft, DatasetLimits, DatasetView } from './datasets.ts';
 import { STORED_NAME_PATTERN } from './datasets.ts';
 
 const projectPath = z.string().min(1).max(4096);
@@ -32,6 +32,8 @@ const columnMapping = z
 const storedFile = z.string().regex(STORED_NAME_PATTERN, 'not an imported dataset file');
 const datasetId = z.number().int().positive();
 const datasetCalls = {
+  /** The largest file and the file types an import accepts. */
+  'datasets:limits': z.object({}).strict(),
   /** Stores a copy of a picked or dropped file in the project and previews it with the guessed mapping. */
   'datasets:import': z
     .object({
@@ -120,6 +122,7 @@ export interface CallResults {
   'datasets:samples': SampleView[];
   'models:info': ModelInfo;
   // --- Datasets page (issue #7): results ---
+  'datasets:limits': DatasetLimits;
   'datasets:import': DatasetDraft;
   'datasets:preview': DatasetDraft;
   'datasets:save': DatasetView;

@@ -15,6 +15,12 @@ export const STORED_NAME_PATTERN = /^[0-9a-f]{12}-[\w.-]{1,200}$/;
 /** "12.5 MB" for a byte count (the limit messages on both sides use it). */
 export const formatMegabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
+/** What the Datasets page accepts (the renderer asks main rather than importing these constants). */
+export interface DatasetLimits {
+  maxBytes: number;
+  extensions: string[];
+}
+
 /** Which columns hold the text, the label and the optional second text of a pair. */
 export interface ColumnMapping {
   text: string;
@@ -22,8 +28,10 @@ export interface ColumnMapping {
   textPair?: string;
 }
 
-/** Examples per token length, in equal-width bins from 0; the last bin also holds everything longer. */
+/** Examples per token length, in equal-width bins from `start`; see `overflow` for the last bin. */
 export interface LengthHistogram {
+  /** Lower edge of the first bin (the shortest length, rounded down to the bin width). */
+  start: number;
   binWidth: number;
   counts: number[];
   /** Which tokens were counted: whitespace-separated words (no model is involved on the Datasets page). */

@@ -11,24 +11,26 @@ export function niceStep(x: number): number {
 }
 
 /**
- * Counts lengths in at most `maxBins` bins of a round width starting at 0. The bins cover up to the 99th
- * percentile; when longer examples exist they share one extra open-ended bin, so one outlier does not squash
- * every other bar into the first column.
+ * Counts lengths in at most about `maxBins` bins of a round width. The first bin starts at the shortest length
+ * rounded down to the width (short texts do not get a row of empty bins from 0); the bins cover up to the 99th
+ * percentile, and longer examples share one extra open-ended bin, so one outlier does not squash every other
+ * bar into the first column.
  */
 export function lengthHistogram(
   lengths: readonly number[],
   tokenizer: LengthHistogram['tokenizer'] = 'whitespace',
   maxBins = 20,
 ): LengthHistogram {
-  if (lengths.length === 0) return { binWidth: 1, counts: [], tokenizer, overflow: false };
-  const { p99, max } = lengthStats(lengths);
-  const binWidth = niceStep((p99 + 1) / maxBins);
-  const covered = Math.ceil((p99 + 1) / binWidth);
-  const overflow = max >= covered * binWidth;
+  if (lengths.length === 0) return { start: 0, binWidth: 1, counts: [], tokenizer, overflow: false };
+  const { min, p99, max } = lengthStats(lengths);
+  const binWidth = niceStep((p99 - min + 1) / maxBins);
+  const start = Math.floor(min / binWidth) * binWidth;
+  const covered = Math.ceil((p99 + 1 - start) / binWidth);
+  const overflow = max >= start + covered * binWidth;
   const counts = new Array<number>(covered + (overflow ? 1 : 0)).fill(0);
   for (const l of lengths) {
-    const i = Math.min(Math.floor(l / binWidth), counts.length - 1);
+    const i = Math.min(Math.floor((l - start) / binWidth), counts.length - 1);
     counts[i] = (counts[i] ?? 0) + 1;
   }
-  return { binWidth, counts, tokenizer, overflow };
+  return { start, binWidth, counts, tokenizer, overflow };
 }

@@ -1,6 +1,7 @@
 /** Contract handlers of the Datasets page (issue #7); spread into createHandlers. */
 import path from 'node:path';
 import type { Handlers } from '../../src-shared/contract.ts';
+import { DATASET_EXTENSIONS, MAX_DATASET_BYTES } from '../../src-shared/datasets.ts';
 import type { ServiceContext } from './context.ts';
 import { storeUpload } from './dataset-files.ts';
 import {
@@ -15,6 +16,7 @@ import {
 
 type DatasetHandlers = Pick<
   Handlers,
+  | 'datasets:limits'
   | 'datasets:import'
   | 'datasets:preview'
   | 'datasets:save'
@@ -29,6 +31,7 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
   // Opening the DB first also checks that the folder is a project before anything is written into it.
   const open = (project: string) => ({ db: ctx.projects.db(project), dir: path.resolve(project) });
   return {
+    'datasets:limits': async () => ({ maxBytes: MAX_DATASET_BYTES, extensions: [...DATASET_EXTENSIONS] }),
     'datasets:import': async ({ project, name, contentBase64 }) => {
       const { db, dir } = open(project);
       const { file } = storeUpload(dir, name, Buffer.from(contentBase64, 'base64'));

@@ -95,6 +95,10 @@ describe('datasets page (web mode)', () => {
     await detail.getByRole('heading', { name: 'tickets.csv' }).waitFor();
     await expect.poll(() => page.getByTestId('dataset-list').locator('tbody tr').count()).toBe(2);
     await screenshot(page, '23-datasets-list');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await screenshot(page, '24-datasets-dark');
+    await page.getByRole('button', { name: 'Light theme' }).click();
 
     // The drop zone is keyboard reachable (Enter opens the picker) and takes a dropped file.
     const zone = page.getByTestId('drop-zone');

@@ -20,8 +20,54 @@ import type {
   RunView,
   SampleView,
 } from './domain.ts';
+import type { DatasetDraft, DatasetLimits, DatasetView } from './datasets.ts';
+import { STORED_NAME_PATTERN } from './datasets.ts';
 
 const projectPath = z.string().min(1).max(4096);
+
+// --- Datasets page (issue #7): schemas ---
+const columnName = z.string().min(1).max(500);
+const columnMapping = z
+  .object({ text: columnName, label: columnName, textPair: columnName.optional() })
+  .strict();
+const storedFile = z.string().regex(STORED_NAME_PATTERN, 'not an imported dataset file');
+const datasetId = z.number().int().positive();
+const datasetCalls = {
+  /** The largest file and the file types an import accepts. */
+  'datasets:limits': z.object({}).strict(),
+  /** Stores a copy of a picked or dropped file in the project and previews it with the guessed mapping. */
+  'datasets:import': z
+    .object({
+      project: projectPath,
+      name: z.string().trim().min(1).max(255),
+      /**
+       * The file's bytes, base64 (exact bytes, so the content hash is the file's). Its size is checked by the
+       * service after decoding, which names the file and the limit (MAX_DATASET_BYTES).
+       */
+      contentBase64: z.string(),
+    })
+    .strict(),
+  /** Previews an imported file with a mapping (the guessed one when omitted) and checks every row. */
+  'datasets:preview': z
+    .object({ project: projectPath, file: storedFile, mapping: columnMapping.optional() })
+    .strict(),
+  'datasets:save': z
+    .object({
+      project: projectPath,
+      file: storedFile,
+      mapping: columnMapping.optional(),
+      name: z.string().trim().max(200).optional(),
+    })
+    .strict(),
+  /** Removes an imported file that was never saved. */
+  'datasets:discard': z.object({ project: projectPath, file: storedFile }).strict(),
+  'datasets:list': z.object({ project: projectPath }).strict(),
+  'datasets:delete': z.object({ project: projectPath, id: datasetId }).strict(),
+  'datasets:add-sample': z.object({ project: projectPath, sample: z.string().min(1).max(100) }).strict(),
+  /** Reads a record's data again and refreshes its stored stats. */
+  'datasets:stats': z.object({ project: projectPath, id: datasetId }).strict(),
+} as const;
+// --- end Datasets page schemas ---
 
 export const callSchemas = {
   'app:info': z.object({}).strict(),
@@ -57,6 +103,7 @@ export const callSchemas = {
   // Continual learning: the retention matrices of a project's continual runs.
   'continual:list': z.object({ project: projectPath }).strict(),
   'continual:start': z.object({ config: continualConfigSchema }).strict(),
+  ...datasetCalls,
 } as const;
 
 /** What each call resolves to. */
@@ -80,6 +127,17 @@ export interface CallResults {
   'models:info': ModelInfo;
   'continual:list': ContinualView[];
   'continual:start': { runId: number };
+  // --- Datasets page (issue #7): results ---
+  'datasets:limits': DatasetLimits;
+  'datasets:import': DatasetDraft;
+  'datasets:preview': DatasetDraft;
+  'datasets:save': DatasetView;
+  'datasets:discard': { removed: boolean };
+  'datasets:list': DatasetView[];
+  'datasets:delete': { ok: true };
+  'datasets:add-sample': DatasetView;
+  'datasets:stats': DatasetView;
+  // --- end Datasets page results ---
 }
 
 export type CallName = keyof typeof callSchemas & keyof CallResults;

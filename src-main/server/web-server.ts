@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Handlers } from '../../src-shared/contract.ts';
+import { MAX_DATASET_BYTES, formatMegabytes } from '../../src-shared/datasets.ts';
 import { dispatch } from '../services/dispatch.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { TOKEN_COOKIE, isAuthorized, isLoopbackHost, newToken } from './auth.ts';
@@ -31,6 +32,17 @@ export interface RunningWebServer {
 }
 
 const MAX_BODY = 8 * 1024 * 1024;
+/**
+ * Calls that carry a file get room for the largest dataset the Datasets page accepts, base64-encoded (4 bytes
+ * per 3) plus the JSON around it; every other call keeps the small limit.
+ */
+const BODY_LIMITS: Record<string, number> = {
+  'datasets:import': Math.ceil(MAX_DATASET_BYTES / 3) * 4 + 64 * 1024,
+};
+export const bodyLimitFor = (call: string): number => BODY_LIMITS[call] ?? MAX_BODY;
+
+/** A request body over its call's limit: answered 413 with a message the UI shows as is. */
+class BodyTooLarge extends Error {}
 
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -39,15 +51,16 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
+      if (size > limit) {
+        reject(new BodyTooLarge(`request body too large (over ${formatMegabytes(limit)})`));
+        // Stop buffering; the 413 is sent with connection: close and the socket dropped after it.
+        req.pause();
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -81,14 +94,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       }
       if (url.pathname.startsWith('/api/call/')) {
         if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
+        const name = url.pathname.slice('/api/call/'.length);
         let args: unknown;
         try {
-          const text = await readBody(req);
+          const text = await readBody(req, bodyLimitFor(name));
           args = text ? (JSON.parse(text) as unknown) : {};
         } catch (err) {
-          return sendJson(res, 400, { error: { code: 'invalid-args', message: (err as Error).message } });
+          const error = { code: 'invalid-args', message: `${name}: ${(err as Error).message}` };
+          if (!(err instanceof BodyTooLarge)) return sendJson(res, 400, { error });
+          res.setHeader('connection', 'close');
+          res.once('finish', () => req.destroy());
+          return sendJson(res, 413, { error });
         }
-        const result = await dispatch(opts.handlers, url.pathname.slice('/api/call/'.length), args);
+        const result = await dispatch(opts.handlers, name, args);
         return result.ok
           ? sendJson(res, 200, { value: result.value })
           : sendJson(res, 400, { error: result.error });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
+import { datasetHandlers } from './datasets-handlers.ts';
 import { listRunViews, runSeries, runView } from './runs.ts';
 import { METHOD_DESCRIPTIONS } from '../../src-shared/methods.ts';
 import { SAMPLES } from '../data/samples.ts';
@@ -61,5 +62,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
     'models:info': async ({ path }) => modelInfo(path),
     ...continualHandlers(ctx),
+    ...datasetHandlers(ctx),
   };
 }

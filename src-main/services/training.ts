@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import { datasetStats, loadDataset } from '../data/index.ts';
-import { insertDataset } from '../db/tables/datasets.ts';
+import { findDataset, insertDataset } from '../db/tables/datasets.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { getRun, insertRun, markOrphanedRunsInterrupted } from '../db/tables/runs.ts';
@@ -65,22 +65,28 @@ export function startRun(
   const dataset = loadDataset(config.dataset);
   const now = new Date().toISOString();
   const runId = db.transaction(() => {
-    const datasetId = insertDataset(db, {
-      name: dataset.name,
-      source: dataset.source,
-      kind: dataset.kind,
-      contentHash: dataset.contentHash,
-      columns: dataset.columns as Record<string, string>,
-      labels: dataset.labels,
-      stats:
-        dataset.kind === 'lm' ? { characters: dataset.text?.length ?? 0 } : { ...datasetStats(dataset.rows) },
-      splits: {
-        seed: config.train.seed,
-        validation:
-          config.dataset && 'validation' in config.dataset && config.dataset.validation ? 'file' : 0.2,
-      },
-      createdAt: now,
-    });
+    // The same bytes read with the same columns (e.g. a dataset imported on the Datasets page) are one record.
+    const known = findDataset(db, dataset.contentHash, dataset.columns as Record<string, string>);
+    const datasetId =
+      known?.id ??
+      insertDataset(db, {
+        name: dataset.name,
+        source: dataset.source,
+        kind: dataset.kind,
+        contentHash: dataset.contentHash,
+        columns: dataset.columns as Record<string, string>,
+        labels: dataset.labels,
+        stats:
+          dataset.kind === 'lm'
+            ? { characters: dataset.text?.length ?? 0 }
+            : { ...datasetStats(dataset.rows) },
+        splits: {
+          seed: config.train.seed,
+          validation:
+            config.dataset && 'validation' in config.dataset && config.dataset.validation ? 'file' : 0.2,
+        },
+        createdAt: now,
+      });
     const baseModelId = upsertBaseModel(db, {
       path: model.path,
       architecture: model.architecture,

@@ -1,7 +1,7 @@
 /** The pages of the studio, in navigation order. `ready` says whether the page's feature has been built. */
 export const PAGES = [
   { id: 'projects', label: 'Projects', ready: true },
-  { id: 'datasets', label: 'Datasets', ready: false },
+  { id: 'datasets', label: 'Datasets', ready: true },
   { id: 'models', label: 'Models', ready: false },
   { id: 'new-run', label: 'New run', ready: true },
   { id: 'runs', label: 'Runs', ready: true },

@@ -80,3 +80,39 @@ export function getDataset(db: Database, id: number): DatasetRecord | undefined 
 export function countDatasets(db: Database): number {
   return (db.prepare('SELECT count(*) AS n FROM datasets').get() as { n: number }).n;
 }
+
+/** The record of these exact bytes read with this column mapping, so the same data is recorded once. */
+export function findDataset(
+  db: Database,
+  contentHash: string,
+  columns: Record<string, string>,
+): DatasetRecord | undefined {
+  const rows = db
+    .prepare('SELECT * FROM datasets WHERE content_hash = ? ORDER BY id')
+    .all(contentHash) as DatasetRow[];
+  const key = JSON.stringify(Object.entries(columns).sort());
+  return rows.map(rowToDataset).find((d) => JSON.stringify(Object.entries(d.columns).sort()) === key);
+}
+
+/** How many runs trained on each dataset (absent: none). */
+export function runCountsByDataset(db: Database): Map<number, number> {
+  const rows = db
+    .prepare(
+      'SELECT dataset_id AS id, count(*) AS n FROM runs WHERE dataset_id IS NOT NULL GROUP BY dataset_id',
+    )
+    .all() as { id: number; n: number }[];
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+export function updateDatasetStats(db: Database, id: number, stats: Record<string, unknown>): void {
+  db.prepare('UPDATE datasets SET stats_json = ? WHERE id = ?').run(JSON.stringify(stats), id);
+}
+
+export function deleteDataset(db: Database, id: number): boolean {
+  return db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes > 0;
+}
+
+/** Records that point at a source (a stored file is removed only when none is left). */
+export function countDatasetsWithSource(db: Database, source: string): number {
+  return (db.prepare('SELECT count(*) AS n FROM datasets WHERE source = ?').get(source) as { n: number }).n;
+}

@@ -120,6 +120,25 @@ describe('web server', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('unknown-call');
   });
 
+  it('answers 413 to an oversize body, with room for a dataset file on datasets:import only', async () => {
+    const nineMb = 'x'.repeat(9 * 1024 * 1024);
+    const big = await callApi('projects:list', { pad: nineMb });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { message: string } }).error.message).toBe(
+      'projects:list: request body too large (over 8.0 MB)',
+    );
+    // The same size reaches the datasets service, which answers about the project, not the body size.
+    const upload = await callApi('datasets:import', {
+      project: path.join(tmp.dir, 'nowhere'),
+      name: 'a.csv',
+      contentBase64: Buffer.from(nineMb).toString('base64'),
+    });
+    expect(upload.status).toBe(400);
+    expect(((await upload.json()) as { error: { message: string } }).error.message).toMatch(
+      /no studio\.db here/,
+    );
+  });
+
   it('pushes contract events over the WebSocket', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?token=${server.token}`);
     await new Promise((r) => ws.on('open', r));

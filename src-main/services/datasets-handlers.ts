@@ -1,0 +1,61 @@
+/** Contract handlers of the Datasets page (issue #7); spread into createHandlers. */
+import path from 'node:path';
+import type { Handlers } from '../../src-shared/contract.ts';
+import { DATASET_EXTENSIONS, MAX_DATASET_BYTES } from '../../src-shared/datasets.ts';
+import type { ServiceContext } from './context.ts';
+import { storeUpload } from './dataset-files.ts';
+import {
+  addSample,
+  discardImport,
+  draftDataset,
+  listDatasetViews,
+  refreshStats,
+  removeDataset,
+  saveDataset,
+} from './datasets.ts';
+
+type DatasetHandlers = Pick<
+  Handlers,
+  | 'datasets:limits'
+  | 'datasets:import'
+  | 'datasets:preview'
+  | 'datasets:save'
+  | 'datasets:discard'
+  | 'datasets:list'
+  | 'datasets:delete'
+  | 'datasets:add-sample'
+  | 'datasets:stats'
+>;
+
+export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
+  // Opening the DB first also checks that the folder is a project before anything is written into it.
+  const open = (project: string) => ({ db: ctx.projects.db(project), dir: path.resolve(project) });
+  return {
+    'datasets:limits': async () => ({ maxBytes: MAX_DATASET_BYTES, extensions: [...DATASET_EXTENSIONS] }),
+    'datasets:import': async ({ project, name, contentBase64 }) => {
+      const { db, dir } = open(project);
+      const { file } = storeUpload(dir, name, Buffer.from(contentBase64, 'base64'));
+      return draftDataset(db, dir, file);
+    },
+    'datasets:preview': async ({ project, file, mapping }) => {
+      const { db, dir } = open(project);
+      return draftDataset(db, dir, file, mapping);
+    },
+    'datasets:save': async ({ project, file, mapping, name }) => {
+      const { db, dir } = open(project);
+      return saveDataset(db, dir, file, mapping, name);
+    },
+    'datasets:discard': async ({ project, file }) => {
+      const { db, dir } = open(project);
+      return { removed: discardImport(db, dir, file) };
+    },
+    'datasets:list': async ({ project }) => listDatasetViews(open(project).db),
+    'datasets:delete': async ({ project, id }) => {
+      const { db, dir } = open(project);
+      removeDataset(db, dir, id);
+      return { ok: true as const };
+    },
+    'datasets:add-sample': async ({ project, sample }) => addSample(open(project).db, sample),
+    'datasets:stats': async ({ project, id }) => refreshStats(open(project).db, id),
+  };
+}

@@ -19,5 +19,8 @@ export function adapterLabels(adapterDir: string): string[] | undefined {
  */
 export function loadBaseForAdapter(modelDir: string, adapterDir?: string): Model {
   const labels = adapterDir ? adapterLabels(adapterDir) : undefined;
-  return loadModel(resolveModelDir(modelDir), labels ? { task: 'sequence-classification', labels } : undefined);
+  return loadModel(
+    resolveModelDir(modelDir),
+    labels ? { task: 'sequence-classification', labels } : undefined,
+  );
 }

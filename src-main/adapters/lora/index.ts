@@ -1,5 +1,6 @@
 /** LoRA (Hu et al. 2021): low-rank updates to chosen linear and Conv2d layers; mergeable. */
 import * as tf from '@tensorflow/tfjs';
+import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { trainableVar, uniform, uniqueScope } from '../base/init.ts';
@@ -43,12 +44,16 @@ class LoraAdapter implements AdapterInstance {
 
   get hooks() {
     return {
-      linear: (name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D) => {
+      linear: (name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D, info?: LinearInfo) => {
         const fromHead = this.head.apply(name, x);
         if (fromHead) return fromHead;
         const p = this.pairs.get(name);
         if (!p || this.#merged) return base(x);
-        return base(x).add(loraDelta(p, x, this.#scale)) as tf.Tensor2D;
+        // PEFT's lora_dropout: on the LoRA branch's input only, and only while training (info.dropout is the
+        // identity in evaluation), so the frozen path and inference are unchanged.
+        const rate = this.config.dropout;
+        const xa = rate > 0 && info?.dropout ? info.dropout(x, rate) : x;
+        return base(x).add(loraDelta(p, xa, this.#scale)) as tf.Tensor2D;
       },
       conv2d: (name: string, x: tf.Tensor4D, base: (x: tf.Tensor4D) => tf.Tensor4D) => {
         const p = this.pairs.get(name);

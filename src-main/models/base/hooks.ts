@@ -6,6 +6,8 @@ export interface LinearInfo {
   weightName: string | null;
   inFeatures: number;
   outFeatures: number;
+  /** The pass's dropout (identity when not training): LoRA drops its branch's input with it, as PEFT does. */
+  dropout?: (x: tf.Tensor2D, rate: number) => tf.Tensor2D;
 }
 
 /** The geometry of a convolution, so a LoRA on Conv2d can use the same stride and padding. */

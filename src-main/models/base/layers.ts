@@ -83,7 +83,12 @@ export class ForwardContext {
     };
     if (!this.hooks.linear) return base(x);
     const [inFeatures, outFeatures] = w.shape as [number, number];
-    return this.hooks.linear(hookName, x, base, { weightName: `${module}.weight`, inFeatures, outFeatures });
+    return this.hooks.linear(hookName, x, base, {
+      weightName: `${module}.weight`,
+      inFeatures,
+      outFeatures,
+      dropout: (t, rate) => this.dropout(t, rate) as tf.Tensor2D,
+    });
   }
 
   /** A convolution (NHWC) through the `conv2d` hook; filter `${module}.weight` in tf's [kh, kw, in, out]. */

@@ -29,7 +29,9 @@ export function asClassifierConfig(
   const base = type.replace(/(^|[-_])(\w)/g, (_, _s: string, c: string) => c.toUpperCase());
   return {
     ...raw,
-    architectures: [`${base}${IMAGE_TYPES.has(type) ? 'ForImageClassification' : 'ForSequenceClassification'}`],
+    architectures: [
+      `${base}${IMAGE_TYPES.has(type) ? 'ForImageClassification' : 'ForSequenceClassification'}`,
+    ],
     id2label: Object.fromEntries(override.labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(override.labels.map((l, i) => [l, i])),
     num_labels: override.labels.length,

@@ -23,7 +23,23 @@ exclude=(
   --exclude='node_modules/webgpu/dist/darwin*' --exclude='node_modules/webgpu/dist/win32*'
   --exclude='node_modules/webgpu/dist/linux-arm*' --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js'
   --exclude='*.fesm*' --exclude='node_modules/@tensorflow/*/src' --exclude='node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/*.d.ts'
-  --exclude='node_modules/.cache'
+  --exclude='node_modules/.cache' --exclude='node_modules/@types' --exclude='node_modules/pkijs'
+  --exclude='node_modules/jiti' --exclude='node_modules/zod/src' --exclude='*.d.ts' --exclude='*.d.mts'
+  --exclude='node_modules/better-sqlite3/build/Release/obj*' --exclude='node_modules/better-sqlite3/build/Release/.deps'
+  --exclude='node_modules/better-sqlite3/build/deps' --exclude='node_modules/better-sqlite3/build/Release/test_extension.node'
+  --exclude='node_modules/better-sqlite3/build/Release/sqlite3.a' --exclude='node_modules/@tensorflow'
+  --exclude='node_modules/@eslint' --exclude='node_modules/vitest' --exclude='node_modules/@vitest'
+  --exclude='node_modules/lodash' --exclude='node_modules/undici' --exclude='node_modules/plist'
+  --exclude='node_modules/@peculiar' --exclude='node_modules/@noble' --exclude='node_modules/graphemer'
+  --exclude='node_modules/bluebird' --exclude='node_modules/async' --exclude='node_modules/@sveltejs'
+  --exclude='node_modules/uplot' --exclude='node_modules/esquery' --exclude='node_modules/ajv'
 )
-tar -cf - "${exclude[@]}" node_modules | xz -T2 -6 > .gpu/node_modules.tar.xz
+# tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.
+tmp=$(mktemp)
+tar -cf "$tmp" "${exclude[@]}" node_modules
+find node_modules/@tensorflow \( -name package.json -o -name '*.node.js' -o -name '*.wasm' -o -path '*/wasm-out/*' \) \
+  -not -name '*.map' -not -path '*/node_modules/@tensorflow/*/node_modules/*' -print0 |
+  tar -rf "$tmp" --null -T -
+xz -T2 -6 < "$tmp" > .gpu/node_modules.tar.xz
+rm -f "$tmp"
 ls -la .gpu

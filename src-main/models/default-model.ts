@@ -8,3 +8,8 @@ import { APP_ROOT } from '../app/package-info.ts';
  */
 export const DEFAULT_MODEL = 'default';
 export const DEFAULT_MODEL_DIR = path.join(APP_ROOT, 'models/studio-bert-small');
+
+/** A model folder as configs give it: "default" is the bundled model. */
+export function resolveModelDir(model: string): string {
+  return model === DEFAULT_MODEL ? DEFAULT_MODEL_DIR : model;
+}

@@ -1,3 +1,4 @@
+import { resolveModelDir } from './default-model.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
@@ -6,7 +7,8 @@ import { UserError } from '../errors.ts';
 import { readTokenizerFiles } from './tokenizer/index.ts';
 
 /** A model folder's summary for the Models page, without building the graph. */
-export function modelInfo(dir: string): ModelInfo {
+export function modelInfo(folder: string): ModelInfo {
+  const dir = resolveModelDir(folder);
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(`${configFile}: not found: choose a Hugging Face model folder`);

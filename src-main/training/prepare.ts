@@ -2,7 +2,7 @@
  * Everything a run needs before its first step: the model, the dataset split and encoded, the adapter (fresh, or
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
-import { DEFAULT_MODEL, DEFAULT_MODEL_DIR } from '../models/default-model.ts';
+import { resolveModelDir } from '../models/default-model.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
@@ -20,9 +20,7 @@ import type { TrainTask } from './task.ts';
 
 export const VALIDATION_FRACTION = 0.2;
 
-export function resolveModelDir(model: string): string {
-  return model === DEFAULT_MODEL ? DEFAULT_MODEL_DIR : model;
-}
+export { resolveModelDir };
 
 export interface PreparedData {
   dataset: LoadedDataset;
@@ -105,7 +103,9 @@ export interface PreparedRun {
 
 /** The labels a dataset trains a classifier on, or undefined (language modelling, regression). */
 export function classifierLabels(dataset: LoadedDataset): string[] | undefined {
-  return dataset.kind === 'classification' || dataset.kind === 'pair-classification' || dataset.kind === 'image'
+  return dataset.kind === 'classification' ||
+    dataset.kind === 'pair-classification' ||
+    dataset.kind === 'image'
     ? dataset.labels
     : undefined;
 }

@@ -1,3 +1,4 @@
+import { resolveModelDir } from '../../models/default-model.ts';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { loadTokenizer } from '../../models/tokenizer/index.ts';
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .option('--pair <text>', 'a second text (sentence pair)')
     .option('--max-length <n>', 'truncate to at most n tokens (longest first)', positiveInt)
     .action((opts: { model: string; text: string; pair?: string; maxLength?: number }) => {
-      const tok = loadTokenizer(opts.model);
+      const tok = loadTokenizer(resolveModelDir(opts.model));
       const e = tok.encode(opts.text, { pair: opts.pair, maxLength: opts.maxLength });
       process.stdout.write(`${JSON.stringify({ ids: e.ids, tokens: e.tokens, typeIds: e.typeIds })}\n`);
     });

@@ -41,7 +41,7 @@ describe('LoRA dropout', () => {
     const w = model.params.get(`${name}.weight`);
     const [inF, outF] = w.shape as [number, number];
     const x = tf.randomNormal([3, inF], 0, 1, 'float32', 1) as tf.Tensor2D;
-    const base = (t: tf.Tensor2D) => tf.matMul(t, w as tf.Tensor2D);
+    const base = (t: tf.Tensor2D) => tf.matMul(t, w as tf.Tensor2D) as tf.Tensor2D;
     const seen: number[] = [];
     const info = { weightName: `${name}.weight`, inFeatures: inF, outFeatures: outF };
     const hook = a.hooks.linear as NonNullable<typeof a.hooks.linear>;

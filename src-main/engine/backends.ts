@@ -86,6 +86,23 @@ export function isBackendName(name: string): name is BackendName {
   return (BACKEND_NAMES as readonly string[]).includes(name);
 }
 
+/**
+ * STUDIO_TF_FLAGS='{"WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE": 64}': tf.js environment flags, for measuring a backend's
+ * settings (test/bench) without code changes. Unknown flags are tf.js's own error.
+ */
+function applyTfFlags(json: string | undefined): void {
+  if (!json) return;
+  let flags: unknown;
+  try {
+    flags = JSON.parse(json);
+  } catch {
+    throw new UserError(`STUDIO_TF_FLAGS: not valid JSON: ${json}`);
+  }
+  if (typeof flags !== 'object' || flags === null || Array.isArray(flags))
+    throw new UserError('STUDIO_TF_FLAGS: give a JSON object of flag names and values');
+  for (const [name, value] of Object.entries(flags)) tf.env().set(name, value as number | boolean);
+}
+
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;
 
 /**
@@ -99,6 +116,7 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
   }
   // tf.js prints a "use tfjs-node" banner under Node otherwise; we make that choice ourselves.
   tf.env().set('PROD', true);
+  applyTfFlags(process.env.STUDIO_TF_FLAGS);
   const probed: BackendProbe[] = [];
   let chosen: { name: BackendName; result: ProbeResult } | undefined;
   for (const name of BACKEND_NAMES) {

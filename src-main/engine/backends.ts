@@ -116,7 +116,6 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
   }
   // tf.js prints a "use tfjs-node" banner under Node otherwise; we make that choice ourselves.
   tf.env().set('PROD', true);
-  applyTfFlags(process.env.STUDIO_TF_FLAGS);
   const probed: BackendProbe[] = [];
   let chosen: { name: BackendName; result: ProbeResult } | undefined;
   for (const name of BACKEND_NAMES) {
@@ -147,6 +146,8 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
   const ok = await tf.setBackend(chosen.result.tfName ?? chosen.name);
   if (!ok) throw new Error(`tf.setBackend(${chosen.result.tfName}) failed after a successful probe`);
   await tf.ready();
+  // After the backend registered its own flags.
+  applyTfFlags(process.env.STUDIO_TF_FLAGS);
   active = { name: chosen.name, device: chosen.result.device ?? 'unknown', probed };
   return doctorReport();
 }

@@ -1,0 +1,63 @@
+/**
+ * How many kernels one BERT-small LoRA training step dispatches, and which: on a GPU backend a step's time is
+ * mostly per-dispatch overhead, so this is the number to bring down. `node bin/run-ts.mjs test/bench/gpu-profile.ts`
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createAdapter } from '../../src-main/adapters/index.ts';
+import { initBackend } from '../../src-main/engine/backends.ts';
+import { loadModel } from '../../src-main/models/index.ts';
+import type { ModelInputs } from '../../src-main/models/index.ts';
+import { AdamW } from '../../src-main/training/adamw.ts';
+import { writeRandomBert } from './synthetic-model.ts';
+
+const report = await initBackend();
+const shape = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
+const model = loadModel(writeRandomBert(shape));
+const B = 16;
+const S = 128;
+const inp: ModelInputs = {
+  inputIds: tf.randomUniform([B, S], 0, shape.vocab, 'int32', 5) as tf.Tensor2D,
+  attentionMask: tf.ones([B, S], 'int32') as tf.Tensor2D,
+  tokenTypeIds: tf.zeros([B, S], 'int32') as tf.Tensor2D,
+};
+const adapter = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, 1);
+const trainable = new Map<string, tf.Variable>(adapter.weights);
+const opt = new AdamW();
+const labels = tf.oneHot(tf.zeros([B], 'int32') as tf.Tensor1D, 2);
+const step = async () => {
+  const { value, grads } = tf.variableGrads(
+    () =>
+      tf.tidy(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            labels,
+            model.forward(inp, { hooks: adapter.hooks, training: true }).logits,
+          ) as tf.Scalar,
+      ),
+    [...trainable.values()],
+  );
+  opt.apply(trainable, new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor])), 1e-4);
+  await value.data();
+  tf.dispose([value, ...Object.values(grads)]);
+};
+await step();
+const forwardOnly = await tf.profile(() => {
+  tf.tidy(() => model.forward(inp, { hooks: adapter.hooks }).logits);
+});
+const info = await tf.profile(step);
+const byName = new Map<string, { n: number; ms: number }>();
+for (const k of info.kernels) {
+  const e = byName.get(k.name) ?? { n: 0, ms: 0 };
+  e.n++;
+  e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  byName.set(k.name, e);
+}
+const top = [...byName].sort((a, b) => b[1].n - a[1].n).slice(0, 25);
+console.log(
+  JSON.stringify({
+    backend: report.backend,
+    forwardKernels: forwardOnly.kernels.length,
+    stepKernels: info.kernels.length,
+    top: Object.fromEntries(top.map(([n, e]) => [n, { count: e.n, ms: Math.round(e.ms * 100) / 100 }])),
+  }),
+);

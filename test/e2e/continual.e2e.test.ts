@@ -1,31 +1,17 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
-import { tempDir } from '../helpers/temp.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
-import { startStudio } from './helpers/studio-server.ts';
-import type { StudioProcess } from './helpers/studio-server.ts';
+import { screenshot } from './helpers/browser.ts';
+import { useStudioSession } from './helpers/session.ts';
 
-const home = tempDir('studio-e2e-continual-');
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let studio: StudioProcess;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await startStudio({ STUDIO_HOME: path.join(home.dir, 'home') });
-});
-afterAll(async () => {
-  await studio?.stop();
-  await browser?.close();
-  home.cleanup();
-});
+const session = useStudioSession('studio-e2e-continual-');
 
 describe('the Continual page', () => {
   it('starts a continual LoRA run from the form and shows the retention heatmap with nothing forgotten', async () => {
-    const page = await browser.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(studio.url);
+    await page.goto(session.studio.url);
     await page.getByTestId('project-name').fill('Continual');
     await page.getByTestId('create-project').click();
     await page.getByTestId('current-project').waitFor();
@@ -44,7 +30,7 @@ describe('the Continual page', () => {
 
     // A missing file is refused where it happens, naming the file.
     await page.getByRole('button', { name: 'Add a task' }).click();
-    await page.getByLabel('Task 3 dataset file').fill(path.join(home.dir, 'nope.csv'));
+    await page.getByLabel('Task 3 dataset file').fill(path.join(session.dir, 'nope.csv'));
     await page.getByTestId('continual-start').click();
     await page.getByTestId('continual-error').getByText('nope.csv').waitFor();
     await page.getByRole('button', { name: 'Remove task 3' }).click();

@@ -1,26 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import { loadDataset } from '../../src-main/data/index.ts';
-import { tempDir } from '../helpers/temp.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
-import { startStudio } from './helpers/studio-server.ts';
-import type { StudioProcess } from './helpers/studio-server.ts';
+import { screenshot } from './helpers/browser.ts';
+import { useStudioSession } from './helpers/session.ts';
 
-const home = tempDir('studio-e2e-datasets-');
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let studio: StudioProcess;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await startStudio({ STUDIO_HOME: path.join(home.dir, 'home') });
-});
-afterAll(async () => {
-  await studio?.stop();
-  await browser?.close();
-  home.cleanup();
-});
+const session = useStudioSession('studio-e2e-datasets-');
 
 // The guessed mapping reads the first column ("subject") as the text; line 5 has no subject.
 const TICKETS = [
@@ -37,10 +23,10 @@ const TICKETS = [
 
 describe('datasets page (web mode)', () => {
   it('adds a sample in one click, imports a CSV, shows the bad row, fixes the mapping and sees stats', async () => {
-    const page = await browser.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(studio.url);
+    await page.goto(session.studio.url);
     await page.evaluate(() => localStorage.setItem('studio-theme', 'light'));
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Datasets' }).click();
@@ -103,9 +89,16 @@ describe('datasets page (web mode)', () => {
     // The drop zone is keyboard reachable (Enter opens the picker) and takes a dropped file.
     const zone = page.getByTestId('drop-zone');
     await zone.focus();
-    const chooser = page.waitForEvent('filechooser');
+    // Headless Chromium does not always raise a file chooser: watch the hidden input being clicked instead.
+    await page.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="dataset-file"]');
+      input?.addEventListener('click', (e) => {
+        e.preventDefault();
+        document.body.dataset.picked = input.multiple ? 'multiple' : 'single';
+      });
+    });
     await page.keyboard.press('Enter');
-    expect((await chooser).isMultiple()).toBe(false);
+    await expect.poll(() => page.evaluate(() => document.body.dataset.picked)).toBe('single');
     const dropped = await page.evaluateHandle(() => {
       const dt = new DataTransfer();
       dt.items.add(new File(['{"text":"hi there","label":"a"}\n{"text":"bye","label":"b"}\n'], 'more.jsonl'));
@@ -124,7 +117,7 @@ describe('datasets page (web mode)', () => {
     await page.getByRole('button', { name: 'Show as CLI config' }).click();
     const text = (await page.getByTestId('cli-config').textContent()) ?? '{}';
     const config = trainConfigSchema.parse({ ...JSON.parse(text), model: 'default' });
-    const projectDir = path.join(home.dir, 'home', 'projects', 'support-tickets');
+    const projectDir = path.join(session.dir, 'home', 'projects', 'support-tickets');
     expect(config.dataset).toMatchObject({ text: 'message', label: 'category' });
     const dsPath = (config.dataset as { path: string }).path;
     expect(path.dirname(dsPath)).toBe(path.join(projectDir, 'datasets'));

@@ -6,26 +6,12 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HF_TINY_DIR } from '../helpers/fixtures.ts';
-import { tempDir } from '../helpers/temp.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
-import { startStudio } from './helpers/studio-server.ts';
-import type { StudioProcess } from './helpers/studio-server.ts';
+import { screenshot } from './helpers/browser.ts';
+import { useStudioSession } from './helpers/session.ts';
 
-const home = tempDir('studio-e2e-path-');
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let studio: StudioProcess;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await startStudio({ STUDIO_HOME: path.join(home.dir, 'home') });
-});
-afterAll(async () => {
-  await studio?.stop();
-  await browser?.close();
-  home.cleanup();
-});
+const session = useStudioSession('studio-e2e-path-');
 
 const MODEL = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 const points = async (page: Page, testid: string) =>
@@ -53,10 +39,10 @@ async function startRun(page: Page, method: 'bottleneck' | 'lora'): Promise<numb
 
 describe("a new user's path through the studio", () => {
   it('imports a sample, trains bottleneck and LoRA adapters, compares them and tries both in the playground', async () => {
-    const page = await browser.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(studio.url);
+    await page.goto(session.studio.url);
     await page.evaluate(() => localStorage.setItem('studio-theme', 'light'));
     await page.reload();
     const nav = page.getByRole('navigation', { name: 'Main' });

@@ -1,31 +1,17 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HF_TINY_DIR } from '../helpers/fixtures.ts';
-import { tempDir } from '../helpers/temp.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
-import { startStudio } from './helpers/studio-server.ts';
-import type { StudioProcess } from './helpers/studio-server.ts';
+import { screenshot } from './helpers/browser.ts';
+import { useStudioSession } from './helpers/session.ts';
 
-const home = tempDir('studio-e2e-train-');
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let studio: StudioProcess;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  studio = await startStudio({ STUDIO_HOME: path.join(home.dir, 'home') });
-});
-afterAll(async () => {
-  await studio?.stop();
-  await browser?.close();
-  home.cleanup();
-});
+const session = useStudioSession('studio-e2e-train-');
 
 describe('a new user trains an adapter from the UI (web mode)', () => {
   it('creates a project, starts a bottleneck run on a sample, watches the chart grow, and the UI stays responsive', async () => {
-    const page = await browser.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(studio.url);
+    await page.goto(session.studio.url);
     await page.getByTestId('project-name').fill('Names');
     await page.getByTestId('create-project').click();
     await page.getByTestId('current-project').waitFor();

@@ -21,4 +21,11 @@ await build({
 });
 // The sandboxed preload may only require 'electron': everything else is bundled in.
 await build({ ...common, entryPoints: ['src-main/electron/preload.ts'], outfile: 'dist/main/preload.cjs' });
-console.log('built dist/main/electron-entry.cjs and dist/main/preload.cjs');
+// The training and inference processes main forks (src-main/training/worker-launch.ts).
+for (const kind of ['training', 'inference'])
+  await build({
+    ...common,
+    entryPoints: [`src-main/${kind}/worker.ts`],
+    outfile: `dist/main/${kind}-worker.cjs`,
+  });
+console.log('built dist/main/electron-entry.cjs, preload.cjs, training-worker.cjs and inference-worker.cjs');

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { MethodDescription } from './methods.ts';
 import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
 import type { ContinualView } from './continual.ts';
+import type { AdapterEntry, ModelEntry, PlaygroundResult } from './library.ts';
 import type {
   AppInfo,
   DoctorReport,
@@ -104,6 +105,23 @@ export const callSchemas = {
   'continual:list': z.object({ project: projectPath }).strict(),
   'continual:start': z.object({ config: continualConfigSchema }).strict(),
   ...datasetCalls,
+  // Models and Adapters pages: base models, the adapter library and the playground.
+  'models:list': z.object({ project: projectPath }).strict(),
+  'models:add': z.object({ project: projectPath, path: projectPath }).strict(),
+  'models:remove': z.object({ project: projectPath, id: z.number().int().positive() }).strict(),
+  'adapters:list': z.object({ project: projectPath }).strict(),
+  'playground:predict': z
+    .object({
+      project: projectPath,
+      /** "default" or a model folder: the base the adapters were trained on. */
+      model: z.string().min(1).max(4096),
+      runIds: z.array(z.number().int().positive()).max(16),
+      text: z.string().max(100_000).optional(),
+      pair: z.string().max(100_000).optional(),
+      /** PNG or JPEG, base64, for image models (at most ~20 MB). */
+      imageBase64: z.string().max(28_000_000).optional(),
+    })
+    .strict(),
 } as const;
 
 /** What each call resolves to. */
@@ -127,6 +145,11 @@ export interface CallResults {
   'models:info': ModelInfo;
   'continual:list': ContinualView[];
   'continual:start': { runId: number };
+  'models:list': ModelEntry[];
+  'models:add': ModelEntry;
+  'models:remove': { ok: true };
+  'adapters:list': AdapterEntry[];
+  'playground:predict': PlaygroundResult;
   // --- Datasets page (issue #7): results ---
   'datasets:limits': DatasetLimits;
   'datasets:import': DatasetDraft;

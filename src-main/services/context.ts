@@ -1,5 +1,6 @@
 import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
+import { InferenceClient } from '../inference/client.ts';
 import { EventBus } from './event-bus.ts';
 import { ProjectsService } from './projects.ts';
 import { RunManager } from './run-manager.ts';
@@ -14,6 +15,8 @@ export interface ServiceContext {
   projects: ProjectsService;
   events: EventBus;
   runs: RunManager;
+  /** The playground's inference process (started on first use). */
+  inference: InferenceClient;
 }
 
 export function createServiceContext(opts: {
@@ -35,5 +38,6 @@ export function createServiceContext(opts: {
     projects,
     events,
     runs: new RunManager(projects, events),
+    inference: new InferenceClient(),
   };
 }

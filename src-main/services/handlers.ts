@@ -9,6 +9,7 @@ import { SAMPLES } from '../data/samples.ts';
 import { modelInfo } from '../models/info.ts';
 import { markStaleRunsInterrupted } from './training.ts';
 import { continualHandlers } from './continual-handlers.ts';
+import { libraryHandlers } from './library-handlers.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -62,6 +63,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
     'models:info': async ({ path }) => modelInfo(path),
     ...continualHandlers(ctx),
+    ...libraryHandlers(ctx),
     ...datasetHandlers(ctx),
   };
 }

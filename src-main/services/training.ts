@@ -18,7 +18,8 @@ import type { FromWorker } from '../training/protocol.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 
-function modelRecord(dir: string) {
+/** A model folder as the base_models table records it (content hash over its safetensors files). */
+export function modelRecord(dir: string) {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(`${configFile}: not found: "model" must be a Hugging Face model folder`);

@@ -1,0 +1,186 @@
+/**
+ * The playground's inference: one base model kept loaded, adapters attached and detached per request, predictions
+ * of the base and of each adapter side by side with the time each swap took. Runs in the inference process
+ * (inference/worker.ts) so a slow load never stalls main.
+ */
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { LabelScore, PlaygroundResult, PredictionColumn } from '../../src-shared/library.ts';
+import { adapterLabels } from '../adapters/base-for-adapter.ts';
+import { loadAdapter } from '../adapters/io.ts';
+import { decodeImageBytes, toPixelValues } from '../data/index.ts';
+import { UserError } from '../errors.ts';
+import { resolveModelDir } from '../models/default-model.ts';
+import { loadModel } from '../models/index.ts';
+import type { Model, ModelInputs } from '../models/index.ts';
+import { loadTokenizer } from '../models/tokenizer/index.ts';
+import type { TextTokenizer } from '../models/tokenizer/index.ts';
+
+export interface PredictRequest {
+  model: string;
+  adapters: { key: string; title: string; dir: string }[];
+  text?: string;
+  pair?: string;
+  /** An image for image models, base64 (PNG or JPEG). */
+  imageBase64?: string;
+  topK?: number;
+}
+
+interface Loaded {
+  key: string;
+  model: Model;
+  tok: TextTokenizer | null;
+}
+
+const MAX_LENGTH = 512;
+
+/** Models kept loaded: the base as is and, per label set, as the classifier an adapter's head needs. */
+export class ModelCache {
+  readonly #loaded = new Map<string, Loaded>();
+  constructor(private readonly capacity = 3) {}
+
+  get(modelDir: string, labels: readonly string[] | undefined): { entry: Loaded; loadMs: number | null } {
+    const dir = resolveModelDir(modelDir);
+    const stamp = fs.statSync(dir).mtimeMs;
+    const key = `${dir}#${stamp}#${labels ? JSON.stringify(labels) : ''}`;
+    const hit = this.#loaded.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.#loaded.delete(key);
+      this.#loaded.set(key, hit);
+      return { entry: hit, loadMs: null };
+    }
+    const t0 = performance.now();
+    const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
+    const tok = model.config.inputKind === 'text' ? loadTokenizer(dir) : null;
+    const entry = { key, model, tok };
+    this.#loaded.set(key, entry);
+    // A different base (or a changed folder) evicts the oldest.
+    for (const [k, v] of this.#loaded) {
+      if (this.#loaded.size <= this.capacity) break;
+      if (k === key) continue;
+      v.model.dispose();
+      this.#loaded.delete(k);
+    }
+    return { entry, loadMs: performance.now() - t0 };
+  }
+
+  dispose(): void {
+    for (const v of this.#loaded.values()) v.model.dispose();
+    this.#loaded.clear();
+  }
+}
+
+function inputsFor(entry: Loaded, req: PredictRequest): ModelInputs {
+  const { model, tok } = entry;
+  if (model.config.inputKind === 'image') {
+    if (!req.imageBase64) throw new UserError('this is an image model: drop or choose an image');
+    const img = decodeImageBytes('image', Buffer.from(req.imageBase64, 'base64'));
+    const size = 'imageSize' in model.config ? Number(model.config.imageSize) : 224;
+    const pixels = toPixelValues(img, size);
+    return { pixelValues: tf.tensor4d(pixels, [1, 3, size, size]) };
+  }
+  if (!tok) throw new UserError('this model has no tokenizer');
+  if (!req.text?.trim()) throw new UserError('type a text to classify');
+  const enc = tok.encode(req.text, { pair: req.pair || undefined, maxLength: MAX_LENGTH });
+  const n = enc.ids.length;
+  return {
+    inputIds: tf.tensor2d([enc.ids], [1, n], 'int32'),
+    attentionMask: tf.ones([1, n], 'int32') as tf.Tensor2D,
+    tokenTypeIds: tf.tensor2d([enc.typeIds], [1, n], 'int32'),
+  };
+}
+
+/** Softmax over the logits of the one example, top `k` labels. */
+function topLabels(logits: tf.Tensor, labels: readonly string[], k: number): LabelScore[] {
+  const probs = tf.tidy(() => tf.softmax(logits.reshape([-1])).dataSync());
+  return Array.from(probs, (p, i) => ({ label: labels[i] ?? `LABEL_${i}`, probability: p }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, k);
+}
+
+function forward(entry: Loaded, inputs: ModelInputs, hooks = {}): { logits: tf.Tensor; ms: number } {
+  const t0 = performance.now();
+  const logits = tf.tidy(() => entry.model.forward(inputs, { hooks }).logits);
+  logits.dataSync(); // the forward time includes the read-back, as a user waits for it
+  return { logits, ms: performance.now() - t0 };
+}
+
+const isClassifier = (task: string) => task === 'sequence-classification' || task === 'image-classification';
+
+export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
+  const k = req.topK ?? 5;
+  const columns: PredictionColumn[] = [];
+  const base = cache.get(req.model, undefined);
+  let loadMs = base.loadMs;
+  const baseInputs = inputsFor(base.entry, req);
+  try {
+    const { model } = base.entry;
+    if (isClassifier(model.config.task)) {
+      const { logits, ms } = forward(base.entry, baseInputs);
+      columns.push({
+        key: 'base',
+        title: 'Base model',
+        top: topLabels(logits, model.config.labels, k),
+        note: null,
+        applyMs: null,
+        forwardMs: ms,
+        removeMs: null,
+      });
+      logits.dispose();
+    } else {
+      columns.push({
+        key: 'base',
+        title: 'Base model',
+        top: null,
+        note: `the base is a ${model.config.task} model with no trained classification head: an adapter brings its own`,
+        applyMs: null,
+        forwardMs: null,
+        removeMs: null,
+      });
+    }
+  } finally {
+    tf.dispose(Object.values(baseInputs));
+  }
+  for (const a of req.adapters) {
+    const labels = adapterLabels(a.dir);
+    // An adapter whose head the base lacks goes on the base loaded as a classifier for its labels.
+    const { entry, loadMs: extra } = isClassifier(base.entry.model.config.task)
+      ? base
+      : cache.get(req.model, labels);
+    if (extra !== null && entry !== base.entry) loadMs = (loadMs ?? 0) + extra;
+    const inputs = inputsFor(entry, req);
+    try {
+      const t0 = performance.now();
+      const adapter = loadAdapter(entry.model, a.dir);
+      const applyMs = performance.now() - t0;
+      const { logits, ms } = forward(entry, inputs, adapter.hooks);
+      const top = topLabels(logits, labels ?? entry.model.config.labels, k);
+      logits.dispose();
+      const t1 = performance.now();
+      adapter.dispose();
+      columns.push({
+        key: a.key,
+        title: a.title,
+        top,
+        note: null,
+        applyMs,
+        forwardMs: ms,
+        removeMs: performance.now() - t1,
+      });
+    } catch (err) {
+      columns.push({
+        key: a.key,
+        title: a.title,
+        top: null,
+        note: err instanceof Error ? err.message : String(err),
+        applyMs: null,
+        forwardMs: null,
+        removeMs: null,
+      });
+    } finally {
+      tf.dispose(Object.values(inputs));
+    }
+  }
+  return { model: req.model, loadMs, columns };
+}

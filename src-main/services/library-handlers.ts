@@ -1,0 +1,20 @@
+import path from 'node:path';
+import type { Handlers } from '../../src-shared/contract.ts';
+import type { ServiceContext } from './context.ts';
+import { addModel, listAdapters, listModels, playgroundRequest, removeModel } from './library.ts';
+
+export function libraryHandlers(
+  ctx: ServiceContext,
+): Pick<Handlers, 'models:list' | 'models:add' | 'models:remove' | 'adapters:list' | 'playground:predict'> {
+  return {
+    'models:list': async ({ project }) => listModels(ctx.projects.db(project)),
+    'models:add': async ({ project, path: folder }) => addModel(ctx.projects.db(project), folder),
+    'models:remove': async ({ project, id }) => {
+      removeModel(ctx.projects.db(project), id);
+      return { ok: true as const };
+    },
+    'adapters:list': async ({ project }) => listAdapters(ctx.projects.db(project), path.resolve(project)),
+    'playground:predict': async ({ project, ...input }) =>
+      ctx.inference.predict(playgroundRequest(ctx.projects.db(project), path.resolve(project), input)),
+  };
+}

@@ -1,0 +1,65 @@
+/** The Models and Adapters pages: base models, the adapter library, and the playground's predictions. */
+
+export interface ModelEntry {
+  /** null for the bundled default model (not a database row). */
+  id: number | null;
+  /** What a train config names: "default" or the folder. */
+  model: string;
+  path: string;
+  bundled: boolean;
+  architecture: string;
+  task: string;
+  parameters: number;
+  hiddenSize: number;
+  layers: number;
+  heads: number | null;
+  vocabSize: number | null;
+  labels: string[];
+  tokenizer: string | null;
+  bytesOnDisk: number;
+  /** Runs of this project trained on it. */
+  runs: number;
+  /** Set when the folder can no longer be read (moved, deleted, broken). */
+  error: string | null;
+}
+
+export interface AdapterEntry {
+  runId: number;
+  name: string;
+  method: string;
+  /** The base model as the run named it ("default" or a folder). */
+  model: string;
+  dataset: string;
+  /** Final validation accuracy (or the first metric recorded), for choosing. */
+  metric: { name: string; value: number } | null;
+  trainablePercent: number | null;
+  bytes: number | null;
+  labels: string[];
+  finishedAt: string | null;
+}
+
+export interface LabelScore {
+  label: string;
+  probability: number;
+}
+
+export interface PredictionColumn {
+  /** "base" or the run id of the adapter. */
+  key: string;
+  title: string;
+  /** Top labels, most probable first; null with `note` when there is nothing meaningful to show. */
+  top: LabelScore[] | null;
+  note: string | null;
+  /** Attaching the adapter to the loaded base (read its files, build its tensors). */
+  applyMs: number | null;
+  forwardMs: number | null;
+  /** Detaching it again (disposing its tensors), leaving the base as it was. */
+  removeMs: number | null;
+}
+
+export interface PlaygroundResult {
+  model: string;
+  /** Loading the base, when this request had to (it stays loaded for the next ones). */
+  loadMs: number | null;
+  columns: PredictionColumn[];
+}

@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { CompareState } from './compare.svelte.ts';
+import type { LibraryState } from './library.svelte.ts';
 import type { DatasetsState } from './datasets.svelte.ts';
 import type { ProjectsState } from './projects.svelte.ts';
 import type { Router } from './router.svelte.ts';
@@ -18,3 +19,4 @@ export const [getRuns, setRuns] = contextPair<RunsState>('runs');
 export const [getCompare, setCompare] = contextPair<CompareState>('compare');
 export const [getTheme, setTheme] = contextPair<ThemeState>('theme');
 export const [getDatasets, setDatasets] = contextPair<DatasetsState>('datasets');
+export const [getLibrary, setLibrary] = contextPair<LibraryState>('library');

@@ -2,11 +2,11 @@
 export const PAGES = [
   { id: 'projects', label: 'Projects', ready: true },
   { id: 'datasets', label: 'Datasets', ready: true },
-  { id: 'models', label: 'Models', ready: false },
+  { id: 'models', label: 'Models', ready: true },
   { id: 'new-run', label: 'New run', ready: true },
   { id: 'runs', label: 'Runs', ready: true },
   { id: 'compare', label: 'Compare', ready: true },
-  { id: 'adapters', label: 'Adapters', ready: false },
+  { id: 'adapters', label: 'Adapters', ready: true },
   { id: 'continual', label: 'Continual', ready: true },
   { id: 'export', label: 'Export', ready: false },
   { id: 'settings', label: 'Settings', ready: true },

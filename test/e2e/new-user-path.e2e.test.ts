@@ -84,6 +84,26 @@ describe("a new user's path through the studio", () => {
     await expect.poll(() => points(page, 'scatter')).toBe(2);
     await screenshot(page, '44-path-compare');
 
+    // 6. The playground: the base and both adapters on one text, with the swap times.
+    await nav.getByRole('link', { name: 'Adapters' }).click();
+    for (const id of [bottleneck, lora])
+      await expect.poll(() => page.getByTestId(`try-${id}`).isChecked(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('playground-text').fill('Click here to claim your FREE prize now!!!');
+    await page.getByTestId('playground-predict').click();
+    for (const id of [bottleneck, lora]) {
+      const column = page.getByTestId(`prediction-${id}`);
+      await column.getByTestId('swap-time').waitFor({ timeout: 120_000 });
+      expect(await column.locator('li').count()).toBe(2); // ham and spam, with probabilities
+    }
+    await page.getByTestId('prediction-base').waitFor();
+    await screenshot(page, '45-path-playground');
+
+    // 7. The Models page: the bundled default model and the fixture the runs used.
+    await nav.getByRole('link', { name: 'Models' }).click();
+    await page.getByTestId('model-default').getByText('bert').first().waitFor();
+    await expect.poll(() => page.getByTestId('model-card').count()).toBe(1);
+    await screenshot(page, '46-path-models');
+
     expect(errors).toEqual([]);
   });
 });

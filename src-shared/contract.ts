@@ -8,8 +8,10 @@
 import { z } from 'zod';
 import type { MethodDescription } from './methods.ts';
 import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
+import { BACKEND_NAMES } from './domain.ts';
 import type { ContinualView } from './continual.ts';
 import type { AdapterEntry, ModelEntry, PlaygroundResult } from './library.ts';
+import type { TrainingSettings } from './settings.ts';
 import type {
   AppInfo,
   DoctorReport,
@@ -105,6 +107,14 @@ export const callSchemas = {
   'continual:list': z.object({ project: projectPath }).strict(),
   'continual:start': z.object({ config: continualConfigSchema }).strict(),
   ...datasetCalls,
+  // Settings page: training threads and backend (applied to runs started afterwards).
+  'settings:get': z.object({}).strict(),
+  'settings:set': z
+    .object({
+      threads: z.number().int().min(1).max(64).nullable(),
+      backend: z.enum(BACKEND_NAMES).nullable(),
+    })
+    .strict(),
   // Models and Adapters pages: base models, the adapter library and the playground.
   'models:list': z.object({ project: projectPath }).strict(),
   'models:add': z.object({ project: projectPath, path: projectPath }).strict(),
@@ -145,6 +155,8 @@ export interface CallResults {
   'models:info': ModelInfo;
   'continual:list': ContinualView[];
   'continual:start': { runId: number };
+  'settings:get': TrainingSettings;
+  'settings:set': TrainingSettings;
   'models:list': ModelEntry[];
   'models:add': ModelEntry;
   'models:remove': { ok: true };

@@ -2,6 +2,7 @@ import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
 import { EventBus } from './event-bus.ts';
+import { trainingEnv } from './settings.ts';
 import { ProjectsService } from './projects.ts';
 import { RunManager } from './run-manager.ts';
 
@@ -37,7 +38,7 @@ export function createServiceContext(opts: {
     store,
     projects,
     events,
-    runs: new RunManager(projects, events),
+    runs: new RunManager(projects, events, () => trainingEnv(store)),
     inference: new InferenceClient(),
   };
 }

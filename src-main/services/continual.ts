@@ -39,6 +39,7 @@ export function startContinual(
   projectDir: string,
   config: ContinualConfig,
   onMessage?: (m: FromWorker) => void,
+  env?: NodeJS.ProcessEnv,
 ): SupervisedRun {
   const names = new Set<string>();
   for (const t of config.tasks) {
@@ -50,7 +51,7 @@ export function startContinual(
   // Every task's dataset is validated before the run row exists: a bad file leaves the project unchanged.
   for (const t of config.tasks) loadDataset(t.dataset);
   const runId = insertContinualRun(db, config);
-  return superviseRun({ db, projectDir, runId, job: { kind: 'continual', config }, onMessage });
+  return superviseRun({ db, projectDir, runId, job: { kind: 'continual', config }, onMessage, env });
 }
 
 /** Every continual run of a project with the rows of its retention matrix recorded so far, newest first. */

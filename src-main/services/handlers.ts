@@ -10,6 +10,7 @@ import { modelInfo } from '../models/info.ts';
 import { markStaleRunsInterrupted } from './training.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
+import { saveTrainingSettings, trainingSettings } from './settings.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -64,6 +65,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'models:info': async ({ path }) => modelInfo(path),
     ...continualHandlers(ctx),
     ...libraryHandlers(ctx),
+    'settings:get': async () => trainingSettings(ctx.store),
+    'settings:set': async (s) => saveTrainingSettings(ctx.store, s),
     ...datasetHandlers(ctx),
   };
 }

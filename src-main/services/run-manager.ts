@@ -19,6 +19,8 @@ export class RunManager {
   constructor(
     private readonly projects: ProjectsService,
     private readonly events: EventBus,
+    /** Environment for training processes (the Settings page's threads and backend). */
+    private readonly env: () => NodeJS.ProcessEnv = () => ({}),
   ) {}
 
   #key = (project: string, runId: number) => `${project}#${runId}`;
@@ -71,6 +73,7 @@ export class RunManager {
       project,
       config,
       this.#onMessage(project, () => id),
+      this.env(),
     );
     id = run.runId;
     this.#follow(project, run);
@@ -97,6 +100,7 @@ export class RunManager {
       project,
       runId,
       this.#onMessage(project, () => runId),
+      this.env(),
     );
     this.#follow(project, run);
     return runId;

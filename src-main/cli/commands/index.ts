@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as classify } from './classify.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as merge } from './merge.ts';
@@ -13,6 +14,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   tokenize,
   predict,
   merge,
+  classify,
   train,
   continual,
   serve,

@@ -10,7 +10,7 @@ import type { MethodDescription } from './methods.ts';
 import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
 import { BACKEND_NAMES } from './domain.ts';
 import type { ContinualView } from './continual.ts';
-import type { AdapterEntry, ModelEntry, PlaygroundResult } from './library.ts';
+import type { AdapterEntry, ModelEntry, PlaygroundResult, PresetView, RunPreview } from './library.ts';
 import type { TrainingSettings } from './settings.ts';
 import type {
   AppInfo,
@@ -107,6 +107,17 @@ export const callSchemas = {
   'continual:list': z.object({ project: projectPath }).strict(),
   'continual:start': z.object({ config: continualConfigSchema }).strict(),
   ...datasetCalls,
+  // New run page: live preview of a config, and presets saved per project (configs without the project).
+  'runs:preview': z.object({ config: trainConfigSchema }).strict(),
+  'presets:list': z.object({ project: projectPath }).strict(),
+  'presets:save': z
+    .object({
+      project: projectPath,
+      name: z.string().trim().min(1, 'name the preset').max(80),
+      config: trainConfigSchema.omit({ project: true }),
+    })
+    .strict(),
+  'presets:delete': z.object({ project: projectPath, id: z.number().int().positive() }).strict(),
   // Settings page: training threads and backend (applied to runs started afterwards).
   'settings:get': z.object({}).strict(),
   'settings:set': z
@@ -155,6 +166,10 @@ export interface CallResults {
   'models:info': ModelInfo;
   'continual:list': ContinualView[];
   'continual:start': { runId: number };
+  'runs:preview': RunPreview;
+  'presets:list': PresetView[];
+  'presets:save': PresetView;
+  'presets:delete': { ok: true };
   'settings:get': TrainingSettings;
   'settings:set': TrainingSettings;
   'models:list': ModelEntry[];

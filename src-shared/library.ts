@@ -63,3 +63,24 @@ export interface PlaygroundResult {
   loadMs: number | null;
   columns: PredictionColumn[];
 }
+
+/** The New-run form's live preview of what a run would train and roughly need. */
+export interface RunPreview {
+  trainableParams: number;
+  totalParams: number;
+  /** trainable / total, in %. */
+  percent: number;
+  merges: boolean;
+  labels: number;
+  examples: number;
+  /** An estimate (see src-main/inference/preview.ts): weights, gradients + AdamW state, activations. */
+  memoryMB: { weights: number; optimizer: number; activations: number; total: number };
+}
+
+/** A New-run preset: a name and a train config without its project. */
+export interface PresetView {
+  id: number;
+  name: string;
+  config: Record<string, unknown>;
+  createdAt: string;
+}

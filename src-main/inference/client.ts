@@ -3,19 +3,17 @@
  * the point), restarted after a crash; requests carry ids so replies find their callers.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { PlaygroundResult } from '../../src-shared/library.ts';
+import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
 import { UserError } from '../errors.ts';
 import { launchWorker } from '../training/worker-launch.ts';
 import type { PredictRequest } from './predict.ts';
-import type { InferenceReply, InferenceRequest } from './protocol.ts';
+import type { InferenceJob, InferenceReply, InferenceRequest } from './protocol.ts';
 
 export class InferenceClient {
   #child: ChildProcess | null = null;
   #next = 1;
-  readonly #pending = new Map<
-    number,
-    { resolve: (r: PlaygroundResult) => void; reject: (e: Error) => void }
-  >();
+  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   #stderr = '';
 
   #process(): ChildProcess {
@@ -45,13 +43,21 @@ export class InferenceClient {
     return child;
   }
 
-  predict(request: PredictRequest): Promise<PlaygroundResult> {
+  #call(job: InferenceJob): Promise<unknown> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const msg: InferenceRequest = { id, request };
+      const msg: InferenceRequest = { id, job };
       this.#process().send(msg);
     });
+  }
+
+  predict(request: PredictRequest): Promise<PlaygroundResult> {
+    return this.#call({ type: 'predict', request }) as Promise<PlaygroundResult>;
+  }
+
+  preview(config: TrainConfig): Promise<RunPreview> {
+    return this.#call({ type: 'preview', config }) as Promise<RunPreview>;
   }
 
   stop(): void {

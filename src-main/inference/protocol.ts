@@ -1,11 +1,16 @@
-import type { PlaygroundResult } from '../../src-shared/library.ts';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { PredictRequest } from './predict.ts';
+
+/** What the inference process does: the playground's predictions, and the New-run form's preview. */
+export type InferenceJob =
+  | { type: 'predict'; request: PredictRequest }
+  | { type: 'preview'; config: TrainConfig };
 
 /** Main -> inference process. */
 export interface InferenceRequest {
   id: number;
-  request: PredictRequest;
+  job: InferenceJob;
 }
 
 /** Inference process -> main: the result, or a one-line error for the user. */
-export type InferenceReply = { id: number; result: PlaygroundResult } | { id: number; error: string };
+export type InferenceReply = { id: number; result: unknown } | { id: number; error: string };

@@ -5,6 +5,7 @@
 import { describeUserFacing } from '../cli/user-facing.ts';
 import { initBackend } from '../engine/backends.ts';
 import { ModelCache, predict } from './predict.ts';
+import { previewRun } from './preview.ts';
 import type { InferenceReply, InferenceRequest } from './protocol.ts';
 
 const cache = new ModelCache();
@@ -15,11 +16,14 @@ const reply = (msg: InferenceReply) => process.send?.(msg);
 // One request at a time: they share the loaded models and tf.js's global engine.
 let queue = Promise.resolve();
 process.on('message', (raw) => {
-  const { id, request } = raw as InferenceRequest;
+  const { id, job } = raw as InferenceRequest;
   queue = queue.then(async () => {
     try {
       await ready;
-      reply({ id, result: predict(cache, request) });
+      reply({
+        id,
+        result: job.type === 'predict' ? predict(cache, job.request) : previewRun(cache, job.config),
+      });
     } catch (err) {
       reply({ id, error: describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)) });
     }

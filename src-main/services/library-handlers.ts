@@ -1,11 +1,24 @@
 import path from 'node:path';
 import type { Handlers } from '../../src-shared/contract.ts';
+import { deletePreset, listPresets, savePreset } from '../db/tables/presets.ts';
+import { UserError } from '../errors.ts';
 import type { ServiceContext } from './context.ts';
 import { addModel, listAdapters, listModels, playgroundRequest, removeModel } from './library.ts';
 
 export function libraryHandlers(
   ctx: ServiceContext,
-): Pick<Handlers, 'models:list' | 'models:add' | 'models:remove' | 'adapters:list' | 'playground:predict'> {
+): Pick<
+  Handlers,
+  | 'models:list'
+  | 'models:add'
+  | 'models:remove'
+  | 'adapters:list'
+  | 'playground:predict'
+  | 'runs:preview'
+  | 'presets:list'
+  | 'presets:save'
+  | 'presets:delete'
+> {
   return {
     'models:list': async ({ project }) => listModels(ctx.projects.db(project)),
     'models:add': async ({ project, path: folder }) => addModel(ctx.projects.db(project), folder),
@@ -16,5 +29,14 @@ export function libraryHandlers(
     'adapters:list': async ({ project }) => listAdapters(ctx.projects.db(project), path.resolve(project)),
     'playground:predict': async ({ project, ...input }) =>
       ctx.inference.predict(playgroundRequest(ctx.projects.db(project), path.resolve(project), input)),
+    'runs:preview': async ({ config }) => ctx.inference.preview(config),
+    'presets:list': async ({ project }) => listPresets(ctx.projects.db(project)),
+    'presets:save': async ({ project, name, config }) =>
+      savePreset(ctx.projects.db(project), name, config as Record<string, unknown>),
+    'presets:delete': async ({ project, id }) => {
+      if (!deletePreset(ctx.projects.db(project), id))
+        throw new UserError(`preset ${id}: not in this project`);
+      return { ok: true as const };
+    },
   };
 }

@@ -4,6 +4,7 @@ import { m0030BaseModels } from './0030-base-models.ts';
 import { m0040Runs } from './0040-runs.ts';
 import { m0050Metrics } from './0050-metrics.ts';
 import { m0060Artifacts } from './0060-artifacts.ts';
+import { m0070Presets } from './0070-presets.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0040Runs,
   m0050Metrics,
   m0060Artifacts,
+  m0070Presets,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

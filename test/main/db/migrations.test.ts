@@ -48,6 +48,8 @@ const seed: Record<number, (db: Database.Database) => void> = {
         `INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at) VALUES (1, 'adapter', 'a', 's', 1, 'now')`,
       )
       .run(),
+  70: (db) =>
+    db.prepare(`INSERT INTO presets (name, config_json, created_at) VALUES ('quick', '{}', 'now')`).run(),
 };
 
 describe('migrations', () => {

@@ -160,3 +160,50 @@ function adapterDir(runId: number): string {
     .get(runId) as { path: string };
   return path.join(project, row.path);
 }
+
+describe('New run: preview and presets', () => {
+  const cfg = (extra: Partial<TrainConfigInput> = {}) =>
+    trainConfigSchema.parse({
+      project,
+      model: FIXTURE,
+      dataset: { path: SENTIMENT },
+      method: { type: 'lora', r: 2, alpha: 4 },
+      train: { epochs: 2, batchSize: 8, lr: 0.01, maxLength: 12, seed: 1, dropout: false },
+      ...extra,
+    });
+
+  it('previews exactly the trainable and total parameters the run reported, and changes with the method', async () => {
+    const run = await handlers['runs:get']({ project, runId: runs.lora as number });
+    const preview = await handlers['runs:preview']({ config: cfg() });
+    expect(preview.trainableParams).toBe(run.trainableParams);
+    expect(preview.totalParams).toBe(run.totalParams);
+    expect(preview.merges).toBe(true);
+    expect(preview.labels).toBe(2);
+    expect(preview.memoryMB.total).toBeGreaterThan(preview.memoryMB.weights);
+    const onDefault = await handlers['runs:get']({ project, runId: runs.onDefault as number });
+    expect((await handlers['runs:preview']({ config: cfg({ model: 'default' }) })).trainableParams).toBe(
+      onDefault.trainableParams,
+    );
+    const bottleneck = await handlers['runs:preview']({ config: cfg({ method: { type: 'bottleneck' } }) });
+    expect(bottleneck.merges).toBe(false);
+    expect(bottleneck.trainableParams).not.toBe(preview.trainableParams);
+    await expect(handlers['runs:preview']({ config: cfg({ method: { type: 'conv' } }) })).rejects.toThrow();
+  }, 120_000);
+
+  it('saves, overwrites, lists and deletes presets per project', async () => {
+    const { project: _p, ...config } = cfg();
+    const saved = await handlers['presets:save']({ project, name: 'quick lora', config });
+    expect(saved.config).toMatchObject({ method: { type: 'lora', r: 2 } });
+    await handlers['presets:save']({
+      project,
+      name: 'quick lora',
+      config: { ...config, method: { type: 'ia3' } },
+    });
+    const list = await handlers['presets:list']({ project });
+    expect(list).toHaveLength(1);
+    expect(list[0]?.config).toMatchObject({ method: { type: 'ia3' } });
+    await handlers['presets:delete']({ project, id: list[0]?.id as number });
+    expect(await handlers['presets:list']({ project })).toEqual([]);
+    await expect(handlers['presets:delete']({ project, id: 999 })).rejects.toThrow(/preset 999/);
+  });
+});

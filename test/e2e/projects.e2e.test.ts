@@ -45,7 +45,7 @@ describe('projects page (web mode)', () => {
     await screenshot(page, '03-project-after-restart');
 
     // Pages not built yet say so instead of pretending to work.
-    await page.getByRole('link', { name: 'Adapters' }).click();
+    await page.getByRole('link', { name: 'Export' }).click();
     await page.getByText('This page is not built yet').waitFor();
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByTestId('backend').getByText('wasm').waitFor({ timeout: 60_000 });

@@ -3,7 +3,13 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
+import {
+  conv2d,
+  defaultAttentionMode,
+  gatherRows,
+  linear as denseLayer,
+  matMul,
+} from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -239,9 +245,30 @@ export function scaledDotAttention(
     k = repeat(k);
     v = repeat(v);
   }
-  let scores = tf.matMul(q, k, false, true).mul(opts.scale);
+  if (defaultAttentionMode() === 'batched') {
+    let scores = tf.matMul(q, k, false, true).mul(opts.scale);
+    if (bias) scores = scores.add(bias);
+    let probs = tf.softmax(scores, -1);
+    if (opts.dropout) probs = opts.dropout(probs);
+    return tf.matMul(probs, v) as tf.Tensor4D;
+  }
+  // wasm/cpu: tf.js runs 4-D matMul (and its transposed gradients) in a naive loop; per-head 2-D products go to
+  // XNNPACK forward and backward (engine/ops/attention.ts). K is transposed once for all heads.
+  const [b, h, s, d] = q.shape;
+  const sk = k.shape[2];
+  const n = b * h;
+  const qs = tf.unstack(q.reshape([n, s, d]));
+  const kts = tf.unstack(k.transpose([0, 1, 3, 2]).reshape([n, d, sk]));
+  let scores: tf.Tensor = tf
+    .stack(qs.map((qi, i) => matMul(qi as tf.Tensor2D, kts[i] as tf.Tensor2D)))
+    .reshape([b, h, s, sk])
+    .mul(opts.scale);
   if (bias) scores = scores.add(bias);
   let probs = tf.softmax(scores, -1);
   if (opts.dropout) probs = opts.dropout(probs);
-  return tf.matMul(probs, v) as tf.Tensor4D;
+  const ps = tf.unstack(probs.reshape([n, s, sk]));
+  const vs = tf.unstack(v.reshape([n, sk, d]));
+  return tf
+    .stack(ps.map((pi, i) => matMul(pi as tf.Tensor2D, vs[i] as tf.Tensor2D)))
+    .reshape([b, h, s, d]) as tf.Tensor4D;
 }

@@ -107,6 +107,14 @@ export const callSchemas = {
   'continual:list': z.object({ project: projectPath }).strict(),
   'continual:start': z.object({ config: continualConfigSchema }).strict(),
   ...datasetCalls,
+  'runs:log': z
+    .object({
+      project: projectPath,
+      runId: z.number().int().positive(),
+      /** Only the lines after this many (for following a live log). */
+      since: z.number().int().min(0).default(0),
+    })
+    .strict(),
   // New run page: live preview of a config, and presets saved per project (configs without the project).
   'runs:preview': z.object({ config: trainConfigSchema }).strict(),
   'presets:list': z.object({ project: projectPath }).strict(),
@@ -166,6 +174,7 @@ export interface CallResults {
   'models:info': ModelInfo;
   'continual:list': ContinualView[];
   'continual:start': { runId: number };
+  'runs:log': { lines: string[]; total: number };
   'runs:preview': RunPreview;
   'presets:list': PresetView[];
   'presets:save': PresetView;

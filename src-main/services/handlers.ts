@@ -1,4 +1,6 @@
 import os from 'node:os';
+import path from 'node:path';
+import { readRunLog, runLogFile } from '../training/run-log.ts';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
@@ -65,6 +67,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'models:info': async ({ path }) => modelInfo(path),
     ...continualHandlers(ctx),
     ...libraryHandlers(ctx),
+    'runs:log': async ({ project, runId, since }) => {
+      runView(ctx.projects.db(project), runId); // a run of this project, else a clear error
+      return readRunLog(runLogFile(path.resolve(project), runId), since);
+    },
     'settings:get': async () => trainingSettings(ctx.store),
     'settings:set': async (s) => saveTrainingSettings(ctx.store, s),
     ...datasetHandlers(ctx),

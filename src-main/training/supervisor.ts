@@ -10,6 +10,7 @@ import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
+import { appendRunLog, logLine, runLogFile } from './run-log.ts';
 import { launchWorker } from './worker-launch.ts';
 
 export interface RunOutcome {
@@ -62,8 +63,18 @@ export function superviseRun(opts: {
     heartbeatAt: new Date().toISOString(),
   });
 
+  const logFile = runLogFile(opts.projectDir, runId);
+  const log = (level: string, text: string) => {
+    try {
+      appendRunLog(logFile, level, text);
+    } catch {
+      // A full disk or a removed folder must not stop the run; its metrics still reach the database.
+    }
+  };
   child.on('message', (raw) => {
     const msg = raw as FromWorker;
+    const line = logLine(msg);
+    if (line) log(line.level, line.text);
     switch (msg.type) {
       case 'started':
         updateRunStatus(db, runId, {
@@ -125,6 +136,7 @@ export function superviseRun(opts: {
       // The process died without saying it finished: a crash, an OOM kill or a kill -9.
       const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
       const message = `training process ended unexpectedly (${signal ?? `exit ${code}`})${lastLine ? `: ${lastLine}` : ''}; resume continues from the last checkpoint`;
+      log('error', message);
       updateRunStatus(db, runId, { status: 'interrupted', message, finishedAt: new Date().toISOString() });
       resolve({ status: 'interrupted', message });
     });

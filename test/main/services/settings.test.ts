@@ -53,6 +53,12 @@ describe('training settings (settings:get / settings:set)', () => {
     );
     expect((await run.done).status).toBe('completed');
     expect(backend).toBe('cpu');
+    // The run's log: what the training process reported, line by line, readable through the contract.
+    const log = await handlers['runs:log']({ project, runId: run.runId, since: 0 });
+    expect(log.lines[0]).toMatch(/info +started on cpu: [\d,]+ of [\d,]+ parameters train/);
+    expect(log.lines.some((l) => /eval at step \d+: .*accuracy/.test(l))).toBe(true);
+    expect(log.lines.at(-1)).toMatch(/completed$/);
+    expect((await handlers['runs:log']({ project, runId: run.runId, since: log.total })).lines).toEqual([]);
 
     await handlers['settings:set']({ threads: null, backend: null });
     expect(trainingEnv(ctx.store)).toEqual({});

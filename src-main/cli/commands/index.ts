@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
+import { register as exportImport } from './export.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as serve } from './serve.ts';
@@ -15,5 +16,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   merge,
   train,
   continual,
+  exportImport,
   serve,
 ];

@@ -1,0 +1,143 @@
+/**
+ * AdapterHub export: a bottleneck adapter as the `adapters` library (v1.x) saves one with `model.save_adapter()`,
+ * so `model.load_adapter(DIR)` restores it: adapter_config.json (`build_full_config`: model_type, hidden_size,
+ * model_name, model_class, name, version and the full BnConfig under "config", keys sorted) and
+ * adapter.safetensors (SAFE_WEIGHTS_NAME) with the library's module names.
+ *
+ * Verified by reading adapter-hub/adapters (src/adapters/{utils,loading}.py, configuration/adapter_config.py,
+ * methods/{bottleneck,modeling}.py, models/bert/mixin_bert.py):
+ * - weights live at `<prefix>.encoder.layer.<i>.attention.output.adapters.<name>.*` (location mh_adapter, after
+ *   attention) and `<prefix>.encoder.layer.<i>.output.adapters.<name>.*` (output_adapter, after the FFN);
+ *   `adapter_down` is Sequential(Linear, activation) so its weight is `adapter_down.0.weight`, `adapter_up` is a
+ *   Linear; torch layout [out, in].
+ * - the computation ours matches: with original_ln_before=false, residual_before_ln=true, ln_before/ln_after
+ *   false and original_ln_after=true the sequential block is LN(x + a + up(act(down(a)))) (a: the sub-layer's
+ *   output, x: its input), exactly our `sublayerOutput` hook; is_parallel=true gives LN(x + a + s·up(act(down(x)))),
+ *   our parallel placement. So the config is a custom BnConfig (architecture null), not the Pfeiffer/Houlsby
+ *   presets, whose original_ln_before differs for Pfeiffer.
+ * - the bottleneck size is int(hidden_size // reduction_factor); we write hidden/size, exact for our sizes.
+ * Assumptions not yet checked with torch: that the file loads without missing keys on a real `BertAdapterModel`
+ * and gives our outputs. The trained task head is not exported in AdapterHub's head format (head_config.json +
+ * model_head.safetensors) yet: a classification run's head travels in the bundle.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportedFile } from '../../src-shared/export.ts';
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
+import { bottleneckSize } from '../adapters/bottleneck/config.ts';
+import type { BottleneckConfig } from '../adapters/bottleneck/config.ts';
+import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
+import type { RawTensor } from '../engine/safetensors/index.ts';
+import { transposeRaw } from '../adapters/peft/names.ts';
+import { UserError } from '../errors.ts';
+import { modelDirOf } from './run-source.ts';
+import type { RunSource } from './run-source.ts';
+
+/** The `adapters` release whose format this writes (its `version` field is "adapters." + __version__). */
+const ADAPTERS_VERSION = '1.2.0';
+/** base_model_prefix of the architectures whose module paths we map. */
+const PREFIX: Record<string, string> = { bert: 'bert', roberta: 'roberta', 'xlm-roberta': 'roberta' };
+const MODEL_CLASS: Record<string, string> = {
+  bert: 'BertAdapterModel',
+  roberta: 'RobertaAdapterModel',
+  'xlm-roberta': 'XLMRobertaAdapterModel',
+};
+
+/** A Python-identifier-like adapter name from the run's name. */
+export const adapterHubName = (runName: string): string =>
+  runName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '') || 'adapter';
+
+/** BnConfig.to_dict() for our configuration, every field present as the library writes it. */
+export function bnConfig(c: BottleneckConfig, hidden: number): Record<string, unknown> {
+  const size = bottleneckSize(c, hidden);
+  return {
+    adapter_residual_before_ln: false,
+    architecture: null,
+    cross_adapter: false,
+    dropout: 0.0,
+    factorized_phm_W: true,
+    factorized_phm_rule: false,
+    hypercomplex_nonlinearity: 'glorot-uniform',
+    init_weights: c.placement === 'parallel' ? 'mam_adapter' : 'bert',
+    init_weights_seed: null,
+    inv_adapter: null,
+    inv_adapter_reduction_factor: null,
+    is_parallel: c.placement === 'parallel',
+    learn_phm: true,
+    leave_out: [],
+    ln_after: false,
+    ln_before: false,
+    mh_adapter: c.variant === 'houlsby',
+    non_linearity: c.activation,
+    original_ln_after: true,
+    original_ln_before: false,
+    output_adapter: true,
+    phm_bias: true,
+    phm_c_init: 'normal',
+    phm_dim: 4,
+    phm_init_range: 0.0001,
+    phm_layer: false,
+    phm_rank: 1,
+    reduction_factor: hidden / size,
+    residual_before_ln: true,
+    // Our sequential adapters are unscaled; a parallel one is scaled by `scaling`, as ParallelAdapter does.
+    scaling: c.placement === 'parallel' ? c.scaling : 1.0,
+    shared_W_phm: false,
+    shared_phm_rule: true,
+    stochastic_depth: 0.0,
+    use_gating: false,
+  };
+}
+
+/** Our tensor name (adapters.<layer>.<attention|ffn>.<down|up>.<weight|bias>) -> the library's. */
+export function adapterHubTensorName(ours: string, prefix: string, name: string): string | null {
+  const m = /^adapters\.(\d+)\.(attention|ffn)\.(down|up)\.(weight|bias)$/.exec(ours);
+  if (!m) return null;
+  const [, layer, kind, proj, param] = m;
+  const site = kind === 'attention' ? 'attention.output' : 'output';
+  const module = proj === 'down' ? 'adapter_down.0' : 'adapter_up';
+  return `${prefix}.encoder.layer.${layer}.${site}.adapters.${name}.${module}.${param}`;
+}
+
+export async function writeAdapterHub(s: RunSource, outDir: string): Promise<ExportedFile[]> {
+  const modelConfig = JSON.parse(fs.readFileSync(path.join(modelDirOf(s), 'config.json'), 'utf8')) as {
+    model_type?: string;
+    hidden_size?: number;
+  };
+  const type = String(modelConfig.model_type);
+  const prefix = PREFIX[type];
+  if (!prefix || typeof modelConfig.hidden_size !== 'number')
+    throw new UserError(
+      `run ${s.run.id}: AdapterHub export maps BERT and RoBERTa module names; this base is ${type}: export a bundle instead`,
+    );
+  const studio = JSON.parse(fs.readFileSync(path.join(s.adapterDir, STUDIO_ADAPTER_FILE), 'utf8')) as {
+    config: BottleneckConfig;
+  };
+  const name = adapterHubName(s.run.name);
+  const tensors = new Map<string, RawTensor>();
+  for (const [ours, t] of readSafetensors(path.join(s.adapterDir, STUDIO_WEIGHTS_FILE)).tensors) {
+    const theirs = adapterHubTensorName(ours, prefix, name);
+    // Head tensors (classifier.*) are not part of the adapter file.
+    if (theirs) tensors.set(theirs, ours.endsWith('.weight') ? transposeRaw(t, 'tf-to-torch') : t);
+  }
+  if (tensors.size === 0) throw new UserError(`${s.adapterDir}: no bottleneck adapter tensors found`);
+  const config: Record<string, unknown> = {
+    config: bnConfig(studio.config, modelConfig.hidden_size),
+    hidden_size: modelConfig.hidden_size,
+    model_class: MODEL_CLASS[type],
+    model_name: s.base.pathHint,
+    model_type: type,
+    name,
+    version: `adapters.${ADAPTERS_VERSION}`,
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  writeSafetensors(path.join(outDir, 'adapter.safetensors'), tensors, { format: 'pt' });
+  return ['adapter_config.json', 'adapter.safetensors'].map((f) => ({
+    name: f,
+    bytes: fs.statSync(path.join(outDir, f)).size,
+  }));
+}

@@ -116,7 +116,8 @@ export interface ExportResult {
 export interface ExportPreview {
   runId: number;
   method: string;
-  formats: { format: ExportFormat; unavailable: string | null }[];
+  /** Every format with its description (the renderer takes data only from calls) and why it cannot be used. */
+  formats: (ExportFormatInfo & { unavailable: string | null })[];
   modelCard: string;
   /** Default output per format, under the project's exports/ folder. */
   defaultOut: Record<ExportFormat, string>;

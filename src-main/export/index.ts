@@ -101,7 +101,7 @@ export function exportPreview(db: Database, projectDir: string, runId: number): 
     runId,
     method: source.run.method,
     formats: EXPORT_FORMATS.map((format) => ({
-      format,
+      ...EXPORT_FORMAT_INFO[format],
       unavailable:
         unavailableReason(source.run.method, format) ??
         (format === 'merged' || format === 'adapterhub' ? missingBase : null),

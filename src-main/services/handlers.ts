@@ -9,6 +9,7 @@ import { SAMPLES } from '../data/samples.ts';
 import { modelInfo } from '../models/info.ts';
 import { markStaleRunsInterrupted } from './training.ts';
 import { continualHandlers } from './continual-handlers.ts';
+import { exportHandlers } from './export-handlers.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -63,5 +64,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'models:info': async ({ path }) => modelInfo(path),
     ...continualHandlers(ctx),
     ...datasetHandlers(ctx),
+    ...exportHandlers(ctx),
   };
 }

@@ -26,7 +26,7 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
     format: 'adapterhub',
     label: 'AdapterHub adapter',
     description:
-      'a bottleneck adapter folder for the `adapters` library (load_adapter), with its prediction head',
+      'a bottleneck adapter folder for the `adapters` library (load_adapter); the task head travels in the bundle',
     output: 'folder',
   },
   merged: {
@@ -51,7 +51,9 @@ export function unavailableReason(method: string, format: ExportFormat): string 
     case 'peft':
       if (['lora', 'ia3', 'prompt'].includes(method)) return null;
       if (method === 'bottleneck' || method === 'conv')
-        return `PEFT has no ${method === 'conv' ? 'Conv-Adapter' : 'bottleneck adapter'}: export as ${method === 'bottleneck' ? 'adapterhub, ' : ''}bundle instead`;
+        return method === 'bottleneck'
+          ? 'PEFT has no bottleneck adapter: export as adapterhub or bundle instead'
+          : 'PEFT has no Conv-Adapter: export a bundle instead';
       if (method === 'prefix')
         return "our prefixes are not mapped onto PEFT's prefix-tuning layout yet: export a bundle instead";
       return `PEFT has no "${method}" method: export a bundle instead`;

@@ -111,7 +111,7 @@ export function modelCard(c: ModelCardInput): string {
   const lines = [
     `# ${c.name}`,
     '',
-    `A **${desc?.label ?? c.method}** adapter trained with Adapter Studio${c.finishedAt ? ` (finished ${c.finishedAt.slice(0, 10)})` : ''}.`,
+    `Trained with Adapter Studio using **${desc?.label ?? c.method}**${c.finishedAt ? ` (finished ${c.finishedAt.slice(0, 10)})` : ''}.`,
     '',
     '## What was trained',
     '',

@@ -22,6 +22,9 @@ import { runDirs } from '../training/run-dirs.ts';
 import { ADAPTER_PREFIX, MANIFEST_FILE, sha256 } from './bundle.ts';
 import { modelContentHash } from './run-source.ts';
 
+const STUDIO_PAIR = [STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE] as const;
+const PEFT_PAIR = ['adapter_config.json', 'adapter_model.safetensors'] as const;
+
 const manifestSchema = z.object({
   format: z.literal('adapter-studio-bundle'),
   version: z.number().int(),
@@ -98,9 +101,12 @@ export function verifyBundle(file: string): { manifest: BundleManifest; files: M
   for (const name of Object.keys(entries))
     if (name !== MANIFEST_FILE && !files.has(name) && !name.endsWith('/'))
       throw new UserError(`${file}: ${name} is not listed in the manifest (added after export?)`);
-  for (const needed of [STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE])
-    if (!files.has(`${ADAPTER_PREFIX}${needed}`))
-      throw new UserError(`${file}: ${ADAPTER_PREFIX}${needed} is missing: the bundle holds no adapter`);
+  // Our adapter folder, or PEFT's (an adapter imported into the studio in PEFT format).
+  const complete = (pair: readonly string[]) => pair.every((f) => files.has(`${ADAPTER_PREFIX}${f}`));
+  if (!complete(STUDIO_PAIR) && !complete(PEFT_PAIR))
+    throw new UserError(
+      `${file}: ${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE} (or PEFT's ${ADAPTER_PREFIX}${PEFT_PAIR[1]}) is missing: the bundle holds no adapter`,
+    );
   return { manifest, files };
 }
 
@@ -180,7 +186,8 @@ export function importBundle(
         Object.entries(r.metrics).map(([name, value]) => ({ split: 'validation', name, step, value })),
       );
       const dirs = runDirs(id);
-      const weights = files.get(`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`) as Uint8Array;
+      const weights = (files.get(`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`) ??
+        files.get(`${ADAPTER_PREFIX}${PEFT_PAIR[1]}`)) as Uint8Array;
       const bytes = [...files]
         .filter(([n]) => n.startsWith(ADAPTER_PREFIX))
         .reduce((a, [, d]) => a + d.length, 0);

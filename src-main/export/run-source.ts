@@ -50,6 +50,14 @@ function readIdentity(adapterDir: string): BaseIdentity | undefined {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { base?: BaseIdentity }).base;
 }
 
+function localIdentity(model: string): { architecture: string; contentHash: string } | undefined {
+  const dir = resolveModelDir(model);
+  const configFile = path.join(dir, 'config.json');
+  if (!model || !fs.existsSync(configFile)) return undefined;
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { model_type?: string };
+  return { architecture: String(config.model_type ?? 'unknown'), contentHash: modelContentHash(dir) };
+}
+
 /** Loads a completed run with an adapter folder, or says plainly why it cannot be exported. */
 export function runSource(db: Database, projectDir: string, runId: number): RunSource {
   const run = getRun(db, runId);
@@ -62,8 +70,11 @@ export function runSource(db: Database, projectDir: string, runId: number): RunS
     .filter((a) => a.kind === 'adapter')
     .at(-1);
   if (!artifact) throw new UserError(`run ${runId}: no adapter was saved for this run`);
-  const adapterDir = path.resolve(projectDir, artifact.path);
-  if (!fs.existsSync(adapterDir)) throw new UserError(`${adapterDir}: the run's adapter folder is missing`);
+  const recordedPath = path.resolve(projectDir, artifact.path);
+  if (!fs.existsSync(recordedPath))
+    throw new UserError(`${recordedPath}: the run's adapter folder is missing`);
+  // The artifact names the adapter folder (or, in older records, its weights file).
+  const adapterDir = fs.statSync(recordedPath).isDirectory() ? recordedPath : path.dirname(recordedPath);
   const model = String(run.config.model ?? '');
   const identity = readIdentity(adapterDir);
   const recorded =
@@ -72,6 +83,8 @@ export function runSource(db: Database, projectDir: string, runId: number): RunS
       : (db
           .prepare('SELECT architecture, content_hash FROM base_models WHERE id = ?')
           .get(run.baseModelId) as { architecture: string; content_hash: string } | undefined);
+  // Neither the adapter nor the DB knows the base (an adapter imported in PEFT format): ask the folder itself.
+  const local = identity?.contentHash || recorded ? undefined : localIdentity(model);
   const dataset = run.datasetId === null ? undefined : getDataset(db, run.datasetId);
   return {
     run,
@@ -79,8 +92,8 @@ export function runSource(db: Database, projectDir: string, runId: number): RunS
     metrics: runView(db, runId).finalMetrics,
     model,
     base: {
-      architecture: identity?.architecture ?? recorded?.architecture ?? 'unknown',
-      contentHash: identity?.contentHash ?? recorded?.content_hash ?? null,
+      architecture: identity?.architecture ?? recorded?.architecture ?? local?.architecture ?? 'unknown',
+      contentHash: identity?.contentHash ?? recorded?.content_hash ?? local?.contentHash ?? null,
       pathHint: model,
     },
     dataset: dataset ? { name: dataset.name, contentHash: dataset.contentHash } : null,

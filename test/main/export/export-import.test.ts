@@ -255,7 +255,7 @@ describe('studio export / import (CLI contract)', () => {
         '--out',
         path.join(tmp.dir, 'out/no'),
       ]),
-      /run \d+ \(bottleneck\): PEFT has no bottleneck adapter: export as adapterhub, bundle instead/,
+      /run \d+ \(bottleneck\): PEFT has no bottleneck adapter: export as adapterhub or bundle instead/,
     );
     expect(fs.existsSync(path.join(tmp.dir, 'out/no'))).toBe(false);
   });

@@ -10,7 +10,9 @@ import { zipSync } from 'fflate';
 import { BUNDLE_FORMAT_VERSION } from '../../src-shared/export.ts';
 import type { BundleManifest, ExportedFile } from '../../src-shared/export.ts';
 import { modelCard } from '../../src-shared/model-card.ts';
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
 import { APP_VERSION } from '../app/package-info.ts';
+import { UserError } from '../errors.ts';
 import { cardInput } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
@@ -21,13 +23,21 @@ export const ADAPTER_PREFIX = 'adapter/';
 
 export const sha256 = (data: Uint8Array): string => crypto.createHash('sha256').update(data).digest('hex');
 
-/** The files of an adapter folder (flat: adapters are a config and a weights file or two). */
+/** The files an adapter folder may hold: ours and PEFT's (anything else there does not travel). */
+const ADAPTER_FILES = [
+  STUDIO_ADAPTER_FILE,
+  STUDIO_WEIGHTS_FILE,
+  'adapter_config.json',
+  'adapter_model.safetensors',
+] as const;
+
 function adapterFiles(dir: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
-  for (const f of fs.readdirSync(dir).sort()) {
+  for (const f of [...ADAPTER_FILES].sort()) {
     const p = path.join(dir, f);
-    if (fs.statSync(p).isFile()) files.set(`${ADAPTER_PREFIX}${f}`, fs.readFileSync(p));
+    if (fs.existsSync(p)) files.set(`${ADAPTER_PREFIX}${f}`, fs.readFileSync(p));
   }
+  if (files.size === 0) throw new UserError(`${dir}: no adapter files (${ADAPTER_FILES.join(', ')})`);
   return files;
 }
 

@@ -129,6 +129,10 @@ function localBase(file: string, manifest: BundleManifest, model: string | undef
       `${file}: trained on a different base model: ${dir} has weights sha256 ${contentHash.slice(0, 12)}…, the bundle needs ${want.slice(0, 12)}…`,
     );
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  // Without a recorded hash the architecture is the check left.
+  const arch = manifest.baseModel.architecture;
+  if (arch !== 'unknown' && config.model_type !== undefined && config.model_type !== arch)
+    throw new UserError(`${file}: trained on a ${arch} base model, ${dir} is a ${String(config.model_type)}`);
   return { dir: path.resolve(dir), named, contentHash, config };
 }
 

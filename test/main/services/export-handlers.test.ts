@@ -97,6 +97,25 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
     expect(run.finalMetrics).toEqual({ accuracy: 0.75 });
   });
 
+  it('import refuses a bundle for another base model, or one whose base is not on this machine', async () => {
+    const { project, runId } = await projectWithRun('base-check');
+    const { out } = await handlers['export:run']({ project, runId, format: 'bundle', out: 'exports/b.zip' });
+    const target = await handlers['projects:create']({ name: 'base-check-target', parentDir: tmp.dir });
+    await expect(
+      handlers['export:import']({
+        project: target.path,
+        bundle: out,
+        model: path.join(HF_TINY_DIR, 'roberta-seqcls/base'),
+      }),
+    ).rejects.toThrow(/b\.zip: trained on a different base model: .*roberta-seqcls\/base has weights sha256/);
+    await expect(
+      handlers['export:import']({ project: target.path, bundle: out, model: path.join(tmp.dir, 'nowhere') }),
+    ).rejects.toThrow(
+      /b\.zip: its base model ".*bert-seqcls\/base" is not on this machine .*: pass --model DIR/,
+    );
+    expect(await handlers['runs:list']({ project: target.path })).toEqual([]);
+  });
+
   it('refuses runs that are not completed', async () => {
     const { project, runId } = await projectWithRun('failed', 'failed');
     await expect(handlers['export:preview']({ project, runId })).rejects.toThrow(

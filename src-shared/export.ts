@@ -26,7 +26,7 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
     format: 'adapterhub',
     label: 'AdapterHub adapter',
     description:
-      'a bottleneck adapter folder for the `adapters` library (load_adapter); the task head travels in the bundle',
+      'a bottleneck adapter folder for the `adapters` library (load_adapter), with its classification head (BERT, RoBERTa)',
     output: 'folder',
   },
   merged: {

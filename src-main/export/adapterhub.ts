@@ -16,9 +16,13 @@
  *   our parallel placement. So the config is a custom BnConfig (architecture null), not the Pfeiffer/Houlsby
  *   presets, whose original_ln_before differs for Pfeiffer.
  * - the bottleneck size is int(hidden_size // reduction_factor); we write hidden/size, exact for our sizes.
- * Assumptions not yet checked with torch: that the file loads without missing keys on a real `BertAdapterModel`
- * and gives our outputs. The trained task head is not exported in AdapterHub's head format (head_config.json +
- * model_head.safetensors) yet: a classification run's head travels in the bundle.
+ * - the task head goes into head_config.json + model_head.safetensors (PredictionHeadLoader.save: the same
+ *   build_full_config with the head's config, weights `heads.<name>.<i>.*`) as a flex ClassificationHead, whose
+ *   modules are [Dropout, Linear, act, Dropout, Linear][:…]: RoBERTa's classifier (dense, tanh, out_proj on the
+ *   first token) is layers=2 with dense at index 1 and out_proj at 4; BERT's (classifier on the pooled output) is
+ *   layers=1, use_pooler=true, classifier at index 1 — written only when the base has the pooler it relies on.
+ * Assumptions not yet checked with torch: that the files load without missing keys on a real `BertAdapterModel`
+ * and give our outputs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +30,7 @@ import type { ExportedFile } from '../../src-shared/export.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
 import { bottleneckSize } from '../adapters/bottleneck/config.ts';
 import type { BottleneckConfig } from '../adapters/bottleneck/config.ts';
-import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
+import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../engine/safetensors/index.ts';
 import type { RawTensor } from '../engine/safetensors/index.ts';
 import { transposeRaw } from '../adapters/peft/names.ts';
 import { UserError } from '../errors.ts';
@@ -102,7 +106,65 @@ export function adapterHubTensorName(ours: string, prefix: string, name: string)
   return `${prefix}.encoder.layer.${layer}.${site}.adapters.${name}.${module}.${param}`;
 }
 
-export async function writeAdapterHub(s: RunSource, outDir: string): Promise<ExportedFile[]> {
+/** Our head tensor -> its index in the flex ClassificationHead, per architecture. */
+const HEAD_LAYOUT: Record<string, { layers: number; usePooler: boolean; index: Record<string, number> }> = {
+  bert: { layers: 1, usePooler: true, index: { classifier: 1 } },
+  roberta: { layers: 2, usePooler: false, index: { 'classifier.dense': 1, 'classifier.out_proj': 4 } },
+};
+
+/** The head_config "config" and model_head tensors of a classification run, or undefined (with a warning). */
+function headFiles(
+  s: RunSource,
+  type: string,
+  name: string,
+  ours: ReadonlyMap<string, RawTensor>,
+  config: Record<string, unknown>,
+  warn?: (w: string) => void,
+): { config: Record<string, unknown>; tensors: Map<string, RawTensor> } | undefined {
+  const headNames = [...ours.keys()].filter((n) => n.startsWith('classifier.'));
+  if (headNames.length === 0) return undefined;
+  const layout = HEAD_LAYOUT[PREFIX[type] ?? ''];
+  const skip = (why: string) => {
+    warn?.(`the task head is not in the AdapterHub folder (${why}); it travels in the bundle`);
+    return undefined;
+  };
+  if (!layout) return skip(`no head mapping for ${type}`);
+  if (layout.usePooler) {
+    const header = readSafetensorsHeader(path.join(modelDirOf(s), 'model.safetensors'));
+    if (!header.tensors.has('bert.pooler.dense.weight')) return skip('the base model has no pooler');
+  }
+  const tensors = new Map<string, RawTensor>();
+  for (const n of headNames) {
+    const m = /^(.*)\.(weight|bias)$/.exec(n);
+    const index = m ? layout.index[m[1] as string] : undefined;
+    if (!m || index === undefined) return skip(`unexpected head tensor ${n}`);
+    const t = ours.get(n) as RawTensor;
+    tensors.set(`heads.${name}.${index}.${m[2]}`, m[2] === 'weight' ? transposeRaw(t, 'tf-to-torch') : t);
+  }
+  const labels = Array.isArray(config.labels) ? config.labels.map(String) : [];
+  const numLabels =
+    labels.length ||
+    (tensors.get(`heads.${name}.${Math.max(...Object.values(layout.index))}.bias`)?.shape[0] ?? 0);
+  return {
+    config: {
+      activation_function: 'tanh',
+      bias: true,
+      dropout_prob: null,
+      head_type: 'classification',
+      label2id: labels.length ? Object.fromEntries(labels.map((l, i) => [l, i])) : null,
+      layers: layout.layers,
+      num_labels: numLabels,
+      use_pooler: layout.usePooler,
+    },
+    tensors,
+  };
+}
+
+export async function writeAdapterHub(
+  s: RunSource,
+  outDir: string,
+  warn?: (w: string) => void,
+): Promise<ExportedFile[]> {
   const modelConfig = JSON.parse(fs.readFileSync(path.join(modelDirOf(s), 'config.json'), 'utf8')) as {
     model_type?: string;
     hidden_size?: number;
@@ -118,10 +180,11 @@ export async function writeAdapterHub(s: RunSource, outDir: string): Promise<Exp
   };
   const name = adapterHubName(s.run.name);
   const tensors = new Map<string, RawTensor>();
-  for (const [ours, t] of readSafetensors(path.join(s.adapterDir, STUDIO_WEIGHTS_FILE)).tensors) {
-    const theirs = adapterHubTensorName(ours, prefix, name);
-    // Head tensors (classifier.*) are not part of the adapter file.
-    if (theirs) tensors.set(theirs, ours.endsWith('.weight') ? transposeRaw(t, 'tf-to-torch') : t);
+  const ours = readSafetensors(path.join(s.adapterDir, STUDIO_WEIGHTS_FILE)).tensors;
+  for (const [ours_, t] of ours) {
+    const theirs = adapterHubTensorName(ours_, prefix, name);
+    // Head tensors (classifier.*) go to the head file.
+    if (theirs) tensors.set(theirs, ours_.endsWith('.weight') ? transposeRaw(t, 'tf-to-torch') : t);
   }
   if (tensors.size === 0) throw new UserError(`${s.adapterDir}: no bottleneck adapter tensors found`);
   const config: Record<string, unknown> = {
@@ -136,7 +199,15 @@ export async function writeAdapterHub(s: RunSource, outDir: string): Promise<Exp
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
   writeSafetensors(path.join(outDir, 'adapter.safetensors'), tensors, { format: 'pt' });
-  return ['adapter_config.json', 'adapter.safetensors'].map((f) => ({
+  const written = ['adapter_config.json', 'adapter.safetensors'];
+  const head = headFiles(s, type, name, ours, studio.config as unknown as Record<string, unknown>, warn);
+  if (head) {
+    const headConfig = { ...config, config: head.config };
+    fs.writeFileSync(path.join(outDir, 'head_config.json'), `${JSON.stringify(headConfig, null, 2)}\n`);
+    writeSafetensors(path.join(outDir, 'model_head.safetensors'), head.tensors, { format: 'pt' });
+    written.push('head_config.json', 'model_head.safetensors');
+  }
+  return written.map((f) => ({
     name: f,
     bytes: fs.statSync(path.join(outDir, f)).size,
   }));

@@ -74,7 +74,7 @@ export async function exportRun(
       files = writePeftExport(source, abs);
       break;
     case 'adapterhub':
-      files = await writeAdapterHub(source, abs);
+      files = await writeAdapterHub(source, abs, warn);
       break;
     case 'merged':
       await mergeAdapterFolder(source.model, source.adapterDir, abs, warn);

@@ -338,6 +338,27 @@ describe('studio export / import (CLI contract)', () => {
     const oursDown = ours.get('adapters.0.attention.down.weight');
     expect(down?.data[1 * config.hidden_size + 0]).toBe(oursDown?.data[0 * 4 + 1]);
     expect([...tensors.keys()].every((n) => n.includes('.adapters.tiny_bottleneck.'))).toBe(true);
+    // The classification head as a flex head on the pooled output (the tiny BERT has a pooler).
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'adapter.safetensors',
+      'adapter_config.json',
+      'head_config.json',
+      'model_head.safetensors',
+    ]);
+    const head = JSON.parse(fs.readFileSync(path.join(out, 'head_config.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+      name: string;
+    };
+    expect(head.name).toBe('tiny_bottleneck');
+    expect(head.config).toMatchObject({ head_type: 'classification', layers: 1, use_pooler: true });
+    const numLabels = head.config.num_labels as number;
+    expect(Object.keys(head.config.label2id as object)).toHaveLength(numLabels);
+    const headTensors = readSafetensors(path.join(out, 'model_head.safetensors')).tensors;
+    expect([...headTensors.keys()].sort()).toEqual([
+      'heads.tiny_bottleneck.1.bias',
+      'heads.tiny_bottleneck.1.weight',
+    ]);
+    expect(headTensors.get('heads.tiny_bottleneck.1.weight')?.shape).toEqual([numLabels, config.hidden_size]);
   });
 
   it('refuses an unfinished or unknown run and a bad format with one line', () => {

@@ -112,6 +112,8 @@ export interface ExportResult {
   /** Absolute path of the folder or .zip written. */
   out: string;
   files: ExportedFile[];
+  /** What the export could not carry over (e.g. a head AdapterHub's format cannot hold), one line each. */
+  warnings: string[];
 }
 
 /** What the Export page shows for one run before exporting. */

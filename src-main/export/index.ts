@@ -68,23 +68,28 @@ export async function exportRun(
   if (reason) throw new UserError(`run ${runId} (${source.run.method}): ${reason}`);
   const abs = path.resolve(out);
   checkOutput(abs, format);
+  const warnings: string[] = [];
+  const warnAll = (w: string) => {
+    warnings.push(w);
+    warn?.(w);
+  };
   let files: ExportedFile[];
   switch (format) {
     case 'peft':
       files = writePeftExport(source, abs);
       break;
     case 'adapterhub':
-      files = await writeAdapterHub(source, abs, warn);
+      files = await writeAdapterHub(source, abs, warnAll);
       break;
     case 'merged':
-      await mergeAdapterFolder(source.model, source.adapterDir, abs, warn);
+      await mergeAdapterFolder(source.model, source.adapterDir, abs, warnAll);
       files = listFiles(abs);
       break;
     case 'bundle':
       files = writeBundle(source, abs);
       break;
   }
-  return { format, out: abs, files };
+  return { format, out: abs, files, warnings };
 }
 
 /** What the Export page shows for a run: which formats apply, the model card, default output paths. */

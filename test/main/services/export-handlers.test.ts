@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertArtifact } from '../../../src-main/db/tables/artifacts.ts';
 import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
+import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import { insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
 import { createServiceContext } from '../../../src-main/services/context.ts';
 import { createHandlers } from '../../../src-main/services/handlers.ts';
@@ -114,6 +115,83 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
       /b\.zip: its base model ".*bert-seqcls\/base" is not on this machine .*: pass --model DIR/,
     );
     expect(await handlers['runs:list']({ project: target.path })).toEqual([]);
+  });
+
+  it('adapterhub on the default base (no pooler): the adapter is written, the head left out with a warning', async () => {
+    const project = await handlers['projects:create']({ name: 'hub', parentDir: tmp.dir });
+    const db = ctx.projects.db(project.path);
+    const runId = insertRun(db, {
+      name: 'hub run',
+      datasetId: null,
+      baseModelId: null,
+      method: 'bottleneck',
+      config: { model: 'default', method: { type: 'bottleneck' } },
+      createdAt: new Date().toISOString(),
+    });
+    updateRunStatus(db, runId, { status: 'completed' });
+    const rel = `artifacts/run-${runId}/adapter`;
+    const dir = path.join(project.path, rel);
+    fs.mkdirSync(dir, { recursive: true });
+    const t = (shape: number[]) => ({
+      dtype: 'float32' as const,
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 100),
+    });
+    writeSafetensors(
+      path.join(dir, 'adapter.safetensors'),
+      new Map([
+        ['adapters.0.ffn.down.weight', t([256, 16])],
+        ['adapters.0.ffn.down.bias', t([16])],
+        ['adapters.0.ffn.up.weight', t([16, 256])],
+        ['adapters.0.ffn.up.bias', t([256])],
+        ['classifier.weight', t([256, 2])],
+        ['classifier.bias', t([2])],
+      ]),
+    );
+    const config = {
+      variant: 'pfeiffer',
+      placement: 'sequential',
+      activation: 'relu',
+      scaling: 1,
+      labels: ['a', 'b'],
+    };
+    fs.writeFileSync(path.join(dir, 'studio_adapter.json'), JSON.stringify({ method: 'bottleneck', config }));
+    insertArtifact(db, {
+      runId,
+      kind: 'adapter',
+      path: rel,
+      sha256: '0'.repeat(64),
+      bytes: 1,
+      meta: {},
+      createdAt: new Date().toISOString(),
+    });
+    const r = await handlers['export:run']({
+      project: project.path,
+      runId,
+      format: 'adapterhub',
+      out: 'exports/hub',
+    });
+    expect(r.files.map((f) => f.name)).toEqual(['adapter_config.json', 'adapter.safetensors']);
+    expect(r.warnings).toEqual([
+      'the task head is not in the AdapterHub folder (the base model has no pooler); it travels in the bundle',
+    ]);
+    const names = [...readSafetensors(path.join(r.out, 'adapter.safetensors')).tensors.keys()].sort();
+    expect(names).toEqual([
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_down.0.bias',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_down.0.weight',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_up.bias',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_up.weight',
+    ]);
+    const hub = JSON.parse(fs.readFileSync(path.join(r.out, 'adapter_config.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    // Pfeiffer placement without the AdapterHub preset's extra layer norm before the adapter: ours exactly.
+    expect(hub.config).toMatchObject({
+      mh_adapter: false,
+      output_adapter: true,
+      reduction_factor: 16,
+      original_ln_before: false,
+    });
   });
 
   it('refuses runs that are not completed', async () => {

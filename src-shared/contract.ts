@@ -24,6 +24,8 @@ import type {
   SampleView,
 } from './domain.ts';
 import type { DatasetDraft, DatasetLimits, DatasetView } from './datasets.ts';
+import { EXPORT_FORMATS } from './export.ts';
+import type { ExportPreview, ExportResult, ImportResult } from './export.ts';
 import { STORED_NAME_PATTERN } from './datasets.ts';
 
 const projectPath = z.string().min(1).max(4096);
@@ -71,6 +73,31 @@ const datasetCalls = {
   'datasets:stats': z.object({ project: projectPath, id: datasetId }).strict(),
 } as const;
 // --- end Datasets page schemas ---
+
+// --- Export page: schemas ---
+const exportRunId = z.number().int().positive();
+const exportCalls = {
+  /** Which formats a run can use (with the reason when not), its model card and default output paths. */
+  'export:preview': z.object({ project: projectPath, runId: exportRunId }).strict(),
+  /** Exports a completed run; `out` is a folder (a .zip path for bundles), absolute or relative to the project. */
+  'export:run': z
+    .object({
+      project: projectPath,
+      runId: exportRunId,
+      format: z.enum(EXPORT_FORMATS),
+      out: z.string().trim().min(1, 'choose where to write the export').max(4096),
+    })
+    .strict(),
+  /** Verifies a team bundle (a path on this machine) and records it in the project as a completed run. */
+  'export:import': z
+    .object({
+      project: projectPath,
+      bundle: z.string().trim().min(1).max(4096),
+      model: projectPath.optional(),
+    })
+    .strict(),
+} as const;
+// --- end Export page schemas ---
 
 export const callSchemas = {
   'app:info': z.object({}).strict(),
@@ -151,6 +178,7 @@ export const callSchemas = {
       imageBase64: z.string().max(28_000_000).optional(),
     })
     .strict(),
+  ...exportCalls,
 } as const;
 
 /** What each call resolves to. */
@@ -197,6 +225,11 @@ export interface CallResults {
   'datasets:add-sample': DatasetView;
   'datasets:stats': DatasetView;
   // --- end Datasets page results ---
+  // --- Export page: results ---
+  'export:preview': ExportPreview;
+  'export:run': ExportResult;
+  'export:import': ImportResult;
+  // --- end Export page results ---
 }
 
 export type CallName = keyof typeof callSchemas & keyof CallResults;

@@ -13,6 +13,7 @@ import { markStaleRunsInterrupted } from './training.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { saveTrainingSettings, trainingSettings } from './settings.ts';
+import { exportHandlers } from './export-handlers.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -74,5 +75,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'settings:get': async () => trainingSettings(ctx.store),
     'settings:set': async (s) => saveTrainingSettings(ctx.store, s),
     ...datasetHandlers(ctx),
+    ...exportHandlers(ctx),
   };
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
+import { register as exportImport } from './export.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as serve } from './serve.ts';
@@ -17,5 +18,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   classify,
   train,
   continual,
+  exportImport,
   serve,
 ];

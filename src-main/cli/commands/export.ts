@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { EXPORT_FORMATS } from '../../../src-shared/export.ts';
+import type { ExportFormat } from '../../../src-shared/export.ts';
+import { PROJECT_DB_FILE } from '../../app/paths.ts';
+import { exportRun } from '../../export/index.ts';
+import { importBundle } from '../../export/import-bundle.ts';
+import { isProjectDir } from '../../services/projects.ts';
+import { UserError } from '../errors.ts';
+import { openProject } from './train.ts';
+
+function runId(value: string): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id <= 0) throw new UserError(`--run: "${value}" is not a run id`);
+  return id;
+}
+
+/**
+ * `studio export --project DIR --run ID --format peft|adapterhub|merged|bundle --out PATH` and
+ * `studio import --project DIR BUNDLE`.
+ */
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description("export a run's adapter (PEFT, AdapterHub), a merged model, or a verified team bundle")
+    .requiredOption('--project <dir>', 'project folder')
+    .requiredOption('--run <id>', 'run id')
+    .requiredOption('--format <format>', EXPORT_FORMATS.join('|'))
+    .requiredOption('--out <path>', 'output folder (a .zip file for bundle)')
+    .action(async (opts: { project: string; run: string; format: string; out: string }) => {
+      if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format))
+        throw new UserError(`--format: "${opts.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
+      if (!isProjectDir(opts.project))
+        throw new UserError(`${path.join(opts.project, PROJECT_DB_FILE)}: not an Adapter Studio project`);
+      const { projects, dir } = openProject(opts.project);
+      try {
+        const result = await exportRun(
+          projects.db(dir),
+          dir,
+          runId(opts.run),
+          opts.format as ExportFormat,
+          opts.out,
+          (w) => process.stderr.write(`warning: ${w}\n`),
+        );
+        for (const f of result.files) process.stderr.write(`  ${f.name} (${f.bytes} bytes)\n`);
+        process.stdout.write(`${result.out}\n`);
+      } finally {
+        projects.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('verify a team bundle (.zip) and record it in a project as a completed run')
+    .requiredOption('--project <dir>', 'project folder (created when missing)')
+    .option('--model <dir>', "the bundle's base model on this machine, when not where the bundle says")
+    .argument('<bundle>', 'bundle .zip written by `studio export --format bundle`')
+    .action((bundle: string, opts: { project: string; model?: string }) => {
+      // Before the project folder is created: a mistyped bundle path must leave nothing behind.
+      if (!fs.existsSync(bundle)) throw new UserError(`${bundle}: no such file`);
+      const { projects, dir } = openProject(opts.project);
+      try {
+        const { runId: id } = importBundle(projects.db(dir), dir, bundle, {
+          ...(opts.model ? { model: opts.model } : {}),
+        });
+        process.stdout.write(`${id}\n`);
+      } finally {
+        projects.close();
+      }
+    });
+}

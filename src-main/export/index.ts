@@ -1,0 +1,119 @@
+/**
+ * Exporting a run (CLI `studio export`, the Export page): one entry point per format over the same run source,
+ * each refusing methods it cannot represent with one line that says which format to use instead.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { EXPORT_FORMATS, EXPORT_FORMAT_INFO, unavailableReason } from '../../src-shared/export.ts';
+import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '../../src-shared/export.ts';
+import { modelCard } from '../../src-shared/model-card.ts';
+import { UserError } from '../errors.ts';
+import { slugify } from '../services/projects.ts';
+import { writeAdapterHub } from './adapterhub.ts';
+import { writeBundle } from './bundle.ts';
+import { mergeAdapterFolder } from './merged.ts';
+import { writePeftExport } from './peft.ts';
+import { cardInput, modelDirOf, runSource } from './run-source.ts';
+
+/** The folder under a project where exports go unless the user picks another place. */
+export const EXPORTS_DIR = 'exports';
+
+export function defaultExportPath(
+  projectDir: string,
+  runId: number,
+  name: string,
+  format: ExportFormat,
+): string {
+  const base = path.join(path.resolve(projectDir), EXPORTS_DIR, `run-${runId}-${slugify(name)}-${format}`);
+  return EXPORT_FORMAT_INFO[format].output === 'zip' ? `${base}.zip` : base;
+}
+
+/** Every file under a folder, relative names with forward slashes, and their sizes. */
+function listFiles(dir: string, prefix = ''): ExportedFile[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`)
+        : [{ name: `${prefix}${e.name}`, bytes: fs.statSync(path.join(dir, e.name)).size }],
+    );
+}
+
+/** A folder export must not mix its files with something already there. */
+function checkOutput(out: string, format: ExportFormat): void {
+  if (EXPORT_FORMAT_INFO[format].output === 'zip') {
+    if (!out.endsWith('.zip'))
+      throw new UserError(`${out}: a bundle is a .zip file: give a path ending in .zip`);
+    if (fs.existsSync(out) && fs.statSync(out).isDirectory())
+      throw new UserError(`${out}: is a folder, expected a .zip file path`);
+    return;
+  }
+  if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0))
+    throw new UserError(`${out}: already exists and is not an empty folder: choose a new output folder`);
+}
+
+/** Exports run `runId` of the project as `format` to `out` (a folder, or a .zip for bundles). */
+export async function exportRun(
+  db: Database,
+  projectDir: string,
+  runId: number,
+  format: ExportFormat,
+  out: string,
+  warn?: (w: string) => void,
+): Promise<ExportResult> {
+  const source = runSource(db, projectDir, runId);
+  const reason = unavailableReason(source.run.method, format);
+  if (reason) throw new UserError(`run ${runId} (${source.run.method}): ${reason}`);
+  const abs = path.resolve(out);
+  checkOutput(abs, format);
+  const warnings: string[] = [];
+  const warnAll = (w: string) => {
+    warnings.push(w);
+    warn?.(w);
+  };
+  let files: ExportedFile[];
+  switch (format) {
+    case 'peft':
+      files = writePeftExport(source, abs);
+      break;
+    case 'adapterhub':
+      files = await writeAdapterHub(source, abs, warnAll);
+      break;
+    case 'merged':
+      await mergeAdapterFolder(source.model, source.adapterDir, abs, warnAll);
+      files = listFiles(abs);
+      break;
+    case 'bundle':
+      files = writeBundle(source, abs);
+      break;
+  }
+  return { format, out: abs, files, warnings };
+}
+
+/** What the Export page shows for a run: which formats apply, the model card, default output paths. */
+export function exportPreview(db: Database, projectDir: string, runId: number): ExportPreview {
+  const source = runSource(db, projectDir, runId);
+  // Merged export needs the base weights here; say so before the user tries.
+  let missingBase: string | null = null;
+  try {
+    modelDirOf(source);
+  } catch (err) {
+    missingBase = (err as Error).message;
+  }
+  return {
+    runId,
+    method: source.run.method,
+    formats: EXPORT_FORMATS.map((format) => ({
+      ...EXPORT_FORMAT_INFO[format],
+      unavailable:
+        unavailableReason(source.run.method, format) ??
+        (format === 'merged' || format === 'adapterhub' ? missingBase : null),
+    })),
+    modelCard: modelCard(cardInput(source)),
+    defaultOut: Object.fromEntries(
+      EXPORT_FORMATS.map((f) => [f, defaultExportPath(projectDir, runId, source.run.name, f)]),
+    ) as Record<ExportFormat, string>,
+  };
+}

@@ -1,0 +1,28 @@
+/** Contract handlers of the Export page; spread into createHandlers. */
+import path from 'node:path';
+import type { Handlers } from '../../src-shared/contract.ts';
+import { exportPreview, exportRun } from '../export/index.ts';
+import { importBundle } from '../export/import-bundle.ts';
+import type { ServiceContext } from './context.ts';
+
+type ExportHandlers = Pick<Handlers, 'export:preview' | 'export:run' | 'export:import'>;
+
+export function exportHandlers(ctx: ServiceContext): ExportHandlers {
+  // Opening the DB first also checks that the folder is a project.
+  const open = (project: string) => ({ db: ctx.projects.db(project), dir: path.resolve(project) });
+  return {
+    'export:preview': async ({ project, runId }) => {
+      const { db, dir } = open(project);
+      return exportPreview(db, dir, runId);
+    },
+    'export:run': async ({ project, runId, format, out }) => {
+      const { db, dir } = open(project);
+      // A relative output is taken from the project folder, never from the server's working directory.
+      return exportRun(db, dir, runId, format, path.resolve(dir, out));
+    },
+    'export:import': async ({ project, bundle, model }) => {
+      const { db, dir } = open(project);
+      return importBundle(db, dir, path.resolve(dir, bundle), model ? { model } : {});
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Export formats of a run (CLI `export --format`, the Export page): what each writes, and which methods can use
+ * it. Pure data and functions, shared by the services, the CLI and the UI.
+ */
+export const EXPORT_FORMATS = ['peft', 'adapterhub', 'merged', 'bundle'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportFormatInfo {
+  format: ExportFormat;
+  label: string;
+  /** What the format writes, in one line. */
+  description: string;
+  /** A folder or a single `.zip` file. */
+  output: 'folder' | 'zip';
+}
+
+export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
+  peft: {
+    format: 'peft',
+    label: 'PEFT adapter',
+    description:
+      'adapter_config.json + adapter_model.safetensors for Hugging Face PEFT (LoRA, IA3, prompt tuning), head included',
+    output: 'folder',
+  },
+  adapterhub: {
+    format: 'adapterhub',
+    label: 'AdapterHub adapter',
+    description:
+      'a bottleneck adapter folder for the `adapters` library (load_adapter), with its classification head (BERT, RoBERTa)',
+    output: 'folder',
+  },
+  merged: {
+    format: 'merged',
+    label: 'Merged model',
+    description:
+      'a full Hugging Face model folder with the adapter folded into the weights (LoRA, IA3): no extra latency',
+    output: 'folder',
+  },
+  bundle: {
+    format: 'bundle',
+    label: 'Team bundle',
+    description:
+      'one .zip with the adapter, config, metrics, base-model identity, a model card and checksums; `studio import` verifies it',
+    output: 'zip',
+  },
+};
+
+/** Why `method` cannot be exported as `format`, or null when it can. */
+export function unavailableReason(method: string, format: ExportFormat): string | null {
+  switch (format) {
+    case 'peft':
+      if (['lora', 'ia3', 'prompt'].includes(method)) return null;
+      if (method === 'bottleneck' || method === 'conv')
+        return method === 'bottleneck'
+          ? 'PEFT has no bottleneck adapter: export as adapterhub or bundle instead'
+          : 'PEFT has no Conv-Adapter: export a bundle instead';
+      if (method === 'prefix')
+        return "our prefixes are not mapped onto PEFT's prefix-tuning layout yet: export a bundle instead";
+      return `PEFT has no "${method}" method: export a bundle instead`;
+    case 'adapterhub':
+      return method === 'bottleneck'
+        ? null
+        : `AdapterHub export is for bottleneck adapters; a ${method} run can go out as ${['lora', 'ia3', 'prompt'].includes(method) ? 'peft or ' : ''}bundle`;
+    case 'merged':
+      return method === 'lora' || method === 'ia3'
+        ? null
+        : `a ${method} adapter cannot be merged into the weights (only LoRA and IA3): export a bundle instead`;
+    case 'bundle':
+      return null;
+  }
+}
+
+/** A bundle's manifest.json format version; `import` refuses other versions. */
+export const BUNDLE_FORMAT_VERSION = 1;
+
+/** manifest.json of a team bundle. */
+export interface BundleManifest {
+  format: 'adapter-studio-bundle';
+  version: number;
+  createdAt: string;
+  studioVersion: string;
+  run: {
+    name: string;
+    method: string;
+    config: Record<string, unknown>;
+    metrics: Record<string, number>;
+    trainableParams: number | null;
+    totalParams: number | null;
+    createdAt: string;
+    finishedAt: string | null;
+  };
+  baseModel: {
+    architecture: string;
+    /** sha256 of the base model's .safetensors files, in name order (the project DB's content hash). */
+    contentHash: string | null;
+    /** The folder the run used, or "default" for the bundled base model: a hint, not a requirement. */
+    pathHint: string;
+  };
+  /** Every other file of the zip (paths with forward slashes) and its sha256 (hex). */
+  files: Record<string, { sha256: string; bytes: number }>;
+}
+
+/** A file an export wrote. */
+export interface ExportedFile {
+  /** Path relative to the export's output (the folder, or the zip itself). */
+  name: string;
+  bytes: number;
+}
+
+export interface ExportResult {
+  format: ExportFormat;
+  /** Absolute path of the folder or .zip written. */
+  out: string;
+  files: ExportedFile[];
+  /** What the export could not carry over (e.g. a head AdapterHub's format cannot hold), one line each. */
+  warnings: string[];
+}
+
+/** What the Export page shows for one run before exporting. */
+export interface ExportPreview {
+  runId: number;
+  method: string;
+  /** Every format with its description (the renderer takes data only from calls) and why it cannot be used. */
+  formats: (ExportFormatInfo & { unavailable: string | null })[];
+  modelCard: string;
+  /** Default output per format, under the project's exports/ folder. */
+  defaultOut: Record<ExportFormat, string>;
+}
+
+export interface ImportResult {
+  runId: number;
+  name: string;
+}

@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { insertArtifact } from '../../../src-main/db/tables/artifacts.ts';
+import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
+import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
+import { insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
+import { createServiceContext } from '../../../src-main/services/context.ts';
+import { createHandlers } from '../../../src-main/services/handlers.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-export-svc-');
+const ctx = createServiceContext({
+  mode: 'web',
+  version: '0.0.0-test',
+  userDataDir: path.join(tmp.dir, 'home'),
+});
+const handlers = createHandlers(ctx);
+afterAll(() => {
+  ctx.projects.close();
+  tmp.cleanup();
+});
+
+/** A project with one completed run whose adapter is the tiny BERT's PEFT LoRA fixture. */
+async function projectWithRun(name: string, status: 'completed' | 'failed' = 'completed') {
+  const project = await handlers['projects:create']({ name, parentDir: tmp.dir });
+  const db = ctx.projects.db(project.path);
+  const runId = insertRun(db, {
+    name: 'shared lora',
+    datasetId: null,
+    baseModelId: null,
+    method: 'lora',
+    config: { model: path.join(HF_TINY_DIR, 'bert-seqcls/base'), method: { type: 'lora', r: 2 } },
+    createdAt: new Date().toISOString(),
+  });
+  updateRunStatus(db, runId, { status, trainableParams: 100, totalParams: 10_000 });
+  logMetrics(db, runId, [{ split: 'validation', name: 'accuracy', step: 10, value: 0.75 }]);
+  const rel = `artifacts/run-${runId}/adapter`;
+  fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), path.join(project.path, rel), { recursive: true });
+  insertArtifact(db, {
+    runId,
+    kind: 'adapter',
+    path: rel,
+    sha256: '0'.repeat(64),
+    bytes: 1,
+    meta: {},
+    createdAt: new Date().toISOString(),
+  });
+  return { project: project.path, runId };
+}
+
+describe('export handlers (export:preview / export:run / export:import)', () => {
+  it('previews formats, card and default paths; exports under the project for a relative path; imports', async () => {
+    const { project, runId } = await projectWithRun('source');
+    const preview = await handlers['export:preview']({ project, runId });
+    expect(preview.formats.map((f) => [f.format, f.unavailable === null])).toEqual([
+      ['peft', true],
+      ['adapterhub', false],
+      ['merged', true],
+      ['bundle', true],
+    ]);
+    expect(preview.formats[0]?.label).toBe('PEFT adapter');
+    expect(preview.modelCard).toMatch(/^# shared lora\n/);
+    expect(preview.modelCard).toContain('| Accuracy | 0.7500 |');
+    expect(preview.defaultOut.bundle).toBe(path.join(project, `exports/run-${runId}-shared-lora-bundle.zip`));
+
+    const peft = await handlers['export:run']({ project, runId, format: 'peft', out: 'exports/peft' });
+    expect(peft.out).toBe(path.join(project, 'exports/peft'));
+    expect(peft.files.map((f) => f.name)).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect(peft.files[1]?.bytes).toBe(
+      fs.statSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora/adapter_model.safetensors')).size,
+    );
+    // A second export to the same, now non-empty, folder is refused rather than mixed in.
+    await expect(
+      handlers['export:run']({ project, runId, format: 'peft', out: 'exports/peft' }),
+    ).rejects.toThrow(/already exists and is not an empty folder/);
+
+    const bundle = await handlers['export:run']({ project, runId, format: 'bundle', out: 'exports/b.zip' });
+    expect(bundle.files.map((f) => f.name).sort()).toEqual(
+      [
+        'README.md',
+        'adapter/adapter_config.json',
+        'adapter/adapter_model.safetensors',
+        'manifest.json',
+      ].sort(),
+    );
+    const target = await handlers['projects:create']({ name: 'target', parentDir: tmp.dir });
+    const imported = await handlers['export:import']({ project: target.path, bundle: bundle.out });
+    expect(imported).toEqual({ runId: 1, name: 'shared lora' });
+    const run = await handlers['runs:get']({ project: target.path, runId: 1 });
+    expect(run).toMatchObject({
+      status: 'completed',
+      method: 'lora',
+      trainableParams: 100,
+      totalParams: 10_000,
+    });
+    expect(run.finalMetrics).toEqual({ accuracy: 0.75 });
+  });
+
+  it('import refuses a bundle for another base model, or one whose base is not on this machine', async () => {
+    const { project, runId } = await projectWithRun('base-check');
+    const { out } = await handlers['export:run']({ project, runId, format: 'bundle', out: 'exports/b.zip' });
+    const target = await handlers['projects:create']({ name: 'base-check-target', parentDir: tmp.dir });
+    await expect(
+      handlers['export:import']({
+        project: target.path,
+        bundle: out,
+        model: path.join(HF_TINY_DIR, 'roberta-seqcls/base'),
+      }),
+    ).rejects.toThrow(/b\.zip: trained on a different base model: .*roberta-seqcls\/base has weights sha256/);
+    await expect(
+      handlers['export:import']({ project: target.path, bundle: out, model: path.join(tmp.dir, 'nowhere') }),
+    ).rejects.toThrow(
+      /b\.zip: its base model ".*bert-seqcls\/base" is not on this machine .*: pass --model DIR/,
+    );
+    expect(await handlers['runs:list']({ project: target.path })).toEqual([]);
+  });
+
+  it('adapterhub on the default base (no pooler): the adapter is written, the head left out with a warning', async () => {
+    const project = await handlers['projects:create']({ name: 'hub', parentDir: tmp.dir });
+    const db = ctx.projects.db(project.path);
+    const runId = insertRun(db, {
+      name: 'hub run',
+      datasetId: null,
+      baseModelId: null,
+      method: 'bottleneck',
+      config: { model: 'default', method: { type: 'bottleneck' } },
+      createdAt: new Date().toISOString(),
+    });
+    updateRunStatus(db, runId, { status: 'completed' });
+    const rel = `artifacts/run-${runId}/adapter`;
+    const dir = path.join(project.path, rel);
+    fs.mkdirSync(dir, { recursive: true });
+    const t = (shape: number[]) => ({
+      dtype: 'float32' as const,
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 100),
+    });
+    writeSafetensors(
+      path.join(dir, 'adapter.safetensors'),
+      new Map([
+        ['adapters.0.ffn.down.weight', t([256, 16])],
+        ['adapters.0.ffn.down.bias', t([16])],
+        ['adapters.0.ffn.up.weight', t([16, 256])],
+        ['adapters.0.ffn.up.bias', t([256])],
+        ['classifier.weight', t([256, 2])],
+        ['classifier.bias', t([2])],
+      ]),
+    );
+    const config = {
+      variant: 'pfeiffer',
+      placement: 'sequential',
+      activation: 'relu',
+      scaling: 1,
+      labels: ['a', 'b'],
+    };
+    fs.writeFileSync(path.join(dir, 'studio_adapter.json'), JSON.stringify({ method: 'bottleneck', config }));
+    insertArtifact(db, {
+      runId,
+      kind: 'adapter',
+      path: rel,
+      sha256: '0'.repeat(64),
+      bytes: 1,
+      meta: {},
+      createdAt: new Date().toISOString(),
+    });
+    const r = await handlers['export:run']({
+      project: project.path,
+      runId,
+      format: 'adapterhub',
+      out: 'exports/hub',
+    });
+    expect(r.files.map((f) => f.name)).toEqual(['adapter_config.json', 'adapter.safetensors']);
+    expect(r.warnings).toEqual([
+      'the task head is not in the AdapterHub folder (the base model has no pooler); it travels in the bundle',
+    ]);
+    const names = [...readSafetensors(path.join(r.out, 'adapter.safetensors')).tensors.keys()].sort();
+    expect(names).toEqual([
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_down.0.bias',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_down.0.weight',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_up.bias',
+      'bert.encoder.layer.0.output.adapters.hub_run.adapter_up.weight',
+    ]);
+    const hub = JSON.parse(fs.readFileSync(path.join(r.out, 'adapter_config.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    // Pfeiffer placement without the AdapterHub preset's extra layer norm before the adapter: ours exactly.
+    expect(hub.config).toMatchObject({
+      mh_adapter: false,
+      output_adapter: true,
+      reduction_factor: 16,
+      original_ln_before: false,
+    });
+  });
+
+  it('refuses runs that are not completed', async () => {
+    const { project, runId } = await projectWithRun('failed', 'failed');
+    await expect(handlers['export:preview']({ project, runId })).rejects.toThrow(
+      /is failed: only completed runs can be exported/,
+    );
+  });
+});

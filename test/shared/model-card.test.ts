@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { EXPORT_FORMATS, unavailableReason } from '../../src-shared/export.ts';
+import { METHOD_TYPES } from '../../src-shared/train-config.ts';
+import { modelCard, percentTrainable } from '../../src-shared/model-card.ts';
+import type { ModelCardInput } from '../../src-shared/model-card.ts';
+
+const input = (over: Partial<ModelCardInput> = {}): ModelCardInput => ({
+  name: 'sentiment lora',
+  method: 'lora',
+  config: {
+    model: 'default',
+    dataset: { path: '/data/reviews.csv', text: 'review', label: 'stars' },
+    method: { type: 'lora', r: 8, alpha: 16 },
+    train: { epochs: 3, batchSize: 16, lr: 0.001 },
+  },
+  metrics: { accuracy: 0.91234, macroF1: 0.9, loss: 0.25 },
+  trainableParams: 12_345,
+  totalParams: 5_400_000,
+  baseModel: { architecture: 'bert', contentHash: 'ab'.repeat(32), pathHint: 'default' },
+  dataset: { name: 'reviews', contentHash: 'cd'.repeat(32) },
+  finishedAt: '2026-11-29T01:00:00.000Z',
+  ...over,
+});
+
+describe('modelCard', () => {
+  it('says what was trained, on what, how much of the model, its metrics and how to load it', () => {
+    const card = modelCard(input());
+    expect(card.split('\n')[0]).toBe('# sentiment lora');
+    expect(card).toContain('using **LoRA** (finished 2026-11-29)');
+    expect(card).toContain('(r=8, alpha=16)');
+    expect(card).toContain('bert `default`, weights sha256 `' + 'ab'.repeat(32) + '`');
+    expect(card).toContain(
+      '`reviews.csv` (text: `review`, label: `stars`), content sha256 `' + 'cd'.repeat(32),
+    );
+    // 12345 / 5.4M = 0.2286...%
+    expect(card).toContain('12,345 of 5,400,000 (0.23%)');
+    expect(card).toContain('| Accuracy | 0.9123 |');
+    expect(card).toContain('| Macro F1 | 0.9000 |');
+    expect(card).toContain('PeftModel.from_pretrained');
+    expect(card).not.toContain('load_adapter');
+    expect(card.endsWith('\n')).toBe(true);
+  });
+
+  it('shows the AdapterHub snippet for bottleneck adapters and says when nothing is recorded', () => {
+    const card = modelCard(
+      input({
+        method: 'bottleneck',
+        config: { method: { type: 'bottleneck' } },
+        metrics: {},
+        trainableParams: null,
+        dataset: null,
+      }),
+    );
+    expect(card).toContain('model.load_adapter("ADAPTER_DIR")');
+    expect(card).not.toContain('PeftModel');
+    expect(card).toContain('No metrics recorded.');
+    expect(card).toContain('**Trainable parameters:** not recorded');
+    expect(card).toContain('**Dataset:** not recorded');
+  });
+
+  it('formats the trainable share with enough digits for tiny adapters', () => {
+    expect(percentTrainable(1, 1_000_000)).toBe('0.00010%');
+    expect(percentTrainable(25, 100)).toBe('25.00%');
+    expect(percentTrainable(null, 100)).toBeNull();
+    expect(percentTrainable(5, 0)).toBeNull();
+  });
+});
+
+describe('unavailableReason', () => {
+  it('allows every method a bundle and only the right methods the other formats', () => {
+    const allowed = Object.fromEntries(
+      EXPORT_FORMATS.map((f) => [f, METHOD_TYPES.filter((m) => unavailableReason(m, f) === null)]),
+    );
+    expect(allowed).toEqual({
+      peft: ['lora', 'ia3', 'prompt'],
+      adapterhub: ['bottleneck'],
+      merged: ['lora', 'ia3'],
+      bundle: [...METHOD_TYPES],
+    });
+    expect(unavailableReason('conv', 'peft')).toMatch(/PEFT has no Conv-Adapter: export a bundle/);
+  });
+});

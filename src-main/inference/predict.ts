@@ -3,7 +3,6 @@
  * of the base and of each adapter side by side with the time each swap took. Runs in the inference process
  * (inference/worker.ts) so a slow load never stalls main.
  */
-import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { LabelScore, PlaygroundResult, PredictionColumn } from '../../src-shared/library.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
@@ -14,6 +13,7 @@ import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import { loadTokenizer } from '../models/tokenizer/index.ts';
+import { ContentHashes } from './content-hash.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 
 export interface PredictRequest {
@@ -34,15 +34,25 @@ interface Loaded {
 
 const MAX_LENGTH = 512;
 
-/** Models kept loaded: the base as is and, per label set, as the classifier an adapter's head needs. */
+/**
+ * Models kept loaded, keyed by folder + content hash: the base as is and, per label set, as the classifier an
+ * adapter's head needs. Choosing another base (or changing the folder's weights) evicts what was loaded before;
+ * variants of the same base are kept up to `capacity`, least recently used first out.
+ */
 export class ModelCache {
-  readonly #loaded = new Map<string, Loaded>();
+  readonly #loaded = new Map<string, Loaded & { base: string }>();
+  readonly #hashes = new ContentHashes();
   constructor(private readonly capacity = 3) {}
+
+  /** Loaded models right now (for tests and diagnostics). */
+  get size(): number {
+    return this.#loaded.size;
+  }
 
   get(modelDir: string, labels: readonly string[] | undefined): { entry: Loaded; loadMs: number | null } {
     const dir = resolveModelDir(modelDir);
-    const stamp = fs.statSync(dir).mtimeMs;
-    const key = `${dir}#${stamp}#${labels ? JSON.stringify(labels) : ''}`;
+    const base = `${dir}#${this.#hashes.of(dir)}`;
+    const key = `${base}#${labels ? JSON.stringify(labels) : ''}`;
     const hit = this.#loaded.get(key);
     if (hit) {
       // Most recently used last.
@@ -53,15 +63,13 @@ export class ModelCache {
     const t0 = performance.now();
     const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
     const tok = model.config.inputKind === 'text' ? loadTokenizer(dir) : null;
-    const entry = { key, model, tok };
-    this.#loaded.set(key, entry);
-    // A different base (or a changed folder) evicts the oldest.
+    const entry = { key, base, model, tok };
     for (const [k, v] of this.#loaded) {
-      if (this.#loaded.size <= this.capacity) break;
-      if (k === key) continue;
+      if (v.base === base && this.#loaded.size < this.capacity) continue;
       v.model.dispose();
       this.#loaded.delete(k);
     }
+    this.#loaded.set(key, entry);
     return { entry, loadMs: performance.now() - t0 };
   }
 
@@ -108,15 +116,40 @@ function forward(entry: Loaded, inputs: ModelInputs, hooks = {}): { logits: tf.T
 
 const isClassifier = (task: string) => task === 'sequence-classification' || task === 'image-classification';
 
+/** An adapter folder's labels, or undefined when it records none (PEFT's) or cannot be read (reported later). */
+function labelsOf(dir: string): string[] | undefined {
+  try {
+    return adapterLabels(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+const sameLabels = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+
 export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
   const base = cache.get(req.model, undefined);
   let loadMs = base.loadMs;
   const baseInputs = inputsFor(base.entry, req);
+  // The question the chosen adapters answer: the labels of the first one that records its labels.
+  const taskLabels = req.adapters.map((a) => labelsOf(a.dir)).find((l) => l !== undefined);
   try {
     const { model } = base.entry;
-    if (isClassifier(model.config.task)) {
+    if (isClassifier(model.config.task) && taskLabels && !sameLabels(taskLabels, model.config.labels)) {
+      // Its own head scores other classes: showing them beside the adapters' would compare unrelated answers.
+      columns.push({
+        key: 'base',
+        title: 'Base model',
+        top: null,
+        note: `the base has no trained head for these labels (${taskLabels.join(', ')}): its own head predicts ${model.config.labels.join(', ')}`,
+        applyMs: null,
+        forwardMs: null,
+        removeMs: null,
+      });
+    } else if (isClassifier(model.config.task)) {
       const { logits, ms } = forward(base.entry, baseInputs);
       columns.push({
         key: 'base',

@@ -117,7 +117,13 @@ describe('the adapter library and the playground', () => {
       expect(c.applyMs).toBeGreaterThanOrEqual(0);
       expect(c.removeMs).toBeGreaterThanOrEqual(0);
     }
-    expect(result.columns[0]?.top?.length).toBeGreaterThan(0); // the fixture base is itself a classifier
+    // The fixture base is a classifier, but for LABEL_0..2, not for the adapters' labels: it says so plainly.
+    expect(result.columns[0]?.top).toBeNull();
+    expect(result.columns[0]?.note).toMatch(/no trained head for these labels \(negative, positive\)/);
+    // Alone, the base answers with its own head.
+    const alone = await handlers['playground:predict']({ project, model: FIXTURE, runIds: [], text: 'x y' });
+    expect(alone.loadMs).toBeNull(); // still loaded from the request above
+    expect(alone.columns[0]?.top?.map((t) => t.label).sort()).toEqual(['LABEL_0', 'LABEL_1', 'LABEL_2']);
   }, 120_000);
 
   it('puts an adapter trained on the default model on the base loaded as its classifier', async () => {
@@ -150,6 +156,31 @@ describe('the adapter library and the playground', () => {
       predict(cache, { model: FIXTURE, adapters, text });
     expect(tf.memory().numTensors).toBe(before);
     cache.dispose();
+  });
+
+  it('keeps one base loaded (keyed by folder and content) and evicts it when another base is chosen', () => {
+    const cache = new ModelCache();
+    const before = tf.memory().numTensors;
+    expect(cache.get(FIXTURE, undefined).loadMs).not.toBeNull();
+    expect(cache.get(FIXTURE, undefined).loadMs).toBeNull();
+    const loaded = tf.memory().numTensors;
+    cache.get(path.join(HF_TINY_DIR, 'distilbert-seqcls/base'), undefined);
+    expect(cache.size).toBe(1);
+    // The first base's tensors are gone: coming back loads it again.
+    expect(cache.get(FIXTURE, undefined).loadMs).not.toBeNull();
+    expect(tf.memory().numTensors).toBe(loaded);
+    // A copy of the folder with other weights is another model, even under the same path.
+    const copy = path.join(tmp.dir, 'changed-base');
+    fs.cpSync(FIXTURE, copy, { recursive: true });
+    cache.get(copy, undefined);
+    const weights = path.join(copy, 'model.safetensors');
+    const bytes = fs.readFileSync(weights);
+    bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1; // flip one bit of the last weight
+    fs.writeFileSync(weights, bytes);
+    fs.utimesSync(weights, new Date(), new Date(Date.now() + 5_000));
+    expect(cache.get(copy, undefined).loadMs).not.toBeNull();
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

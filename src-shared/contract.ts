@@ -10,6 +10,7 @@ import type { MethodDescription } from './methods.ts';
 import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
 import { BACKEND_NAMES } from './domain.ts';
 import type { ContinualView } from './continual.ts';
+import { MAX_PLAYGROUND_IMAGE_BASE64 } from './library.ts';
 import type { AdapterEntry, ModelEntry, PlaygroundResult, PresetView, RunPreview } from './library.ts';
 import type { TrainingSettings } from './settings.ts';
 import type {
@@ -174,8 +175,11 @@ export const callSchemas = {
       runIds: z.array(z.number().int().positive()).max(16),
       text: z.string().max(100_000).optional(),
       pair: z.string().max(100_000).optional(),
-      /** PNG or JPEG, base64, for image models (at most ~20 MB). */
-      imageBase64: z.string().max(28_000_000).optional(),
+      /** PNG or JPEG, base64, for image models (at most MAX_PLAYGROUND_IMAGE_BYTES). */
+      imageBase64: z
+        .string()
+        .max(MAX_PLAYGROUND_IMAGE_BASE64, 'the image is too large for the playground (at most 20 MiB)')
+        .optional(),
     })
     .strict(),
   ...exportCalls,

@@ -84,3 +84,7 @@ export interface PresetView {
   config: Record<string, unknown>;
   createdAt: string;
 }
+
+/** The playground takes images up to 20 MiB (base64 grows it by a third). */
+export const MAX_PLAYGROUND_IMAGE_BYTES = 20 * 1024 * 1024;
+export const MAX_PLAYGROUND_IMAGE_BASE64 = Math.ceil(MAX_PLAYGROUND_IMAGE_BYTES / 3) * 4;

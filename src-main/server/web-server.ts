@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { MAX_DATASET_BYTES, formatMegabytes } from '../../src-shared/datasets.ts';
+import { MAX_PLAYGROUND_IMAGE_BASE64 } from '../../src-shared/library.ts';
 import { dispatch } from '../services/dispatch.ts';
 import type { EventBus } from '../services/event-bus.ts';
 import { TOKEN_COOKIE, isAuthorized, isLoopbackHost, newToken } from './auth.ts';
@@ -38,6 +39,8 @@ const MAX_BODY = 8 * 1024 * 1024;
  */
 const BODY_LIMITS: Record<string, number> = {
   'datasets:import': Math.ceil(MAX_DATASET_BYTES / 3) * 4 + 64 * 1024,
+  // The playground's image, plus its text fields (each at most 100,000 characters) and the JSON around them.
+  'playground:predict': MAX_PLAYGROUND_IMAGE_BASE64 + 512 * 1024,
 };
 export const bodyLimitFor = (call: string): number => BODY_LIMITS[call] ?? MAX_BODY;
 

@@ -2,7 +2,7 @@
  * Everything an export needs to know about one run of a project: its record, the adapter folder it kept, its
  * final metrics and the identity of its base model.
  */
-import crypto from 'node:crypto';
+import { modelContentHash } from '../models/content-hash.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
@@ -28,21 +28,7 @@ export interface RunSource {
   dataset: { name: string; contentHash: string } | null;
 }
 
-/**
- * sha256 of a model folder's weights, computed as training records it (model.safetensors alone when present,
- * else every .safetensors in name order), so it compares equal with an adapter's recorded base hash.
- */
-export function modelContentHash(dir: string): string {
-  const h = crypto.createHash('sha256');
-  const single = path.join(dir, 'model.safetensors');
-  if (fs.existsSync(single)) return h.update(fs.readFileSync(single)).digest('hex');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort())
-    h.update(fs.readFileSync(path.join(dir, f)));
-  return h.digest('hex');
-}
+export { modelContentHash };
 
 function readIdentity(adapterDir: string): BaseIdentity | undefined {
   const file = path.join(adapterDir, STUDIO_ADAPTER_FILE);

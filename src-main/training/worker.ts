@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
+import { modelContentHash } from '../models/content-hash.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { loadDataset } from '../data/index.ts';
@@ -93,7 +94,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     adapter,
     { ...methodConfig, labels: data.labels, task: data.lm ? 'causal-lm' : 'classification' },
     abs(dirs.adapter),
-    baseIdentity(model, modelHash(resolveModelDir(config.model))),
+    baseIdentity(model, modelContentHash(resolveModelDir(config.model))),
   );
   const mainFile = files[0] as string;
   send({
@@ -151,19 +152,6 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
   } finally {
     model.dispose();
   }
-}
-
-/** sha256 of the base model's weights, recorded with every adapter. */
-export function modelHash(dir: string): string {
-  const h = crypto.createHash('sha256');
-  const single = path.join(dir, 'model.safetensors');
-  if (fs.existsSync(single)) return h.update(fs.readFileSync(single)).digest('hex');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort())
-    h.update(fs.readFileSync(path.join(dir, f)));
-  return h.digest('hex');
 }
 
 process.on('message', (raw) => {

@@ -1,23 +1,10 @@
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
+import { describe, expect, it } from 'vitest';
 import { retentionFromPoints, retentionPoints } from '../../../src-main/training/retention.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-continual-svc-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
-afterAll(() => {
-  ctx.runs.stopAll();
-  ctx.projects.close();
-  tmp.cleanup();
-});
+const { handlers, dir: tmpDir } = serviceTestContext('studio-continual-svc-');
 
 const dataset = (name: string) => ({ path: path.join(OWN_FIXTURES_DIR, `datasets/continual-${name}.csv`) });
 
@@ -46,7 +33,7 @@ describe('retention matrix as metric points', () => {
 
 describe('continual runs from the UI (continual:start / continual:list)', () => {
   it('trains the tasks in a training process and lists the retention matrix, earlier task unchanged with LoRA', async () => {
-    const project = await handlers['projects:create']({ name: 'cont', parentDir: tmp.dir });
+    const project = await handlers['projects:create']({ name: 'cont', parentDir: tmpDir });
     const { runId } = await handlers['continual:start']({
       config: {
         project: project.path,
@@ -77,7 +64,7 @@ describe('continual runs from the UI (continual:start / continual:list)', () => 
   }, 300_000);
 
   it('refuses a bad dataset before any run is recorded, naming the file', async () => {
-    const project = await handlers['projects:create']({ name: 'cont-bad', parentDir: tmp.dir });
+    const project = await handlers['projects:create']({ name: 'cont-bad', parentDir: tmpDir });
     await expect(
       handlers['continual:start']({
         config: {
@@ -85,7 +72,7 @@ describe('continual runs from the UI (continual:start / continual:list)', () => 
           model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
           tasks: [
             { name: 'a', dataset: dataset('sentiment') },
-            { name: 'b', dataset: { path: path.join(tmp.dir, 'missing.csv') } },
+            { name: 'b', dataset: { path: path.join(tmpDir, 'missing.csv') } },
           ],
           method: { type: 'full' },
           train: defaults,

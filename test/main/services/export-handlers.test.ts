@@ -1,30 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertArtifact } from '../../../src-main/db/tables/artifacts.ts';
 import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
 import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import { insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-export-svc-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
-afterAll(() => {
-  ctx.projects.close();
-  tmp.cleanup();
-});
+const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-export-svc-');
 
 /** A project with one completed run whose adapter is the tiny BERT's PEFT LoRA fixture. */
 async function projectWithRun(name: string, status: 'completed' | 'failed' = 'completed') {
-  const project = await handlers['projects:create']({ name, parentDir: tmp.dir });
+  const project = await handlers['projects:create']({ name, parentDir: tmpDir });
   const db = ctx.projects.db(project.path);
   const runId = insertRun(db, {
     name: 'shared lora',
@@ -85,7 +73,7 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
         'manifest.json',
       ].sort(),
     );
-    const target = await handlers['projects:create']({ name: 'target', parentDir: tmp.dir });
+    const target = await handlers['projects:create']({ name: 'target', parentDir: tmpDir });
     const imported = await handlers['export:import']({ project: target.path, bundle: bundle.out });
     expect(imported).toEqual({ runId: 1, name: 'shared lora' });
     const run = await handlers['runs:get']({ project: target.path, runId: 1 });
@@ -101,7 +89,7 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
   it('import refuses a bundle for another base model, or one whose base is not on this machine', async () => {
     const { project, runId } = await projectWithRun('base-check');
     const { out } = await handlers['export:run']({ project, runId, format: 'bundle', out: 'exports/b.zip' });
-    const target = await handlers['projects:create']({ name: 'base-check-target', parentDir: tmp.dir });
+    const target = await handlers['projects:create']({ name: 'base-check-target', parentDir: tmpDir });
     await expect(
       handlers['export:import']({
         project: target.path,
@@ -110,7 +98,7 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
       }),
     ).rejects.toThrow(/b\.zip: trained on a different base model: .*roberta-seqcls\/base has weights sha256/);
     await expect(
-      handlers['export:import']({ project: target.path, bundle: out, model: path.join(tmp.dir, 'nowhere') }),
+      handlers['export:import']({ project: target.path, bundle: out, model: path.join(tmpDir, 'nowhere') }),
     ).rejects.toThrow(
       /b\.zip: its base model ".*bert-seqcls\/base" is not on this machine .*: pass --model DIR/,
     );
@@ -118,7 +106,7 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
   });
 
   it('adapterhub on the default base (no pooler): the adapter is written, the head left out with a warning', async () => {
-    const project = await handlers['projects:create']({ name: 'hub', parentDir: tmp.dir });
+    const project = await handlers['projects:create']({ name: 'hub', parentDir: tmpDir });
     const db = ctx.projects.db(project.path);
     const runId = insertRun(db, {
       name: 'hub run',

@@ -1,26 +1,14 @@
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callSchemas } from '../../../src-shared/contract.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
 import { trainingEnv } from '../../../src-main/services/settings.ts';
 import { startRun } from '../../../src-main/services/training.ts';
 import type { FromWorker } from '../../../src-main/training/protocol.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-settings-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
-afterAll(() => {
-  ctx.projects.close();
-  tmp.cleanup();
-});
+const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-settings-');
 
 describe('training settings (settings:get / settings:set)', () => {
   it('start automatic, are kept in the app store, and reach new training processes', async () => {
@@ -33,7 +21,7 @@ describe('training settings (settings:get / settings:set)', () => {
     expect(saved).toMatchObject({ threads: 1, backend: 'cpu' });
     expect(trainingEnv(ctx.store)).toEqual({ STUDIO_THREADS: '1', STUDIO_BACKEND: 'cpu' });
 
-    const project = (await handlers['projects:create']({ name: 'settings', parentDir: tmp.dir })).path;
+    const project = (await handlers['projects:create']({ name: 'settings', parentDir: tmpDir })).path;
     const config = trainConfigSchema.parse({
       project,
       model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),

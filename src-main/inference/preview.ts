@@ -11,6 +11,8 @@ import { accountParams, createAdapter } from '../adapters/index.ts';
 import { loadDataset } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
 import { classifierLabels } from '../training/prepare.ts';
+import { resolveModelDir } from '../models/default-model.ts';
+import { loadModel } from '../models/index.ts';
 import type { ModelCache } from './predict.ts';
 
 const MB = 2 ** 20;
@@ -51,8 +53,16 @@ function memoryEstimate(
 export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
   const dataset = datasetFor(config.dataset);
   const labels = classifierLabels(dataset);
-  const { entry } = cache.get(config.model, labels);
-  const model = entry.model;
+  // Full fine-tuning swaps a differently sized head into the model it is given: count it on a throwaway copy so
+  // the cached base (shared with the playground and later previews) stays as loaded.
+  const own =
+    config.method.type === 'full'
+      ? loadModel(
+          resolveModelDir(config.model),
+          labels ? { task: 'sequence-classification', labels } : undefined,
+        )
+      : null;
+  const model = own ?? cache.get(config.model, labels).entry.model;
   const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: labels?.length ?? 0 });
   try {
     const account = accountParams(model, adapter);
@@ -74,5 +84,6 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
     };
   } finally {
     adapter.dispose();
+    own?.dispose();
   }
 }

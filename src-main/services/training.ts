@@ -2,7 +2,7 @@
  * Launching and resuming runs (main's side): validates and records the dataset and base model first — bad input
  * fails before anything is written — then creates the run row and supervises the training process.
  */
-import crypto from 'node:crypto';
+import { modelContentHash } from '../models/content-hash.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
@@ -18,22 +18,16 @@ import type { FromWorker } from '../training/protocol.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 
-/** A model folder as the base_models table records it (content hash over its safetensors files). */
+/** A model folder as the base_models table records it, with the same weights hash its adapters record. */
 export function modelRecord(dir: string) {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(`${configFile}: not found: "model" must be a Hugging Face model folder`);
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  const h = crypto.createHash('sha256');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort())
-    h.update(fs.readFileSync(path.join(dir, f)));
   return {
     path: path.resolve(dir),
     architecture: String(config.model_type ?? 'unknown'),
-    contentHash: h.digest('hex'),
+    contentHash: modelContentHash(dir),
     config,
   };
 }

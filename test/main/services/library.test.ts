@@ -219,6 +219,10 @@ describe('New run: preview and presets', () => {
     expect(bottleneck.merges).toBe(false);
     expect(bottleneck.trainableParams).not.toBe(preview.trainableParams);
     await expect(handlers['runs:preview']({ config: cfg({ method: { type: 'conv' } }) })).rejects.toThrow();
+    // Full fine-tuning (its head resized for the labels) leaves the cached base as it was for the next preview.
+    const full = await handlers['runs:preview']({ config: cfg({ method: { type: 'full' } }) });
+    expect(full.trainableParams).toBe(full.totalParams);
+    expect((await handlers['runs:preview']({ config: cfg() })).trainableParams).toBe(preview.trainableParams);
   }, 120_000);
 
   it('saves, overwrites, lists and deletes presets per project', async () => {

@@ -3,7 +3,7 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
+import { attentionHeads, conv2d, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -212,7 +212,11 @@ export function attentionBias(
   return bias;
 }
 
-/** Scaled dot-product attention on [batch, heads, seq, dim]; key/value heads are repeated for GQA. */
+/**
+ * Scaled dot-product attention on [batch, heads, seq, dim]; key/value may have fewer heads (grouped-query attention)
+ * and more positions (prefixes). The engine's op runs it as per-head 2-D products on wasm/cpu (XNNPACK forward and
+ * backward) and as batched 4-D products on GPUs.
+ */
 export function scaledDotAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
@@ -220,23 +224,10 @@ export function scaledDotAttention(
   bias: tf.Tensor | null,
   opts: { scale: number; dropout?: (t: tf.Tensor) => tf.Tensor },
 ): tf.Tensor4D {
-  const heads = q.shape[1];
-  const kvHeads = k.shape[1];
-  if (kvHeads !== heads) {
-    // Grouped-query attention: query head h reads key/value head floor(h / rep). Built from slices and one concat
-    // (a rank-5 tile has no gradient in tf.js).
-    const rep = heads / kvHeads;
-    const repeat = (t: tf.Tensor4D) =>
-      tf.concat(
-        tf.split(t, kvHeads, 1).flatMap((part) => Array<tf.Tensor>(rep).fill(part)),
-        1,
-      ) as tf.Tensor4D;
-    k = repeat(k);
-    v = repeat(v);
-  }
-  let scores = tf.matMul(q, k, false, true).mul(opts.scale);
-  if (bias) scores = scores.add(bias);
-  let probs = tf.softmax(scores, -1);
-  if (opts.dropout) probs = opts.dropout(probs);
-  return tf.matMul(probs, v) as tf.Tensor4D;
+  const dropout = opts.dropout;
+  return attentionHeads(q, k, v, {
+    bias,
+    scale: opts.scale,
+    ...(dropout ? { dropout: (p: tf.Tensor4D) => dropout(p) as tf.Tensor4D } : {}),
+  });
 }

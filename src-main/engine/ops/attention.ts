@@ -2,11 +2,11 @@
  * Multi-head scaled dot-product attention as per-head 2-D matmuls. tf.js's batched (4-D) matMul runs on wasm in a
  * naive loop (~1.5 GFLOP/s at BERT-small's shape, measured with test/bench/profile-step.ts); splitting into B·H
  * plain [S, D] x [D, S] products sends every one of them, forward and backward, to XNNPACK. Heads are separated
- * with one reshape and an unstack (cheap with engine/wasm-kernels.ts); K is transposed once for all heads, so no
- * per-head transposes are needed forward. On GPUs one batched matMul is better: {@link defaultAttentionMode}.
+ * with reshapes; the products of all heads form one differentiable op (stacked-matmul.ts) whose transposes are
+ * whole-stack ones. On GPUs one batched matMul is better: {@link defaultAttentionMode}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMul } from './matmul.ts';
+import { stackedMatMul } from './stacked-matmul.ts';
 
 /** Shape of q/k/v as they come out of the projections: [batch * seq, heads * headDim]. */
 export interface AttentionShape {
@@ -43,13 +43,6 @@ function repeatHeads(t: tf.Tensor4D, rep: number): tf.Tensor4D {
   ) as tf.Tensor4D;
 }
 
-/** a[i] @ b[pick(i)] for every i, stacked: [n, rows, inner] x [m, inner, cols] -> [n, rows, cols]. */
-function perHeadProducts(a: tf.Tensor3D, b: tf.Tensor3D, pick: (i: number) => number): tf.Tensor3D {
-  const as = tf.unstack(a) as tf.Tensor2D[];
-  const bs = tf.unstack(b) as tf.Tensor2D[];
-  return tf.stack(as.map((ai, i) => matMul(ai, bs[pick(i)] as tf.Tensor2D))) as tf.Tensor3D;
-}
-
 /**
  * softmax(q kᵀ · scale + bias) v on heads already split: q [batch, heads, seq, headDim], k and v [batch, kvHeads,
  * kvSeq, headDim] where kvHeads divides heads (grouped-query attention: query head h reads key/value head
@@ -76,9 +69,13 @@ export function attentionHeads(
     if (mode === 'batched') {
       scores = tf.matMul(q, repeatHeads(k, rep), false, true);
     } else {
-      // Kᵀ for all heads in one transpose: [B·kvH, D, Skv].
-      const kT = k.transpose([0, 1, 3, 2]).reshape([batch * kvHeads, headDim, kvSeq]) as tf.Tensor3D;
-      scores = perHeadProducts(q.reshape([n, seq, headDim]), kT, kvOf).reshape([batch, heads, seq, kvSeq]);
+      const ks = k.reshape([batch * kvHeads, kvSeq, headDim]) as tf.Tensor3D;
+      scores = stackedMatMul(q.reshape([n, seq, headDim]), ks, true, kvOf).reshape([
+        batch,
+        heads,
+        seq,
+        kvSeq,
+      ]);
     }
     let logits: tf.Tensor = scores.mul(scale);
     if (opts.bias) logits = logits.add(opts.bias);
@@ -86,7 +83,12 @@ export function attentionHeads(
     if (opts.dropout) probs = opts.dropout(probs);
     if (mode === 'batched') return tf.matMul(probs, repeatHeads(v, rep));
     const vs = v.reshape([batch * kvHeads, kvSeq, headDim]) as tf.Tensor3D;
-    return perHeadProducts(probs.reshape([n, seq, kvSeq]), vs, kvOf).reshape([batch, heads, seq, headDim]);
+    return stackedMatMul(probs.reshape([n, seq, kvSeq]), vs, false, kvOf).reshape([
+      batch,
+      heads,
+      seq,
+      headDim,
+    ]);
   });
 }
 

@@ -88,3 +88,63 @@ describe('faster wasm Slice / Unpack / SplitV equal the cpu backend', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('faster wasm GatherV2 / Identity / Cast', () => {
+  it('gathers rows along axis 0 as the cpu backend does (float32 and int32, 1-D and 2-D indices)', async () => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const [cpu, wasm] = await both(() =>
+        tf.tidy(() => {
+          const table = tf.range(0, 5 * 3 * 2, 1, dtype).reshape([5, 3, 2]);
+          const flat = tf.gather(table, tf.tensor1d([4, 0, 4, 2], 'int32'));
+          const nested = tf.gather(
+            table,
+            tf.tensor2d(
+              [
+                [1, 3],
+                [0, 0],
+                [2, 4],
+              ],
+              [3, 2],
+              'int32',
+            ),
+          );
+          return [flat, nested].map((t) => [t.shape, Array.from(t.dataSync())]);
+        }),
+      );
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
+  it('still gathers on other axes and refuses an index out of range', async () => {
+    await tf.setBackend('wasm');
+    const [cpu, wasm] = await both(() =>
+      tf.tidy(() => Array.from(tf.gather(tf.range(0, 12).reshape([3, 4]), [3, 1], 1).dataSync())),
+    );
+    expect(wasm).toEqual(cpu);
+    await tf.setBackend('wasm');
+    const table = tf.zeros([3, 2]);
+    const bad = tf.tensor1d([1, 3], 'int32');
+    expect(() => tf.gather(table, bad)).toThrow(/index value 3 is not in \[0, 2\]/);
+    tf.dispose([table, bad]);
+  });
+
+  it('identity and same-dtype cast share data that outlives the original; other casts convert', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1.5, -2, 3]);
+    const copy = x.clone();
+    const same = tf.cast(x, 'float32');
+    const ints = tf.cast(x, 'int32');
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    expect(ints.dtype).toBe('int32');
+    // Gradients save inputs through Identity: a step of a tiny graph still differentiates correctly.
+    const w = tf.tensor1d([2, 3]);
+    const g = tf.grad((v: tf.Tensor) => v.mul(v).sum())(w);
+    expect(Array.from(g.dataSync())).toEqual([4, 6]);
+    tf.dispose([copy, same, ints, w, g]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -6,9 +6,11 @@
  * lookups) ran ~70 ns per element in tf.js's generic C++ loop (36 ms for BERT-small's 2048 x 256 lookup); whole-row
  * copies take well under 1 ms. Identity (every tensor a gradient saves is cloned through it) and same-dtype Cast
  * copied their input; they now share it by reference count, as the cpu backend does (no kernel writes in place).
+ * Leading-axis Sum: wasm-sum.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { sumLeadingInto } from './wasm-sum.ts';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -118,6 +120,7 @@ export function installFastWasmKernels(): void {
     GatherV2: tf.getKernel('GatherV2', 'wasm'),
     Identity: tf.getKernel('Identity', 'wasm'),
     Cast: tf.getKernel('Cast', 'wasm'),
+    Sum: tf.getKernel('Sum', 'wasm'),
   };
   if (Object.values(original).some((k) => !k)) return; // wasm backend not registered
   installed = true;
@@ -201,5 +204,19 @@ export function installFastWasmKernels(): void {
     const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
     if (x.dtype !== dtype || dtype === 'string') return original.Cast!.kernelFunc(args);
     return share(args.backend as WasmBackendLike, x);
+  });
+  replace('Sum', (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[] | null; keepDims: boolean };
+    // A null axis means every axis (tf.sum's default).
+    const all = x.shape.map((_, i) => i);
+    const axes = [...new Set(axis == null ? all : tf.util.parseAxisParam(axis, x.shape))].sort(
+      (a, b) => a - b,
+    );
+    const leading = axes.length > 0 && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading) return original.Sum!.kernelFunc(args);
+    const lead = axes.length;
+    const outShape = keepDims ? x.shape.map((d, i) => (i < lead ? 1 : d)) : x.shape.slice(lead);
+    return sumLeadingInto(args.backend as WasmBackendLike, x, lead, outShape);
   });
 }

@@ -3,7 +3,7 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionHeads, conv2d, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
+import { attentionHeads, conv2d, dropout, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -141,8 +141,7 @@ export class ForwardContext {
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
     const seed = (this.dropoutSeed * 1000003 + this.#dropoutCalls++) >>> 0;
-    const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate).cast('float32');
-    return x.mul(keep).div(1 - rate);
+    return dropout(x, rate, seed);
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {

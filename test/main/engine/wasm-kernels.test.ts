@@ -148,3 +148,37 @@ describe('faster wasm GatherV2 / Identity / Cast', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('faster wasm leading-axis Sum equals the cpu backend', () => {
+  const sums: [number[], number | number[] | null, boolean][] = [
+    [[300, 7], 0, false],
+    [[300, 7], 0, true],
+    [[4, 5, 6], [0, 1], false],
+    [[4, 5, 6], [1, 0], true],
+    [[4, 5, 6], -3, false],
+    [[4, 5, 6], 1, false], // not leading: tf.js's kernel
+    [[4, 5, 6], [0, 1, 2], false], // everything
+    [[4, 5, 6], null, false], // no axis: everything
+    [[4, 5, 6], null, true],
+  ];
+  it.each(sums)('sum of %j over %j (keepDims %s)', async (shape, axis, keepDims) => {
+    // tf.sum passes a null axis (every axis) straight to the kernel when none is given.
+    const [cpu, wasm] = await both(() =>
+      tf.tidy(() => {
+        const t = tf.randomUniform(shape, -1, 1, 'float32', 3).sum(axis ?? undefined, keepDims);
+        return [t.shape, Array.from(t.dataSync())] as const;
+      }),
+    );
+    expect(wasm[0]).toEqual(cpu[0]);
+    wasm[1].forEach((v, i) => expect(v).toBeCloseTo(cpu[1][i]!, 4));
+  });
+
+  it('leaves no tensors behind', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.randomUniform([6, 8, 10]);
+    tf.dispose([x.sum(0), x.sum([0, 1], true), x.sum(2)]);
+    x.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

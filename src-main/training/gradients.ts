@@ -19,7 +19,20 @@ export function clipByGlobalNorm(
   const normT = globalNorm(grads);
   const norm = normT.dataSync()[0] ?? 0;
   normT.dispose();
-  if (!(maxNorm > 0) || norm <= maxNorm || !Number.isFinite(norm)) return { grads, norm };
+  return { grads: clipToNorm(grads, norm, maxNorm), norm };
+}
+
+/**
+ * The clipping step of {@link clipByGlobalNorm} for a norm already read back (the training loop reads it in the
+ * same transfer as the loss: one device sync per step). Returns `grads` itself when no clipping is needed;
+ * otherwise new, scaled tensors, and the inputs are disposed.
+ */
+export function clipToNorm(
+  grads: Map<string, tf.Tensor>,
+  norm: number,
+  maxNorm: number,
+): Map<string, tf.Tensor> {
+  if (!(maxNorm > 0) || norm <= maxNorm || !Number.isFinite(norm)) return grads;
   const scale = maxNorm / (norm + 1e-6);
   const clipped = new Map<string, tf.Tensor>();
   for (const [k, g] of grads) {
@@ -29,7 +42,7 @@ export function clipByGlobalNorm(
     );
     g.dispose();
   }
-  return { grads: clipped, norm };
+  return clipped;
 }
 
 /** Adds `more` into `into` (gradient accumulation), disposing the replaced and the added tensors. */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
-import { accumulate, clipByGlobalNorm } from './gradients.ts';
+import { accumulate, clipToNorm, globalNorm } from './gradients.ts';
 import { learningRate } from './schedule.ts';
 import { epochOrder } from './shuffle.ts';
 import { isLowerBetter } from './task.ts';
@@ -126,13 +126,15 @@ export async function trainLoop<B>(
       const order = epochOrder(task.trainSize, o.seed, pos.epoch);
       let grads = new Map<string, tf.Tensor>();
       let micro = 0;
-      let lossSum = 0;
+      // Micro-batch losses stay on the device until the step ends: they are read back together with the gradient
+      // norm, one sync per step (on a GPU every read-back drains the queue).
+      let losses: tf.Tensor[] = [];
       let units = 0;
       let stepStart = Date.now();
       while (pos.batchInEpoch < microPerEpoch && pos.step < totalSteps) {
         await hooks.waitIfPaused?.();
         if (hooks.isCancelled?.()) {
-          for (const g of grads.values()) g.dispose();
+          tf.dispose([...grads.values(), ...losses]);
           await checkpoint('checkpoint-last');
           return { status: 'cancelled', position: pos, lastMetrics };
         }
@@ -149,8 +151,7 @@ export async function trainLoop<B>(
             if (gv) named.set(name, gv);
           }
           accumulate(grads, named);
-          lossSum += (await value.data())[0] ?? NaN;
-          value.dispose();
+          losses.push(value);
           units += task.batchUnits(batch);
         } finally {
           task.disposeBatch(batch);
@@ -160,9 +161,29 @@ export async function trainLoop<B>(
         const endOfEpoch = pos.batchInEpoch >= microPerEpoch;
         if (micro < o.gradAccumulation && !endOfEpoch) continue;
 
+        // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
+        let averaged = grads;
+        if (micro > 1) {
+          averaged = new Map<string, tf.Tensor>();
+          for (const [k, t] of grads) {
+            averaged.set(
+              k,
+              tf.tidy(() => t.div(micro)),
+            );
+            t.dispose();
+          }
+        }
+        const read = tf.tidy(() =>
+          tf.concat([...losses.map((l) => l.reshape([1])), globalNorm(averaged).reshape([1])]),
+        );
+        const values = await read.data();
+        tf.dispose([read, ...losses]);
+        losses = [];
+        let lossSum = 0;
+        for (let i = 0; i < micro; i++) lossSum += values[i] ?? NaN;
         const loss = lossSum / micro;
         if (!Number.isFinite(loss)) {
-          for (const t of grads.values()) t.dispose();
+          for (const t of averaged.values()) t.dispose();
           return {
             status: 'diverged',
             position: pos,
@@ -170,18 +191,10 @@ export async function trainLoop<B>(
             message: `loss became ${loss} at step ${pos.step + 1}; lower the learning rate or enable gradient clipping`,
           };
         }
-        const averaged = new Map<string, tf.Tensor>();
-        for (const [k, t] of grads) {
-          averaged.set(
-            k,
-            tf.tidy(() => t.div(micro)),
-          );
-          t.dispose();
-        }
-        const clipped = clipByGlobalNorm(averaged, o.gradClip);
+        const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
         const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
-        optimizer.apply(task.trainable, clipped.grads, lr);
-        for (const t of clipped.grads.values()) t.dispose();
+        optimizer.apply(task.trainable, clipped, lr);
+        for (const t of clipped.values()) t.dispose();
         grads = new Map();
         pos.step++;
         const now = Date.now();
@@ -199,7 +212,6 @@ export async function trainLoop<B>(
           etaSeconds: perStep * (totalSteps - pos.step),
         });
         micro = 0;
-        lossSum = 0;
         units = 0;
         stepStart = Date.now();
         if (o.evalEvery > 0 && pos.step % o.evalEvery === 0 && pos.step < totalSteps) {

@@ -1,12 +1,12 @@
 /**
  * Multi-head scaled dot-product attention as per-head 2-D matmuls. tf.js's batched (4-D) matMul runs on wasm in a
- * naive loop; splitting into B·H plain [S, D] x [D, S] products sends every one of them, forward and backward, to
- * XNNPACK. Heads are separated with one 4-D transpose and an unstack (cheap with engine/wasm-kernels.ts); K is
- * transposed once for all heads, so no per-head transposes are needed forward. Measured on the bench shape
- * (test/bench/RESULTS.md): per-head is several times faster than the batched form on wasm.
+ * naive loop (~1.5 GFLOP/s at BERT-small's shape, measured with test/bench/profile-step.ts); splitting into B·H
+ * plain [S, D] x [D, S] products sends every one of them, forward and backward, to XNNPACK. Heads are separated
+ * with reshapes; the products of all heads form one differentiable op (stacked-matmul.ts) whose transposes are
+ * whole-stack ones. On GPUs one batched matMul is better: {@link defaultAttentionMode}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMul } from './matmul.ts';
+import { stackedMatMul } from './stacked-matmul.ts';
 
 /** Shape of q/k/v as they come out of the projections: [batch * seq, heads * headDim]. */
 export interface AttentionShape {
@@ -17,11 +17,11 @@ export interface AttentionShape {
 }
 
 export interface AttentionOptions {
-  /** Additive bias broadcastable to [batch, heads, seq, seq] (e.g. [batch, 1, 1, seq] with -1e9 on padding). */
+  /** Additive bias broadcastable to [batch, heads, seq, kvSeq] (e.g. [batch, 1, 1, kvSeq] with -1e9 on padding). */
   bias?: tf.Tensor | null;
   /** Defaults to 1/sqrt(headDim). */
   scale?: number;
-  /** Applied to the attention probabilities (dropout); sees [batch, heads, seq, seq]. */
+  /** Applied to the attention probabilities (dropout); sees [batch, heads, seq, kvSeq]. */
   dropout?: (p: tf.Tensor4D) => tf.Tensor4D;
   /** 'perHead' (2-D products, the wasm fast path) or 'batched' (one 4-D matMul, best on GPUs). */
   mode?: 'perHead' | 'batched';
@@ -33,9 +33,63 @@ export function defaultAttentionMode(): 'perHead' | 'batched' {
   return b === 'wasm' || b === 'cpu' ? 'perHead' : 'batched';
 }
 
-/** [B*S, H*D] -> [B, H, S, D] */
-function heads4d(x: tf.Tensor2D, s: AttentionShape): tf.Tensor4D {
-  return x.reshape([s.batch, s.seq, s.heads, s.headDim]).transpose([0, 2, 1, 3]);
+/** Repeats each key/value head `rep` times along axis 1 (slices and one concat: a rank-5 tile has no gradient). */
+function repeatHeads(t: tf.Tensor4D, rep: number): tf.Tensor4D {
+  if (rep === 1) return t;
+  const parts = tf.split(t, t.shape[1], 1);
+  return tf.concat(
+    parts.flatMap((part) => Array<tf.Tensor>(rep).fill(part)),
+    1,
+  ) as tf.Tensor4D;
+}
+
+/**
+ * softmax(q kᵀ · scale + bias) v on heads already split: q [batch, heads, seq, headDim], k and v [batch, kvHeads,
+ * kvSeq, headDim] where kvHeads divides heads (grouped-query attention: query head h reads key/value head
+ * floor(h / (heads / kvHeads))). Returns [batch, heads, seq, headDim]. Per-head mode reads the shared key/value
+ * heads directly instead of materialising the repeats.
+ */
+export function attentionHeads(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  opts: AttentionOptions = {},
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, heads, seq, headDim] = q.shape;
+    const [, kvHeads, kvSeq] = k.shape;
+    if (heads % kvHeads !== 0) throw new Error(`attention: ${heads} query heads, ${kvHeads} key/value heads`);
+    const rep = heads / kvHeads;
+    const scale = opts.scale ?? 1 / Math.sqrt(headDim);
+    const mode = opts.mode ?? defaultAttentionMode();
+    const n = batch * heads;
+    // Query head i = b·heads + h reads key/value head b·kvHeads + floor(h / rep).
+    const kvOf = (i: number) => Math.floor(i / heads) * kvHeads + Math.floor((i % heads) / rep);
+    let scores: tf.Tensor4D;
+    if (mode === 'batched') {
+      scores = tf.matMul(q, repeatHeads(k, rep), false, true);
+    } else {
+      const ks = k.reshape([batch * kvHeads, kvSeq, headDim]) as tf.Tensor3D;
+      scores = stackedMatMul(q.reshape([n, seq, headDim]), ks, true, kvOf).reshape([
+        batch,
+        heads,
+        seq,
+        kvSeq,
+      ]);
+    }
+    let logits: tf.Tensor = scores.mul(scale);
+    if (opts.bias) logits = logits.add(opts.bias);
+    let probs = tf.softmax(logits, -1) as tf.Tensor4D;
+    if (opts.dropout) probs = opts.dropout(probs);
+    if (mode === 'batched') return tf.matMul(probs, repeatHeads(v, rep));
+    const vs = v.reshape([batch * kvHeads, kvSeq, headDim]) as tf.Tensor3D;
+    return stackedMatMul(probs.reshape([n, seq, kvSeq]), vs, false, kvOf).reshape([
+      batch,
+      heads,
+      seq,
+      headDim,
+    ]);
+  });
 }
 
 /**
@@ -52,38 +106,9 @@ export function multiHeadAttention(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { batch, seq, heads, headDim } = shape;
-    const scale = opts.scale ?? 1 / Math.sqrt(headDim);
-    const mode = opts.mode ?? defaultAttentionMode();
-    const kvShape = { ...shape, seq: kvSeq };
-    const q4 = heads4d(q, shape);
-    const v4 = heads4d(v, kvShape);
-    // Kᵀ per head straight from one transpose: [B, H, D, Skv].
-    const kT4 = k.reshape([batch, kvSeq, heads, headDim]).transpose([0, 2, 3, 1]);
-    const n = batch * heads;
-    let scores: tf.Tensor4D;
-    if (mode === 'batched') {
-      scores = tf.matMul(q4, kT4);
-    } else {
-      const qs = tf.unstack(q4.reshape([n, seq, headDim]));
-      const ks = tf.unstack(kT4.reshape([n, headDim, kvSeq]));
-      scores = tf
-        .stack(qs.map((qi, i) => matMul(qi as tf.Tensor2D, ks[i] as tf.Tensor2D)))
-        .reshape([batch, heads, seq, kvSeq]);
-    }
-    let logits: tf.Tensor = scores.mul(scale);
-    if (opts.bias) logits = logits.add(opts.bias);
-    let probs = tf.softmax(logits, -1) as tf.Tensor4D;
-    if (opts.dropout) probs = opts.dropout(probs);
-    let context: tf.Tensor4D;
-    if (mode === 'batched') {
-      context = tf.matMul(probs, v4);
-    } else {
-      const ps = tf.unstack(probs.reshape([n, seq, kvSeq]));
-      const vs = tf.unstack(v4.reshape([n, kvSeq, headDim]));
-      context = tf
-        .stack(ps.map((pi, i) => matMul(pi as tf.Tensor2D, vs[i] as tf.Tensor2D)))
-        .reshape([batch, heads, seq, headDim]);
-    }
+    const split = (x: tf.Tensor2D, len: number) =>
+      x.reshape([batch, len, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    const context = attentionHeads(split(q, seq), split(k, kvSeq), split(v, kvSeq), opts);
     return context.transpose([0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
   });
 }

@@ -36,7 +36,9 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 
 export { conv2dWithGrad, embeddingLookup };
 export { isFrozen, linear, matMul } from './matmul.ts';
-export { defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
+export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
+export { stackedMatMul } from './stacked-matmul.ts';
+export { dropout, dropoutMask } from './dropout.ts';
 export type { AttentionOptions, AttentionShape } from './attention.ts';
 export { cube, geluErf, geluTanh, splitLastDim } from './split.ts';
 export { batchNorm, maxPool } from './pool-norm.ts';

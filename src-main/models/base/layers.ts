@@ -3,13 +3,7 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  conv2d,
-  defaultAttentionMode,
-  gatherRows,
-  linear as denseLayer,
-  matMul,
-} from '../../engine/ops/index.ts';
+import { attentionHeads, conv2d, dropout, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -152,8 +146,7 @@ export class ForwardContext {
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
     const seed = (this.dropoutSeed * 1000003 + this.#dropoutCalls++) >>> 0;
-    const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate).cast('float32');
-    return x.mul(keep).div(1 - rate);
+    return dropout(x, rate, seed);
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
@@ -223,7 +216,11 @@ export function attentionBias(
   return bias;
 }
 
-/** Scaled dot-product attention on [batch, heads, seq, dim]; key/value heads are repeated for GQA. */
+/**
+ * Scaled dot-product attention on [batch, heads, seq, dim]; key/value may have fewer heads (grouped-query attention)
+ * and more positions (prefixes). The engine's op runs it as per-head 2-D products on wasm/cpu (XNNPACK forward and
+ * backward) and as batched 4-D products on GPUs.
+ */
 export function scaledDotAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
@@ -231,44 +228,10 @@ export function scaledDotAttention(
   bias: tf.Tensor | null,
   opts: { scale: number; dropout?: (t: tf.Tensor) => tf.Tensor },
 ): tf.Tensor4D {
-  const heads = q.shape[1];
-  const kvHeads = k.shape[1];
-  if (kvHeads !== heads) {
-    // Grouped-query attention: query head h reads key/value head floor(h / rep). Built from slices and one concat
-    // (a rank-5 tile has no gradient in tf.js).
-    const rep = heads / kvHeads;
-    const repeat = (t: tf.Tensor4D) =>
-      tf.concat(
-        tf.split(t, kvHeads, 1).flatMap((part) => Array<tf.Tensor>(rep).fill(part)),
-        1,
-      ) as tf.Tensor4D;
-    k = repeat(k);
-    v = repeat(v);
-  }
-  if (defaultAttentionMode() === 'batched') {
-    let scores = tf.matMul(q, k, false, true).mul(opts.scale);
-    if (bias) scores = scores.add(bias);
-    let probs = tf.softmax(scores, -1);
-    if (opts.dropout) probs = opts.dropout(probs);
-    return tf.matMul(probs, v) as tf.Tensor4D;
-  }
-  // wasm/cpu: tf.js runs 4-D matMul (and its transposed gradients) in a naive loop; per-head 2-D products go to
-  // XNNPACK forward and backward (engine/ops/attention.ts). K is transposed once for all heads.
-  const [b, h, s, d] = q.shape;
-  const sk = k.shape[2];
-  const n = b * h;
-  const qs = tf.unstack(q.reshape([n, s, d]));
-  const kts = tf.unstack(k.transpose([0, 1, 3, 2]).reshape([n, d, sk]));
-  let scores: tf.Tensor = tf
-    .stack(qs.map((qi, i) => matMul(qi as tf.Tensor2D, kts[i] as tf.Tensor2D)))
-    .reshape([b, h, s, sk])
-    .mul(opts.scale);
-  if (bias) scores = scores.add(bias);
-  let probs = tf.softmax(scores, -1);
-  if (opts.dropout) probs = opts.dropout(probs);
-  const ps = tf.unstack(probs.reshape([n, s, sk]));
-  const vs = tf.unstack(v.reshape([n, sk, d]));
-  return tf
-    .stack(ps.map((pi, i) => matMul(pi as tf.Tensor2D, vs[i] as tf.Tensor2D)))
-    .reshape([b, h, s, d]) as tf.Tensor4D;
+  const dropout = opts.dropout;
+  return attentionHeads(q, k, v, {
+    bias,
+    scale: opts.scale,
+    ...(dropout ? { dropout: (p: tf.Tensor4D) => dropout(p) as tf.Tensor4D } : {}),
+  });
 }

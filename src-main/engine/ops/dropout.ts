@@ -1,0 +1,35 @@
+/**
+ * Inverted dropout from a seeded generator of our own. tf.randomUniform draws through seedrandom's alea in JS
+ * (~20 ms per million values here) and the mask then took three more full passes (greaterEqual, cast, div): with
+ * BERT's attention-probability dropout that was ~9 M draws and ~0.4 s of a BERT-small step on wasm. Here one JS
+ * pass writes the final multiplier (0 or 1/(1 - rate)) with an integer comparison, and the graph sees one multiply.
+ * The generator is ours, so the masks are the same on every backend and a step recomputed after resume (same
+ * seed) draws the same mask (ENGINE-NOTES.md: tf.js random ops cannot snapshot their state).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * [0 or 1/(1 - rate)] multipliers of the given shape; element i is dropped when the generator's i-th 32-bit draw
+ * is below rate · 2³². The generator is mulberry32 (a 32-bit state; ample for masks, not for cryptography).
+ */
+export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  const keep = 1 / (1 - rate);
+  const threshold = Math.floor(rate * 2 ** 32);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    values[i] = (t ^ (t >>> 14)) >>> 0 < threshold ? 0 : keep;
+  }
+  return tf.tensor(values, shape, 'float32');
+}
+
+/** x with each element zeroed with probability `rate` and the rest scaled by 1/(1 - rate); x itself when rate is 0. */
+export function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  if (rate <= 0) return x;
+  return tf.tidy(() => x.mul(dropoutMask(x.shape, rate, seed)));
+}

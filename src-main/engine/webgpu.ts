@@ -9,6 +9,7 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 
 interface GpuAdapterInfo {
+  isFallbackAdapter?: boolean;
   vendor?: string;
   architecture?: string;
   device?: string;
@@ -62,6 +63,18 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
       ok: false,
       reason:
         'Dawn found no GPU adapter (no Vulkan/Metal/D3D12 device, or no Vulkan loader such as libvulkan1)',
+    };
+  }
+  const described = adapter.info ?? {};
+  // A software Vulkan driver (Mesa's llvmpipe/lavapipe, SwiftShader) is slower than the wasm backend on the same
+  // cores: not a GPU to train on. Tests of the WebGPU code paths opt in with STUDIO_WEBGPU_SOFTWARE=1.
+  if (
+    (described.isFallbackAdapter === true || described.architecture === 'software') &&
+    process.env.STUDIO_WEBGPU_SOFTWARE !== '1'
+  ) {
+    return {
+      ok: false,
+      reason: `only a software (CPU) WebGPU adapter was found (${described.description ?? described.device ?? 'fallback adapter'}); wasm is faster on these cores`,
     };
   }
   // tf.js's webgpu backend looks for navigator.gpu and the WebGPU globals at import time.

@@ -41,25 +41,49 @@ export class AdamW {
 
   /** Applies one update with learning rate `lr`. Gradients are not disposed (the caller owns them). */
   apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    const s = this.nextStep(lr);
+    tf.tidy(() => this.update(params, grads, tf.tensor1d(s)));
+  }
+
+  /**
+   * Advances the step count and returns this step's scalars [lr, 1 - β1^t, 1 - β2^t] for {@link update}. Split
+   * from it so a captured GPU step (engine/webgpu/step-capture.ts) can take them as an input it rewrites.
+   */
+  nextStep(lr: number): [number, number, number] {
     this.#step += 1;
     const t = this.#step;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
-    for (const [name, p] of params) {
-      const g = grads.get(name);
-      if (!g) continue;
-      const m = this.#slot(this.#m, name, p);
-      const v = this.#slot(this.#v, name, p);
-      tf.tidy(() => {
-        const mNew = m.mul(this.beta1).add(g.mul(1 - this.beta1));
-        const vNew = v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
-        m.assign(mNew);
-        v.assign(vNew);
-        const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
-        const decay = this.weightDecay > 0 && !this.#noDecay(name) ? p.mul(this.weightDecay) : null;
-        p.assign(p.sub((decay ? update.add(decay) : update).mul(lr)));
-      });
-    }
+    return [lr, 1 - this.beta1 ** t, 1 - this.beta2 ** t];
+  }
+
+  /** One update from `scalars` = nextStep(lr) as a float32 [3] tensor; tensor ops only, nothing read back. */
+  update(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    scalars: tf.Tensor1D,
+  ): void {
+    tf.tidy(() => {
+      const [lr, c1, c2] = tf.split(scalars, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      for (const [name, p] of params) {
+        const g = grads.get(name);
+        if (!g) continue;
+        const m = this.#slot(this.#m, name, p);
+        const v = this.#slot(this.#v, name, p);
+        tf.tidy(() => {
+          const mNew = m.mul(this.beta1).add(g.mul(1 - this.beta1));
+          const vNew = v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+          m.assign(mNew);
+          v.assign(vNew);
+          const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
+          const decay = this.weightDecay > 0 && !this.#noDecay(name) ? p.mul(this.weightDecay) : null;
+          p.assign(p.sub((decay ? update.add(decay) : update).mul(lr)));
+        });
+      }
+    });
+  }
+
+  /** The moment estimates (carried from step to step, like the weights). */
+  stateVariables(): tf.Variable[] {
+    return [...this.#m.values(), ...this.#v.values()];
   }
 
   #slot(slots: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** Global L2 norm of a set of gradients (a scalar tensor). */
+/**
+ * Global L2 norm of a set of gradients (a scalar tensor). The squares are added one by one: tf.addN binds one
+ * buffer per input, and WebGPU's default limit is 8 per shader, so addN of more than 7 tensors fails there.
+ */
 export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
   return tf.tidy(() => {
     const squares = [...grads.values()].map((g) => g.square().sum());
-    return (squares.length ? tf.addN(squares) : tf.scalar(0)).sqrt() as tf.Scalar;
+    const total = squares.reduce((acc, s) => acc.add(s), tf.scalar(0));
+    return total.sqrt() as tf.Scalar;
   });
 }
 

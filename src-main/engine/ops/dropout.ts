@@ -7,6 +7,7 @@
  * seed) draws the same mask (ENGINE-NOTES.md: tf.js random ops cannot snapshot their state).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gpuDropoutMask } from '../webgpu/dropout-mask.ts';
 
 /**
  * [0 or 1/(1 - rate)] multipliers of the given shape; element i is dropped when the generator's i-th 32-bit draw
@@ -28,8 +29,25 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
   return tf.tensor(values, shape, 'float32');
 }
 
-/** x with each element zeroed with probability `rate` and the rest scaled by 1/(1 - rate); x itself when rate is 0. */
-export function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+/** The seed of dropout call `call` in a forward pass seeded with `base`: (base·1000003 + call) mod 2³². */
+export const callSeed = (base: number, call: number): number => (base * 1000003 + call) >>> 0;
+
+/**
+ * x with each element zeroed with probability `rate` and the rest scaled by 1/(1 - rate); x itself when rate is
+ * 0. The mask is that of seed callSeed(base, call). `base` may be a tensor (int32 [1] holding the seed's 32 bits):
+ * on webgpu the mask is then drawn on the GPU from it, so the seed can change without anything else changing (a
+ * captured step's input).
+ */
+export function dropout(x: tf.Tensor, rate: number, base: number | tf.Tensor, call = 0): tf.Tensor {
   if (rate <= 0) return x;
-  return tf.tidy(() => x.mul(dropoutMask(x.shape, rate, seed)));
+  return tf.tidy(() => {
+    if (rate >= 1) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
+    const seedTensor = typeof base === 'number' ? null : base;
+    if (tf.getBackend() === 'webgpu') {
+      const mask = gpuDropoutMask(x.shape, rate, seedTensor ?? tf.tensor1d([base as number | 0], 'int32'), call);
+      if (mask) return x.mul(mask);
+    }
+    const seed = seedTensor ? (seedTensor.dataSync()[0] ?? 0) >>> 0 : (base as number);
+    return x.mul(dropoutMask(x.shape, rate, callSeed(seed, call)));
+  });
 }

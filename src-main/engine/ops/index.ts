@@ -38,7 +38,7 @@ export { conv2dWithGrad, embeddingLookup };
 export { isFrozen, linear, matMul } from './matmul.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';
-export { dropout, dropoutMask } from './dropout.ts';
+export { callSeed, dropout, dropoutMask } from './dropout.ts';
 export type { AttentionOptions, AttentionShape } from './attention.ts';
 export { cube, geluErf, geluTanh, splitLastDim } from './split.ts';
 export { batchNorm, maxPool } from './pool-norm.ts';

@@ -66,7 +66,8 @@ export class ForwardContext {
     readonly params: ParamStore,
     readonly hooks: ForwardHooks,
     readonly training: boolean,
-    readonly dropoutSeed: number,
+    /** A number, or an int32 [1] tensor with its 32 bits (a captured GPU step's input). */
+    readonly dropoutSeed: number | tf.Tensor,
   ) {}
 
   /**
@@ -145,8 +146,7 @@ export class ForwardContext {
   /** Inverted dropout with masks seeded per call, so a step recomputed after resume draws the same masks. */
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
-    const seed = (this.dropoutSeed * 1000003 + this.#dropoutCalls++) >>> 0;
-    return dropout(x, rate, seed);
+    return dropout(x, rate, this.dropoutSeed, this.#dropoutCalls++);
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {

@@ -21,7 +21,7 @@ export interface ForwardOptions {
   /** Dropout on (training) or off (evaluation, the default). */
   training?: boolean;
   /** Seeds dropout masks when training, so a resumed run draws the same masks. */
-  dropoutSeed?: number;
+  dropoutSeed?: number | tf.Tensor;
 }
 
 export type ModelTask =

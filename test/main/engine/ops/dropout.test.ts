@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dropout, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
+import { callSeed, dropout, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
 import { useTestBackend } from '../../../helpers/backend.ts';
 
 beforeAll(useTestBackend);
@@ -35,13 +35,18 @@ describe('dropout from our seeded generator', () => {
     const before = tf.memory().numTensors;
     const x = tf.randomUniform([6, 40], -1, 1, 'float32', 1);
     const g = tf.grad((t: tf.Tensor) => dropout(t, 0.25, 3).sum())(x);
-    const mask = dropoutMask([6, 40], 0.25, 3);
+    const mask = dropoutMask([6, 40], 0.25, callSeed(3, 0));
     expect(Array.from(g.dataSync())).toEqual(Array.from(mask.dataSync()));
     const y = dropout(x, 0.25, 3);
     const expected = x.mul(mask);
     expect(Array.from(y.dataSync())).toEqual(Array.from(expected.dataSync()));
     expect(dropout(x, 0, 3)).toBe(x);
-    tf.dispose([x, g, mask, y, expected]);
+    // A tensor seed (the form a captured GPU step feeds) and later calls of the same pass.
+    const seed = tf.tensor1d([3], 'int32');
+    const fromTensor = dropout(x, 0.25, seed, 5);
+    const call5 = tf.tidy(() => x.mul(dropoutMask([6, 40], 0.25, callSeed(3, 5))));
+    expect(Array.from(fromTensor.dataSync())).toEqual(Array.from(call5.dataSync()));
+    tf.dispose([x, g, mask, y, expected, seed, fromTensor, call5]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

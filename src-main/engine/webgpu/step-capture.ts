@@ -1,0 +1,452 @@
+/**
+ * Record one training step's GPU work on tf.js's webgpu backend and replay it, like CUDA graphs. tf.js spends
+ * ~140 µs of JavaScript per kernel on a GPU (shape checks, tape, pipeline lookup, bind groups, uniform uploads),
+ * so a BERT-small step of ~1,900 kernels costs ~250 ms while the GPU works ~12 ms of it (test/bench/RESULTS.md).
+ * A replay issues the same dispatches with bind groups and uniforms made once: a few µs per kernel.
+ *
+ * What a step may do, so that its replay is exact:
+ * - read and write only GPU buffers: no read-back inside the step (a data-dependent step cannot be replayed);
+ * - take everything that changes between steps (batch, dropout seed, learning rate) from the declared `inputs`,
+ *   whose buffers are rewritten before each replay; every other upload inside the step is treated as a constant.
+ *   Two recordings of consecutive steps are compared, so a step that uploads changing data without declaring it
+ *   is refused rather than replayed wrong;
+ * - carry state only in the declared `state` variables (weights, optimizer moments): before each replay their
+ *   current values are copied to where the recorded step reads them.
+ * Buffers the recording used as temporaries are taken out of tf.js's pool so nothing else reuses them; the
+ * capture checks before every replay that the tensors it reads still own their buffers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bufferOf, Usage, webgpuBackend } from './backend-internals.ts';
+import type {
+  GpuBuffer,
+  GpuPipeline,
+  TensorInfo,
+  UniformInput,
+  WebGpuBackendInternals,
+  WebGpuProgram,
+} from './backend-internals.ts';
+
+type Recorded =
+  | {
+      kind: 'dispatch';
+      pipeline: GpuPipeline;
+      dispatch: [number, number, number];
+      buffers: GpuBuffer[];
+      uniform: Uint8Array;
+    }
+  | { kind: 'upload'; dst: GpuBuffer; bytes: Uint8Array };
+
+interface Recording {
+  events: Recorded[];
+  /** The tensor (data id) that last used each buffer, to tell temporaries from live tensors. */
+  owners: Map<GpuBuffer, object>;
+  stateStart: GpuBuffer[];
+  stateEnd: GpuBuffer[];
+  inputs: tf.Tensor[];
+  outputs: tf.Tensor[];
+  /** Temporaries taken out of tf.js's free pool right after the step, so nothing reuses them. */
+  taken: GpuBuffer[];
+  /** Buffers of live tensors the step uses, with the tensor that must still own each. */
+  live: [GpuBuffer, object][];
+}
+
+export interface CaptureSpec {
+  /** Variables carried from step to step. */
+  state: readonly tf.Variable[];
+}
+
+const bytesOf = (values: ArrayLike<number>, dtype: tf.DataType): Uint8Array => {
+  const typed = dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
+  return new Uint8Array(typed.buffer);
+};
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Runs `fn` on the webgpu backend while noting every dispatch and upload it makes. */
+function recordOnce(
+  b: WebGpuBackendInternals,
+  stepInputs: readonly tf.Tensor[],
+  fn: () => tf.Tensor[],
+  spec: CaptureSpec,
+): Recording {
+  flush(b);
+  const inputs = stepInputs.map((t) => {
+    bufferOf(b, t);
+    return tf.clone(t);
+  });
+  const stateStart = spec.state.map((v) => bufferOf(b, v));
+  const events: Recorded[] = [];
+  const owners = new Map<GpuBuffer, object>();
+  let problem: string | null = null;
+  let pendingUniform: Uint8Array | null = null;
+  let inDispatch = false;
+
+  const realQueue = b.queue;
+  const orig = {
+    recordAndSubmit: b.recordAndSubmit,
+    uploadToGPU: b.uploadToGPU,
+    getBufferData: b.getBufferData,
+    readSync: b.readSync,
+    copyBuffer: b.copyBuffer,
+    readToGPU: b.readToGPU,
+  };
+  /** Reading back inside the step would make it data-dependent: refused at once (tf.js would block anyway). */
+  const refuse = (what: string) => () => {
+    throw new CaptureRefused(`the step ${what}`);
+  };
+  b.queue = {
+    submit: (x: unknown[]) => realQueue.submit(x),
+    writeBuffer: (buf: GpuBuffer, off: number, data: ArrayBuffer, dataOff = 0, size?: number) => {
+      if (inDispatch)
+        pendingUniform = new Uint8Array(data, dataOff, size ?? data.byteLength - dataOff).slice();
+      else problem ??= 'the step writes a buffer outside a kernel';
+      realQueue.writeBuffer(buf, off, data, dataOff, size);
+    },
+  };
+  b.recordAndSubmit = (program: WebGpuProgram, output: TensorInfo, ins: TensorInfo[], u?: UniformInput[]) => {
+    pendingUniform = null;
+    inDispatch = true;
+    try {
+      orig.recordAndSubmit.call(b, program, output, ins, u);
+    } finally {
+      inDispatch = false;
+    }
+    const tensors = [output, ...ins];
+    const buffers = tensors.map((t) => b.tensorMap.get(t.dataId)?.resource);
+    tensors.forEach((t, i) => owners.set(buffers[i], t.dataId));
+    if (
+      !pendingUniform ||
+      buffers.some(
+        (x) => !(x instanceof (globalThis as unknown as { GPUBuffer: new () => object }).GPUBuffer),
+      )
+    ) {
+      problem ??= `kernel ${program.shaderKey} uses a resource other than buffers`;
+      return;
+    }
+    events.push({
+      kind: 'dispatch',
+      pipeline: program.pipeline,
+      dispatch: [...program.dispatch],
+      buffers,
+      uniform: pendingUniform,
+    });
+  };
+  b.uploadToGPU = (dataId: object) => {
+    const d = b.tensorMap.get(dataId);
+    const bytes = d && d.resource == null && d.values != null ? bytesOf(d.values, d.dtype) : null;
+    orig.uploadToGPU.call(b, dataId);
+    if (bytes && d) {
+      events.push({ kind: 'upload', dst: d.resource, bytes });
+      owners.set(d.resource, dataId);
+    }
+  };
+  b.getBufferData = refuse('reads data back from the GPU');
+  const readGpu = refuse('reads data back from the GPU');
+  // Small tensors still on the CPU are read where they are (tf.js does so for constants): no GPU read-back.
+  b.readSync = (dataId: object) =>
+    b.tensorMap.get(dataId)?.values != null ? orig.readSync.call(b, dataId) : readGpu();
+  b.copyBuffer = refuse('copies external GPU data');
+  b.readToGPU = refuse('copies GPU data out of tf.js');
+  let outputs: tf.Tensor[] = [];
+  try {
+    outputs = fn();
+  } catch (err) {
+    tf.dispose(inputs);
+    throw err;
+  } finally {
+    Object.assign(b, orig);
+    b.queue = realQueue;
+    flush(b);
+  }
+  if (problem) {
+    tf.dispose(inputs);
+    tf.dispose(outputs);
+    throw new CaptureRefused(problem);
+  }
+  const stateEnd = spec.state.map((v) => bufferOf(b, v));
+  const rec: Recording = { events, owners, stateStart, stateEnd, inputs, outputs, taken: [], live: [] };
+  takeBuffers(b, rec);
+  return rec;
+}
+
+/** Takes the recording's temporaries out of tf.js's free pool; notes which live tensors own the rest. */
+function takeBuffers(b: WebGpuBackendInternals, rec: Recording): void {
+  const wanted = new Set<GpuBuffer>([...rec.owners.keys(), ...rec.stateStart]);
+  const taken = new Set<GpuBuffer>();
+  for (const list of b.bufferManager.freeBuffers.values()) {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (wanted.has(list[i])) {
+        taken.add(list[i]);
+        list.splice(i, 1);
+        b.bufferManager.numFreeBuffers--;
+      }
+    }
+  }
+  rec.taken = [...taken];
+  for (const [buffer, dataId] of rec.owners) {
+    if (taken.has(buffer)) continue;
+    if (b.tensorMap.get(dataId)?.resource === buffer) rec.live.push([buffer, dataId]);
+    else rec.live.push([buffer, {}]); // owned by nothing we know: the capture will refuse it (see build)
+  }
+}
+
+/** Submits whatever tf.js has encoded, so its pending disposals return their buffers to the pool. */
+function flush(b: WebGpuBackendInternals): void {
+  b.endComputePassEncoder();
+  if (b.commandEncoder) b.submitQueue();
+}
+
+/** Why two recordings of consecutive steps differ (null when they are the same program). */
+function difference(a: Recording, b: Recording): string | null {
+  if (a.events.length !== b.events.length) {
+    return `${a.events.length} vs ${b.events.length} GPU commands`;
+  }
+  for (let i = 0; i < a.events.length; i++) {
+    const x = a.events[i];
+    const y = b.events[i];
+    if (!x || !y || x.kind !== y.kind) return `command ${i} differs`;
+    if (x.kind === 'upload' && y.kind === 'upload') {
+      if (!sameBytes(x.bytes, y.bytes)) return `command ${i} uploads data that changes between steps`;
+    } else if (x.kind === 'dispatch' && y.kind === 'dispatch') {
+      if (
+        x.pipeline !== y.pipeline ||
+        !sameBytes(x.uniform, y.uniform) ||
+        x.dispatch.join() !== y.dispatch.join()
+      )
+        return `kernel ${i} differs between steps`;
+    }
+  }
+  return null;
+}
+
+/** The step cannot be captured; the caller keeps running it eagerly. */
+export class CaptureRefused extends Error {}
+
+/** The captured step no longer matches tf.js's state (a variable was reassigned, a read tensor disposed). */
+export class CaptureStale extends Error {}
+
+function gpuBuffer(b: WebGpuBackendInternals, bytes: Uint8Array, usage: number): GpuBuffer {
+  const size = Math.max(4, Math.ceil(bytes.length / 4) * 4);
+  const buf = b.device.createBuffer({ size, usage, mappedAtCreation: true });
+  new Uint8Array(buf.getMappedRange() as ArrayBuffer).set(bytes);
+  buf.unmap();
+  return buf;
+}
+
+interface ComputePass {
+  setPipeline(p: unknown): void;
+  setBindGroup(i: number, g: unknown): void;
+  dispatchWorkgroups(x: number, y: number, z: number): void;
+  end(): void;
+}
+
+type Command =
+  | { kind: 'dispatch'; pipeline: GpuPipeline; bindGroup: unknown; dispatch: [number, number, number] }
+  | { kind: 'copy'; src: GpuBuffer; dst: GpuBuffer; size: number };
+
+/**
+ * Records a step twice (two real, consecutive training steps) and, when both are the same program, replays it.
+ * Usage: `const r = new StepRecorder({ state })`, `r.record(inputs, fn)` on two steps (read their outputs as usual), then
+ * `const step = r.build()` and `await step.replay(nextInputs)` for the following steps.
+ */
+export class StepRecorder {
+  #recordings: Recording[] = [];
+  readonly #b: WebGpuBackendInternals;
+
+  constructor(readonly spec: CaptureSpec) {
+    const b = webgpuBackend();
+    if (!b) throw new CaptureRefused('step capture needs the webgpu backend');
+    this.#b = b;
+  }
+
+  /**
+   * Runs one step eagerly, recording it; returns the step's outputs (the caller owns them). `inputs` are this
+   * step's tensors that change from step to step (a replay takes the next step's in the same order).
+   */
+  record(inputs: readonly tf.Tensor[], fn: () => tf.Tensor[]): tf.Tensor[] {
+    const rec = recordOnce(this.#b, inputs, fn, this.spec);
+    this.#recordings.push(rec);
+    while (this.#recordings.length > 2) release(this.#recordings.shift() as Recording, this.#b);
+    return rec.outputs.map((t) => tf.clone(t));
+  }
+
+  /** The replayable step from the last two recordings; throws CaptureRefused with the reason when it cannot be. */
+  build(): CapturedStep {
+    const [a, last] = this.#recordings;
+    if (!a || !last) throw new CaptureRefused('two recorded steps are needed');
+    const diff = difference(a, last);
+    if (diff) throw new CaptureRefused(`the step is not the same program every time: ${diff}`);
+    if (last.live.some(([buf, owner]) => this.#b.tensorMap.get(owner)?.resource !== buf))
+      throw new CaptureRefused('a buffer of the step is neither free nor owned by a live tensor');
+    release(a, this.#b);
+    this.#recordings = [];
+    return new CapturedStep(this.#b, last);
+  }
+
+  dispose(): void {
+    for (const r of this.#recordings) release(r, this.#b);
+    this.#recordings = [];
+  }
+}
+
+/** Gives a recording's inputs, outputs and taken buffers back to tf.js. */
+function release(r: Recording, b: WebGpuBackendInternals): void {
+  tf.dispose(r.inputs);
+  tf.dispose(r.outputs);
+  for (const buf of r.taken) {
+    const key = `${(buf as { size: number }).size}_${(buf as { usage: number }).usage}`;
+    const list = b.bufferManager.freeBuffers.get(key);
+    if (list) {
+      list.push(buf);
+      b.bufferManager.numFreeBuffers++;
+    } else buf.destroy();
+  }
+  r.taken = [];
+}
+
+/** A recorded step, replayed with new inputs; see the file comment for what it assumes. */
+export class CapturedStep {
+  readonly #b: WebGpuBackendInternals;
+  readonly #rec: Recording;
+  readonly #commands: Command[] = [];
+  /** Buffers this capture made (uniforms, constants, staging); destroyed on dispose. */
+  readonly #owned: GpuBuffer[] = [];
+  readonly #stateCopies: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
+  readonly #staging: GpuBuffer;
+  readonly #outputLayout: { offset: number; size: number; dtype: tf.DataType }[] = [];
+  /** Number of kernels one replay dispatches. */
+  readonly kernels: number;
+
+  constructor(b: WebGpuBackendInternals, rec: Recording) {
+    this.#b = b;
+    this.#rec = rec;
+    this.#planStateCopies();
+    for (const e of rec.events) {
+      if (e.kind === 'upload') {
+        const src = gpuBuffer(b, e.bytes, Usage.COPY_SRC);
+        this.#owned.push(src);
+        this.#commands.push({ kind: 'copy', src, dst: e.dst, size: Math.ceil(e.bytes.length / 4) * 4 });
+        continue;
+      }
+      const uniform = gpuBuffer(b, e.uniform, Usage.UNIFORM);
+      this.#owned.push(uniform);
+      const entries = e.buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+      entries.push({
+        binding: e.buffers.length,
+        resource: { buffer: uniform, offset: 0, size: e.uniform.length } as never,
+      });
+      const bindGroup = b.device.createBindGroup({ layout: e.pipeline.getBindGroupLayout(0), entries });
+      this.#commands.push({ kind: 'dispatch', pipeline: e.pipeline, bindGroup, dispatch: e.dispatch });
+    }
+    this.kernels = rec.events.filter((e) => e.kind === 'dispatch').length;
+    let offset = 0;
+    for (const t of rec.outputs) {
+      const size = t.size * 4;
+      this.#outputLayout.push({ offset, size, dtype: t.dtype });
+      offset += size;
+    }
+    this.#staging = b.device.createBuffer({
+      size: Math.max(4, offset),
+      usage: Usage.MAP_READ | Usage.COPY_DST,
+    });
+    this.#owned.push(this.#staging);
+  }
+
+  /**
+   * Each replay first copies the state's latest values (where the previous step left them) to where the recorded
+   * step reads them. When one variable's old buffer became another's new one, copying in place would overwrite a
+   * value not yet copied, so those go through a scratch buffer.
+   */
+  #planStateCopies(): void {
+    const { stateStart, stateEnd } = this.#rec;
+    const ends = new Set(stateEnd);
+    const direct: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
+    const viaScratch: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
+    stateStart.forEach((start, i) => {
+      const end = stateEnd[i];
+      if (start === end) return;
+      const copy = { src: end, dst: start, size: (start as { size: number }).size };
+      (ends.has(start) ? viaScratch : direct).push(copy);
+    });
+    if (viaScratch.length > 0) {
+      // All conflicting ends go to scratch first, then to their starts.
+      const toScratch: typeof direct = [];
+      const fromScratch: typeof direct = [];
+      for (const c of [...viaScratch, ...direct]) {
+        const scratch = this.#b.device.createBuffer({ size: c.size, usage: Usage.COPY_SRC | Usage.COPY_DST });
+        this.#owned.push(scratch);
+        toScratch.push({ src: c.src, dst: scratch, size: c.size });
+        fromScratch.push({ src: scratch, dst: c.dst, size: c.size });
+      }
+      this.#stateCopies.push(...toScratch, ...fromScratch);
+    } else this.#stateCopies.push(...direct);
+  }
+
+  /**
+   * One step: writes `inputs` (same shapes and dtypes as the recorded step's, values on the CPU or the GPU) into
+   * the step's input buffers, replays it and returns its outputs' values.
+   */
+  async replay(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<Float32Array[]> {
+    const b = this.#b;
+    for (let i = 0; i < state.length; i++) {
+      if (b.tensorMap.get(state[i]?.dataId as object)?.resource !== this.#rec.stateEnd[i])
+        throw new CaptureStale('a state variable was reassigned outside the captured step');
+    }
+    for (const [buffer, dataId] of this.#rec.live) {
+      if (b.tensorMap.get(dataId)?.resource !== buffer)
+        throw new CaptureStale('a tensor the captured step reads was disposed or reassigned');
+    }
+    flush(b);
+    for (let i = 0; i < this.#rec.inputs.length; i++) {
+      const recorded = this.#rec.inputs[i] as tf.Tensor;
+      const next = inputs[i];
+      if (!next || next.dtype !== recorded.dtype || next.shape.join() !== recorded.shape.join())
+        throw new CaptureStale(`input ${i} has another shape or dtype than the recorded step's`);
+      const cpu = b.tensorMap.get(next.dataId)?.values;
+      const values = cpu ?? (await next.data());
+      const data = recorded.dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
+      b.queue.writeBuffer(bufferOf(b, recorded), 0, data.buffer, 0, data.byteLength);
+    }
+    const encoder = b.device.createCommandEncoder();
+    for (const c of this.#stateCopies) encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
+    let pass: ComputePass | null = null;
+    for (const c of this.#commands) {
+      if (c.kind === 'copy') {
+        pass?.end();
+        pass = null;
+        encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
+        continue;
+      }
+      if (!pass) pass = encoder.beginComputePass() as ComputePass;
+      pass.setPipeline(c.pipeline);
+      pass.setBindGroup(0, c.bindGroup);
+      pass.dispatchWorkgroups(c.dispatch[0], c.dispatch[1], c.dispatch[2]);
+    }
+    pass?.end();
+    this.#rec.outputs.forEach((t, i) => {
+      const l = this.#outputLayout[i] as { offset: number; size: number };
+      encoder.copyBufferToBuffer(bufferOf(b, t), 0, this.#staging, l.offset, l.size);
+    });
+    b.queue.submit([encoder.finish()]);
+    await this.#staging.mapAsync(1 /* GPUMapMode.READ */);
+    const all = (this.#staging.getMappedRange() as ArrayBuffer).slice(0);
+    this.#staging.unmap();
+    return this.#outputLayout.map((l) =>
+      l.dtype === 'float32'
+        ? new Float32Array(all, l.offset, l.size / 4)
+        : Float32Array.from(new Int32Array(all, l.offset, l.size / 4)),
+    );
+  }
+
+  dispose(): void {
+    for (const buf of this.#owned) buf.destroy();
+    this.#owned.length = 0;
+    for (const buf of this.#rec.taken) {
+      this.#b.bufferManager.numBytesAllocated -= (buf as { size: number }).size;
+      buf.destroy();
+    }
+    this.#rec.taken = [];
+    release(this.#rec, this.#b);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Step capture on the webgpu backend (a real GPU, or lavapipe on machines without one): replayed steps train
+ * exactly as eager ones, the GPU dropout masks are the JavaScript ones, and steps that cannot be replayed are
+ * refused. Skipped, with the reason, where no WebGPU adapter exists.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAdapter } from '../../../../src-main/adapters/index.ts';
+import { callSeed, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
+import { gpuDropoutMask } from '../../../../src-main/engine/webgpu/dropout-mask.ts';
+import { CaptureRefused, StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
+import type { CapturedStep } from '../../../../src-main/engine/webgpu/step-capture.ts';
+import { loadModel } from '../../../../src-main/models/index.ts';
+import type { Model } from '../../../../src-main/models/index.ts';
+import { AdamW } from '../../../../src-main/training/adamw.ts';
+import { deviceStep } from '../../../../src-main/training/device-step.ts';
+import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
+import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu step-capture tests skipped: ${unavailable}`);
+
+let model: Model | undefined;
+afterAll(() => model?.dispose());
+
+/** The batch, dropout seed and optimizer scalars of step `s`: what changes from step to step. */
+function stepInputs(s: number, opt: AdamW): tf.Tensor[] {
+  const ids = Array.from({ length: 16 }, (_, i) => 5 + ((i * 7 + s * 13) % 90));
+  return [
+    tf.tensor2d(ids, [2, 8], 'int32'),
+    tf.tensor2d([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 8], 'int32'),
+    tf.tensor1d([s % 3, (s + 1) % 3], 'int32'),
+    tf.tensor1d([callSeed(1234, s) | 0], 'int32'),
+    tf.tensor1d(opt.nextStep(1e-2)),
+  ];
+}
+
+function setup(m: Model) {
+  const adapter = createAdapter(m, { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }, 3, {
+    numLabels: m.config.labels.length,
+  });
+  const trainable = new Map<string, tf.Variable>(adapter.weights);
+  for (const n of adapter.baseTrainable) trainable.set(n, m.params.get(n));
+  const optimizer = new AdamW({ weightDecay: 0.01 });
+  const step = (inp: tf.Tensor[]) => () => {
+    const [inputIds, attentionMask, labels, seed, scalars] = inp as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+      tf.Tensor1D,
+      tf.Tensor,
+      tf.Tensor1D,
+    ];
+    return [
+      deviceStep({
+        loss: () =>
+          tf.tidy(() => {
+            const logits = m.forward(
+              { inputIds, attentionMask },
+              { hooks: adapter.hooks, training: true, dropoutSeed: seed },
+            ).logits as tf.Tensor2D;
+            return tf.losses.softmaxCrossEntropy(
+              tf.oneHot(labels, m.config.labels.length),
+              logits,
+            ) as tf.Scalar;
+          }),
+        trainable,
+        optimizer,
+        scalars,
+        maxNorm: 0.5,
+      }),
+    ];
+  };
+  return { adapter, trainable, optimizer, step };
+}
+
+describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
+  it('draws on the GPU the dropout masks JavaScript draws', async () => {
+    const seed = tf.tensor1d([987654321 | 0], 'int32');
+    const gpu = gpuDropoutMask([3, 1000], 0.3, seed, 4) as tf.Tensor;
+    const js = dropoutMask([3, 1000], 0.3, callSeed(987654321, 4));
+    expect(Array.from(await gpu.data())).toEqual(Array.from(await js.data()));
+    tf.dispose([seed, gpu, js]);
+  });
+
+  it('replays steps that train exactly as eager steps, and frees what it took', async () => {
+    model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const before = tf.memory().numTensors;
+    const steps = 6;
+    // Reference: every step eager.
+    const a = setup(model);
+    const eagerLosses: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      const inp = stepInputs(s, a.optimizer);
+      const [out] = a.step(inp)();
+      eagerLosses.push(...(await (out as tf.Tensor).data()));
+      tf.dispose([...inp, out as tf.Tensor]);
+    }
+    const eagerWeights = new Map<string, number[]>();
+    for (const [k, v] of a.trainable) eagerWeights.set(k, Array.from(await v.data()));
+    a.optimizer.dispose();
+    a.adapter.dispose();
+
+    // Captured: one plain step, two recorded ones, then replays.
+    const b = setup(model);
+    const losses: number[] = [];
+    let recorder: StepRecorder | null = null;
+    let captured: CapturedStep | null = null;
+    for (let s = 0; s < steps; s++) {
+      const inp = stepInputs(s, b.optimizer);
+      if (captured) {
+        const [out] = await captured.replay(inp, [...b.trainable.values(), ...b.optimizer.stateVariables()]);
+        losses.push(...(out as Float32Array));
+      } else {
+        if (s === 1)
+          recorder = new StepRecorder({ state: [...b.trainable.values(), ...b.optimizer.stateVariables()] });
+        const outs = recorder ? recorder.record(inp, b.step(inp)) : b.step(inp)();
+        losses.push(...(await (outs[0] as tf.Tensor).data()));
+        tf.dispose(outs);
+        if (s === 2) captured = (recorder as StepRecorder).build();
+      }
+      tf.dispose(inp);
+    }
+    expect(captured?.kernels).toBeGreaterThan(50);
+    for (let i = 0; i < eagerLosses.length; i++) expect(losses[i]).toBeCloseTo(eagerLosses[i] as number, 5);
+    for (const [k, v] of b.trainable) {
+      const ref = eagerWeights.get(k) as number[];
+      const got = Array.from(await v.data());
+      expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
+    }
+    captured?.dispose();
+    b.optimizer.dispose();
+    b.adapter.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a step that uploads changing data it did not declare', () => {
+    const w = tf.variable(tf.ones([4]));
+    const r = new StepRecorder({ state: [w] });
+    for (let s = 0; s < 2; s++) {
+      const outs = r.record([], () => {
+        w.assign(w.add(tf.scalar(s + 1)));
+        return [w.sum()];
+      });
+      tf.dispose(outs);
+    }
+    expect(() => r.build()).toThrow(CaptureRefused);
+    r.dispose();
+    w.dispose();
+  });
+
+  it('refuses a step that reads data back', () => {
+    const r = new StepRecorder({ state: [] });
+    const x = tf.ones([4]);
+    expect(() => r.record([], () => [tf.scalar(x.sum().dataSync()[0] as number)])).toThrow(/reads data back/);
+    r.dispose();
+    x.dispose();
+  });
+});

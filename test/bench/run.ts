@@ -11,7 +11,11 @@ import { accountParams, createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
+import { callSeed } from '../../src-main/engine/ops/index.ts';
+import { StepRecorder } from '../../src-main/engine/webgpu/step-capture.ts';
+import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';
+import { deviceStep } from '../../src-main/training/device-step.ts';
 import { writeRandomBert } from './synthetic-model.ts';
 
 const args = process.argv.slice(2);
@@ -103,23 +107,58 @@ async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, p
   for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
   const opt = new AdamW();
   const labels = tf.oneHot(tf.zeros([BATCH], 'int32') as tf.Tensor1D, SHAPE.labels);
-  const step = async () => {
-    const { value, grads } = tf.variableGrads(
-      () =>
+  // The training loop's step (training/device-step.ts): what changes per step (dropout seed, optimizer scalars)
+  // comes in as tensors, so on webgpu the step can be captured once and replayed.
+  let stepNo = 0;
+  const nextInputs = () => [
+    tf.tensor1d([callSeed(7, stepNo++) | 0], 'int32'),
+    tf.tensor1d(opt.nextStep(1e-4)),
+  ];
+  const stepFn = (ins: tf.Tensor[]) => () => [
+    deviceStep({
+      loss: () =>
         tf.tidy(
           () =>
             tf.losses.softmaxCrossEntropy(
               labels,
-              model.forward(inp, { hooks: adapter.hooks, training: true }).logits,
+              model.forward(inp, { hooks: adapter.hooks, training: true, dropoutSeed: ins[0] }).logits,
             ) as tf.Scalar,
         ),
-      [...trainable.values()],
-    );
-    const named = new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor]));
-    opt.apply(trainable, named, 1e-4);
-    await value.data();
-    tf.dispose([value, ...Object.values(grads)]);
+      trainable,
+      optimizer: opt,
+      scalars: ins[1] as tf.Tensor1D,
+      maxNorm: 0,
+    }),
+  ];
+  const eager = async () => {
+    const ins = nextInputs();
+    const [out] = stepFn(ins)();
+    await out?.data();
+    tf.dispose([...ins, ...(out ? [out] : [])]);
   };
+  let step = eager;
+  let captured: CapturedStep | null = null;
+  let eagerMs: number | null = null;
+  if (report.backend === 'webgpu' && !args.includes('--no-capture')) {
+    await eager(); // pipelines compiled, optimizer state created
+    eagerMs = Infinity;
+    for (let i = 0; i < 3; i++) eagerMs = Math.min(eagerMs, await timeIt(eager, 1, false));
+    const state = () => [...trainable.values(), ...opt.stateVariables()];
+    const recorder = new StepRecorder({ state: state() });
+    for (let i = 0; i < 2; i++) {
+      const ins = nextInputs();
+      const outs = recorder.record(ins, stepFn(ins));
+      await outs[0]?.data();
+      tf.dispose([...ins, ...outs]);
+    }
+    const c = recorder.build();
+    captured = c;
+    step = async () => {
+      const ins = nextInputs();
+      await c.replay(ins, state());
+      tf.dispose(ins);
+    };
+  }
   let peakBytes = 0;
   const once = async () => {
     await step();
@@ -152,7 +191,9 @@ async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, p
     peakMemoryMB: peakBytes / 2 ** 20,
     optimizerStateFloats: opt.stateSize(),
     trainableParams: account.trainable,
+    ...(captured ? { capturedKernels: captured.kernels, eagerStepMs: eagerMs } : {}),
   };
+  captured?.dispose();
   opt.dispose();
   labels.dispose();
   adapter.dispose();
@@ -212,7 +253,7 @@ for (const [name, method] of Object.entries(METHODS)) {
   steps[name] = await trainStep(model, method, inp, peak);
   const s = steps[name];
   log(
-    `${name.padEnd(9)} step ${s.stepMs.toFixed(0)} ms  ${s.tokensPerSecond.toFixed(0)} tok/s  MFU ${(100 * s.mfu).toFixed(1)}% (CPU time ${s.cpuMs.toFixed(0)} ms, CPU-time MFU ${(100 * s.cpuMfu).toFixed(1)}%)  optimizer state ${s.optimizerStateFloats} floats`,
+    `${name.padEnd(9)} step ${s.stepMs.toFixed(0)} ms  ${s.tokensPerSecond.toFixed(0)} tok/s  MFU ${(100 * s.mfu).toFixed(1)}% (CPU time ${s.cpuMs.toFixed(0)} ms, CPU-time MFU ${(100 * s.cpuMfu).toFixed(1)}%)  optimizer state ${s.optimizerStateFloats} floats${'capturedKernels' in s ? `; captured replay of ${s.capturedKernels} kernels (eager step ${s.eagerStepMs?.toFixed(0)} ms)` : ''}`,
   );
 }
 const lat = await latency(model, inp);

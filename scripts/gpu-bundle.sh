@@ -33,7 +33,17 @@ exclude=(
   --exclude='node_modules/@peculiar' --exclude='node_modules/@noble' --exclude='node_modules/graphemer'
   --exclude='node_modules/bluebird' --exclude='node_modules/async' --exclude='node_modules/@sveltejs'
   --exclude='node_modules/uplot' --exclude='node_modules/esquery' --exclude='node_modules/ajv'
+  --exclude='node_modules/tsx' --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild'
+  --exclude='node_modules/aria-query' --exclude='node_modules/axobject-query' --exclude='node_modules/postcss*'
+  --exclude='node_modules/js-yaml' --exclude='node_modules/acorn' --exclude='node_modules/source-map*'
+  --exclude='node_modules/pngjs' --exclude='node_modules/better-sqlite3'
 )
+# The benches run as one bundled file (our code inlined, packages external), so the device needs no TypeScript
+# loader: node .gpu/bench.mjs [--shape base], node .gpu/gpu-profile.mjs, node .gpu/gpu-train.mjs.
+for b in run gpu-profile gpu-train; do
+  npx esbuild "test/bench/$b.ts" --bundle --platform=node --format=esm --packages=external \
+    --outfile=".gpu/${b/run/bench}.mjs" --log-level=warning
+done
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.
 tmp=$(mktemp)
 tar -cf "$tmp" "${exclude[@]}" node_modules

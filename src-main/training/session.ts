@@ -57,6 +57,7 @@ function makeBatch(
   padId: number,
   lm: boolean,
   imageSize: number,
+  fixedLength?: number,
 ): Batch {
   const picked = idx.map((i) => examples[i] as Example);
   const own: tf.Tensor[] = [];
@@ -78,7 +79,8 @@ function makeBatch(
     };
   }
   const texts = picked as { ids: number[]; typeIds: number[]; label: number }[];
-  const len = Math.max(2, ...texts.map((e) => e.ids.length));
+  const longest = Math.max(2, ...texts.map((e) => e.ids.length));
+  const len = fixedLength !== undefined ? Math.max(longest, fixedLength) : longest;
   const ids = new Int32Array(texts.length * len).fill(padId);
   const mask = new Int32Array(texts.length * len);
   const types = new Int32Array(texts.length * len);
@@ -126,18 +128,24 @@ export function buildTask(opts: {
   padId: number;
   imageSize: number;
   options: TrainOptions;
+  /**
+   * Pad every training batch to this many tokens instead of its longest row: a captured GPU step replays only
+   * batches of the recorded shape. Padding is masked, so the loss is the same.
+   */
+  fixedLength?: number;
 }): TrainTask<Batch> {
   const { model, adapter, lm } = opts;
   const trainable = new Map<string, tf.Variable>(adapter.weights);
   for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
 
+  const dropoutSeed = (step: number): number => (opts.options.seed * 7919 + step) >>> 0;
   /** Mean loss of a batch and, for evaluation, the per-row predictions. */
-  const lossOf = (b: Batch, training: boolean, step: number): tf.Scalar =>
+  const lossOf = (b: Batch, training: boolean, step: number, seed?: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
       const out = model.forward(b.inputs, {
         hooks: adapter.hooks,
         training,
-        dropoutSeed: (opts.options.seed * 7919 + step) >>> 0,
+        dropoutSeed: seed ?? dropoutSeed(step),
       });
       if (!lm) {
         const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
@@ -188,9 +196,11 @@ export function buildTask(opts: {
   return {
     trainable,
     trainSize: opts.train.length,
-    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize),
+    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, opts.fixedLength),
     disposeBatch: (b) => tf.dispose(b.own),
-    loss: (b, o) => lossOf(b, o.training, o.step),
+    loss: (b, o) => lossOf(b, o.training, o.step, o.seed),
+    dropoutSeed,
+    stepInputs: (b) => b.own,
     batchUnits: (b) => b.units,
     evaluate,
   };

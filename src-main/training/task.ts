@@ -12,8 +12,15 @@ export interface TrainTask<B> {
   /** Builds a batch from example indices (owns its tensors until `disposeBatch`). */
   makeBatch(indices: readonly number[], split: 'train' | 'validation'): B;
   disposeBatch(batch: B): void;
-  /** Mean loss of a batch as a scalar; `step` seeds dropout so a resumed run draws the same masks. */
-  loss(batch: B, opts: { training: boolean; step: number }): tf.Scalar;
+  /**
+   * Mean loss of a batch as a scalar; `step` seeds dropout so a resumed run draws the same masks. `seed`, when
+   * given, is that seed as an int32 [1] tensor (dropoutSeed(step)), the form a captured GPU step takes as input.
+   */
+  loss(batch: B, opts: { training: boolean; step: number; seed?: tf.Tensor }): tf.Scalar;
+  /** The dropout seed of a step (with stepInputs: what a captured GPU step needs; without, steps run eagerly). */
+  dropoutSeed?(step: number): number;
+  /** The batch's tensors in a fixed order: what changes from one step to the next (captured GPU steps). */
+  stepInputs?(batch: B): tf.Tensor[];
   /** Tokens (or images) in a batch, for throughput. */
   batchUnits(batch: B): number;
   /** Validation metrics of the current weights (loss, accuracy, macroF1 or perplexity). */

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
+import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, clipToNorm, globalNorm } from './gradients.ts';
 import { learningRate } from './schedule.ts';
 import { epochOrder } from './shuffle.ts';
@@ -42,6 +43,8 @@ export interface TrainerHooks {
   onEval?(step: number, metrics: Record<string, number>): void;
   /** Persist a checkpoint; `kind` says whether it is the best so far or the latest. */
   onCheckpoint?(kind: 'checkpoint-best' | 'checkpoint-last', state: CheckpointState): Promise<void>;
+  /** A line for the run log (e.g. how GPU steps run). */
+  onLog?(message: string): void;
   /** Awaited between steps: resolves at once unless the user paused. */
   waitIfPaused?(): Promise<void>;
   isCancelled?(): boolean;
@@ -90,7 +93,18 @@ export async function trainLoop<B>(
     ? structuredClone(resume.position)
     : { step: 0, epoch: 0, batchInEpoch: 0, best: null, evalsWithoutImprovement: 0 };
   if (resume) restoreCheckpoint(task as TrainTask<unknown>, optimizer, resume);
+  // On webgpu (one micro-batch per step) steps are captured and replayed; elsewhere they run below, op by op.
+  const gpu =
+    o.gradAccumulation === 1 && GpuSteps.usable(task)
+      ? new GpuSteps(task, optimizer, { dropout: o.dropout, gradClip: o.gradClip }, (m) => hooks.onLog?.(m))
+      : null;
   const stopMetric = o.earlyStopping?.metric;
+  const diverged = (loss: number): LoopResult => ({
+    status: 'diverged',
+    position: pos,
+    lastMetrics,
+    message: `loss became ${loss} at step ${pos.step + 1}; lower the learning rate or enable gradient clipping`,
+  });
   let lastMetrics: Record<string, number> = {};
   const started = Date.now();
   const startStep = pos.step;
@@ -140,61 +154,69 @@ export async function trainLoop<B>(
         }
         const idx = order.slice(pos.batchInEpoch * o.batchSize, (pos.batchInEpoch + 1) * o.batchSize);
         const batch = task.makeBatch(idx, 'train');
-        try {
-          const { value, grads: g } = tf.variableGrads(
-            () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
-            [...task.trainable.values()],
-          );
-          const named = new Map<string, tf.Tensor>();
-          for (const [name, v] of task.trainable) {
-            const gv = g[v.name];
-            if (gv) named.set(name, gv);
-          }
-          accumulate(grads, named);
-          losses.push(value);
-          units += task.batchUnits(batch);
-        } finally {
-          task.disposeBatch(batch);
-        }
-        micro++;
-        pos.batchInEpoch++;
-        const endOfEpoch = pos.batchInEpoch >= microPerEpoch;
-        if (micro < o.gradAccumulation && !endOfEpoch) continue;
-
-        // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
-        let averaged = grads;
-        if (micro > 1) {
-          averaged = new Map<string, tf.Tensor>();
-          for (const [k, t] of grads) {
-            averaged.set(
-              k,
-              tf.tidy(() => t.div(micro)),
-            );
-            t.dispose();
-          }
-        }
-        const read = tf.tidy(() =>
-          tf.concat([...losses.map((l) => l.reshape([1])), globalNorm(averaged).reshape([1])]),
-        );
-        const values = await read.data();
-        tf.dispose([read, ...losses]);
-        losses = [];
-        let lossSum = 0;
-        for (let i = 0; i < micro; i++) lossSum += values[i] ?? NaN;
-        const loss = lossSum / micro;
-        if (!Number.isFinite(loss)) {
-          for (const t of averaged.values()) t.dispose();
-          return {
-            status: 'diverged',
-            position: pos,
-            lastMetrics,
-            message: `loss became ${loss} at step ${pos.step + 1}; lower the learning rate or enable gradient clipping`,
-          };
-        }
-        const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
         const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
-        optimizer.apply(task.trainable, clipped, lr);
-        for (const t of clipped.values()) t.dispose();
+        let loss: number;
+        if (gpu) {
+          try {
+            units += task.batchUnits(batch);
+            ({ loss } = await gpu.step(batch, pos.step, lr));
+          } finally {
+            task.disposeBatch(batch);
+          }
+          micro = 1;
+          pos.batchInEpoch++;
+          if (!Number.isFinite(loss)) return diverged(loss);
+        } else {
+          try {
+            const { value, grads: g } = tf.variableGrads(
+              () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
+              [...task.trainable.values()],
+            );
+            const named = new Map<string, tf.Tensor>();
+            for (const [name, v] of task.trainable) {
+              const gv = g[v.name];
+              if (gv) named.set(name, gv);
+            }
+            accumulate(grads, named);
+            losses.push(value);
+            units += task.batchUnits(batch);
+          } finally {
+            task.disposeBatch(batch);
+          }
+          micro++;
+          pos.batchInEpoch++;
+          const endOfEpoch = pos.batchInEpoch >= microPerEpoch;
+          if (micro < o.gradAccumulation && !endOfEpoch) continue;
+
+          // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
+          let averaged = grads;
+          if (micro > 1) {
+            averaged = new Map<string, tf.Tensor>();
+            for (const [k, t] of grads) {
+              averaged.set(
+                k,
+                tf.tidy(() => t.div(micro)),
+              );
+              t.dispose();
+            }
+          }
+          const read = tf.tidy(() =>
+            tf.concat([...losses.map((l) => l.reshape([1])), globalNorm(averaged).reshape([1])]),
+          );
+          const values = await read.data();
+          tf.dispose([read, ...losses]);
+          losses = [];
+          let lossSum = 0;
+          for (let i = 0; i < micro; i++) lossSum += values[i] ?? NaN;
+          loss = lossSum / micro;
+          if (!Number.isFinite(loss)) {
+            for (const t of averaged.values()) t.dispose();
+            return diverged(loss);
+          }
+          const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
+          optimizer.apply(task.trainable, clipped, lr);
+          for (const t of clipped.values()) t.dispose();
+        }
         grads = new Map();
         pos.step++;
         const now = Date.now();
@@ -232,6 +254,7 @@ export async function trainLoop<B>(
     }
     return { status: 'completed', position: pos, lastMetrics };
   } finally {
+    gpu?.dispose();
     optimizer.dispose();
   }
 }

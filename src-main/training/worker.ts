@@ -55,6 +55,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     config.train,
     {
       onProgress: (p) => send({ type: 'progress', ...p }),
+      onLog: (message) => send({ type: 'log', level: 'info', message }),
       onEval: (step, metrics) => {
         evals.set(step, metrics);
         send({
@@ -130,6 +131,7 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
         send({ type: 'metrics', points: retentionPoints(tasks, metric, i, row, change) }),
       trainer: {
         onProgress: (p) => send({ type: 'progress', ...p }),
+        onLog: (message) => send({ type: 'log', level: 'info', message }),
         waitIfPaused: async () => {
           while (paused) await new Promise<void>((r) => (wake = r));
         },

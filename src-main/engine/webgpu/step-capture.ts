@@ -220,11 +220,30 @@ function difference(a: Recording, b: Recording): string | null {
   return null;
 }
 
-/** The step cannot be captured; the caller keeps running it eagerly. */
-export class CaptureRefused extends Error {}
+/**
+ * The step cannot be captured; the caller keeps running it eagerly. `retry`: the two recorded steps differed,
+ * which also happens when the first of them still uploaded weights tf.js had kept on the CPU; recording one more
+ * step may succeed.
+ */
+export class CaptureRefused extends Error {
+  constructor(
+    message: string,
+    readonly retry = false,
+  ) {
+    super(message);
+  }
+}
 
 /** The captured step no longer matches tf.js's state (a variable was reassigned, a read tensor disposed). */
-export class CaptureStale extends Error {}
+export class CaptureStale extends Error {
+  constructor(
+    message: string,
+    /** 'inputs': this step's inputs have another shape (run it eagerly, keep the capture); 'tensors': rebuild. */
+    readonly kind: 'inputs' | 'tensors',
+  ) {
+    super(message);
+  }
+}
 
 function gpuBuffer(b: WebGpuBackendInternals, bytes: Uint8Array, usage: number): GpuBuffer {
   const size = Math.max(4, Math.ceil(bytes.length / 4) * 4);
@@ -276,12 +295,12 @@ export class StepRecorder {
     const [a, last] = this.#recordings;
     if (!a || !last) throw new CaptureRefused('two recorded steps are needed');
     const diff = difference(a, last);
-    if (diff) throw new CaptureRefused(`the step is not the same program every time: ${diff}`);
+    if (diff) throw new CaptureRefused(`the step is not the same program every time: ${diff}`, true);
     if (last.live.some(([buf, owner]) => this.#b.tensorMap.get(owner)?.resource !== buf))
       throw new CaptureRefused('a buffer of the step is neither free nor owned by a live tensor');
     release(a, this.#b);
     this.#recordings = [];
-    return new CapturedStep(this.#b, last);
+    return new CapturedStep(this.#b, last, this.spec.state);
   }
 
   dispose(): void {
@@ -318,9 +337,13 @@ export class CapturedStep {
   /** Number of kernels one replay dispatches. */
   readonly kernels: number;
 
-  constructor(b: WebGpuBackendInternals, rec: Recording) {
+  /** Tensors sharing the state's recorded end buffers, so those stay alive when a variable is reassigned. */
+  readonly #pinned: tf.Tensor[];
+
+  constructor(b: WebGpuBackendInternals, rec: Recording, state: readonly tf.Variable[]) {
     this.#b = b;
     this.#rec = rec;
+    this.#pinned = state.map((v) => tf.clone(v));
     this.#planStateCopies();
     for (const e of rec.events) {
       if (e.kind === 'upload') {
@@ -389,20 +412,19 @@ export class CapturedStep {
    */
   async replay(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<Float32Array[]> {
     const b = this.#b;
-    for (let i = 0; i < state.length; i++) {
-      if (b.tensorMap.get(state[i]?.dataId as object)?.resource !== this.#rec.stateEnd[i])
-        throw new CaptureStale('a state variable was reassigned outside the captured step');
-    }
     for (const [buffer, dataId] of this.#rec.live) {
       if (b.tensorMap.get(dataId)?.resource !== buffer)
-        throw new CaptureStale('a tensor the captured step reads was disposed or reassigned');
+        throw new CaptureStale('a tensor the captured step reads was disposed or reassigned', 'tensors');
     }
-    flush(b);
-    for (let i = 0; i < this.#rec.inputs.length; i++) {
-      const recorded = this.#rec.inputs[i] as tf.Tensor;
+    this.#rec.inputs.forEach((recorded, i) => {
       const next = inputs[i];
       if (!next || next.dtype !== recorded.dtype || next.shape.join() !== recorded.shape.join())
-        throw new CaptureStale(`input ${i} has another shape or dtype than the recorded step's`);
+        throw new CaptureStale(`input ${i} has another shape or dtype than the recorded step's`, 'inputs');
+    });
+    this.adopt(state);
+    for (let i = 0; i < this.#rec.inputs.length; i++) {
+      const recorded = this.#rec.inputs[i] as tf.Tensor;
+      const next = inputs[i] as tf.Tensor;
       const cpu = b.tensorMap.get(next.dataId)?.values;
       const values = cpu ?? (await next.data());
       const data = recorded.dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
@@ -439,7 +461,29 @@ export class CapturedStep {
     );
   }
 
+  /**
+   * Brings state variables that were updated outside the capture (an eager step on a batch of another shape, a
+   * restored checkpoint) back to the buffers the capture reads: their values are copied there and the variables
+   * point at them again.
+   */
+  adopt(state: readonly tf.Variable[]): void {
+    const b = this.#b;
+    const moved = state
+      .map((v, i) => ({ v, i, current: bufferOf(b, v) }))
+      .filter(({ i, current }) => current !== this.#rec.stateEnd[i]);
+    if (moved.length === 0) return;
+    if (state.length !== this.#pinned.length) throw new CaptureStale('the state changed', 'tensors');
+    flush(b);
+    const encoder = b.device.createCommandEncoder();
+    for (const { i, current } of moved) {
+      encoder.copyBufferToBuffer(current, 0, this.#rec.stateEnd[i], 0, (current as { size: number }).size);
+    }
+    b.queue.submit([encoder.finish()]);
+    for (const { v, i } of moved) v.assign(this.#pinned[i] as tf.Tensor);
+  }
+
   dispose(): void {
+    tf.dispose(this.#pinned);
     for (const buf of this.#owned) buf.destroy();
     this.#owned.length = 0;
     for (const buf of this.#rec.taken) {

@@ -36,7 +36,7 @@ exclude=(
   --exclude='node_modules/tsx' --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild'
   --exclude='node_modules/aria-query' --exclude='node_modules/axobject-query' --exclude='node_modules/postcss*'
   --exclude='node_modules/js-yaml' --exclude='node_modules/acorn' --exclude='node_modules/source-map*'
-  --exclude='node_modules/pngjs' --exclude='node_modules/better-sqlite3'
+  --exclude='node_modules/better-sqlite3'
 )
 # The benches run as one bundled file (our code inlined, packages external), so the device needs no TypeScript
 # loader: node .gpu/bench.mjs [--shape base], node .gpu/gpu-profile.mjs, node .gpu/gpu-train.mjs.

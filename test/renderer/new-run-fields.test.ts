@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetView } from '../../src-shared/datasets.ts';
+import { trainConfigSchema } from '../../src-shared/train-config.ts';
+import {
+  DEFAULT_DATASET_FIELDS,
+  DEFAULT_METHOD_FIELDS,
+  DEFAULT_TRAINING_FIELDS,
+  datasetFieldsFromPreset,
+  datasetSpec,
+  methodConfig,
+  methodFieldsFromPreset,
+  trainOptions,
+  trainingFieldsFromPreset,
+} from '../../src-renderer/lib/new-run-fields.ts';
+
+/** Only the fields the New run form reads; the rest are filler of the right type. */
+function imported(id: number, source: string): DatasetView {
+  return {
+    id,
+    name: `set ${id}`,
+    source,
+    sample: null,
+    kind: 'text-classification',
+    contentHash: 'ab',
+    columns: { text: 'body', label: 'tag' },
+    labels: [],
+    stats: {} as DatasetView['stats'],
+    splits: {},
+    createdAt: '2026-01-01T00:00:00Z',
+    runs: 0,
+  };
+}
+
+describe('the New run form fields', () => {
+  it('give each method only its own options, and the conv adapter its own reduction factor', () => {
+    const f = {
+      ...DEFAULT_METHOD_FIELDS,
+      reductionFactor: 12,
+      convFactor: 3,
+      r: 4,
+      alpha: 8,
+      loraDropout: 0.1,
+    };
+    expect(methodConfig(f)).toEqual({
+      type: 'bottleneck',
+      variant: 'pfeiffer',
+      placement: 'sequential',
+      reductionFactor: 12,
+      activation: 'relu',
+    });
+    expect(methodConfig({ ...f, method: 'lora' })).toEqual({ type: 'lora', r: 4, alpha: 8, dropout: 0.1 });
+    expect(methodConfig({ ...f, method: 'prompt' })).toEqual({ type: 'prompt', virtualTokens: 20 });
+    expect(methodConfig({ ...f, method: 'prefix' })).toEqual({ type: 'prefix', prefixLength: 10 });
+    expect(methodConfig({ ...f, method: 'conv' })).toEqual({ type: 'conv', reductionFactor: 3 });
+    expect(methodConfig({ ...f, method: 'ia3' })).toEqual({ type: 'ia3' });
+  });
+
+  it('leave maxSteps out unless one is given, and the defaults make a valid CLI config', () => {
+    expect(trainOptions(DEFAULT_TRAINING_FIELDS)).not.toHaveProperty('maxSteps');
+    expect(trainOptions({ ...DEFAULT_TRAINING_FIELDS, maxSteps: 30 }).maxSteps).toBe(30);
+    const parsed = trainConfigSchema.safeParse({
+      project: '/p',
+      model: 'default',
+      dataset: datasetSpec(DEFAULT_DATASET_FIELDS, []),
+      method: methodConfig(DEFAULT_METHOD_FIELDS),
+      train: trainOptions(DEFAULT_TRAINING_FIELDS),
+    });
+    expect(parsed.success).toBe(true);
+  });
+
+  it('name an imported dataset by its stored copy and columns, a sample by name, a file by its trimmed path', () => {
+    const list = [imported(7, '/p/datasets/a.csv')];
+    expect(datasetSpec({ ...DEFAULT_DATASET_FIELDS, sample: 'dataset:7' }, list)).toEqual({
+      path: '/p/datasets/a.csv',
+      text: 'body',
+      label: 'tag',
+    });
+    expect(datasetSpec({ ...DEFAULT_DATASET_FIELDS, sample: 'sst2' }, list)).toEqual({ sample: 'sst2' });
+    expect(datasetSpec({ datasetMode: 'file', sample: 'dataset:7', filePath: ' /d.csv ' }, list)).toEqual({
+      path: '/d.csv',
+    });
+  });
+
+  it('load a preset over the current values, keeping what it lacks', () => {
+    const current = { ...DEFAULT_METHOD_FIELDS, alpha: 32, convFactor: 2 };
+    const lora = methodFieldsFromPreset(current, { type: 'lora', r: 32 });
+    expect(lora).toEqual({ ...current, method: 'lora', r: 32 });
+    // A conv preset's reductionFactor lands in the conv field, not the bottleneck's.
+    const conv = methodFieldsFromPreset(current, { type: 'conv', reductionFactor: 6 });
+    expect([conv.convFactor, conv.reductionFactor]).toEqual([6, 16]);
+    const bottleneck = methodFieldsFromPreset(current, {
+      type: 'bottleneck',
+      reductionFactor: 8,
+      variant: 'x',
+    });
+    expect([bottleneck.reductionFactor, bottleneck.convFactor, bottleneck.variant]).toEqual([
+      8,
+      2,
+      'pfeiffer',
+    ]);
+
+    const train = trainingFieldsFromPreset(
+      { ...DEFAULT_TRAINING_FIELDS, maxSteps: 50 },
+      { epochs: 3, schedule: 'cosine', lr: 'fast' },
+    );
+    expect(train).toEqual({ ...DEFAULT_TRAINING_FIELDS, epochs: 3, schedule: 'cosine', maxSteps: null });
+  });
+
+  it('load a preset dataset path as the imported record when it is one, else as a file', () => {
+    const list = [imported(7, '/p/datasets/a.csv')];
+    const file = { ...DEFAULT_DATASET_FIELDS, datasetMode: 'file' as const, filePath: '/old.csv' };
+    expect(datasetFieldsFromPreset(file, { path: '/p/datasets/a.csv' }, list)).toEqual({
+      datasetMode: 'sample',
+      sample: 'dataset:7',
+      filePath: '/old.csv',
+    });
+    expect(datasetFieldsFromPreset(DEFAULT_DATASET_FIELDS, { path: '/x.jsonl' }, list)).toEqual({
+      ...DEFAULT_DATASET_FIELDS,
+      datasetMode: 'file',
+      filePath: '/x.jsonl',
+    });
+    expect(datasetFieldsFromPreset(file, { sample: 'sst2' }, list)).toEqual({
+      ...file,
+      datasetMode: 'sample',
+      sample: 'sst2',
+    });
+    expect(datasetFieldsFromPreset(file, {}, list)).toBe(file);
+  });
+});

@@ -6,31 +6,24 @@ import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { openProjectDb, SEED_RUNS, seedRun } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
+import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-export-');
 const BASE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 
 describe('the Export page', () => {
   it('exports a bundle with its model card, explains unusable formats, and imports the bundle back', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(session.studio.url);
-    await page.evaluate(() => localStorage.setItem('studio-theme', 'light'));
-    await page.reload();
+    const { page, errors } = await openStudioPage(session);
+    const nav = mainNav(page);
 
-    await page.getByRole('link', { name: 'Export', exact: true }).click();
+    // No project yet: the page points to the Projects page.
+    await nav.getByRole('link', { name: 'Export', exact: true }).click();
     await page.getByTestId('no-project').getByRole('link', { name: 'Projects' }).waitFor();
 
-    await page.getByRole('link', { name: 'Projects', exact: true }).first().click();
-    await page.getByTestId('project-name').fill('Team share');
-    await page.getByTestId('create-project').click();
-    const projectDir =
-      (await page.getByTestId('current-project').locator('.muted').textContent())?.trim() ?? '';
-    expect(projectDir).not.toBe('');
+    const projectDir = await createProject(page, 'Team share');
 
     // No finished run yet: the page says what to do.
-    await page.getByRole('link', { name: 'Export', exact: true }).click();
+    await nav.getByRole('link', { name: 'Export', exact: true }).click();
     await page.getByTestId('export-empty').getByRole('link', { name: 'New run' }).waitFor();
 
     // A LoRA run (seeded curves) whose adapter is a real PEFT adapter on the tiny BERT, and a bottleneck run.
@@ -51,8 +44,8 @@ describe('the Export page', () => {
     );
     db.close();
 
-    await page.getByRole('link', { name: 'Runs', exact: true }).click();
-    await page.getByRole('link', { name: 'Export', exact: true }).click();
+    await nav.getByRole('link', { name: 'Runs', exact: true }).click();
+    await nav.getByRole('link', { name: 'Export', exact: true }).click();
     await page.getByTestId('export-run').waitFor();
     await page.getByTestId('export-run').selectOption(String(lora));
     // The model card: name, method, share of parameters, metrics, how to load.

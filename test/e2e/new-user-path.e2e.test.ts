@@ -10,6 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
+import {
+  addSpamSample,
+  createProject,
+  mainNav,
+  openStudioPage,
+  startSampleRun,
+  waitForRunCompleted,
+} from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-path-');
 
@@ -17,48 +25,21 @@ const MODEL = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 const points = async (page: Page, testid: string) =>
   Number(await page.getByTestId(testid).getAttribute('data-points'));
 
-/** Fills the New run form for the imported sample and starts; returns the run id from the URL. */
-async function startRun(page: Page, method: 'bottleneck' | 'lora'): Promise<number> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New run' }).click();
-  await page.getByTestId('model-path').fill(MODEL);
-  await page.getByTestId('model-path').press('Tab');
-  await page.getByTestId('model-info').getByText('bert').waitFor();
-  // The sample added on the Datasets page is listed once, under the built-in samples.
-  await page.getByTestId('sample').selectOption('spam-assassin');
-  await page.getByTestId('method').selectOption(method);
-  await page.getByLabel('Max length (tokens)').fill('32');
-  await page.getByLabel('Batch size').fill('16');
-  await page.getByLabel('Evaluate every N steps').fill('10');
-  await page.getByTestId('max-steps').fill('40');
-  await page.getByTestId('start-run').click();
-  await page.getByTestId('run-status').waitFor();
-  const id = Number(/#\/runs\/(\d+)/.exec(page.url())?.[1]);
-  expect(id).toBeGreaterThan(0);
-  return id;
-}
+/** A short run on the imported sample and the fixture model; returns the run id. */
+const startRun = (page: Page, method: 'bottleneck' | 'lora') =>
+  startSampleRun(page, { model: MODEL, architecture: 'bert', method, maxSteps: 40 });
 
 describe("a new user's path through the studio", () => {
   it('imports a sample, trains bottleneck and LoRA adapters, compares them and tries both in the playground', async () => {
-    const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(session.studio.url);
-    await page.evaluate(() => localStorage.setItem('studio-theme', 'light'));
-    await page.reload();
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const { page, errors } = await openStudioPage(session);
+    const nav = mainNav(page);
 
     // 1. A project.
-    await page.getByTestId('project-name').fill('Spam filter');
-    await page.getByTestId('create-project').click();
-    await page.getByTestId('current-project').waitFor();
+    await createProject(page, 'Spam filter');
     await screenshot(page, '40-path-project');
 
     // 2. The SpamAssassin sample, one click.
-    await nav.getByRole('link', { name: 'Datasets' }).click();
-    await page.getByTestId('add-sample-spam-assassin').click();
-    const detail = page.getByTestId('dataset-detail');
-    await detail.getByRole('heading', { name: 'SpamAssassin' }).waitFor({ timeout: 60_000 });
-    await detail.getByTestId('label-balance').getByText('spam').waitFor();
+    await addSpamSample(page);
     await screenshot(page, '41-path-dataset');
 
     // 3. A bottleneck adapter on a fixture model; its loss chart gains points while it trains.
@@ -66,12 +47,12 @@ describe("a new user's path through the studio", () => {
     await expect.poll(() => points(page, 'chart-loss'), { timeout: 120_000 }).toBeGreaterThan(2);
     const early = await points(page, 'chart-loss');
     await screenshot(page, '42-path-bottleneck-training');
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await waitForRunCompleted(page);
     await expect.poll(() => points(page, 'chart-loss')).toBeGreaterThan(early);
 
     // 4. A LoRA adapter on the same data.
     const lora = await startRun(page, 'lora');
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await waitForRunCompleted(page);
     await screenshot(page, '43-path-lora-completed');
 
     // 5. Compare: the two latest finished runs are chosen.

@@ -1,41 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { insertArtifact } from '../../../src-main/db/tables/artifacts.ts';
-import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
 import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
-import { insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
+import { copyTinyLora, recordRunWithAdapter, TINY_BERT } from '../../helpers/export-fixtures.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { serviceTestContext } from '../../helpers/service-context.ts';
 
 const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-export-svc-');
 
+/** A new project through the services, as the Projects page makes one; returns its folder. */
+async function newProject(name: string): Promise<string> {
+  return (await handlers['projects:create']({ name, parentDir: tmpDir })).path;
+}
+
 /** A project with one completed run whose adapter is the tiny BERT's PEFT LoRA fixture. */
 async function projectWithRun(name: string, status: 'completed' | 'failed' = 'completed') {
-  const project = await handlers['projects:create']({ name, parentDir: tmpDir });
-  const db = ctx.projects.db(project.path);
-  const runId = insertRun(db, {
-    name: 'shared lora',
-    datasetId: null,
-    baseModelId: null,
-    method: 'lora',
-    config: { model: path.join(HF_TINY_DIR, 'bert-seqcls/base'), method: { type: 'lora', r: 2 } },
-    createdAt: new Date().toISOString(),
-  });
-  updateRunStatus(db, runId, { status, trainableParams: 100, totalParams: 10_000 });
-  logMetrics(db, runId, [{ split: 'validation', name: 'accuracy', step: 10, value: 0.75 }]);
-  const rel = `artifacts/run-${runId}/adapter`;
-  fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), path.join(project.path, rel), { recursive: true });
-  insertArtifact(db, {
-    runId,
-    kind: 'adapter',
-    path: rel,
-    sha256: '0'.repeat(64),
-    bytes: 1,
-    meta: {},
-    createdAt: new Date().toISOString(),
-  });
-  return { project: project.path, runId };
+  const project = await newProject(name);
+  const runId = recordRunWithAdapter(
+    ctx.projects.db(project),
+    project,
+    {
+      name: 'shared lora',
+      method: 'lora',
+      config: { model: TINY_BERT, method: { type: 'lora', r: 2 } },
+      status,
+      trainableParams: 100,
+      totalParams: 10_000,
+      accuracy: 0.75,
+    },
+    copyTinyLora,
+  );
+  return { project, runId };
 }
 
 describe('export handlers (export:preview / export:run / export:import)', () => {
@@ -73,10 +68,10 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
         'manifest.json',
       ].sort(),
     );
-    const target = await handlers['projects:create']({ name: 'target', parentDir: tmpDir });
-    const imported = await handlers['export:import']({ project: target.path, bundle: bundle.out });
+    const target = await newProject('target');
+    const imported = await handlers['export:import']({ project: target, bundle: bundle.out });
     expect(imported).toEqual({ runId: 1, name: 'shared lora' });
-    const run = await handlers['runs:get']({ project: target.path, runId: 1 });
+    const run = await handlers['runs:get']({ project: target, runId: 1 });
     expect(run).toMatchObject({
       status: 'completed',
       method: 'lora',
@@ -89,53 +84,29 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
   it('import refuses a bundle for another base model, or one whose base is not on this machine', async () => {
     const { project, runId } = await projectWithRun('base-check');
     const { out } = await handlers['export:run']({ project, runId, format: 'bundle', out: 'exports/b.zip' });
-    const target = await handlers['projects:create']({ name: 'base-check-target', parentDir: tmpDir });
+    const target = await newProject('base-check-target');
     await expect(
       handlers['export:import']({
-        project: target.path,
+        project: target,
         bundle: out,
         model: path.join(HF_TINY_DIR, 'roberta-seqcls/base'),
       }),
     ).rejects.toThrow(/b\.zip: trained on a different base model: .*roberta-seqcls\/base has weights sha256/);
     await expect(
-      handlers['export:import']({ project: target.path, bundle: out, model: path.join(tmpDir, 'nowhere') }),
+      handlers['export:import']({ project: target, bundle: out, model: path.join(tmpDir, 'nowhere') }),
     ).rejects.toThrow(
       /b\.zip: its base model ".*bert-seqcls\/base" is not on this machine .*: pass --model DIR/,
     );
-    expect(await handlers['runs:list']({ project: target.path })).toEqual([]);
+    expect(await handlers['runs:list']({ project: target })).toEqual([]);
   });
 
   it('adapterhub on the default base (no pooler): the adapter is written, the head left out with a warning', async () => {
-    const project = await handlers['projects:create']({ name: 'hub', parentDir: tmpDir });
-    const db = ctx.projects.db(project.path);
-    const runId = insertRun(db, {
-      name: 'hub run',
-      datasetId: null,
-      baseModelId: null,
-      method: 'bottleneck',
-      config: { model: 'default', method: { type: 'bottleneck' } },
-      createdAt: new Date().toISOString(),
-    });
-    updateRunStatus(db, runId, { status: 'completed' });
-    const rel = `artifacts/run-${runId}/adapter`;
-    const dir = path.join(project.path, rel);
-    fs.mkdirSync(dir, { recursive: true });
+    const project = await newProject('hub');
     const t = (shape: number[]) => ({
       dtype: 'float32' as const,
       shape,
       data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 100),
     });
-    writeSafetensors(
-      path.join(dir, 'adapter.safetensors'),
-      new Map([
-        ['adapters.0.ffn.down.weight', t([256, 16])],
-        ['adapters.0.ffn.down.bias', t([16])],
-        ['adapters.0.ffn.up.weight', t([16, 256])],
-        ['adapters.0.ffn.up.bias', t([256])],
-        ['classifier.weight', t([256, 2])],
-        ['classifier.bias', t([2])],
-      ]),
-    );
     const config = {
       variant: 'pfeiffer',
       placement: 'sequential',
@@ -143,18 +114,30 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
       scaling: 1,
       labels: ['a', 'b'],
     };
-    fs.writeFileSync(path.join(dir, 'studio_adapter.json'), JSON.stringify({ method: 'bottleneck', config }));
-    insertArtifact(db, {
-      runId,
-      kind: 'adapter',
-      path: rel,
-      sha256: '0'.repeat(64),
-      bytes: 1,
-      meta: {},
-      createdAt: new Date().toISOString(),
-    });
+    const runId = recordRunWithAdapter(
+      ctx.projects.db(project),
+      project,
+      { name: 'hub run', method: 'bottleneck', config: { model: 'default', method: { type: 'bottleneck' } } },
+      (dir) => {
+        writeSafetensors(
+          path.join(dir, 'adapter.safetensors'),
+          new Map([
+            ['adapters.0.ffn.down.weight', t([256, 16])],
+            ['adapters.0.ffn.down.bias', t([16])],
+            ['adapters.0.ffn.up.weight', t([16, 256])],
+            ['adapters.0.ffn.up.bias', t([256])],
+            ['classifier.weight', t([256, 2])],
+            ['classifier.bias', t([2])],
+          ]),
+        );
+        fs.writeFileSync(
+          path.join(dir, 'studio_adapter.json'),
+          JSON.stringify({ method: 'bottleneck', config }),
+        );
+      },
+    );
     const r = await handlers['export:run']({
-      project: project.path,
+      project,
       runId,
       format: 'adapterhub',
       out: 'exports/hub',

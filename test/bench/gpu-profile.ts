@@ -3,11 +3,10 @@
  * mostly per-dispatch overhead, so this is the number to bring down. `node bin/run-ts.mjs test/bench/gpu-profile.ts`
  */
 import * as tf from '@tensorflow/tfjs';
-import { createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { ModelInputs } from '../../src-main/models/index.ts';
-import { AdamW } from '../../src-main/training/adamw.ts';
+import { benchStep } from './bench-step.ts';
 import { writeRandomBert } from './synthetic-model.ts';
 
 const report = await initBackend();
@@ -20,26 +19,9 @@ const inp: ModelInputs = {
   attentionMask: tf.ones([B, S], 'int32') as tf.Tensor2D,
   tokenTypeIds: tf.zeros([B, S], 'int32') as tf.Tensor2D,
 };
-const adapter = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, 1);
-const trainable = new Map<string, tf.Variable>(adapter.weights);
-const opt = new AdamW();
-const labels = tf.oneHot(tf.zeros([B], 'int32') as tf.Tensor1D, 2);
-const step = async () => {
-  const { value, grads } = tf.variableGrads(
-    () =>
-      tf.tidy(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            model.forward(inp, { hooks: adapter.hooks, training: true }).logits,
-          ) as tf.Scalar,
-      ),
-    [...trainable.values()],
-  );
-  opt.apply(trainable, new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor])), 1e-4);
-  await value.data();
-  tf.dispose([value, ...Object.values(grads)]);
-};
+const bench = benchStep(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, inp, 2);
+const adapter = bench.adapter;
+const step = bench.eager;
 await step();
 const forwardOnly = await tf.profile(() => {
   tf.tidy(() => model.forward(inp, { hooks: adapter.hooks }).logits);

@@ -11,11 +11,8 @@ import { accountParams, createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
-import { callSeed } from '../../src-main/engine/ops/index.ts';
-import { StepRecorder } from '../../src-main/engine/webgpu/step-capture.ts';
 import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
-import { AdamW } from '../../src-main/training/adamw.ts';
-import { deviceStep } from '../../src-main/training/device-step.ts';
+import { benchStep } from './bench-step.ts';
 import { writeRandomBert } from './synthetic-model.ts';
 
 const args = process.argv.slice(2);
@@ -110,62 +107,18 @@ function stepFlops(model: Model, trainedMatmulWeights: number): number {
 }
 
 async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, peak: number) {
-  const adapter = createAdapter(model, method, 1);
-  const trainable = new Map<string, tf.Variable>(adapter.weights);
-  for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
-  const opt = new AdamW();
-  const labels = tf.oneHot(tf.zeros([BATCH], 'int32') as tf.Tensor1D, SHAPE.labels);
-  // The training loop's step (training/device-step.ts): what changes per step (dropout seed, optimizer scalars)
-  // comes in as tensors, so on webgpu the step can be captured once and replayed.
-  let stepNo = 0;
-  const nextInputs = () => [
-    tf.tensor1d([callSeed(7, stepNo++) | 0], 'int32'),
-    tf.tensor1d(opt.nextStep(1e-4)),
-  ];
-  const stepFn = (ins: tf.Tensor[]) => () => [
-    deviceStep({
-      loss: () =>
-        tf.tidy(
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              labels,
-              model.forward(inp, { hooks: adapter.hooks, training: true, dropoutSeed: ins[0] }).logits,
-            ) as tf.Scalar,
-        ),
-      trainable,
-      optimizer: opt,
-      scalars: ins[1] as tf.Tensor1D,
-      maxNorm: 0,
-    }),
-  ];
-  const eager = async () => {
-    const ins = nextInputs();
-    const [out] = stepFn(ins)();
-    await out?.data();
-    tf.dispose([...ins, ...(out ? [out] : [])]);
-  };
-  let step = eager;
+  const bench = benchStep(model, method, inp, SHAPE.labels);
+  const { adapter, optimizer: opt } = bench;
+  let step = bench.eager;
   let captured: CapturedStep | null = null;
   let eagerMs: number | null = null;
   if (report.backend === 'webgpu' && !args.includes('--no-capture')) {
-    await eager(); // pipelines compiled, optimizer state created
+    await bench.eager(); // pipelines compiled, optimizer state created
     eagerMs = Infinity;
-    for (let i = 0; i < 3; i++) eagerMs = Math.min(eagerMs, await timeIt(eager, 1, false));
-    const state = () => [...trainable.values(), ...opt.stateVariables()];
-    const recorder = new StepRecorder({ state: state() });
-    for (let i = 0; i < 2; i++) {
-      const ins = nextInputs();
-      const outs = recorder.record(ins, stepFn(ins));
-      await outs[0]?.data();
-      tf.dispose([...ins, ...outs]);
-    }
-    const c = recorder.build();
+    for (let i = 0; i < 3; i++) eagerMs = Math.min(eagerMs, await timeIt(bench.eager, 1, false));
+    const c = await bench.capture();
     captured = c;
-    step = async () => {
-      const ins = nextInputs();
-      await c.replay(ins, state());
-      tf.dispose(ins);
-    };
+    step = () => bench.replay(c);
   }
   let peakBytes = 0;
   const once = async () => {
@@ -202,9 +155,7 @@ async function trainStep(model: Model, method: MethodConfig, inp: ModelInputs, p
     ...(captured ? { capturedKernels: captured.kernels, eagerStepMs: eagerMs } : {}),
   };
   captured?.dispose();
-  opt.dispose();
-  labels.dispose();
-  adapter.dispose();
+  bench.dispose();
   return result;
 }
 

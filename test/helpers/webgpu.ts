@@ -1,12 +1,8 @@
 import fs from 'node:fs';
 import { initBackend } from '../../src-main/engine/backends.ts';
 
-/** Where Debian's mesa-vulkan-drivers puts lavapipe (a software Vulkan driver), and where this project's CI moves it. */
-const LAVAPIPE_ICDS = [
-  '/usr/share/vulkan/icd.d/lvp_icd.json',
-  '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
-  '/opt/vk-icd/lvp_icd.json',
-];
+/** Where Debian's mesa-vulkan-drivers puts lavapipe, a software Vulkan driver (.ci/run installs it). */
+const LAVAPIPE_ICDS = ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json'];
 
 /**
  * Switches this test process to the webgpu backend, on a real GPU or on lavapipe (Mesa's CPU Vulkan driver) so the

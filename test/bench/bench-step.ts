@@ -1,0 +1,93 @@
+/**
+ * The training step the benches time and profile: the training loop's device step (training/device-step.ts) on a
+ * fixed batch, with what changes per step (dropout seed, optimizer scalars) fed as tensors, so on webgpu it can be
+ * captured once and replayed (engine/webgpu/step-capture.ts) as the loop does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MethodConfig } from '../../src-shared/train-config.ts';
+import { createAdapter } from '../../src-main/adapters/index.ts';
+import type { AdapterInstance } from '../../src-main/adapters/index.ts';
+import { callSeed } from '../../src-main/engine/ops/index.ts';
+import { StepRecorder } from '../../src-main/engine/webgpu/step-capture.ts';
+import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
+import type { Model, ModelInputs } from '../../src-main/models/index.ts';
+import { AdamW } from '../../src-main/training/adamw.ts';
+import { deviceStep } from '../../src-main/training/device-step.ts';
+
+export interface BenchStep {
+  adapter: AdapterInstance;
+  optimizer: AdamW;
+  /** One step op by op, read back. */
+  eager(): Promise<void>;
+  /** Records two steps and returns the replayable step (webgpu only). */
+  capture(): Promise<CapturedStep>;
+  /** One step replayed from `captured`, with the next step's inputs. */
+  replay(captured: CapturedStep): Promise<void>;
+  dispose(): void;
+}
+
+export function benchStep(
+  model: Model,
+  method: MethodConfig,
+  inp: ModelInputs,
+  numLabels: number,
+): BenchStep {
+  const adapter = createAdapter(model, method, 1);
+  const trainable = new Map<string, tf.Variable>(adapter.weights);
+  for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
+  const optimizer = new AdamW();
+  const batch = inp.inputIds?.shape[0] ?? 1;
+  const labels = tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, numLabels);
+  let stepNo = 0;
+  const nextInputs = () => [
+    tf.tensor1d([callSeed(7, stepNo++) | 0], 'int32'),
+    tf.tensor1d(optimizer.nextStep(1e-4)),
+  ];
+  const stepFn = (ins: tf.Tensor[]) => () => [
+    deviceStep({
+      loss: () =>
+        tf.tidy(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              labels,
+              model.forward(inp, { hooks: adapter.hooks, training: true, dropoutSeed: ins[0] }).logits,
+            ) as tf.Scalar,
+        ),
+      trainable,
+      optimizer,
+      scalars: ins[1] as tf.Tensor1D,
+      maxNorm: 0,
+    }),
+  ];
+  const state = () => [...trainable.values(), ...optimizer.stateVariables()];
+  return {
+    adapter,
+    optimizer,
+    async eager() {
+      const ins = nextInputs();
+      const outs = stepFn(ins)();
+      await outs[0]?.data();
+      tf.dispose([...ins, ...outs]);
+    },
+    async capture() {
+      const recorder = new StepRecorder({ state: state() });
+      for (let i = 0; i < 2; i++) {
+        const ins = nextInputs();
+        const outs = recorder.record(ins, stepFn(ins));
+        await outs[0]?.data();
+        tf.dispose([...ins, ...outs]);
+      }
+      return recorder.build();
+    },
+    async replay(captured) {
+      const ins = nextInputs();
+      await captured.replay(ins, state());
+      tf.dispose(ins);
+    },
+    dispose() {
+      optimizer.dispose();
+      labels.dispose();
+      adapter.dispose();
+    },
+  };
+}

@@ -36,14 +36,13 @@ exclude=(
   --exclude='node_modules/tsx' --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild'
   --exclude='node_modules/aria-query' --exclude='node_modules/axobject-query' --exclude='node_modules/postcss*'
   --exclude='node_modules/js-yaml' --exclude='node_modules/acorn' --exclude='node_modules/source-map*'
-  --exclude='node_modules/better-sqlite3'
 )
-# The benches run as one bundled file (our code inlined, packages external), so the device needs no TypeScript
-# loader: node .gpu/bench.mjs [--shape base], node .gpu/gpu-profile.mjs, node .gpu/gpu-train.mjs.
-for b in run gpu-profile gpu-train; do
-  npx esbuild "test/bench/$b.ts" --bundle --platform=node --format=esm --packages=external \
-    --outfile=".gpu/${b/run/bench}.mjs" --log-level=warning
-done
+# The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
+# TypeScript loader (docs/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
+bundle() { npx esbuild --bundle --platform=node --format=esm --packages=external --log-level=warning "$@"; }
+for b in run gpu-profile gpu-train gpu-smoke; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
+echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |
+  bundle --sourcefile=studio-entry.ts --outfile=.gpu/studio.mjs
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.
 tmp=$(mktemp)
 tar -cf "$tmp" "${exclude[@]}" node_modules

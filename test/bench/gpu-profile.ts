@@ -23,9 +23,12 @@ const bench = benchStep(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslo
 const adapter = bench.adapter;
 const step = bench.eager;
 await step();
-const forwardOnly = await tf.profile(() => {
-  tf.tidy(() => model.forward(inp, { hooks: adapter.hooks }).logits);
-});
+// tf.profile returns the engine's one profile object, which the next profile overwrites: keep the count now.
+const forwardKernels = (
+  await tf.profile(() => {
+    tf.tidy(() => model.forward(inp, { hooks: adapter.hooks }).logits);
+  })
+).kernels.length;
 const info = await tf.profile(step);
 const byName = new Map<string, { n: number; ms: number }>();
 for (const k of info.kernels) {
@@ -38,7 +41,7 @@ const top = [...byName].sort((a, b) => b[1].n - a[1].n).slice(0, 25);
 console.log(
   JSON.stringify({
     backend: report.backend,
-    forwardKernels: forwardOnly.kernels.length,
+    forwardKernels,
     stepKernels: info.kernels.length,
     top: Object.fromEntries(top.map(([n, e]) => [n, { count: e.n, ms: Math.round(e.ms * 100) / 100 }])),
   }),

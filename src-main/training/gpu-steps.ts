@@ -82,10 +82,17 @@ export class GpuSteps<B> {
       let outs: tf.Tensor[];
       if (record) {
         this.#recorder ??= new StepRecorder({ state: this.#state() });
-        outs = this.#recorder.record(inputs, run);
-        this.#recordedShapes.push(inputs.map((t) => t.shape.join('x')).join(','));
-        this.#recordedShapes = this.#recordedShapes.slice(-2);
-        this.#attempts++;
+        try {
+          outs = this.#recorder.record(inputs, run);
+          this.#recordedShapes.push(inputs.map((t) => t.shape.join('x')).join(','));
+          this.#recordedShapes = this.#recordedShapes.slice(-2);
+          this.#attempts++;
+        } catch (err) {
+          // Refused while recording (the step reads GPU data back): run op by op from now on.
+          if (!(err instanceof CaptureRefused)) throw err;
+          this.#refuse(err.message);
+          outs = run();
+        }
       } else outs = run();
       const values = await (outs[0] as tf.Tensor).data();
       tf.dispose(outs);
@@ -112,10 +119,14 @@ export class GpuSteps<B> {
       }
       if (!(err instanceof CaptureRefused)) throw err;
       if (err.retry && this.#attempts < 4) return; // record the next step too and compare the last two
-      this.#refused = true;
-      this.log(`GPU steps run one kernel at a time (slower): ${err.message}`);
-      this.#reset();
+      this.#refuse(err.message);
     }
+  }
+
+  #refuse(why: string): void {
+    this.#refused = true;
+    this.log(`GPU steps run one kernel at a time (slower): ${why}`);
+    this.#reset();
   }
 
   #reset(): void {

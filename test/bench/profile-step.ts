@@ -4,39 +4,19 @@
  * summed per kernel name. Shows where a step goes on the active backend (wasm here) before optimising it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';
 import { writeRandomBert } from './synthetic-model.ts';
+import { BENCH_METHODS } from './bench-step.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) =>
   args.includes(name) ? (args[args.indexOf(name) + 1] ?? dflt) : dflt;
 const methodName = arg('--method', 'lora');
 const top = Number(arg('--top', '25'));
-const METHODS: Record<string, MethodConfig> = {
-  full: { type: 'full' },
-  lora: { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false },
-  houlsby: {
-    type: 'bottleneck',
-    variant: 'houlsby',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
-  pfeiffer: {
-    type: 'bottleneck',
-    variant: 'pfeiffer',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
-};
-const method = METHODS[methodName];
+const method = BENCH_METHODS[methodName];
 if (!method) throw new Error(`unknown method ${methodName}`);
 
 const report = await initBackend(undefined);

@@ -12,7 +12,7 @@ import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
 import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
-import { benchStep } from './bench-step.ts';
+import { BENCH_METHODS, benchStep } from './bench-step.ts';
 import { writeRandomBert } from './synthetic-model.ts';
 
 const args = process.argv.slice(2);
@@ -187,28 +187,8 @@ log(`matmul peak: ${peak.toFixed(1)} GFLOP/s (${cpuPeak.toFixed(1)} GFLOP per CP
 const dir = writeRandomBert(SHAPE);
 const model = loadModel(dir);
 const inp = inputs();
-const METHODS: Record<string, MethodConfig> = {
-  full: { type: 'full' },
-  lora: { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false },
-  houlsby: {
-    type: 'bottleneck',
-    variant: 'houlsby',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
-  pfeiffer: {
-    type: 'bottleneck',
-    variant: 'pfeiffer',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
-};
 const steps: Record<string, Awaited<ReturnType<typeof trainStep>>> = {};
-for (const [name, method] of Object.entries(METHODS)) {
+for (const [name, method] of Object.entries(BENCH_METHODS)) {
   steps[name] = await trainStep(model, method, inp, peak);
   const s = steps[name];
   log(

@@ -3,48 +3,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attentionHeads, stackedMatMul } from '../../../../src-main/engine/ops/index.ts';
 import { useTestBackend } from '../../../helpers/backend.ts';
+import { sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import type { Fn } from '../../../helpers/grad-check.ts';
 
-type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
-type Result = { value: number[]; grads: number[][] };
-
-const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
-
-/** Value and gradients of sum(f · fixed random weights) on `backend`, so every output element matters. */
-async function run(backend: string, f: Fn, shapes: number[][]): Promise<Result> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = shapes.map((s, i) => seeded(s, 20 + i));
-    const loss = (...a: tf.Tensor[]) => {
-      const y = f(...a);
-      return y.mul(seeded(y.shape, 77)).sum();
-    };
-    const { value, grads } = tf.valueAndGrads(loss)(xs);
-    return { value: Array.from(value.dataSync()), grads: grads.map((g) => Array.from(g.dataSync())) };
-  });
-}
-
-function relErr(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-    scale = Math.max(scale, Math.abs(b[i] ?? 0));
-  }
-  return diff / scale;
-}
-
-/** Ours on cpu and wasm against the plain tf formulation (batched 4-D matMul, explicit repeats) on cpu. */
-async function expectSame(ours: Fn, reference: Fn, shapes: number[][], tol = 1e-5): Promise<void> {
-  const ref = await run('cpu', reference, shapes);
-  for (const backend of ['cpu', 'wasm']) {
-    const got = await run(backend, ours, shapes);
-    expect(relErr(got.value, ref.value), `${backend} value`).toBeLessThan(tol);
-    got.grads.forEach((g, i) =>
-      expect(relErr(g, ref.grads[i] ?? []), `${backend} grad ${i}`).toBeLessThan(tol),
-    );
-  }
-}
+const expectSame = sameAsReference({ inputs: 20, weights: 77 });
 
 /** Key/value heads repeated for grouped-query attention, the plain way: [B, kvH, S, D] -> [B, kvH*rep, S, D]. */
 const repeat = (t: tf.Tensor, rep: number) =>

@@ -14,49 +14,10 @@ import {
   splitLastDim,
 } from '../../../../src-main/engine/ops/index.ts';
 import { useTestBackend } from '../../../helpers/backend.ts';
+import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import type { Fn } from '../../../helpers/grad-check.ts';
 
-type Result = { value: number[]; grads: number[][] };
-type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
-
-const seeded = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
-
-/** Value and gradients (of sum(f · fixed random weights), so every output element matters) on `backend`. */
-async function run(backend: string, f: Fn, shapes: number[][]): Promise<Result> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = shapes.map((s, i) => seeded(s, 10 + i));
-    const loss = (...a: tf.Tensor[]) => {
-      const y = f(...a);
-      return y.mul(seeded(y.shape, 99)).sum();
-    };
-    const { value, grads } = tf.valueAndGrads(loss)(xs);
-    return { value: Array.from(value.dataSync()), grads: grads.map((g) => Array.from(g.dataSync())) };
-  });
-}
-
-/** max |a - b| / max |b|: relative to the reference's scale. */
-function relErr(a: number[], b: number[]): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-    scale = Math.max(scale, Math.abs(b[i] ?? 0));
-  }
-  return diff / scale;
-}
-
-/** Ours on cpu and wasm against the plain tf formulation on cpu. */
-async function expectSame(ours: Fn, reference: Fn, shapes: number[][], tol = 1e-5): Promise<void> {
-  const ref = await run('cpu', reference, shapes);
-  for (const backend of ['cpu', 'wasm']) {
-    const got = await run(backend, ours, shapes);
-    expect(relErr(got.value, ref.value), `${backend} value`).toBeLessThan(tol);
-    got.grads.forEach((g, i) =>
-      expect(relErr(g, ref.grads[i] ?? []), `${backend} grad ${i}`).toBeLessThan(tol),
-    );
-  }
-}
+const expectSame = sameAsReference({ inputs: 10, weights: 99 });
 
 beforeAll(useTestBackend);
 afterAll(async () => {

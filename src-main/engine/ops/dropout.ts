@@ -44,7 +44,12 @@ export function dropout(x: tf.Tensor, rate: number, base: number | tf.Tensor, ca
     if (rate >= 1) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
     const seedTensor = typeof base === 'number' ? null : base;
     if (tf.getBackend() === 'webgpu') {
-      const mask = gpuDropoutMask(x.shape, rate, seedTensor ?? tf.tensor1d([base as number | 0], 'int32'), call);
+      const mask = gpuDropoutMask(
+        x.shape,
+        rate,
+        seedTensor ?? tf.tensor1d([base as number | 0], 'int32'),
+        call,
+      );
       if (mask) return x.mul(mask);
     }
     const seed = seedTensor ? (seedTensor.dataSync()[0] ?? 0) >>> 0 : (base as number);

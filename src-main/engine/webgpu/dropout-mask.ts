@@ -48,7 +48,12 @@ class DropoutMaskProgram implements WebGpuProgram {
  * seed is `seed` (int32 [1], the seed's 32 bits): the same values as dropoutMask(shape, rate, (seed·1000003 + call)
  * mod 2³²). Null on other backends.
  */
-export function gpuDropoutMask(shape: number[], rate: number, seed: tf.Tensor, call: number): tf.Tensor | null {
+export function gpuDropoutMask(
+  shape: number[],
+  rate: number,
+  seed: tf.Tensor,
+  call: number,
+): tf.Tensor | null {
   const b = webgpuBackend();
   if (!b) return null;
   const info = b.runWebGPUProgram(new DropoutMaskProgram(shape), [seed], 'float32', [

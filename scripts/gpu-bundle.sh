@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu
-[ -f .gpu/node.xz ] || xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz
+[ -f .gpu/node.xz ] || xz -T2 -9e -c "$(command -v node)" > .gpu/node.xz
+# The public fixtures' base models (gpu-models.mjs compares them on the GPU): unpacked to ../shared on the device.
+tar -cJf .gpu/fixtures.tar.xz -C ../shared fixtures/hf-tiny/manifest.json \
+  $(cd ../shared && ls -d fixtures/hf-tiny/*/base)
 if ! ls .gpu/libvulkan1_*.deb >/dev/null 2>&1; then
   mkdir -p /tmp/amd64/partial
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
@@ -40,7 +43,7 @@ exclude=(
 # The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
 # TypeScript loader (docs/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
 bundle() { npx esbuild --bundle --platform=node --format=esm --packages=external --log-level=warning "$@"; }
-for b in run gpu-profile gpu-train gpu-smoke; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
+for b in run gpu-profile gpu-train gpu-smoke gpu-models; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
 echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |
   bundle --sourcefile=studio-entry.ts --outfile=.gpu/studio.mjs
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.

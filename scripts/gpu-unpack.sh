@@ -7,6 +7,7 @@ export PATH=/opt/studio-node/bin:$PATH
 for f in .gpu/*.deb; do dpkg -x "$f" /; done
 ldconfig
 [ -d node_modules/@tensorflow ] || tar -xJf .gpu/node_modules.tar.xz
+[ -f .gpu/fixtures.tar.xz ] && mkdir -p ../shared && tar -xJf .gpu/fixtures.tar.xz -C ../shared
 for d in /usr/local/nvidia /usr/lib/nvidia /usr; do
   if [ -f "$d/share/vulkan/icd.d/nvidia_icd.json" ]; then
     export VK_DRIVER_FILES="$d/share/vulkan/icd.d/nvidia_icd.json"

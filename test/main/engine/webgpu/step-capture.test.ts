@@ -15,9 +15,8 @@ import { loadModel } from '../../../../src-main/models/index.ts';
 import type { Model } from '../../../../src-main/models/index.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { deviceStep } from '../../../../src-main/training/device-step.ts';
-import type { MethodConfig } from '../../../../src-shared/train-config.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
-import { loadReference } from '../../../helpers/reference.ts';
+import { CAPTURE_MATRIX, maxWeightDiff, trainFixtureSteps } from '../../../helpers/capture-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -138,95 +137,13 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
   });
 
   // Every architecture and method family: eager steps and replayed steps train alike (dropout on).
-  const MATRIX: [string, MethodConfig][] = [
-    ['gpt2-lm', { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }],
-    ['llama-lm', { type: 'prefix', prefixLength: 3, projectionSize: 16 }],
-    [
-      'bert-seqcls',
-      {
-        type: 'bottleneck',
-        variant: 'houlsby',
-        placement: 'sequential',
-        activation: 'relu',
-        scaling: 1,
-        reductionFactor: 16,
-      },
-    ],
-    ['bert-seqcls', { type: 'prompt', virtualTokens: 5 }],
-    ['llama-lm', { type: 'ia3' }],
-    ['roberta-seqcls', { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: true }],
-    ['distilbert-seqcls', { type: 'full' }],
-    ['vit-imgcls', { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }],
-    ['resnet-imgcls', { type: 'conv', reductionFactor: 4 }],
-  ];
-  it.each(MATRIX)('%s with %o: replayed steps equal eager ones', async (fixture, method) => {
-    const { inputs } = loadReference(path.join(HF_TINY_DIR, fixture, 'base'));
-    const train = async (capture: boolean) => {
-      // A fresh model each time: full fine-tuning changes the base weights.
-      const m = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
-      const labels = m.config.labels.length;
-      const adapter = createAdapter(m, method, 5, labels > 0 ? { numLabels: labels } : {});
-      const trainable = new Map<string, tf.Variable>(adapter.weights);
-      for (const n of adapter.baseTrainable) trainable.set(n, m.params.get(n));
-      const optimizer = new AdamW();
-      const before = new Map<string, tf.Tensor>([...trainable].map(([k, v]) => [k, tf.clone(v)]));
-      const step = (seed: tf.Tensor, scalars: tf.Tensor1D) => () => [
-        deviceStep({
-          loss: () =>
-            tf.tidy(() =>
-              m
-                .forward(inputs, { hooks: adapter.hooks, training: true, dropoutSeed: seed })
-                .logits.square()
-                .mean(),
-            ) as tf.Scalar,
-          trainable,
-          optimizer,
-          scalars,
-          maxNorm: 1,
-        }),
-      ];
-      const losses: number[] = [];
-      const state = () => [...trainable.values(), ...optimizer.stateVariables()];
-      let recorder: StepRecorder | null = null;
-      let captured: CapturedStep | null = null;
-      // Step 0 plain, 1-2 recorded, 3-4 replayed (or all five op by op).
-      for (let s = 0; s < 5; s++) {
-        const ins = [tf.tensor1d([s * 7 + 1], 'int32'), tf.tensor1d(optimizer.nextStep(1e-2))];
-        if (captured) {
-          losses.push(...((await captured.replay(ins, state()))[0] as Float32Array));
-        } else {
-          const run = step(ins[0] as tf.Tensor, ins[1] as tf.Tensor1D);
-          if (capture && s > 0) recorder ??= new StepRecorder({ state: state() });
-          const outs = recorder ? recorder.record(ins, run) : run();
-          losses.push(...(await (outs[0] as tf.Tensor).data()));
-          tf.dispose(outs);
-          if (recorder && s === 2) captured = recorder.build();
-        }
-        tf.dispose(ins);
-      }
-      let moved = 0;
-      const weights: number[][] = [];
-      for (const [k, v] of trainable) {
-        const w = Array.from(await v.data());
-        weights.push(w);
-        const b = await (before.get(k) as tf.Tensor).data();
-        moved = Math.max(moved, ...w.map((x, i) => Math.abs(x - (b[i] ?? 0))));
-      }
-      captured?.dispose();
-      tf.dispose([...before.values()]);
-      optimizer.dispose();
-      adapter.dispose();
-      m.dispose();
-      return { losses, weights, moved };
-    };
-    const eager = await train(false);
-    const replayed = await train(true);
+  it.each(CAPTURE_MATRIX)('%s with %o: replayed steps equal eager ones', async (fixture, method) => {
+    const dir = path.join(HF_TINY_DIR, fixture, 'base');
+    const eager = await trainFixtureSteps(dir, method, false);
+    const replayed = await trainFixtureSteps(dir, method, true);
     expect(eager.moved).toBeGreaterThan(0);
     replayed.losses.forEach((l, i) => expect(l).toBeCloseTo(eager.losses[i] as number, 5));
-    replayed.weights.forEach((w, i) => {
-      const ref = eager.weights[i] as number[];
-      expect(Math.max(...w.map((x, j) => Math.abs(x - (ref[j] ?? 0))))).toBeLessThan(1e-5);
-    });
+    expect(maxWeightDiff(replayed.weights, eager.weights)).toBeLessThan(1e-5);
   });
 
   it('refuses a step that uploads changing data it did not declare', () => {

@@ -2,6 +2,7 @@
  * WebGPU through Dawn (the `webgpu` npm package): registers navigator.gpu and the tf.js webgpu backend when a GPU
  * adapter exists. Without a Vulkan/Metal/D3D12 device it says so and registers nothing.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -36,6 +37,48 @@ function missingVulkanLoader(): boolean {
   return ![...extra, ...dirs].some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
+const NO_ADAPTER =
+  'Dawn found no GPU adapter (no Vulkan/Metal/D3D12 device, or no Vulkan loader such as libvulkan1)';
+
+/** Asks for an adapter in a child process and prints what it found as JSON. */
+const LOOK = `
+const { create } = require(process.argv[1]);
+const done = (r) => { process.stdout.write(JSON.stringify(r)); process.exit(0); };
+create([]).requestAdapter({ powerPreference: 'high-performance' }).then(
+  (a) => { const i = (a && a.info) || {};
+    done(a ? { info: { vendor: i.vendor, architecture: i.architecture, device: i.device,
+      description: i.description, isFallbackAdapter: i.isFallbackAdapter } } : { problem: 'none' }); },
+  (e) => done({ problem: String((e && e.message) || e).split('\\n')[0] }));
+`;
+
+/**
+ * Looks for an adapter in a short child process first. Dawn writes driver warnings straight to stderr while it
+ * initialises an adapter (Mesa's llvmpipe prints two on every start), which would break the CLI's one-line
+ * errors; and a crash in a driver then costs the child, not the studio.
+ */
+function lookInChild(dawnPath: string): { info: GpuAdapterInfo } | { problem: string } {
+  const r = spawnSync(process.execPath, ['-e', LOOK, dawnPath], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  try {
+    const found = JSON.parse(r.stdout) as { info?: GpuAdapterInfo; problem?: string };
+    if (found.info) return { info: found.info };
+    return {
+      problem:
+        found.problem === 'none' || !found.problem
+          ? NO_ADAPTER
+          : `Dawn found no GPU adapter: ${found.problem}`,
+    };
+  } catch {
+    return {
+      problem: `looking for a GPU adapter failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`,
+    };
+  }
+}
+
 export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; device?: string }> {
   if (missingVulkanLoader()) {
     return {
@@ -43,9 +86,30 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
       reason: 'no Vulkan loader (libvulkan.so.1) on this system, so Dawn cannot reach a GPU',
     };
   }
+  let dawnPath: string;
+  try {
+    dawnPath = require.resolve('webgpu');
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { ok: false, reason: `the webgpu (Dawn) package is not installed: ${msg}` };
+  }
+  const seen = lookInChild(dawnPath);
+  if ('problem' in seen) return { ok: false, reason: seen.problem };
+  const described = seen.info;
+  // A software Vulkan driver (Mesa's llvmpipe/lavapipe, SwiftShader) is slower than the wasm backend on the same
+  // cores: not a GPU to train on. Tests of the WebGPU code paths opt in with STUDIO_WEBGPU_SOFTWARE=1.
+  if (
+    (described.isFallbackAdapter === true || described.architecture === 'software') &&
+    process.env.STUDIO_WEBGPU_SOFTWARE !== '1'
+  ) {
+    return {
+      ok: false,
+      reason: `only a software (CPU) WebGPU adapter was found (${described.description ?? described.device ?? 'fallback adapter'}); wasm is faster on these cores`,
+    };
+  }
   let dawn: { create: (flags: string[]) => Gpu; globals: Record<string, unknown> };
   try {
-    dawn = require('webgpu') as typeof dawn;
+    dawn = require(dawnPath) as typeof dawn;
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, reason: `the webgpu (Dawn) package does not load here: ${msg}` };
@@ -58,25 +122,7 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, reason: `Dawn found no GPU adapter: ${msg}` };
   }
-  if (!adapter) {
-    return {
-      ok: false,
-      reason:
-        'Dawn found no GPU adapter (no Vulkan/Metal/D3D12 device, or no Vulkan loader such as libvulkan1)',
-    };
-  }
-  const described = adapter.info ?? {};
-  // A software Vulkan driver (Mesa's llvmpipe/lavapipe, SwiftShader) is slower than the wasm backend on the same
-  // cores: not a GPU to train on. Tests of the WebGPU code paths opt in with STUDIO_WEBGPU_SOFTWARE=1.
-  if (
-    (described.isFallbackAdapter === true || described.architecture === 'software') &&
-    process.env.STUDIO_WEBGPU_SOFTWARE !== '1'
-  ) {
-    return {
-      ok: false,
-      reason: `only a software (CPU) WebGPU adapter was found (${described.description ?? described.device ?? 'fallback adapter'}); wasm is faster on these cores`,
-    };
-  }
+  if (!adapter) return { ok: false, reason: NO_ADAPTER };
   // tf.js's webgpu backend looks for navigator.gpu and the WebGPU globals at import time.
   Object.assign(globalThis, dawn.globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });

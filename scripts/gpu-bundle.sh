@@ -47,7 +47,7 @@ exclude=(
 # The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
 # TypeScript loader (docs/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
 bundle() { npx esbuild --bundle --platform=node --format=esm --packages=external --log-level=warning "$@"; }
-for b in run gpu-profile gpu-train gpu-smoke gpu-models; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
+for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
 echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |
   bundle --sourcefile=studio-entry.ts --outfile=.gpu/studio.mjs
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.

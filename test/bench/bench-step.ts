@@ -13,27 +13,14 @@ import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts'
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';
 import { deviceStep } from '../../src-main/training/device-step.ts';
+import { bottleneck16 } from '../helpers/methods.ts';
 
 /** The methods every bench measures (CLI.md's bench contract): full fine-tuning, LoRA r=8, Houlsby and Pfeiffer. */
 export const BENCH_METHODS: Record<string, MethodConfig> = {
   full: { type: 'full' },
   lora: { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false },
-  houlsby: {
-    type: 'bottleneck',
-    variant: 'houlsby',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
-  pfeiffer: {
-    type: 'bottleneck',
-    variant: 'pfeiffer',
-    placement: 'sequential',
-    activation: 'relu',
-    scaling: 1,
-    reductionFactor: 16,
-  },
+  houlsby: bottleneck16('houlsby'),
+  pfeiffer: bottleneck16('pfeiffer'),
 };
 
 export interface BenchStep {

@@ -11,23 +11,14 @@ import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts'
 import { loadModel } from '../../src-main/models/index.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';
 import { deviceStep } from '../../src-main/training/device-step.ts';
+import { bottleneck16 } from './methods.ts';
 import { loadReference } from './reference.ts';
 
 /** One row per architecture and method family (dropout on where the method has it). */
 export const CAPTURE_MATRIX: [string, MethodConfig][] = [
   ['gpt2-lm', { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }],
   ['llama-lm', { type: 'prefix', prefixLength: 3, projectionSize: 16 }],
-  [
-    'bert-seqcls',
-    {
-      type: 'bottleneck',
-      variant: 'houlsby',
-      placement: 'sequential',
-      activation: 'relu',
-      scaling: 1,
-      reductionFactor: 16,
-    },
-  ],
+  ['bert-seqcls', bottleneck16('houlsby')],
   ['bert-seqcls', { type: 'prompt', virtualTokens: 5 }],
   ['llama-lm', { type: 'ia3' }],
   ['roberta-seqcls', { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: true }],

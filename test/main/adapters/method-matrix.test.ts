@@ -19,6 +19,7 @@ import { AdamW } from '../../../src-main/training/adamw.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
+import { bottleneck16 } from '../../helpers/methods.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 type Case = [string, string, MethodConfig, (m: Model) => number];
@@ -42,19 +43,7 @@ const qv = (m: Model): [number, number][] => [
 ];
 
 const CASES: Case[] = [
-  [
-    'bottleneck houlsby sequential',
-    'bert-seqcls',
-    {
-      type: 'bottleneck',
-      variant: 'houlsby',
-      placement: 'sequential',
-      activation: 'relu',
-      scaling: 1,
-      reductionFactor: 16,
-    },
-    bottleneck(2, 16),
-  ],
+  ['bottleneck houlsby sequential', 'bert-seqcls', bottleneck16('houlsby'), bottleneck(2, 16)],
   [
     'bottleneck pfeiffer parallel',
     'gpt2-lm',

@@ -100,9 +100,7 @@ export async function runContinual(
       imageSize: 32,
       options: config.train,
     };
-    // One batch shape on webgpu, where the loop replays captured steps (gpu-steps.ts), as prepare.ts does.
-    const fixed = tf.getBackend() === 'webgpu' ? { fixedLength: config.train.maxLength } : {};
-    const task = buildTask({ ...common, ...fixed, train: data.train, validation: data.validation });
+    const task = buildTask({ ...common, train: data.train, validation: data.validation });
     if (full) {
       model.params.setTrainable(() => true);
       for (const [n, v] of model.params.entries())

@@ -2,7 +2,6 @@
  * Everything a run needs before its first step: the model, the dataset split and encoded, the adapter (fresh, or
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
-import * as tf from '@tensorflow/tfjs';
 import { resolveModelDir } from '../models/default-model.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
@@ -145,8 +144,6 @@ export function prepareRun(
     padId: tok?.padId ?? 0,
     imageSize: 'imageSize' in model.config ? Number(model.config.imageSize) : 32,
     options: config.train,
-    // On webgpu training steps are captured and replayed, which needs one batch shape (gpu-steps.ts).
-    ...(tf.getBackend() === 'webgpu' ? { fixedLength: config.train.maxLength } : {}),
   });
   return { model, tok, data, adapter, task };
 }

@@ -129,8 +129,8 @@ export function buildTask(opts: {
   imageSize: number;
   options: TrainOptions;
   /**
-   * Pad every training batch to this many tokens instead of its longest row: a captured GPU step replays only
-   * batches of the recorded shape. Padding is masked, so the loss is the same.
+   * Pad every training batch to this many tokens instead of its longest row (default: the max length on webgpu,
+   * where a captured GPU step replays only batches of the recorded shape). Padding is masked: the loss is the same.
    */
   fixedLength?: number;
 }): TrainTask<Batch> {
@@ -138,6 +138,8 @@ export function buildTask(opts: {
   const trainable = new Map<string, tf.Variable>(adapter.weights);
   for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
 
+  // On webgpu the loop replays captured steps (gpu-steps.ts), which needs one batch shape.
+  const fixedLength = opts.fixedLength ?? (tf.getBackend() === 'webgpu' ? opts.options.maxLength : undefined);
   const dropoutSeed = (step: number): number => (opts.options.seed * 7919 + step) >>> 0;
   /** Mean loss of a batch and, for evaluation, the per-row predictions. */
   const lossOf = (b: Batch, training: boolean, step: number, seed?: tf.Tensor): tf.Scalar =>
@@ -196,7 +198,7 @@ export function buildTask(opts: {
   return {
     trainable,
     trainSize: opts.train.length,
-    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, opts.fixedLength),
+    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, fixedLength),
     disposeBatch: (b) => tf.dispose(b.own),
     loss: (b, o) => lossOf(b, o.training, o.step, o.seed),
     dropoutSeed,

@@ -13,7 +13,7 @@ import { modelCard } from '../../src-shared/model-card.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
-import { cardInput } from './run-source.ts';
+import { cardInput, runFacts } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -52,16 +52,7 @@ export function bundleContents(s: RunSource): { manifest: BundleManifest; files:
     version: BUNDLE_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
     studioVersion: APP_VERSION,
-    run: {
-      name: s.run.name,
-      method: s.run.method,
-      config: s.run.config,
-      metrics: s.metrics,
-      trainableParams: s.run.trainableParams,
-      totalParams: s.run.totalParams,
-      createdAt: s.run.createdAt,
-      finishedAt: s.run.finishedAt,
-    },
+    run: { ...runFacts(s), createdAt: s.run.createdAt },
     baseModel: s.base,
     files: Object.fromEntries(
       [...files].map(([name, data]) => [name, { sha256: sha256(data), bytes: data.length }]),

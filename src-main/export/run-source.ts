@@ -86,8 +86,8 @@ export function runSource(db: Database, projectDir: string, runId: number): RunS
   };
 }
 
-/** The model card's input for a run. */
-export function cardInput(s: RunSource): ModelCardInput {
+/** What a model card and a bundle manifest both say about a run. */
+export function runFacts(s: RunSource) {
   return {
     name: s.run.name,
     method: s.run.method,
@@ -95,10 +95,13 @@ export function cardInput(s: RunSource): ModelCardInput {
     metrics: s.metrics,
     trainableParams: s.run.trainableParams,
     totalParams: s.run.totalParams,
-    baseModel: s.base,
-    dataset: s.dataset,
     finishedAt: s.run.finishedAt,
   };
+}
+
+/** The model card's input for a run. */
+export function cardInput(s: RunSource): ModelCardInput {
+  return { ...runFacts(s), baseModel: s.base, dataset: s.dataset };
 }
 
 /** The folder a run's model lives in, checked to exist (merged export needs the base weights). */

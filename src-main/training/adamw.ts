@@ -4,6 +4,7 @@
  * weights decoupled nor expose their state in a form we can save and restore exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gpuAdamWWeight, gpuMoment } from '../engine/webgpu/adamw-update.ts';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -61,6 +62,10 @@ export class AdamW {
     grads: ReadonlyMap<string, tf.Tensor>,
     scalars: tf.Tensor1D,
   ): void {
+    if (tf.getBackend() === 'webgpu') {
+      this.#updateOnGpu(params, grads, scalars);
+      return;
+    }
     tf.tidy(() => {
       const [lr, c1, c2] = tf.split(scalars, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
       for (const [name, p] of params) {
@@ -79,6 +84,26 @@ export class AdamW {
         });
       }
     });
+  }
+
+  /** {@link update} with three kernels per weight (engine/webgpu/adamw-update.ts): the same arithmetic. */
+  #updateOnGpu(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    scalars: tf.Tensor1D,
+  ): void {
+    for (const [name, p] of params) {
+      const g = grads.get(name);
+      if (!g) continue;
+      const m = this.#slot(this.#m, name, p);
+      const v = this.#slot(this.#v, name, p);
+      tf.tidy(() => {
+        m.assign(gpuMoment(m, g, this.beta1, false));
+        v.assign(gpuMoment(v, g, this.beta2, true));
+        const decay = this.weightDecay > 0 && !this.#noDecay(name) ? this.weightDecay : 0;
+        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, decay));
+      });
+    }
   }
 
   /** The moment estimates (carried from step to step, like the weights). */

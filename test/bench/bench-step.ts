@@ -26,6 +26,8 @@ export const BENCH_METHODS: Record<string, MethodConfig> = {
 export interface BenchStep {
   adapter: AdapterInstance;
   optimizer: AdamW;
+  /** The variables a captured step carries (trainable weights, optimizer moments). */
+  state(): tf.Variable[];
   /** One step op by op, read back. */
   eager(): Promise<void>;
   /** Records two steps and returns the replayable step (webgpu only). */
@@ -72,6 +74,7 @@ export function benchStep(
   return {
     adapter,
     optimizer,
+    state,
     async eager() {
       const ins = nextInputs();
       const outs = stepFn(ins)();

@@ -12,6 +12,7 @@ import { exitWhenFlushed, wasmThreadsCount } from '../../src-main/engine/wasm-th
 import { AdamW } from '../../src-main/training/adamw.ts';
 import { BenchEncoder } from './encoder.ts';
 import type { Batch, Method, MethodSpec } from './encoder.ts';
+import { BENCH_SHAPES } from './synthetic-model.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -20,7 +21,7 @@ const json = args.includes('--json');
 if (opt('--threads')) process.env.STUDIO_THREADS = opt('--threads');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const SHAPE = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
+const SHAPE = BENCH_SHAPES.small;
 const SEQ = 128;
 const BATCH = 16;
 const TOKENS = SEQ * BATCH;

@@ -1,16 +1,23 @@
 /**
- * How many kernels one BERT-small LoRA training step dispatches, and which: on a GPU backend a step's time is
- * mostly per-dispatch overhead, so this is the number to bring down. `node bin/run-ts.mjs test/bench/gpu-profile.ts`
+ * Where a training step's time goes on the GPU. Counts the tf.js kernels of one op-by-op step, then captures the
+ * step (engine/webgpu/step-capture.ts), times replays end to end, and times one replay kernel by kernel with GPU
+ * timestamps: the summed kernel time per tf.js program, and how much of the step is between kernels.
+ * `node .gpu/gpu-profile.mjs [--shape small|base] [--method lora|full|houlsby|pfeiffer]` (docs/GPU-RUNS.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src-main/engine/backends.ts';
+import type { KernelTime } from '../../src-main/engine/webgpu/step-capture.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { ModelInputs } from '../../src-main/models/index.ts';
-import { benchStep } from './bench-step.ts';
-import { writeRandomBert } from './synthetic-model.ts';
+import { BENCH_METHODS, benchStep } from './bench-step.ts';
+import { shapeArg, writeRandomBert } from './synthetic-model.ts';
 
+const args = process.argv.slice(2);
+const methodName = args.includes('--method') ? String(args[args.indexOf('--method') + 1]) : 'lora';
+const method = BENCH_METHODS[methodName];
+if (!method) throw new Error(`--method ${methodName}: expected ${Object.keys(BENCH_METHODS).join(', ')}`);
+const { name: shapeName, shape } = shapeArg(args);
 const report = await initBackend();
-const shape = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
 const model = loadModel(writeRandomBert(shape));
 const B = 16;
 const S = 128;
@@ -19,30 +26,56 @@ const inp: ModelInputs = {
   attentionMask: tf.ones([B, S], 'int32') as tf.Tensor2D,
   tokenTypeIds: tf.zeros([B, S], 'int32') as tf.Tensor2D,
 };
-const bench = benchStep(model, { type: 'lora', r: 8, alpha: 16, dropout: 0, rslora: false }, inp, 2);
-const adapter = bench.adapter;
-const step = bench.eager;
-await step();
-// tf.profile returns the engine's one profile object, which the next profile overwrites: keep the count now.
-const forwardKernels = (
-  await tf.profile(() => {
-    tf.tidy(() => model.forward(inp, { hooks: adapter.hooks }).logits);
-  })
-).kernels.length;
-const info = await tf.profile(step);
-const byName = new Map<string, { n: number; ms: number }>();
-for (const k of info.kernels) {
-  const e = byName.get(k.name) ?? { n: 0, ms: 0 };
-  e.n++;
-  e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-  byName.set(k.name, e);
+const bench = benchStep(model, method, inp, shape.labels);
+await bench.eager();
+const info = await tf.profile(() => bench.eager());
+const out: Record<string, unknown> = {
+  backend: report.backend,
+  shape: shapeName,
+  method: methodName,
+  tfjsKernels: info.kernels.length,
+};
+
+/** Sums kernel times by a key, largest first. */
+function byKey(times: KernelTime[], key: (t: KernelTime) => string, top: number) {
+  const m = new Map<string, { n: number; ms: number }>();
+  for (const t of times) {
+    const e = m.get(key(t)) ?? { n: 0, ms: 0 };
+    e.n++;
+    e.ms += t.ms;
+    m.set(key(t), e);
+  }
+  return Object.fromEntries(
+    [...m]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, top)
+      .map(([k, e]) => [k, { count: e.n, ms: Math.round(e.ms * 100) / 100 }]),
+  );
 }
-const top = [...byName].sort((a, b) => b[1].n - a[1].n).slice(0, 25);
-console.log(
-  JSON.stringify({
-    backend: report.backend,
-    forwardKernels,
-    stepKernels: info.kernels.length,
-    top: Object.fromEntries(top.map(([n, e]) => [n, { count: e.n, ms: Math.round(e.ms * 100) / 100 }])),
-  }),
-);
+
+if (report.backend === 'webgpu') {
+  const captured = await bench.capture();
+  for (let i = 0; i < 3; i++) await bench.replay(captured); // warm
+  const reps = 10;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await bench.replay(captured);
+  const replayMs = (performance.now() - t0) / reps;
+  const times: KernelTime[] = [];
+  for (let i = 0; i < 3; i++) {
+    const ins = [tf.tensor1d([i], 'int32'), tf.tensor1d(bench.optimizer.nextStep(1e-4))];
+    const t = await captured.profile(ins, [...bench.state()]);
+    tf.dispose(ins);
+    if (i === 2) times.push(...t); // the last of three: warm caches and clocks
+  }
+  const kernelMs = times.reduce((s, t) => s + t.ms, 0);
+  Object.assign(out, {
+    dispatches: captured.kernels,
+    replayMs: Math.round(replayMs * 100) / 100,
+    kernelMs: Math.round(kernelMs * 100) / 100,
+    byProgram: byKey(times, (t) => t.label.replace(/\[.*$/, ''), 25),
+    byProgramAndShape: byKey(times, (t) => t.label, 30),
+  });
+  captured.dispose();
+}
+bench.dispose();
+console.log(JSON.stringify(out, null, 1));

@@ -10,10 +10,10 @@ import { loadModel } from '../../src-main/models/index.ts';
 import { buildTask } from '../../src-main/training/session.ts';
 import type { Example } from '../../src-main/training/session.ts';
 import { trainLoop } from '../../src-main/training/trainer.ts';
-import { writeRandomBert } from './synthetic-model.ts';
+import { BENCH_SHAPES, writeRandomBert } from './synthetic-model.ts';
 
 const report = await initBackend();
-const shape = { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 };
+const shape = BENCH_SHAPES.small;
 const model = loadModel(writeRandomBert(shape));
 const examples: Example[] = Array.from({ length: 16 * 12 }, (_, r) => {
   const ids = Array.from({ length: 60 + ((r * 37) % 68) }, (_, i) => 5 + ((r * 131 + i * 17) % 990));

@@ -13,7 +13,7 @@ import { loadModel } from '../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
 import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
 import { BENCH_METHODS, benchStep } from './bench-step.ts';
-import { writeRandomBert } from './synthetic-model.ts';
+import { shapeArg, writeRandomBert } from './synthetic-model.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -22,14 +22,7 @@ const backendArg = args.includes('--backend') ? args[args.indexOf('--backend') +
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** BERT-small by default (CLI.md); `--shape base` measures BERT-base (12 layers, d=768) as on the GPU. */
-const SHAPES = {
-  small: { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 },
-  base: { layers: 12, hidden: 768, heads: 12, ffn: 3072, vocab: 1000, positions: 512, labels: 2 },
-};
-const shapeName = args.includes('--shape')
-  ? (args[args.indexOf('--shape') + 1] as keyof typeof SHAPES)
-  : 'small';
-const SHAPE = SHAPES[shapeName] ?? SHAPES.small;
+const { name: shapeName, shape: SHAPE } = shapeArg(args);
 const SEQ = 128;
 const BATCH = 16;
 

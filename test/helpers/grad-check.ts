@@ -1,6 +1,7 @@
 /**
  * Checks an op of ours against the plain tf.js formulation: values and gradients of sum(f · fixed random
- * weights), so every output element matters, ours on cpu and wasm against the reference on cpu.
+ * weights), so every output element matters, ours on cpu and wasm (or the backends given) against the reference
+ * on cpu.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
@@ -27,19 +28,29 @@ export function relErr(a: number[], b: number[]): number {
 export function sameAsReference(seeds: { inputs: number; weights: number }) {
   async function run(backend: string, f: Fn, shapes: number[][]): Promise<Result> {
     await tf.setBackend(backend);
-    return tf.tidy(() => {
+    const outs = tf.tidy(() => {
       const xs = shapes.map((s, i) => seeded(s, seeds.inputs + i));
       const loss = (...a: tf.Tensor[]) => {
         const y = f(...a);
         return y.mul(seeded(y.shape, seeds.weights)).sum();
       };
       const { value, grads } = tf.valueAndGrads(loss)(xs);
-      return { value: Array.from(value.dataSync()), grads: grads.map((g) => Array.from(g.dataSync())) };
+      return [value, ...grads];
     });
+    // data(), not dataSync(): GPU backends read back asynchronously.
+    const arrays = await Promise.all(outs.map(async (t) => Array.from(await t.data())));
+    tf.dispose(outs);
+    return { value: arrays[0] ?? [], grads: arrays.slice(1) };
   }
-  return async function expectSame(ours: Fn, reference: Fn, shapes: number[][], tol = 1e-5): Promise<void> {
+  return async function expectSame(
+    ours: Fn,
+    reference: Fn,
+    shapes: number[][],
+    tol = 1e-5,
+    backends: readonly string[] = ['cpu', 'wasm'],
+  ): Promise<void> {
     const ref = await run('cpu', reference, shapes);
-    for (const backend of ['cpu', 'wasm']) {
+    for (const backend of backends) {
       const got = await run(backend, ours, shapes);
       expect(relErr(got.value, ref.value), `${backend} value`).toBeLessThan(tol);
       got.grads.forEach((g, i) =>

@@ -40,6 +40,8 @@ export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias }
 export { stackedMatMul } from './stacked-matmul.ts';
 export { callSeed, dropout, dropoutMask } from './dropout.ts';
 export type { AttentionOptions, AttentionShape } from './attention.ts';
-export { cube, geluErf, geluTanh, splitLastDim } from './split.ts';
+export { cube, splitLastDim } from './split.ts';
+export { gelu, geluErf, geluTanh } from './gelu.ts';
+export { layerNorm } from './layer-norm.ts';
 export { batchNorm, maxPool } from './pool-norm.ts';
 export { depthwiseConv2d } from './depthwise.ts';

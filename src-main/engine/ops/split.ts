@@ -13,15 +13,3 @@ export function splitLastDim(x: tf.Tensor, sizes: number | number[]): tf.Tensor[
 export function cube(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => x.mul(x).mul(x));
 }
-
-/** GELU, tanh approximation (gelu_new / gelu_pytorch_tanh), written with {@link cube}. */
-export function geluTanh(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() =>
-    x.mul(tf.tanh(x.add(cube(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5),
-  );
-}
-
-/** GELU, exact (erf) form (BERT's `gelu`). */
-export function geluErf(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5));
-}

@@ -20,10 +20,13 @@ import { bufferOf, Usage, webgpuBackend } from './backend-internals.ts';
 import type { GpuBuffer, GpuPipeline, WebGpuBackendInternals } from './backend-internals.ts';
 import { CaptureRefused, CaptureStale } from './capture-errors.ts';
 import { difference, flush, recordOnce, release } from './step-recording.ts';
+import { PassTimer } from './pass-timer.ts';
+import type { CommandEncoder, KernelTime } from './pass-timer.ts';
 import type { CaptureSpec, Recording } from './step-recording.ts';
 
 export { CaptureRefused, CaptureStale } from './capture-errors.ts';
 export type { CaptureSpec } from './step-recording.ts';
+export type { KernelTime } from './pass-timer.ts';
 
 function gpuBuffer(b: WebGpuBackendInternals, bytes: Uint8Array, usage: number): GpuBuffer {
   const size = Math.max(4, Math.ceil(bytes.length / 4) * 4);
@@ -41,7 +44,13 @@ interface ComputePass {
 }
 
 type Command =
-  | { kind: 'dispatch'; pipeline: GpuPipeline; bindGroup: unknown; dispatch: [number, number, number] }
+  | {
+      kind: 'dispatch';
+      label: string;
+      pipeline: GpuPipeline;
+      bindGroup: unknown;
+      dispatch: [number, number, number];
+    }
   | { kind: 'copy'; src: GpuBuffer; dst: GpuBuffer; size: number };
 
 /**
@@ -125,7 +134,13 @@ export class CapturedStep {
         resource: { buffer: uniform, offset: 0, size: e.uniform.length } as never,
       });
       const bindGroup = b.device.createBindGroup({ layout: e.pipeline.getBindGroupLayout(0), entries });
-      this.#commands.push({ kind: 'dispatch', pipeline: e.pipeline, bindGroup, dispatch: e.dispatch });
+      this.#commands.push({
+        kind: 'dispatch',
+        label: e.label,
+        pipeline: e.pipeline,
+        bindGroup,
+        dispatch: e.dispatch,
+      });
     }
     this.kernels = rec.events.filter((e) => e.kind === 'dispatch').length;
     let offset = 0;
@@ -177,6 +192,37 @@ export class CapturedStep {
    */
   async replay(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<Float32Array[]> {
     const b = this.#b;
+    const encoder = await this.#begin(inputs, state);
+    this.#encode(encoder);
+    this.#rec.outputs.forEach((t, i) => {
+      const l = this.#outputLayout[i] as { offset: number; size: number };
+      encoder.copyBufferToBuffer(bufferOf(b, t), 0, this.#staging, l.offset, l.size);
+    });
+    b.queue.submit([encoder.finish()]);
+    await this.#staging.mapAsync(1 /* GPUMapMode.READ */);
+    const all = (this.#staging.getMappedRange() as ArrayBuffer).slice(0);
+    this.#staging.unmap();
+    return this.#outputLayout.map((l) =>
+      l.dtype === 'float32'
+        ? new Float32Array(all, l.offset, l.size / 4)
+        : Float32Array.from(new Int32Array(all, l.offset, l.size / 4)),
+    );
+  }
+
+  /**
+   * One step like {@link replay}, each kernel in its own compute pass with GPU timestamps: what each dispatch
+   * costs on the GPU (needs the device's 'timestamp-query' feature). The step's state moves on as in a replay.
+   */
+  async profile(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<KernelTime[]> {
+    const encoder = await this.#begin(inputs, state);
+    const timer = new PassTimer(this.#b.device);
+    this.#encode(encoder, timer);
+    return timer.read(this.#b.queue, encoder);
+  }
+
+  /** Checks the capture still holds, writes the next inputs and returns an encoder with the state copies. */
+  async #begin(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<CommandEncoder> {
+    const b = this.#b;
     for (const [buffer, dataId] of this.#rec.live) {
       if (b.tensorMap.get(dataId)?.resource !== buffer)
         throw new CaptureStale('a tensor the captured step reads was disposed or reassigned', 'tensors');
@@ -195,8 +241,13 @@ export class CapturedStep {
       const data = recorded.dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
       b.queue.writeBuffer(bufferOf(b, recorded), 0, data.buffer, 0, data.byteLength);
     }
-    const encoder = b.device.createCommandEncoder();
+    const encoder = b.device.createCommandEncoder() as CommandEncoder;
     for (const c of this.#stateCopies) encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
+    return encoder;
+  }
+
+  /** The recorded commands: dispatches share compute passes between copies, or get one each when timed. */
+  #encode(encoder: CommandEncoder, timer?: PassTimer): void {
     let pass: ComputePass | null = null;
     for (const c of this.#commands) {
       if (c.kind === 'copy') {
@@ -205,25 +256,17 @@ export class CapturedStep {
         encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
         continue;
       }
-      if (!pass) pass = encoder.beginComputePass() as ComputePass;
+      if (timer) pass = encoder.beginComputePass(timer.next(c.label)) as ComputePass;
+      else pass ??= encoder.beginComputePass() as ComputePass;
       pass.setPipeline(c.pipeline);
       pass.setBindGroup(0, c.bindGroup);
       pass.dispatchWorkgroups(c.dispatch[0], c.dispatch[1], c.dispatch[2]);
+      if (timer) {
+        pass.end();
+        pass = null;
+      }
     }
     pass?.end();
-    this.#rec.outputs.forEach((t, i) => {
-      const l = this.#outputLayout[i] as { offset: number; size: number };
-      encoder.copyBufferToBuffer(bufferOf(b, t), 0, this.#staging, l.offset, l.size);
-    });
-    b.queue.submit([encoder.finish()]);
-    await this.#staging.mapAsync(1 /* GPUMapMode.READ */);
-    const all = (this.#staging.getMappedRange() as ArrayBuffer).slice(0);
-    this.#staging.unmap();
-    return this.#outputLayout.map((l) =>
-      l.dtype === 'float32'
-        ? new Float32Array(all, l.offset, l.size / 4)
-        : Float32Array.from(new Int32Array(all, l.offset, l.size / 4)),
-    );
   }
 
   /**

@@ -17,6 +17,8 @@ import { CaptureRefused } from './capture-errors.ts';
 export type Recorded =
   | {
       kind: 'dispatch';
+      /** The tf.js program and its output shape, for profiles. */
+      label: string;
       pipeline: GpuPipeline;
       dispatch: [number, number, number];
       buffers: GpuBuffer[];
@@ -114,6 +116,7 @@ export function recordOnce(
     }
     events.push({
       kind: 'dispatch',
+      label: `${program.constructor.name}[${program.outputShape.join('x')}]`,
       pipeline: program.pipeline,
       dispatch: [...program.dispatch],
       buffers,

@@ -3,7 +3,15 @@
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionHeads, conv2d, dropout, gatherRows, linear as denseLayer } from '../../engine/ops/index.ts';
+import {
+  attentionHeads,
+  conv2d,
+  dropout,
+  gatherRows,
+  gelu,
+  layerNorm,
+  linear as denseLayer,
+} from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -22,17 +30,14 @@ export const ACTIVATIONS = [
 ] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
   switch (kind) {
     case 'gelu':
     case 'gelu_python':
-      return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+      return gelu(x, 'erf');
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
-      // x*x*x rather than pow(x, 3): pow is slow on wasm (ENGINE-NOTES).
-      return x.mul(tf.tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1)).mul(0.5);
+      return gelu(x, 'tanh');
     case 'quick_gelu':
       return x.mul(tf.sigmoid(x.mul(1.702)));
     case 'relu':
@@ -129,9 +134,8 @@ export class ForwardContext {
     eps: number,
     names: [string, string] = ['weight', 'bias'],
   ): tf.Tensor {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const normed = x.sub(mean).div(variance.add(eps).sqrt());
-    return normed.mul(this.params.get(`${prefix}.${names[0]}`)).add(this.params.get(`${prefix}.${names[1]}`));
+    const p = (name: string) => this.params.get(`${prefix}.${name}`);
+    return layerNorm(x, p(names[0]), p(names[1]), eps);
   }
 
   rmsNorm(prefix: string, x: tf.Tensor, eps: number): tf.Tensor {

@@ -1,0 +1,100 @@
+/**
+ * Our fused WebGPU kernels (engine/webgpu: layer norm, GELU, AdamW) against the composed tf.js forms on the cpu
+ * backend: values and gradients. Run on a real GPU or on lavapipe; skipped, with the reason, where no WebGPU
+ * adapter exists.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gelu, layerNorm } from '../../../../src-main/engine/ops/index.ts';
+import { AdamW } from '../../../../src-main/training/adamw.ts';
+import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu fused-kernel tests skipped: ${unavailable}`);
+const expectSame = sameAsReference({ inputs: 31, weights: 57 });
+const ON_GPU = ['webgpu'];
+
+afterAll(async () => {
+  await tf.setBackend(unavailable ? 'cpu' : 'webgpu');
+});
+
+const composedLayerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) => {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x.sub(mean).div(variance.add(eps).sqrt()).mul(g).add(b);
+};
+
+describe.skipIf(unavailable !== null)('fused webgpu kernels', () => {
+  it('layer norm with trained gamma and beta: values and all three gradients (rows shorter and longer than a workgroup)', async () => {
+    for (const d of [40, 300]) {
+      await expectSame(
+        (x, g, b) => layerNorm(x, g as tf.Tensor, b as tf.Tensor, 1e-5),
+        (x, g, b) => composedLayerNorm(x, g as tf.Tensor, b as tf.Tensor, 1e-5),
+        [[2, 3, d], [d], [d]],
+        1e-4, // the compared value sums 1,800 weighted outputs whose elements agree within 2.4e-7
+        ON_GPU,
+      );
+    }
+  });
+
+  it('layer norm with frozen gamma and beta (adapter training): x gradient only, one kernel each way', async () => {
+    await tf.setBackend('webgpu');
+    const gamma = tf.variable(seeded([64], 3).add(1), false);
+    const beta = tf.variable(seeded([64], 4), false);
+    await expectSame(
+      (x) => layerNorm(x, gamma, beta, 1e-12),
+      (x) => composedLayerNorm(x, gamma, beta, 1e-12),
+      [[5, 64]],
+      1e-5,
+      ON_GPU,
+    );
+    const x = seeded([5, 64], 8);
+    const kernels = (await tf.profile(() => layerNorm(x, gamma, beta, 1e-12))).kernels.map((k) => k.name);
+    expect(kernels).not.toContain('Mean');
+    tf.dispose([x, gamma, beta]);
+  });
+
+  it('GELU, exact and tanh forms: values and gradients over a wide range', async () => {
+    for (const kind of ['erf', 'tanh'] as const) {
+      await expectSame(
+        (x) => gelu(x.mul(5), kind),
+        (x) => {
+          const a = x.mul(5);
+          return kind === 'erf'
+            ? a.mul(tf.erf(a.mul(Math.SQRT1_2)).add(1)).mul(0.5)
+            : a
+                .mul(tf.tanh(a.add(a.mul(a).mul(a).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1))
+                .mul(0.5);
+        },
+        [[7, 129]],
+        1e-5,
+        ON_GPU,
+      );
+    }
+  });
+
+  it('AdamW updates weights and moments as the composed update does (decayed and undecayed weights)', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const params = new Map([
+        ['layer.weight', tf.variable(seeded([33, 5], 1))],
+        ['layer.bias', tf.variable(seeded([5], 2))],
+      ]);
+      const opt = new AdamW({ weightDecay: 0.1 });
+      for (let s = 0; s < 3; s++) {
+        const grads = new Map([...params].map(([n, p], i) => [n, seeded(p.shape, 10 * s + i)]));
+        opt.apply(params, grads, 1e-2);
+        tf.dispose([...grads.values()]);
+      }
+      const out = await Promise.all(
+        [...params.values(), ...opt.stateVariables()].map(async (t) => Array.from(await t.data())),
+      );
+      tf.dispose([...params.values()]);
+      opt.dispose();
+      return out;
+    };
+    const want = await run('cpu');
+    const got = await run('webgpu');
+    got.forEach((g, i) => expect(relErr(g, want[i] ?? [])).toBeLessThan(1e-5));
+  });
+});

@@ -103,6 +103,16 @@ function applyTfFlags(json: string | undefined): void {
   for (const [name, value] of Object.entries(flags)) tf.env().set(name, value as number | boolean);
 }
 
+/**
+ * tf.js sends a product to its split-K or small-tile programs only when 32x32 tiles would give <= 8 workgroups,
+ * a number tuned for integrated GPUs. Discrete GPUs have tens to 100+ multiprocessors: adapter products (LoRA's
+ * [tokens, d] x [d, r] and their gradients) have 24-64 such tiles and ran at a fraction of the GPU. 128 measured
+ * 1-4% faster BERT-base and -small LoRA steps on an H200 (test/bench/RESULTS.md). STUDIO_TF_FLAGS overrides it.
+ */
+function applyWebGpuDefaults(): void {
+  tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 128);
+}
+
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;
 
 /**
@@ -147,6 +157,7 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
   if (!ok) throw new Error(`tf.setBackend(${chosen.result.tfName}) failed after a successful probe`);
   await tf.ready();
   // After the backend registered its own flags.
+  if (chosen.name === 'webgpu') applyWebGpuDefaults();
   applyTfFlags(process.env.STUDIO_TF_FLAGS);
   active = { name: chosen.name, device: chosen.result.device ?? 'unknown', probed };
   return doctorReport();

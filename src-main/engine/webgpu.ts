@@ -114,7 +114,8 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, reason: `the webgpu (Dawn) package does not load here: ${msg}` };
   }
-  const gpu = dawn.create([]);
+  // Dawn's own flags, for profiling: e.g. disable-dawn-features=timestamp_quantization (exact GPU timestamps).
+  const gpu = dawn.create(process.env.STUDIO_DAWN_FLAGS?.split(' ').filter(Boolean) ?? []);
   let adapter: GpuAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -8,13 +8,16 @@ import { REPO_ROOT } from './fixtures.ts';
 
 export type StudioCli = (args: string[]) => SpawnSyncReturns<string>;
 
-/** A runner of `studio <args>` with its own STUDIO_HOME, so a test never reads or writes the user's settings. */
-export function studioCli(home: string): StudioCli {
+/**
+ * A runner of `studio <args>` with its own STUDIO_HOME, so a test never reads or writes the user's settings;
+ * `env` adds to (or overrides) the test's environment.
+ */
+export function studioCli(home: string, env: Record<string, string> = {}): StudioCli {
   return (args) =>
     spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/studio.mjs'), ...args], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, STUDIO_HOME: home },
+      env: { ...process.env, ...env, STUDIO_HOME: home },
       timeout: 180_000,
     });
 }

@@ -7,16 +7,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { installFastWasmKernels } from '../wasm-kernels.ts';
 import { conv2dWithGrad } from './conv2d.ts';
-import { embeddingLookup } from './embedding.ts';
+import { embeddingLookup, embeddingLookupByProducts } from './embedding.ts';
+import { isFrozen } from './matmul.ts';
 
 installFastWasmKernels();
 
 /** Backends that lack the gather and convolution gradient kernels. */
 const needsFixes = (): boolean => tf.getBackend() === 'wasm';
 
-/** Embedding rows `table[ids]`; on wasm the gradient is a scatter-add (UnsortedSegmentSum is missing there). */
+/**
+ * Embedding rows `table[ids]`. The table's gradient: on wasm a scatter-add (UnsortedSegmentSum is missing there),
+ * on webgpu one-hot products (its UnsortedSegmentSum serialises on shared rows); a frozen table needs none.
+ */
 export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
-  return needsFixes() ? embeddingLookup(table, ids) : tf.gather(table, ids.cast('int32'));
+  if (needsFixes()) return embeddingLookup(table, ids);
+  if (tf.getBackend() === 'webgpu' && !isFrozen(table)) return embeddingLookupByProducts(table, ids);
+  return tf.gather(table, ids.cast('int32'));
 }
 
 /** NHWC conv2d, square stride, symmetric padding; on wasm with a gradient built from forward convolutions. */
@@ -34,7 +40,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
   return tf.conv2d(x, w, stride, padding);
 }
 
-export { conv2dWithGrad, embeddingLookup };
+export { conv2dWithGrad, embeddingLookup, embeddingLookupByProducts };
 export { isFrozen, linear, matMul } from './matmul.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';

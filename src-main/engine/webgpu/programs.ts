@@ -59,7 +59,7 @@ export class ElementwiseProgram implements WebGpuProgram {
 export const ROW_WORKGROUP = 128;
 
 /**
- * One workgroup per row of a [rows, d] output (d = the first input's last dimension); `body` sees `row`, `d`,
+ * One workgroup per row of the first input, [rows, d] (output [rows, d] or [rows, outCols]); `body` sees `row`, `d`,
  * `tid` and `rowSum(v)` (the sum of every thread's v over the workgroup, for means and norms). Loops over a row
  * must stride by ROW_WORKGROUP from `tid` and stop at `n` (0 for the padding workgroups a large dispatch adds).
  */
@@ -76,8 +76,10 @@ export class RowProgram implements WebGpuProgram {
     d: number,
     private readonly body: string,
     readonly uniforms?: string,
+    /** Output columns when not d (a per-row result: 1). */
+    outCols = d,
   ) {
-    this.outputShape = [rows, d];
+    this.outputShape = [rows, outCols];
     this.dispatch = [rows, 1, 1];
   }
 

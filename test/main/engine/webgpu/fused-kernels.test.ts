@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gelu, layerNorm } from '../../../../src-main/engine/ops/index.ts';
+import { embeddingLookupByProducts, gelu, layerNorm } from '../../../../src-main/engine/ops/index.ts';
+import { globalNorm } from '../../../../src-main/training/gradients.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
@@ -96,5 +97,32 @@ describe.skipIf(unavailable !== null)('fused webgpu kernels', () => {
     const want = await run('cpu');
     const got = await run('webgpu');
     got.forEach((g, i) => expect(relErr(g, want[i] ?? [])).toBeLessThan(1e-5));
+  });
+
+  it('embedding gradients as one-hot products equal the scatter-add, in one block and in several', async () => {
+    const ids = [3, 3, 3, 0, 9, 3, 1, 9, 3, 3, 2, 0];
+    for (const block of [1 << 25, 40]) {
+      await expectSame(
+        (table) => embeddingLookupByProducts(table, tf.tensor2d(ids, [3, 4], 'int32'), block),
+        (table) => tf.gather(table, tf.tensor2d(ids, [3, 4], 'int32')),
+        [[11, 6]],
+        1e-5,
+        ON_GPU,
+      );
+    }
+  });
+
+  it('global gradient norm: one kernel per gradient, the value of the composed sum', async () => {
+    const shapes = [[300, 7], [5], [2, 3, 129], [1]];
+    const norm = async (backend: string) => {
+      await tf.setBackend(backend);
+      const grads = new Map(shapes.map((s, i) => [String(i), seeded(s, 40 + i)]));
+      const n = globalNorm(grads);
+      const v = (await n.data())[0] ?? NaN;
+      tf.dispose([n, ...grads.values()]);
+      return v;
+    };
+    const want = await norm('cpu');
+    expect(Math.abs((await norm('webgpu')) - want) / want).toBeLessThan(1e-6);
   });
 });

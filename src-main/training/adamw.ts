@@ -56,14 +56,19 @@ export class AdamW {
     return [lr, 1 - this.beta1 ** t, 1 - this.beta2 ** t];
   }
 
-  /** One update from `scalars` = nextStep(lr) as a float32 [3] tensor; tensor ops only, nothing read back. */
+  /**
+   * One update from `scalars` = nextStep(lr) as a float32 [3] tensor; tensor ops only, nothing read back. With a
+   * `gate` (float32 [1], 1 or 0) the update applies only where it is 1: a device-side step whose loss turned out
+   * not finite leaves weights and moments as they were.
+   */
   update(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
     scalars: tf.Tensor1D,
+    gate?: tf.Tensor,
   ): void {
     if (tf.getBackend() === 'webgpu') {
-      this.#updateOnGpu(params, grads, scalars);
+      this.#updateOnGpu(params, grads, scalars, gate);
       return;
     }
     tf.tidy(() => {
@@ -74,13 +79,15 @@ export class AdamW {
         const m = this.#slot(this.#m, name, p);
         const v = this.#slot(this.#v, name, p);
         tf.tidy(() => {
-          const mNew = m.mul(this.beta1).add(g.mul(1 - this.beta1));
-          const vNew = v.mul(this.beta2).add(g.square().mul(1 - this.beta2));
+          const keep = (old: tf.Tensor, updated: tf.Tensor) =>
+            gate ? tf.where(gate.greater(0.5), updated, old) : updated;
+          const mNew = keep(m, m.mul(this.beta1).add(g.mul(1 - this.beta1)));
+          const vNew = keep(v, v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
           m.assign(mNew);
           v.assign(vNew);
           const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
           const decay = this.weightDecay > 0 && !this.#noDecay(name) ? p.mul(this.weightDecay) : null;
-          p.assign(p.sub((decay ? update.add(decay) : update).mul(lr)));
+          p.assign(keep(p, p.sub((decay ? update.add(decay) : update).mul(lr))));
         });
       }
     });
@@ -91,6 +98,7 @@ export class AdamW {
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
     scalars: tf.Tensor1D,
+    gate?: tf.Tensor,
   ): void {
     for (const [name, p] of params) {
       const g = grads.get(name);
@@ -98,10 +106,10 @@ export class AdamW {
       const m = this.#slot(this.#m, name, p);
       const v = this.#slot(this.#v, name, p);
       tf.tidy(() => {
-        m.assign(gpuMoment(m, g, this.beta1, false));
-        v.assign(gpuMoment(v, g, this.beta2, true));
+        m.assign(gpuMoment(m, g, this.beta1, false, gate));
+        v.assign(gpuMoment(v, g, this.beta2, true, gate));
         const decay = this.weightDecay > 0 && !this.#noDecay(name) ? this.weightDecay : 0;
-        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, decay));
+        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, decay, gate));
       });
     }
   }

@@ -39,7 +39,10 @@ export function deviceStep(a: DeviceStepArgs): tf.Tensor1D {
         );
         clipped = new Map([...named].map(([k, g]) => [k, g.mul(scale)]));
       }
-      a.optimizer.update(a.trainable, clipped, a.scalars);
+      // A step whose loss or gradients are not finite changes nothing: the loop sees the loss and stops the run
+      // as diverged with the weights of the step before, as on the CPU path (which checks before updating).
+      const finite = tf.logicalAnd(tf.isFinite(value), tf.isFinite(norm)).cast('float32').reshape([1]);
+      a.optimizer.update(a.trainable, clipped, a.scalars, finite);
       return tf.concat([value.reshape([1]), norm.reshape([1])]) as tf.Tensor1D;
     });
   } finally {

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamW } from './adamw.ts';
-import { globalNorm } from './gradients.ts';
+import { accumulate, globalNorm } from './gradients.ts';
 
 export interface DeviceStepArgs {
-  loss: () => tf.Scalar;
+  /** The loss, or one per micro-batch (gradient accumulation: gradients and losses averaged over them). */
+  loss: (() => tf.Scalar) | readonly (() => tf.Scalar)[];
   trainable: ReadonlyMap<string, tf.Variable>;
   optimizer: AdamW;
   /** optimizer.nextStep(lr) as a float32 [3] tensor. */
@@ -18,17 +19,37 @@ export interface DeviceStepArgs {
   maxNorm: number;
 }
 
+/** Gradients of the trainable weights by name, summed over micro-batches (added in order, as the CPU loop does). */
+function gradientsOf(
+  losses: readonly (() => tf.Scalar)[],
+  trainable: ReadonlyMap<string, tf.Variable>,
+): { values: tf.Scalar[]; named: Map<string, tf.Tensor> } {
+  const vars = [...trainable.values()];
+  const values: tf.Scalar[] = [];
+  const named = new Map<string, tf.Tensor>();
+  for (const loss of losses) {
+    const { value, grads } = tf.variableGrads(loss, vars);
+    values.push(value);
+    const mine = new Map<string, tf.Tensor>();
+    for (const [name, v] of trainable) {
+      const g = grads[v.name];
+      if (g) mine.set(name, g);
+    }
+    accumulate(named, mine);
+  }
+  return { values, named };
+}
+
 /** Runs one step; returns [loss, gradient norm] (float32 [2]) for the caller to read. */
 export function deviceStep(a: DeviceStepArgs): tf.Tensor1D {
-  const vars = [...a.trainable.values()];
-  const { value, grads } = tf.variableGrads(a.loss, vars);
+  const losses = typeof a.loss === 'function' ? [a.loss] : a.loss;
+  const { values, named: summed } = gradientsOf(losses, a.trainable);
   try {
     return tf.tidy(() => {
-      const named = new Map<string, tf.Tensor>();
-      for (const [name, v] of a.trainable) {
-        const g = grads[v.name];
-        if (g) named.set(name, g);
-      }
+      const n = losses.length;
+      // Averaged over micro-batches; a single one is used as it is (the same values as the CPU loop's).
+      const named = n > 1 ? new Map([...summed].map(([k, g]) => [k, g.div(n)])) : summed;
+      const value = n > 1 ? values.reduce((acc, v) => acc.add(v)).div(n) : (values[0] as tf.Scalar);
       const norm = globalNorm(named);
       let clipped = named;
       if (a.maxNorm > 0) {
@@ -46,6 +67,6 @@ export function deviceStep(a: DeviceStepArgs): tf.Tensor1D {
       return tf.concat([value.reshape([1]), norm.reshape([1])]) as tf.Tensor1D;
     });
   } finally {
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose([...values, ...summed.values()]);
   }
 }

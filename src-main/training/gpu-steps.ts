@@ -1,11 +1,11 @@
 /**
  * The training loop's optimizer step on webgpu. tf.js spends most of a GPU step in per-kernel JavaScript, so the
- * step (device-step.ts: forward, backward, clipping, AdamW; nothing read back) is recorded on two real steps and
- * replayed from then on (engine/webgpu/step-capture.ts): BERT-small LoRA ~145 ms eager, ~21 ms replayed on an H200
- * (test/bench/RESULTS.md). The first step runs plainly (kernels compiled, optimizer state created). A batch of
- * another shape (the last, shorter batch of an epoch) or anything else that makes the capture stale runs eagerly
- * and the step is recorded again; a step that cannot be captured at all runs eagerly for the rest of the run and
- * says why once.
+ * step (device-step.ts: forward and backward of each micro-batch, clipping, AdamW; nothing read back) is recorded
+ * on two real steps and replayed from then on (engine/webgpu/step-capture.ts): a BERT-small LoRA step 69 ms eager,
+ * 10 ms replayed on an H200 (test/bench/RESULTS.md). The first step runs plainly (kernels compiled, optimizer
+ * state created). A batch of another shape (the last, shorter batch of an epoch, or fewer micro-batches) or
+ * anything else that makes the capture stale runs eagerly and the step is recorded again; a step that cannot be
+ * captured at all runs eagerly for the rest of the run and says why once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
@@ -28,7 +28,7 @@ export class GpuSteps<B> {
   constructor(
     readonly task: TrainTask<B> & Required<Pick<TrainTask<B>, 'dropoutSeed' | 'stepInputs'>>,
     readonly optimizer: AdamW,
-    readonly opts: { dropout: boolean; gradClip: number },
+    readonly opts: { dropout: boolean; gradClip: number; accumulation: number },
     readonly log: (message: string) => void,
   ) {}
 
@@ -48,11 +48,18 @@ export class GpuSteps<B> {
     return [...this.task.trainable.values(), ...this.optimizer.stateVariables()];
   }
 
-  /** One optimizer step on `batch`; returns the loss and the gradient norm before clipping. */
-  async step(batch: B, step: number, lr: number): Promise<{ loss: number; norm: number }> {
-    const seed = tf.tensor1d([this.task.dropoutSeed(step) | 0], 'int32');
+  /**
+   * One optimizer step on `batches` (its micro-batches: gradients averaged over them); returns the mean loss and
+   * the gradient norm before clipping. A step of fewer micro-batches than the recorded one (an epoch's end) runs
+   * op by op, like a batch of another shape.
+   */
+  async step(batches: readonly B[], step: number, lr: number): Promise<{ loss: number; norm: number }> {
+    // Micro-batch m of step s draws the dropout masks of micro-step s·accumulation + m, as the CPU loop does.
+    const seeds = batches.map((_, m) =>
+      tf.tensor1d([this.task.dropoutSeed(step * this.opts.accumulation + m) | 0], 'int32'),
+    );
     const scalars = tf.tensor1d(this.optimizer.nextStep(lr));
-    const inputs = [...this.task.stepInputs(batch), seed, scalars];
+    const inputs = [...batches.flatMap((b) => this.task.stepInputs(b)), ...seeds, scalars];
     try {
       let adoptAfter = false;
       if (this.#captured) {
@@ -70,7 +77,14 @@ export class GpuSteps<B> {
       }
       const run = () => [
         deviceStep({
-          loss: () => this.task.loss(batch, { training: this.opts.dropout, step, seed }),
+          loss: batches.map(
+            (batch, m) => () =>
+              this.task.loss(batch, {
+                training: this.opts.dropout,
+                step: step * this.opts.accumulation + m,
+                seed: seeds[m],
+              }),
+          ),
           trainable: this.task.trainable,
           optimizer: this.optimizer,
           scalars,

@@ -93,11 +93,15 @@ export async function trainLoop<B>(
     ? structuredClone(resume.position)
     : { step: 0, epoch: 0, batchInEpoch: 0, best: null, evalsWithoutImprovement: 0 };
   if (resume) restoreCheckpoint(task as TrainTask<unknown>, optimizer, resume);
-  // On webgpu (one micro-batch per step) steps are captured and replayed; elsewhere they run below, op by op.
-  const gpu =
-    o.gradAccumulation === 1 && GpuSteps.usable(task)
-      ? new GpuSteps(task, optimizer, { dropout: o.dropout, gradClip: o.gradClip }, (m) => hooks.onLog?.(m))
-      : null;
+  // On webgpu whole steps (all their micro-batches) are captured and replayed; elsewhere they run below, op by op.
+  const gpu = GpuSteps.usable(task)
+    ? new GpuSteps(
+        task,
+        optimizer,
+        { dropout: o.dropout, gradClip: o.gradClip, accumulation: o.gradAccumulation },
+        (m) => hooks.onLog?.(m),
+      )
+    : null;
   const stopMetric = o.earlyStopping?.metric;
   const diverged = (loss: number): LoopResult => ({
     status: 'diverged',
@@ -143,12 +147,15 @@ export async function trainLoop<B>(
       // Micro-batch losses stay on the device until the step ends: they are read back together with the gradient
       // norm, one sync per step (on a GPU every read-back drains the queue).
       let losses: tf.Tensor[] = [];
+      // The GPU path's micro-batches of the current step, run together by gpu.step.
+      let pending: B[] = [];
       let units = 0;
       let stepStart = Date.now();
       while (pos.batchInEpoch < microPerEpoch && pos.step < totalSteps) {
         await hooks.waitIfPaused?.();
         if (hooks.isCancelled?.()) {
           tf.dispose([...grads.values(), ...losses]);
+          for (const b of pending) task.disposeBatch(b);
           await checkpoint('checkpoint-last');
           return { status: 'cancelled', position: pos, lastMetrics };
         }
@@ -157,14 +164,17 @@ export async function trainLoop<B>(
         const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
         let loss: number;
         if (gpu) {
-          try {
-            units += task.batchUnits(batch);
-            ({ loss } = await gpu.step(batch, pos.step, lr));
-          } finally {
-            task.disposeBatch(batch);
-          }
-          micro = 1;
+          pending.push(batch);
+          units += task.batchUnits(batch);
+          micro++;
           pos.batchInEpoch++;
+          if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
+          try {
+            ({ loss } = await gpu.step(pending, pos.step, lr));
+          } finally {
+            for (const b of pending) task.disposeBatch(b);
+            pending = [];
+          }
           if (!Number.isFinite(loss)) return diverged(loss);
         } else {
           try {

@@ -55,12 +55,12 @@ function oneHotGradient(
 
 /**
  * Embedding lookup whose table gradient is a product of one-hot blocks (GPUs: no atomics, deterministic); blocks
- * hold at most `blockElements` one-hot values (tokens x table rows), 128 MB of float32 by default.
+ * hold at most `blockElements` one-hot values (tokens x table rows).
  */
 export function embeddingLookupByProducts(
   table: tf.Tensor,
   ids: tf.Tensor,
-  blockElements = 1 << 25,
+  blockElements = ONE_HOT_BLOCK,
 ): tf.Tensor {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [t, i, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];

@@ -228,7 +228,10 @@ export class CapturedStep {
         throw new CaptureStale('a tensor the captured step reads was disposed or reassigned', 'tensors');
     }
     if (inputs.length !== this.#rec.inputs.length)
-      throw new CaptureStale(`${inputs.length} inputs, the recorded step took ${this.#rec.inputs.length}`, 'inputs');
+      throw new CaptureStale(
+        `${inputs.length} inputs, the recorded step took ${this.#rec.inputs.length}`,
+        'inputs',
+      );
     this.#rec.inputs.forEach((recorded, i) => {
       const next = inputs[i];
       if (!next || next.dtype !== recorded.dtype || next.shape.join() !== recorded.shape.join())

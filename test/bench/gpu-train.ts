@@ -1,7 +1,8 @@
 /**
  * The training loop itself on the GPU: the same BERT-small LoRA run (synthetic weights and data, batch 16 x 128,
  * dropout on, clipping on) with captured GPU steps and with steps op by op (STUDIO_GPU_CAPTURE=0); prints both
- * step times and how far their losses and weights differ. `node bin/run-ts.mjs test/bench/gpu-train.ts`
+ * step times and how far their losses and weights differ. `node .gpu/gpu-train.mjs [--accumulation N]` (N
+ * micro-batches of 16 per optimizer step; 12 micro-batches in all).
  */
 import { trainOptionsSchema } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
@@ -12,6 +13,8 @@ import type { Example } from '../../src-main/training/session.ts';
 import { trainLoop } from '../../src-main/training/trainer.ts';
 import { BENCH_SHAPES, writeRandomBert } from './synthetic-model.ts';
 
+const args = process.argv.slice(2);
+const accumulation = args.includes('--accumulation') ? Number(args[args.indexOf('--accumulation') + 1]) : 1;
 const report = await initBackend();
 const shape = BENCH_SHAPES.small;
 const model = loadModel(writeRandomBert(shape));
@@ -31,6 +34,7 @@ async function run(capture: boolean) {
     evalEvery: 0,
     dropout: true,
     gradClip: 1,
+    gradAccumulation: accumulation,
   });
   const adapter = createAdapter(model, { type: 'lora', r: 8, alpha: 16, dropout: 0.1, rslora: false }, 1, {
     numLabels: 2,
@@ -77,6 +81,7 @@ console.log(
   JSON.stringify({
     backend: report.backend,
     device: report.device,
+    accumulation,
     steps: plain.losses.length,
     plainStepMs: plain.medianStepMs,
     capturedStepMs: captured.medianStepMs,

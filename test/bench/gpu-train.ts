@@ -1,8 +1,8 @@
 /**
  * The training loop itself on the GPU: the same BERT-small LoRA run (synthetic weights and data, batch 16 x 128,
  * dropout on, clipping on) with captured GPU steps and with steps op by op (STUDIO_GPU_CAPTURE=0); prints both
- * step times and how far their losses and weights differ. `node .gpu/gpu-train.mjs [--accumulation N]` (N
- * micro-batches of 16 per optimizer step; 12 micro-batches in all).
+ * step times and how far their losses and weights differ. `node .gpu/gpu-train.mjs [--accumulation N]` (12
+ * optimizer steps of N micro-batches of 16).
  */
 import { trainOptionsSchema } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
@@ -18,7 +18,8 @@ const accumulation = args.includes('--accumulation') ? Number(args[args.indexOf(
 const report = await initBackend();
 const shape = BENCH_SHAPES.small;
 const model = loadModel(writeRandomBert(shape));
-const examples: Example[] = Array.from({ length: 16 * 12 }, (_, r) => {
+// 12 optimizer steps of `accumulation` micro-batches of 16.
+const examples: Example[] = Array.from({ length: 16 * 12 * accumulation }, (_, r) => {
   const ids = Array.from({ length: 60 + ((r * 37) % 68) }, (_, i) => 5 + ((r * 131 + i * 17) % 990));
   return { ids, typeIds: ids.map(() => 0), label: r % 2 };
 });

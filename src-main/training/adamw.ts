@@ -73,11 +73,7 @@ export class AdamW {
     }
     tf.tidy(() => {
       const [lr, c1, c2] = tf.split(scalars, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
-      for (const [name, p] of params) {
-        const g = grads.get(name);
-        if (!g) continue;
-        const m = this.#slot(this.#m, name, p);
-        const v = this.#slot(this.#v, name, p);
+      for (const { name, p, g, m, v } of this.#withSlots(params, grads)) {
         tf.tidy(() => {
           const keep = (old: tf.Tensor, updated: tf.Tensor) =>
             gate ? tf.where(gate.greater(0.5), updated, old) : updated;
@@ -86,7 +82,7 @@ export class AdamW {
           m.assign(mNew);
           v.assign(vNew);
           const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
-          const decay = this.weightDecay > 0 && !this.#noDecay(name) ? p.mul(this.weightDecay) : null;
+          const decay = this.#decayOf(name) > 0 ? p.mul(this.#decayOf(name)) : null;
           p.assign(keep(p, p.sub((decay ? update.add(decay) : update).mul(lr))));
         });
       }
@@ -100,18 +96,29 @@ export class AdamW {
     scalars: tf.Tensor1D,
     gate?: tf.Tensor,
   ): void {
-    for (const [name, p] of params) {
-      const g = grads.get(name);
-      if (!g) continue;
-      const m = this.#slot(this.#m, name, p);
-      const v = this.#slot(this.#v, name, p);
+    for (const { name, p, g, m, v } of this.#withSlots(params, grads)) {
       tf.tidy(() => {
         m.assign(gpuMoment(m, g, this.beta1, false, gate));
         v.assign(gpuMoment(v, g, this.beta2, true, gate));
-        const decay = this.weightDecay > 0 && !this.#noDecay(name) ? this.weightDecay : 0;
-        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, decay, gate));
+        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, this.#decayOf(name), gate));
       });
     }
+  }
+
+  /** Each weight that has a gradient, with its two moment slots (made on first use). */
+  *#withSlots(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+  ): Generator<{ name: string; p: tf.Variable; g: tf.Tensor; m: tf.Variable; v: tf.Variable }> {
+    for (const [name, p] of params) {
+      const g = grads.get(name);
+      if (g) yield { name, p, g, m: this.#slot(this.#m, name, p), v: this.#slot(this.#v, name, p) };
+    }
+  }
+
+  /** The weight decay of a weight: 0 for biases and norms. */
+  #decayOf(name: string): number {
+    return this.weightDecay > 0 && !this.#noDecay(name) ? this.weightDecay : 0;
   }
 
   /** The moment estimates (carried from step to step, like the weights). */

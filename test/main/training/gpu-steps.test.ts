@@ -75,6 +75,17 @@ async function run(capture: boolean, n = 10, accumulation = 1) {
   return { result, losses, weights, logs };
 }
 
+type Trained = Awaited<ReturnType<typeof run>>;
+
+/** Losses to 5 decimals and weights within 1e-5. */
+function expectSameTraining(captured: Trained, plain: Trained): void {
+  captured.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i] as number, 5));
+  for (const [k, ref] of plain.weights) {
+    const got = captured.weights.get(k) as number[];
+    expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
+  }
+}
+
 describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
   it('replays captured steps with the losses and weights of op-by-op steps', async () => {
     model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
@@ -87,11 +98,7 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     // The first steps run plainly or recorded and each epoch's 1-row batch runs op by op; the rest replay.
     const replayed = Number(/GPU steps: (\d+) of 12 replayed/.exec(captured.logs.join('\n'))?.[1]);
     expect(replayed).toBeGreaterThanOrEqual(4);
-    captured.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i] as number, 5));
-    for (const [k, ref] of plain.weights) {
-      const got = captured.weights.get(k) as number[];
-      expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
-    }
+    expectSameTraining(captured, plain);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -104,10 +111,6 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     expect(captured.losses).toHaveLength(9);
     const replayed = Number(/GPU steps: (\d+) of 9 replayed/.exec(captured.logs.join('\n'))?.[1]);
     expect(replayed).toBeGreaterThanOrEqual(2);
-    captured.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i] as number, 5));
-    for (const [k, ref] of plain.weights) {
-      const got = captured.weights.get(k) as number[];
-      expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
-    }
+    expectSameTraining(captured, plain);
   });
 });

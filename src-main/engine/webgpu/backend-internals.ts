@@ -26,6 +26,8 @@ export interface TensorInfo {
 }
 
 export interface WebGpuProgram {
+  /** Our programs' own name (tf.js rewrites shaderKey with shapes); profiles label dispatches with it. */
+  name?: string;
   variableNames: string[];
   outputShape: number[];
   shaderKey: string;

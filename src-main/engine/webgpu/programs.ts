@@ -33,6 +33,7 @@ export class ElementwiseProgram implements WebGpuProgram {
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [ELEMENTWISE_WORKGROUP, 1, 1];
   readonly size = true;
+  readonly name: string;
 
   constructor(
     public shaderKey: string,
@@ -41,6 +42,7 @@ export class ElementwiseProgram implements WebGpuProgram {
     private readonly body: string,
     readonly uniforms?: string,
   ) {
+    this.name = shaderKey;
     this.outputShape = [n];
     this.dispatch = [Math.ceil(n / ELEMENTWISE_WORKGROUP), 1, 1];
   }
@@ -68,6 +70,7 @@ export class RowProgram implements WebGpuProgram {
   readonly dispatchLayout = { x: [0, 1] };
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [ROW_WORKGROUP, 1, 1];
+  readonly name: string;
 
   constructor(
     public shaderKey: string,
@@ -79,6 +82,7 @@ export class RowProgram implements WebGpuProgram {
     /** Output columns when not d (a per-row result: 1). */
     outCols = d,
   ) {
+    this.name = shaderKey;
     this.outputShape = [rows, outCols];
     this.dispatch = [rows, 1, 1];
   }

@@ -116,7 +116,7 @@ export function recordOnce(
     }
     events.push({
       kind: 'dispatch',
-      label: `${program.constructor.name}[${program.outputShape.join('x')}]`,
+      label: `${program.name ?? program.constructor.name}[${program.outputShape.join('x')}]`,
       pipeline: program.pipeline,
       dispatch: [...program.dispatch],
       buffers,

@@ -48,6 +48,6 @@ export { callSeed, dropout, dropoutMask } from './dropout.ts';
 export type { AttentionOptions, AttentionShape } from './attention.ts';
 export { cube, splitLastDim } from './split.ts';
 export { gelu, geluErf, geluTanh } from './gelu.ts';
-export { layerNorm } from './layer-norm.ts';
+export { layerNorm, rmsNorm } from './norms.ts';
 export { batchNorm, maxPool } from './pool-norm.ts';
 export { depthwiseConv2d } from './depthwise.ts';

@@ -11,6 +11,7 @@ import {
   gelu,
   layerNorm,
   linear as denseLayer,
+  rmsNorm,
 } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
@@ -139,8 +140,7 @@ export class ForwardContext {
   }
 
   rmsNorm(prefix: string, x: tf.Tensor, eps: number): tf.Tensor {
-    const ms = x.square().mean(-1, true);
-    return x.mul(ms.add(eps).rsqrt()).mul(this.params.get(`${prefix}.weight`));
+    return rmsNorm(x, this.params.get(`${prefix}.weight`), eps);
   }
 
   embed(name: string, ids: tf.Tensor): tf.Tensor {

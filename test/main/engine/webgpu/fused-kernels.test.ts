@@ -5,7 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { embeddingLookupByProducts, gelu, layerNorm } from '../../../../src-main/engine/ops/index.ts';
+import {
+  embeddingLookupByProducts,
+  gelu,
+  layerNorm,
+  rmsNorm,
+} from '../../../../src-main/engine/ops/index.ts';
 import { globalNorm } from '../../../../src-main/training/gradients.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
@@ -53,6 +58,28 @@ describe.skipIf(unavailable !== null)('fused webgpu kernels', () => {
     const kernels = (await tf.profile(() => layerNorm(x, gamma, beta, 1e-12))).kernels.map((k) => k.name);
     expect(kernels).not.toContain('Mean');
     tf.dispose([x, gamma, beta]);
+  });
+
+  it('RMS norm, trained and frozen weight: values and gradients', async () => {
+    const composed = (x: tf.Tensor, w: tf.Tensor) =>
+      x.mul(x.square().mean(-1, true).add(1e-6).rsqrt()).mul(w);
+    await expectSame(
+      (x, w) => rmsNorm(x, w as tf.Tensor, 1e-6),
+      (x, w) => composed(x, w as tf.Tensor),
+      [[3, 2, 200], [200]],
+      1e-4,
+      ON_GPU,
+    );
+    await tf.setBackend('webgpu');
+    const weight = tf.variable(seeded([48], 6).add(1), false);
+    await expectSame(
+      (x) => rmsNorm(x, weight, 1e-6),
+      (x) => composed(x, weight),
+      [[4, 48]],
+      1e-5,
+      ON_GPU,
+    );
+    weight.dispose();
   });
 
   it('GELU, exact and tanh forms: values and gradients over a wide range', async () => {

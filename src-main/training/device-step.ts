@@ -27,15 +27,21 @@ function gradientsOf(
   const vars = [...trainable.values()];
   const values: tf.Scalar[] = [];
   const named = new Map<string, tf.Tensor>();
-  for (const loss of losses) {
-    const { value, grads } = tf.variableGrads(loss, vars);
-    values.push(value);
-    const mine = new Map<string, tf.Tensor>();
-    for (const [name, v] of trainable) {
-      const g = grads[v.name];
-      if (g) mine.set(name, g);
+  try {
+    for (const loss of losses) {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      values.push(value);
+      const mine = new Map<string, tf.Tensor>();
+      for (const [name, v] of trainable) {
+        const g = grads[v.name];
+        if (g) mine.set(name, g);
+      }
+      accumulate(named, mine);
     }
-    accumulate(named, mine);
+  } catch (err) {
+    // A later micro-batch failed (out of memory, say): nothing of the earlier ones is left behind.
+    tf.dispose([...values, ...named.values()]);
+    throw err;
   }
   return { values, named };
 }

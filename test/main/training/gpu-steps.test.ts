@@ -6,14 +6,12 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
-import { createAdapter } from '../../../src-main/adapters/index.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';
-import { buildTask } from '../../../src-main/training/session.ts';
 import type { Example } from '../../../src-main/training/session.ts';
-import { trainLoop } from '../../../src-main/training/trainer.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { runLoraLoop } from '../../helpers/lora-loop.ts';
+import type { LoraLoopRun } from '../../helpers/lora-loop.ts';
 import { useWebGpuForTests } from '../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -33,52 +31,26 @@ const examples = (n: number, seed: number): Example[] =>
  * Trains 3 epochs of `n` examples in batches of 3 (a last batch of 1 row runs op by op), `accumulation`
  * micro-batches per step.
  */
-async function run(capture: boolean, n = 10, accumulation = 1) {
-  process.env.STUDIO_GPU_CAPTURE = capture ? '1' : '0';
-  const m = model as Model;
-  const options = trainOptionsSchema.parse({
-    epochs: 3,
-    batchSize: 3,
-    lr: 5e-3,
-    seed: 11,
-    maxLength: 16,
-    evalEvery: 0,
-    dropout: true,
-    gradClip: 1,
-    gradAccumulation: accumulation,
-  });
-  const adapter = createAdapter(m, { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }, 3, {
+const run = (capture: boolean, n = 10, accumulation = 1) =>
+  runLoraLoop(model as Model, examples(n, 1), {
+    capture,
+    options: {
+      epochs: 3,
+      batchSize: 3,
+      lr: 5e-3,
+      seed: 11,
+      dropout: true,
+      gradClip: 1,
+      gradAccumulation: accumulation,
+    },
+    lora: { r: 4, alpha: 8 },
+    adapterSeed: 3,
     numLabels: 3,
+    length: 16,
   });
-  const task = buildTask({
-    model: m,
-    adapter,
-    train: examples(n, 1),
-    validation: [],
-    numLabels: 3,
-    lm: false,
-    padId: 0,
-    imageSize: 32,
-    options,
-    fixedLength: 16,
-  });
-  const losses: number[] = [];
-  const logs: string[] = [];
-  const result = await trainLoop(task, options, {
-    onProgress: (p) => losses.push(p.loss),
-    onLog: (msg) => logs.push(msg),
-  });
-  const weights = new Map<string, number[]>();
-  for (const [k, v] of task.trainable) weights.set(k, Array.from(await v.data()));
-  adapter.dispose();
-  delete process.env.STUDIO_GPU_CAPTURE;
-  return { result, losses, weights, logs };
-}
-
-type Trained = Awaited<ReturnType<typeof run>>;
 
 /** Losses to 5 decimals and weights within 1e-5. */
-function expectSameTraining(captured: Trained, plain: Trained): void {
+function expectSameTraining(captured: LoraLoopRun, plain: LoraLoopRun): void {
   captured.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i] as number, 5));
   for (const [k, ref] of plain.weights) {
     const got = captured.weights.get(k) as number[];

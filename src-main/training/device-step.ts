@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamW } from './adamw.ts';
-import { accumulate, globalNorm } from './gradients.ts';
+import { accumulate, globalNorm, namedGradients } from './gradients.ts';
 
 export interface DeviceStepArgs {
   /** The loss, or one per micro-batch (gradient accumulation: gradients and losses averaged over them). */
@@ -24,19 +24,13 @@ function gradientsOf(
   losses: readonly (() => tf.Scalar)[],
   trainable: ReadonlyMap<string, tf.Variable>,
 ): { values: tf.Scalar[]; named: Map<string, tf.Tensor> } {
-  const vars = [...trainable.values()];
   const values: tf.Scalar[] = [];
   const named = new Map<string, tf.Tensor>();
   try {
     for (const loss of losses) {
-      const { value, grads } = tf.variableGrads(loss, vars);
+      const { value, grads } = namedGradients(loss, trainable);
       values.push(value);
-      const mine = new Map<string, tf.Tensor>();
-      for (const [name, v] of trainable) {
-        const g = grads[v.name];
-        if (g) mine.set(name, g);
-      }
-      accumulate(named, mine);
+      accumulate(named, grads);
     }
   } catch (err) {
     // A later micro-batch failed (out of memory, say): nothing of the earlier ones is left behind.

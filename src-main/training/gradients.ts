@@ -52,6 +52,20 @@ export function clipToNorm(
   return clipped;
 }
 
+/** A loss and its gradients by trainable weight name (weights the loss does not reach are left out). */
+export function namedGradients(
+  loss: () => tf.Scalar,
+  trainable: ReadonlyMap<string, tf.Variable>,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(loss, [...trainable.values()]);
+  const named = new Map<string, tf.Tensor>();
+  for (const [name, v] of trainable) {
+    const g = grads[v.name];
+    if (g) named.set(name, g);
+  }
+  return { value, grads: named };
+}
+
 /** Adds `more` into `into` (gradient accumulation), disposing the replaced and the added tensors. */
 export function accumulate(into: Map<string, tf.Tensor>, more: ReadonlyMap<string, tf.Tensor>): void {
   for (const [k, g] of more) {

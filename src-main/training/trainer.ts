@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
-import { accumulate, clipToNorm, globalNorm } from './gradients.ts';
+import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
 import { learningRate } from './schedule.ts';
 import { epochOrder } from './shuffle.ts';
 import { isLowerBetter } from './task.ts';
@@ -178,15 +178,10 @@ export async function trainLoop<B>(
           if (!Number.isFinite(loss)) return diverged(loss);
         } else {
           try {
-            const { value, grads: g } = tf.variableGrads(
+            const { value, grads: named } = namedGradients(
               () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
-              [...task.trainable.values()],
+              task.trainable,
             );
-            const named = new Map<string, tf.Tensor>();
-            for (const [name, v] of task.trainable) {
-              const gv = g[v.name];
-              if (gv) named.set(name, gv);
-            }
             accumulate(grads, named);
             losses.push(value);
             units += task.batchUnits(batch);

@@ -73,16 +73,17 @@ export class AdamW {
     }
     tf.tidy(() => {
       const [lr, c1, c2] = tf.split(scalars, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const apply = gate ? gate.greater(0.5) : null;
+      const keep = (old: tf.Tensor, updated: tf.Tensor) => (apply ? tf.where(apply, updated, old) : updated);
       for (const { name, p, g, m, v } of this.#withSlots(params, grads)) {
         tf.tidy(() => {
-          const keep = (old: tf.Tensor, updated: tf.Tensor) =>
-            gate ? tf.where(gate.greater(0.5), updated, old) : updated;
           const mNew = keep(m, m.mul(this.beta1).add(g.mul(1 - this.beta1)));
           const vNew = keep(v, v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
           m.assign(mNew);
           v.assign(vNew);
           const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
-          const decay = this.#decayOf(name) > 0 ? p.mul(this.#decayOf(name)) : null;
+          const wd = this.#decayOf(name);
+          const decay = wd > 0 ? p.mul(wd) : null;
           p.assign(keep(p, p.sub((decay ? update.add(decay) : update).mul(lr))));
         });
       }

@@ -162,20 +162,9 @@ export async function trainLoop<B>(
         const idx = order.slice(pos.batchInEpoch * o.batchSize, (pos.batchInEpoch + 1) * o.batchSize);
         const batch = task.makeBatch(idx, 'train');
         const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
-        let loss: number;
         if (gpu) {
           pending.push(batch);
           units += task.batchUnits(batch);
-          micro++;
-          pos.batchInEpoch++;
-          if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
-          try {
-            ({ loss } = await gpu.step(pending, pos.step, lr));
-          } finally {
-            for (const b of pending) task.disposeBatch(b);
-            pending = [];
-          }
-          if (!Number.isFinite(loss)) return diverged(loss);
         } else {
           try {
             const { value, grads: named } = namedGradients(
@@ -188,11 +177,21 @@ export async function trainLoop<B>(
           } finally {
             task.disposeBatch(batch);
           }
-          micro++;
-          pos.batchInEpoch++;
-          const endOfEpoch = pos.batchInEpoch >= microPerEpoch;
-          if (micro < o.gradAccumulation && !endOfEpoch) continue;
+        }
+        micro++;
+        pos.batchInEpoch++;
+        if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
 
+        let loss: number;
+        if (gpu) {
+          try {
+            ({ loss } = await gpu.step(pending, pos.step, lr));
+          } finally {
+            for (const b of pending) task.disposeBatch(b);
+            pending = [];
+          }
+          if (!Number.isFinite(loss)) return diverged(loss);
+        } else {
           // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
           let averaged = grads;
           if (micro > 1) {

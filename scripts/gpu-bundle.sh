@@ -45,7 +45,7 @@ exclude=(
   --exclude='node_modules/js-yaml' --exclude='node_modules/acorn' --exclude='node_modules/source-map*'
 )
 # The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
-# TypeScript loader (docs/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
+# TypeScript loader (test/bench/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
 bundle() { npx esbuild --bundle --platform=node --format=esm --packages=external --log-level=warning "$@"; }
 for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
 echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |

@@ -1,7 +1,7 @@
 /**
  * The GPU target in one command: the PyTorch eager + PEFT peer (test/bench/torch_peer.py) and then our bench on
  * BERT-small and BERT-base, one after the other on the same GPU, printed side by side with the ratios; the last
- * stdout line is the JSON of it all. On the device: `node .gpu/gpu-compare.mjs` (docs/GPU-RUNS.md).
+ * stdout line is the JSON of it all. On the device: `node .gpu/gpu-compare.mjs` (test/bench/GPU-RUNS.md).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

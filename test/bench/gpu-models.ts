@@ -1,7 +1,7 @@
 /**
  * Every public fixture architecture and method family on the GPU against the CPU path: forward logits on webgpu
  * against transformers' reference outputs, and five training steps (on webgpu captured: one plain, two recorded,
- * two replayed) against the same steps op by op on wasm. Needs ../shared/fixtures/hf-tiny (docs/GPU-RUNS.md).
+ * two replayed) against the same steps op by op on wasm. Needs ../shared/fixtures/hf-tiny (test/bench/GPU-RUNS.md).
  * `node bin/run-ts.mjs test/bench/gpu-models.ts`
  */
 import path from 'node:path';

@@ -2,7 +2,7 @@
  * Where a training step's time goes on the GPU. Counts the tf.js kernels of one op-by-op step, then captures the
  * step (engine/webgpu/step-capture.ts), times replays end to end, and times one replay kernel by kernel with GPU
  * timestamps: the summed kernel time per tf.js program, and how much of the step is between kernels.
- * `node .gpu/gpu-profile.mjs [--shape small|base] [--method lora|full|houlsby|pfeiffer]` (docs/GPU-RUNS.md).
+ * `node .gpu/gpu-profile.mjs [--shape small|base] [--method lora|full|houlsby|pfeiffer]` (test/bench/GPU-RUNS.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src-main/engine/backends.ts';

@@ -9,6 +9,7 @@ import { ProjectsService, isProjectDir } from '../../services/projects.ts';
 import { markStaleRunsInterrupted, resumeRun, startRun } from '../../services/training.ts';
 import type { FromWorker } from '../../training/protocol.ts';
 import type { SupervisedRun } from '../../training/supervisor.ts';
+import { configHelp } from '../config-help.ts';
 import { configPaths, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 
@@ -85,6 +86,10 @@ export function register(program: Command): void {
     .description('train one run, recorded in the project database')
     .requiredOption('--config <file>', 'train config (JSON)')
     .option('--json', 'print the JSON summary as the last stdout line')
+    .addHelpText(
+      'after',
+      () => `\n${configHelp(trainConfigSchema, 'method')}\n\nExamples and details: docs/CLI.md`,
+    )
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = readTrainConfig(opts.config);
       const { projects, dir } = openProject(config.project);

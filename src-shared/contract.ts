@@ -87,6 +87,8 @@ const exportCalls = {
       runId: exportRunId,
       format: z.enum(EXPORT_FORMATS),
       out: z.string().trim().min(1, 'choose where to write the export').max(4096),
+      /** Replace an existing .zip (the user confirmed); without it the export refuses to overwrite. */
+      force: z.boolean().optional(),
     })
     .strict(),
   /** Verifies a team bundle (a path on this machine) and records it in the project as a completed run. */
@@ -95,6 +97,8 @@ const exportCalls = {
       project: projectPath,
       bundle: z.string().trim().min(1).max(4096),
       model: projectPath.optional(),
+      /** Import a bundle that does not record its base model's hash (checked by architecture only). */
+      allowUnknownBase: z.boolean().optional(),
     })
     .strict(),
 } as const;

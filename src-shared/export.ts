@@ -100,6 +100,11 @@ export interface BundleManifest {
   files: Record<string, { sha256: string; bytes: number }>;
 }
 
+/** Part of the error when an export's .zip already exists and was left alone (the Export page offers to overwrite). */
+export const NOT_OVERWRITTEN = 'already exists; not overwritten';
+/** Its type, so that the renderer (which imports only types from here) spells the same words. */
+export type NotOverwritten = typeof NOT_OVERWRITTEN;
+
 /** A file an export wrote. */
 export interface ExportedFile {
   /** Path relative to the export's output (the folder, or the zip itself). */
@@ -111,6 +116,8 @@ export interface ExportResult {
   format: ExportFormat;
   /** Absolute path of the folder or .zip written. */
   out: string;
+  /** What the export takes on disk: the .zip's own size for a bundle (its files are listed uncompressed). */
+  bytes: number;
   files: ExportedFile[];
   /** What the export could not carry over (e.g. a head AdapterHub's format cannot hold), one line each. */
   warnings: string[];

@@ -7,16 +7,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { BUNDLE_FORMAT_VERSION } from '../../src-shared/export.ts';
+import { BUNDLE_FORMAT_VERSION, NOT_OVERWRITTEN } from '../../src-shared/export.ts';
 import type { BundleManifest, ExportedFile } from '../../src-shared/export.ts';
 import { modelCard } from '../../src-shared/model-card.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
+import { MANIFEST_FILE } from './bundle-manifest.ts';
 import { cardInput, runFacts } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
-export const MANIFEST_FILE = 'manifest.json';
+export { MANIFEST_FILE };
 export const CARD_FILE = 'README.md';
 /** The folder of the zip that holds the adapter's files. */
 export const ADAPTER_PREFIX = 'adapter/';
@@ -61,16 +62,42 @@ export function bundleContents(s: RunSource): { manifest: BundleManifest; files:
   return { manifest, files };
 }
 
-/** Writes the bundle of a run to `out` (a .zip path); returns the files it holds. */
-export function writeBundle(s: RunSource, out: string): ExportedFile[] {
+/** Puts `from` at `to` unless `to` exists: a hard link never replaces (a rename where links are not supported). */
+function link(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw err;
+    if (fs.existsSync(to)) throw Object.assign(new Error(`${to} exists`), { code: 'EEXIST' });
+    fs.renameSync(from, to);
+  }
+}
+
+/**
+ * Writes the bundle of a run to `out` (a .zip path) atomically: a temporary file beside it, then a link (which
+ * fails when `out` exists) or, with `force`, a rename over it. Returns the files it holds, uncompressed sizes.
+ */
+export function writeBundle(s: RunSource, out: string, opts: { force?: boolean } = {}): ExportedFile[] {
   const { manifest, files } = bundleContents(s);
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const entries: Record<string, Uint8Array> = { [MANIFEST_FILE]: manifestBytes };
   for (const [name, data] of files) entries[name] = data;
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Write beside the target and rename, so a failed export never leaves a truncated bundle under its name.
-  const partial = `${out}.partial`;
-  fs.writeFileSync(partial, zipSync(entries, { level: 6 }));
-  fs.renameSync(partial, out);
+  const exists = () => new UserError(`${out}: ${NOT_OVERWRITTEN} (use --force to replace it)`);
+  if (!opts.force && fs.existsSync(out)) throw exists();
+  const partial = `${out}.tmp-${process.pid}`;
+  try {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(partial, zipSync(entries, { level: 6 }));
+    if (opts.force) fs.renameSync(partial, out);
+    else link(partial, out);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw exists();
+    if (code) throw new UserError(`${out}: could not be written (${(err as Error).message.split(',')[0]})`);
+    throw err;
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
   return Object.entries(entries).map(([name, data]) => ({ name, bytes: data.length }));
 }

@@ -1,17 +1,15 @@
 /**
- * `studio import`: verifies a team bundle (zip integrity, manifest, the sha256 and size of every file, no extra
- * files, the base model it was trained on) and only then records it in a project as a completed run with its
- * metrics and adapter.
+ * `studio import`: verifies a team bundle (zip structure and caps, manifest, the sha256 and size of every file, no
+ * extra files, the base model it was trained on) without writing anything, and only then records it in a project
+ * as a completed run. The adapter is extracted (and checked again) into a staging folder inside the project and
+ * renamed into place as a whole run folder once complete.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { unzipSync } from 'fflate';
-import { z } from 'zod';
-import { BUNDLE_FORMAT_VERSION } from '../../src-shared/export.ts';
 import type { BundleManifest, ImportResult } from '../../src-shared/export.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
-import { ARTIFACTS_DIR } from '../app/paths.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
@@ -19,139 +17,161 @@ import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { runDirs } from '../training/run-dirs.ts';
-import { ADAPTER_PREFIX, MANIFEST_FILE, sha256 } from './bundle.ts';
+import { ADAPTER_PREFIX } from './bundle.ts';
+import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest } from './bundle-manifest.ts';
+import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
 import { modelContentHash } from './run-source.ts';
+import { BUNDLE_LIMITS, openZip } from './unzip.ts';
+import type { UnzipLimits, ZipArchive } from './unzip.ts';
 
 const STUDIO_PAIR = [STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE] as const;
 const PEFT_PAIR = ['adapter_config.json', 'adapter_model.safetensors'] as const;
 
-const manifestSchema = z.object({
-  format: z.literal('adapter-studio-bundle'),
-  version: z.number().int(),
-  createdAt: z.string(),
-  studioVersion: z.string(),
-  run: z.object({
-    name: z.string().min(1),
-    method: z.string().min(1),
-    config: z.record(z.string(), z.unknown()),
-    metrics: z.record(z.string(), z.number()),
-    trainableParams: z.number().int().nullable(),
-    totalParams: z.number().int().nullable(),
-    createdAt: z.string(),
-    finishedAt: z.string().nullable(),
-  }),
-  baseModel: z.object({
-    architecture: z.string(),
-    contentHash: z.string().nullable(),
-    pathHint: z.string(),
-  }),
-  files: z.record(
-    z.string(),
-    z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().min(0) }),
-  ),
-});
+export interface ImportOptions {
+  /** The bundle's base model on this machine, when not where the bundle says. */
+  model?: string;
+  /**
+   * Import a bundle whose manifest records no base-model hash (an adapter whose base was never identified): the
+   * base model is then checked by architecture only. Off unless the user asks (`--allow-unknown-base`).
+   */
+  allowUnknownBase?: boolean;
+  /** Caps on the zip (tests use smaller ones). */
+  limits?: UnzipLimits;
+}
 
-/** The bundle's manifest and files, every hash checked; throws a one-line UserError naming what is wrong. */
-export function verifyBundle(file: string): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (err) {
-    throw new UserError(
-      `${file}: not a readable bundle (truncated or corrupt zip: ${(err as Error).message})`,
-    );
-  }
-  const manifestBytes = entries[MANIFEST_FILE];
-  if (!manifestBytes)
-    throw new UserError(`${file}: ${MANIFEST_FILE} is missing: not an Adapter Studio bundle`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(manifestBytes));
-  } catch (err) {
-    throw new UserError(`${file}: ${MANIFEST_FILE} is not valid JSON (${(err as Error).message})`);
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(
-      `${file}: ${MANIFEST_FILE}: ${issue?.path.join('.') || 'manifest'}: ${issue?.message}`,
-    );
-  }
-  const manifest = parsed.data;
-  if (manifest.version !== BUNDLE_FORMAT_VERSION)
-    throw new UserError(
-      `${file}: ${MANIFEST_FILE}: bundle format version ${manifest.version}, this studio reads version ${BUNDLE_FORMAT_VERSION}`,
-    );
-  const files = new Map<string, Uint8Array>();
-  for (const [name, want] of Object.entries(manifest.files)) {
-    // Names become paths under the project: nothing may climb out of the adapter folder.
-    if (name.includes('..') || name.startsWith('/') || name.includes('\\'))
-      throw new UserError(`${file}: ${MANIFEST_FILE}: unsafe file name "${name}"`);
-    const data = entries[name];
-    if (!data) throw new UserError(`${file}: ${name} is listed in the manifest but missing from the bundle`);
-    if (data.length !== want.bytes)
-      throw new UserError(
-        `${file}: ${name} is ${data.length} bytes, the manifest says ${want.bytes} (truncated?)`,
-      );
-    if (sha256(data) !== want.sha256)
-      throw new UserError(`${file}: ${name}: sha256 does not match the manifest (the file was changed)`);
-    files.set(name, data);
-  }
-  for (const name of Object.keys(entries))
-    if (name !== MANIFEST_FILE && !files.has(name) && !name.endsWith('/'))
+/** A bundle that passed every check, with the local base model it will be recorded against. */
+export interface VerifiedBundle {
+  file: string;
+  manifest: BundleManifest;
+  base: { dir: string; named: string; contentHash: string; config: Record<string, unknown> };
+  limits: UnzipLimits;
+}
+
+/** Streams every file the manifest lists through `sink`, checking its size and sha256; refuses any other entry. */
+async function checkFiles(
+  zip: ZipArchive,
+  manifest: BundleManifest,
+  sink: (name: string) => ((chunk: Uint8Array) => void) | undefined,
+): Promise<void> {
+  const { file } = zip;
+  const byName = new Map(zip.entries.filter((e) => !e.isDir).map((e) => [e.name, e]));
+  for (const name of byName.keys())
+    if (name !== MANIFEST_FILE && !(name in manifest.files))
       throw new UserError(`${file}: ${name} is not listed in the manifest (added after export?)`);
-  // Our adapter folder, or PEFT's (an adapter imported into the studio in PEFT format).
-  const complete = (pair: readonly string[]) => pair.every((f) => files.has(`${ADAPTER_PREFIX}${f}`));
-  if (!complete(STUDIO_PAIR) && !complete(PEFT_PAIR))
-    throw new UserError(
-      `${file}: ${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE} (or PEFT's ${ADAPTER_PREFIX}${PEFT_PAIR[1]}) is missing: the bundle holds no adapter`,
-    );
-  return { manifest, files };
+  for (const [name, want] of Object.entries(manifest.files)) {
+    const entry = byName.get(name);
+    if (!entry) throw new UserError(`${file}: ${name} is listed in the manifest but missing from the bundle`);
+    if (entry.uncompressedSize !== want.bytes)
+      throw new UserError(
+        `${file}: ${name} is ${entry.uncompressedSize} bytes, the manifest says ${want.bytes} (truncated?)`,
+      );
+    const hash = crypto.createHash('sha256');
+    const write = sink(name);
+    await zip.read(entry, (chunk) => {
+      hash.update(chunk);
+      write?.(chunk);
+    });
+    if (hash.digest('hex') !== want.sha256)
+      throw new UserError(`${file}: ${name}: sha256 does not match the manifest (the file was changed)`);
+  }
+}
+
+/** The bundle's manifest, every file checked by streaming it (nothing kept, nothing written). */
+export async function verifyBundle(
+  file: string,
+  limits: UnzipLimits = BUNDLE_LIMITS,
+): Promise<BundleManifest> {
+  const zip = await openZip(file, limits);
+  try {
+    const entry = zip.entries.find((e) => e.name === MANIFEST_FILE);
+    if (!entry) throw new UserError(`${file}: ${MANIFEST_FILE} is missing: not an Adapter Studio bundle`);
+    const manifest = parseManifest(file, await zip.readAll(entry, MAX_MANIFEST_BYTES));
+    // Our adapter folder, or PEFT's (an adapter imported into the studio in PEFT format).
+    const complete = (pair: readonly string[]) =>
+      pair.every((f) => `${ADAPTER_PREFIX}${f}` in manifest.files);
+    if (!complete(STUDIO_PAIR) && !complete(PEFT_PAIR))
+      throw new UserError(
+        `${file}: ${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE} (or PEFT's ${ADAPTER_PREFIX}${PEFT_PAIR[1]}) is missing: the bundle holds no adapter`,
+      );
+    await checkFiles(zip, manifest, () => undefined);
+    return manifest;
+  } finally {
+    await zip.close();
+  }
 }
 
 /**
  * The local base model for a bundle: `model` when given, else the folder its config names; refused when it is
- * missing or its weights differ from the ones the adapter was trained on.
+ * missing, when its weights differ from the ones the adapter was trained on, or when the bundle does not say
+ * which weights those were (unless the user allows it).
  */
-function localBase(file: string, manifest: BundleManifest, model: string | undefined) {
-  const named = model ?? manifest.baseModel.pathHint;
+function localBase(file: string, manifest: BundleManifest, opts: ImportOptions): VerifiedBundle['base'] {
+  const named = opts.model ?? manifest.baseModel.pathHint;
+  const want = manifest.baseModel.contentHash;
+  if (!want && !opts.allowUnknownBase)
+    throw new UserError(
+      `${file}: ${MANIFEST_FILE}: baseModel.contentHash is missing, so the base model cannot be checked: pass --allow-unknown-base to import it anyway`,
+    );
   const dir = resolveModelDir(named);
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(
-      `${file}: its base model "${manifest.baseModel.pathHint}" is not on this machine${model ? ` (${configFile} not found)` : ''}: pass --model DIR`,
+      `${file}: its base model "${manifest.baseModel.pathHint}" is not on this machine${opts.model ? ` (${configFile} not found)` : ''}: pass --model DIR`,
     );
   const contentHash = modelContentHash(dir);
-  const want = manifest.baseModel.contentHash;
   if (want && want !== contentHash)
     throw new UserError(
       `${file}: trained on a different base model: ${dir} has weights sha256 ${contentHash.slice(0, 12)}…, the bundle needs ${want.slice(0, 12)}…`,
     );
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  // Without a recorded hash the architecture is the check left.
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new UserError(`${configFile}: not valid JSON`);
+  }
   const arch = manifest.baseModel.architecture;
   if (arch !== 'unknown' && config.model_type !== undefined && config.model_type !== arch)
     throw new UserError(`${file}: trained on a ${arch} base model, ${dir} is a ${String(config.model_type)}`);
   return { dir: path.resolve(dir), named, contentHash, config };
 }
 
-/** Verifies `file` and records it in the project as a completed run; nothing is written if any check fails. */
-export function importBundle(
+/** Every check of an import that needs no project: run it before creating a project for the bundle. */
+export async function prepareImport(file: string, opts: ImportOptions = {}): Promise<VerifiedBundle> {
+  const limits = opts.limits ?? BUNDLE_LIMITS;
+  const manifest = await verifyBundle(file, limits);
+  return { file, manifest, base: localBase(file, manifest, opts), limits };
+}
+
+/** Extracts the adapter files into `dir`, checking every byte against the manifest again as it is written. */
+async function extractAdapter(v: VerifiedBundle, dir: string): Promise<void> {
+  const zip = await openZip(v.file, v.limits);
+  const open: number[] = [];
+  try {
+    await checkFiles(zip, v.manifest, (name) => {
+      if (!name.startsWith(ADAPTER_PREFIX)) return undefined;
+      const fd = fs.openSync(path.join(dir, name.slice(ADAPTER_PREFIX.length)), 'wx');
+      open.push(fd);
+      return (chunk) => fs.writeSync(fd, chunk);
+    });
+  } finally {
+    for (const fd of open) fs.closeSync(fd);
+    await zip.close();
+  }
+}
+
+/** Records a verified bundle in the project as a completed run; nothing is left behind if any step fails. */
+export async function importVerified(
   db: Database,
   projectDir: string,
-  file: string,
-  opts: { model?: string } = {},
-): ImportResult {
-  const { manifest, files } = verifyBundle(file);
-  const base = localBase(file, manifest, opts.model);
+  v: VerifiedBundle,
+): Promise<ImportResult> {
+  const { file, manifest, base } = v;
   const now = new Date().toISOString();
-  // Files go into a staging folder first and are renamed into place once the run row exists.
-  const staging = fs.mkdtempSync(path.join(projectDir, ARTIFACTS_DIR, '.import-'));
+  const staging = stagingDir(projectDir, 'import');
   try {
-    for (const [name, data] of files)
-      if (name.startsWith(ADAPTER_PREFIX))
-        fs.writeFileSync(path.join(staging, name.slice(ADAPTER_PREFIX.length)), data);
+    const adapterStaging = path.join(staging, 'adapter');
+    fs.mkdirSync(adapterStaging);
+    await extractAdapter(v, adapterStaging);
     const runId = db.transaction(() => {
       const baseModelId = upsertBaseModel(db, {
         path: base.dir,
@@ -176,10 +196,11 @@ export function importBundle(
         config,
         createdAt: r.createdAt,
       });
-      const step = Number((r.config.train as Record<string, unknown> | undefined)?.maxSteps ?? 0) || 0;
+      const train = r.config.train as { maxSteps?: number } | undefined;
       updateRunStatus(db, id, {
         status: 'completed',
-        message: `imported from ${path.basename(file)}`,
+        // A bundle is not signed: its metrics are the exporter's word, and the run says so.
+        message: `imported from ${path.basename(file)} (metrics as the bundle reports them, not measured here)`,
         trainableParams: r.trainableParams ?? undefined,
         totalParams: r.totalParams ?? undefined,
         finishedAt: r.finishedAt ?? now,
@@ -187,30 +208,53 @@ export function importBundle(
       logMetrics(
         db,
         id,
-        Object.entries(r.metrics).map(([name, value]) => ({ split: 'validation', name, step, value })),
+        Object.entries(r.metrics).map(([name, value]) => ({
+          split: 'validation',
+          name,
+          step: train?.maxSteps ?? 0,
+          value,
+        })),
       );
       const dirs = runDirs(id);
-      const weights = (files.get(`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`) ??
-        files.get(`${ADAPTER_PREFIX}${PEFT_PAIR[1]}`)) as Uint8Array;
-      const bytes = [...files]
+      const weights =
+        manifest.files[`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`] ??
+        manifest.files[`${ADAPTER_PREFIX}${PEFT_PAIR[1]}`];
+      const bytes = Object.entries(manifest.files)
         .filter(([n]) => n.startsWith(ADAPTER_PREFIX))
-        .reduce((a, [, d]) => a + d.length, 0);
+        .reduce((a, [, f]) => a + f.bytes, 0);
       insertArtifact(db, {
         runId: id,
         kind: 'adapter',
         path: dirs.adapter,
-        sha256: sha256(weights),
+        sha256: weights?.sha256 ?? '',
         bytes,
-        meta: { importedFrom: path.resolve(file), bundleCreatedAt: manifest.createdAt },
+        meta: {
+          importedFrom: path.resolve(file),
+          bundleCreatedAt: manifest.createdAt,
+          metricsVerified: false,
+        },
         createdAt: now,
       });
-      // Last, so a failed move rolls the rows back and a failed insert never leaves files behind.
-      fs.mkdirSync(path.join(projectDir, dirs.root), { recursive: true });
-      fs.renameSync(staging, path.join(projectDir, dirs.adapter));
+      // Last, and in one rename: a failed move rolls the rows back and never leaves half a run folder. A folder
+      // already there has no row (the id is new): it is a leftover of a crash and must not be inherited.
+      const target = path.join(projectDir, dirs.root);
+      removeStaleRunDir(projectDir, id);
+      fs.renameSync(staging, target);
       return id;
     })();
+    releaseOwnership(path.join(projectDir, runDirs(runId).root));
     return { runId, name: manifest.run.name };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** Verifies `file` and records it in the project as a completed run; nothing is written if any check fails. */
+export async function importBundle(
+  db: Database,
+  projectDir: string,
+  file: string,
+  opts: ImportOptions = {},
+): Promise<ImportResult> {
+  return importVerified(db, projectDir, await prepareImport(file, opts));
 }

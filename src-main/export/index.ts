@@ -54,7 +54,10 @@ function checkOutput(out: string, format: ExportFormat): void {
     throw new UserError(`${out}: already exists and is not an empty folder: choose a new output folder`);
 }
 
-/** Exports run `runId` of the project as `format` to `out` (a folder, or a .zip for bundles). */
+/**
+ * Exports run `runId` of the project as `format` to `out` (a folder, or a .zip for bundles); an existing .zip is
+ * replaced only with `force`.
+ */
 export async function exportRun(
   db: Database,
   projectDir: string,
@@ -62,6 +65,7 @@ export async function exportRun(
   format: ExportFormat,
   out: string,
   warn?: (w: string) => void,
+  opts: { force?: boolean } = {},
 ): Promise<ExportResult> {
   const source = runSource(db, projectDir, runId);
   const reason = unavailableReason(source.run.method, format);
@@ -86,10 +90,11 @@ export async function exportRun(
       files = listFiles(abs);
       break;
     case 'bundle':
-      files = writeBundle(source, abs);
+      files = writeBundle(source, abs, opts);
       break;
   }
-  return { format, out: abs, files, warnings };
+  const bytes = format === 'bundle' ? fs.statSync(abs).size : files.reduce((a, f) => a + f.bytes, 0);
+  return { format, out: abs, bytes, files, warnings };
 }
 
 /** What the Export page shows for a run: which formats apply, the model card, default output paths. */

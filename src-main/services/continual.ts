@@ -15,6 +15,7 @@ import { retentionFromPoints } from '../training/retention.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { listRunViews } from './runs.ts';
+import { removeStaleRunDir } from '../export/project-cleanup.ts';
 
 /** The marker a continual run's stored config carries (the CLI writes the same). */
 export const CONTINUAL_PROTOCOL = 'continual';
@@ -51,6 +52,8 @@ export function startContinual(
   // Every task's dataset is validated before the run row exists: a bad file leaves the project unchanged.
   for (const t of config.tasks) loadDataset(t.dataset);
   const runId = insertContinualRun(db, config);
+  // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
+  removeStaleRunDir(projectDir, runId);
   return superviseRun({ db, projectDir, runId, job: { kind: 'continual', config }, onMessage, env });
 }
 

@@ -15,14 +15,17 @@ export function exportHandlers(ctx: ServiceContext): ExportHandlers {
       const { db, dir } = open(project);
       return exportPreview(db, dir, runId);
     },
-    'export:run': async ({ project, runId, format, out }) => {
+    'export:run': async ({ project, runId, format, out, force }) => {
       const { db, dir } = open(project);
       // A relative output is taken from the project folder, never from the server's working directory.
-      return exportRun(db, dir, runId, format, path.resolve(dir, out));
+      return exportRun(db, dir, runId, format, path.resolve(dir, out), undefined, { force: force === true });
     },
-    'export:import': async ({ project, bundle, model }) => {
+    'export:import': async ({ project, bundle, model, allowUnknownBase }) => {
       const { db, dir } = open(project);
-      return importBundle(db, dir, path.resolve(dir, bundle), model ? { model } : {});
+      return importBundle(db, dir, path.resolve(dir, bundle), {
+        ...(model ? { model } : {}),
+        allowUnknownBase: allowUnknownBase === true,
+      });
     },
   };
 }

@@ -12,6 +12,7 @@ import { countDatasets } from '../db/tables/datasets.ts';
 import { getProject, initProject } from '../db/tables/project.ts';
 import { countRuns } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
+import { cleanProjectLeftovers } from '../export/project-cleanup.ts';
 
 /** A folder name from a project name: readable, portable, no path separators. */
 export function slugify(name: string): string {
@@ -101,6 +102,8 @@ export class ProjectsService {
     }
     const db = openDatabase(path.join(abs, PROJECT_DB_FILE));
     this.#dbs.set(abs, db);
+    // What a crash left half-written (an import, a checkpoint) is put right before anything reads the folder.
+    cleanProjectLeftovers(abs, db);
     return db;
   }
 

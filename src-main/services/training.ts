@@ -17,6 +17,7 @@ import { resolveModelDir } from '../training/prepare.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
+import { removeStaleRunDir } from '../export/project-cleanup.ts';
 
 /** A model folder as the base_models table records it, with the same weights hash its adapters record. */
 export function modelRecord(dir: string) {
@@ -99,6 +100,8 @@ export function startRun(
       createdAt: now,
     });
   })();
+  // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
+  removeStaleRunDir(projectDir, runId);
   return superviseRun({ db, projectDir, runId, job: { kind: 'train', config }, onMessage, env });
 }
 

@@ -1,6 +1,15 @@
 import type { RunView } from '../../src-shared/domain.ts';
-import type { ExportFormat, ExportPreview, ExportResult, ImportResult } from '../../src-shared/export.ts';
+import type {
+  ExportFormat,
+  ExportPreview,
+  ExportResult,
+  ImportResult,
+  NotOverwritten,
+} from '../../src-shared/export.ts';
 import { call } from './api.ts';
+
+/** The words of main's refusal to overwrite an existing .zip (checked against src-shared by its type). */
+const NOT_OVERWRITTEN: NotOverwritten = 'already exists; not overwritten';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -60,6 +69,10 @@ export class ExportState {
   }
   get exportError() {
     return this.#exportError;
+  }
+  /** The export was refused because its .zip exists: the page asks whether to overwrite it. */
+  get outputExists() {
+    return this.#exportError?.includes(NOT_OVERWRITTEN) ?? false;
   }
   get importing() {
     return this.#importing;
@@ -137,7 +150,8 @@ export class ExportState {
     this.#outEdited = true;
   }
 
-  async exportNow(): Promise<void> {
+  /** Exports the chosen run; `force` replaces an existing .zip (after the user confirmed it on the page). */
+  async exportNow(force = false): Promise<void> {
     const project = this.#project;
     const runId = this.#runId;
     if (!project || runId === null || this.#exporting) return;
@@ -145,7 +159,13 @@ export class ExportState {
     this.#exportError = null;
     this.#result = null;
     try {
-      this.#result = await call('export:run', { project, runId, format: this.#format, out: this.#out });
+      this.#result = await call('export:run', {
+        project,
+        runId,
+        format: this.#format,
+        out: this.#out,
+        ...(force ? { force } : {}),
+      });
     } catch (err) {
       this.#exportError = message(err);
     } finally {

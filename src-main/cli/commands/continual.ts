@@ -11,6 +11,7 @@ import { loadModelAndTokenizer } from '../../training/prepare.ts';
 import { configPaths, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 import { openProject } from './train.ts';
+import { removeStaleRunDir } from '../../export/project-cleanup.ts';
 
 function readConfig(file: string): ContinualConfig {
   const c = readJsonConfig(file, continualConfigSchema);
@@ -38,6 +39,8 @@ export function register(program: Command): void {
       const { projects, dir } = openProject(config.project);
       const db = projects.db(dir);
       const runId = insertContinualRun(db, config);
+      // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
+      removeStaleRunDir(dir, runId);
       updateRunStatus(db, runId, { status: 'running', startedAt: new Date().toISOString() });
       const reporter = new ProgressReporter(process.stderr);
       const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));

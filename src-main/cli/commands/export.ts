@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXPORT_FORMATS } from '../../../src-shared/export.ts';
 import type { ExportFormat } from '../../../src-shared/export.ts';
 import { PROJECT_DB_FILE } from '../../app/paths.ts';
 import { exportRun } from '../../export/index.ts';
-import { importBundle } from '../../export/import-bundle.ts';
+import { importVerified, prepareImport } from '../../export/import-bundle.ts';
 import { isProjectDir } from '../../services/projects.ts';
 import { UserError } from '../errors.ts';
 import { openProject } from './train.ts';
@@ -28,7 +27,8 @@ export function register(program: Command): void {
     .requiredOption('--run <id>', 'run id')
     .requiredOption('--format <format>', EXPORT_FORMATS.join('|'))
     .requiredOption('--out <path>', 'output folder (a .zip file for bundle)')
-    .action(async (opts: { project: string; run: string; format: string; out: string }) => {
+    .option('--force', 'replace an existing bundle .zip (without it an existing file is never overwritten)')
+    .action(async (opts: { project: string; run: string; format: string; out: string; force?: boolean }) => {
       if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format))
         throw new UserError(`--format: "${opts.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
       if (!isProjectDir(opts.project))
@@ -42,8 +42,12 @@ export function register(program: Command): void {
           opts.format as ExportFormat,
           opts.out,
           (w) => process.stderr.write(`warning: ${w}\n`),
+          { force: opts.force === true },
         );
-        for (const f of result.files) process.stderr.write(`  ${f.name} (${f.bytes} bytes)\n`);
+        const zip = result.format === 'bundle';
+        for (const f of result.files)
+          process.stderr.write(`  ${f.name} (${f.bytes} bytes${zip ? ' uncompressed' : ''})\n`);
+        process.stderr.write(`${result.out}: ${result.bytes} bytes\n`);
         process.stdout.write(`${result.out}\n`);
       } finally {
         projects.close();
@@ -55,15 +59,20 @@ export function register(program: Command): void {
     .description('verify a team bundle (.zip) and record it in a project as a completed run')
     .requiredOption('--project <dir>', 'project folder (created when missing)')
     .option('--model <dir>', "the bundle's base model on this machine, when not where the bundle says")
+    .option(
+      '--allow-unknown-base',
+      'import a bundle that records no base-model hash (the base is then checked by architecture only)',
+    )
     .argument('<bundle>', 'bundle .zip written by `studio export --format bundle`')
-    .action((bundle: string, opts: { project: string; model?: string }) => {
-      // Before the project folder is created: a mistyped bundle path must leave nothing behind.
-      if (!fs.existsSync(bundle)) throw new UserError(`${bundle}: no such file`);
+    .action(async (bundle: string, opts: { project: string; model?: string; allowUnknownBase?: boolean }) => {
+      // Every check first: a refused bundle must leave no project folder and no recent-projects entry behind.
+      const verified = await prepareImport(bundle, {
+        ...(opts.model ? { model: opts.model } : {}),
+        allowUnknownBase: opts.allowUnknownBase === true,
+      });
       const { projects, dir } = openProject(opts.project);
       try {
-        const { runId: id } = importBundle(projects.db(dir), dir, bundle, {
-          ...(opts.model ? { model: opts.model } : {}),
-        });
+        const { runId: id } = await importVerified(projects.db(dir), dir, verified);
         process.stdout.write(`${id}\n`);
       } finally {
         projects.close();

@@ -117,7 +117,7 @@ describe('studio export / import (CLI contract)', () => {
     refused(
       'cut.zip',
       fs.readFileSync(zip).subarray(0, 200),
-      /cut\.zip: not a readable bundle \(truncated or corrupt zip/,
+      /cut\.zip: not a readable bundle \(not a zip file, or a truncated one\)/,
     );
     refused(
       'extra.zip',

@@ -244,6 +244,14 @@ export async function importVerified(
     })();
     releaseOwnership(path.join(projectDir, runDirs(runId).root));
     return { runId, name: manifest.run.name };
+  } catch (err) {
+    // A full disk or a read-only folder is the user's to fix: one line, and nothing was kept.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof UserError) && code)
+      throw new UserError(
+        `${projectDir}: ${path.basename(file)} could not be imported here (${(err as Error).message.split(',')[0]}); nothing was kept`,
+      );
+    throw err;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src-renderer/lib/format.ts';
 import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { openProjectDb, SEED_RUNS, seedRun } from './helpers/seed-runs.ts';
@@ -73,6 +74,21 @@ describe('the Export page', () => {
     const zip = unzipSync(new Uint8Array(fs.readFileSync(out)));
     expect(new TextDecoder().decode(zip['README.md'])).toBe(text);
     await screenshot(page, '50-export-bundle');
+    // The size shown is the zip's own, not the sum of its files uncompressed.
+    expect(await page.getByTestId('export-bytes').textContent()).toBe(formatBytes(fs.statSync(out).size));
+
+    // Exporting again over the same .zip asks first; Overwrite replaces it.
+    fs.writeFileSync(out, 'keep me unless asked');
+    await page.getByTestId('export-go').click();
+    await expect
+      .poll(() => page.getByTestId('export-error').textContent())
+      .toMatch(/already exists; not overwritten/);
+    expect(fs.readFileSync(out, 'utf8')).toBe('keep me unless asked');
+    await screenshot(page, '52-export-overwrite-confirm');
+    await page.getByTestId('export-overwrite').click();
+    await result.waitFor();
+    expect(await page.getByTestId('export-overwrite-confirm').count()).toBe(0);
+    expect(fs.readFileSync(out).subarray(0, 2).toString()).toBe('PK');
 
     // A bottleneck run: PEFT and merged are disabled, each with the reason.
     await page.getByTestId('export-run').selectOption(String(bottleneck));

@@ -8,20 +8,13 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../src-shared/export.ts';
-import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import { AppStore } from '../../src-main/app/app-store.ts';
 import type { Database } from 'better-sqlite3';
 import { UserError } from '../../src-main/errors.ts';
-import { exportRun } from '../../src-main/export/index.ts';
 import { importBundle } from '../../src-main/export/import-bundle.ts';
 import { BUNDLE_LIMITS } from '../../src-main/export/unzip.ts';
-import {
-  copyTinyLora,
-  newProjectFolder,
-  recordRunWithAdapter,
-  TINY_BERT,
-} from '../helpers/export-fixtures.ts';
-import { OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
+import { makeLoraBundle } from '../helpers/bundle-fixtures.ts';
+import { newProjectFolder } from '../helpers/export-fixtures.ts';
 import { expectUserError, studioCli } from '../helpers/studio-cli.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { HOSTILE_CASES } from './hostile-bundles.ts';
@@ -50,29 +43,7 @@ const runCount = (db: Database) => (db.prepare('SELECT count(*) AS n FROM runs')
 const MiB = 1024 * 1024;
 
 beforeAll(async () => {
-  const source = newProjectFolder(tmp.dir, 'source');
-  const config = trainConfigSchema.parse({
-    project: source.dir,
-    model: TINY_BERT,
-    name: 'shared lora',
-    dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/small.csv') },
-    method: { type: 'lora', r: 2, alpha: 4 },
-    train: { maxSteps: 10 },
-  });
-  const run = recordRunWithAdapter(
-    source.db,
-    source.dir,
-    {
-      name: 'shared lora',
-      method: 'lora',
-      config: config as unknown as Record<string, unknown>,
-      accuracy: 0.75,
-    },
-    copyTinyLora,
-  );
-  state.goodZip = path.join(tmp.dir, 'good.zip');
-  await exportRun(source.db, source.dir, run, 'bundle', state.goodZip);
-  source.db.close();
+  state.goodZip = await makeLoraBundle(tmp.dir);
   const entries = unzipSync(new Uint8Array(fs.readFileSync(state.goodZip)));
   const { 'manifest.json': manifest, ...files } = entries;
   good = { manifest: JSON.parse(new TextDecoder().decode(manifest)) as BundleManifest, files };

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { BrowserWindow, app, ipcMain, net, protocol, shell } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../server/csp.ts';
-import { createServiceContext } from '../services/context.ts';
+import { createServiceContext, shutdownServices } from '../services/context.ts';
 import { dispatch } from '../services/dispatch.ts';
 import { createHandlers } from '../services/handlers.ts';
 import { IPC_CALL, IPC_EVENT } from './ipc-channels.ts';
@@ -85,9 +85,17 @@ async function start(): Promise<void> {
     if (windows.size === 0) createWindow();
   });
   app.on('window-all-closed', () => {
-    ctx.projects.close();
     if (process.platform !== 'darwin') app.quit();
   });
+  // Quitting waits for the training processes to stop and their runs to be recorded, then closes the databases.
+  let shutDown = false;
+  app.on('before-quit', (e) => {
+    if (shutDown) return;
+    e.preventDefault();
+    shutDown = true;
+    void shutdownServices(ctx).finally(() => app.quit());
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
 }
 
 void start();

@@ -42,3 +42,13 @@ export function createServiceContext(opts: {
     inference: new InferenceClient(),
   };
 }
+
+/**
+ * Closes a context in the only safe order: training processes stopped and their runs recorded first, then the
+ * databases closed (closing first would leave runs marked running and crash the recorder).
+ */
+export async function shutdownServices(ctx: ServiceContext): Promise<void> {
+  await ctx.runs.stopAll();
+  ctx.inference.stop();
+  ctx.projects.close();
+}

@@ -28,7 +28,8 @@ export function createServiceContext(opts: {
   const userDataDir = opts.userDataDir ?? defaultUserDataDir();
   const projectsDir = defaultProjectsDir(userDataDir);
   const store = new AppStore(userDataDir);
-  const projects = new ProjectsService(store, projectsDir);
+  // A studio window locks the projects it opens (the CLI does not: it may train beside an open window).
+  const projects = new ProjectsService(store, projectsDir, true);
   const events = new EventBus();
   return {
     mode: opts.mode,

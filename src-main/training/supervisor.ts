@@ -11,6 +11,7 @@ import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
+import { currentProcess } from '../app/process-identity.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
 import { launchWorker } from './worker-launch.ts';
@@ -57,12 +58,16 @@ export function superviseRun(opts: {
   };
   const timer = setInterval(flush, FLUSH_MS);
   let finished: RunOutcome | undefined;
+  const owner = currentProcess();
 
   updateRunStatus(db, runId, {
     status: 'running',
     message: null,
     startedAt: new Date().toISOString(),
     heartbeatAt: new Date().toISOString(),
+    // This process supervises it: when it is gone, the run is an orphan (markStaleRunsInterrupted).
+    ownerPid: owner.pid,
+    ownerStarted: owner.started,
   });
 
   const logFile = runLogFile(opts.projectDir, runId);

@@ -4,15 +4,15 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, ipcMain, net, protocol, shell } from 'electron';
+import { BrowserWindow, app, ipcMain, net, protocol, session, shell } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../server/csp.ts';
-import { createServiceContext } from '../services/context.ts';
+import { createServiceContext, shutdownServices } from '../services/context.ts';
 import { dispatch } from '../services/dispatch.ts';
 import { createHandlers } from '../services/handlers.ts';
+import { APP_ORIGIN, isAllowedExternal, isAppUrl, isPermissionGranted, isWindowCall } from './guards.ts';
 import { IPC_CALL, IPC_EVENT } from './ipc-channels.ts';
 
-const APP_ORIGIN = 'studio://app';
 const rendererDir = process.env.STUDIO_RENDERER_DIR ?? path.join(__dirname, '../renderer');
 
 // The renderer is served from a privileged custom scheme so it gets a real origin and our CSP header.
@@ -23,7 +23,7 @@ const windows = new Set<BrowserWindow>();
 /** Only our own windows, showing our own bundle, may call the services. */
 function fromOurWindow(event: IpcMainInvokeEvent): boolean {
   const win = BrowserWindow.fromWebContents(event.sender);
-  return win !== null && windows.has(win) && (event.senderFrame?.url ?? '').startsWith(`${APP_ORIGIN}/`);
+  return win !== null && windows.has(win) && isAppUrl(event.senderFrame?.url ?? '');
 }
 
 function createWindow(): BrowserWindow {
@@ -41,12 +41,17 @@ function createWindow(): BrowserWindow {
   });
   windows.add(win);
   win.on('closed', () => windows.delete(win));
-  // No navigation away from the app and no new windows; external links open in the user's browser.
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(`${APP_ORIGIN}/`)) e.preventDefault();
-  });
+  // No navigation away from the app (by link, redirect or in a frame), no webviews and no new windows; links to
+  // the allow-listed sites open in the user's browser.
+  const stayInApp = (e: { preventDefault(): void }, url: string) => {
+    if (!isAppUrl(url)) e.preventDefault();
+  };
+  win.webContents.on('will-navigate', (e, url) => stayInApp(e, url));
+  win.webContents.on('will-redirect', (e, url) => stayInApp(e, url));
+  win.webContents.on('will-frame-navigate', (e) => stayInApp(e, e.url));
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (isAllowedExternal(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   void win.loadURL(`${APP_ORIGIN}/index.html`);
@@ -54,7 +59,25 @@ function createWindow(): BrowserWindow {
 }
 
 async function start(): Promise<void> {
+  // One studio per user: a second start focuses the first window instead of opening the projects twice.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', () => {
+    const win = [...windows][0];
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
   await app.whenReady();
+  // Deny by default every permission a page may ask for (camera, notifications, ...); see guards.ts.
+  session.defaultSession.setPermissionRequestHandler((wc, permission, callback) =>
+    callback(isPermissionGranted(permission, wc.getURL())),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) =>
+    isPermissionGranted(permission, origin),
+  );
   protocol.handle('studio', async (req) => {
     const rel = decodeURIComponent(new URL(req.url).pathname);
     const file = path.resolve(rendererDir, `.${rel === '/' ? '/index.html' : rel}`);
@@ -74,7 +97,10 @@ async function start(): Promise<void> {
   ipcMain.handle(IPC_CALL, async (event, name: unknown, args: unknown) => {
     if (!fromOurWindow(event))
       return { ok: false, error: { code: 'failed', message: 'refused: unknown sender' } };
-    return dispatch(handlers, String(name), args);
+    const call = String(name);
+    if (!isWindowCall(call))
+      return { ok: false, error: { code: 'unknown-call', message: `${call}: not offered to windows` } };
+    return dispatch(handlers, call, args);
   });
   ctx.events.subscribe((name, payload) => {
     for (const w of windows) w.webContents.send(IPC_EVENT, name, payload);
@@ -85,9 +111,17 @@ async function start(): Promise<void> {
     if (windows.size === 0) createWindow();
   });
   app.on('window-all-closed', () => {
-    ctx.projects.close();
     if (process.platform !== 'darwin') app.quit();
   });
+  // Quitting waits for the training processes to stop and their runs to be recorded, then closes the databases.
+  let shutDown = false;
+  app.on('before-quit', (e) => {
+    if (shutDown) return;
+    e.preventDefault();
+    shutDown = true;
+    void shutdownServices(ctx).finally(() => app.quit());
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
 }
 
 void start();

@@ -1,14 +1,14 @@
 /**
- * The narrow bridge: one function per contract call and one event subscription. `ipcRenderer` itself is never
+ * The narrow bridge: one function per contract call the UI uses (guards.ts) and one event subscription. `ipcRenderer` itself is never
  * exposed (Electron security guide).
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { CALL_NAMES } from '../../src-shared/contract.ts';
 import type { EventName } from '../../src-shared/contract.ts';
+import { WINDOW_CALLS } from './guards.ts';
 import { IPC_CALL, IPC_EVENT } from './ipc-channels.ts';
 
 const calls = Object.fromEntries(
-  CALL_NAMES.map((name) => [name, (args: unknown) => ipcRenderer.invoke(IPC_CALL, name, args)]),
+  WINDOW_CALLS.map((name) => [name, (args: unknown) => ipcRenderer.invoke(IPC_CALL, name, args)]),
 );
 
 contextBridge.exposeInMainWorld('studio', {

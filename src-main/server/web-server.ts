@@ -4,13 +4,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { MAX_DATASET_BYTES, formatMegabytes } from '../../src-shared/datasets.ts';
 import { MAX_PLAYGROUND_IMAGE_BASE64 } from '../../src-shared/library.ts';
 import { dispatch } from '../services/dispatch.ts';
 import type { EventBus } from '../services/event-bus.ts';
-import { TOKEN_COOKIE, isAuthorized, isLoopbackHost, newToken } from './auth.ts';
+import { isAllowedOrigin, isAuthorized, isLoopbackHost, newToken, tokenCookie } from './auth.ts';
 import { CONTENT_SECURITY_POLICY } from './csp.ts';
 import { serveStatic } from './static.ts';
 
@@ -86,11 +87,28 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   const host = '127.0.0.1';
   let port = 0;
 
+  /** The request's URL, or undefined for a target no URL can be made of (e.g. `//[`): answered 400. */
+  const parseUrl = (req: http.IncomingMessage): URL | undefined => {
+    try {
+      return new URL(req.url ?? '/', `http://${host}`);
+    } catch {
+      return undefined;
+    }
+  };
+
   const server = http.createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', `http://${host}`);
+      const url = parseUrl(req);
+      if (!url) return sendJson(res, 400, { error: 'bad request target' });
       if (!isLoopbackHost(req.headers.host, port)) return sendJson(res, 403, { error: 'forbidden host' });
-      if (!isAuthorized(req, url, token)) {
+      if (url.pathname.startsWith('/api/')) {
+        if (!isAllowedOrigin(req.headers.origin, port))
+          return sendJson(res, 403, { error: 'forbidden origin' });
+        // Calls take the token from the Authorization header only: never the cookie (any local page would send
+        // it) nor the URL (it would end up in logs and histories).
+        if (!isAuthorized(req, url, token, port, ['bearer']))
+          return sendJson(res, 401, { error: 'missing or wrong access token: send Authorization: Bearer' });
+      } else if (!isAuthorized(req, url, token, port, ['query', 'bearer', 'cookie'])) {
         return sendJson(res, 401, {
           error: 'missing or wrong access token: open the URL the studio printed',
         });
@@ -114,12 +132,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
           ? sendJson(res, 200, { value: result.value })
           : sendJson(res, 400, { error: result.error });
       }
+      if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendJson(res, 405, { error: 'method not allowed' });
-      // The page's own requests (scripts, styles) carry the token as an HttpOnly cookie set here.
+      // The page's own requests (scripts, styles) carry the token as an HttpOnly cookie set here; it opens
+      // nothing but these files (see auth.ts).
       serveStatic(opts.rendererDir, url.pathname, res, {
         ...SECURITY_HEADERS,
-        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${tokenCookie(port)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
       });
     })().catch((err: unknown) => {
       console.error('[studio] request failed:', err);
@@ -128,18 +148,26 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   });
 
   const wss = new WebSocketServer({ noServer: true });
+  const refuse = (socket: Duplex, status: string) => {
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    socket.destroy();
+  };
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
-    if (
-      url.pathname !== '/api/events' ||
-      !isLoopbackHost(req.headers.host, port) ||
-      !isAuthorized(req, url, token)
-    ) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      socket.destroy();
-      return;
+    // Nothing a client sends may take the server down: any failure here is a refusal.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = parseUrl(req);
+      if (!url) return refuse(socket, '400 Bad Request');
+      if (!isLoopbackHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, port))
+        return refuse(socket, '403 Forbidden');
+      // The event stream takes the token from its URL only (a browser WebSocket cannot set headers).
+      if (url.pathname !== '/api/events' || !isAuthorized(req, url, token, port, ['query', 'bearer']))
+        return refuse(socket, '401 Unauthorized');
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      console.error('[studio] upgrade failed:', err);
+      refuse(socket, '400 Bad Request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const unsubscribe = opts.events.subscribe((name, payload) => {
     const msg = JSON.stringify({ name, payload });

@@ -28,7 +28,8 @@ export function createServiceContext(opts: {
   const userDataDir = opts.userDataDir ?? defaultUserDataDir();
   const projectsDir = defaultProjectsDir(userDataDir);
   const store = new AppStore(userDataDir);
-  const projects = new ProjectsService(store, projectsDir);
+  // A studio window locks the projects it opens (the CLI does not: it may train beside an open window).
+  const projects = new ProjectsService(store, projectsDir, true);
   const events = new EventBus();
   return {
     mode: opts.mode,
@@ -41,4 +42,14 @@ export function createServiceContext(opts: {
     runs: new RunManager(projects, events, () => trainingEnv(store)),
     inference: new InferenceClient(),
   };
+}
+
+/**
+ * Closes a context in the only safe order: training processes stopped and their runs recorded first, then the
+ * databases closed (closing first would leave runs marked running and crash the recorder).
+ */
+export async function shutdownServices(ctx: ServiceContext): Promise<void> {
+  await ctx.runs.stopAll();
+  ctx.inference.stop();
+  ctx.projects.close();
 }

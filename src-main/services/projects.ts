@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ProjectDetails, ProjectSummary } from '../../src-shared/domain.ts';
 import type { AppStore } from '../app/app-store.ts';
+import { acquireProjectLock } from '../app/project-lock.ts';
 import { ARTIFACTS_DIR, PROJECT_DB_FILE } from '../app/paths.ts';
 import { schemaVersion } from '../db/migrate.ts';
 import { openDatabase } from '../db/open.ts';
@@ -31,10 +32,14 @@ export const isProjectDir = (dir: string): boolean => fs.existsSync(path.join(di
 export class ProjectsService {
   /** Open connections by project folder, so every service shares one per project. */
   readonly #dbs = new Map<string, Database>();
+  /** Releases of the project locks this service holds (only when it locks: app windows, not the CLI). */
+  readonly #locks = new Map<string, () => void>();
 
   constructor(
     private readonly store: AppStore,
     private readonly defaultParentDir: string,
+    /** Take each project's lock file on open, so a second studio window cannot open it beside this one. */
+    private readonly lockProjects = false,
   ) {}
 
   list(): ProjectSummary[] {
@@ -100,6 +105,7 @@ export class ProjectsService {
     if (!opts.create && !isProjectDir(abs)) {
       throw new UserError(`${abs}: no ${PROJECT_DB_FILE} here; create the project first`);
     }
+    if (this.lockProjects && !this.#locks.has(abs)) this.#locks.set(abs, acquireProjectLock(abs));
     const db = openDatabase(path.join(abs, PROJECT_DB_FILE));
     this.#dbs.set(abs, db);
     // What a crash left half-written (an import, a checkpoint) is put right before anything reads the folder.
@@ -110,5 +116,7 @@ export class ProjectsService {
   close(): void {
     for (const db of this.#dbs.values()) db.close();
     this.#dbs.clear();
+    for (const release of this.#locks.values()) release();
+    this.#locks.clear();
   }
 }

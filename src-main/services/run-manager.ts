@@ -130,7 +130,13 @@ export class RunManager {
     return this.resume(project, runId);
   }
 
-  stopAll(): void {
-    for (const r of this.#active.values()) r.child.kill();
+  /**
+   * Stops every training process and waits until each run is recorded (interrupted, resumable from its last
+   * checkpoint): call before the project databases close, on quit and on SIGINT/SIGTERM.
+   */
+  async stopAll(): Promise<void> {
+    const runs = [...this.#active.values()];
+    for (const r of runs) r.child.kill();
+    await Promise.all(runs.map((r) => r.done));
   }
 }

@@ -12,6 +12,8 @@ import { findDataset, insertDataset } from '../db/tables/datasets.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { getRun, insertRun, markOrphanedRunsInterrupted } from '../db/tables/runs.ts';
+import type { RunRow } from '../db/tables/runs.ts';
+import { isProcessAlive } from '../app/process-identity.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../training/prepare.ts';
 import type { FromWorker } from '../training/protocol.ts';
@@ -33,17 +35,30 @@ export function modelRecord(dir: string) {
   };
 }
 
-/** Runs still marked running whose process has not reported for this long died with it. */
+/** Runs still marked running whose process has not reported for this long died with it (runs with no owner). */
 const STALE_MS = 60_000;
 
+/**
+ * Marks interrupted the runs whose supervising process is gone: by its pid where the run records one (a slow
+ * step is no sign of death), else by the heartbeat. Only those runs: a live one stays running, so it can never be
+ * resumed a second time beside itself.
+ */
 export function markStaleRunsInterrupted(db: Database): number[] {
   const cutoff = new Date(Date.now() - STALE_MS).toISOString();
-  const stale = db
-    .prepare(`SELECT id FROM runs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`)
-    .all(cutoff) as { id: number }[];
+  const rows = db
+    .prepare(
+      `SELECT id, status, heartbeat_at, owner_pid, owner_started FROM runs WHERE status IN ('running', 'paused')`,
+    )
+    .all() as Pick<RunRow, 'id' | 'status' | 'heartbeat_at' | 'owner_pid' | 'owner_started'>[];
+  const stale = rows.filter((r) =>
+    r.owner_pid !== null
+      ? !isProcessAlive({ pid: r.owner_pid, started: r.owner_started })
+      : r.status === 'running' && (r.heartbeat_at === null || r.heartbeat_at < cutoff),
+  );
   if (stale.length === 0) return [];
   return markOrphanedRunsInterrupted(
     db,
+    stale.map((r) => r.id),
     'the training process stopped without finishing (crash, kill or power cut); resume continues from the last checkpoint',
   );
 }

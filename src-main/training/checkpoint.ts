@@ -26,15 +26,42 @@ export function writeCheckpoint(dir: string, state: CheckpointState): { sha256: 
     path.join(tmp, META),
     JSON.stringify({ position: state.position, optimizerStep: state.optimizer.step }),
   );
-  const old = `${dir}.old-${process.pid}`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(tmp, dir);
-  fs.rmSync(old, { recursive: true, force: true });
+  swapInto(tmp, dir);
   const sha256 = crypto
     .createHash('sha256')
     .update(fs.readFileSync(path.join(dir, WEIGHTS)))
     .digest('hex');
   return { sha256, bytes };
+}
+
+/** Where a resume point is written before main moves it into place (see the protocol's `pending`). */
+export const pendingCheckpointDir = (dir: string): string => `${dir}.pending`;
+
+const OLD_SUFFIX = '.old';
+
+/**
+ * Replaces `dir` with the complete folder `from`. The previous one is first renamed aside (rename cannot replace a
+ * non-empty folder), so a kill between the two renames leaves it at `<dir>.old`, which recoverCheckpoint restores.
+ */
+function swapInto(from: string, dir: string): void {
+  const old = `${dir}${OLD_SUFFIX}`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(dir)) fs.renameSync(dir, old);
+  fs.renameSync(from, dir);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** Moves a complete pending checkpoint into place (main, once the metrics before it are stored). */
+export function promoteCheckpoint(pending: string, dir: string): boolean {
+  if (!hasCheckpoint(pending)) return false;
+  swapInto(pending, dir);
+  return true;
+}
+
+/** Restores a checkpoint left aside by a kill in the middle of swapInto; a no-op otherwise. */
+export function recoverCheckpoint(dir: string): void {
+  const old = `${dir}${OLD_SUFFIX}`;
+  if (!fs.existsSync(dir) && hasCheckpoint(old)) fs.renameSync(old, dir);
 }
 
 export function readCheckpoint(dir: string): CheckpointState {

@@ -56,6 +56,11 @@ export type FromWorker =
       type: 'checkpoint';
       kind: 'checkpoint-best' | 'checkpoint-last' | 'adapter';
       path: string;
+      /**
+       * Where the worker wrote it, when main is to move it to `path` (the resume point): main stores the metrics
+       * reported before it first, so the checkpoint on disk is never ahead of the database.
+       */
+      pending?: string;
       sha256: string;
       bytes: number;
       step: number;

@@ -3,6 +3,7 @@
  * database (metrics in batched transactions), and turns a crash into an `interrupted` run instead of a lost one.
  */
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
@@ -10,6 +11,8 @@ import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
+import { currentProcess } from '../app/process-identity.ts';
+import { promoteCheckpoint } from './checkpoint.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
 import { launchWorker } from './worker-launch.ts';
 
@@ -49,18 +52,22 @@ export function superviseRun(opts: {
   });
   let buffer: MetricPoint[] = [];
   const flush = () => {
-    if (buffer.length === 0) return;
+    if (buffer.length === 0 || !db.open) return;
     logMetrics(db, runId, buffer);
     buffer = [];
   };
   const timer = setInterval(flush, FLUSH_MS);
   let finished: RunOutcome | undefined;
+  const owner = currentProcess();
 
   updateRunStatus(db, runId, {
     status: 'running',
     message: null,
     startedAt: new Date().toISOString(),
     heartbeatAt: new Date().toISOString(),
+    // This process supervises it: when it is gone, the run is an orphan (markStaleRunsInterrupted).
+    ownerPid: owner.pid,
+    ownerStarted: owner.started,
   });
 
   const logFile = runLogFile(opts.projectDir, runId);
@@ -72,6 +79,8 @@ export function superviseRun(opts: {
     }
   };
   child.on('message', (raw) => {
+    // The project was closed under a live run (stopAll not awaited): nothing can be recorded any more.
+    if (!db.open) return;
     const msg = raw as FromWorker;
     const line = logLine(msg);
     if (line) log(line.level, line.text);
@@ -97,6 +106,9 @@ export function superviseRun(opts: {
         break;
       case 'checkpoint':
         flush();
+        // Only now, with every metric before it stored, does the resume point move in.
+        if (msg.pending)
+          promoteCheckpoint(path.join(opts.projectDir, msg.pending), path.join(opts.projectDir, msg.path));
         insertArtifact(db, {
           runId,
           kind: msg.kind,
@@ -131,13 +143,18 @@ export function superviseRun(opts: {
   const done = new Promise<RunOutcome>((resolve) => {
     child.once('exit', (code, signal) => {
       clearInterval(timer);
-      flush();
-      if (finished) return resolve(finished);
+      if (finished) {
+        if (db.open) flush();
+        return resolve(finished);
+      }
       // The process died without saying it finished: a crash, an OOM kill or a kill -9.
       const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
       const message = `training process ended unexpectedly (${signal ?? `exit ${code}`})${lastLine ? `: ${lastLine}` : ''}; resume continues from the last checkpoint`;
       log('error', message);
-      updateRunStatus(db, runId, { status: 'interrupted', message, finishedAt: new Date().toISOString() });
+      if (db.open) {
+        flush();
+        updateRunStatus(db, runId, { status: 'interrupted', message, finishedAt: new Date().toISOString() });
+      }
       resolve({ status: 'interrupted', message });
     });
   });

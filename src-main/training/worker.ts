@@ -9,7 +9,13 @@ import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import {
+  hasCheckpoint,
+  pendingCheckpointDir,
+  readCheckpoint,
+  recoverCheckpoint,
+  writeCheckpoint,
+} from './checkpoint.ts';
 import { loadDataset } from '../data/index.ts';
 import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } from './prepare.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
@@ -27,6 +33,15 @@ let paused = false;
 let cancelled = false;
 let wake: (() => void) | null = null;
 
+/**
+ * Called before every micro-batch. It first lets IPC in (pause, cancel, and main's disconnect): the loop's own
+ * awaits settle as microtasks, so without a macrotask turn here nothing from main is seen until the run ends.
+ */
+async function waitIfPaused(): Promise<void> {
+  await new Promise<void>((r) => setImmediate(r));
+  while (paused) await new Promise<void>((r) => (wake = r));
+}
+
 async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
   const backend = await initBackend();
@@ -37,6 +52,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const account = accountParams(model, adapter);
   const dirs = runDirs(runId);
   const abs = (p: string) => path.join(projectDir, p);
+  // A kill in the middle of a checkpoint's swap leaves it beside its folder: put it back before reading.
+  for (const dir of [dirs.last, dirs.best]) recoverCheckpoint(abs(dir));
   const resume =
     cmd.resumeFrom && hasCheckpoint(abs(cmd.resumeFrom)) ? readCheckpoint(abs(cmd.resumeFrom)) : undefined;
   const { totalSteps } = planSteps(task.trainSize, config.train);
@@ -69,13 +86,19 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         });
       },
       onCheckpoint: async (kind, state) => {
-        const dir = kind === 'checkpoint-best' ? dirs.best : dirs.last;
-        const { sha256, bytes } = writeCheckpoint(abs(dir), state);
-        send({ type: 'checkpoint', kind, path: dir, sha256, bytes, step: state.position.step });
+        // The resume point is written beside its place; main moves it in once the metrics before it are stored,
+        // so a kill of main can never leave a checkpoint newer than the metric rows (pendingCheckpointDir).
+        const step = state.position.step;
+        if (kind === 'checkpoint-best') {
+          const { sha256, bytes } = writeCheckpoint(abs(dirs.best), state);
+          send({ type: 'checkpoint', kind, path: dirs.best, sha256, bytes, step });
+        } else {
+          const pending = pendingCheckpointDir(dirs.last);
+          const { sha256, bytes } = writeCheckpoint(abs(pending), state);
+          send({ type: 'checkpoint', kind, path: dirs.last, pending, sha256, bytes, step });
+        }
       },
-      waitIfPaused: async () => {
-        while (paused) await new Promise<void>((r) => (wake = r));
-      },
+      waitIfPaused,
       isCancelled: () => cancelled,
     },
     resume,
@@ -132,9 +155,7 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
       trainer: {
         onProgress: (p) => send({ type: 'progress', ...p }),
         onLog: (message) => send({ type: 'log', level: 'info', message }),
-        waitIfPaused: async () => {
-          while (paused) await new Promise<void>((r) => (wake = r));
-        },
+        waitIfPaused,
         isCancelled: () => cancelled,
       },
     });
@@ -155,6 +176,11 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
     model.dispose();
   }
 }
+
+// Main went away (closed, killed, crashed): nothing can record this run any more, so go at once instead of
+// training on as an orphan. Checkpoints are written synchronously, so this never leaves half of one; the last
+// complete one stays the resume point and main marks the run interrupted when the project is next opened.
+process.on('disconnect', () => process.exit(0));
 
 process.on('message', (raw) => {
   const cmd = raw as ToWorker;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { createServiceContext } from '../../src-main/services/context.ts';
+import { createServiceContext, shutdownServices } from '../../src-main/services/context.ts';
 import type { ServiceContext } from '../../src-main/services/context.ts';
 import { createHandlers } from '../../src-main/services/handlers.ts';
 import { tempDir } from './temp.ts';
@@ -16,10 +16,8 @@ export function serviceTestContext(prefix: string) {
     version: '0.0.0-test',
     userDataDir: path.join(tmp.dir, 'home'),
   });
-  afterAll(() => {
-    ctx.runs.stopAll();
-    ctx.inference.stop();
-    ctx.projects.close();
+  afterAll(async () => {
+    await shutdownServices(ctx);
     tmp.cleanup();
   });
   return { ctx, handlers: createHandlers(ctx), dir: tmp.dir };

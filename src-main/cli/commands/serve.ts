@@ -3,7 +3,7 @@ import { APP_VERSION } from '../../app/package-info.ts';
 import { ensureRendererBuilt } from '../../app/renderer-bundle.ts';
 import { UserError } from '../../errors.ts';
 import { startWebServer } from '../../server/web-server.ts';
-import { createServiceContext } from '../../services/context.ts';
+import { createServiceContext, shutdownServices } from '../../services/context.ts';
 import { createHandlers } from '../../services/handlers.ts';
 
 /** Starts web mode and resolves with the URL; used by `studio serve` and by `npm start` without Electron. */
@@ -17,11 +17,14 @@ export async function serveStudio(opts: { port?: number; project?: string }): Pr
     rendererDir,
     port: opts.port,
   });
+  let stopping = false;
   const stop = () => {
-    void server.close().then(() => {
-      ctx.projects.close();
-      process.exit(0);
-    });
+    if (stopping) return;
+    stopping = true;
+    // Runs first: their rows are written as interrupted (resumable) before the databases close.
+    void shutdownServices(ctx)
+      .then(() => server.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

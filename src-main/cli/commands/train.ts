@@ -79,6 +79,15 @@ function reporterFor(): { reporter: ProgressReporter; onMessage: (m: FromWorker)
   };
 }
 
+/**
+ * Ctrl-C cancels (the run keeps a checkpoint and says cancelled); SIGTERM stops the training process at once and
+ * the run is recorded interrupted. Either way followRun then records the outcome and the project closes.
+ */
+function stopOnSignals(run: SupervisedRun): void {
+  process.once('SIGINT', () => run.send({ type: 'cancel' }));
+  process.once('SIGTERM', () => run.child.kill());
+}
+
 /** `studio train --config FILE [--json]` and `studio resume --project DIR --run ID [--json]`. */
 export function register(program: Command): void {
   program
@@ -97,8 +106,7 @@ export function register(program: Command): void {
       markStaleRunsInterrupted(db);
       const { onMessage } = reporterFor();
       const run = startRun(db, dir, config, onMessage);
-      const stop = () => run.send({ type: 'cancel' });
-      process.once('SIGINT', stop);
+      stopOnSignals(run);
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
       projects.close();
     });
@@ -115,6 +123,7 @@ export function register(program: Command): void {
       markStaleRunsInterrupted(db);
       const { onMessage } = reporterFor();
       const run = resumeRun(db, dir, Number(opts.run), onMessage);
+      stopOnSignals(run);
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
       projects.close();
     });

@@ -20,6 +20,8 @@ export interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   heartbeat_at: string | null;
+  owner_pid: number | null;
+  owner_started: string | null;
 }
 
 export interface RunRecord {
@@ -39,6 +41,9 @@ export interface RunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   heartbeatAt: string | null;
+  /** The process supervising the run while it trains (0080-run-owner). */
+  ownerPid: number | null;
+  ownerStarted: string | null;
 }
 
 export const rowToRun = (r: RunRow): RunRecord => ({
@@ -58,6 +63,8 @@ export const rowToRun = (r: RunRow): RunRecord => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   heartbeatAt: r.heartbeat_at,
+  ownerPid: r.owner_pid,
+  ownerStarted: r.owner_started,
 });
 
 export type NewRun = Pick<
@@ -104,6 +111,8 @@ export function updateRunStatus(
       | 'startedAt'
       | 'finishedAt'
       | 'heartbeatAt'
+      | 'ownerPid'
+      | 'ownerStarted'
     >
   >,
 ): void {
@@ -117,6 +126,8 @@ export function updateRunStatus(
     startedAt: 'started_at',
     finishedAt: 'finished_at',
     heartbeatAt: 'heartbeat_at',
+    ownerPid: 'owner_pid',
+    ownerStarted: 'owner_started',
   };
   const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== undefined);
   if (keys.length === 0) return;
@@ -125,13 +136,10 @@ export function updateRunStatus(
   db.prepare(`UPDATE runs SET ${sets} WHERE id = @id`).run({ ...patch, id });
 }
 
-/** Marks runs whose process died (status still running) as interrupted; returns their ids. */
-export function markOrphanedRunsInterrupted(db: Database, message: string): number[] {
-  return db.transaction(() => {
-    const ids = (db.prepare(`SELECT id FROM runs WHERE status = 'running'`).all() as { id: number }[]).map(
-      (r) => r.id,
-    );
-    db.prepare(`UPDATE runs SET status = 'interrupted', message = ? WHERE status = 'running'`).run(message);
-    return ids;
-  })();
+/** Marks the given runs interrupted, those still running or paused; returns the ids it changed. */
+export function markOrphanedRunsInterrupted(db: Database, ids: readonly number[], message: string): number[] {
+  const stmt = db.prepare(
+    `UPDATE runs SET status = 'interrupted', message = ? WHERE id = ? AND status IN ('running', 'paused')`,
+  );
+  return db.transaction(() => ids.filter((id) => stmt.run(message, id).changes > 0))();
 }

@@ -50,6 +50,7 @@ const seed: Record<number, (db: Database.Database) => void> = {
       .run(),
   70: (db) =>
     db.prepare(`INSERT INTO presets (name, config_json, created_at) VALUES ('quick', '{}', 'now')`).run(),
+  80: (db) => db.prepare(`UPDATE runs SET owner_pid = 1, owner_started = '1' WHERE id = 1`).run(),
 };
 
 describe('migrations', () => {

@@ -113,6 +113,8 @@ export interface SampleView {
 export interface ModelInfo {
   path: string;
   architecture: string;
+  /** What the architecture reads (its declaration in models/<arch>/spec.ts); null for a model_type none reads. */
+  inputKind: 'text' | 'image' | null;
   task: string;
   parameters: number;
   hiddenSize: number;

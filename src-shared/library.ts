@@ -8,6 +8,8 @@ export interface ModelEntry {
   path: string;
   bundled: boolean;
   architecture: string;
+  /** Token ids or pixel values, as the architecture declares; null when unknown (the playground then asks for text). */
+  inputKind: 'text' | 'image' | null;
   task: string;
   parameters: number;
   hiddenSize: number;

@@ -34,18 +34,16 @@ import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../eng
 import type { RawTensor } from '../engine/safetensors/index.ts';
 import { transposeRaw } from '../adapters/peft/names.ts';
 import { UserError } from '../errors.ts';
+import { ARCHITECTURES, findArchitecture } from '../models/architectures.ts';
+import type { AdapterHubNames } from '../models/architectures.ts';
 import { modelDirOf } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
 /** The `adapters` release whose format this writes (its `version` field is "adapters." + __version__). */
 const ADAPTERS_VERSION = '1.2.0';
-/** base_model_prefix of the architectures whose module paths we map. */
-const PREFIX: Record<string, string> = { bert: 'bert', roberta: 'roberta', 'xlm-roberta': 'roberta' };
-const MODEL_CLASS: Record<string, string> = {
-  bert: 'BertAdapterModel',
-  roberta: 'RobertaAdapterModel',
-  'xlm-roberta': 'XLMRobertaAdapterModel',
-};
+
+/** The model types whose module names the architectures map for AdapterHub (for the refusal message). */
+const adapterHubTypes = (): string[] => ARCHITECTURES.filter((a) => a.adapterHub).map((a) => a.modelType);
 
 /** A Python-identifier-like adapter name from the run's name. */
 export const adapterHubName = (runName: string): string =>
@@ -65,6 +63,7 @@ export function bnConfig(c: BottleneckConfig, hidden: number): Record<string, un
     factorized_phm_W: true,
     factorized_phm_rule: false,
     hypercomplex_nonlinearity: 'glorot-uniform',
+    // The library's init schemes are named 'mam_adapter' and 'bert' (a scheme, not this base's architecture).
     init_weights: c.placement === 'parallel' ? 'mam_adapter' : 'bert',
     init_weights_seed: null,
     inv_adapter: null,
@@ -106,16 +105,10 @@ export function adapterHubTensorName(ours: string, prefix: string, name: string)
   return `${prefix}.encoder.layer.${layer}.${site}.adapters.${name}.${module}.${param}`;
 }
 
-/** Our head tensor -> its index in the flex ClassificationHead, per architecture. */
-const HEAD_LAYOUT: Record<string, { layers: number; usePooler: boolean; index: Record<string, number> }> = {
-  bert: { layers: 1, usePooler: true, index: { classifier: 1 } },
-  roberta: { layers: 2, usePooler: false, index: { 'classifier.dense': 1, 'classifier.out_proj': 4 } },
-};
-
 /** The head_config "config" and model_head tensors of a classification run, or undefined (with a warning). */
 function headFiles(
   s: RunSource,
-  type: string,
+  hub: AdapterHubNames,
   name: string,
   ours: ReadonlyMap<string, RawTensor>,
   config: Record<string, unknown>,
@@ -123,15 +116,16 @@ function headFiles(
 ): { config: Record<string, unknown>; tensors: Map<string, RawTensor> } | undefined {
   const headNames = [...ours.keys()].filter((n) => n.startsWith('classifier.'));
   if (headNames.length === 0) return undefined;
-  const layout = HEAD_LAYOUT[PREFIX[type] ?? ''];
+  // Our head tensor -> its index in the flex ClassificationHead, as the architecture declares it.
+  const layout = hub.head;
   const skip = (why: string) => {
     warn?.(`the task head is not in the AdapterHub folder (${why}); it travels in the bundle`);
     return undefined;
   };
-  if (!layout) return skip(`no head mapping for ${type}`);
-  if (layout.usePooler) {
+  if (!layout) return skip(`no head mapping for ${hub.modelClass}`);
+  if (layout.poolerWeight) {
     const header = readSafetensorsHeader(path.join(modelDirOf(s), 'model.safetensors'));
-    if (!header.tensors.has('bert.pooler.dense.weight')) return skip('the base model has no pooler');
+    if (!header.tensors.has(layout.poolerWeight)) return skip('the base model has no pooler');
   }
   const tensors = new Map<string, RawTensor>();
   for (const n of headNames) {
@@ -154,7 +148,7 @@ function headFiles(
       label2id: labels.length ? Object.fromEntries(labels.map((l, i) => [l, i])) : null,
       layers: layout.layers,
       num_labels: numLabels,
-      use_pooler: layout.usePooler,
+      use_pooler: layout.poolerWeight !== null,
     },
     tensors,
   };
@@ -170,10 +164,10 @@ export async function writeAdapterHub(
     hidden_size?: number;
   };
   const type = String(modelConfig.model_type);
-  const prefix = PREFIX[type];
-  if (!prefix || typeof modelConfig.hidden_size !== 'number')
+  const hub = findArchitecture(type)?.adapterHub;
+  if (!hub || typeof modelConfig.hidden_size !== 'number')
     throw new UserError(
-      `run ${s.run.id}: AdapterHub export maps BERT and RoBERTa module names; this base is ${type}: export a bundle instead`,
+      `run ${s.run.id}: AdapterHub export maps the module names of ${adapterHubTypes().join(', ')}; this base is ${type}: export a bundle instead`,
     );
   const studio = JSON.parse(fs.readFileSync(path.join(s.adapterDir, STUDIO_ADAPTER_FILE), 'utf8')) as {
     config: BottleneckConfig;
@@ -182,7 +176,7 @@ export async function writeAdapterHub(
   const tensors = new Map<string, RawTensor>();
   const ours = readSafetensors(path.join(s.adapterDir, STUDIO_WEIGHTS_FILE)).tensors;
   for (const [ours_, t] of ours) {
-    const theirs = adapterHubTensorName(ours_, prefix, name);
+    const theirs = adapterHubTensorName(ours_, hub.prefix, name);
     // Head tensors (classifier.*) go to the head file.
     if (theirs) tensors.set(theirs, ours_.endsWith('.weight') ? transposeRaw(t, 'tf-to-torch') : t);
   }
@@ -190,7 +184,7 @@ export async function writeAdapterHub(
   const config: Record<string, unknown> = {
     config: bnConfig(studio.config, modelConfig.hidden_size),
     hidden_size: modelConfig.hidden_size,
-    model_class: MODEL_CLASS[type],
+    model_class: hub.modelClass,
     model_name: s.base.pathHint,
     model_type: type,
     name,
@@ -200,7 +194,7 @@ export async function writeAdapterHub(
   fs.writeFileSync(path.join(outDir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
   writeSafetensors(path.join(outDir, 'adapter.safetensors'), tensors, { format: 'pt' });
   const written = ['adapter_config.json', 'adapter.safetensors'];
-  const head = headFiles(s, type, name, ours, studio.config as unknown as Record<string, unknown>, warn);
+  const head = headFiles(s, hub, name, ours, studio.config as unknown as Record<string, unknown>, warn);
   if (head) {
     const headConfig = { ...config, config: head.config };
     fs.writeFileSync(path.join(outDir, 'head_config.json'), `${JSON.stringify(headConfig, null, 2)}\n`);

@@ -13,7 +13,7 @@ import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import { loadTokenizer } from '../models/tokenizer/index.ts';
-import { ContentHashes } from './content-hash.ts';
+import { ContentHashes } from '../models/content-hash.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 
 export interface PredictRequest {

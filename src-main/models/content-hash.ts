@@ -1,19 +1,66 @@
+/**
+ * The one content hash of a model folder's weights: sha256 over model.safetensors alone when present, else over
+ * every .safetensors file in name order (a sharded checkpoint). The training worker records it with each adapter,
+ * export and import compare against it, the base_models table keeps it, and the playground keys loaded bases by it.
+ * Files are read in chunks, so a weight file larger than Node's 2 GiB readFileSync limit hashes too.
+ */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/**
- * sha256 of a model folder's weights as adapters record their base (model.safetensors alone when present, else
- * every .safetensors in name order): the training worker writes it, export and import compare against it.
- */
-export function modelContentHash(dir: string): string {
-  const h = crypto.createHash('sha256');
+/** Bytes per read: large enough to keep sha256 busy, small enough to stay out of the way of the heap. */
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** The files the hash covers, in hashing order. */
+export function weightFiles(dir: string): string[] {
   const single = path.join(dir, 'model.safetensors');
-  if (fs.existsSync(single)) return h.update(fs.readFileSync(single)).digest('hex');
-  for (const f of fs
+  if (fs.existsSync(single)) return [single];
+  return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.safetensors'))
-    .sort())
-    h.update(fs.readFileSync(path.join(dir, f)));
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Feeds a file to `h` chunk by chunk. */
+function updateFromFile(h: crypto.Hash, file: string, chunkBytes: number): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, chunkBytes, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function modelContentHash(dir: string, chunkBytes = CHUNK_BYTES): string {
+  const h = crypto.createHash('sha256');
+  for (const f of weightFiles(dir)) updateFromFile(h, f, chunkBytes);
   return h.digest('hex');
+}
+
+/**
+ * modelContentHash remembered per folder until a weight file changes size or modification time, so the
+ * playground can key its loaded models by content without re-reading gigabytes on every request.
+ */
+export class ContentHashes {
+  readonly #known = new Map<string, { stamp: string; hash: string }>();
+
+  of(dir: string): string {
+    const stamp = weightFiles(dir)
+      .map((f) => {
+        const s = fs.statSync(f);
+        return `${f}:${s.size}:${s.mtimeMs}`;
+      })
+      .join('|');
+    const known = this.#known.get(dir);
+    if (known?.stamp === stamp) return known.hash;
+    const hash = modelContentHash(dir);
+    this.#known.set(dir, { stamp, hash });
+    return hash;
+  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
 import { readModelWeights } from '../engine/safetensors/index.ts';
 import { UserError } from '../errors.ts';
+import { findArchitecture } from './architectures.ts';
 import { readTokenizerFiles } from './tokenizer/index.ts';
 
 /** A model folder's summary for the Models page, without building the graph. */
@@ -25,6 +26,7 @@ export function modelInfo(folder: string): ModelInfo {
   return {
     path: path.resolve(dir),
     architecture: String(c.model_type ?? 'unknown'),
+    inputKind: findArchitecture(String(c.model_type))?.inputKind ?? null,
     task: String((c.architectures as string[] | undefined)?.[0] ?? 'unknown'),
     parameters,
     hiddenSize:

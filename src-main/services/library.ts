@@ -40,6 +40,7 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
     return {
       ...base,
       architecture: info.architecture,
+      inputKind: info.inputKind,
       task: info.task,
       parameters: info.parameters,
       hiddenSize: info.hiddenSize,
@@ -55,6 +56,7 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
     return {
       ...base,
       architecture: 'unknown',
+      inputKind: null,
       task: 'unknown',
       parameters: 0,
       hiddenSize: 0,

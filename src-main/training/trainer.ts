@@ -9,7 +9,7 @@ import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
 import { learningRate } from './schedule.ts';
-import { epochOrder } from './shuffle.ts';
+import { permutation } from '../data/rng.ts';
 import { isLowerBetter } from './task.ts';
 import type { TrainTask } from './task.ts';
 
@@ -141,7 +141,8 @@ export async function trainLoop<B>(
 
   try {
     while (pos.step < totalSteps) {
-      const order = epochOrder(task.trainSize, o.seed, pos.epoch);
+      // Each epoch's order derives from (seed, epoch) alone, so a resumed run replays exactly the same batches.
+      const order = permutation(task.trainSize, o.seed, pos.epoch);
       let grads = new Map<string, tf.Tensor>();
       let micro = 0;
       // Micro-batch losses stay on the device until the step ends: they are read back together with the gradient

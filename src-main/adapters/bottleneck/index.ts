@@ -4,6 +4,7 @@
  * up-projection starts at zero, so the adapted model starts exactly as the base model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { callsHook } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
@@ -55,7 +56,7 @@ class BottleneckAdapter implements AdapterInstance {
 }
 
 function checkModel(model: Model): void {
-  if (model.config.modelType === 'resnet') {
+  if (!callsHook(model.config.modelType, 'sublayerOutput')) {
     throw new Error('bottleneck adapters need a transformer; for a CNN use the conv method (Conv-Adapter)');
   }
 }

@@ -3,6 +3,7 @@
  * modules the input is. Starts at ones (identity); mergeable into the weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { findArchitecture } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { trainableVar, uniqueScope } from '../base/init.ts';
@@ -18,18 +19,8 @@ export interface Ia3Config {
   feedforward?: readonly string[];
 }
 
-/** Default targets per architecture family (PEFT's TRANSFORMERS_MODELS_TO_IA3_TARGET_MODULES_MAPPING). */
-const DEFAULTS: Record<string, { targets: string[]; feedforward: string[] }> = {
-  bert: { targets: ['key', 'value', 'output.dense'], feedforward: ['output.dense'] },
-  roberta: { targets: ['key', 'value', 'output.dense'], feedforward: ['output.dense'] },
-  distilbert: { targets: ['k_lin', 'v_lin', 'lin2'], feedforward: ['lin2'] },
-  gpt2: { targets: ['c_attn', 'mlp.c_proj'], feedforward: ['mlp.c_proj'] },
-  llama: { targets: ['k_proj', 'v_proj', 'down_proj'], feedforward: ['down_proj'] },
-  vit: { targets: ['k_proj', 'v_proj', 'mlp.fc2'], feedforward: ['mlp.fc2'] },
-};
-
-export const ia3Defaults = (modelType: string) =>
-  DEFAULTS[modelType === 'xlm-roberta' ? 'roberta' : modelType];
+/** Default targets: what the architecture declares (models/<arch>/spec.ts), as PEFT's IA3 mappings. */
+export const ia3Defaults = (modelType: string) => findArchitecture(modelType)?.ia3 ?? undefined;
 
 interface Scale {
   v: tf.Variable;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { PeftType } from './names.ts';
+import { findArchitecture } from '../../models/architectures.ts';
 
 const KNOWN_KEYS: Record<PeftType, string[]> = {
   LORA: [
@@ -124,6 +125,7 @@ export function peftConfigJson(
   ctx: { task: string; modelType: string; numLayers: number; numHeads: number; hiddenSize: number },
 ): Record<string, unknown> {
   const base: Record<string, unknown> = Object.fromEntries(KNOWN_KEYS[type].map((k) => [k, null]));
+  const conv1d = findArchitecture(ctx.modelType)?.conv1d ?? false;
   const common = {
     inference_mode: true,
     peft_type: type,
@@ -136,7 +138,7 @@ export function peftConfigJson(
       alpha_pattern: {},
       bias: 'none',
       ensure_weight_tying: false,
-      fan_in_fan_out: ctx.modelType === 'gpt2',
+      fan_in_fan_out: conv1d,
       init_lora_weights: true,
       loftq_config: {},
       lora_bias: false,
@@ -149,7 +151,7 @@ export function peftConfigJson(
       use_rslora: false,
     });
   } else if (type === 'IA3') {
-    Object.assign(base, { fan_in_fan_out: ctx.modelType === 'gpt2', init_ia3_weights: true });
+    Object.assign(base, { fan_in_fan_out: conv1d, init_ia3_weights: true });
   } else {
     Object.assign(base, {
       num_attention_heads: ctx.numHeads,

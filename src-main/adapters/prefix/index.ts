@@ -4,6 +4,7 @@
  * per-layer prefixes only.
  */
 import * as tf from '@tensorflow/tfjs';
+import { callsHook } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
@@ -23,8 +24,7 @@ interface Geometry {
 }
 
 function geometry(model: Model): Geometry {
-  if (model.config.inputKind !== 'text' && model.config.modelType !== 'vit')
-    throw new Error('prefix tuning needs a transformer');
+  if (!callsHook(model.config.modelType, 'attentionKV')) throw new Error('prefix tuning needs a transformer');
   const c = model.config as typeof model.config & { kvHeads?: number; headDim?: number };
   return {
     layers: c.numLayers,

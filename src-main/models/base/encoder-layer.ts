@@ -2,7 +2,7 @@
  * The post-LayerNorm transformer encoder layer of BERT, RoBERTa and DistilBERT (they differ only in names):
  * attention -> dense -> [adapter] -> add & norm -> FFN -> [adapter] -> add & norm.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from './layers.ts';
 import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
 
@@ -38,15 +38,12 @@ export function encoderLayer(
 ): tf.Tensor2D {
   const { batch, seq, heads, headDim } = s;
   const q = splitHeads(ctx.linear(names.query, x), batch, seq, heads, headDim);
-  let k = splitHeads(ctx.linear(names.key, x), batch, seq, heads, headDim);
-  let v = splitHeads(ctx.linear(names.value, x), batch, seq, heads, headDim);
-  let keyMask = mask;
-  if (ctx.hooks.attentionKV) {
-    const r = ctx.hooks.attentionKV(layer, k, v);
-    k = r.k;
-    v = r.v;
-    if (r.added > 0) keyMask = tf.concat([tf.ones([batch, r.added]), mask.cast('float32')], 1) as tf.Tensor2D;
-  }
+  const { k, v, keyMask } = ctx.attentionKV(
+    layer,
+    splitHeads(ctx.linear(names.key, x), batch, seq, heads, headDim),
+    splitHeads(ctx.linear(names.value, x), batch, seq, heads, headDim),
+    mask,
+  );
   const bias = attentionBias(keyMask, batch, seq, k.shape[2], false);
   const context = scaledDotAttention(q, k, v, bias, {
     scale: 1 / Math.sqrt(headDim),
@@ -59,6 +56,29 @@ export function encoderLayer(
   let out = ctx.dropout(ctx.linear(names.ffnOut, inter), s.hiddenDropout) as tf.Tensor2D;
   out = ctx.sublayer(layer, 'ffn', out, h);
   return ctx.layerNorm(names.ffnNorm, out.add(h), s.eps) as tf.Tensor2D;
+}
+
+/** An encoder stack's settings: its size, and each layer's module names. */
+export interface EncoderStack extends Omit<EncoderShape, 'batch' | 'seq' | 'headDim'> {
+  layers: number;
+  hiddenSize: number;
+  names: (layer: number) => EncoderLayerNames;
+}
+
+/** Every encoder layer in turn on [batch * seq, hidden] rows. */
+export function encoderStack(
+  ctx: ForwardContext,
+  x: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  batch: number,
+  seq: number,
+  stack: EncoderStack,
+): tf.Tensor2D {
+  const { layers, hiddenSize, names, ...rest } = stack;
+  const shape: EncoderShape = { ...rest, batch, seq, headDim: hiddenSize / rest.heads };
+  let h = x;
+  for (let i = 0; i < layers; i++) h = encoderLayer(ctx, i, names(i), h, mask, shape);
+  return h;
 }
 
 /** The first token's hidden state of each sequence: [batch, seq, hidden] -> [batch, hidden]. */

@@ -153,6 +153,23 @@ export class ForwardContext {
     return dropout(x, rate, this.dropoutSeed, this.#dropoutCalls++);
   }
 
+  /**
+   * One layer's keys and values [batch, kvHeads, seq, headDim] through the `attentionKV` hook, and the key mask
+   * to match: positions the hook prepends (prefixes) are always attended to. A null mask (images) stays null.
+   */
+  attentionKV(
+    layer: number,
+    k: tf.Tensor4D,
+    v: tf.Tensor4D,
+    mask: tf.Tensor2D | null,
+  ): { k: tf.Tensor4D; v: tf.Tensor4D; keyMask: tf.Tensor2D | null } {
+    if (!this.hooks.attentionKV) return { k, v, keyMask: mask };
+    const r = this.hooks.attentionKV(layer, k, v);
+    const keyMask =
+      mask && r.added > 0 ? (tf.concat([tf.ones([mask.shape[0], r.added]), mask], 1) as tf.Tensor2D) : mask;
+    return { k: r.k, v: r.v, keyMask };
+  }
+
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.sublayerOutput ? this.hooks.sublayerOutput(layer, kind, out, input) : out;
   }

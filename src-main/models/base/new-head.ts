@@ -5,13 +5,12 @@
  * fresh (N(0, 0.02) weights, zero biases, seeded so the same base always gets the same start). Weights of the old
  * head are reported as unexpected, not loaded.
  */
+import type { InputKind } from './types.ts';
 
 export interface HeadOverride {
   task: 'sequence-classification';
   labels: readonly string[];
 }
-
-const IMAGE_TYPES = new Set(['vit', 'resnet']);
 
 /** Classification architectures end in these suffixes (models/base/config-utils.ts taskFrom). */
 const isClassifier = (architectures: unknown) =>
@@ -23,6 +22,7 @@ const isClassifier = (architectures: unknown) =>
 export function asClassifierConfig(
   raw: Record<string, unknown>,
   override: HeadOverride,
+  inputKind: InputKind,
 ): Record<string, unknown> | undefined {
   if (isClassifier(raw.architectures)) return undefined;
   const type = String(raw.model_type ?? '');
@@ -30,7 +30,7 @@ export function asClassifierConfig(
   return {
     ...raw,
     architectures: [
-      `${base}${IMAGE_TYPES.has(type) ? 'ForImageClassification' : 'ForSequenceClassification'}`,
+      `${base}${inputKind === 'image' ? 'ForImageClassification' : 'ForSequenceClassification'}`,
     ],
     id2label: Object.fromEntries(override.labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(override.labels.map((l, i) => [l, i])),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { architectureOf } from '../architectures.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const schema = z.object({
@@ -60,22 +62,13 @@ export function parseBertConfig(file: string, raw: unknown): BertConfig {
   const roberta = c.model_type !== 'bert';
   const task = taskFrom(c.architectures);
   return {
-    modelType: c.model_type,
+    ...declaredFields(architectureOf(c.model_type), task),
     prefix: roberta ? 'roberta' : 'bert',
-    task,
-    inputKind: 'text',
     hiddenSize: c.hidden_size,
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     vocabSize: c.vocab_size,
     labels: task === 'sequence-classification' ? labelsFrom(c) : [],
-    defaultLoraTargets: ['query', 'value'],
-    headModules:
-      task === 'sequence-classification'
-        ? ['classifier']
-        : task === 'masked-lm'
-          ? [roberta ? 'lm_head' : 'cls']
-          : [],
     intermediateSize: c.intermediate_size,
     hiddenAct: c.hidden_act,
     hiddenDropout: c.hidden_dropout_prob,

@@ -1,12 +1,13 @@
 /** BERT and RoBERTa: embeddings, the post-LN encoder, and the sequence-classification or masked-LM head. */
 import * as tf from '@tensorflow/tfjs';
-import { encoderLayer, firstToken } from '../base/encoder-layer.ts';
-import { ForwardContext, activate, tiedHead, tidyForward } from '../base/layers.ts';
-import type { ParamStore } from '../base/params.ts';
-import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import { encoderStack, firstToken } from '../base/encoder-layer.ts';
+import { GraphModel } from '../base/graph-model.ts';
+import { activate, tiedHead } from '../base/layers.ts';
+import type { ForwardContext } from '../base/layers.ts';
+import { positionIds, textPrologue } from '../base/text-prologue.ts';
+import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { BertConfig } from './config.ts';
 import { mlmHeadNames } from './weights.ts';
-import { ModelInputError } from '../base/errors.ts';
 
 /** RoBERTa numbers real tokens from pad_token_id + 1 and gives padding the pad id itself. */
 function robertaPositions(ids: tf.Tensor2D, pad: number, virtual: number): tf.Tensor2D {
@@ -21,37 +22,19 @@ function robertaPositions(ids: tf.Tensor2D, pad: number, virtual: number): tf.Te
     .tile([b, 1]) as tf.Tensor2D;
 }
 
-export class BertModel implements Model {
-  constructor(
-    readonly config: BertConfig,
-    readonly params: ParamStore,
-  ) {}
-
-  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
-    return tidyForward(() => this.#run(inputs, opts));
-  }
-
-  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
+export class BertModel extends GraphModel<BertConfig> {
+  protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
     const p = c.prefix;
-    const ids = inputs.inputIds;
-    if (!ids) throw new ModelInputError(`${c.modelType} needs input_ids`);
-    const ctx = new ForwardContext(
-      this.params,
-      opts.hooks ?? {},
-      opts.training ?? false,
-      opts.dropoutSeed ?? 0,
+    const { ids, batch, len, seq, mask, words } = textPrologue(
+      ctx,
+      inputs,
+      c.modelType,
+      `${p}.embeddings.word_embeddings.weight`,
     );
-    const [batch, len] = ids.shape;
-    let mask = (inputs.attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
-    let words = ctx.embed(`${p}.embeddings.word_embeddings.weight`, ids) as tf.Tensor3D;
-    if (ctx.hooks.embeddings) ({ h: words, mask } = ctx.hooks.embeddings(words, mask));
-    const seq = words.shape[1];
     const virtual = seq - len;
     const positions =
-      p === 'roberta'
-        ? robertaPositions(ids, c.padTokenId, virtual)
-        : tf.range(0, seq, 1, 'int32').reshape([1, seq]).tile([batch, 1]);
+      p === 'roberta' ? robertaPositions(ids, c.padTokenId, virtual) : positionIds(batch, seq);
     let h = words.add(ctx.embed(`${p}.embeddings.position_embeddings.weight`, positions));
     if (c.typeVocabSize > 0) {
       let types = (inputs.tokenTypeIds ?? tf.zeros([batch, len], 'int32')).cast('int32');
@@ -59,23 +42,17 @@ export class BertModel implements Model {
       h = h.add(ctx.embed(`${p}.embeddings.token_type_embeddings.weight`, types));
     }
     h = ctx.dropout(ctx.layerNorm(`${p}.embeddings.LayerNorm`, h, c.layerNormEps), c.hiddenDropout);
-    let x = h.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D;
-    const shape = {
-      batch,
-      seq,
+    const x = encoderStack(ctx, h.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D, mask, batch, seq, {
+      layers: c.numLayers,
+      hiddenSize: c.hiddenSize,
       heads: c.numHeads,
-      headDim: c.hiddenSize / c.numHeads,
       eps: c.layerNormEps,
       act: c.hiddenAct,
       hiddenDropout: c.hiddenDropout,
       attentionDropout: c.attentionDropout,
-    };
-    for (let i = 0; i < c.numLayers; i++) {
-      const l = `${p}.encoder.layer.${i}`;
-      x = encoderLayer(
-        ctx,
-        i,
-        {
+      names: (i) => {
+        const l = `${p}.encoder.layer.${i}`;
+        return {
           query: `${l}.attention.self.query`,
           key: `${l}.attention.self.key`,
           value: `${l}.attention.self.value`,
@@ -84,12 +61,9 @@ export class BertModel implements Model {
           ffnIn: `${l}.intermediate.dense`,
           ffnOut: `${l}.output.dense`,
           ffnNorm: `${l}.output.LayerNorm`,
-        },
-        x,
-        mask,
-        shape,
-      );
-    }
+        };
+      },
+    });
     const last = x.reshape([batch, seq, c.hiddenSize]) as tf.Tensor3D;
     return { logits: this.#head(ctx, last, x), lastHiddenState: last };
   }
@@ -129,9 +103,5 @@ export class BertModel implements Model {
       return logits.reshape([last.shape[0], last.shape[1], -1]);
     }
     return last;
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

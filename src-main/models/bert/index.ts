@@ -1,15 +1,11 @@
-import { readModelWeights } from '../../engine/safetensors/index.ts';
-import { ParamStore } from '../base/params.ts';
-import { registerArchitecture } from '../base/registry.ts';
-import type { Architecture } from '../base/registry.ts';
+import { graphLoader, registerArchitecture } from '../base/registry.ts';
 import { parseBertConfig } from './config.ts';
 import { BertModel } from './graph.ts';
+import { bertSpec } from './spec.ts';
 import { bertParamSpecs } from './weights.ts';
 
-/** Loads a BERT-family folder; RoBERTa registers the same loader under its own model types. */
-export const loadBertFamily: Architecture['load'] = (dir, rawConfig, configFile) => {
-  const config = parseBertConfig(configFile, rawConfig);
-  return new BertModel(config, ParamStore.load(dir, readModelWeights(dir).tensors, bertParamSpecs(config)));
-};
+/** BERT's graph also serves RoBERTa (roberta/index.ts), keyed on the config's model_type. */
+export const loadBertFamily = (spec: typeof bertSpec) =>
+  graphLoader(spec, parseBertConfig, bertParamSpecs, (c, p) => new BertModel(c, p));
 
-registerArchitecture({ modelType: 'bert', load: loadBertFamily });
+registerArchitecture(loadBertFamily(bertSpec));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { distilBertSpec } from './spec.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const schema = z.object({
@@ -41,16 +43,12 @@ export function parseDistilBertConfig(file: string, raw: unknown): DistilBertCon
     );
   }
   return {
-    modelType: 'distilbert',
-    task,
-    inputKind: 'text',
+    ...declaredFields(distilBertSpec, task),
     hiddenSize: c.dim,
     numLayers: c.n_layers,
     numHeads: c.n_heads,
     vocabSize: c.vocab_size,
     labels: task === 'sequence-classification' ? labelsFrom(c) : [],
-    defaultLoraTargets: ['q_lin', 'v_lin'],
-    headModules: task === 'sequence-classification' ? ['pre_classifier', 'classifier'] : [],
     ffnSize: c.hidden_dim,
     act: c.activation,
     dropout: c.dropout,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { activationSchema, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { gpt2Spec } from './spec.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const schema = z.object({
@@ -44,16 +46,12 @@ export function parseGpt2Config(file: string, raw: unknown): Gpt2Config {
     throw new ModelConfigError(file, `n_embd ${c.n_embd} is not divisible by n_head ${c.n_head}`);
   const task = taskFrom(c.architectures);
   return {
-    modelType: 'gpt2',
-    task: task === 'base' ? 'causal-lm' : task,
-    inputKind: 'text',
+    ...declaredFields(gpt2Spec, task === 'base' ? 'causal-lm' : task),
     hiddenSize: c.n_embd,
     numLayers: c.n_layer,
     numHeads: c.n_head,
     vocabSize: c.vocab_size,
     labels: [],
-    defaultLoraTargets: ['c_attn'],
-    headModules: [],
     innerSize: c.n_inner ?? 4 * c.n_embd,
     act: c.activation_function,
     eps: c.layer_norm_epsilon,

@@ -1,46 +1,24 @@
 /** GPT-2: pre-LN causal decoder with a fused QKV Conv1D and the LM head tied to the token embeddings. */
 import * as tf from '@tensorflow/tfjs';
+import { GraphModel } from '../base/graph-model.ts';
 import {
-  ForwardContext,
   activate,
   attentionBias,
   mergeHeads,
   scaledDotAttention,
   splitHeads,
   tiedHead,
-  tidyForward,
 } from '../base/layers.ts';
-import type { ParamStore } from '../base/params.ts';
-import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { ForwardContext } from '../base/layers.ts';
+import { positionIds, textPrologue } from '../base/text-prologue.ts';
+import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { Gpt2Config } from './config.ts';
-import { ModelInputError } from '../base/errors.ts';
 
-export class Gpt2Model implements Model {
-  constructor(
-    readonly config: Gpt2Config,
-    readonly params: ParamStore,
-  ) {}
-
-  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
-    return tidyForward(() => this.#run(inputs, opts));
-  }
-
-  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
+export class Gpt2Model extends GraphModel<Gpt2Config> {
+  protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
-    const ids = inputs.inputIds;
-    if (!ids) throw new ModelInputError('gpt2 needs input_ids');
-    const ctx = new ForwardContext(
-      this.params,
-      opts.hooks ?? {},
-      opts.training ?? false,
-      opts.dropoutSeed ?? 0,
-    );
-    const [batch, len] = ids.shape;
-    let mask = (inputs.attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
-    let words = ctx.embed('transformer.wte.weight', ids) as tf.Tensor3D;
-    if (ctx.hooks.embeddings) ({ h: words, mask } = ctx.hooks.embeddings(words, mask));
-    const seq = words.shape[1];
-    const positions = tf.range(0, seq, 1, 'int32').reshape([1, seq]).tile([batch, 1]);
+    const { batch, seq, mask, words } = textPrologue(ctx, inputs, c.modelType, 'transformer.wte.weight');
+    const positions = positionIds(batch, seq);
     const h = ctx.dropout(words.add(ctx.embed('transformer.wpe.weight', positions)), c.embdDropout);
     const H = c.hiddenSize;
     const heads = c.numHeads;
@@ -55,14 +33,12 @@ export class Gpt2Model implements Model {
         tf.Tensor2D,
       ];
       const q = splitHeads(q2, batch, seq, heads, hd);
-      let k = splitHeads(k2, batch, seq, heads, hd);
-      let v = splitHeads(v2, batch, seq, heads, hd);
-      let keyMask = mask;
-      if (ctx.hooks.attentionKV) {
-        const r = ctx.hooks.attentionKV(i, k, v);
-        ({ k, v } = r);
-        if (r.added > 0) keyMask = tf.concat([tf.ones([batch, r.added]), mask], 1) as tf.Tensor2D;
-      }
+      const { k, v, keyMask } = ctx.attentionKV(
+        i,
+        splitHeads(k2, batch, seq, heads, hd),
+        splitHeads(v2, batch, seq, heads, hd),
+        mask,
+      );
       let scale = c.scaleAttn ? 1 / Math.sqrt(hd) : 1;
       if (c.scaleByLayer) scale /= i + 1;
       const bias = attentionBias(keyMask, batch, seq, k.shape[2], true);
@@ -87,9 +63,5 @@ export class Gpt2Model implements Model {
       ? tiedHead(ctx, 'lm_head', last, this.params.get('transformer.wte.weight'))
       : ctx.linear('lm_head', last);
     return { logits: logits.reshape([batch, seq, -1]), lastHiddenState: last.reshape([batch, seq, H]) };
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -1,14 +1,7 @@
-import { readModelWeights } from '../../engine/safetensors/index.ts';
-import { ParamStore } from '../base/params.ts';
-import { registerArchitecture } from '../base/registry.ts';
+import { graphLoader, registerArchitecture } from '../base/registry.ts';
 import { parseGpt2Config } from './config.ts';
 import { Gpt2Model } from './graph.ts';
+import { gpt2Spec } from './spec.ts';
 import { gpt2ParamSpecs } from './weights.ts';
 
-registerArchitecture({
-  modelType: 'gpt2',
-  load(dir, rawConfig, configFile) {
-    const config = parseGpt2Config(configFile, rawConfig);
-    return new Gpt2Model(config, ParamStore.load(dir, readModelWeights(dir).tensors, gpt2ParamSpecs(config)));
-  },
-});
+registerArchitecture(graphLoader(gpt2Spec, parseGpt2Config, gpt2ParamSpecs, (c, p) => new Gpt2Model(c, p)));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { llamaSpec } from './spec.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const ropeSchema = z
@@ -65,16 +67,12 @@ export function parseLlamaConfig(file: string, raw: unknown): LlamaConfig {
   }
   const task = taskFrom(c.architectures);
   return {
-    modelType: 'llama',
-    task: task === 'base' ? 'causal-lm' : task,
-    inputKind: 'text',
+    ...declaredFields(llamaSpec, task === 'base' ? 'causal-lm' : task),
     hiddenSize: c.hidden_size,
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     vocabSize: c.vocab_size,
     labels: task === 'sequence-classification' ? labelsFrom(c) : [],
-    defaultLoraTargets: ['q_proj', 'v_proj'],
-    headModules: task === 'sequence-classification' ? ['score'] : [],
     kvHeads,
     headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
     intermediateSize: c.intermediate_size,

@@ -1,48 +1,32 @@
 /** Llama: RMSNorm, rotary position embeddings, SwiGLU MLP and grouped-query attention; tied or untied head. */
 import * as tf from '@tensorflow/tfjs';
+import { GraphModel } from '../base/graph-model.ts';
 import {
-  ForwardContext,
   activate,
   attentionBias,
   mergeHeads,
   scaledDotAttention,
   splitHeads,
   tiedHead,
-  tidyForward,
 } from '../base/layers.ts';
-import type { ParamStore } from '../base/params.ts';
-import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { ForwardContext } from '../base/layers.ts';
+import { textPrologue } from '../base/text-prologue.ts';
+import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { LlamaConfig } from './config.ts';
 import { applyRope, ropeTables } from './rope.ts';
-import { ModelInputError } from '../base/errors.ts';
 
-export class LlamaModel implements Model {
-  constructor(
-    readonly config: LlamaConfig,
-    readonly params: ParamStore,
-  ) {}
-
-  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
-    return tidyForward(() => this.#run(inputs, opts));
-  }
-
-  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
+export class LlamaModel extends GraphModel<LlamaConfig> {
+  protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
-    const ids = inputs.inputIds;
-    if (!ids) throw new ModelInputError('llama needs input_ids');
-    const ctx = new ForwardContext(
-      this.params,
-      opts.hooks ?? {},
-      opts.training ?? false,
-      opts.dropoutSeed ?? 0,
+    // Rotary embeddings: positions enter through the rotation of queries and keys, not as added embeddings.
+    const { ids, batch, seq, mask, words } = textPrologue(
+      ctx,
+      inputs,
+      c.modelType,
+      'model.embed_tokens.weight',
     );
-    const [batch, len] = ids.shape;
-    let mask = (inputs.attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
-    let h = ctx.embed('model.embed_tokens.weight', ids) as tf.Tensor3D;
-    if (ctx.hooks.embeddings) ({ h, mask } = ctx.hooks.embeddings(h, mask));
-    const seq = h.shape[1];
     const { cos, sin } = ropeTables(seq, c.headDim, c.ropeTheta);
-    let x = h.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D;
+    let x = words.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D;
     for (let i = 0; i < c.numLayers; i++) {
       const l = `model.layers.${i}`;
       const a = ctx.rmsNorm(`${l}.input_layernorm`, x, c.eps) as tf.Tensor2D;
@@ -51,18 +35,16 @@ export class LlamaModel implements Model {
         cos,
         sin,
       );
-      let k = applyRope(
-        splitHeads(ctx.linear(`${l}.self_attn.k_proj`, a), batch, seq, c.kvHeads, c.headDim),
-        cos,
-        sin,
+      const { k, v, keyMask } = ctx.attentionKV(
+        i,
+        applyRope(
+          splitHeads(ctx.linear(`${l}.self_attn.k_proj`, a), batch, seq, c.kvHeads, c.headDim),
+          cos,
+          sin,
+        ),
+        splitHeads(ctx.linear(`${l}.self_attn.v_proj`, a), batch, seq, c.kvHeads, c.headDim),
+        mask,
       );
-      let v = splitHeads(ctx.linear(`${l}.self_attn.v_proj`, a), batch, seq, c.kvHeads, c.headDim);
-      let keyMask = mask;
-      if (ctx.hooks.attentionKV) {
-        const r = ctx.hooks.attentionKV(i, k, v);
-        ({ k, v } = r);
-        if (r.added > 0) keyMask = tf.concat([tf.ones([batch, r.added]), mask], 1) as tf.Tensor2D;
-      }
       const bias = attentionBias(keyMask, batch, seq, k.shape[2], true);
       const context = scaledDotAttention(q, k, v, bias, {
         scale: 1 / Math.sqrt(c.headDim),
@@ -117,9 +99,5 @@ export class LlamaModel implements Model {
             .argMax(1);
     const rows = tf.range(0, batch, 1, 'int32').mul(tf.scalar(seq, 'int32')).add(pick);
     return ctx.linear('score', tf.gather(last, rows) as tf.Tensor2D);
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { resnetSpec } from './spec.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const schema = z.object({
@@ -35,16 +37,12 @@ export function parseResnetConfig(file: string, raw: unknown): ResnetConfig {
   }
   const task = taskFrom(c.architectures);
   return {
-    modelType: 'resnet',
-    task: task === 'base' ? 'image-classification' : task,
-    inputKind: 'image',
+    ...declaredFields(resnetSpec, task === 'base' ? 'image-classification' : task),
     hiddenSize: c.hidden_sizes[c.hidden_sizes.length - 1] as number,
     numLayers: c.depths.reduce((a, b) => a + b, 0),
     numHeads: 0,
     vocabSize: null,
     labels: labelsFrom(c),
-    defaultLoraTargets: ['convolution'],
-    headModules: ['classifier'],
     channels: c.num_channels,
     embeddingSize: c.embedding_size,
     hiddenSizes: c.hidden_sizes,

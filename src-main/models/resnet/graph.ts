@@ -1,8 +1,9 @@
 /** ResNet (basic or bottleneck blocks) with eval-mode batch norm; the head pools globally and classifies. */
 import * as tf from '@tensorflow/tfjs';
-import { ForwardContext, tidyForward } from '../base/layers.ts';
+import { GraphModel } from '../base/graph-model.ts';
+import type { ForwardContext } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';
-import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { BlockSpec, ConvSpec } from './blocks.ts';
 import { STEM, resnetBlocks } from './blocks.ts';
 import type { ResnetConfig } from './config.ts';
@@ -10,13 +11,11 @@ import { ModelInputError } from '../base/errors.ts';
 
 const BN_EPS = 1e-5;
 
-export class ResnetModel implements Model {
+export class ResnetModel extends GraphModel<ResnetConfig> {
   readonly #blocks: BlockSpec[];
 
-  constructor(
-    readonly config: ResnetConfig,
-    readonly params: ParamStore,
-  ) {
+  constructor(config: ResnetConfig, params: ParamStore) {
+    super(config, params);
     this.#blocks = resnetBlocks(config);
   }
 
@@ -26,11 +25,7 @@ export class ResnetModel implements Model {
     return s.relu ? tf.relu(n) : n;
   }
 
-  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
-    return tidyForward(() => this.#run(inputs, opts));
-  }
-
-  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
+  protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const pixels = inputs.pixelValues;
     if (!pixels) throw new ModelInputError('resnet needs pixel_values');
     if (pixels.shape[1] !== this.config.channels) {
@@ -38,12 +33,6 @@ export class ResnetModel implements Model {
         `resnet expects ${this.config.channels} channels in pixel_values [batch, channels, height, width], got [${pixels.shape.join(', ')}]`,
       );
     }
-    const ctx = new ForwardContext(
-      this.params,
-      opts.hooks ?? {},
-      opts.training ?? false,
-      opts.dropoutSeed ?? 0,
-    );
     let x = this.#conv(ctx, STEM(this.config), pixels.transpose([0, 2, 3, 1]) as tf.Tensor4D);
     // Inputs are non-negative after ReLU, so padding with zeros equals torch's -inf padding here.
     x = tf.maxPool(x, 3, 2, 1);
@@ -58,9 +47,5 @@ export class ResnetModel implements Model {
     if (this.config.task !== 'image-classification') return { logits: lastHiddenState, lastHiddenState };
     const pooled = x.mean([1, 2]) as tf.Tensor2D;
     return { logits: ctx.linear('classifier.1', pooled), lastHiddenState };
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -1,17 +1,9 @@
-import { readModelWeights } from '../../engine/safetensors/index.ts';
-import { ParamStore } from '../base/params.ts';
-import { registerArchitecture } from '../base/registry.ts';
+import { graphLoader, registerArchitecture } from '../base/registry.ts';
 import { parseResnetConfig } from './config.ts';
 import { ResnetModel } from './graph.ts';
+import { resnetSpec } from './spec.ts';
 import { resnetParamSpecs } from './weights.ts';
 
-registerArchitecture({
-  modelType: 'resnet',
-  load(dir, rawConfig, configFile) {
-    const config = parseResnetConfig(configFile, rawConfig);
-    return new ResnetModel(
-      config,
-      ParamStore.load(dir, readModelWeights(dir).tensors, resnetParamSpecs(config)),
-    );
-  },
-});
+registerArchitecture(
+  graphLoader(resnetSpec, parseResnetConfig, resnetParamSpecs, (c, p) => new ResnetModel(c, p)),
+);

@@ -4,6 +4,7 @@
  */
 import { registerArchitecture } from '../base/registry.ts';
 import { loadBertFamily } from '../bert/index.ts';
+import { robertaSpec, xlmRobertaSpec } from './spec.ts';
 
-registerArchitecture({ modelType: 'roberta', load: loadBertFamily });
-registerArchitecture({ modelType: 'xlm-roberta', load: loadBertFamily });
+registerArchitecture(loadBertFamily(robertaSpec));
+registerArchitecture(loadBertFamily(xlmRobertaSpec));

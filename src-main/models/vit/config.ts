@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
+import { declaredFields } from '../base/spec.ts';
+import { vitSpec } from './spec.ts';
 import type { CommonConfig } from '../base/types.ts';
 
 const schema = z.object({
@@ -50,16 +52,12 @@ export function parseVitConfig(file: string, raw: unknown): VitConfig {
   }
   const task = taskFrom(c.architectures);
   return {
-    modelType: 'vit',
-    task: task === 'base' ? 'image-classification' : task,
-    inputKind: 'image',
+    ...declaredFields(vitSpec, task === 'base' ? 'image-classification' : task),
     hiddenSize: c.hidden_size,
     numLayers: c.num_hidden_layers,
     numHeads: c.num_attention_heads,
     vocabSize: null,
     labels: labelsFrom(c),
-    defaultLoraTargets: ['q_proj', 'v_proj'],
-    headModules: ['classifier'],
     intermediateSize: c.intermediate_size,
     act: c.hidden_act,
     dropout: c.hidden_dropout_prob,

@@ -1,40 +1,19 @@
 /** ViT: patch embedding by a strided convolution, a [CLS] token, pre-LN encoder layers, classifier on [CLS]. */
 import * as tf from '@tensorflow/tfjs';
 import { firstToken } from '../base/encoder-layer.ts';
-import {
-  ForwardContext,
-  activate,
-  mergeHeads,
-  scaledDotAttention,
-  splitHeads,
-  tidyForward,
-} from '../base/layers.ts';
-import type { ParamStore } from '../base/params.ts';
-import type { ForwardOptions, Model, ModelInputs, ModelOutputs } from '../base/types.ts';
+import { GraphModel } from '../base/graph-model.ts';
+import { activate, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
+import type { ForwardContext } from '../base/layers.ts';
+import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { VitConfig } from './config.ts';
 import { vitModules } from './weights.ts';
 import { ModelInputError } from '../base/errors.ts';
 
-export class VitModel implements Model {
-  constructor(
-    readonly config: VitConfig,
-    readonly params: ParamStore,
-  ) {}
-
-  forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
-    return tidyForward(() => this.#run(inputs, opts));
-  }
-
-  #run(inputs: ModelInputs, opts: ForwardOptions): ModelOutputs {
+export class VitModel extends GraphModel<VitConfig> {
+  protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
     const pixels = inputs.pixelValues;
     if (!pixels) throw new ModelInputError('vit needs pixel_values');
-    const ctx = new ForwardContext(
-      this.params,
-      opts.hooks ?? {},
-      opts.training ?? false,
-      opts.dropoutSeed ?? 0,
-    );
     const [batch, channels, height, width] = pixels.shape;
     if (channels !== c.channels || height !== c.imageSize || width !== c.imageSize) {
       // Position embeddings are learned per patch: another size would need interpolation (not supported).
@@ -58,15 +37,14 @@ export class VitModel implements Model {
       const m = vitModules(i);
       const a = ctx.layerNorm(m.normBefore.file, x, c.eps) as tf.Tensor2D;
       const q = splitHeads(ctx.linear(m.query.file, a, m.query.hook), batch, seq, c.numHeads, hd);
-      let k = splitHeads(ctx.linear(m.key.file, a, m.key.hook), batch, seq, c.numHeads, hd);
-      let v = splitHeads(ctx.linear(m.value.file, a, m.value.hook), batch, seq, c.numHeads, hd);
-      let bias: tf.Tensor | null = null;
-      if (ctx.hooks.attentionKV) {
-        const r = ctx.hooks.attentionKV(i, k, v);
-        ({ k, v } = r);
-        bias = null; // images have no padding; prefixes are always attended to
-      }
-      const context = scaledDotAttention(q, k, v, bias, {
+      // Images have no padding (no mask); prefixes the hook prepends are always attended to.
+      const { k, v } = ctx.attentionKV(
+        i,
+        splitHeads(ctx.linear(m.key.file, a, m.key.hook), batch, seq, c.numHeads, hd),
+        splitHeads(ctx.linear(m.value.file, a, m.value.hook), batch, seq, c.numHeads, hd),
+        null,
+      );
+      const context = scaledDotAttention(q, k, v, null, {
         scale: 1 / Math.sqrt(hd),
         dropout: (p) => ctx.dropout(p, c.attentionDropout),
       });
@@ -86,9 +64,5 @@ export class VitModel implements Model {
     const normed = ctx.layerNorm('vit.layernorm', lastHiddenState, c.eps) as tf.Tensor3D;
     if (c.task !== 'image-classification') return { logits: normed, lastHiddenState };
     return { logits: ctx.linear('classifier', firstToken(normed)), lastHiddenState };
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -1,14 +1,7 @@
-import { readModelWeights } from '../../engine/safetensors/index.ts';
-import { ParamStore } from '../base/params.ts';
-import { registerArchitecture } from '../base/registry.ts';
+import { graphLoader, registerArchitecture } from '../base/registry.ts';
 import { parseVitConfig } from './config.ts';
 import { VitModel } from './graph.ts';
+import { vitSpec } from './spec.ts';
 import { vitParamSpecs } from './weights.ts';
 
-registerArchitecture({
-  modelType: 'vit',
-  load(dir, rawConfig, configFile) {
-    const config = parseVitConfig(configFile, rawConfig);
-    return new VitModel(config, ParamStore.load(dir, readModelWeights(dir).tensors, vitParamSpecs(config)));
-  },
-});
+registerArchitecture(graphLoader(vitSpec, parseVitConfig, vitParamSpecs, (c, p) => new VitModel(c, p)));

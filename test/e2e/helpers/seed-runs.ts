@@ -32,6 +32,8 @@ export interface SeedRunSpec {
   finalAccuracy: number;
   seed: number;
   message?: string;
+  /** The base model the run names (default: bert-base-uncased). */
+  model?: string;
 }
 
 /** Mulberry32: tiny, seeded, good enough for test noise. */
@@ -88,7 +90,7 @@ export function openProjectDb(projectDir: string): Database {
 export function seedConfig(projectDir: string, spec: SeedRunSpec): Record<string, unknown> {
   return {
     project: projectDir,
-    model: 'bert-base-uncased',
+    model: spec.model ?? 'bert-base-uncased',
     name: spec.name,
     dataset: { sample: 'first-names' },
     method: spec.method,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, mixSeed, permutation } from '../../../src-main/data/rng.ts';
-import { epochOrder, splitmix32 } from '../../../src-main/training/shuffle.ts';
 
 describe('Rng (splitmix32)', () => {
   it('is deterministic by seed and differs between seeds', () => {
@@ -20,11 +19,16 @@ describe('Rng (splitmix32)', () => {
     expect(new Rng(0).nextUint32()).toBe((z ^ (z >>> 16)) >>> 0);
   });
 
-  it('matches the training loop shuffle, so splits made before this module existed are unchanged', () => {
-    const old = splitmix32(7);
-    const r = new Rng(7);
-    for (let i = 0; i < 100; i++) expect(r.next()).toBe(old());
-    expect(permutation(50, 3, 2)).toEqual(epochOrder(50, 3, 2));
+  it('permutes by Fisher-Yates over the stream (seed, stream), as training epochs and splits always have', () => {
+    // Worked out from the definition: position i (from the end) swaps with floor(u * (i + 1)) of the stream's u.
+    const r = new Rng(mixSeed(3, 2));
+    const expected = Array.from({ length: 50 }, (_, i) => i);
+    for (let i = 49; i > 0; i--) {
+      const j = Math.floor((r.nextUint32() / 2 ** 32) * (i + 1));
+      [expected[i], expected[j]] = [expected[j] as number, expected[i] as number];
+    }
+    expect(permutation(50, 3, 2)).toEqual(expected);
+    expect(permutation(50, 3, 3)).not.toEqual(expected);
   });
 
   it('exposes its state: a restored generator continues the same stream', () => {

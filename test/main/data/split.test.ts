@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitItems, splitRows } from '../../../src-main/data/split.ts';
-import { epochOrder, mixSeed } from '../../../src-main/training/shuffle.ts';
+import { mixSeed, permutation } from '../../../src-main/data/rng.ts';
 import type { TextRow } from '../../../src-main/data/types.ts';
 
 const rows = (counts: Record<string, number>): TextRow[] => {
@@ -58,14 +58,14 @@ describe('splits', () => {
     expect(s.train).toHaveLength(75);
   });
 
-  it('equal the split made by the earlier implementation (epochOrder over sorted label groups)', () => {
+  it('equal the split made by the earlier implementation (epoch-style permutations over sorted label groups)', () => {
     const previous = (seed: number) => {
       const groups = new Map<string, TextRow[]>();
       for (const r of data) groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
       const validation: TextRow[] = [];
       let k = 0;
       for (const [, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const order = epochOrder(g.length, mixSeed(seed, 0x5eed), k++);
+        const order = permutation(g.length, mixSeed(seed, 0x5eed), k++);
         const nVal = Math.max(1, Math.round(g.length * 0.2));
         order.slice(0, nVal).forEach((idx) => validation.push(g[idx] as TextRow));
       }

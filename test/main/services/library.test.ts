@@ -74,7 +74,11 @@ describe('models (models:list / add / remove)', () => {
   it('adds a folder after checking it, refuses a broken one with its one-line reason, and removes unused ones', async () => {
     const gpt2 = path.join(HF_TINY_DIR, 'gpt2-lm/base');
     const added = await handlers['models:add']({ project, path: gpt2 });
-    expect(added).toMatchObject({ architecture: 'gpt2', runs: 0, error: null });
+    expect(added).toMatchObject({ architecture: 'gpt2', inputKind: 'text', runs: 0, error: null });
+    // The playground asks for an image or a text by what the architecture declares (models/<arch>/spec.ts).
+    const vit = await handlers['models:add']({ project, path: path.join(HF_TINY_DIR, 'vit-imgcls/base') });
+    expect(vit).toMatchObject({ architecture: 'vit', inputKind: 'image', error: null });
+    await handlers['models:remove']({ project, id: vit.id as number });
     const empty = path.join(tmp.dir, 'not-a-model');
     fs.mkdirSync(empty);
     await expect(handlers['models:add']({ project, path: empty })).rejects.toThrow(/config\.json/);

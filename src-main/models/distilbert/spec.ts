@@ -1,0 +1,13 @@
+import { TEXT_TRANSFORMER_HOOKS } from '../base/spec.ts';
+import type { ArchitectureSpec } from '../base/spec.ts';
+
+export const distilBertSpec: ArchitectureSpec = {
+  modelType: 'distilbert',
+  inputKind: 'text',
+  hooks: TEXT_TRANSFORMER_HOOKS,
+  loraTargets: ['q_lin', 'v_lin'],
+  ia3: { targets: ['k_lin', 'v_lin', 'lin2'], feedforward: ['lin2'] },
+  conv1d: false,
+  heads: { 'sequence-classification': ['pre_classifier', 'classifier'] },
+  adapterHub: null,
+};

@@ -1,0 +1,13 @@
+import { TEXT_TRANSFORMER_HOOKS } from '../base/spec.ts';
+import type { ArchitectureSpec } from '../base/spec.ts';
+
+export const llamaSpec: ArchitectureSpec = {
+  modelType: 'llama',
+  inputKind: 'text',
+  hooks: TEXT_TRANSFORMER_HOOKS,
+  loraTargets: ['q_proj', 'v_proj'],
+  ia3: { targets: ['k_proj', 'v_proj', 'down_proj'], feedforward: ['down_proj'] },
+  conv1d: false,
+  heads: { 'sequence-classification': ['score'] },
+  adapterHub: null,
+};

@@ -66,6 +66,8 @@ export interface RunView {
   method: string;
   status: RunStatus;
   message: string | null;
+  /** A run that ended without error but is suspect (its loss rose far above its start): shown as a warning. */
+  warning: string | null;
   step: number;
   totalSteps: number | null;
   trainableParams: number | null;

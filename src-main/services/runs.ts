@@ -29,6 +29,7 @@ function toView(db: Database, r: RunRecord): RunView {
     method: r.method,
     status: r.status,
     message: r.message,
+    warning: r.warning,
     step: r.step,
     totalSteps: r.totalSteps,
     trainableParams: r.trainableParams,

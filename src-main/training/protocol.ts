@@ -66,6 +66,14 @@ export type FromWorker =
       step: number;
     }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'paused' }
-  | { type: 'resumed' }
-  | { type: 'finished'; status: FinalStatus; message?: string; summary: RunSummary };
+  /** The loop has stopped for a pause after `step` steps (sent only while it trains). */
+  | { type: 'paused'; step: number }
+  | { type: 'resumed'; step: number }
+  | {
+      type: 'finished';
+      status: FinalStatus;
+      message?: string;
+      /** A completed run whose loss rose far above its start: flagged, not failed. */
+      warning?: string;
+      summary: RunSummary;
+    };

@@ -33,9 +33,9 @@ export function logLine(msg: FromWorker): { level: 'info' | 'warn' | 'error'; te
     case 'log':
       return { level: msg.level, text: msg.message };
     case 'paused':
-      return { level: 'info', text: 'paused' };
+      return { level: 'info', text: `paused at step ${msg.step}` };
     case 'resumed':
-      return { level: 'info', text: 'resumed' };
+      return { level: 'info', text: `resumed at step ${msg.step}` };
     case 'finished':
       return {
         level: msg.status === 'completed' || msg.status === 'cancelled' ? 'info' : 'error',

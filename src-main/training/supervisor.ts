@@ -9,7 +9,7 @@ import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
-import { updateRunStatus } from '../db/tables/runs.ts';
+import { getRun, updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
 import { currentProcess } from '../app/process-identity.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
@@ -19,6 +19,8 @@ import { launchWorker } from './worker-launch.ts';
 export interface RunOutcome {
   status: FinalStatus | 'interrupted';
   message?: string;
+  /** A completed run whose loss rose far above its start. */
+  warning?: string;
   summary?: RunSummary;
 }
 
@@ -60,10 +62,13 @@ export function superviseRun(opts: {
   let finished: RunOutcome | undefined;
   const owner = currentProcess();
 
+  // A resumed run keeps the time it first started; its end and any earlier verdict are cleared.
   updateRunStatus(db, runId, {
     status: 'running',
     message: null,
-    startedAt: new Date().toISOString(),
+    warning: null,
+    startedAt: getRun(db, runId)?.startedAt ?? new Date().toISOString(),
+    finishedAt: null,
     heartbeatAt: new Date().toISOString(),
     // This process supervises it: when it is gone, the run is an orphan (markStaleRunsInterrupted).
     ownerPid: owner.pid,
@@ -120,17 +125,24 @@ export function superviseRun(opts: {
         });
         break;
       case 'paused':
-        updateRunStatus(db, runId, { status: 'paused' });
+        // The worker reports a pause only while its loop trains; a finished run is never marked paused.
+        if (!finished) updateRunStatus(db, runId, { status: 'paused', step: msg.step });
         break;
       case 'resumed':
-        updateRunStatus(db, runId, { status: 'running' });
+        if (!finished) updateRunStatus(db, runId, { status: 'running' });
         break;
       case 'finished':
         flush();
-        finished = { status: msg.status, message: msg.message, summary: msg.summary };
+        finished = {
+          status: msg.status,
+          message: msg.message,
+          ...(msg.warning ? { warning: msg.warning } : {}),
+          summary: msg.summary,
+        };
         updateRunStatus(db, runId, {
           status: msg.status,
           message: msg.message ?? null,
+          warning: msg.warning ?? null,
           finishedAt: new Date().toISOString(),
         });
         break;

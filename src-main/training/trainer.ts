@@ -21,6 +21,10 @@ export interface LoopPosition {
   batchInEpoch: number;
   best: { metric: string; value: number; step: number } | null;
   evalsWithoutImprovement: number;
+  /** Step of the last evaluation, so an epoch end that falls on an `evalEvery` step evaluates once. */
+  lastEvalStep?: number;
+  /** Training loss of the run's first step (the untrained weights): what the final loss is held against. */
+  startLoss?: number;
 }
 
 export interface CheckpointState {
@@ -45,14 +49,46 @@ export interface TrainerHooks {
   onCheckpoint?(kind: 'checkpoint-best' | 'checkpoint-last', state: CheckpointState): Promise<void>;
   /** A line for the run log (e.g. how GPU steps run). */
   onLog?(message: string): void;
-  /** Awaited between steps: resolves at once unless the user paused. */
-  waitIfPaused?(): Promise<void>;
+  /** Asked before every micro-batch: true once the user asked to pause. */
+  isPaused?(): boolean;
+  /**
+   * Awaited once the loop has stopped for a pause (its position saved when at a step boundary); resolves when the
+   * user resumes or cancels. `step` is the number of steps done.
+   */
+  waitWhilePaused?(step: number): Promise<void>;
+  /** Asked before every micro-batch: true once the user asked to cancel. */
   isCancelled?(): boolean;
 }
 
 export type LoopResult =
-  | { status: 'completed' | 'cancelled'; position: LoopPosition; lastMetrics: Record<string, number> }
+  | {
+      status: 'completed' | 'cancelled';
+      position: LoopPosition;
+      lastMetrics: Record<string, number>;
+      /** Set when a run ends with its loss far above where it started (e.g. a learning rate far too high). */
+      warning?: string;
+    }
   | { status: 'diverged'; position: LoopPosition; message: string; lastMetrics: Record<string, number> };
+
+/** A final loss above this multiple of the first step's loss means training made the model worse. */
+export const LOSS_RISE_FACTOR = 2;
+
+/** The warning a completed run deserves when its loss rose far above its start, else undefined. */
+export function lossRiseWarning(
+  startLoss: number | undefined,
+  finalLoss: number | undefined,
+): string | undefined {
+  if (startLoss === undefined || finalLoss === undefined || !(startLoss > 0)) return undefined;
+  if (!(finalLoss > LOSS_RISE_FACTOR * startLoss)) return undefined;
+  const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toPrecision(3));
+  return `loss rose from ${fmt(startLoss)} at the first step to ${fmt(finalLoss)}: the model got worse; lower the learning rate`;
+}
+
+/**
+ * Lets queued events run. On wasm and cpu every await in a step resolves as a microtask, so without this the
+ * worker's IPC messages (pause, cancel: macrotasks) would only be handled after the whole run.
+ */
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function planSteps(
   trainSize: number,
@@ -103,15 +139,23 @@ export async function trainLoop<B>(
       )
     : null;
   const stopMetric = o.earlyStopping?.metric;
+  // Clipping is always on (gradClip is positive), so the advice is the learning rate.
   const diverged = (loss: number): LoopResult => ({
     status: 'diverged',
     position: pos,
     lastMetrics,
-    message: `loss became ${loss} at step ${pos.step + 1}; lower the learning rate or enable gradient clipping`,
+    message: `loss became ${loss} at step ${pos.step + 1} although gradients are clipped to norm ${o.gradClip}; lower the learning rate`,
   });
   let lastMetrics: Record<string, number> = {};
+  let lastTrainLoss: number | undefined;
+  const completed = (): LoopResult => {
+    const warning = lossRiseWarning(pos.startLoss, lastMetrics.loss ?? lastTrainLoss);
+    return { status: 'completed', position: pos, lastMetrics, ...(warning ? { warning } : {}) };
+  };
   const started = Date.now();
   const startStep = pos.step;
+  /** Time spent paused: not part of any step's duration nor of the ETA. */
+  let pausedMs = 0;
 
   const checkpoint = async (kind: 'checkpoint-best' | 'checkpoint-last') => {
     if (!hooks.onCheckpoint) return;
@@ -125,6 +169,7 @@ export async function trainLoop<B>(
   /** Evaluates, records, updates early stopping; returns true when training should stop early. */
   const evaluate = async (): Promise<boolean> => {
     lastMetrics = await task.evaluate();
+    pos.lastEvalStep = pos.step;
     hooks.onEval?.(pos.step, lastMetrics);
     const metric = stopMetric ?? 'loss';
     const value = lastMetrics[metric];
@@ -153,10 +198,21 @@ export async function trainLoop<B>(
       let units = 0;
       let stepStart = Date.now();
       while (pos.batchInEpoch < microPerEpoch && pos.step < totalSteps) {
-        await hooks.waitIfPaused?.();
+        await yieldToEvents();
+        if (hooks.isPaused?.() && !hooks.isCancelled?.()) {
+          const pausedAt = Date.now();
+          // At a step boundary the position is saved: a paused run then survives closing the app.
+          if (micro === 0) await checkpoint('checkpoint-last');
+          await hooks.waitWhilePaused?.(pos.step);
+          const waited = Date.now() - pausedAt;
+          pausedMs += waited;
+          stepStart += waited;
+        }
         if (hooks.isCancelled?.()) {
           tf.dispose([...grads.values(), ...losses]);
           for (const b of pending) task.disposeBatch(b);
+          // Back to the step's first micro-batch: checkpoints hold whole steps, so a resume redoes this one.
+          pos.batchInEpoch -= micro;
           await checkpoint('checkpoint-last');
           return { status: 'cancelled', position: pos, lastMetrics };
         }
@@ -224,9 +280,11 @@ export async function trainLoop<B>(
         }
         grads = new Map();
         pos.step++;
+        pos.startLoss ??= loss;
+        lastTrainLoss = loss;
         const now = Date.now();
         const stepMs = now - stepStart;
-        const elapsed = (now - started) / 1000;
+        const elapsed = (now - started - pausedMs) / 1000;
         const perStep = elapsed / Math.max(1, pos.step - startStep);
         hooks.onProgress?.({
           step: pos.step,
@@ -240,24 +298,27 @@ export async function trainLoop<B>(
         });
         micro = 0;
         units = 0;
-        stepStart = Date.now();
         if (o.evalEvery > 0 && pos.step % o.evalEvery === 0 && pos.step < totalSteps) {
           if (await evaluate()) {
             await checkpoint('checkpoint-last');
-            return { status: 'completed', position: pos, lastMetrics };
+            return completed();
           }
           await checkpoint('checkpoint-last');
         }
+        // Started after the evaluation: its time is not the next step's (throughput would drop to ~0).
+        stepStart = Date.now();
       }
       if (pos.batchInEpoch >= microPerEpoch) {
         pos.epoch++;
         pos.batchInEpoch = 0;
       }
+      // An epoch that ends on an `evalEvery` step has just been evaluated and checkpointed.
+      if (pos.lastEvalStep === pos.step) continue;
       const stop = await evaluate();
       await checkpoint('checkpoint-last');
       if (stop) break;
     }
-    return { status: 'completed', position: pos, lastMetrics };
+    return completed();
   } finally {
     gpu?.dispose();
     optimizer.dispose();

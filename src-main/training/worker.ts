@@ -34,13 +34,18 @@ let cancelled = false;
 let wake: (() => void) | null = null;
 
 /**
- * Called before every micro-batch. It first lets IPC in (pause, cancel, and main's disconnect): the loop's own
- * awaits settle as microtasks, so without a macrotask turn here nothing from main is seen until the run ends.
+ * Pause and cancel as the loop sees them. `paused` is reported only once the loop has actually stopped, so a pause
+ * that arrives after the last step (while the adapter is saved) never marks a finished run paused.
  */
-async function waitIfPaused(): Promise<void> {
-  await new Promise<void>((r) => setImmediate(r));
-  while (paused) await new Promise<void>((r) => (wake = r));
-}
+const controls = {
+  isPaused: () => paused,
+  isCancelled: () => cancelled,
+  waitWhilePaused: async (step: number) => {
+    send({ type: 'paused', step });
+    while (paused && !cancelled) await new Promise<void>((r) => (wake = r));
+    if (!cancelled) send({ type: 'resumed', step });
+  },
+};
 
 async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
@@ -98,11 +103,12 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           send({ type: 'checkpoint', kind, path: dirs.last, pending, sha256, bytes, step });
         }
       },
-      waitIfPaused,
-      isCancelled: () => cancelled,
+      ...controls,
     },
     resume,
   );
+  if (result.status !== 'diverged' && result.warning)
+    send({ type: 'log', level: 'warn', message: result.warning });
 
   // The run keeps its best checkpoint when early stopping is on, else its last weights.
   let keptMetrics = result.lastMetrics;
@@ -137,7 +143,13 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   };
   if (result.status === 'diverged')
     send({ type: 'finished', status: 'diverged', message: result.message, summary });
-  else send({ type: 'finished', status: result.status, summary });
+  else
+    send({
+      type: 'finished',
+      status: result.status,
+      summary,
+      ...(result.warning ? { warning: result.warning } : {}),
+    });
 }
 
 /** A continual run: every stage's progress as usual, each row of the retention matrix as metrics when known. */
@@ -155,8 +167,7 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
       trainer: {
         onProgress: (p) => send({ type: 'progress', ...p }),
         onLog: (message) => send({ type: 'log', level: 'info', message }),
-        waitIfPaused,
-        isCancelled: () => cancelled,
+        ...controls,
       },
     });
     const last = result.matrix.at(-1) ?? [];
@@ -186,11 +197,9 @@ process.on('message', (raw) => {
   const cmd = raw as ToWorker;
   if (cmd.type === 'pause') {
     paused = true;
-    send({ type: 'paused' });
   } else if (cmd.type === 'resume') {
     paused = false;
     wake?.();
-    send({ type: 'resumed' });
   } else if (cmd.type === 'cancel') {
     cancelled = true;
     paused = false;

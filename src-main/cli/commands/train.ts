@@ -46,6 +46,7 @@ export async function followRun(
     totalParams: outcome.summary?.totalParams ?? null,
     adapterDir: outcome.summary?.adapterDir ?? null,
     ...(outcome.message ? { message: outcome.message } : {}),
+    ...(outcome.warning ? { warning: outcome.warning } : {}),
   };
   void onMessage;
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -53,6 +54,7 @@ export async function followRun(
     process.stdout.write(
       `run ${run.runId}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}\n`,
     );
+    if (outcome.warning) process.stdout.write(`  warning: ${outcome.warning}\n`);
     for (const [k, v] of Object.entries(summary.metrics)) process.stdout.write(`  ${k}: ${v.toFixed(4)}\n`);
     if (summary.adapterDir) process.stdout.write(`  adapter: ${summary.adapterDir}\n`);
   }

@@ -6,6 +6,7 @@ import { m0050Metrics } from './0050-metrics.ts';
 import { m0060Artifacts } from './0060-artifacts.ts';
 import { m0070Presets } from './0070-presets.ts';
 import { m0080RunOwner } from './0080-run-owner.ts';
+import { m0090RunWarning } from './0090-run-warning.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0060Artifacts,
   m0070Presets,
   m0080RunOwner,
+  m0090RunWarning,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -12,6 +12,7 @@ export interface RunRow {
   config_json: string;
   status: RunStatus;
   message: string | null;
+  warning: string | null;
   step: number;
   total_steps: number | null;
   trainable_params: number | null;
@@ -33,6 +34,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   status: RunStatus;
   message: string | null;
+  /** Set when a run ended without error but its result is suspect (e.g. its loss rose far above its start). */
+  warning: string | null;
   step: number;
   totalSteps: number | null;
   trainableParams: number | null;
@@ -55,6 +58,7 @@ export const rowToRun = (r: RunRow): RunRecord => ({
   config: JSON.parse(r.config_json) as Record<string, unknown>,
   status: r.status,
   message: r.message,
+  warning: r.warning,
   step: r.step,
   totalSteps: r.total_steps,
   trainableParams: r.trainable_params,
@@ -104,6 +108,7 @@ export function updateRunStatus(
       RunRecord,
       | 'status'
       | 'message'
+      | 'warning'
       | 'step'
       | 'totalSteps'
       | 'trainableParams'
@@ -119,6 +124,7 @@ export function updateRunStatus(
   const columns: Record<keyof typeof patch, string> = {
     status: 'status',
     message: 'message',
+    warning: 'warning',
     step: 'step',
     totalSteps: 'total_steps',
     trainableParams: 'trainable_params',

@@ -51,6 +51,14 @@ const seed: Record<number, (db: Database.Database) => void> = {
   70: (db) =>
     db.prepare(`INSERT INTO presets (name, config_json, created_at) VALUES ('quick', '{}', 'now')`).run(),
   80: (db) => db.prepare(`UPDATE runs SET owner_pid = 1, owner_started = '1' WHERE id = 1`).run(),
+  90: (db) => {
+    // The run written at version 40 keeps its row and gains an empty warning.
+    expect(db.prepare('SELECT name, warning FROM runs WHERE id = 1').get()).toEqual({
+      name: 'r',
+      warning: null,
+    });
+    db.prepare(`UPDATE runs SET warning = 'loss rose' WHERE id = 1`).run();
+  },
 };
 
 describe('migrations', () => {

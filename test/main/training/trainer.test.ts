@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
 import type { TrainOptions } from '../../../src-shared/train-config.ts';
-import { planSteps, trainLoop } from '../../../src-main/training/trainer.ts';
+import {
+  LOSS_RISE_FACTOR,
+  lossRiseWarning,
+  planSteps,
+  trainLoop,
+} from '../../../src-main/training/trainer.ts';
 import type { CheckpointState } from '../../../src-main/training/trainer.ts';
 import type { TrainTask } from '../../../src-main/training/task.ts';
 
@@ -12,7 +17,7 @@ beforeAll(async () => {
 
 /** A linearly separable toy problem: logistic regression on 2-D points, label = x0 + x1 > 0. */
 function toyTask(
-  opts: { poison?: boolean } = {},
+  opts: { poison?: boolean; flipTrainLabels?: boolean; onLoss?: () => void; onEvaluate?: () => void } = {},
 ): TrainTask<{ x: tf.Tensor2D; y: tf.Tensor1D }> & { dispose(): void } {
   const n = 64;
   const xs: number[] = [];
@@ -31,12 +36,12 @@ function toyTask(
     ['w', w],
     ['bias', bias],
   ]);
-  const batchOf = (idx: readonly number[]) => ({
+  const batchOf = (idx: readonly number[], flip = false) => ({
     x: tf.tensor2d(
       idx.flatMap((i) => [xs[2 * i] ?? 0, xs[2 * i + 1] ?? 0]),
       [idx.length, 2],
     ),
-    y: tf.tensor1d(idx.map((i) => ys[i] ?? 0)),
+    y: tf.tensor1d(idx.map((i) => (flip ? 1 - (ys[i] ?? 0) : (ys[i] ?? 0)))),
   });
   const lossOf = (batch: { x: tf.Tensor2D; y: tf.Tensor1D }) =>
     tf.tidy(() => {
@@ -47,11 +52,15 @@ function toyTask(
   return {
     trainable,
     trainSize: n,
-    makeBatch: (idx) => batchOf(idx),
+    makeBatch: (idx) => batchOf(idx, opts.flipTrainLabels),
     disposeBatch: (b) => tf.dispose([b.x, b.y]),
-    loss: (b) => lossOf(b),
+    loss: (b) => {
+      opts.onLoss?.();
+      return lossOf(b);
+    },
     batchUnits: (b) => b.x.shape[0],
     evaluate: async () => {
+      opts.onEvaluate?.();
       const all = batchOf(Array.from({ length: n }, (_, i) => i));
       const loss = lossOf(all);
       const acc = tf.tidy(() =>
@@ -151,6 +160,163 @@ describe('training loop', () => {
     expect(result.position.step).toBeLessThan(40 * 8);
     expect(result.position.evalsWithoutImprovement).toBe(3);
     expect(kinds).toContain('checkpoint-best');
+    task.dispose();
+  });
+});
+
+/** Like an IPC message from main: a macrotask, handled only when the loop lets the event loop run. */
+const fromEventLoop = (f: () => void) => setImmediate(f);
+
+describe('pause and cancel (messages arrive between steps)', () => {
+  it('a cancel stops within one step and leaves a checkpoint at that step', async () => {
+    const task = toyTask();
+    let cancelled = false;
+    const saved: number[] = [];
+    const result = await trainLoop(task, opts(), {
+      onProgress: (p) => {
+        if (p.step === 3) fromEventLoop(() => (cancelled = true));
+      },
+      isCancelled: () => cancelled,
+      onCheckpoint: async (kind, state) => {
+        if (kind === 'checkpoint-last') saved.push(state.position.step);
+      },
+    });
+    expect(result.status).toBe('cancelled');
+    expect(result.position.step).toBe(3);
+    expect(saved.at(-1)).toBe(3);
+    task.dispose();
+  });
+
+  it('a cancel between micro-batches saves whole steps: resuming from it ends as an uninterrupted run', async () => {
+    const o = opts({ gradAccumulation: 2, evalEvery: 0 });
+    const full = toyTask();
+    await trainLoop(full, o);
+    const expected = await weightsOf(full);
+    full.dispose();
+
+    let cancelled = false;
+    let calls = 0;
+    // The 7th micro-batch is the first of step 4 (two per step): cancel arrives while it runs.
+    const first = toyTask({ onLoss: () => ++calls === 7 && fromEventLoop(() => (cancelled = true)) });
+    let saved: CheckpointState | undefined;
+    const r1 = await trainLoop(first, o, {
+      isCancelled: () => cancelled,
+      onCheckpoint: async (kind, state) => void (kind === 'checkpoint-last' && (saved = state)),
+    });
+    first.dispose();
+    expect(r1.status).toBe('cancelled');
+    expect(saved?.position).toMatchObject({ step: 3, batchInEpoch: 6 });
+    const second = toyTask();
+    await trainLoop(second, o, {}, saved);
+    expect(await weightsOf(second)).toEqual(expected);
+    second.dispose();
+  });
+
+  it('a pause stops within one step; resuming gives the same losses and weights as an uninterrupted run', async () => {
+    const full = toyTask();
+    const fullLosses: number[] = [];
+    await trainLoop(full, opts(), { onProgress: (p) => fullLosses.push(p.loss) });
+    const expected = await weightsOf(full);
+    full.dispose();
+
+    const task = toyTask();
+    const losses: number[] = [];
+    let paused = false;
+    const pausedAt: number[] = [];
+    const checkpoints: number[] = [];
+    let pauseCheckpoint: CheckpointState | undefined;
+    const result = await trainLoop(task, opts(), {
+      onProgress: (p) => {
+        losses.push(p.loss);
+        if (p.step === 5) fromEventLoop(() => (paused = true));
+      },
+      isPaused: () => paused,
+      waitWhilePaused: async (step) => {
+        pausedAt.push(step);
+        await new Promise<void>((r) => fromEventLoop(r));
+        paused = false;
+      },
+      onCheckpoint: async (kind, state) => {
+        checkpoints.push(state.position.step);
+        if (state.position.step === 5) pauseCheckpoint = state;
+      },
+    });
+    expect(result.status).toBe('completed');
+    expect(pausedAt).toEqual([5]);
+    expect(checkpoints).toContain(5);
+    expect(losses).toEqual(fullLosses);
+    expect(await weightsOf(task)).toEqual(expected);
+    task.dispose();
+
+    // The checkpoint written at the pause resumes exactly too (a paused run survives closing the app).
+    const again = toyTask();
+    await trainLoop(again, opts(), {}, pauseCheckpoint);
+    expect(await weightsOf(again)).toEqual(expected);
+    again.dispose();
+  });
+});
+
+describe('evaluation inside the loop', () => {
+  it('evaluates once at a step that is both an evalEvery step and an epoch end', async () => {
+    const task = toyTask();
+    const evals: number[] = [];
+    // 64 examples in batches of 8: 8 steps per epoch, so evalEvery 8 falls on every epoch end.
+    await trainLoop(task, opts({ evalEvery: 8 }), { onEval: (step) => evals.push(step) });
+    expect(evals).toEqual([8, 16, 24]);
+    task.dispose();
+  });
+
+  it('does not count evaluation time in the next step (throughput stays level after an evaluation)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const stepMs = 40;
+      // Each step takes stepMs on the clock and each evaluation a hundred times more.
+      const task = toyTask({
+        onLoss: () => vi.setSystemTime(Date.now() + stepMs),
+        onEvaluate: () => vi.setSystemTime(Date.now() + 100 * stepMs),
+      });
+      const seen: number[] = [];
+      await trainLoop(task, opts({ evalEvery: 3 }), { onProgress: (p) => seen.push(p.stepMs) });
+      expect(seen).toHaveLength(24);
+      expect(Math.max(...seen) / Math.min(...seen)).toBe(1);
+      task.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('runs that end badly without failing', () => {
+  it('flags a completed run whose loss rose far above its start', async () => {
+    // Trained on flipped labels, evaluated on the true ones: the validation loss climbs well past the start.
+    const task = toyTask({ flipTrainLabels: true });
+    const result = await trainLoop(task, opts());
+    expect(result.status).toBe('completed');
+    const start = result.position.startLoss ?? NaN;
+    expect(result.lastMetrics.loss).toBeGreaterThan(LOSS_RISE_FACTOR * start);
+    expect(result.status === 'completed' && result.warning).toMatch(
+      /^loss rose from 0\.693 at the first step/,
+    );
+    task.dispose();
+
+    const good = toyTask();
+    const fine = await trainLoop(good, opts());
+    expect(fine.status === 'completed' && fine.warning).toBeUndefined();
+    good.dispose();
+  });
+
+  it('words the warning with the start and the end, and stays quiet without a rise', () => {
+    expect(lossRiseWarning(0.69, 2664.2)).toMatch(/from 0\.690 at the first step to 2,664:/);
+    expect(lossRiseWarning(0.69, 1.3)).toBeUndefined();
+    expect(lossRiseWarning(undefined, 5)).toBeUndefined();
+  });
+
+  it('the divergence message does not advise enabling clipping, which is already on', async () => {
+    const task = toyTask({ poison: true });
+    const result = await trainLoop(task, opts({ gradClip: 0.5 }));
+    const message = result.status === 'diverged' ? result.message : '';
+    expect(message).not.toMatch(/enable gradient clipping/);
+    expect(message).toMatch(/clipped to norm 0\.5; lower the learning rate/);
     task.dispose();
   });
 });

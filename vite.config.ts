@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: 'src-renderer',
   base: './',
+  // The favicon (drawn by scripts/make-icon.mjs) is copied as is to the bundle's root.
+  publicDir: '../resources/icons',
   plugins: [svelte()],
   build: {
     outDir: '../dist/renderer',

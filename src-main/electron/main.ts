@@ -31,6 +31,8 @@ function createWindow(): BrowserWindow {
     width: 1280,
     height: 820,
     title: 'Adapter Studio',
+    // The window and taskbar icon on Linux and Windows (macOS takes the bundle's); resources/ ships in the app.
+    icon: path.join(__dirname, '../../resources/build/icon.png'),
     webPreferences: {
       preload: path.join(__dirname, 'preload.cjs'),
       contextIsolation: true,

@@ -28,13 +28,13 @@ function newProject(name: string) {
   return { dir, db };
 }
 
-const config = (project: string) =>
+const config = (project: string, lr = 0.01) =>
   trainConfigSchema.parse({
     project,
     model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
     dataset: { sample: 'first-names' },
     method: { type: 'lora', r: 2, alpha: 4 },
-    train: { epochs: 1, batchSize: 16, lr: 0.01, maxLength: 12, evalEvery: 10, maxSteps: TOTAL, seed: 5 },
+    train: { epochs: 1, batchSize: 16, lr, maxLength: 12, evalEvery: 10, maxSteps: TOTAL, seed: 5 },
   });
 
 const trainLosses = (db: Database, runId: number) =>
@@ -44,15 +44,19 @@ const adapterBytes = (dir: string, runId: number) =>
 const logOf = (dir: string, runId: number) =>
   readRunLog(runLogFile(dir, runId)).lines.map((l) => l.replace(/^\S+ \S+\s+/, ''));
 
-let reference: { dir: string; db: Database; runId: number };
+let reference: { dir: string; db: Database; runId: number } | undefined;
+const ref = () => {
+  if (!reference) throw new Error('the uninterrupted reference run did not finish');
+  return reference;
+};
 beforeAll(async () => {
   const p = newProject('uninterrupted');
   const run = startRun(p.db, p.dir, config(p.dir));
   expect((await run.done).status).toBe('completed');
   reference = { ...p, runId: run.runId };
-}, 120_000);
+}, 300_000);
 afterAll(() => {
-  reference.db.close();
+  reference?.db.close();
   tmp.cleanup();
 });
 
@@ -82,10 +86,10 @@ describe('run controls while the training process trains', () => {
     const resumed = await resumeRun(p.db, p.dir, run.runId).done;
     expect(resumed.status).toBe('completed');
     expect(getRun(p.db, run.runId)?.startedAt).toBe(startedAt);
-    expect(trainLosses(p.db, run.runId)).toEqual(trainLosses(reference.db, reference.runId));
-    expect(adapterBytes(p.dir, run.runId).equals(adapterBytes(reference.dir, reference.runId))).toBe(true);
+    expect(trainLosses(p.db, run.runId)).toEqual(trainLosses(ref().db, ref().runId));
+    expect(adapterBytes(p.dir, run.runId).equals(adapterBytes(ref().dir, ref().runId))).toBe(true);
     p.db.close();
-  }, 120_000);
+  }, 300_000);
 
   it('pause stops within a step and shows paused; resume continues to the same losses and weights', async () => {
     const p = newProject('pause');
@@ -112,10 +116,10 @@ describe('run controls while the training process trains', () => {
     expect(log).toContain(`paused at step ${pausedRow?.step}`);
     expect(log).toContain(`resumed at step ${pausedRow?.step}`);
     expect(log.at(-1)).toBe('completed');
-    expect(trainLosses(p.db, run.runId)).toEqual(trainLosses(reference.db, reference.runId));
-    expect(adapterBytes(p.dir, run.runId).equals(adapterBytes(reference.dir, reference.runId))).toBe(true);
+    expect(trainLosses(p.db, run.runId)).toEqual(trainLosses(ref().db, ref().runId));
+    expect(adapterBytes(p.dir, run.runId).equals(adapterBytes(ref().dir, ref().runId))).toBe(true);
     p.db.close();
-  }, 120_000);
+  }, 300_000);
 
   it('a pause that arrives after the last step never marks the finished run paused', async () => {
     const p = newProject('late-pause');
@@ -129,5 +133,21 @@ describe('run controls while the training process trains', () => {
     expect(getRun(p.db, run.runId)?.status).toBe('completed');
     expect(logOf(p.dir, run.runId).filter((l) => l.startsWith('paused'))).toEqual([]);
     p.db.close();
-  }, 120_000);
+  }, 300_000);
+
+  it('a run whose loss rose far above its start completes with a warning on its row and in its log', async () => {
+    const p = newProject('lr-50');
+    const run = startRun(p.db, p.dir, config(p.dir, 50));
+    const outcome = await run.done;
+    expect(outcome.status).toBe('completed');
+    const row = getRun(p.db, run.runId);
+    expect(row?.warning).toMatch(
+      /^loss rose from [\d.]+ at the first step to [\d,.]+: .*lower the learning rate$/,
+    );
+    expect(outcome.warning).toBe(row?.warning);
+    expect(logOf(p.dir, run.runId)).toContain(row?.warning);
+    // The good run of the other tests carries none.
+    expect(getRun(ref().db, ref().runId)?.warning).toBeNull();
+    p.db.close();
+  }, 300_000);
 });

@@ -95,126 +95,146 @@ const runs: Record<'cancelled' | 'paused' | 'uninterrupted', number> = {
 };
 
 describe('run controls on the run page (web mode)', () => {
-  it('Cancel stops within a step of the one shown, keeps a checkpoint, and the log ends without reopening', async () => {
-    const { page, errors } = await openStudioPage(session);
-    const problems = watchConsole(page);
-    projectDir = await createProject(page, 'Controls');
-    runs.cancelled = await startRun(page);
+  it(
+    'Cancel stops within a step of the one shown, keeps a checkpoint, and the log ends without reopening',
+    async () => {
+      const { page, errors } = await openStudioPage(session);
+      const problems = watchConsole(page);
+      projectDir = await createProject(page, 'Controls');
+      runs.cancelled = await startRun(page);
 
-    const clickedAt = await waitForStep(page, 3);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await waitForStatus(page, 'cancelled');
-    const stoppedAt = await shownStep(page);
-    expect(stoppedAt).toBeGreaterThanOrEqual(clickedAt);
-    expect(stoppedAt).toBeLessThanOrEqual(clickedAt + 1);
-    expect(stoppedAt).toBeLessThan(TOTAL);
-    // The last lines came after the run stopped being live; the page shows them as it is.
-    await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('cancelled');
-    expect(await logLines(page)).toContain(
-      `checkpoint-last saved at step ${stoppedAt} (artifacts/run-${runs.cancelled}/checkpoint-last)`,
-    );
-    // A cancelled run can be resumed, never paused.
-    await page.getByRole('button', { name: 'Resume' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
-    await screenshot(page, '60-run-cancelled');
-    expect(errors).toEqual([]);
-    expect(problems).toEqual([]);
-  }, TRAINING_TEST_MS);
+      const clickedAt = await waitForStep(page, 3);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await waitForStatus(page, 'cancelled');
+      const stoppedAt = await shownStep(page);
+      expect(stoppedAt).toBeGreaterThanOrEqual(clickedAt);
+      expect(stoppedAt).toBeLessThanOrEqual(clickedAt + 1);
+      expect(stoppedAt).toBeLessThan(TOTAL);
+      // The last lines came after the run stopped being live; the page shows them as it is.
+      await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('cancelled');
+      expect(await logLines(page)).toContain(
+        `checkpoint-last saved at step ${stoppedAt} (artifacts/run-${runs.cancelled}/checkpoint-last)`,
+      );
+      // A cancelled run can be resumed, never paused.
+      await page.getByRole('button', { name: 'Resume' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+      await screenshot(page, '60-run-cancelled');
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    TRAINING_TEST_MS,
+  );
 
-  it('Resume continues a cancelled run from its checkpoint and keeps its Started time', async () => {
-    const { page, errors } = await openStudioPage(session);
-    const problems = watchConsole(page);
-    await openInProject(page, `#/runs/${runs.cancelled}`);
-    await page.getByTestId('run-status').waitFor();
-    const stoppedAt = await shownStep(page);
-    const started = await page.getByTestId('run-started').textContent();
-    await page.getByRole('button', { name: 'Resume' }).click();
-    await waitForStatus(page, 'completed');
-    expect(await page.getByTestId('run-started').textContent()).toBe(started);
-    await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
-    expect(await logLines(page)).toContain(`resuming from step ${stoppedAt}`);
-    expect(errors).toEqual([]);
-    expect(problems).toEqual([]);
-  }, TRAINING_TEST_MS);
+  it(
+    'Resume continues a cancelled run from its checkpoint and keeps its Started time',
+    async () => {
+      const { page, errors } = await openStudioPage(session);
+      const problems = watchConsole(page);
+      await openInProject(page, `#/runs/${runs.cancelled}`);
+      await page.getByTestId('run-status').waitFor();
+      const stoppedAt = await shownStep(page);
+      const started = await page.getByTestId('run-started').textContent();
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await waitForStatus(page, 'completed');
+      expect(await page.getByTestId('run-started').textContent()).toBe(started);
+      await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
+      expect(await logLines(page)).toContain(`resuming from step ${stoppedAt}`);
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    TRAINING_TEST_MS,
+  );
 
-  it('Pause stops within a step of the one shown; Resume continues and the run completes', async () => {
-    const { page, errors } = await openStudioPage(session);
-    const problems = watchConsole(page);
-    await openInProject(page, '#/runs');
-    runs.paused = await startRun(page);
+  it(
+    'Pause stops within a step of the one shown; Resume continues and the run completes',
+    async () => {
+      const { page, errors } = await openStudioPage(session);
+      const problems = watchConsole(page);
+      await openInProject(page, '#/runs');
+      runs.paused = await startRun(page);
 
-    const clickedAt = await waitForStep(page, 3);
-    await page.getByRole('button', { name: 'Pause' }).click();
-    await waitForStatus(page, 'paused');
-    const pausedAt = await shownStep(page);
-    expect(pausedAt).toBeGreaterThanOrEqual(clickedAt);
-    expect(pausedAt).toBeLessThanOrEqual(clickedAt + 1);
-    await expect
-      .poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 })
-      .toBe(`paused at step ${pausedAt}`);
-    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
-    await screenshot(page, '61-run-paused');
+      const clickedAt = await waitForStep(page, 3);
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await waitForStatus(page, 'paused');
+      const pausedAt = await shownStep(page);
+      expect(pausedAt).toBeGreaterThanOrEqual(clickedAt);
+      expect(pausedAt).toBeLessThanOrEqual(clickedAt + 1);
+      await expect
+        .poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 })
+        .toBe(`paused at step ${pausedAt}`);
+      expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+      await screenshot(page, '61-run-paused');
 
-    await page.getByRole('button', { name: 'Resume' }).click();
-    await waitForStatus(page, 'completed');
-    const lines = await logLines(page);
-    expect(lines).toContain(`resumed at step ${pausedAt}`);
-    await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
-    // A finished run is never shown paused and offers no Resume.
-    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
-    expect(errors).toEqual([]);
-    expect(problems).toEqual([]);
-  }, TRAINING_TEST_MS);
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await waitForStatus(page, 'completed');
+      const lines = await logLines(page);
+      expect(lines).toContain(`resumed at step ${pausedAt}`);
+      await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
+      // A finished run is never shown paused and offers no Resume.
+      expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    TRAINING_TEST_MS,
+  );
 
-  it('an uninterrupted run ends with the same losses and weights; its final log lines show without reopening', async () => {
-    const { page, errors } = await openStudioPage(session);
-    const problems = watchConsole(page);
-    await openInProject(page, '#/runs');
-    runs.uninterrupted = await startRun(page);
-    await waitForStatus(page, 'completed');
-    await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 10_000 }).toBe('completed');
-    const lines = await logLines(page);
-    expect(lines.some((l) => l.startsWith(`eval at step ${TOTAL}: loss `))).toBe(true);
-    expect(lines.some((l) => l.startsWith(`adapter saved at step ${TOTAL}`))).toBe(true);
-    await screenshot(page, '62-run-final-log');
+  it(
+    'an uninterrupted run ends with the same losses and weights; its final log lines show without reopening',
+    async () => {
+      const { page, errors } = await openStudioPage(session);
+      const problems = watchConsole(page);
+      await openInProject(page, '#/runs');
+      runs.uninterrupted = await startRun(page);
+      await waitForStatus(page, 'completed');
+      await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 10_000 }).toBe('completed');
+      const lines = await logLines(page);
+      expect(lines.some((l) => l.startsWith(`eval at step ${TOTAL}: loss `))).toBe(true);
+      expect(lines.some((l) => l.startsWith(`adapter saved at step ${TOTAL}`))).toBe(true);
+      await screenshot(page, '62-run-final-log');
 
-    const db = openProjectDb(projectDir);
-    try {
-      const losses = (id: number) =>
-        metricsForRun(db, id).filter((p) => p.split === 'train' && p.name === 'loss');
-      expect(losses(runs.uninterrupted)).toHaveLength(TOTAL);
-      expect(losses(runs.paused)).toEqual(losses(runs.uninterrupted));
-      expect(losses(runs.cancelled)).toEqual(losses(runs.uninterrupted));
-    } finally {
-      db.close();
-    }
-    const adapter = (id: number) =>
-      fs.readFileSync(path.join(projectDir, `artifacts/run-${id}/adapter/adapter.safetensors`));
-    expect(adapter(runs.paused).equals(adapter(runs.uninterrupted))).toBe(true);
-    expect(adapter(runs.cancelled).equals(adapter(runs.uninterrupted))).toBe(true);
-    expect(errors).toEqual([]);
-    expect(problems).toEqual([]);
-  }, TRAINING_TEST_MS);
+      const db = openProjectDb(projectDir);
+      try {
+        const losses = (id: number) =>
+          metricsForRun(db, id).filter((p) => p.split === 'train' && p.name === 'loss');
+        expect(losses(runs.uninterrupted)).toHaveLength(TOTAL);
+        expect(losses(runs.paused)).toEqual(losses(runs.uninterrupted));
+        expect(losses(runs.cancelled)).toEqual(losses(runs.uninterrupted));
+      } finally {
+        db.close();
+      }
+      const adapter = (id: number) =>
+        fs.readFileSync(path.join(projectDir, `artifacts/run-${id}/adapter/adapter.safetensors`));
+      expect(adapter(runs.paused).equals(adapter(runs.uninterrupted))).toBe(true);
+      expect(adapter(runs.cancelled).equals(adapter(runs.uninterrupted))).toBe(true);
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    TRAINING_TEST_MS,
+  );
 
-  it('a reload stays in the open project and on the same run', async () => {
-    const { page, errors } = await openStudioPage(session);
-    const problems = watchConsole(page);
-    await mainNav(page).getByRole('link', { name: 'Projects', exact: true }).click();
-    await page.getByRole('button', { name: 'Open' }).first().click();
-    await page.getByTestId('current-project').getByRole('heading', { name: 'Controls' }).waitFor();
-    await page.goto(`${page.url().split('#')[0]}#/runs/${runs.paused}`);
-    await page.getByTestId('run-status').waitFor();
-    expect(new URL(page.url()).searchParams.get('project')).toBe(projectDir);
+  it(
+    'a reload stays in the open project and on the same run',
+    async () => {
+      const { page, errors } = await openStudioPage(session);
+      const problems = watchConsole(page);
+      await mainNav(page).getByRole('link', { name: 'Projects', exact: true }).click();
+      await page.getByRole('button', { name: 'Open' }).first().click();
+      await page.getByTestId('current-project').getByRole('heading', { name: 'Controls' }).waitFor();
+      await page.goto(`${page.url().split('#')[0]}#/runs/${runs.paused}`);
+      await page.getByTestId('run-status').waitFor();
+      expect(new URL(page.url()).searchParams.get('project')).toBe(projectDir);
 
-    await page.reload();
-    await page.getByTestId('run-status').waitFor();
-    expect(await statusOf(page)).toBe('completed');
-    expect(await page.getByTestId('no-project').count()).toBe(0);
-    expect(page.url()).toMatch(new RegExp(`#/runs/${runs.paused}$`));
-    await screenshot(page, '63-reload-stays-in-project');
-    expect(errors).toEqual([]);
-    expect(problems).toEqual([]);
-  }, TRAINING_TEST_MS);
+      await page.reload();
+      await page.getByTestId('run-status').waitFor();
+      expect(await statusOf(page)).toBe('completed');
+      expect(await page.getByTestId('no-project').count()).toBe(0);
+      expect(page.url()).toMatch(new RegExp(`#/runs/${runs.paused}$`));
+      await screenshot(page, '63-reload-stays-in-project');
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    TRAINING_TEST_MS,
+  );
 
   it('no page logs a console error or requests a missing file (the favicon included)', async () => {
     const page = await session.browser.newPage({ viewport: { width: 1400, height: 1000 } });

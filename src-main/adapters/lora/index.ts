@@ -8,7 +8,8 @@ import { registerMethod } from '../base/registry.ts';
 import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
-import { checkLoraConfig, loraScaling } from './config.ts';
+import { loraPeft } from './peft.ts';
+import { loraScaling } from './config.ts';
 import type { LoraConfig } from './config.ts';
 import { loraDelta, loraWeightDelta } from './layer.ts';
 import type { LoraPair } from './layer.ts';
@@ -123,10 +124,10 @@ function targetsOf(model: Model, config: LoraConfig): { linear: string[]; conv: 
   return { linear, conv };
 }
 
-export const loraMethod = registerMethod<LoraConfig>({
+export const loraMethod = registerMethod({
   type: 'lora',
+  peft: loraPeft,
   create(model, config, seed, opts) {
-    checkLoraConfig(config);
     const scope = uniqueScope('lora');
     const trace = traceModules(model);
     const { linear, conv } = targetsOf(model, config);
@@ -162,7 +163,6 @@ export const loraMethod = registerMethod<LoraConfig>({
     );
   },
   fromWeights(model, config, weights) {
-    checkLoraConfig(config);
     const scope = uniqueScope('lora');
     const trace = traceModules(model);
     const pairs = new Map<string, LoraPair>();

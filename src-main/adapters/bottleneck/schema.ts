@@ -27,7 +27,8 @@ export const bottleneckSchema = z
     activation: z
       .enum(['relu', 'gelu', 'swish', 'silu', 'tanh'])
       .default('relu')
-      .describe('Non-linearity between the down- and up-projection'),
+      .describe('Non-linearity between the down- and up-projection')
+      .meta({ title: 'Non-linearity' }),
     scaling: z.number().positive().default(1).describe('Output scaling of a parallel adapter'),
   })
   .strict();

@@ -13,7 +13,7 @@ export const targetsSchema = z
 export const loraSchema = z
   .object({
     type: z.literal('lora'),
-    r: z.number().int().positive().default(8).describe('Rank of the update B·A'),
+    r: z.number().int().positive().default(8).describe('Rank of the update B·A').meta({ title: 'Rank r' }),
     alpha: z.number().positive().default(16).describe('The update is scaled by alpha / r'),
     dropout: z
       .number()
@@ -25,7 +25,8 @@ export const loraSchema = z
     rslora: z
       .boolean()
       .default(false)
-      .describe('Rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski 2023)'),
+      .describe('Rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski 2023)')
+      .meta({ title: 'rsLoRA' }),
   })
   .strict();
 

@@ -40,6 +40,9 @@ const loraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: 
 /** LoRA's count plus the magnitude vector (one scalar per output feature) of each target. */
 const doraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
   loraLinear(r, shapes)(m) + shapes(m).reduce((a, [, o]) => a + o, 0) * m.config.numLayers;
+/** VeRA: out + r per targeted layer. */
+const veraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
+  shapes(m).reduce((a, [, o]) => a + o + r, 0) * m.config.numLayers + headSize(m);
 const qv = (m: Model): [number, number][] => [
   [H(m), H(m)],
   [H(m), H(m)],
@@ -135,6 +138,23 @@ const CASES: Case[] = [
       [H(m), H(m) / 2],
     ]),
   ],
+  // VeRA: λb (one per output) and λd (one per rank) per target; the shared projections are frozen.
+  ['vera', 'bert-seqcls', { type: 'vera', r: 16, dInitial: 0.1, dropout: 0 }, veraLinear(16, qv)],
+  [
+    'vera (Conv1D)',
+    'gpt2-lm',
+    { type: 'vera', r: 8, dInitial: 0.1, dropout: 0 },
+    veraLinear(8, (m) => [[H(m), 3 * H(m)]]),
+  ],
+  [
+    'vera (GQA: sliced projections)',
+    'llama-lm',
+    { type: 'vera', r: 8, dInitial: 0.5, dropout: 0 },
+    veraLinear(8, (m) => [
+      [H(m), H(m)],
+      [H(m), H(m) / 2],
+    ]),
+  ],
   ['ia3', 'bert-seqcls', { type: 'ia3' }, (m) => m.config.numLayers * (3 * H(m) + 128) + headSize(m)],
   ['ia3', 'llama-lm', { type: 'ia3' }, (m) => m.config.numLayers * (H(m) / 2 + H(m) / 2 + 128)],
   ['prompt', 'bert-seqcls', { type: 'prompt', virtualTokens: 5 }, (m) => 5 * H(m) + headSize(m)],
@@ -164,7 +184,7 @@ const CASES: Case[] = [
   ['full', 'resnet-imgcls', { type: 'full' }, (m) => m.params.count()],
 ];
 
-const IDENTITY_AT_INIT = new Set(['bottleneck', 'lora', 'dora', 'ia3', 'head', 'full', 'conv']);
+const IDENTITY_AT_INIT = new Set(['bottleneck', 'lora', 'dora', 'vera', 'ia3', 'head', 'full', 'conv']);
 const tmp = tempDir('studio-matrix-');
 beforeAll(useTestBackend);
 afterAll(() => tmp.cleanup());

@@ -73,11 +73,36 @@ const foldDora: Fold = (module, w, [inF, outF], peft, config) => {
   return out;
 };
 
+/**
+ * VeRA (PEFT vera/layer.py get_delta_weight): W' = W + (λb ⊙ B[:out]) · (λd ⊙ A[:, :in]), with the shared
+ * projections sliced to the layer's shape.
+ */
+const foldVera: Fold = (module, w, [inF, outF], peft) => {
+  const p = `base_model.model.${module}`;
+  const a = at(peft, 'base_model.vera_A');
+  const b = at(peft, 'base_model.vera_B');
+  const [r, maxIn] = a.shape as [number, number];
+  const lb = at(peft, `${p}.vera_lambda_b`).data;
+  const ld = at(peft, `${p}.vera_lambda_d`).data;
+  const out = Float64Array.from(w);
+  for (let i = 0; i < inF; i++)
+    for (let o = 0; o < outF; o++) {
+      let s = 0;
+      for (let k = 0; k < r; k++)
+        s += (b.data[o * r + k] as number) * (ld[k] as number) * (a.data[k * maxIn + i] as number);
+      out[i * outF + o] = (out[i * outF + o] as number) + (lb[o] as number) * s;
+    }
+  return out;
+};
+
 /** One row per method and model: the method block, its PEFT peft_type and the float64 fold. */
 const ROWS: [string, string, MethodConfig, string, Fold][] = [
   ['dora', 'bert-seqcls', { type: 'dora', r: 4, alpha: 8, dropout: 0, rslora: false }, 'LORA', foldDora],
   ['dora', 'gpt2-lm', { type: 'dora', r: 4, alpha: 8, dropout: 0, rslora: false }, 'LORA', foldDora],
   ['dora', 'llama-lm', { type: 'dora', r: 2, alpha: 4, dropout: 0, rslora: true }, 'LORA', foldDora],
+  ['vera', 'bert-seqcls', { type: 'vera', r: 8, dInitial: 0.1, dropout: 0 }, 'VERA', foldVera],
+  ['vera', 'gpt2-lm', { type: 'vera', r: 8, dInitial: 0.1, dropout: 0 }, 'VERA', foldVera],
+  ['vera', 'llama-lm', { type: 'vera', r: 8, dInitial: 0.1, dropout: 0 }, 'VERA', foldVera],
 ];
 
 const PEFT_VARIANTS = path.join(OWN_FIXTURES_DIR, 'peft-variants');

@@ -1,5 +1,6 @@
 // Bundles the Electron main process and preload (TypeScript -> CommonJS). Native and heavy packages stay external.
 import { build } from 'esbuild';
+import { methodFoldersPlugin } from './method-folders-plugin.mjs';
 
 const common = {
   bundle: true,
@@ -12,6 +13,7 @@ const common = {
   // Our sources are ESM and use import.meta.url; give the CommonJS bundle the equivalent.
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [methodFoldersPlugin],
 };
 
 await build({

@@ -46,7 +46,7 @@ exclude=(
 )
 # The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
 # TypeScript loader (test/bench/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
-bundle() { npx esbuild --bundle --platform=node --format=esm --packages=external --log-level=warning "$@"; }
+bundle() { node scripts/bundle-node.mjs "$@"; }
 for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
 echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |
   bundle --sourcefile=studio-entry.ts --outfile=.gpu/studio.mjs

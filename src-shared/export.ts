@@ -2,6 +2,8 @@
  * Export formats of a run (CLI `export --format`, the Export page): what each writes, and which methods can use
  * it. Pure data and functions, shared by the services, the CLI and the UI.
  */
+import { methodDefinition, methodDefinitions } from './methods.ts';
+
 export const EXPORT_FORMATS = ['peft', 'adapterhub', 'merged', 'bundle'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
@@ -45,28 +47,29 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
   },
 };
 
-/** Why `method` cannot be exported as `format`, or null when it can. */
+/** The methods that fold into the base weights, for messages: "LoRA, IA3". */
+export const mergingLabels = (): string =>
+  methodDefinitions()
+    .filter((d) => d.capabilities.merges)
+    .map((d) => d.info.label)
+    .join(', ');
+
+/** Why `method` cannot be exported as `format`, or null when it can: read from the method's capabilities. */
 export function unavailableReason(method: string, format: ExportFormat): string | null {
+  const caps = methodDefinition(method)?.capabilities;
+  if (format === 'bundle') return null;
+  if (!caps) return `"${method}" is not a method of this build: export a bundle instead`;
   switch (format) {
     case 'peft':
-      if (['lora', 'ia3', 'prompt'].includes(method)) return null;
-      if (method === 'bottleneck' || method === 'conv')
-        return method === 'bottleneck'
-          ? 'PEFT has no bottleneck adapter: export as adapterhub or bundle instead'
-          : 'PEFT has no Conv-Adapter: export a bundle instead';
-      if (method === 'prefix')
-        return "our prefixes are not mapped onto PEFT's prefix-tuning layout yet: export a bundle instead";
-      return `PEFT has no "${method}" method: export a bundle instead`;
+      return 'type' in caps.peft ? null : caps.peft.unavailable;
     case 'adapterhub':
-      return method === 'bottleneck'
+      return caps.adapterhub
         ? null
-        : `AdapterHub export is for bottleneck adapters; a ${method} run can go out as ${['lora', 'ia3', 'prompt'].includes(method) ? 'peft or ' : ''}bundle`;
-    case 'merged':
-      return method === 'lora' || method === 'ia3'
-        ? null
-        : `a ${method} adapter cannot be merged into the weights (only LoRA and IA3): export a bundle instead`;
-    case 'bundle':
-      return null;
+        : `AdapterHub export is for bottleneck adapters; a ${method} run can go out as ${'type' in caps.peft ? 'peft or ' : ''}bundle`;
+    case 'merged': {
+      if (caps.merges) return null;
+      return `a ${method} adapter cannot be merged into the weights (only ${mergingLabels()}): export a bundle instead`;
+    }
   }
 }
 

@@ -3,8 +3,7 @@
  * parameters, its metrics and how to load it. Pure, so the bundle export and the Export page's preview show the
  * same text.
  */
-import { METHOD_DESCRIPTIONS } from './methods.ts';
-import type { MethodType } from './train-config.ts';
+import { methodDefinition } from './methods.ts';
 
 export interface ModelCardInput {
   name: string;
@@ -93,7 +92,7 @@ function howToLoad(method: string, pathHint: string): string[] {
 
 /** The model card as markdown. */
 export function modelCard(c: ModelCardInput): string {
-  const desc = METHOD_DESCRIPTIONS[c.method as MethodType];
+  const desc = methodDefinition(c.method)?.info;
   const { type: _t, ...options } = (c.config.method ?? {}) as Record<string, unknown>;
   const optionText = Object.entries(options)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

@@ -3,59 +3,9 @@
  * Anything omitted takes the default given here.
  */
 import { z } from 'zod';
+import { methodSchema } from './methods.ts';
 
-export const METHOD_TYPES = [
-  'bottleneck',
-  'lora',
-  'ia3',
-  'prompt',
-  'prefix',
-  'conv',
-  'full',
-  'head',
-] as const;
-export type MethodType = (typeof METHOD_TYPES)[number];
-
-const activation = z.enum(['relu', 'gelu', 'swish', 'silu', 'tanh']);
-
-export const methodSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('bottleneck'),
-      variant: z.enum(['houlsby', 'pfeiffer']).default('pfeiffer'),
-      placement: z.enum(['sequential', 'parallel']).default('sequential'),
-      reductionFactor: z.number().positive().optional(),
-      bottleneckSize: z.number().int().positive().optional(),
-      activation: activation.default('relu'),
-      /** Output scaling of a parallel adapter. */
-      scaling: z.number().positive().default(1),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('lora'),
-      r: z.number().int().positive().default(8),
-      alpha: z.number().positive().default(16),
-      dropout: z.number().min(0).max(1).default(0),
-      targets: z.array(z.string().min(1)).optional(),
-      rslora: z.boolean().default(false),
-    })
-    .strict(),
-  z.object({ type: z.literal('ia3'), targets: z.array(z.string().min(1)).optional() }).strict(),
-  z.object({ type: z.literal('prompt'), virtualTokens: z.number().int().positive().default(20) }).strict(),
-  z
-    .object({
-      type: z.literal('prefix'),
-      prefixLength: z.number().int().positive().default(10),
-      /** Hidden size of the reparameterisation MLP used while training. */
-      projectionSize: z.number().int().positive().optional(),
-    })
-    .strict(),
-  z.object({ type: z.literal('conv'), reductionFactor: z.number().positive().default(4) }).strict(),
-  z.object({ type: z.literal('full') }).strict(),
-  z.object({ type: z.literal('head') }).strict(),
-]);
-export type MethodConfig = z.output<typeof methodSchema>;
+export type { MethodConfig, MethodConfigInput, MethodType } from './methods.ts';
 
 export const datasetSpecSchema = z.union([
   z.object({ sample: z.string().min(1) }).strict(),

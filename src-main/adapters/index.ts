@@ -2,14 +2,14 @@
 import './methods.ts';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import type { Model } from '../models/base/types.ts';
-import { getMethod } from './base/registry.ts';
+import { createFor } from './base/registry.ts';
 import type { AdapterInstance, CreateOptions } from './base/types.ts';
 
 export { accountParams } from './base/accounting.ts';
 export type { ParamAccount } from './base/accounting.ts';
 export type { AdapterInstance } from './base/types.ts';
 export { baseIdentity, loadAdapter, readAdapterFolder, saveAdapter } from './io.ts';
-export { registeredMethods } from './base/registry.ts';
+export { parseMethodConfig, registeredMethods } from './base/registry.ts';
 
 /** A fresh adapter for a train config's `method` block. */
 export function createAdapter(
@@ -18,6 +18,5 @@ export function createAdapter(
   seed: number,
   opts: CreateOptions = {},
 ): AdapterInstance {
-  const { type, ...config } = method;
-  return getMethod<typeof config>(type).create(model, config as never, seed, opts);
+  return createFor(model, method, seed, opts);
 }

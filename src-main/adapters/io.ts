@@ -1,22 +1,22 @@
 /**
- * Adapter folders, read and written: PEFT's (adapter_config.json + adapter_model.safetensors) for LoRA, IA3 and
- * prompt tuning, and our own (studio_adapter.json + adapter.safetensors) for every method, recording the base
+ * Adapter folders, read and written: PEFT's (adapter_config.json + adapter_model.safetensors) for the methods
+ * with a PEFT codec (<method>/peft.ts), and our own (studio_adapter.json + adapter.safetensors) for every method, recording the base
  * model's identity so an adapter is never silently applied to the wrong base.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { MethodType } from '../../src-shared/train-config.ts';
+import type { MethodConfig, MethodType } from '../../src-shared/methods.ts';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
 import type { RawTensor } from '../engine/safetensors/index.ts';
 import { UserError } from '../errors.ts';
+import { findArchitecture } from '../models/architectures.ts';
 import type { Model } from '../models/base/types.ts';
 import './methods.ts';
 import { peftConfigJson, peftConfigSchema, unknownKeys } from './peft/config.ts';
-import { fromPeftName, toPeftName, transposeRaw } from './peft/names.ts';
-import type { PeftType } from './peft/names.ts';
-import { getMethod } from './base/registry.ts';
-import type { AdapterInstance } from './base/types.ts';
+import type { PeftCodec, PeftModelContext } from './peft/codec.ts';
+import { allMethods, getMethod, parseMethodConfig } from './base/registry.ts';
+import type { AdapterInstance, AdapterMethod } from './base/types.ts';
 
 export const STUDIO_ADAPTER_FILE = 'studio_adapter.json';
 export const STUDIO_WEIGHTS_FILE = 'adapter.safetensors';
@@ -39,13 +39,6 @@ export interface AdapterFolder {
   warnings: string[];
 }
 
-const PEFT_METHOD: Record<PeftType, MethodType> = { LORA: 'lora', IA3: 'ia3', PROMPT_TUNING: 'prompt' };
-const METHOD_PEFT: Partial<Record<MethodType, PeftType>> = {
-  lora: 'LORA',
-  ia3: 'IA3',
-  prompt: 'PROMPT_TUNING',
-};
-
 function readJson(file: string): Record<string, unknown> {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -56,6 +49,11 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
+/** The method whose codec claims this adapter_config.json (LoRA and DoRA share peft_type LORA). */
+function codecFor(raw: Record<string, unknown>, peftType: string): AdapterMethod | undefined {
+  return allMethods().find((m) => m.peft?.peftType === peftType && (m.peft.claims?.(raw) ?? true));
+}
+
 function readPeft(dir: string): AdapterFolder {
   const file = path.join(dir, 'adapter_config.json');
   const raw = readJson(file);
@@ -64,40 +62,29 @@ function readPeft(dir: string): AdapterFolder {
     const issue = parsed.error.issues[0];
     throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message}`);
   }
-  const c = parsed.data;
-  const warnings = unknownKeys(raw, c.peft_type).map(
-    (k) => `${file}: ignoring unknown key "${k}" (newer PEFT?)`,
-  );
-  if (c.use_dora) throw new UserError(`${file}: use_dora: DoRA adapters are not supported`);
-  if (Object.keys(c.rank_pattern ?? {}).length || Object.keys(c.alpha_pattern ?? {}).length) {
-    throw new UserError(`${file}: rank_pattern/alpha_pattern: per-module ranks are not supported`);
+  const method = codecFor(raw, parsed.data.peft_type);
+  const codec = method?.peft;
+  if (!method || !codec) {
+    const known = allMethods().some((m) => m.peft?.peftType === parsed.data.peft_type);
+    throw new UserError(
+      known
+        ? `${file}: peft_type: this ${parsed.data.peft_type} variant is not supported`
+        : `${file}: peft_type: ${parsed.data.peft_type} adapters are not supported`,
+    );
   }
-  const weightsFile = path.join(dir, 'adapter_model.safetensors');
+  const warnings = unknownKeys(raw, codec).map((k) => `${file}: ignoring unknown key "${k}" (newer PEFT?)`);
+  let config: Record<string, unknown>;
+  try {
+    config = codec.configFromPeft(raw);
+  } catch (err) {
+    throw new UserError(`${file}: ${(err as Error).message}`);
+  }
   const tensors = new Map<string, RawTensor>();
-  for (const [name, t] of readSafetensors(weightsFile).tensors) {
-    const { ours, convert } = fromPeftName(c.peft_type, name);
-    const value =
-      convert === 'transpose'
-        ? transposeRaw(t, 'torch-to-tf')
-        : convert === 'flatten'
-          ? { ...t, shape: [t.data.length] }
-          : t;
+  for (const [name, t] of readSafetensors(path.join(dir, 'adapter_model.safetensors')).tensors) {
+    const [ours, value] = codec.tensorFromPeft(name, t);
     tensors.set(ours, value);
   }
-  const targets = c.target_modules ?? undefined;
-  const config: Record<string, unknown> =
-    c.peft_type === 'LORA'
-      ? {
-          r: c.r ?? 8,
-          alpha: c.lora_alpha ?? 8,
-          dropout: c.lora_dropout ?? 0,
-          rslora: c.use_rslora ?? false,
-          targets,
-        }
-      : c.peft_type === 'IA3'
-        ? { targets, feedforward: c.feedforward_modules ?? [] }
-        : { virtualTokens: c.num_virtual_tokens ?? 0 };
-  return { method: PEFT_METHOD[c.peft_type], config, tensors, format: 'peft', warnings };
+  return { method: method.type, config, tensors, format: 'peft', warnings };
 }
 
 function readStudio(dir: string): AdapterFolder {
@@ -161,9 +148,16 @@ export function loadAdapter(
   const folder = readAdapterFolder(dir);
   for (const w of folder.warnings) opts.warn?.(w);
   checkBase(dir, folder, model, opts.contentHash);
+  const file = path.join(dir, folder.format === 'peft' ? 'adapter_config.json' : STUDIO_ADAPTER_FILE);
+  let config: MethodConfig;
+  try {
+    config = parseMethodConfig(folder.method, folder.config, { ignoreOtherKeys: true });
+  } catch (err) {
+    throw new UserError(`${file}: ${(err as Error).message}`);
+  }
   const tensors = new Map([...folder.tensors].map(([n, t]) => [n, tf.tensor(t.data, t.shape, t.dtype)]));
   try {
-    return getMethod(folder.method).fromWeights(model, folder.config as never, tensors);
+    return getMethod(config.type).fromWeights(model, config, tensors);
   } catch (err) {
     throw new UserError(`${dir}: ${(err as Error).message}`);
   } finally {
@@ -197,50 +191,44 @@ export async function saveAdapter(
     written[1] as string,
     `${JSON.stringify({ format: 'adapter-studio', version: 1, method: adapter.method, config, base: identity }, null, 2)}\n`,
   );
-  const peftType = METHOD_PEFT[adapter.method];
-  if (peftType) written.push(...writePeft(model, peftType, config, ours, dir, adapter.feedforwardModules));
+  const codec = getMethod(adapter.method).peft;
+  if (codec) written.push(...writePeft(model, adapter, codec, config, ours, dir));
   return written;
 }
 
-function writePeft(
-  model: Model,
-  type: PeftType,
-  config: Record<string, unknown>,
-  ours: Map<string, RawTensor>,
-  dir: string,
-  feedforward: ReadonlySet<string> = new Set(),
-): string[] {
-  const tensors = new Map<string, RawTensor>();
-  for (const [name, t] of ours) {
-    const { convert } = fromPeftName(type, toPeftName(type, name));
-    let value = t;
-    if (convert === 'transpose') value = transposeRaw(t, 'tf-to-torch');
-    if (convert === 'flatten') {
-      const ff = feedforward.has(name.slice(0, -'.ia3'.length));
-      value = { ...t, shape: ff ? [1, t.data.length] : [t.data.length, 1] };
-    }
-    tensors.set(toPeftName(type, name), value);
-  }
+/** What PEFT's config needs from the model; the Conv1D layout is what the architecture declares. */
+export function peftContext(model: Model): PeftModelContext {
   const c = model.config;
-  const fields: Record<string, unknown> =
-    type === 'LORA'
-      ? {
-          r: config.r,
-          lora_alpha: config.alpha,
-          lora_dropout: config.dropout,
-          use_rslora: config.rslora,
-          target_modules: config.targets ?? c.defaultLoraTargets,
-        }
-      : type === 'IA3'
-        ? { target_modules: config.targets, feedforward_modules: config.feedforward }
-        : { num_virtual_tokens: config.virtualTokens };
-  const json = peftConfigJson(type, fields, {
+  return {
     task: c.task,
     modelType: c.modelType,
     numLayers: c.numLayers,
     numHeads: c.numHeads,
     hiddenSize: c.hiddenSize,
-  });
+    fanInFanOut: findArchitecture(c.modelType)?.conv1d ?? false,
+    defaultLoraTargets: c.defaultLoraTargets,
+  };
+}
+
+function writePeft(
+  model: Model,
+  adapter: AdapterInstance,
+  codec: PeftCodec,
+  config: Record<string, unknown>,
+  ours: Map<string, RawTensor>,
+  dir: string,
+): string[] {
+  const tensors = new Map<string, RawTensor>();
+  for (const [name, t] of ours) {
+    const [peftName, value] = codec.tensorToPeft(name, t, adapter);
+    tensors.set(peftName, value);
+  }
+  const ctx = peftContext(model);
+  const fields = codec.configToPeft(
+    parseMethodConfig(adapter.method, config, { ignoreOtherKeys: true }),
+    ctx,
+  );
+  const json = peftConfigJson(codec, fields, ctx);
   const files = [path.join(dir, 'adapter_model.safetensors'), path.join(dir, 'adapter_config.json')];
   writeSafetensors(files[0] as string, tensors, { format: 'pt' });
   fs.writeFileSync(files[1] as string, `${JSON.stringify(json, null, 2)}\n`);

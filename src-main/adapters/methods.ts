@@ -1,9 +1,5 @@
-/** Importing this registers every adapter method (one folder each). */
-import './bottleneck/index.ts';
-import './conv/index.ts';
-import './full/index.ts';
-import './head/index.ts';
-import './ia3/index.ts';
-import './lora/index.ts';
-import './prefix/index.ts';
-import './prompt/index.ts';
+/** Importing this registers every adapter method (one folder each): its schema, then its layer (index.ts). */
+import './schemas.ts';
+import { methodFolders } from './folders.ts';
+
+await Promise.all(methodFolders().map((m) => import(`./${m}/index.ts`)));

@@ -10,6 +10,7 @@ import { transposeRaw } from '../adapters/peft/names.ts';
 import { initBackend } from '../engine/backends.ts';
 import { writeSafetensors } from '../engine/safetensors/index.ts';
 import type { RawTensor } from '../engine/safetensors/index.ts';
+import { mergingLabels } from '../../src-shared/export.ts';
 import { UserError } from '../errors.ts';
 import type { Model } from '../models/index.ts';
 import { resolveModelDir } from '../models/default-model.ts';
@@ -64,7 +65,7 @@ export async function mergeAdapterFolder(
     try {
       if (!adapter.merge)
         throw new UserError(
-          `${adapterDir}: a ${adapter.method} adapter cannot be merged (only LoRA and IA3)`,
+          `${adapterDir}: a ${adapter.method} adapter cannot be merged (only ${mergingLabels()})`,
         );
       await adapter.merge();
       // modules_to_save (the trained head) replaces the base head in the merged model.

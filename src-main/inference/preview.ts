@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { RunPreview } from '../../src-shared/library.ts';
-import { METHOD_DESCRIPTIONS } from '../../src-shared/methods.ts';
+import { methodDefinition } from '../../src-shared/methods.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import { accountParams, createAdapter } from '../adapters/index.ts';
 import { loadDataset } from '../data/index.ts';
@@ -71,7 +71,7 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
       trainableParams: account.trainable,
       totalParams: account.total,
       percent: account.percent,
-      merges: METHOD_DESCRIPTIONS[config.method.type].merges,
+      merges: methodDefinition(config.method.type)?.capabilities.merges ?? false,
       labels: labels?.length ?? 0,
       examples:
         dataset.kind === 'lm' ? 0 : dataset.kind === 'image' ? dataset.images.length : dataset.rows.length,

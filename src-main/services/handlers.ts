@@ -6,7 +6,8 @@ import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts'
 import type { ServiceContext } from './context.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { listRunViews, runSeries, runView } from './runs.ts';
-import { METHOD_DESCRIPTIONS } from '../../src-shared/methods.ts';
+import { describeMethods } from '../../src-shared/methods.ts';
+import '../adapters/schemas.ts';
 import { SAMPLES } from '../data/samples.ts';
 import { modelInfo } from '../models/info.ts';
 import { markStaleRunsInterrupted } from './training.ts';
@@ -62,7 +63,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { ok: true as const };
     },
     'runs:resume': async ({ project, runId }) => ({ runId: ctx.runs.continue(project, runId) }),
-    'methods:list': async () => Object.values(METHOD_DESCRIPTIONS),
+    'methods:list': async () => describeMethods(),
     'datasets:samples': async () =>
       SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
     'models:info': async ({ path }) => modelInfo(path),

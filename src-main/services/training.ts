@@ -6,7 +6,9 @@ import { modelContentHash } from '../models/content-hash.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
+import '../adapters/schemas.ts';
 import { datasetStats, loadDataset } from '../data/index.ts';
 import { findDataset, insertDataset } from '../db/tables/datasets.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
@@ -120,6 +122,16 @@ export function startRun(
   return superviseRun({ db, projectDir, runId, job: { kind: 'train', config }, onMessage, env });
 }
 
+/** A run's stored config, parsed again: a config this version no longer accepts ends as one line. */
+function storedConfig(runId: number, stored: Record<string, unknown>): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UserError(
+    `run ${runId}: its stored config no longer parses: ${issue?.path.join('.') || 'config'}: ${issue?.message}`,
+  );
+}
+
 /** Continues an interrupted (or cancelled) run from its last checkpoint with the same config and seed. */
 export function resumeRun(
   db: Database,
@@ -136,6 +148,7 @@ export function resumeRun(
     throw new UserError(
       `run ${runId} is a continual run: it cannot be resumed; start it again from the Continual page`,
     );
+  const config = storedConfig(runId, run.config);
   const last = artifactsForRun(db, runId)
     .filter((a) => a.kind === 'checkpoint-last')
     .at(-1);
@@ -145,7 +158,7 @@ export function resumeRun(
     runId,
     job: {
       kind: 'train',
-      config: run.config as unknown as TrainConfig,
+      config,
       ...(last ? { resumeFrom: last.path } : {}),
     },
     onMessage,

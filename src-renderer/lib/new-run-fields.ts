@@ -4,24 +4,19 @@
  */
 import type { DatasetView } from '../../src-shared/datasets.ts';
 import type { DatasetSpec, TrainConfigInput } from '../../src-shared/train-config.ts';
+import { schemaFields } from './schema-form.ts';
+import type { JsonSchema } from './schema-form.ts';
 
 type MethodInput = TrainConfigInput['method'];
 type TrainInput = NonNullable<TrainConfigInput['train']>;
 
-/** Every method's option fields: switching methods keeps what was typed for the others. */
+/**
+ * The chosen method and the options typed for each method (the form draws them from the method's JSON Schema):
+ * switching methods keeps what was typed for the others. An option not set takes the schema's default.
+ */
 export interface MethodFields {
   method: string;
-  variant: 'houlsby' | 'pfeiffer';
-  placement: 'sequential' | 'parallel';
-  reductionFactor: number;
-  activation: 'relu' | 'gelu' | 'swish' | 'tanh';
-  r: number;
-  alpha: number;
-  loraDropout: number;
-  virtualTokens: number;
-  prefixLength: number;
-  /** The conv adapter's reduction factor, kept apart from the bottleneck's (their good values differ). */
-  convFactor: number;
+  values: Record<string, Record<string, unknown>>;
 }
 
 /** The training options the form offers (the rest keep the schema's defaults). */
@@ -48,16 +43,8 @@ export interface DatasetFields {
 
 export const DEFAULT_METHOD_FIELDS: Readonly<MethodFields> = {
   method: 'bottleneck',
-  variant: 'pfeiffer',
-  placement: 'sequential',
-  reductionFactor: 16,
-  activation: 'relu',
-  r: 8,
-  alpha: 16,
-  loraDropout: 0,
-  virtualTokens: 20,
-  prefixLength: 10,
-  convFactor: 4,
+  // AdapterHub's usual factor, shown rather than left to the adapter's default.
+  values: { bottleneck: { reductionFactor: 16 } },
 };
 
 export const DEFAULT_TRAINING_FIELDS: Readonly<TrainingFields> = {
@@ -78,29 +65,11 @@ export const DEFAULT_DATASET_FIELDS: Readonly<DatasetFields> = {
   filePath: '',
 };
 
-/** The chosen method's config: only its own fields, so "show as CLI config" lists nothing stray. */
+/** The chosen method's config: only its own options, so "show as CLI config" lists nothing stray. */
 export function methodConfig(f: MethodFields): MethodInput {
-  switch (f.method) {
-    case 'bottleneck':
-      return {
-        type: 'bottleneck',
-        variant: f.variant,
-        placement: f.placement,
-        reductionFactor: f.reductionFactor,
-        activation: f.activation,
-      };
-    case 'lora':
-      return { type: 'lora', r: f.r, alpha: f.alpha, dropout: f.loraDropout };
-    case 'prompt':
-      return { type: 'prompt', virtualTokens: f.virtualTokens };
-    case 'prefix':
-      return { type: 'prefix', prefixLength: f.prefixLength };
-    case 'conv':
-      return { type: 'conv', reductionFactor: f.convFactor };
-    default:
-      // The methods without options; the service validates the name.
-      return { type: f.method as 'ia3' | 'full' | 'head' };
-  }
+  const own = Object.entries(f.values[f.method] ?? {}).filter(([, v]) => v !== undefined);
+  // The service validates the block against the method's schema.
+  return { type: f.method, ...Object.fromEntries(own) } as MethodInput;
 }
 
 export function trainOptions(f: TrainingFields): TrainInput {
@@ -126,22 +95,29 @@ export function datasetSpec(f: DatasetFields, imported: readonly DatasetView[]):
 
 const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
 
-/** The fields after loading a preset's `method` block; what it lacks keeps its current value. */
-export function methodFieldsFromPreset(f: MethodFields, m: Record<string, unknown>): MethodFields {
-  return {
-    method: typeof m.type === 'string' ? m.type : f.method,
-    variant: m.variant === 'houlsby' || m.variant === 'pfeiffer' ? m.variant : f.variant,
-    placement: m.placement === 'sequential' || m.placement === 'parallel' ? m.placement : f.placement,
-    activation: f.activation,
-    // Both methods call it reductionFactor; each keeps its own field.
-    reductionFactor: m.type === 'bottleneck' ? num(m.reductionFactor, f.reductionFactor) : f.reductionFactor,
-    convFactor: m.type === 'conv' ? num(m.reductionFactor, f.convFactor) : f.convFactor,
-    r: num(m.r, f.r),
-    alpha: num(m.alpha, f.alpha),
-    loraDropout: num(m.dropout, f.loraDropout),
-    virtualTokens: num(m.virtualTokens, f.virtualTokens),
-    prefixLength: num(m.prefixLength, f.prefixLength),
+/**
+ * The fields after loading a preset's `method` block; what it lacks keeps its current value. With the method's
+ * JSON Schema, options it does not have or values a field cannot hold (an unknown enum value) are left out.
+ */
+export function methodFieldsFromPreset(
+  f: MethodFields,
+  m: Record<string, unknown>,
+  schema?: JsonSchema,
+): MethodFields {
+  const method = typeof m.type === 'string' ? m.type : f.method;
+  const { type: _t, ...options } = m;
+  const fields = schema ? new Map(schemaFields(schema).map((x) => [x.key, x])) : undefined;
+  const fits = (key: string, v: unknown): boolean => {
+    if (!fields) return true;
+    const field = fields.get(key);
+    if (!field) return false;
+    if (field.kind === 'select') return field.options.includes(String(v));
+    if (field.kind === 'number') return typeof v === 'number';
+    if (field.kind === 'boolean') return typeof v === 'boolean';
+    return Array.isArray(v) || typeof v === 'string';
   };
+  const kept = Object.fromEntries(Object.entries(options).filter(([k, v]) => fits(k, v)));
+  return { method, values: { ...f.values, [method]: { ...f.values[method], ...kept } } };
 }
 
 /** The fields after loading a preset's `train` block; a preset without maxSteps trains every step. */

@@ -34,6 +34,22 @@ describe('the New run page', () => {
     await expect.poll(() => trainable.textContent(), { timeout: 30_000 }).not.toBe(lora);
     await screenshot(page, '15-new-run-preview');
 
+    // The options are drawn from the method's JSON Schema: one dropout rule [0, 1), help text from the schema.
+    const dropout = page.getByLabel('Dropout');
+    expect([await dropout.getAttribute('min'), await dropout.getAttribute('max')]).toEqual(['0', '0.99']);
+    await page.locator('label[data-field="dropout"]').getByText('in [0, 1)').waitFor();
+    // Every activation the schema accepts is offered (silu was missing), and the chosen one reaches the config.
+    await page.getByTestId('method').selectOption('bottleneck');
+    await page.getByLabel('Non-linearity').selectOption('silu');
+    await page.getByRole('button', { name: /CLI config/ }).click();
+    await expect.poll(() => page.getByTestId('cli-config').textContent()).toMatch(/"activation": "silu"/);
+    // A bottleneck adapter does not merge: the preview says so once it has caught up with the form.
+    await page
+      .getByTestId('preview')
+      .getByText('Stays a separate module at inference')
+      .waitFor({ timeout: 30_000 });
+    await screenshot(page, '15b-new-run-schema-form');
+
     // A method that does not fit the model is explained in the preview, before starting.
     await page.getByTestId('method').selectOption('conv');
     await page.getByTestId('preview-error').waitFor({ timeout: 30_000 });

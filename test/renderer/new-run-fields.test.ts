@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetView } from '../../src-shared/datasets.ts';
+import '../../src-main/adapters/schemas.ts';
 import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import {
   DEFAULT_DATASET_FIELDS,
@@ -32,25 +33,17 @@ function imported(id: number, source: string): DatasetView {
 }
 
 describe('the New run form fields', () => {
-  it('give each method only its own options, and the conv adapter its own reduction factor', () => {
+  it('give each method only its own options, typed values kept per method', () => {
     const f = {
-      ...DEFAULT_METHOD_FIELDS,
-      reductionFactor: 12,
-      convFactor: 3,
-      r: 4,
-      alpha: 8,
-      loraDropout: 0.1,
+      method: 'bottleneck',
+      values: {
+        bottleneck: { reductionFactor: 12, activation: 'silu' },
+        conv: { reductionFactor: 3 },
+        lora: { r: 4, alpha: 8, dropout: 0.1, targets: undefined },
+      },
     };
-    expect(methodConfig(f)).toEqual({
-      type: 'bottleneck',
-      variant: 'pfeiffer',
-      placement: 'sequential',
-      reductionFactor: 12,
-      activation: 'relu',
-    });
+    expect(methodConfig(f)).toEqual({ type: 'bottleneck', reductionFactor: 12, activation: 'silu' });
     expect(methodConfig({ ...f, method: 'lora' })).toEqual({ type: 'lora', r: 4, alpha: 8, dropout: 0.1 });
-    expect(methodConfig({ ...f, method: 'prompt' })).toEqual({ type: 'prompt', virtualTokens: 20 });
-    expect(methodConfig({ ...f, method: 'prefix' })).toEqual({ type: 'prefix', prefixLength: 10 });
     expect(methodConfig({ ...f, method: 'conv' })).toEqual({ type: 'conv', reductionFactor: 3 });
     expect(methodConfig({ ...f, method: 'ia3' })).toEqual({ type: 'ia3' });
   });
@@ -82,22 +75,26 @@ describe('the New run form fields', () => {
   });
 
   it('load a preset over the current values, keeping what it lacks', () => {
-    const current = { ...DEFAULT_METHOD_FIELDS, alpha: 32, convFactor: 2 };
+    const current = { method: 'bottleneck', values: { lora: { alpha: 32 }, conv: { reductionFactor: 2 } } };
     const lora = methodFieldsFromPreset(current, { type: 'lora', r: 32 });
-    expect(lora).toEqual({ ...current, method: 'lora', r: 32 });
-    // A conv preset's reductionFactor lands in the conv field, not the bottleneck's.
+    expect(lora).toEqual({ method: 'lora', values: { ...current.values, lora: { alpha: 32, r: 32 } } });
+    // Each method keeps its own reductionFactor.
     const conv = methodFieldsFromPreset(current, { type: 'conv', reductionFactor: 6 });
-    expect([conv.convFactor, conv.reductionFactor]).toEqual([6, 16]);
-    const bottleneck = methodFieldsFromPreset(current, {
-      type: 'bottleneck',
-      reductionFactor: 8,
-      variant: 'x',
-    });
-    expect([bottleneck.reductionFactor, bottleneck.convFactor, bottleneck.variant]).toEqual([
-      8,
-      2,
-      'pfeiffer',
-    ]);
+    expect([conv.values.conv?.reductionFactor, conv.values.bottleneck]).toEqual([6, undefined]);
+    // With the schema, a value no field can hold is left out (the current one stays).
+    const schema = {
+      properties: {
+        type: { const: 'bottleneck' },
+        variant: { enum: ['houlsby', 'pfeiffer'] },
+        reductionFactor: { type: 'number', exclusiveMinimum: 0 },
+      },
+    };
+    const bottleneck = methodFieldsFromPreset(
+      { method: 'bottleneck', values: { bottleneck: { variant: 'houlsby' } } },
+      { type: 'bottleneck', reductionFactor: 8, variant: 'x', unknown: 1 },
+      schema,
+    );
+    expect(bottleneck.values.bottleneck).toEqual({ variant: 'houlsby', reductionFactor: 8 });
 
     const train = trainingFieldsFromPreset(
       { ...DEFAULT_TRAINING_FIELDS, maxSteps: 50 },

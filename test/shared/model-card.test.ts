@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, unavailableReason } from '../../src-shared/export.ts';
-import { METHOD_TYPES } from '../../src-shared/train-config.ts';
+import { methodDefinitions, methodTypes } from '../../src-shared/methods.ts';
+import '../../src-main/adapters/schemas.ts';
 import { modelCard, percentTrainable } from '../../src-shared/model-card.ts';
 import type { ModelCardInput } from '../../src-shared/model-card.ts';
 
@@ -68,15 +69,26 @@ describe('modelCard', () => {
 
 describe('unavailableReason', () => {
   it('allows every method a bundle and only the right methods the other formats', () => {
+    // The first eight methods; a method added later declares its own capabilities (checked below).
+    const first = ['bottleneck', 'lora', 'ia3', 'prompt', 'prefix', 'conv', 'full', 'head'];
     const allowed = Object.fromEntries(
-      EXPORT_FORMATS.map((f) => [f, METHOD_TYPES.filter((m) => unavailableReason(m, f) === null)]),
+      EXPORT_FORMATS.map((f) => [f, first.filter((m) => unavailableReason(m, f) === null)]),
     );
     expect(allowed).toEqual({
       peft: ['lora', 'ia3', 'prompt'],
       adapterhub: ['bottleneck'],
       merged: ['lora', 'ia3'],
-      bundle: [...METHOD_TYPES],
+      bundle: first,
     });
+    expect(methodTypes()).toEqual(expect.arrayContaining(first));
     expect(unavailableReason('conv', 'peft')).toMatch(/PEFT has no Conv-Adapter: export a bundle/);
+    expect(unavailableReason('full', 'merged')).toMatch(
+      /cannot be merged into the weights \(only LoRA, .*IA3/,
+    );
+  });
+
+  it('says a method merges exactly when the merged export accepts it (one capability for both)', () => {
+    for (const d of methodDefinitions())
+      expect([d.type, unavailableReason(d.type, 'merged') === null]).toEqual([d.type, d.capabilities.merges]);
   });
 });

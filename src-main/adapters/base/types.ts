@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { MethodType } from '../../../src-shared/train-config.ts';
+import type { MethodConfigOf, MethodType } from '../../../src-shared/methods.ts';
 import type { ForwardHooks } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
+import type { PeftCodec } from '../peft/codec.ts';
 
 /**
  * One adapter attached to one model (after PEFT's tuner layer): its weights, the hooks that apply them, and
@@ -30,13 +31,22 @@ export interface CreateOptions {
   numLabels?: number;
 }
 
-/** Registered once per method folder, as PEFT registers its tuners. */
-export interface AdapterMethod<C> {
-  type: MethodType;
+/**
+ * Registered once per method folder (index.ts), as PEFT registers its tuners. The config is the method's
+ * parsed `method` block (its schema.ts), `type` included.
+ */
+export interface AdapterMethod<K extends MethodType = MethodType> {
+  type: K;
   /** A fresh adapter with the method's initialisation (identity at start where the method has one). */
-  create(model: Model, config: C, seed: number, opts?: CreateOptions): AdapterInstance;
+  create(model: Model, config: MethodConfigOf<K>, seed: number, opts?: CreateOptions): AdapterInstance;
   /** An adapter from saved weights (our names, as `weights` holds them). */
-  fromWeights(model: Model, config: C, weights: ReadonlyMap<string, tf.Tensor>): AdapterInstance;
+  fromWeights(
+    model: Model,
+    config: MethodConfigOf<K>,
+    weights: ReadonlyMap<string, tf.Tensor>,
+  ): AdapterInstance;
+  /** How the method reads and writes PEFT's files, for the methods PEFT has. */
+  peft?: PeftCodec<K>;
 }
 
 /** Scalars in a set of weights. */

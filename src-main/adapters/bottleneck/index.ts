@@ -61,7 +61,7 @@ function checkModel(model: Model): void {
   }
 }
 
-export const bottleneckMethod = registerMethod<BottleneckConfig>({
+export const bottleneckMethod = registerMethod({
   type: 'bottleneck',
   create(model, config, seed, opts) {
     checkModel(model);

@@ -78,7 +78,7 @@ function blocksOf(model: Model) {
   return blocks;
 }
 
-export const convMethod = registerMethod<ConvAdapterConfig>({
+export const convMethod = registerMethod({
   type: 'conv',
   create(model, config, seed, opts) {
     if (!(config.reductionFactor > 0))

@@ -28,7 +28,7 @@ class FullAdapter implements AdapterInstance {
   }
 }
 
-export const fullMethod = registerMethod<Record<string, never>>({
+export const fullMethod = registerMethod({
   type: 'full',
   create(model, _config, seed, opts) {
     const labels = opts?.numLabels ?? 0;

@@ -37,7 +37,7 @@ function checkModel(model: Model): void {
   }
 }
 
-export const headMethod = registerMethod<Record<string, never>>({
+export const headMethod = registerMethod({
   type: 'head',
   create(model, _config, seed, opts) {
     checkModel(model);

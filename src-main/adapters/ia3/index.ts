@@ -11,12 +11,13 @@ import { registerMethod } from '../base/registry.ts';
 import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { ia3Peft } from './peft.ts';
 
 export interface Ia3Config {
   /** Modules to scale; default: keys, values and the FFN output of the architecture. */
-  targets?: readonly string[];
+  targets?: readonly string[] | string;
   /** Which of the targets scale their input (feed-forward) instead of their output. */
-  feedforward?: readonly string[];
+  feedforward?: readonly string[] | string;
 }
 
 /** Default targets: what the architecture declares (models/<arch>/spec.ts), as PEFT's IA3 mappings. */
@@ -118,8 +119,9 @@ function plan(model: Model, config: Ia3Config) {
   return chosen.map(([m, info]) => ({ module: m, info, feedforward: matchesTarget(m, ff) }));
 }
 
-export const ia3Method = registerMethod<Ia3Config>({
+export const ia3Method = registerMethod({
   type: 'ia3',
+  peft: ia3Peft,
   create(model, config, seed, opts) {
     const scope = uniqueScope('ia3');
     const scales = new Map<string, Scale>();

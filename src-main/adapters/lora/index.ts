@@ -5,10 +5,11 @@ import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { trainableVar, uniform, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
-import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
-import { checkLoraConfig, loraScaling } from './config.ts';
+import { loraPeft } from './peft.ts';
+import { loraScaling } from './config.ts';
+import { loraTargets } from './targets.ts';
 import type { LoraConfig } from './config.ts';
 import { loraDelta, loraWeightDelta } from './layer.ts';
 import type { LoraPair } from './layer.ts';
@@ -109,27 +110,13 @@ class LoraAdapter implements AdapterInstance {
   }
 }
 
-function targetsOf(model: Model, config: LoraConfig): { linear: string[]; conv: string[] } {
-  const trace = traceModules(model);
-  const targets = config.targets ?? model.config.defaultLoraTargets;
-  const linear = [...trace.linear.keys()].filter((m) => matchesTarget(m, targets));
-  const conv = [...trace.conv.keys()].filter((m) => matchesTarget(m, targets));
-  if (linear.length + conv.length === 0) {
-    const names = [...trace.linear.keys(), ...trace.conv.keys()];
-    throw new Error(
-      `lora.targets ${JSON.stringify(targets)} match no module of this ${model.config.modelType} model; modules include ${names.slice(0, 6).join(', ')}`,
-    );
-  }
-  return { linear, conv };
-}
-
-export const loraMethod = registerMethod<LoraConfig>({
+export const loraMethod = registerMethod({
   type: 'lora',
+  peft: loraPeft,
   create(model, config, seed, opts) {
-    checkLoraConfig(config);
     const scope = uniqueScope('lora');
     const trace = traceModules(model);
-    const { linear, conv } = targetsOf(model, config);
+    const { linear, conv } = loraTargets(model, config.targets);
     const pairs = new Map<string, LoraPair>();
     let s = seed;
     for (const m of linear) {
@@ -162,7 +149,6 @@ export const loraMethod = registerMethod<LoraConfig>({
     );
   },
   fromWeights(model, config, weights) {
-    checkLoraConfig(config);
     const scope = uniqueScope('lora');
     const trace = traceModules(model);
     const pairs = new Map<string, LoraPair>();

@@ -1,11 +1,9 @@
 /**
- * PEFT's tensor names and layouts <-> ours. PEFT prefixes names with `base_model.model.` (prompt tuning's head:
- * `base_model.`), stores LoRA A/B and heads in torch layout ([out, in]; conv [out, in, kh, kw]), and IA3 vectors
- * as [out, 1] or [1, in]. We keep tf layouts ([in, out]; conv [kh, kw, in, out]) and flat IA3 vectors.
+ * Helpers for the methods' PEFT codecs (<method>/peft.ts): PEFT prefixes names with `base_model.model.` (prompt
+ * tuning's head: `base_model.`) and stores matrices in torch layout ([out, in]; conv [out, in, kh, kw]); we keep
+ * tf layouts ([in, out]; conv [kh, kw, in, out]).
  */
 import type { RawTensor } from '../../engine/safetensors/index.ts';
-
-export type PeftType = 'LORA' | 'IA3' | 'PROMPT_TUNING';
 
 export function stripPrefix(name: string): string {
   if (name.startsWith('base_model.model.')) return name.slice('base_model.model.'.length);
@@ -46,27 +44,13 @@ export function transposeRaw(t: RawTensor, direction: 'torch-to-tf' | 'tf-to-tor
   return t;
 }
 
-/** PEFT file name -> our name and layout conversion. */
-export function fromPeftName(
-  type: PeftType,
-  peftName: string,
-): { ours: string; convert: 'transpose' | 'flatten' | 'none' } {
+/** modules_to_save (the task head): PEFT's name -> ours; weights come in torch layout. */
+export function headFromPeft(peftName: string, t: RawTensor): [string, RawTensor] {
   const name = stripPrefix(peftName);
-  if (type === 'PROMPT_TUNING' && name === 'prompt_embeddings') return { ours: name, convert: 'none' };
-  const lora = /^(.*)\.lora_([AB])\.weight$/.exec(name);
-  if (lora) return { ours: `${lora[1]}.lora_${lora[2]}`, convert: 'transpose' };
-  const ia3 = /^(.*)\.ia3_l$/.exec(name);
-  if (ia3) return { ours: `${ia3[1]}.ia3`, convert: 'flatten' };
-  // modules_to_save: a head's weights in torch layout.
-  return { ours: name, convert: name.endsWith('.weight') ? 'transpose' : 'none' };
+  return [name, name.endsWith('.weight') ? transposeRaw(t, 'torch-to-tf') : t];
 }
 
-/** Our name -> PEFT file name. */
-export function toPeftName(type: PeftType, ours: string): string {
-  if (type === 'PROMPT_TUNING') return ours === 'prompt_embeddings' ? ours : `base_model.${ours}`;
-  const lora = /^(.*)\.lora_([AB])$/.exec(ours);
-  if (lora) return `base_model.model.${lora[1]}.lora_${lora[2]}.weight`;
-  const ia3 = /^(.*)\.ia3$/.exec(ours);
-  if (ia3) return `base_model.model.${ia3[1]}.ia3_l`;
-  return `base_model.model.${ours}`;
+/** Our head weight -> PEFT's name (under `prefix`) and torch layout. */
+export function headToPeft(ours: string, t: RawTensor, prefix = 'base_model.model.'): [string, RawTensor] {
+  return [`${prefix}${ours}`, ours.endsWith('.weight') ? transposeRaw(t, 'tf-to-torch') : t];
 }

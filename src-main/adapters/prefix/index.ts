@@ -108,7 +108,7 @@ class PrefixAdapter implements AdapterInstance {
   }
 }
 
-export const prefixMethod = registerMethod<PrefixConfig>({
+export const prefixMethod = registerMethod({
   type: 'prefix',
   create(model, config, seed, opts) {
     const g = geometry(model);

@@ -5,12 +5,13 @@ import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { PROMPT_WEIGHT, promptPeft } from './peft.ts';
 
 export interface PromptConfig {
   virtualTokens: number;
 }
 
-export const PROMPT_WEIGHT = 'prompt_embeddings';
+export { PROMPT_WEIGHT };
 
 class PromptAdapter implements AdapterInstance {
   readonly method = 'prompt' as const;
@@ -52,8 +53,9 @@ function checkModel(model: Model): void {
   if (model.config.inputKind !== 'text') throw new Error('prompt tuning needs a text model');
 }
 
-export const promptMethod = registerMethod<PromptConfig>({
+export const promptMethod = registerMethod({
   type: 'prompt',
+  peft: promptPeft,
   create(model, config, seed, opts) {
     checkModel(model);
     const scope = uniqueScope('prompt');

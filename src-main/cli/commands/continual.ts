@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { continualConfigSchema } from '../../../src-shared/train-config.ts';
+import '../../adapters/schemas.ts';
 import type { ContinualConfig } from '../../../src-shared/train-config.ts';
 import { initBackend } from '../../engine/backends.ts';
 import { logMetrics } from '../../db/tables/metrics.ts';

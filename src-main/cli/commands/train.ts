@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
+import '../../adapters/schemas.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { AppStore } from '../../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../../app/paths.ts';

@@ -37,6 +37,12 @@ const bottleneck = (positions: number, rf: number) => (m: Model) => {
 /** r * (in + out) per targeted linear layer (q and v here, or the fused c_attn of GPT-2). */
 const loraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
   shapes(m).reduce((a, [i, o]) => a + r * (i + o), 0) * m.config.numLayers + headSize(m);
+/** LoRA's count plus the magnitude vector (one scalar per output feature) of each target. */
+const doraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
+  loraLinear(r, shapes)(m) + shapes(m).reduce((a, [, o]) => a + o, 0) * m.config.numLayers;
+/** VeRA: out + r per targeted layer. */
+const veraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
+  shapes(m).reduce((a, [, o]) => a + o + r, 0) * m.config.numLayers + headSize(m);
 const qv = (m: Model): [number, number][] => [
   [H(m), H(m)],
   [H(m), H(m)],
@@ -115,6 +121,40 @@ const CASES: Case[] = [
     (m) => 2 * (16 * 9) + 16 * 2 + 2 * (16 * 9) + 32 * 2 + headSize(m),
   ],
   // key and value scale outputs (H each); attention.output.dense and output.dense scale inputs (H and ffn).
+  // DoRA: LoRA's A and B plus a magnitude per output feature of each target.
+  ['dora', 'bert-seqcls', { type: 'dora', r: 4, alpha: 8, dropout: 0, rslora: false }, doraLinear(4, qv)],
+  [
+    'dora (Conv1D)',
+    'gpt2-lm',
+    { type: 'dora', r: 4, alpha: 8, dropout: 0, rslora: false },
+    doraLinear(4, (m) => [[H(m), 3 * H(m)]]),
+  ],
+  [
+    'dora (GQA)',
+    'llama-lm',
+    { type: 'dora', r: 2, alpha: 4, dropout: 0, rslora: true },
+    doraLinear(2, (m) => [
+      [H(m), H(m)],
+      [H(m), H(m) / 2],
+    ]),
+  ],
+  // VeRA: λb (one per output) and λd (one per rank) per target; the shared projections are frozen.
+  ['vera', 'bert-seqcls', { type: 'vera', r: 16, dInitial: 0.1, dropout: 0 }, veraLinear(16, qv)],
+  [
+    'vera (Conv1D)',
+    'gpt2-lm',
+    { type: 'vera', r: 8, dInitial: 0.1, dropout: 0 },
+    veraLinear(8, (m) => [[H(m), 3 * H(m)]]),
+  ],
+  [
+    'vera (GQA: sliced projections)',
+    'llama-lm',
+    { type: 'vera', r: 8, dInitial: 0.5, dropout: 0 },
+    veraLinear(8, (m) => [
+      [H(m), H(m)],
+      [H(m), H(m) / 2],
+    ]),
+  ],
   ['ia3', 'bert-seqcls', { type: 'ia3' }, (m) => m.config.numLayers * (3 * H(m) + 128) + headSize(m)],
   ['ia3', 'llama-lm', { type: 'ia3' }, (m) => m.config.numLayers * (H(m) / 2 + H(m) / 2 + 128)],
   ['prompt', 'bert-seqcls', { type: 'prompt', virtualTokens: 5 }, (m) => 5 * H(m) + headSize(m)],
@@ -144,7 +184,7 @@ const CASES: Case[] = [
   ['full', 'resnet-imgcls', { type: 'full' }, (m) => m.params.count()],
 ];
 
-const IDENTITY_AT_INIT = new Set(['bottleneck', 'lora', 'ia3', 'head', 'full', 'conv']);
+const IDENTITY_AT_INIT = new Set(['bottleneck', 'lora', 'dora', 'vera', 'ia3', 'head', 'full', 'conv']);
 const tmp = tempDir('studio-matrix-');
 beforeAll(useTestBackend);
 afterAll(() => tmp.cleanup());

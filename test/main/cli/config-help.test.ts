@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { configHelp } from '../../../src-main/cli/config-help.ts';
+import '../../../src-main/adapters/schemas.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 
 describe('configHelp', () => {

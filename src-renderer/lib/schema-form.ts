@@ -1,0 +1,98 @@
+/**
+ * A method's options form, drawn from its JSON Schema (`methods:list`, zod's toJSONSchema of the method's
+ * schema.ts): numbers with their bounds and step, enums as selects, booleans, string lists; each field's
+ * description is its help text. Pure functions, so the form component and the tests share them.
+ */
+
+/** The subset of JSON Schema zod writes for our method schemas. */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+}
+
+interface Common {
+  key: string;
+  label: string;
+  help: string;
+  default?: unknown;
+}
+export type FieldSpec =
+  | (Common & { kind: 'number'; integer: boolean; min?: number; max?: number; step: number | 'any' })
+  | (Common & { kind: 'select'; options: string[] })
+  | (Common & { kind: 'boolean' })
+  | (Common & { kind: 'list' });
+
+/** zod writes MAX_SAFE_INTEGER as the bound of `.int()`: no bound for a form. */
+const finite = (n: number | undefined): number | undefined =>
+  n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined;
+
+/** `reductionFactor` -> "Reduction factor". */
+export const labelOf = (key: string): string => {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+function numberField(c: Common, s: JsonSchema): FieldSpec {
+  const integer = s.type === 'integer';
+  const lo = finite(s.minimum) ?? finite(s.exclusiveMinimum);
+  const hi = finite(s.maximum) ?? finite(s.exclusiveMaximum);
+  // A bounded fraction steps in hundredths; an exclusive bound stops one step short of it.
+  const step = integer ? 1 : lo !== undefined && hi !== undefined ? (hi - lo) / 100 : 'any';
+  const min =
+    finite(s.minimum) ??
+    (s.exclusiveMinimum !== undefined && integer ? s.exclusiveMinimum + 1 : finite(s.exclusiveMinimum));
+  const max =
+    finite(s.maximum) ??
+    (finite(s.exclusiveMaximum) !== undefined
+      ? (s.exclusiveMaximum as number) - (typeof step === 'number' ? step : 0)
+      : undefined);
+  return {
+    ...c,
+    kind: 'number',
+    integer,
+    step,
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  };
+}
+
+/** One field per option of a method's JSON Schema (`type` excluded), in the schema's order. */
+export function schemaFields(schema: JsonSchema): FieldSpec[] {
+  const out: FieldSpec[] = [];
+  for (const [key, s] of Object.entries(schema.properties ?? {})) {
+    if (key === 'type') continue;
+    const c: Common = {
+      key,
+      label: s.title ?? labelOf(key),
+      help: s.description ?? '',
+      ...(s.default !== undefined ? { default: s.default } : {}),
+    };
+    const alts = s.anyOf ?? [s];
+    if (alts.some((a) => a.type === 'array')) out.push({ ...c, kind: 'list' });
+    else if (s.enum) out.push({ ...c, kind: 'select', options: s.enum.map(String) });
+    else if (s.type === 'boolean') out.push({ ...c, kind: 'boolean' });
+    else if (s.type === 'number' || s.type === 'integer') out.push(numberField(c, s));
+  }
+  return out;
+}
+
+/** A list field's text ("query, value") as the config's list; empty text leaves the option out. */
+export const parseList = (text: string): string[] | undefined => {
+  const items = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+};

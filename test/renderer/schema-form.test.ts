@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import '../../src-main/adapters/schemas.ts';
+import { describeMethods } from '../../src-shared/methods.ts';
+import { labelOf, parseList, schemaFields } from '../../src-renderer/lib/schema-form.ts';
+import type { FieldSpec, JsonSchema } from '../../src-renderer/lib/schema-form.ts';
+
+const fieldsOf = (type: string): Map<string, FieldSpec> => {
+  const m = describeMethods().find((d) => d.type === type);
+  if (!m) throw new Error(`no ${type}`);
+  return new Map(schemaFields(m.jsonSchema as JsonSchema).map((f) => [f.key, f]));
+};
+
+describe('the method options form from JSON Schema', () => {
+  it('draws every option of every method, with its help text', () => {
+    for (const m of describeMethods()) {
+      const keys = Object.keys((m.jsonSchema as JsonSchema).properties ?? {}).filter((k) => k !== 'type');
+      const fields = schemaFields(m.jsonSchema as JsonSchema);
+      expect(fields.map((f) => f.key)).toEqual(keys);
+      for (const f of fields) expect(f.help.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("offers the schema's values and bounds: every activation (silu too), dropout in [0, 1), integer ranks", () => {
+    const bottleneck = fieldsOf('bottleneck');
+    expect(bottleneck.get('activation')).toMatchObject({ kind: 'select', default: 'relu' });
+    const act = bottleneck.get('activation');
+    expect(act?.kind === 'select' && act.options).toEqual(['relu', 'gelu', 'swish', 'silu', 'tanh']);
+    const lora = fieldsOf('lora');
+    expect(lora.get('dropout')).toMatchObject({ kind: 'number', min: 0, max: 0.99, step: 0.01, default: 0 });
+    expect(lora.get('r')).toMatchObject({ kind: 'number', integer: true, min: 1, step: 1, label: 'Rank r' });
+    expect(lora.get('rslora')).toMatchObject({ kind: 'boolean', default: false });
+    expect(lora.get('targets')).toMatchObject({ kind: 'list' });
+  });
+
+  it('labels fields from their names and reads lists from comma-separated text', () => {
+    expect(labelOf('reductionFactor')).toBe('Reduction factor');
+    expect(parseList(' query, value ,')).toEqual(['query', 'value']);
+    expect(parseList(' ')).toBeUndefined();
+  });
+});

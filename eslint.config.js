@@ -76,6 +76,44 @@ export default tseslint.config(
     },
   },
   {
+    // Models and adapters sit below training, inference, export, services and the CLI: they never import upwards.
+    files: ['src-main/models/**/*.ts', 'src-main/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' },
+            {
+              group: ['**/training/**', '**/inference/**', '**/export/**', '**/services/**', '**/cli/**'],
+              message: 'models/ and adapters/ are lower layers: move what they need down instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Architecture declarations are read by the main process and export: data only, no tf.js, no graph.
+    files: ['src-main/models/architectures.ts', 'src-main/models/*/spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' },
+            { group: ['@tensorflow/*'], message: 'Declarations load no tf.js.', allowTypeImports: true },
+            {
+              group: ['**/graph.ts', '**/index.ts', '**/layers.ts', '**/registry.ts'],
+              message: 'Declarations load no graph: import only other spec.ts files and base/spec.ts.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },

@@ -1,6 +1,6 @@
 import { loadModel } from '../models/index.ts';
 import type { Model } from '../models/index.ts';
-import { resolveModelDir } from '../training/prepare.ts';
+import { resolveModelDir } from '../models/default-model.ts';
 import { readAdapterFolder } from './io.ts';
 
 /** The classification labels an adapter folder was trained for (ours records them; PEFT's do not). */

@@ -38,4 +38,37 @@ describe('layer rules', () => {
     const results = await eslint.lintFiles(['src-shared/**/*.ts']);
     expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.message}`))).toEqual([]);
   });
+
+  it('reject an upward import from adapters/ or models/ (e.g. of training/)', async () => {
+    const code =
+      "import { resolveModelDir } from '../training/prepare.ts';\nexport const r = resolveModelDir;\n";
+    const [result] = await eslint.lintText(code, {
+      filePath: path.join(REPO_ROOT, 'src-main/adapters/bad.ts'),
+    });
+    const restricted = result?.messages.filter((m) => m.ruleId === 'no-restricted-imports') ?? [];
+    expect(restricted.map((m) => m.message)).toEqual([expect.stringContaining('lower layers')]);
+  });
+
+  it('reject tf.js and graph imports in an architecture declaration', async () => {
+    const code = [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import { BertModel } from '../bert/graph.ts';",
+      'export const x = [tf, BertModel];',
+    ].join('\n');
+    const [result] = await eslint.lintText(code, {
+      filePath: path.join(REPO_ROOT, 'src-main/models/bert/spec.ts'),
+    });
+    const restricted = result?.messages.filter((m) => m.ruleId === 'no-restricted-imports') ?? [];
+    expect(restricted.map((m) => m.line)).toEqual([1, 2]);
+  });
+
+  it('keep the real models/ and adapters/ free of upward imports', async () => {
+    const results = await eslint.lintFiles(['src-main/models/**/*.ts', 'src-main/adapters/**/*.ts']);
+    const restricted = results.flatMap((r) =>
+      r.messages
+        .filter((m) => m.ruleId === 'no-restricted-imports')
+        .map((m) => `${r.filePath}:${m.line} ${m.message}`),
+    );
+    expect(restricted).toEqual([]);
+  });
 });

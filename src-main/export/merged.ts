@@ -13,6 +13,7 @@ import type { RawTensor } from '../engine/safetensors/index.ts';
 import { UserError } from '../errors.ts';
 import type { Model } from '../models/index.ts';
 import { asClassifierConfig } from '../models/base/new-head.ts';
+import type { InputKind } from '../models/base/types.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 
 /** Files of a model folder that travel unchanged into a merged folder (tokenizer, generation settings). */
@@ -27,10 +28,11 @@ const COPY =
 export function mergedConfig(
   source: Record<string, unknown>,
   labels?: readonly string[],
+  inputKind: InputKind = 'text',
 ): Record<string, unknown> {
   let config = { ...source };
   if (labels?.length) {
-    config = asClassifierConfig(config, { task: 'sequence-classification', labels }) ?? {
+    config = asClassifierConfig(config, { task: 'sequence-classification', labels }, inputKind) ?? {
       ...config,
       id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
       label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
@@ -61,7 +63,7 @@ export async function writeMergedFolder(
     string,
     unknown
   >;
-  const config = mergedConfig(source, labels);
+  const config = mergedConfig(source, labels, model.config.inputKind);
   fs.writeFileSync(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of fs.readdirSync(sourceDir))
     if (COPY.test(f)) fs.copyFileSync(path.join(sourceDir, f), path.join(outDir, f));

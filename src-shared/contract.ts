@@ -25,6 +25,7 @@ import type {
   SampleView,
 } from './domain.ts';
 import type { DatasetDraft, DatasetLimits, DatasetView } from './datasets.ts';
+import type { EvaluationReport } from './evaluate.ts';
 import { EXPORT_FORMATS } from './export.ts';
 import type { ExportPreview, ExportResult, ImportResult } from './export.ts';
 import { STORED_NAME_PATTERN } from './datasets.ts';
@@ -132,6 +133,14 @@ export const callSchemas = {
   'runs:cancel': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
   'runs:pause': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
   'runs:resume': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
+  /** Scores a completed run on a CSV/JSONL file (a path on the studio's machine) with the run's columns. */
+  'runs:evaluate': z
+    .object({
+      project: projectPath,
+      runId: z.number().int().positive(),
+      file: z.string().trim().min(1).max(4096),
+    })
+    .strict(),
   'methods:list': z.object({}).strict(),
   'datasets:samples': z.object({}).strict(),
   'models:info': z.object({ path: projectPath }).strict(),
@@ -205,6 +214,7 @@ export interface CallResults {
   'runs:cancel': { ok: true };
   'runs:pause': { ok: true };
   'runs:resume': { runId: number };
+  'runs:evaluate': EvaluationReport;
   'methods:list': MethodDescription[];
   'datasets:samples': SampleView[];
   'models:info': ModelInfo;

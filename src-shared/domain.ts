@@ -80,6 +80,59 @@ export interface RunView {
   config: Record<string, unknown>;
   /** Latest value of each validation metric. */
   finalMetrics: Record<string, number>;
+  /** Best value of each validation metric over the run (highest accuracy/F1, lowest loss/perplexity). */
+  bestMetrics: Record<string, number>;
+  /** Always predicting the training split's most frequent label, scored on the validation split. */
+  baseline: RunBaseline | null;
+  /** The metric the run is judged by, its final and best values and the baseline's (null before any metric). */
+  headline: Headline | null;
+}
+
+/** A run's result at a glance (runs list, run page). */
+export interface Headline {
+  metric: string;
+  final: number | null;
+  best: number | null;
+  lowerIsBetter: boolean;
+  /** The baseline's value of the same metric (accuracy and macro F1 only). */
+  baseline: number | null;
+  /** Whether the final value beats the baseline; null when there is nothing to compare. */
+  beatsBaseline: boolean | null;
+}
+
+/** The majority-class baseline stored with a classification run when it starts. */
+export interface RunBaseline {
+  accuracy: number;
+  macroF1: number;
+  /** The majority label, when the run's dataset is recorded. */
+  label: string | null;
+}
+
+/** Metrics where lower is better; every other validation metric is better higher. */
+export const LOWER_IS_BETTER = new Set(['loss', 'perplexity']);
+
+/** The metric a run is judged by: accuracy for classification, else perplexity, else loss. */
+export function headlineMetric(metrics: Record<string, number>): string | null {
+  for (const m of ['accuracy', 'perplexity', 'loss']) if (metrics[m] !== undefined) return m;
+  return Object.keys(metrics)[0] ?? null;
+}
+
+/** The headline of a run from its final and best metrics and its baseline. */
+export function headlineOf(
+  finalMetrics: Record<string, number>,
+  bestMetrics: Record<string, number>,
+  b: RunBaseline | null,
+): Headline | null {
+  const metric = headlineMetric(finalMetrics) ?? (b ? 'accuracy' : null);
+  if (!metric) return null;
+  const final = finalMetrics[metric] ?? null;
+  const best = bestMetrics[metric] ?? null;
+  const lowerIsBetter = LOWER_IS_BETTER.has(metric);
+  const baseline =
+    metric === 'accuracy' ? (b?.accuracy ?? null) : metric === 'macroF1' ? (b?.macroF1 ?? null) : null;
+  const beatsBaseline =
+    final === null || baseline === null ? null : lowerIsBetter ? final < baseline : final > baseline;
+  return { metric, final, best, lowerIsBetter, baseline, beatsBaseline };
 }
 
 /** One metric series of a run: steps and values in step order. */

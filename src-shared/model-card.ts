@@ -4,6 +4,8 @@
  * same text.
  */
 import { methodDefinition } from './methods.ts';
+import { howToLoad } from './model-card-load.ts';
+import type { CardTarget } from './model-card-load.ts';
 
 export interface ModelCardInput {
   name: string;
@@ -16,6 +18,8 @@ export interface ModelCardInput {
   /** Dataset name and content hash, when the run's dataset is recorded. */
   dataset?: { name: string; contentHash: string } | null;
   finishedAt: string | null;
+  /** The export the card goes into and what its snippets load; without it, a bundle's card loading the base by its path hint. */
+  target?: CardTarget;
 }
 
 const METRIC_LABELS: Record<string, string> = {
@@ -44,50 +48,6 @@ export function percentTrainable(trainable: number | null, total: number | null)
   if (trainable === null || total === null || total <= 0) return null;
   const p = (100 * trainable) / total;
   return `${p >= 1 ? p.toFixed(2) : p.toPrecision(2)}%`;
-}
-
-/** The loading snippets that apply to the run's method. */
-function howToLoad(method: string, pathHint: string): string[] {
-  const out = [
-    '### In Adapter Studio',
-    '',
-    '```sh',
-    'studio import --project MY_PROJECT this-bundle.zip',
-    '```',
-    '',
-  ];
-  if (method === 'lora' || method === 'ia3' || method === 'prompt') {
-    out.push(
-      '### In PEFT',
-      '',
-      'Export the PEFT folder (`studio export --format peft`) or use `adapter/` of this bundle, which holds PEFT files:',
-      '',
-      '```python',
-      'from peft import PeftModel',
-      'from transformers import AutoModelForSequenceClassification',
-      `base = AutoModelForSequenceClassification.from_pretrained("${pathHint}")`,
-      'model = PeftModel.from_pretrained(base, "adapter")',
-      '```',
-      '',
-    );
-  }
-  if (method === 'bottleneck') {
-    out.push(
-      '### In AdapterHub (`adapters`)',
-      '',
-      'Export the AdapterHub folder (`studio export --format adapterhub --out ADAPTER_DIR`), then:',
-      '',
-      '```python',
-      'from adapters import AutoAdapterModel',
-      `model = AutoAdapterModel.from_pretrained("${pathHint}")`,
-      '# loads the adapter and, for classification runs, its head',
-      'name = model.load_adapter("ADAPTER_DIR")',
-      'model.set_active_adapters(name)',
-      '```',
-      '',
-    );
-  }
-  return out;
 }
 
 /** The model card as markdown. */
@@ -131,7 +91,16 @@ export function modelCard(c: ModelCardInput): string {
     '',
     '## How to load',
     '',
-    ...howToLoad(c.method, c.baseModel.pathHint),
+    ...howToLoad(
+      c.method,
+      c.target ?? {
+        format: 'bundle',
+        baseLoad: c.baseModel.pathHint,
+        baseShipped: false,
+        labels: [],
+        autoClass: 'AutoModelForSequenceClassification',
+      },
+    ),
   ];
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -36,6 +36,7 @@ import { transposeRaw } from '../adapters/peft/names.ts';
 import { UserError } from '../errors.ts';
 import { ARCHITECTURES, findArchitecture } from '../models/architectures.ts';
 import type { AdapterHubNames } from '../models/architectures.ts';
+import { cardTarget, writeCardAndBase } from './card-target.ts';
 import { modelDirOf } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
@@ -114,10 +115,18 @@ function headFiles(
   config: Record<string, unknown>,
   warn?: (w: string) => void,
 ): { config: Record<string, unknown>; tensors: Map<string, RawTensor> } | undefined {
-  const headNames = [...ours.keys()].filter((n) => n.startsWith('classifier.'));
+  const pooler = `${hub.prefix}.pooler.dense`;
+  const trainedPooler = ours.has(`${pooler}.weight`);
+  const headNames = [...ours.keys()].filter(
+    (n) => n.startsWith('classifier.') || (trainedPooler && n.startsWith(`${pooler}.`)),
+  );
   if (headNames.length === 0) return undefined;
-  // Our head tensor -> its index in the flex ClassificationHead, as the architecture declares it.
-  const layout = hub.head;
+  // Our head tensor -> its index in the flex ClassificationHead, as the architecture declares it. A pooler trained
+  // with the head (a base without one, e.g. the default model) is dense + tanh on the first token: exactly a
+  // 2-layer flex head without use_pooler, so it travels in the head instead of relying on the base's pooler.
+  const layout = trainedPooler
+    ? { layers: 2, index: { [pooler]: 1, classifier: 4 }, poolerWeight: null }
+    : hub.head;
   const skip = (why: string) => {
     warn?.(`the task head is not in the AdapterHub folder (${why}); it travels in the bundle`);
     return undefined;
@@ -185,7 +194,8 @@ export async function writeAdapterHub(
     config: bnConfig(studio.config, modelConfig.hidden_size),
     hidden_size: modelConfig.hidden_size,
     model_class: hub.modelClass,
-    model_name: s.base.pathHint,
+    // What the card's snippet loads: "default" means nothing outside the studio.
+    model_name: cardTarget(s, 'adapterhub').baseLoad,
     model_type: type,
     name,
     version: `adapters.${ADAPTERS_VERSION}`,
@@ -201,8 +211,8 @@ export async function writeAdapterHub(
     writeSafetensors(path.join(outDir, 'model_head.safetensors'), head.tensors, { format: 'pt' });
     written.push('head_config.json', 'model_head.safetensors');
   }
-  return written.map((f) => ({
-    name: f,
-    bytes: fs.statSync(path.join(outDir, f)).size,
-  }));
+  return [
+    ...written.map((f) => ({ name: f, bytes: fs.statSync(path.join(outDir, f)).size })),
+    ...writeCardAndBase(s, 'adapterhub', outDir),
+  ];
 }

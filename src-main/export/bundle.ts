@@ -9,16 +9,16 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { BUNDLE_FORMAT_VERSION, NOT_OVERWRITTEN } from '../../src-shared/export.ts';
 import type { BundleManifest, ExportedFile } from '../../src-shared/export.ts';
-import { modelCard } from '../../src-shared/model-card.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
 import { MANIFEST_FILE } from './bundle-manifest.ts';
-import { cardInput, runFacts } from './run-source.ts';
+import { CARD_FILE, exportCard } from './card-target.ts';
+import { runFacts } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
 
 export { MANIFEST_FILE };
-export const CARD_FILE = 'README.md';
+export { CARD_FILE };
 /** The folder of the zip that holds the adapter's files. */
 export const ADAPTER_PREFIX = 'adapter/';
 
@@ -45,7 +45,7 @@ function adapterFiles(dir: string): Map<string, Uint8Array> {
 /** The manifest and the files a bundle of this run holds (manifest.json excluded). */
 export function bundleContents(s: RunSource): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>([
-    [CARD_FILE, new TextEncoder().encode(modelCard(cardInput(s)))],
+    [CARD_FILE, new TextEncoder().encode(exportCard(s, 'bundle'))],
     ...adapterFiles(s.adapterDir),
   ]);
   const manifest: BundleManifest = {

@@ -7,14 +7,14 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { EXPORT_FORMATS, EXPORT_FORMAT_INFO, unavailableReason } from '../../src-shared/export.ts';
 import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '../../src-shared/export.ts';
-import { modelCard } from '../../src-shared/model-card.ts';
 import { UserError } from '../errors.ts';
 import { slugify } from '../services/projects.ts';
 import { writeAdapterHub } from './adapterhub.ts';
 import { writeBundle } from './bundle.ts';
 import { mergeAdapterFolder } from './merged.ts';
 import { writePeftExport } from './peft.ts';
-import { cardInput, modelDirOf, runSource } from './run-source.ts';
+import { exportCard, writeCardAndBase } from './card-target.ts';
+import { modelDirOf, runSource } from './run-source.ts';
 
 /** The folder under a project where exports go unless the user picks another place. */
 export const EXPORTS_DIR = 'exports';
@@ -87,6 +87,7 @@ export async function exportRun(
       break;
     case 'merged':
       await mergeAdapterFolder(source.model, source.adapterDir, abs, warnAll);
+      writeCardAndBase(source, 'merged', abs);
       files = listFiles(abs);
       break;
     case 'bundle':
@@ -116,7 +117,7 @@ export function exportPreview(db: Database, projectDir: string, runId: number): 
         unavailableReason(source.run.method, format) ??
         (format === 'merged' || format === 'adapterhub' ? missingBase : null),
     })),
-    modelCard: modelCard(cardInput(source)),
+    modelCard: exportCard(source, 'bundle'),
     defaultOut: Object.fromEntries(
       EXPORT_FORMATS.map((f) => [f, defaultExportPath(projectDir, runId, source.run.name, f)]),
     ) as Record<ExportFormat, string>,

@@ -13,6 +13,8 @@ import type { RawTensor } from '../engine/safetensors/index.ts';
 import { mergingLabels } from '../../src-shared/export.ts';
 import { UserError } from '../errors.ts';
 import type { Model } from '../models/index.ts';
+import { asClassifierConfig } from '../models/base/new-head.ts';
+import type { InputKind } from '../models/base/types.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 
 /** Files of a model folder that travel unchanged into a merged folder (tokenizer, generation settings). */
@@ -20,8 +22,31 @@ const COPY =
   /^(tokenizer(_config)?\.json|vocab\.(txt|json)|merges\.txt|special_tokens_map\.json|generation_config\.json|preprocessor_config\.json)$/;
 
 /**
+ * The merged folder's config.json: the source's, with the architecture of the head the weights carry (a
+ * classifier for the labels when the source had none, e.g. the masked-LM default model) and the dtype of the
+ * weights written (float32), so transformers builds the right class and does not cast to the source's float16.
+ */
+export function mergedConfig(
+  source: Record<string, unknown>,
+  labels?: readonly string[],
+  inputKind: InputKind = 'text',
+): Record<string, unknown> {
+  let config = { ...source };
+  if (labels?.length) {
+    config = asClassifierConfig(config, { task: 'sequence-classification', labels }, inputKind) ?? {
+      ...config,
+      id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+      label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+    };
+  }
+  delete config.torch_dtype;
+  config.dtype = 'float32';
+  return config;
+}
+
+/**
  * Writes `model` (with any merged adapter folded in) as a Hugging Face folder loadable by transformers: config.json
- * (labels updated), model.safetensors in torch layout, and the tokenizer files of the source folder.
+ * (mergedConfig), model.safetensors in torch layout (float32), and the tokenizer files of the source folder.
  */
 export async function writeMergedFolder(
   model: Model,
@@ -35,14 +60,11 @@ export async function writeMergedFolder(
   // The trained head replaces the base's, shape included (a head for another label count).
   if (headWeights) for (const [n, t] of headWeights) if (raw.has(n)) raw.set(n, t);
   writeSafetensors(path.join(outDir, 'model.safetensors'), raw, { format: 'pt' });
-  const config = JSON.parse(fs.readFileSync(path.join(sourceDir, 'config.json'), 'utf8')) as Record<
+  const source = JSON.parse(fs.readFileSync(path.join(sourceDir, 'config.json'), 'utf8')) as Record<
     string,
     unknown
   >;
-  if (labels?.length) {
-    config.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
-    config.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
-  }
+  const config = mergedConfig(source, labels, model.config.inputKind);
   fs.writeFileSync(path.join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   for (const f of fs.readdirSync(sourceDir))
     if (COPY.test(f)) fs.copyFileSync(path.join(sourceDir, f), path.join(outDir, f));

@@ -7,7 +7,9 @@ import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import { UserError } from '../errors.ts';
 import { launchWorker } from '../training/worker-launch.ts';
+import type { EvaluationReport } from '../../src-shared/evaluate.ts';
 import type { PredictRequest } from './predict.ts';
+import type { ScoreFileRequest } from './score-file.ts';
 import type { InferenceJob, InferenceReply, InferenceRequest } from './protocol.ts';
 
 export class InferenceClient {
@@ -58,6 +60,11 @@ export class InferenceClient {
 
   preview(config: TrainConfig): Promise<RunPreview> {
     return this.#call({ type: 'preview', config }) as Promise<RunPreview>;
+  }
+
+  /** A run scored on a file, off main's event loop. */
+  evaluate(request: ScoreFileRequest): Promise<EvaluationReport> {
+    return this.#call({ type: 'evaluate', request }) as Promise<EvaluationReport>;
   }
 
   stop(): void {

@@ -6,6 +6,7 @@ import { describeUserFacing } from '../cli/user-facing.ts';
 import { initBackend } from '../engine/backends.ts';
 import { ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
+import { evaluateRows } from './score-file.ts';
 import type { InferenceReply, InferenceRequest } from './protocol.ts';
 
 const cache = new ModelCache();
@@ -22,7 +23,12 @@ process.on('message', (raw) => {
       await ready;
       reply({
         id,
-        result: job.type === 'predict' ? predict(cache, job.request) : previewRun(cache, job.config),
+        result:
+          job.type === 'predict'
+            ? predict(cache, job.request)
+            : job.type === 'evaluate'
+              ? evaluateRows(cache, job.request)
+              : previewRun(cache, job.config),
       });
     } catch (err) {
       reply({ id, error: describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)) });

@@ -14,6 +14,8 @@ import type { EventBus } from '../services/event-bus.ts';
 import { isAllowedOrigin, isAuthorized, isLoopbackHost, newToken, tokenCookie } from './auth.ts';
 import { CONTENT_SECURITY_POLICY } from './csp.ts';
 import { serveStatic } from './static.ts';
+import { attachment } from './download.ts';
+import type { Download } from './download.ts';
 
 export interface WebServerOptions {
   handlers: Handlers;
@@ -23,6 +25,11 @@ export interface WebServerOptions {
   /** 0 = a random free port. */
   port?: number;
   token?: string;
+  /**
+   * Web mode's export downloads (`GET /api/download?project=&path=`): the bytes to send, or a thrown user error.
+   * Absent: the route answers 404.
+   */
+  download?: (project: string, file: string) => Download;
 }
 
 export interface RunningWebServer {
@@ -131,6 +138,25 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
         return result.ok
           ? sendJson(res, 200, { value: result.value })
           : sendJson(res, 400, { error: result.error });
+      }
+      // Behind the Bearer check above: the page fetches it (api.ts downloadExport), a link could not prove itself.
+      if (url.pathname === '/api/download') {
+        if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
+        if (!opts.download) return sendJson(res, 404, { error: 'downloads are not served here' });
+        let d: Download;
+        try {
+          d = opts.download(url.searchParams.get('project') ?? '', url.searchParams.get('path') ?? '');
+        } catch (err) {
+          return sendJson(res, 400, { error: (err as Error).message });
+        }
+        res.writeHead(200, {
+          ...SECURITY_HEADERS,
+          'content-type': d.name.endsWith('.zip') ? 'application/zip' : 'application/octet-stream',
+          'content-length': String(d.bytes.length),
+          'content-disposition': attachment(d.name),
+          'cache-control': 'no-store',
+        });
+        return res.end(d.bytes);
       }
       if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: 'no such endpoint' });
       if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -15,6 +15,7 @@ import { continualHandlers } from './continual-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { saveTrainingSettings, trainingSettings } from './settings.ts';
 import { exportHandlers } from './export-handlers.ts';
+import { scoreRequest } from './evaluate.ts';
 
 /** The handler map every transport serves. Each handler receives arguments already validated by zod. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -63,6 +64,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { ok: true as const };
     },
     'runs:resume': async ({ project, runId }) => ({ runId: ctx.runs.continue(project, runId) }),
+    // The forward passes run in the inference process, never on main's event loop.
+    'runs:evaluate': async ({ project, runId, file }) =>
+      ctx.inference.evaluate(scoreRequest(ctx.projects.db(project), path.resolve(project), runId, file)),
     'methods:list': async () => describeMethods(),
     'datasets:samples': async () =>
       SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),

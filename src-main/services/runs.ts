@@ -1,5 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import type { MetricSeries, RunView } from '../../src-shared/domain.ts';
+import { LOWER_IS_BETTER, headlineOf } from '../../src-shared/domain.ts';
+import type { MetricSeries, RunBaseline, RunView } from '../../src-shared/domain.ts';
+import { getDataset } from '../db/tables/datasets.ts';
+import { BASELINE_METRICS } from '../training/baseline.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { metricsForRun } from '../db/tables/metrics.ts';
 import { getRun, listRuns } from '../db/tables/runs.ts';
@@ -17,6 +20,47 @@ function finalMetrics(db: Database, runId: number): Record<string, number> {
     )
     .all(runId, runId) as { name: string; value: number }[];
   return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+}
+
+/** The best value of every validation metric of a run (max, or min where lower is better). */
+function bestMetrics(db: Database, runId: number): Record<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT name, max(value) AS hi, min(value) AS lo FROM metrics
+       WHERE run_id = ? AND split = 'validation' GROUP BY name`,
+    )
+    .all(runId) as { name: string; hi: number; lo: number }[];
+  return Object.fromEntries(rows.map((r) => [r.name, LOWER_IS_BETTER.has(r.name) ? r.lo : r.hi]));
+}
+
+/** The majority-class baseline stored when the run started (null for runs without classes or older runs). */
+function baselineOf(db: Database, r: RunRecord): RunBaseline | null {
+  const rows = db
+    .prepare(
+      `SELECT name, value FROM metrics WHERE run_id = ? AND split = 'system' AND step = 0 AND name IN (?, ?, ?)`,
+    )
+    .all(r.id, BASELINE_METRICS.accuracy, BASELINE_METRICS.macroF1, BASELINE_METRICS.classIndex) as {
+    name: string;
+    value: number;
+  }[];
+  const v = Object.fromEntries(rows.map((row) => [row.name, row.value]));
+  const acc = v[BASELINE_METRICS.accuracy];
+  if (acc === undefined) return null;
+  const classIndex = v[BASELINE_METRICS.classIndex];
+  const labels = r.datasetId === null ? [] : (getDataset(db, r.datasetId)?.labels ?? []);
+  return {
+    accuracy: acc,
+    macroF1: v[BASELINE_METRICS.macroF1] ?? 0,
+    label: classIndex === undefined ? null : (labels[classIndex] ?? null),
+  };
+}
+
+function withHeadline(
+  final: Record<string, number>,
+  best: Record<string, number>,
+  baseline: RunBaseline | null,
+): Pick<RunView, 'finalMetrics' | 'bestMetrics' | 'baseline' | 'headline'> {
+  return { finalMetrics: final, bestMetrics: best, baseline, headline: headlineOf(final, best, baseline) };
 }
 
 function toView(db: Database, r: RunRecord): RunView {
@@ -39,7 +83,7 @@ function toView(db: Database, r: RunRecord): RunView {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     config: r.config,
-    finalMetrics: finalMetrics(db, r.id),
+    ...withHeadline(finalMetrics(db, r.id), bestMetrics(db, r.id), baselineOf(db, r)),
   };
 }
 

@@ -12,6 +12,8 @@ import '../adapters/schemas.ts';
 import { datasetStats, loadDataset } from '../data/index.ts';
 import { findDataset, insertDataset } from '../db/tables/datasets.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
+import { logMetrics } from '../db/tables/metrics.ts';
+import { baselinePoints, datasetBaseline } from '../training/baseline.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { getRun, insertRun, markOrphanedRunsInterrupted } from '../db/tables/runs.ts';
 import type { RunRow } from '../db/tables/runs.ts';
@@ -108,7 +110,7 @@ export function startRun(
       info: { architectures: model.config.architectures ?? null },
       createdAt: now,
     });
-    return insertRun(db, {
+    const id = insertRun(db, {
       name: config.name ?? `${config.method.type} on ${dataset.name}`,
       datasetId,
       baseModelId,
@@ -116,6 +118,10 @@ export function startRun(
       config: config as unknown as Record<string, unknown>,
       createdAt: now,
     });
+    // Stored with the run from its first moment, so the run page can say whether training beats it.
+    const baseline = datasetBaseline(dataset, config.train.seed);
+    if (baseline) logMetrics(db, id, baselinePoints(baseline));
+    return id;
   })();
   // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
   removeStaleRunDir(projectDir, runId);

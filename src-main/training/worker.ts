@@ -2,6 +2,7 @@
  * The training process (started by supervisor.ts). It owns TensorFlow.js and reports through the typed protocol;
  * it never touches the database. A crash here never takes the app down: main marks the run interrupted.
  */
+import { adapterDiskBytes } from './adapter-bytes.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -132,7 +133,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     kind: 'adapter',
     path: dirs.adapter,
     sha256: crypto.createHash('sha256').update(fs.readFileSync(mainFile)).digest('hex'),
-    bytes: files.reduce((a, f) => a + fs.statSync(f).size, 0),
+    bytes: adapterDiskBytes(files),
     step: result.position.step,
   });
   const summary = {

@@ -108,3 +108,29 @@ export function on<K extends EventName>(name: K, handler: Handler<K>): () => voi
   handlers.set(name, set);
   return () => set.delete(handler as Handler<never>);
 }
+
+/** Whether exports can be downloaded through the browser: web mode only (Electron has them on this disk). */
+export const webDownloads = (): boolean => !window.studio;
+
+/**
+ * Downloads an export the studio wrote (web mode's `/api/download`, with the Bearer token like every call; a
+ * folder comes as a .zip) and hands it to the browser as a file.
+ */
+export async function downloadExport(project: string, file: string): Promise<void> {
+  const res = await fetch(`/api/download?${new URLSearchParams({ project, path: file }).toString()}`, {
+    headers: { authorization: `Bearer ${webToken()}` },
+  });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new Error(body.error ?? `download failed (${res.status})`);
+  }
+  const name = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name ? decodeURIComponent(name) : 'export.zip';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -4,6 +4,8 @@ import { methodDefinitions, methodTypes } from '../../src-shared/methods.ts';
 import '../../src-main/adapters/schemas.ts';
 import { modelCard, percentTrainable } from '../../src-shared/model-card.ts';
 import type { ModelCardInput } from '../../src-shared/model-card.ts';
+import { SHIPPED_BASE_DIR } from '../../src-shared/model-card-load.ts';
+import type { CardTarget } from '../../src-shared/model-card-load.ts';
 
 const input = (over: Partial<ModelCardInput> = {}): ModelCardInput => ({
   name: 'sentiment lora',
@@ -52,7 +54,7 @@ describe('modelCard', () => {
         dataset: null,
       }),
     );
-    expect(card).toContain('model.load_adapter("ADAPTER_DIR")');
+    expect(card).toContain('studio export --format adapterhub --out ADAPTER_DIR');
     expect(card).not.toContain('PeftModel');
     expect(card).toContain('No metrics recorded.');
     expect(card).toContain('**Trainable parameters:** not recorded');
@@ -90,5 +92,34 @@ describe('unavailableReason', () => {
   it('says a method merges exactly when the merged export accepts it (one capability for both)', () => {
     for (const d of methodDefinitions())
       expect([d.type, unavailableReason(d.type, 'merged') === null]).toEqual([d.type, d.capabilities.merges]);
+  });
+});
+
+describe('modelCard for an export (its snippets load what the export holds)', () => {
+  const target = (format: CardTarget['format'], baseShipped: boolean): CardTarget => ({
+    format,
+    baseLoad: baseShipped ? SHIPPED_BASE_DIR : '/models/mine',
+    baseShipped,
+    labels: ['neg', 'pos'],
+    autoClass: 'AutoModelForSequenceClassification',
+  });
+
+  it('peft: loads the shipped base with its labels in float32, then the adapter from the card folder', () => {
+    const card = modelCard(input({ target: target('peft', true) }));
+    expect(card).toContain(
+      'base = AutoModelForSequenceClassification.from_pretrained("base-model", dtype=torch.float32, num_labels=2, id2label={0: "neg", 1: "pos"}, label2id={"neg": 0, "pos": 1})',
+    );
+    expect(card).toContain('model = PeftModel.from_pretrained(base, ".").eval()');
+    expect(card).not.toContain('"default"');
+  });
+
+  it('merged: transformers alone, from the card folder; bundle: the base by its path and adapter/', () => {
+    const merged = modelCard(input({ target: target('merged', false) }));
+    expect(merged).toContain('model = AutoModelForSequenceClassification.from_pretrained(".").eval()');
+    expect(merged).not.toContain('PeftModel');
+    const bundle = modelCard(input({ target: target('bundle', false) }));
+    expect(bundle).toContain('from_pretrained("/models/mine", dtype=torch.float32');
+    expect(bundle).toContain('PeftModel.from_pretrained(base, "adapter")');
+    expect(bundle).toContain('studio import --project MY_PROJECT this-bundle.zip');
   });
 });

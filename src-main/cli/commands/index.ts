@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
+import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   merge,
   classify,
   train,
+  evaluate,
   continual,
   exportImport,
   serve,

@@ -9,6 +9,7 @@ import type { ModelInputs } from '../../models/index.ts';
 import type { CommonConfig } from '../../models/base/types.ts';
 import { ModelInputError } from '../../models/base/errors.ts';
 import { withAdapter } from '../../adapters/runtime.ts';
+import { predictFileCommand } from './evaluate.ts';
 
 const INPUT_NAMES = {
   input_ids: 'inputIds',
@@ -78,35 +79,73 @@ async function toRaw(t: tf.Tensor): Promise<RawTensor> {
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('run a forward pass and write logits (and last_hidden_state) to a safetensors file')
-    .requiredOption('--model <dir>', 'Hugging Face model folder')
-    .option('--adapter <dir>', 'adapter folder (PEFT format or ours)')
-    .requiredOption(
-      '--inputs <file>',
-      'safetensors with input_ids/attention_mask/token_type_ids or pixel_values',
+    .description(
+      'run a forward pass and write logits to a safetensors file, or predict a run on a CSV/JSONL file',
     )
-    .requiredOption('--output <file>', 'where to write logits (F32)')
-    .action(async (opts: { model: string; adapter?: string; inputs: string; output: string }) => {
-      await initBackend();
-      const model = loadBaseForAdapter(opts.model, opts.adapter);
-      const { inputs, dispose } = readInputs(opts.inputs, model.config);
-      const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) => {
-        try {
-          const out = model.forward(inputs, { hooks });
-          return out.lastHiddenState ? [out.logits, out.lastHiddenState] : [out.logits];
-        } catch (err) {
-          // The model knows what it cannot take; the user needs to know which file to fix.
-          if (err instanceof ModelInputError) throw new UserError(`${opts.inputs}: ${err.message}`);
-          throw err;
-        }
-      });
-      if (!logits) throw new Error('the model returned no logits');
-      const out = new Map<string, RawTensor>([['logits', await toRaw(logits)]]);
-      if (lastHiddenState) out.set('last_hidden_state', await toRaw(lastHiddenState));
-      writeSafetensors(opts.output, out, { producer: 'adapter-studio' });
-      tf.dispose([logits, lastHiddenState]);
-      dispose();
-      model.dispose();
-      process.stderr.write(`wrote ${opts.output} (logits ${logits.shape.join('x')})\n`);
+    .option('--model <dir>', 'Hugging Face model folder')
+    .option('--adapter <dir>', 'adapter folder (PEFT format or ours)')
+    .option('--inputs <file>', 'safetensors with input_ids/attention_mask/token_type_ids or pixel_values')
+    .option('--output <file>', 'where to write logits (F32)')
+    .option('--project <dir>', 'with --run and --data: the project of the run to predict with')
+    .option('--run <id>', 'run id (with --project and --data)')
+    .option('--data <file>', "CSV/TSV/JSONL file with the run's text column(s), one prediction per row")
+    .option('--out <file>', 'predictions of --data: OUT.csv or OUT.jsonl')
+    .action(async (opts: PredictOptions) => {
+      if (opts.data !== undefined) {
+        const missing = (['project', 'run', 'out'] as const).filter((k) => opts[k] === undefined);
+        if (missing.length)
+          throw new UserError(`predict --data needs ${missing.map((k) => `--${k}`).join(', ')}`);
+        await predictFileCommand({
+          project: opts.project as string,
+          run: opts.run as string,
+          data: opts.data,
+          out: opts.out as string,
+        });
+        return;
+      }
+      const missing = (['model', 'inputs', 'output'] as const).filter((k) => opts[k] === undefined);
+      if (missing.length)
+        throw new UserError(
+          `predict needs ${missing.map((k) => `--${k}`).join(', ')} (or --project, --run, --data and --out)`,
+        );
+      await forwardCommand(
+        opts as Required<Pick<PredictOptions, 'model' | 'inputs' | 'output'>> & PredictOptions,
+      );
     });
+}
+
+interface PredictOptions {
+  model?: string;
+  adapter?: string;
+  inputs?: string;
+  output?: string;
+  project?: string;
+  run?: string;
+  data?: string;
+  out?: string;
+}
+
+/** The safetensors contract of CLI.md: logits (and last_hidden_state) of a model folder, with an adapter. */
+async function forwardCommand(opts: { model: string; adapter?: string; inputs: string; output: string }) {
+  await initBackend();
+  const model = loadBaseForAdapter(opts.model, opts.adapter);
+  const { inputs, dispose } = readInputs(opts.inputs, model.config);
+  const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) => {
+    try {
+      const out = model.forward(inputs, { hooks });
+      return out.lastHiddenState ? [out.logits, out.lastHiddenState] : [out.logits];
+    } catch (err) {
+      // The model knows what it cannot take; the user needs to know which file to fix.
+      if (err instanceof ModelInputError) throw new UserError(`${opts.inputs}: ${err.message}`);
+      throw err;
+    }
+  });
+  if (!logits) throw new Error('the model returned no logits');
+  const out = new Map<string, RawTensor>([['logits', await toRaw(logits)]]);
+  if (lastHiddenState) out.set('last_hidden_state', await toRaw(lastHiddenState));
+  writeSafetensors(opts.output, out, { producer: 'adapter-studio' });
+  tf.dispose([logits, lastHiddenState]);
+  dispose();
+  model.dispose();
+  process.stderr.write(`wrote ${opts.output} (logits ${logits.shape.join('x')})\n`);
 }

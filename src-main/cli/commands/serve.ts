@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { APP_VERSION } from '../../app/package-info.ts';
 import { ensureRendererBuilt } from '../../app/renderer-bundle.ts';
 import { UserError } from '../../errors.ts';
+import { exportDownload } from '../../server/download.ts';
 import { startWebServer } from '../../server/web-server.ts';
 import { createServiceContext, shutdownServices } from '../../services/context.ts';
 import { createHandlers } from '../../services/handlers.ts';
@@ -16,6 +17,11 @@ export async function serveStudio(opts: { port?: number; project?: string }): Pr
     events: ctx.events,
     rendererDir,
     port: opts.port,
+    // Opening the project's database first refuses a folder that is not a project.
+    download: (project, file) => {
+      ctx.projects.db(project);
+      return exportDownload(project, file);
+    },
   });
   let stopping = false;
   const stop = () => {

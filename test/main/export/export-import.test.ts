@@ -129,9 +129,14 @@ describe('studio export / import (CLI contract)', () => {
     expect(fs.existsSync(target)).toBe(false);
   });
 
-  it('peft: exactly the PEFT files of the run; refused for a bottleneck run with a pointer to adapterhub/bundle', () => {
+  it('peft: the PEFT files of the run and its card; refused for a bottleneck run with a pointer to adapterhub/bundle', () => {
     const out = exportOk(studio, exportArgs(project.lora, 'peft', path.join(tmp.dir, 'out/peft')));
-    expect(fs.readdirSync(out).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // A base the user brought is named by its path: nothing to ship beside the card.
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'README.md',
+      'adapter_config.json',
+      'adapter_model.safetensors',
+    ]);
     const config = JSON.parse(fs.readFileSync(path.join(out, 'adapter_config.json'), 'utf8')) as Record<
       string,
       unknown
@@ -141,6 +146,7 @@ describe('studio export / import (CLI contract)', () => {
       r: 2,
       lora_alpha: 4,
       modules_to_save: ['classifier', 'score'],
+      base_model_name_or_path: path.resolve(BASE),
     });
     const names = [...readSafetensors(path.join(out, 'adapter_model.safetensors')).tensors.keys()];
     expect(names).toContain('base_model.model.classifier.weight');
@@ -202,6 +208,7 @@ describe('studio export / import (CLI contract)', () => {
     expect([...tensors.keys()].every((n) => n.includes('.adapters.tiny_bottleneck.'))).toBe(true);
     // The classification head as a flex head on the pooled output (the tiny BERT has a pooler).
     expect(fs.readdirSync(out).sort()).toEqual([
+      'README.md',
       'adapter.safetensors',
       'adapter_config.json',
       'head_config.json',

@@ -361,6 +361,19 @@ export const HOSTILE_CASES: HostileCase[] = [
   zipCase('wrong format', /manifest\.json: format/, (g) =>
     forged(g, (m) => ((m as Record<string, unknown>).format = 'something-else')),
   ),
+  zipCase(
+    'nested adapter path',
+    /manifest\.json: files: "adapter\/sub\/x\.bin" is not a file a bundle holds/,
+    (g) => {
+      const data = enc('x');
+      const m = structuredClone(g.manifest);
+      m.files['adapter/sub/x.bin'] = {
+        sha256: crypto.createHash('sha256').update(data).digest('hex'),
+        bytes: 1,
+      };
+      return [...entriesOf(g, m), { name: 'adapter/sub/x.bin', data }];
+    },
+  ),
   // Files against the manifest.
   zipCase('unlisted file', /adapter\/evil\.py is not listed in the manifest/, (g) =>
     plus(g, { name: 'adapter/evil.py', data: enc('import os') }),

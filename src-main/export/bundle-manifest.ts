@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { BUNDLE_FORMAT_VERSION } from '../../src-shared/export.ts';
 import type { BundleManifest } from '../../src-shared/export.ts';
-import { methodSchema, trainOptionsSchema } from '../../src-shared/train-config.ts';
+import { methodSchema } from '../../src-shared/methods.ts';
+import { trainOptionsSchema } from '../../src-shared/train-config.ts';
 import { UserError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { BUNDLE_FORMAT_VERSION } from '../../src-shared/export.ts';
 import type { BundleManifest } from '../../src-shared/export.ts';
-import { trainConfigSchema } from '../../src-shared/train-config.ts';
+import { methodSchema } from '../../src-shared/methods.ts';
+import { trainOptionsSchema } from '../../src-shared/train-config.ts';
 import { UserError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -39,6 +40,18 @@ const metrics = z
         });
     }
   });
+
+/**
+ * The parts of a run's config that travel with its adapter, as this studio would accept them itself (the method's
+ * options, integer steps...); the project, dataset and model paths are the exporter's machine's and are replaced.
+ */
+const runConfigSchema = z
+  .object({
+    method: methodSchema,
+    train: trainOptionsSchema.optional(),
+    model: z.string().max(4096).optional(),
+  })
+  .loose();
 
 const manifestSchema: z.ZodType<BundleManifest> = z
   .object({
@@ -101,7 +114,7 @@ export function parseManifest(file: string, bytes: Uint8Array): BundleManifest {
       `${file}: ${MANIFEST_FILE}: bundle format version ${manifest.version}, this studio reads version ${BUNDLE_FORMAT_VERSION}`,
     );
   // The run's config must be one this studio would accept itself (integer steps, known method options...).
-  const config = trainConfigSchema.safeParse(manifest.run.config);
+  const config = runConfigSchema.safeParse(manifest.run.config);
   if (!config.success) throw new UserError(issueLine(file, config.error, 'run.config'));
   if (config.data.method.type !== manifest.run.method)
     throw new UserError(

@@ -17,7 +17,7 @@ import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { runDirs } from '../training/run-dirs.ts';
-import { ADAPTER_PREFIX } from './bundle.ts';
+import { ADAPTER_PREFIX, CARD_FILE } from './bundle.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest } from './bundle-manifest.ts';
 import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
 import { modelContentHash } from './run-source.ts';
@@ -86,6 +86,12 @@ export async function verifyBundle(
     const entry = zip.entries.find((e) => e.name === MANIFEST_FILE);
     if (!entry) throw new UserError(`${file}: ${MANIFEST_FILE} is missing: not an Adapter Studio bundle`);
     const manifest = parseManifest(file, await zip.readAll(entry, MAX_MANIFEST_BYTES));
+    // The exporter writes a model card and a flat adapter folder; nothing else becomes a path in the project.
+    for (const name of Object.keys(manifest.files))
+      if (name !== CARD_FILE && !/^adapter\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
+        throw new UserError(
+          `${file}: ${MANIFEST_FILE}: files: ${JSON.stringify(name)} is not a file a bundle holds`,
+        );
     // Our adapter folder, or PEFT's (an adapter imported into the studio in PEFT format).
     const complete = (pair: readonly string[]) =>
       pair.every((f) => `${ADAPTER_PREFIX}${f}` in manifest.files);

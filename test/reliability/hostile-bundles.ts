@@ -92,26 +92,22 @@ const honest = (good: GoodBundle) => buildZip(entriesOf(good));
  * not final) repeated 1024 times (its back-references reach only zeros), then an empty final block.
  */
 const BOMB_BYTES = 1024 * MiB;
-const zeros = (() => {
-  let cached: Uint8Array | undefined;
-  return () => {
-    if (cached) return cached;
-    const segment = deflateRawSync(Buffer.alloc(MiB), { finishFlush: constants.Z_SYNC_FLUSH });
-    cached = Buffer.concat([...Array.from({ length: BOMB_BYTES / MiB }, () => segment), Buffer.from([3, 0])]);
-    return cached;
-  };
-})();
-/** The CRC-32 of the bomb's 1 GiB of zeros, so that only the caps can stop it. */
-const zerosCrc = (() => {
-  let cached: number | undefined;
-  return () => {
-    if (cached !== undefined) return cached;
-    const mib = Buffer.alloc(MiB);
-    let crc = 0;
-    for (let i = 0; i < BOMB_BYTES / MiB; i++) crc = crc32(mib, crc);
-    return (cached = crc);
-  };
-})();
+let bomb: { compressed: Uint8Array; crc: number } | undefined;
+const zeroBomb = () => {
+  if (bomb) return bomb;
+  const mib = Buffer.alloc(MiB);
+  const segment = deflateRawSync(mib, { finishFlush: constants.Z_SYNC_FLUSH });
+  const n = BOMB_BYTES / MiB;
+  let crc = 0;
+  for (let i = 0; i < n; i++) crc = crc32(mib, crc);
+  // The CRC is the true one, so that only the caps can stop it.
+  return (bomb = {
+    compressed: Buffer.concat([...Array<Buffer>(n).fill(segment), Buffer.from([3, 0])]),
+    crc,
+  });
+};
+const zeros = () => zeroBomb().compressed;
+const zerosCrc = () => zeroBomb().crc;
 
 export const HOSTILE_CASES: HostileCase[] = [
   // Names that would land outside the project, or nowhere sensible.
@@ -360,6 +356,19 @@ export const HOSTILE_CASES: HostileCase[] = [
   ),
   zipCase('wrong format', /manifest\.json: format/, (g) =>
     forged(g, (m) => ((m as Record<string, unknown>).format = 'something-else')),
+  ),
+  zipCase(
+    'nested adapter path',
+    /manifest\.json: files: "adapter\/sub\/x\.bin" is not a file a bundle holds/,
+    (g) => {
+      const data = enc('x');
+      const m = structuredClone(g.manifest);
+      m.files['adapter/sub/x.bin'] = {
+        sha256: crypto.createHash('sha256').update(data).digest('hex'),
+        bytes: 1,
+      };
+      return [...entriesOf(g, m), { name: 'adapter/sub/x.bin', data }];
+    },
   ),
   // Files against the manifest.
   zipCase('unlisted file', /adapter\/evil\.py is not listed in the manifest/, (g) =>

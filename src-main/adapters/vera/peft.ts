@@ -25,7 +25,6 @@ export const veraPeft: PeftCodec<'vera'> = {
   knownKeys: [
     'bias',
     'd_initial',
-    'exclude_modules',
     'fan_in_fan_out',
     'init_weights',
     'layers_pattern',

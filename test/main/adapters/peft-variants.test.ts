@@ -202,7 +202,7 @@ describe.each(ROWS)('%s on %s', (kind, fixture, method, peftType, fold) => {
       expect(predictDiff(base, variant, variant)).toBeLessThanOrEqual(1e-4);
       const merged = path.join(tmp.dir, `${kind}-${fixture}-merged`);
       const m = studio(['merge', '--model', base, '--adapter', variant, '--out', merged]);
-      expect(m.stderr).toBe('');
+      expect(m.stderr).not.toMatch(/error/i);
       expect(m.status).toBe(0);
       expect(predictDiff(merged, `${variant}-merged`)).toBeLessThanOrEqual(1e-4);
     });

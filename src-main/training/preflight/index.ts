@@ -39,8 +39,9 @@ export function checkEarlyStoppingMetric(config: TrainConfig, lm: boolean): void
     );
 }
 
-function rawConfig(model: string): Record<string, unknown> {
-  // The model already loaded, so config.json parses; this only reads fields the common config does not carry.
+/** The base's config.json as parsed JSON (read after the model loaded, so it parses). */
+export function rawModelConfig(model: string): Record<string, unknown> {
+  // Only for fields the common config does not carry (max positions, FFN width).
   const file = path.join(resolveModelDir(model), 'config.json');
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
@@ -102,7 +103,7 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
       throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
     if (dataset.kind !== 'image' && model.config.inputKind !== 'text')
       throw new UserError(`${dataset.source}: a text dataset needs a text model with a tokenizer`);
-    const dims = modelDims(model, rawConfig(config.model), config);
+    const dims = modelDims(model, rawModelConfig(config.model), config);
     checkSizes(config, dims);
     checkMemory(config, dims);
     const adapter = createAdapter(model, config.method, config.train.seed, {

@@ -143,6 +143,9 @@ export function register(program: Command): void {
     .requiredOption('--run <id>', 'run id')
     .option('--json', 'print the JSON summary as the last stdout line')
     .action(async (opts: { project: string; run: string; json?: boolean }) => {
+      // Resuming never creates a project: a mistyped path must leave nothing behind.
+      if (!isProjectDir(opts.project))
+        throw new UserError(`${path.join(opts.project, 'studio.db')}: not an Adapter Studio project`);
       await preflightReady();
       const { projects, dir } = openProject(opts.project);
       const db = projects.db(dir);

@@ -103,6 +103,12 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
       throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
     if (dataset.kind !== 'image' && model.config.inputKind !== 'text')
       throw new UserError(`${dataset.source}: a text dataset needs a text model with a tokenizer`);
+    if (dataset.kind === 'lm' && model.config.task !== 'causal-lm')
+      throw new UserError(`${dataset.source}: language modelling needs a causal LM (GPT-2, Llama)`);
+    if (dataset.kind === 'regression')
+      throw new UserError(
+        `${dataset.source}: numeric labels (regression) can be imported but not trained yet`,
+      );
     const dims = modelDims(model, rawModelConfig(config.model), config);
     checkSizes(config, dims);
     checkMemory(config, dims);

@@ -21,6 +21,9 @@ export const datasetSpecSchema = z.union([
 ]);
 export type DatasetSpec = z.output<typeof datasetSpecSchema>;
 
+/** Validation examples an evaluation uses when `train.maxEvalExamples` is not given. */
+export const DEFAULT_MAX_EVAL_EXAMPLES = 2000;
+
 export const trainOptionsSchema = z
   .object({
     epochs: z.number().positive().default(3),
@@ -43,6 +46,11 @@ export const trainOptionsSchema = z
     dropout: z.boolean().default(true),
     /** Cap on training steps (smoke tests, previews). */
     maxSteps: z.number().int().positive().optional(),
+    /**
+     * Validation examples each evaluation uses at most (an evenly spaced, seed-independent subset of the split);
+     * 0 means all. Default: DEFAULT_MAX_EVAL_EXAMPLES.
+     */
+    maxEvalExamples: z.number().int().min(0).optional(),
   })
   .strict();
 export type TrainOptions = z.output<typeof trainOptionsSchema>;

@@ -2,18 +2,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
-import { UserError } from '../errors.ts';
+import { UserError, jsonSyntaxProblem } from '../errors.ts';
 
 /** Reads a JSON config file and validates it; the first problem is one line naming the file and the field. */
 export function readJsonConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a JSON file' : `cannot read (${code})`}`,
     );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: ${jsonSyntaxProblem(err, text)}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -35,4 +41,21 @@ export function configPaths(file: string) {
         ? { ...d, path: abs(d.path), ...(d.validation ? { validation: abs(d.validation) } : {}) }
         : d,
   };
+}
+
+/** Config fields that pre-flight refusals start with (`method.r: ...`), as opposed to a dataset or model file. */
+const CONFIG_FIELD = /^(method|train|dataset|tasks)(\.|:)/;
+
+/**
+ * Runs `fn`; a refusal that names a config field (pre-flight's size caps) gets the config file in front, so the
+ * one line names the file and the field as a schema error does.
+ */
+export function namingConfigFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError && CONFIG_FIELD.test(err.message))
+      throw new UserError(`${file}: ${err.message}`);
+    throw err;
+  }
 }

@@ -16,8 +16,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; user errors become one line on stderr and a non-zero exit, never a stack trace. */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the CLI and resolves with its exit code; user errors become one line on stderr, never a stack trace.
+ * In-process callers (tests) use this; `main` is the process entry.
+ */
+export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   let code = 0;
   try {
@@ -38,6 +41,14 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
   }
+  const result = code || Number(process.exitCode ?? 0) || 0;
+  process.exitCode = undefined;
+  return result;
+}
+
+/** The process entry: runs the CLI and exits with its code. */
+export async function main(argv: string[]): Promise<void> {
+  const code = await runCli(argv);
   // The wasm backend's worker threads and tf.js timers would keep the process alive after the work is done.
-  process.exit(code || process.exitCode || 0);
+  process.exit(code);
 }

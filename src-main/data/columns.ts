@@ -57,7 +57,7 @@ export function readTable(
     // A single column whose name holds another separator: almost surely a semicolon/tab-separated file.
     throw new DatasetError(
       file,
-      `has one column "${table.columns[0]}"; is it separated by ";" or tabs? use commas, or .tsv for tabs`,
+      'has one column whose name holds ";", "|" or a tab; is it separated by those? use commas, or .tsv for tabs',
       1,
     );
   }
@@ -97,7 +97,7 @@ export function resolveColumns(file: string, table: Table, spec: Partial<ColumnM
   const guessed = guessColumns(table.columns);
   const text = spec.text ?? guessed.text;
   const label = spec.label ?? guessed.label;
-  const list = table.columns.join(', ');
+  const list = listColumns(table.columns);
   if (text === undefined) throw new DatasetError(file, `name the text column; columns are: ${list}`);
   if (label === undefined) throw new DatasetError(file, `name the label column; columns are: ${list}`);
   const map: ColumnMap = { text, label, ...(spec.textPair !== undefined ? { textPair: spec.textPair } : {}) };
@@ -111,12 +111,27 @@ export function resolveColumns(file: string, table: Table, spec: Partial<ColumnM
   return map;
 }
 
-/** A cell as text, or a problem: objects and arrays are not text. */
+/** A cell as text, or a problem: objects, arrays and booleans are not text (`true` is no class name). */
 function cell(v: unknown): { value: string } | { problem: string } {
   if (v === undefined || v === null) return { value: '' };
   if (typeof v === 'string') return { value: v };
-  if (typeof v === 'number' || typeof v === 'boolean') return { value: String(v) };
-  return { problem: `is ${Array.isArray(v) ? 'an array' : 'an object'}, expected text` };
+  if (typeof v === 'number') return { value: String(v) };
+  if (typeof v === 'boolean') return { problem: 'is a JSON boolean (true/false), expected text or a number' };
+  return { problem: `is ${Array.isArray(v) ? 'an array' : 'an object'}, expected text or a number` };
+}
+
+/** Longest column name a message may quote; longer "names" are likely content, not a header. */
+const MAX_QUOTED_COLUMN = 64;
+
+/**
+ * The columns as a message may list them. Safe rule (error messages never echo a file's content): cell values
+ * are never quoted; column names are listed only when the header looks like a dataset's, at least two columns
+ * of at most 64 characters each. A single "column" is usually the first line of a file that is no table at all
+ * (a credentials or notes file picked by mistake), so it is counted, not shown.
+ */
+export function listColumns(columns: readonly string[]): string {
+  if (columns.length >= 2 && columns.every((c) => c.length <= MAX_QUOTED_COLUMN)) return columns.join(', ');
+  return `${columns.length} column${columns.length === 1 ? '' : 's'}, not listed: this does not look like a dataset's header`;
 }
 
 /**
@@ -149,11 +164,7 @@ export function mapRows(
     }
     if (opts.regression) {
       if (!isNumericLabel(label)) {
-        throw new DatasetError(
-          file,
-          `label "${label}" is not a number (regression needs numeric labels)`,
-          line,
-        );
+        throw new DatasetError(file, 'the label is not a number (regression needs numeric labels)', line);
       }
       row.value = Number(label);
     }

@@ -2,8 +2,50 @@
 import fs from 'node:fs';
 import { DatasetError } from './errors.ts';
 
-/** Reads a file's bytes; a missing, unreadable or folder path is a DatasetError naming it. */
+const MB = 2 ** 20;
+/** Largest dataset file read whole, in MiB, unless STUDIO_MAX_DATASET_MB says otherwise. */
+export const DEFAULT_MAX_DATASET_MB = 1024;
+
+/** The size cap for one dataset file, in bytes (STUDIO_MAX_DATASET_MB, else DEFAULT_MAX_DATASET_MB). */
+export function maxDatasetBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.STUDIO_MAX_DATASET_MB);
+  return (env.STUDIO_MAX_DATASET_MB && Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MAX_DATASET_MB) * MB;
+}
+
+/**
+ * Checks what a path really is before reading it whole: a symlink is followed and the target must be a regular
+ * file (a link to /dev/zero, a FIFO or a socket would be read until memory runs out or block forever) of at most
+ * the size cap.
+ */
+export function checkReadableFile(file: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return; // readFileSync below reports it with its own reason
+  }
+  if (st.isDirectory()) return;
+  if (!st.isFile()) {
+    const kind = st.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+    throw new DatasetError(file, `is ${kind}, expected a regular file`);
+  }
+  const cap = maxDatasetBytes();
+  if (st.size > cap)
+    throw new DatasetError(
+      file,
+      `is ${(st.size / MB).toFixed(0)} MB, over the ${(cap / MB).toFixed(0)} MB limit for one dataset file (STUDIO_MAX_DATASET_MB)`,
+    );
+}
+
+/** Reads a file's bytes; a missing, unreadable, special or oversized path is a DatasetError naming it. */
 export function readBytes(file: string): Buffer {
+  checkReadableFile(file);
   try {
     return fs.readFileSync(file);
   } catch (err) {
@@ -29,6 +71,14 @@ export function decodeUtf8(file: string, bytes: Uint8Array): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     throw new DatasetError(file, 'is UTF-16 text; save it as UTF-8', 1);
   }
+  const utf16 = utf16WithoutBom(bytes);
+  if (utf16) throw new DatasetError(file, `is ${utf16} text without a byte-order mark; save it as UTF-8`, 1);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    let line = 1;
+    for (let i = 0; i < nul; i++) if (bytes[i] === 0x0a) line++;
+    throw new DatasetError(file, 'has a NUL byte: a binary file, not text', line);
+  }
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -38,6 +88,26 @@ export function decodeUtf8(file: string, bytes: Uint8Array): string {
     for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
     throw new DatasetError(file, 'is not valid UTF-8 text (save it as UTF-8)', line);
   }
+}
+
+/**
+ * UTF-16 without a BOM is valid UTF-8 byte for byte when the text is ASCII (every other byte is NUL), so the
+ * decoder accepts it and the parser then reports a puzzling field count. In the first 4 KiB, NULs on one parity
+ * only (and mostly there) give it away.
+ */
+function utf16WithoutBom(bytes: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | undefined {
+  const n = Math.min(bytes.length, 4096) & ~1;
+  if (n < 4) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) even++;
+    if (bytes[i + 1] === 0) odd++;
+  }
+  const pairs = n / 2;
+  if (odd >= 0.3 * pairs && even === 0) return 'UTF-16LE';
+  if (even >= 0.3 * pairs && odd === 0) return 'UTF-16BE';
+  return undefined;
 }
 
 /** Reads and decodes a UTF-8 text file. */

@@ -2,11 +2,16 @@
 import { DatasetError } from './errors.ts';
 import { countNewlines } from './table.ts';
 import type { Table, TableRecord } from './table.ts';
+import { jsonSyntaxProblem } from '../errors.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const jsonProblem = (err: unknown): string => `invalid JSON (${(err as Error).message.split('\n')[0]})`;
+// Never the parser's own message: it quotes the line, and a wrong file picked by mistake may hold secrets.
+const jsonProblem = (err: unknown, text: string): string =>
+  jsonSyntaxProblem(err, text)
+    .replace(/^not valid/, 'invalid')
+    .replace('line 1 column', 'column');
 
 function collect(records: TableRecord[]): Table {
   const columns: string[] = [];
@@ -34,7 +39,7 @@ export function parseJsonl(file: string, text: string, maxRecords?: number): Tab
     try {
       v = JSON.parse(raw);
     } catch (err) {
-      throw new DatasetError(file, jsonProblem(err), i + 1);
+      throw new DatasetError(file, jsonProblem(err, raw), i + 1);
     }
     if (!isRecord(v)) throw new DatasetError(file, 'each line must be a JSON object ({...})', i + 1);
     records.push({ values: v, line: i + 1 });
@@ -56,7 +61,7 @@ export function parseJsonArray(file: string, text: string, maxRecords?: number):
     try {
       v = JSON.parse(text.slice(from, to));
     } catch (err) {
-      throw new DatasetError(file, jsonProblem(err), line);
+      throw new DatasetError(file, jsonProblem(err, text.slice(from, to)), line);
     }
     if (!isRecord(v))
       throw new DatasetError(file, `item ${records.length + 1} is not an object ({...})`, line);

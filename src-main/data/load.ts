@@ -145,7 +145,8 @@ function loadTable(
   if (!main.isRegression && labels.length < 2) {
     throw new DatasetError(
       file,
-      `column "${main.columns.label}" has a single label ("${labels[0] ?? ''}"); classification needs two or more`,
+      // The value is not quoted: a file picked by mistake (a credentials file) would have its content echoed.
+      `column "${main.columns.label}" has a single label value; classification needs two or more`,
     );
   }
   let validationRows: TextRow[] | undefined;
@@ -157,11 +158,7 @@ function loadTable(
       const known = new Set(labels);
       const unknown = v.rows.find((r) => !known.has(r.label));
       if (unknown) {
-        throw new DatasetError(
-          validationFile,
-          `label "${unknown.label}" does not occur in the training file`,
-          unknown.line,
-        );
+        throw new DatasetError(validationFile, 'its label does not occur in the training file', unknown.line);
       }
     }
     validationRows = v.rows;

@@ -13,9 +13,16 @@ import type { LoadedDataset } from '../data/index.ts';
 import { classifierLabels } from '../training/prepare.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
+import {
+  checkEarlyStoppingMetric,
+  checkMemory,
+  checkSizes,
+  estimateMemory,
+  modelDims,
+  rawModelConfig,
+} from '../training/preflight/index.ts';
 import type { ModelCache } from './predict.ts';
 
-const MB = 2 ** 20;
 const datasets = new Map<string, LoadedDataset>();
 
 /** Datasets are read once per spec and file version: typing in the form must not re-read a large file. */
@@ -31,25 +38,6 @@ function datasetFor(spec: TrainConfig['dataset']): LoadedDataset {
   return d;
 }
 
-/**
- * Training memory, an estimate in float32: the weights; for what trains, its gradient plus AdamW's two moments;
- * and activations kept for the backward pass, per layer about 16 hidden-sized vectors per token (inputs of the six
- * projections, layer norms, GELU, residuals, dropout masks) plus the attention probabilities (heads x seq x seq).
- */
-function memoryEstimate(
-  totalParams: number,
-  trainable: number,
-  c: { layers: number; hidden: number; heads: number },
-  o: TrainConfig['train'],
-): RunPreview['memoryMB'] {
-  const tokens = o.batchSize * o.maxLength;
-  const weights = (4 * totalParams) / MB;
-  const optimizer = (3 * 4 * trainable) / MB;
-  const perLayer = 16 * tokens * c.hidden + 2 * o.batchSize * c.heads * o.maxLength * o.maxLength;
-  const activations = (4 * c.layers * perLayer) / MB;
-  return { weights, optimizer, activations, total: weights + optimizer + activations };
-}
-
 export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
   const dataset = datasetFor(config.dataset);
   const labels = classifierLabels(dataset);
@@ -63,10 +51,19 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
         )
       : null;
   const model = own ?? cache.get(config.model, labels).entry.model;
+  // The same refusals as a run's pre-flight, so the form says what is wrong before Start is pressed.
+  checkEarlyStoppingMetric(config, dataset.kind === 'lm');
+  const dims = modelDims(model, rawModelConfig(config.model), config);
+  try {
+    checkSizes(config, dims);
+    checkMemory(config, dims);
+  } catch (err) {
+    own?.dispose();
+    throw err;
+  }
   const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: labels?.length ?? 0 });
   try {
     const account = accountParams(model, adapter);
-    const c = model.config;
     return {
       trainableParams: account.trainable,
       totalParams: account.total,
@@ -75,12 +72,7 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
       labels: labels?.length ?? 0,
       examples:
         dataset.kind === 'lm' ? 0 : dataset.kind === 'image' ? dataset.images.length : dataset.rows.length,
-      memoryMB: memoryEstimate(
-        account.total,
-        account.trainable,
-        { layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads },
-        config.train,
-      ),
+      memoryMB: estimateMemory(config, dims, account.trainable),
     };
   } finally {
     adapter.dispose();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
 import { readModelWeights } from '../engine/safetensors/index.ts';
-import { UserError } from '../errors.ts';
+import { UserError, jsonSyntaxProblem } from '../errors.ts';
 import { findArchitecture } from './architectures.ts';
 import { readTokenizerFiles } from './tokenizer/index.ts';
 
@@ -13,7 +13,13 @@ export function modelInfo(folder: string): ModelInfo {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(`${configFile}: not found: choose a Hugging Face model folder`);
-  const c = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const text = fs.readFileSync(configFile, 'utf8');
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${configFile}: ${jsonSyntaxProblem(err, text)}`);
+  }
   const num = (...keys: string[]) => {
     for (const k of keys) if (typeof c[k] === 'number') return c[k] as number;
     return 0;

@@ -2,6 +2,7 @@ import type { Handlers } from '../../src-shared/contract.ts';
 import type { ServiceContext } from './context.ts';
 import { continualViews } from './continual.ts';
 import { markStaleRunsInterrupted } from './training.ts';
+import { preflightReady } from '../training/preflight/backend.ts';
 
 export function continualHandlers(ctx: ServiceContext): Pick<Handlers, 'continual:list' | 'continual:start'> {
   return {
@@ -10,6 +11,9 @@ export function continualHandlers(ctx: ServiceContext): Pick<Handlers, 'continua
       markStaleRunsInterrupted(db);
       return continualViews(db);
     },
-    'continual:start': async ({ config }) => ({ runId: ctx.runs.startContinual(config) }),
+    'continual:start': async ({ config }) => {
+      await preflightReady();
+      return { runId: ctx.runs.startContinual(config) };
+    },
   };
 }

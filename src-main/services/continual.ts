@@ -12,6 +12,7 @@ import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../training/prepare.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import { retentionFromPoints } from '../training/retention.ts';
+import { preflightRun } from '../training/preflight/index.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { listRunViews } from './runs.ts';
@@ -49,8 +50,9 @@ export function startContinual(
     names.add(t.name);
   }
   resolveModelDir(config.model);
-  // Every task's dataset is validated before the run row exists: a bad file leaves the project unchanged.
-  for (const t of config.tasks) loadDataset(t.dataset);
+  // Every task's dataset, the model and the sizes are validated before the run row exists: bad input leaves the
+  // project unchanged.
+  for (const t of config.tasks) preflightRun({ ...config, dataset: t.dataset }, loadDataset(t.dataset));
   const runId = insertContinualRun(db, config);
   // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
   removeStaleRunDir(projectDir, runId);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readRunLog, runLogFile } from '../training/run-log.ts';
 import type { Handlers } from '../../src-shared/contract.ts';
+import { preflightReady } from '../training/preflight/backend.ts';
 import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
@@ -54,7 +55,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'runs:get': async ({ project, runId }) => runView(ctx.projects.db(project), runId),
     'runs:metrics': async ({ project, runId, sinceStep }) =>
       runSeries(ctx.projects.db(project), runId, sinceStep),
-    'runs:start': async ({ config }) => ({ runId: ctx.runs.start(config) }),
+    'runs:start': async ({ config }) => {
+      await preflightReady();
+      return { runId: ctx.runs.start(config) };
+    },
     'runs:cancel': async ({ project, runId }) => {
       ctx.runs.cancel(project, runId);
       return { ok: true as const };
@@ -63,7 +67,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       ctx.runs.pause(project, runId);
       return { ok: true as const };
     },
-    'runs:resume': async ({ project, runId }) => ({ runId: ctx.runs.continue(project, runId) }),
+    'runs:resume': async ({ project, runId }) => {
+      await preflightReady();
+      return { runId: ctx.runs.continue(project, runId) };
+    },
     // The forward passes run in the inference process, never on main's event loop.
     'runs:evaluate': async ({ project, runId, file }) =>
       ctx.inference.evaluate(scoreRequest(ctx.projects.db(project), path.resolve(project), runId, file)),

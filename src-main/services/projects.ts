@@ -48,12 +48,32 @@ export class ProjectsService {
 
   create(name: string, parentDir?: string): ProjectSummary {
     const parent = path.resolve(parentDir ?? this.defaultParentDir);
+    const parentStat = fs.statSync(parent, { throwIfNoEntry: false });
+    if (parentStat && !parentStat.isDirectory())
+      throw new UserError(`${parent}: is a file; a project is created inside a folder`);
     let dir = path.join(parent, slugify(name));
     for (let i = 2; fs.existsSync(dir); i++) dir = path.join(parent, `${slugify(name)}-${i}`);
-    fs.mkdirSync(path.join(dir, ARTIFACTS_DIR), { recursive: true });
     const createdAt = new Date().toISOString();
-    const db = this.db(dir, { create: true });
-    db.transaction(() => initProject(db, { name, createdAt }))();
+    try {
+      fs.mkdirSync(path.join(dir, ARTIFACTS_DIR), { recursive: true });
+      const db = this.db(dir, { create: true });
+      db.transaction(() => initProject(db, { name, createdAt }))();
+    } catch (err) {
+      // A half-made project (no database, or one without its project row) must not stay behind.
+      this.#dbs.get(dir)?.close();
+      this.#dbs.delete(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (
+        code === 'ENOTDIR' ||
+        code === 'EACCES' ||
+        code === 'EPERM' ||
+        code === 'EROFS' ||
+        code === 'ENOSPC'
+      )
+        throw new UserError(`${parent}: cannot create a project here (${code})`);
+      throw err;
+    }
     const summary = { path: dir, name, createdAt, openedAt: createdAt };
     this.store.touchProject(summary);
     return { ...summary, exists: true };

@@ -10,6 +10,7 @@ import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import '../adapters/schemas.ts';
 import { datasetStats, loadDataset } from '../data/index.ts';
+import type { LoadedDataset } from '../data/index.ts';
 import { findDataset, insertDataset } from '../db/tables/datasets.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
@@ -21,6 +22,7 @@ import { isProcessAlive } from '../app/process-identity.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../training/prepare.ts';
 import type { FromWorker } from '../training/protocol.ts';
+import { preflightRun } from '../training/preflight/index.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { removeStaleRunDir } from '../export/project-cleanup.ts';
@@ -67,17 +69,28 @@ export function markStaleRunsInterrupted(db: Database): number[] {
   );
 }
 
+/**
+ * Validates the dataset, the model folder and the sizes of a run (pre-flight), writing nothing. The CLI calls it
+ * before it creates a project folder; startRun calls it before any row is written.
+ */
+export function validateRun(config: TrainConfig): LoadedDataset {
+  const dataset = loadDataset(config.dataset);
+  preflightRun(config, dataset);
+  return dataset;
+}
+
+/** Records and starts a run; `validated` is validateRun's result when the caller already ran it. */
 export function startRun(
   db: Database,
   projectDir: string,
   config: TrainConfig,
   onMessage?: (m: FromWorker) => void,
   env?: NodeJS.ProcessEnv,
+  validated?: LoadedDataset,
 ): SupervisedRun {
-  const modelDir = resolveModelDir(config.model);
-  const model = modelRecord(modelDir);
-  // Validate the dataset here, before any row is written: a malformed file leaves the database unchanged.
-  const dataset = loadDataset(config.dataset);
+  // Bad input fails here, before any row is written: the database and the artifacts folder stay unchanged.
+  const dataset = validated ?? validateRun(config);
+  const model = modelRecord(resolveModelDir(config.model));
   const now = new Date().toISOString();
   const runId = db.transaction(() => {
     // The same bytes read with the same columns (e.g. a dataset imported on the Datasets page) are one record.
@@ -155,6 +168,8 @@ export function resumeRun(
       `run ${runId} is a continual run: it cannot be resumed; start it again from the Continual page`,
     );
   const config = storedConfig(runId, run.config);
+  // The config was checked when the run started, but the model folder or the dataset may have changed since.
+  preflightRun(config, loadDataset(config.dataset));
   const last = artifactsForRun(db, runId)
     .filter((a) => a.kind === 'checkpoint-last')
     .at(-1);

@@ -3,6 +3,7 @@
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
 import { resolveModelDir } from '../models/default-model.ts';
+import { DEFAULT_MAX_EVAL_EXAMPLES } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
@@ -19,6 +20,17 @@ import type { Batch, Example } from './session.ts';
 import type { TrainTask } from './task.ts';
 
 export const VALIDATION_FRACTION = 0.2;
+
+/**
+ * At most `train.maxEvalExamples` (default DEFAULT_MAX_EVAL_EXAMPLES; 0: all) of a validation split, evenly spaced
+ * so a stratified split keeps its label mix: a 200k-row dataset's 40k validation rows would make every evaluation
+ * as long as an epoch.
+ */
+export function capValidation<T>(validation: T[], o: TrainConfig['train']): T[] {
+  const cap = o.maxEvalExamples ?? DEFAULT_MAX_EVAL_EXAMPLES;
+  if (cap === 0 || validation.length <= cap) return validation;
+  return Array.from({ length: cap }, (_, i) => validation[Math.floor((i * validation.length) / cap)] as T);
+}
 
 export { resolveModelDir };
 
@@ -53,7 +65,7 @@ export function prepareData(
     return {
       dataset,
       train: pick(split.train),
-      validation: pick(split.validation),
+      validation: capValidation(pick(split.validation), o),
       labels: dataset.labels,
       lm: false,
     };
@@ -69,7 +81,7 @@ export function prepareData(
     return {
       dataset,
       train: chunks.slice(0, chunks.length - nVal),
-      validation: chunks.slice(chunks.length - nVal),
+      validation: capValidation(chunks.slice(chunks.length - nVal), o),
       labels: [],
       lm: true,
     };
@@ -87,7 +99,7 @@ export function prepareData(
   return {
     dataset,
     train: encodeRows(tok, split.train, dataset.labels, o.maxLength),
-    validation: encodeRows(tok, split.validation, dataset.labels, o.maxLength),
+    validation: encodeRows(tok, capValidation(split.validation, o), dataset.labels, o.maxLength),
     labels: dataset.labels,
     lm: false,
   };

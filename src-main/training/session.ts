@@ -167,7 +167,9 @@ export function buildTask(opts: {
       return nll.mul(m).sum().div(m.sum().maximum(1)) as tf.Scalar;
     });
 
-  const evaluate = async (): Promise<Record<string, number>> => {
+  const evaluate = async (
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Record<string, number>> => {
     const v = opts.validation;
     if (v.length === 0) return {};
     let lossSum = 0;
@@ -189,6 +191,7 @@ export function buildTask(opts: {
         logits.dispose();
       }
       tf.dispose(b.own);
+      onProgress?.(s + idx.length, v.length);
     }
     const loss = lossSum / Math.max(1, weight);
     if (lm) return { loss, perplexity: perplexity(loss) };

@@ -23,8 +23,11 @@ export interface TrainTask<B> {
   stepInputs?(batch: B): tf.Tensor[];
   /** Tokens (or images) in a batch, for throughput. */
   batchUnits(batch: B): number;
-  /** Validation metrics of the current weights (loss, accuracy, macroF1 or perplexity). */
-  evaluate(): Promise<Record<string, number>>;
+  /**
+   * Validation metrics of the current weights (loss, accuracy, macroF1 or perplexity); `onProgress` hears the
+   * examples done so far after each batch (a large validation split takes a while).
+   */
+  evaluate(onProgress?: (done: number, total: number) => void): Promise<Record<string, number>>;
 }
 
 /** Lower is better for these metrics; higher for everything else (accuracy, macroF1). */

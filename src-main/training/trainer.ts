@@ -116,6 +116,22 @@ export function restoreCheckpoint(task: TrainTask<unknown>, optimizer: AdamW, st
   optimizer.importState(state.optimizer);
 }
 
+/** Validation splits at least this large report their evaluation's progress. */
+export const EVAL_PROGRESS_MIN = 500;
+
+/**
+ * A progress callback for one evaluation: a log line at each tenth of a large validation split, so a long final
+ * evaluation is seen to move (the CLI prints logs; the UI shows the run log).
+ */
+export function evalProgressLogger(log: ((message: string) => void) | undefined) {
+  let next = 0.1;
+  return (done: number, total: number): void => {
+    if (!log || total < EVAL_PROGRESS_MIN || done / total < next) return;
+    log(`evaluating: ${done} of ${total} validation examples`);
+    next = Math.floor((done / total) * 10) / 10 + 0.1;
+  };
+}
+
 export async function trainLoop<B>(
   task: TrainTask<B>,
   o: TrainOptions,
@@ -168,7 +184,7 @@ export async function trainLoop<B>(
 
   /** Evaluates, records, updates early stopping; returns true when training should stop early. */
   const evaluate = async (): Promise<boolean> => {
-    lastMetrics = await task.evaluate();
+    lastMetrics = await task.evaluate(evalProgressLogger(hooks.onLog));
     pos.lastEvalStep = pos.step;
     hooks.onEval?.(pos.step, lastMetrics);
     const metric = stopMetric ?? 'loss';

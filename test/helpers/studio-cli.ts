@@ -29,7 +29,10 @@ export function expectSuccess(r: SpawnSyncReturns<string>): void {
 }
 
 /** One-line user error: non-zero exit, a single stderr line, no stack trace. */
-export function expectUserError(r: SpawnSyncReturns<string>, pattern: RegExp): void {
+export function expectUserError(
+  r: Pick<SpawnSyncReturns<string>, 'status' | 'stderr'>,
+  pattern: RegExp,
+): void {
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -47,4 +50,44 @@ export function predictLogits(
   const r = cli(['predict', '--model', opts.model, ...adapter, '--inputs', opts.inputs, '--output', out]);
   expectSuccess(r);
   return readSafetensors(out).tensors.get('logits')?.data as Float32Array;
+}
+
+/** What an in-process `studio` call printed and returned, shaped like spawnSync's result for the same asserts. */
+export interface InProcessResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `studio <args>` run in this process through the CLI's runCli (no process start, no tsx load: a corpus of
+ * dozens of refusals stays fast on two cores). stdout/stderr writes are captured while it runs; STUDIO_HOME
+ * points at `home` and `env` is applied, both restored afterwards.
+ */
+export function studioInProcess(
+  home: string,
+  env: Record<string, string> = {},
+): (args: string[]) => Promise<InProcessResult> {
+  return async (args) => {
+    const { runCli } = await import('../../src-main/cli/main.ts');
+    const saved = { ...process.env };
+    Object.assign(process.env, env, { STUDIO_HOME: home });
+    const out: string[] = [];
+    const err: string[] = [];
+    const writeOut = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string | Uint8Array) =>
+      out.push(String(s)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((s: string | Uint8Array) =>
+      err.push(String(s)) > 0) as typeof process.stderr.write;
+    try {
+      const status = await runCli(['node', 'studio', ...args]);
+      return { status, stdout: out.join(''), stderr: err.join('') };
+    } finally {
+      process.stdout.write = writeOut;
+      process.stderr.write = writeErr;
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  };
 }

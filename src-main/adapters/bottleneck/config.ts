@@ -1,3 +1,5 @@
+import { UserError } from '../../errors.ts';
+
 /** Bottleneck adapter options (Houlsby et al. 2019; Pfeiffer et al. 2021), checked in one place. */
 export interface BottleneckConfig {
   /** houlsby: after the attention block and after the FFN; pfeiffer: after the FFN only. */
@@ -16,11 +18,11 @@ export interface BottleneckConfig {
 export function bottleneckSize(c: BottleneckConfig, hidden: number): number {
   if (c.bottleneckSize !== undefined) {
     if (!Number.isInteger(c.bottleneckSize) || c.bottleneckSize <= 0)
-      throw new Error(`bottleneckSize must be a positive integer`);
+      throw new UserError(`bottleneckSize must be a positive integer`);
     return c.bottleneckSize;
   }
   const rf = c.reductionFactor ?? 16;
-  if (!(rf > 0)) throw new Error(`reductionFactor must be positive, got ${rf}`);
+  if (!(rf > 0)) throw new UserError(`reductionFactor must be positive, got ${rf}`);
   return Math.max(1, Math.floor(hidden / rf));
 }
 

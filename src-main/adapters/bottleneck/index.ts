@@ -14,6 +14,7 @@ import { bottleneckSize, positionsOf } from './config.ts';
 import type { BottleneckConfig } from './config.ts';
 import { bottleneckForward, moduleNames } from './layer.ts';
 import type { BottleneckModule } from './layer.ts';
+import { UserError } from '../../errors.ts';
 
 class BottleneckAdapter implements AdapterInstance {
   readonly method = 'bottleneck' as const;
@@ -57,7 +58,9 @@ class BottleneckAdapter implements AdapterInstance {
 
 function checkModel(model: Model): void {
   if (!callsHook(model.config.modelType, 'sublayerOutput')) {
-    throw new Error('bottleneck adapters need a transformer; for a CNN use the conv method (Conv-Adapter)');
+    throw new UserError(
+      'bottleneck adapters need a transformer; for a CNN use the conv method (Conv-Adapter)',
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { UserError } from '../../errors.ts';
 
 export interface ConvAdapterConfig {
   /** Block output channels / bottleneck channels. */
@@ -72,7 +73,7 @@ class ConvAdapter implements AdapterInstance {
 function blocksOf(model: Model) {
   const blocks = traceModules(model).blocks;
   if (blocks.length === 0)
-    throw new Error(
+    throw new UserError(
       `conv adapters need a CNN with residual blocks (ResNet); this is a ${model.config.modelType}`,
     );
   return blocks;
@@ -82,7 +83,7 @@ export const convMethod = registerMethod({
   type: 'conv',
   create(model, config, seed, opts) {
     if (!(config.reductionFactor > 0))
-      throw new Error(`conv.reductionFactor must be positive, got ${config.reductionFactor}`);
+      throw new UserError(`conv.reductionFactor must be positive, got ${config.reductionFactor}`);
     const scope = uniqueScope('conv');
     const modules = new Map<string, ConvModule>();
     let s = seed;

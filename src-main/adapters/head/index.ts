@@ -5,6 +5,7 @@ import { HeadCopy } from '../base/head.ts';
 import { uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { UserError } from '../../errors.ts';
 
 class HeadAdapter implements AdapterInstance {
   readonly method = 'head' as const;
@@ -31,7 +32,7 @@ class HeadAdapter implements AdapterInstance {
 
 function checkModel(model: Model): void {
   if (model.config.headModules.length === 0) {
-    throw new Error(
+    throw new UserError(
       `head: this ${model.config.modelType} model has no task head to train (a language model?)`,
     );
   }

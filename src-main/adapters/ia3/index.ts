@@ -12,6 +12,7 @@ import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
 import { ia3Peft } from './peft.ts';
+import { UserError } from '../../errors.ts';
 
 export interface Ia3Config {
   /** Modules to scale; default: keys, values and the FFN output of the architecture. */
@@ -109,13 +110,15 @@ class Ia3Adapter implements AdapterInstance {
 function plan(model: Model, config: Ia3Config) {
   const d = ia3Defaults(model.config.modelType);
   const targets = config.targets ?? d?.targets;
-  if (!targets) throw new Error(`ia3: no default targets for ${model.config.modelType}; give ia3.targets`);
+  if (!targets)
+    throw new UserError(`ia3: no default targets for ${model.config.modelType}; give ia3.targets`);
   const ff = config.feedforward ?? d?.feedforward ?? [];
   const trace = traceModules(model);
   const chosen = [...trace.linear.entries()].filter(
     ([m, info]) => info.weightName && matchesTarget(m, targets),
   );
-  if (!chosen.length) throw new Error(`ia3.targets ${JSON.stringify(targets)} match no module of this model`);
+  if (!chosen.length)
+    throw new UserError(`ia3.targets ${JSON.stringify(targets)} match no module of this model`);
   return chosen.map(([m, info]) => ({ module: m, info, feedforward: matchesTarget(m, ff) }));
 }
 

@@ -2,6 +2,7 @@
 import type { Model } from '../../models/base/types.ts';
 import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
+import { UserError } from '../../errors.ts';
 
 export function loraTargets(
   model: Model,
@@ -14,7 +15,7 @@ export function loraTargets(
   const conv = [...trace.conv.keys()].filter((m) => matchesTarget(m, t));
   if (linear.length + conv.length === 0) {
     const names = [...trace.linear.keys(), ...trace.conv.keys()];
-    throw new Error(
+    throw new UserError(
       `${method}.targets ${JSON.stringify(t)} match no module of this ${model.config.modelType} model; modules include ${names.slice(0, 6).join(', ')}`,
     );
   }

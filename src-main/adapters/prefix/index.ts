@@ -10,6 +10,7 @@ import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { UserError } from '../../errors.ts';
 
 export interface PrefixConfig {
   prefixLength: number;
@@ -24,7 +25,8 @@ interface Geometry {
 }
 
 function geometry(model: Model): Geometry {
-  if (!callsHook(model.config.modelType, 'attentionKV')) throw new Error('prefix tuning needs a transformer');
+  if (!callsHook(model.config.modelType, 'attentionKV'))
+    throw new UserError('prefix tuning needs a transformer');
   const c = model.config as typeof model.config & { kvHeads?: number; headDim?: number };
   return {
     layers: c.numLayers,

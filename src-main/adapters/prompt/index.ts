@@ -6,6 +6,7 @@ import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
 import { PROMPT_WEIGHT, promptPeft } from './peft.ts';
+import { UserError } from '../../errors.ts';
 
 export interface PromptConfig {
   virtualTokens: number;
@@ -50,7 +51,7 @@ class PromptAdapter implements AdapterInstance {
 }
 
 function checkModel(model: Model): void {
-  if (model.config.inputKind !== 'text') throw new Error('prompt tuning needs a text model');
+  if (model.config.inputKind !== 'text') throw new UserError('prompt tuning needs a text model');
 }
 
 export const promptMethod = registerMethod({

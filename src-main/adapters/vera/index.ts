@@ -16,6 +16,7 @@ import { loraTargets } from '../lora/targets.ts';
 import { veraDelta, veraWeightDelta } from './layer.ts';
 import type { VeraShared } from './layer.ts';
 import { VERA_A, VERA_B, veraPeft } from './peft.ts';
+import { UserError } from '../../errors.ts';
 
 type VeraConfig = MethodConfigOf<'vera'>;
 
@@ -131,7 +132,7 @@ function plan(
   const trace = traceModules(model);
   const { linear, conv } = loraTargets(model, targets, 'vera');
   if (conv.length)
-    throw new Error(`vera.targets match convolutions (${conv[0]}); VeRA adapts linear layers only`);
+    throw new UserError(`vera.targets match convolutions (${conv[0]}); VeRA adapts linear layers only`);
   const out = new Map<string, LinearInfo & { weightName: string }>();
   for (const m of linear) {
     const info = trace.linear.get(m);

@@ -9,7 +9,9 @@ import { insertContinualRun } from '../../services/continual.ts';
 import { retentionPoints } from '../../training/retention.ts';
 import { firstTaskLabels, runContinual } from '../../training/continual.ts';
 import { loadModelAndTokenizer } from '../../training/prepare.ts';
-import { configPaths, readJsonConfig } from '../config-file.ts';
+import { loadDataset } from '../../data/index.ts';
+import { preflightRun } from '../../training/preflight/index.ts';
+import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 import { openProject } from './train.ts';
 import { removeStaleRunDir } from '../../export/project-cleanup.ts';
@@ -37,6 +39,10 @@ export function register(program: Command): void {
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = readConfig(opts.config);
       await initBackend();
+      // Every task's dataset, the model and the sizes are checked before the project or its run row exist.
+      namingConfigFile(opts.config, () => {
+        for (const t of config.tasks) preflightRun({ ...config, dataset: t.dataset }, loadDataset(t.dataset));
+      });
       const { projects, dir } = openProject(config.project);
       const db = projects.db(dir);
       const runId = insertContinualRun(db, config);

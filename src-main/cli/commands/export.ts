@@ -49,6 +49,14 @@ export function register(program: Command): void {
           process.stderr.write(`  ${f.name} (${f.bytes} bytes${zip ? ' uncompressed' : ''})\n`);
         process.stderr.write(`${result.out}: ${result.bytes} bytes\n`);
         process.stdout.write(`${result.out}\n`);
+      } catch (err) {
+        // A full disk mid-write names no file: the export's destination is what the user can change.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS')
+          throw new UserError(
+            `${opts.out}: cannot write the export (${code}: ${code === 'EROFS' ? 'read-only file system' : 'no space left on the device'})`,
+          );
+        throw err;
       } finally {
         projects.close();
       }

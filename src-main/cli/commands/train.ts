@@ -4,14 +4,16 @@ import type { Command } from 'commander';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import '../../adapters/schemas.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
+import { UserError } from '../../errors.ts';
 import { AppStore } from '../../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../../app/paths.ts';
 import { ProjectsService, isProjectDir } from '../../services/projects.ts';
-import { markStaleRunsInterrupted, resumeRun, startRun } from '../../services/training.ts';
+import { markStaleRunsInterrupted, resumeRun, startRun, validateRun } from '../../services/training.ts';
+import { preflightReady } from '../../training/preflight/backend.ts';
 import type { FromWorker } from '../../training/protocol.ts';
 import type { SupervisedRun } from '../../training/supervisor.ts';
 import { configHelp } from '../config-help.ts';
-import { configPaths, readJsonConfig } from '../config-file.ts';
+import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 
 /** Reads and validates a train config file; relative paths are taken from the config's folder. */
@@ -26,8 +28,25 @@ export function openProject(dir: string): { projects: ProjectsService; dir: stri
   const userData = defaultUserDataDir();
   const projects = new ProjectsService(new AppStore(userData), defaultProjectsDir(userData));
   if (!isProjectDir(dir)) {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) throw new UserError(`${dir}: "project" is a file; name a folder`);
+    if (stat && fs.readdirSync(dir).length > 0)
+      throw new UserError(
+        `${dir}: "project" is a folder with other files and no studio.db; name a new or empty folder`,
+      );
     const created = projects.create(path.basename(dir), path.dirname(dir));
-    if (created.path !== path.resolve(dir)) fs.renameSync(created.path, dir);
+    if (created.path !== path.resolve(dir)) {
+      try {
+        if (stat) fs.rmdirSync(dir);
+        fs.renameSync(created.path, dir);
+      } catch (err) {
+        fs.rmSync(created.path, { recursive: true, force: true });
+        projects.forget(created.path);
+        throw err;
+      }
+      projects.forget(created.path);
+      projects.open(dir);
+    }
   }
   return { projects, dir: path.resolve(dir) };
 }
@@ -104,11 +123,14 @@ export function register(program: Command): void {
     )
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = readTrainConfig(opts.config);
+      await preflightReady();
+      // Checked before the project folder is opened or created: a refused config leaves nothing behind.
+      const dataset = namingConfigFile(opts.config, () => validateRun(config));
       const { projects, dir } = openProject(config.project);
       const db = projects.db(dir);
       markStaleRunsInterrupted(db);
       const { onMessage } = reporterFor();
-      const run = startRun(db, dir, config, onMessage);
+      const run = startRun(db, dir, config, onMessage, undefined, dataset);
       stopOnSignals(run);
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
       projects.close();
@@ -121,6 +143,10 @@ export function register(program: Command): void {
     .requiredOption('--run <id>', 'run id')
     .option('--json', 'print the JSON summary as the last stdout line')
     .action(async (opts: { project: string; run: string; json?: boolean }) => {
+      // Resuming never creates a project: a mistyped path must leave nothing behind.
+      if (!isProjectDir(opts.project))
+        throw new UserError(`${path.join(opts.project, 'studio.db')}: not an Adapter Studio project`);
+      await preflightReady();
       const { projects, dir } = openProject(opts.project);
       const db = projects.db(dir);
       markStaleRunsInterrupted(db);

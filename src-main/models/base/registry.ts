@@ -9,6 +9,7 @@ import { ParamStore } from './params.ts';
 import type { ParamSpec } from './params.ts';
 import type { ArchitectureSpec } from './spec.ts';
 import type { CommonConfig } from './types.ts';
+import { jsonSyntaxProblem } from '../../errors.ts';
 
 /** A folder's loader, registered with its declaration (models/<arch>/spec.ts). */
 export interface Architecture {
@@ -59,7 +60,7 @@ export function loadWithRegistry(dir: string, head?: HeadOverride): Model {
   try {
     raw = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
-    throw new ModelConfigError(configFile, `not valid JSON (${(err as Error).message})`);
+    throw new ModelConfigError(configFile, jsonSyntaxProblem(err, text));
   }
   const type = raw.model_type;
   const arch = typeof type === 'string' ? registry.get(type) : undefined;

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONCAT_TEMPLATE } from './post-processor.ts';
+import { jsonSyntaxProblem } from '../../errors.ts';
+import { ModelLoadError } from '../base/errors.ts';
 
 export interface TokenizerFiles {
   json: Record<string, unknown>;
@@ -14,7 +16,16 @@ export interface TokenizerFiles {
 }
 
 function readJson(file: string): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const text = fs.readFileSync(file, 'utf8');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(`${file}: ${jsonSyntaxProblem(err, text)}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ModelLoadError(`${file}: expected a JSON object ({...})`);
+  return v as Record<string, unknown>;
 }
 
 function wordPiece(vocabFile: string, config: Record<string, unknown>): Record<string, unknown> {
@@ -22,7 +33,7 @@ function wordPiece(vocabFile: string, config: Record<string, unknown>): Record<s
   if (tokens.at(-1) === '') tokens.pop();
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   const id = (t: string) => {
-    if (!(t in vocab)) throw new Error(`${vocabFile}: the vocabulary has no ${t} token`);
+    if (!(t in vocab)) throw new ModelLoadError(`${vocabFile}: the vocabulary has no ${t} token`);
     return vocab[t] as number;
   };
   const lower = config.do_lower_case !== false;

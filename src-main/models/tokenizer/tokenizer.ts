@@ -2,6 +2,7 @@
  * Text to ids through @huggingface/tokenizers (a maintained port of the Rust library): special tokens, pairs with
  * token type ids, truncation (longest first, keeping the special tokens) and padding.
  */
+import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../../errors.ts';
 import { readTokenizerFiles } from './fallback.ts';
@@ -157,5 +158,19 @@ export function loadTokenizer(dir: string): TextTokenizer {
   const files = readTokenizerFiles(dir);
   if (!files)
     throw new UserError(`${dir}: no tokenizer.json, vocab.txt or vocab.json + merges.txt in this folder`);
-  return new TextTokenizer(files);
+  try {
+    return new TextTokenizer(files);
+  } catch (err) {
+    // The library's own message is a multi-line parse trace of the file's structure; one line names the file.
+    const file =
+      files.kind === 'tokenizer.json'
+        ? 'tokenizer.json'
+        : files.kind === 'wordpiece'
+          ? 'vocab.txt'
+          : 'vocab.json';
+    const why = err instanceof Error ? err.message.split('\n')[0]?.slice(0, 120) : '';
+    throw new UserError(
+      `${path.join(dir, file)}: not a tokenizer this studio can read${why ? ` (${why})` : ''}`,
+    );
+  }
 }

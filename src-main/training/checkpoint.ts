@@ -37,14 +37,13 @@ export function writeCheckpoint(dir: string, state: CheckpointState): { sha256: 
 /** Where a resume point is written before main moves it into place (see the protocol's `pending`). */
 export const pendingCheckpointDir = (dir: string): string => `${dir}.pending`;
 
-const OLD_SUFFIX = '.old';
-
 /**
  * Replaces `dir` with the complete folder `from`. The previous one is first renamed aside (rename cannot replace a
- * non-empty folder), so a kill between the two renames leaves it at `<dir>.old`, which recoverCheckpoint restores.
+ * non-empty folder) as `<dir>.old-PID`, the name project-cleanup.ts knows: a kill between the two renames leaves it
+ * there, and recoverCheckpoint (or the cleanup when the project opens) puts it back.
  */
 function swapInto(from: string, dir: string): void {
-  const old = `${dir}${OLD_SUFFIX}`;
+  const old = `${dir}.old-${process.pid}`;
   fs.rmSync(old, { recursive: true, force: true });
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(from, dir);
@@ -60,8 +59,14 @@ export function promoteCheckpoint(pending: string, dir: string): boolean {
 
 /** Restores a checkpoint left aside by a kill in the middle of swapInto; a no-op otherwise. */
 export function recoverCheckpoint(dir: string): void {
-  const old = `${dir}${OLD_SUFFIX}`;
-  if (!fs.existsSync(dir) && hasCheckpoint(old)) fs.renameSync(old, dir);
+  if (fs.existsSync(dir) || !fs.existsSync(path.dirname(dir))) return;
+  const prefix = `${path.basename(dir)}.old-`;
+  const aside = fs
+    .readdirSync(path.dirname(dir))
+    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .map((n) => path.join(path.dirname(dir), n))
+    .find(hasCheckpoint);
+  if (aside) fs.renameSync(aside, dir);
 }
 
 export function readCheckpoint(dir: string): CheckpointState {

@@ -43,7 +43,8 @@ const runStatus = (project: string, runId: number) => {
   }
 };
 
-describe('no orphaned training', () => {
+// Real processes on a shared machine: start-up alone can take a minute under load.
+describe('no orphaned training', { timeout: 400_000 }, () => {
   it('kill -9 of `studio train` takes its training process with it', async () => {
     const home = path.join(tmp.dir, 'home-cli');
     const project = path.join(tmp.dir, 'cli-project');
@@ -89,7 +90,7 @@ describe('no orphaned training', () => {
   }
 });
 
-describe('closing the project under a live run', () => {
+describe('closing the project under a live run', { timeout: 400_000 }, () => {
   const { ctx } = serviceTestContext('studio-close-');
 
   it('does not crash the recorder ("database connection is not open"), and the process goes', async () => {

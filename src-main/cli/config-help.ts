@@ -3,24 +3,7 @@
  * JSON Schema, so the help can never list a field, default or bound that the parser does not apply.
  */
 import { z } from 'zod';
-
-/** The subset of JSON Schema that zod writes for our config schemas. */
-interface JsonSchema {
-  type?: string | string[];
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  const?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-}
+import type { JsonSchema } from '../../src-shared/json-schema.ts';
 
 /** zod writes MAX_SAFE_INTEGER as the bound of `.int()`; it says nothing to a user. */
 const bound = (n: number | undefined): n is number =>

@@ -4,23 +4,9 @@
  * description is its help text. Pure functions, so the form component and the tests share them.
  */
 
-/** The subset of JSON Schema zod writes for our method schemas. */
-export interface JsonSchema {
-  type?: string | string[];
-  title?: string;
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  const?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-}
+import type { JsonSchema } from '../../src-shared/json-schema.ts';
+
+export type { JsonSchema };
 
 interface Common {
   key: string;

@@ -50,7 +50,12 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
 
     const peft = await handlers['export:run']({ project, runId, format: 'peft', out: 'exports/peft' });
     expect(peft.out).toBe(path.join(project, 'exports/peft'));
-    expect(peft.files.map((f) => f.name)).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // Every folder export carries its model card (README.md) beside the adapter files.
+    expect(peft.files.map((f) => f.name)).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'README.md',
+    ]);
     expect(peft.files[1]?.bytes).toBe(
       fs.statSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora/adapter_model.safetensors')).size,
     );
@@ -142,7 +147,17 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
       format: 'adapterhub',
       out: 'exports/hub',
     });
-    expect(r.files.map((f) => f.name)).toEqual(['adapter_config.json', 'adapter.safetensors']);
+    // A run on the bundled default model ships that model as base-model/, so the card's snippet loads something real.
+    expect(r.files.map((f) => f.name)).toEqual([
+      'adapter_config.json',
+      'adapter.safetensors',
+      'README.md',
+      'base-model/README.md',
+      'base-model/config.json',
+      'base-model/model.safetensors',
+      'base-model/tokenizer.json',
+      'base-model/tokenizer_config.json',
+    ]);
     expect(r.warnings).toEqual([
       'the task head is not in the AdapterHub folder (the base model has no pooler); it travels in the bundle',
     ]);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+// The method schemas register themselves on import; the train config's method union is built from them.
+import '../../src-main/adapters/schemas.ts';
 import { trainConfigSchema } from '../../src-shared/train-config.ts';
 import { loadDataset } from '../../src-main/data/index.ts';
 import { screenshot } from './helpers/browser.ts';

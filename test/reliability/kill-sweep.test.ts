@@ -38,8 +38,9 @@ function newProject(name: string): { dir: string; db: Database; config: ReturnTy
   fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
   const db = openDatabase(path.join(dir, 'studio.db'));
   initProject(db, { name, createdAt: new Date().toISOString() });
-  // Enough steps that every kill lands before the end: three steps an epoch, progress of a few steps a segment.
-  return { dir, db, config: parse(writeTrainConfig(tmp.dir, dir, 3 + KILLS)) };
+  // Enough steps that every kill lands before the end: three steps an epoch, and a segment can advance several
+  // steps (more on a fast machine: 3 + KILLS epochs once ran out after 5 of 6 kills), so two epochs a kill.
+  return { dir, db, config: parse(writeTrainConfig(tmp.dir, dir, 3 + 2 * KILLS)) };
 }
 const parse = (file: string) => trainConfigSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
 

@@ -17,6 +17,98 @@ const sharedRestrictions = {
   ],
 };
 
+/** src-main never imports the renderer. */
+const rendererRestriction = {
+  group: ['**/src-renderer/**'],
+  message: 'src-main never imports the renderer.',
+};
+
+/**
+ * Code the main processes run (Electron main, the web server, the CLI's service layer): see docs/PROCESSES.md.
+ * It may not import tf.js, the engine, the model graphs or the adapters' tensor code; that work goes to a worker
+ * (training/worker.ts, inference/worker.ts). Type imports are erased, so they stay allowed. The esbuild metafile
+ * test (test/main/electron/main-bundle.test.ts) checks the same boundary through every transitive import.
+ */
+/** Whole folders of main-process code. */
+const MAIN_PROCESS_FOLDERS = [
+  'electron',
+  'server',
+  'services',
+  'app',
+  'db',
+  'data',
+  'node-shared',
+  'process',
+];
+/** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
+const MAIN_PROCESS_FILES_IN = {
+  export: [
+    'index',
+    'run-source',
+    'bundle',
+    'import-bundle',
+    'peft',
+    'engine-job',
+    'card-target',
+    'list-files',
+    'project-cleanup',
+    'unzip',
+    'bundle-manifest',
+    'zip-format',
+  ],
+  models: ['info', 'default-model', 'content-hash', 'architectures'],
+  training: [
+    'supervisor',
+    'protocol',
+    'run-log',
+    'run-dirs',
+    'retention',
+    'worker-launch',
+    'checkpoint',
+    'baseline',
+    'metrics',
+  ],
+  inference: ['client', 'protocol'],
+};
+const MAIN_PROCESS_FILES = [
+  ...MAIN_PROCESS_FOLDERS.map((f) => `src-main/${f}/**/*.ts`),
+  ...Object.entries(MAIN_PROCESS_FILES_IN).flatMap(([dir, files]) =>
+    files.map((f) => `src-main/${dir}/${f}.ts`),
+  ),
+  'src-main/errors.ts',
+];
+const engineMessage =
+  "main's processes never load the engine: send the work to a worker (docs/PROCESSES.md).";
+/** Imports of engine code: from another folder (`../<dir>/x.ts`), or from a sibling in a mixed folder (`./x.ts`). */
+const engineGroup = (siblingsOf) => [
+  '**/engine/**',
+  '**/adapters/*.ts',
+  '**/adapters/*/**',
+  ...Object.entries(MAIN_PROCESS_FILES_IN).flatMap(([dir, files]) => [
+    // Files and sub-folders named apart: a whole-folder pattern would bar re-including the tokenizer below.
+    `**/${dir}/*.ts`,
+    `**/${dir}/*/**`,
+    ...files.map((f) => `!**/${dir}/${f}.ts`),
+  ]),
+  ...(siblingsOf ? ['./*.ts', './*/**', ...MAIN_PROCESS_FILES_IN[siblingsOf].map((f) => `!./${f}.ts`)] : []),
+  // The tokenizer files read JSON and run @huggingface/tokenizers: no graph, no tf.js.
+  '!**/models/tokenizer/**',
+  // An architecture's declaration (models/<arch>/spec.ts) is pure data: main may ask what an architecture is.
+  '!**/models/*/spec.ts',
+  // The method registry's schemas (zod, no tensors): main validates configs with them.
+  '!**/adapters/schemas.ts',
+  '!**/adapters/*/schema.ts',
+  ...(siblingsOf === 'models' ? ['!./tokenizer/**', '!./*/spec.ts'] : []),
+];
+const mainProcessRestrictions = (siblingsOf) => ({
+  patterns: [
+    rendererRestriction,
+    { group: ['@tensorflow/*', 'webgpu'], allowTypeImports: true, message: `tf.js: ${engineMessage}` },
+    // Type imports are erased from the bundle, so main may name the workers' types.
+    { group: engineGroup(siblingsOf), allowTypeImports: true, message: engineMessage },
+  ],
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -68,13 +160,16 @@ export default tseslint.config(
   },
   {
     files: ['src-main/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' }] },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [rendererRestriction] }] },
   },
+  {
+    files: MAIN_PROCESS_FILES,
+    rules: { 'no-restricted-imports': ['error', mainProcessRestrictions()] },
+  },
+  ...Object.entries(MAIN_PROCESS_FILES_IN).map(([dir, files]) => ({
+    files: files.map((f) => `src-main/${dir}/${f}.ts`),
+    rules: { 'no-restricted-imports': ['error', mainProcessRestrictions(dir)] },
+  })),
   {
     // Models and adapters sit below training, inference, export, services and the CLI: they never import upwards.
     files: ['src-main/models/**/*.ts', 'src-main/adapters/**/*.ts'],

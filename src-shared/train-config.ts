@@ -7,19 +7,43 @@ import { methodSchema } from './methods.ts';
 
 export type { MethodConfig, MethodConfigInput, MethodType } from './methods.ts';
 
+/** Fraction of the dataset held out for validation when no `dataset.validation` file is given. */
+export const DEFAULT_VALIDATION_FRACTION = 0.2;
+
+const validationFraction = z
+  .number()
+  .gt(0)
+  .max(0.9)
+  .optional()
+  .describe(
+    `Fraction of the dataset held out for validation when no validation file is given: a stratified split drawn with train.seed (default ${DEFAULT_VALIDATION_FRACTION}).`,
+  );
+
 export const datasetSpecSchema = z.union([
-  z.object({ sample: z.string().min(1) }).strict(),
+  z.object({ sample: z.string().min(1), validationFraction }).strict(),
   z
     .object({
       path: z.string().min(1),
       text: z.string().min(1).optional(),
       label: z.string().min(1).optional(),
       textPair: z.string().min(1).optional(),
-      validation: z.string().min(1).optional(),
+      validation: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'A separate validation file (same columns as the dataset); replaces the held-out fraction.',
+        ),
+      validationFraction,
     })
     .strict(),
 ]);
 export type DatasetSpec = z.output<typeof datasetSpecSchema>;
+
+/** The validation fraction a dataset spec asks for (the default when it names none). */
+export function validationFractionOf(spec: DatasetSpec): number {
+  return spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION;
+}
 
 /** Validation examples an evaluation uses when `train.maxEvalExamples` is not given. */
 export const DEFAULT_MAX_EVAL_EXAMPLES = 2000;

@@ -1,16 +1,10 @@
 import { loadModel } from '../models/index.ts';
 import type { Model } from '../models/index.ts';
 import { resolveModelDir } from '../models/default-model.ts';
-import { readAdapterFolder } from './io.ts';
+import { adapterLabels } from '../node-shared/adapter-folder.ts';
 
-/** The classification labels an adapter folder was trained for (ours records them; PEFT's do not). */
-export function adapterLabels(adapterDir: string): string[] | undefined {
-  const { config } = readAdapterFolder(adapterDir);
-  const labels = config.labels;
-  return config.task === 'classification' && Array.isArray(labels) && labels.length > 0
-    ? labels.map(String)
-    : undefined;
-}
+// Read from the adapter's small JSON file: main lists adapters with it without loading any weights.
+export { adapterLabels };
 
 /**
  * Loads the base model an adapter goes on. An adapter trained for classification on a base without a

@@ -18,17 +18,11 @@ import type { PeftCodec, PeftModelContext } from './peft/codec.ts';
 import { allMethods, getMethod, parseMethodConfig } from './base/registry.ts';
 import type { AdapterInstance, AdapterMethod } from './base/types.ts';
 
-export const STUDIO_ADAPTER_FILE = 'studio_adapter.json';
-export const STUDIO_WEIGHTS_FILE = 'adapter.safetensors';
-
-/** Which base model an adapter belongs to. */
-export interface BaseIdentity {
-  architecture: string;
-  hiddenSize: number;
-  numLayers: number;
-  /** sha256 of the base model's weights file(s), when known. */
-  contentHash?: string;
-}
+// File names and the base identity are plain data that main needs too: they live in node-shared/.
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
+import type { BaseIdentity } from '../node-shared/adapter-folder.ts';
+export { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE };
+export type { BaseIdentity };
 
 export interface AdapterFolder {
   method: MethodType;

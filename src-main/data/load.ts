@@ -73,7 +73,11 @@ export function loadDataset(spec: DatasetSpec, options: LoadOptions = {}): Loade
   if (!parsedSpec.success)
     throw new DatasetError('dataset', `invalid dataset config (${issues(parsedSpec.error)})`);
   const { tokenize, ...rest } = options;
-  const parsedOpts = loadOptionsSchema.safeParse(rest);
+  // The spec's own validation fraction is the default; an explicit option overrides it.
+  const parsedOpts = loadOptionsSchema.safeParse({
+    validationFraction: parsedSpec.data.validationFraction,
+    ...rest,
+  });
   if (!parsedOpts.success) throw new DatasetError('dataset', `invalid options (${issues(parsedOpts.error)})`);
   const opts: Opts = { ...parsedOpts.data, ...(tokenize ? { tokenize } : {}) };
   const s = parsedSpec.data;

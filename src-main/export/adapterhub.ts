@@ -27,11 +27,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportedFile } from '../../src-shared/export.ts';
-import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
 import { bottleneckSize } from '../adapters/bottleneck/config.ts';
 import type { BottleneckConfig } from '../adapters/bottleneck/config.ts';
-import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../engine/safetensors/index.ts';
-import type { RawTensor } from '../engine/safetensors/index.ts';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+} from '../node-shared/safetensors/index.ts';
+import type { RawTensor } from '../node-shared/safetensors/index.ts';
 import { transposeRaw } from '../adapters/peft/names.ts';
 import { UserError } from '../errors.ts';
 import { ARCHITECTURES, findArchitecture } from '../models/architectures.ts';

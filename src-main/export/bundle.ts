@@ -9,7 +9,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { BUNDLE_FORMAT_VERSION, NOT_OVERWRITTEN } from '../../src-shared/export.ts';
 import type { BundleManifest, ExportedFile } from '../../src-shared/export.ts';
-import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
 import { MANIFEST_FILE } from './bundle-manifest.ts';

@@ -10,7 +10,7 @@ import type { ExportFormat, ExportedFile } from '../../src-shared/export.ts';
 import { SHIPPED_BASE_DIR } from '../../src-shared/model-card-load.ts';
 import type { CardTarget } from '../../src-shared/model-card-load.ts';
 import { modelCard } from '../../src-shared/model-card.ts';
-import { STUDIO_ADAPTER_FILE } from '../adapters/io.ts';
+import { STUDIO_ADAPTER_FILE } from '../node-shared/adapter-folder.ts';
 import { DEFAULT_MODEL, resolveModelDir } from '../models/default-model.ts';
 import { cardInput } from './run-source.ts';
 import type { RunSource } from './run-source.ts';

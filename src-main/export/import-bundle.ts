@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { BundleManifest, ImportResult } from '../../src-shared/export.ts';
-import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
+import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';

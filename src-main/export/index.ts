@@ -9,11 +9,12 @@ import { EXPORT_FORMATS, EXPORT_FORMAT_INFO, unavailableReason } from '../../src
 import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '../../src-shared/export.ts';
 import { UserError } from '../errors.ts';
 import { slugify } from '../services/projects.ts';
-import { writeAdapterHub } from './adapterhub.ts';
 import { writeBundle } from './bundle.ts';
-import { mergeAdapterFolder } from './merged.ts';
-import { writePeftExport } from './peft.ts';
+import { InferenceClient } from '../inference/client.ts';
+import type { ExportEngine } from './engine-job.ts';
 import { exportCard, writeCardAndBase } from './card-target.ts';
+import { listFiles } from './list-files.ts';
+import { writePeftExport } from './peft.ts';
 import { modelDirOf, runSource } from './run-source.ts';
 
 /** The folder under a project where exports go unless the user picks another place. */
@@ -27,18 +28,6 @@ export function defaultExportPath(
 ): string {
   const base = path.join(path.resolve(projectDir), EXPORTS_DIR, `run-${runId}-${slugify(name)}-${format}`);
   return EXPORT_FORMAT_INFO[format].output === 'zip' ? `${base}.zip` : base;
-}
-
-/** Every file under a folder, relative names with forward slashes, and their sizes. */
-function listFiles(dir: string, prefix = ''): ExportedFile[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) =>
-      e.isDirectory()
-        ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`)
-        : [{ name: `${prefix}${e.name}`, bytes: fs.statSync(path.join(dir, e.name)).size }],
-    );
 }
 
 /** A folder export must not mix its files with something already there. */
@@ -56,7 +45,8 @@ function checkOutput(out: string, format: ExportFormat): void {
 
 /**
  * Exports run `runId` of the project as `format` to `out` (a folder, or a .zip for bundles); an existing .zip is
- * replaced only with `force`.
+ * replaced only with `force`. Merged and AdapterHub exports need the engine: the engine process writes them
+ * (`engine`, the studio's, or one started for the call), off this process's event loop.
  */
 export async function exportRun(
   db: Database,
@@ -65,7 +55,7 @@ export async function exportRun(
   format: ExportFormat,
   out: string,
   warn?: (w: string) => void,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; engine?: ExportEngine } = {},
 ): Promise<ExportResult> {
   const source = runSource(db, projectDir, runId);
   const reason = unavailableReason(source.run.method, format);
@@ -83,13 +73,27 @@ export async function exportRun(
       files = writePeftExport(source, abs);
       break;
     case 'adapterhub':
-      files = await writeAdapterHub(source, abs, warnAll);
+    case 'merged': {
+      // Without the studio's engine process (the CLI), one is started for this export alone.
+      const own = opts.engine ? null : new InferenceClient();
+      try {
+        const done = await (opts.engine ?? (own as InferenceClient)).exportFormat({
+          format,
+          source,
+          out: abs,
+        });
+        done.warnings.forEach(warnAll);
+        files = done.files;
+        if (format === 'merged') {
+          // The card and, for the default model, the base copy: plain file writes, done here after the merge.
+          writeCardAndBase(source, 'merged', abs);
+          files = listFiles(abs);
+        }
+      } finally {
+        own?.stop();
+      }
       break;
-    case 'merged':
-      await mergeAdapterFolder(source.model, source.adapterDir, abs, warnAll);
-      writeCardAndBase(source, 'merged', abs);
-      files = listFiles(abs);
-      break;
+    }
     case 'bundle':
       files = writeBundle(source, abs, opts);
       break;

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { loadAdapter } from '../adapters/io.ts';
 import { adapterLabels, loadBaseForAdapter } from '../adapters/base-for-adapter.ts';
 import { transposeRaw } from '../adapters/peft/names.ts';
-import { initBackend } from '../engine/backends.ts';
-import { writeSafetensors } from '../engine/safetensors/index.ts';
-import type { RawTensor } from '../engine/safetensors/index.ts';
+import { activeBackend, initBackend } from '../engine/backends.ts';
+import { writeSafetensors } from '../node-shared/safetensors/index.ts';
+import type { RawTensor } from '../node-shared/safetensors/index.ts';
 import { mergingLabels } from '../../src-shared/export.ts';
 import { UserError } from '../errors.ts';
 import type { Model } from '../models/index.ts';
@@ -80,7 +80,8 @@ export async function mergeAdapterFolder(
   outDir: string,
   warn?: (w: string) => void,
 ): Promise<void> {
-  await initBackend();
+  // In the engine process the backend is already chosen; probing again would only cost time.
+  if (!activeBackend()) await initBackend();
   const model = loadBaseForAdapter(modelDir, adapterDir);
   try {
     const adapter = loadAdapter(model, adapterDir, { ...(warn ? { warn } : {}) });

@@ -1,74 +1,49 @@
-/**
- * Main's side of the inference process: started on the first playground request and kept (its loaded models are
- * the point), restarted after a crash; requests carry ids so replies find their callers.
- */
-import type { ChildProcess } from 'node:child_process';
+/** Main's side of the engine process (inference/worker.ts): everything that needs tf.js or a model graph. */
+import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
-import { UserError } from '../errors.ts';
-import { launchWorker } from '../training/worker-launch.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
+import type { EngineExportJob, EngineExportResult, ExportEngine } from '../export/engine-job.ts';
+import { WorkerClient } from '../process/worker-client.ts';
+import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
-import type { InferenceJob, InferenceReply, InferenceRequest } from './protocol.ts';
+import type { InferenceJob, InferenceResults } from './protocol.ts';
 
-export class InferenceClient {
-  #child: ChildProcess | null = null;
-  #next = 1;
-  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
-  #stderr = '';
-
-  #process(): ChildProcess {
-    if (this.#child && this.#child.exitCode === null && this.#child.connected) return this.#child;
-    const child = launchWorker({}, 'inference');
-    this.#stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-2000)));
-    child.on('message', (raw) => {
-      const msg = raw as InferenceReply;
-      const waiting = this.#pending.get(msg.id);
-      if (!waiting) return;
-      this.#pending.delete(msg.id);
-      if ('error' in msg) waiting.reject(new UserError(msg.error));
-      else waiting.resolve(msg.result);
-    });
-    child.on('exit', (code, signal) => {
-      if (this.#child === child) this.#child = null;
-      const last = this.#stderr.trim().split('\n').at(-1) ?? '';
-      for (const [id, w] of this.#pending) {
-        this.#pending.delete(id);
-        w.reject(
-          new Error(`the inference process ended (${signal ?? `exit ${code}`})${last ? `: ${last}` : ''}`),
-        );
-      }
-    });
-    this.#child = child;
-    return child;
-  }
-
-  #call(job: InferenceJob): Promise<unknown> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      const msg: InferenceRequest = { id, job };
-      this.#process().send(msg);
-    });
-  }
+export class InferenceClient implements ExportEngine {
+  readonly #worker = new WorkerClient<InferenceJob, InferenceResults>('inference');
 
   predict(request: PredictRequest): Promise<PlaygroundResult> {
-    return this.#call({ type: 'predict', request }) as Promise<PlaygroundResult>;
+    return this.#worker.call({ type: 'predict', request });
   }
 
   preview(config: TrainConfig): Promise<RunPreview> {
-    return this.#call({ type: 'preview', config }) as Promise<RunPreview>;
+    return this.#worker.call({ type: 'preview', config });
+  }
+
+  /** The engine process's backend report (its backend is chosen as a training process's would be). */
+  doctor(): Promise<DoctorReport> {
+    return this.#worker.call({ type: 'doctor' });
+  }
+
+  exportFormat(job: EngineExportJob): Promise<EngineExportResult> {
+    return this.#worker.call({ type: 'export', job });
   }
 
   /** A run scored on a file, off main's event loop. */
   evaluate(request: ScoreFileRequest): Promise<EvaluationReport> {
-    return this.#call({ type: 'evaluate', request }) as Promise<EvaluationReport>;
+    return this.#worker.call({ type: 'evaluate', request });
+  }
+
+  /**
+   * The pre-flight of a run about to start (training/preflight/): its dataset, model folder, sizes and memory
+   * budget, checked in the engine process; rejects with the one-line refusal. Nothing is written either way.
+   */
+  preflight(config: TrainConfig): Promise<PreflightResult> {
+    return this.#worker.call({ type: 'preflight', config });
   }
 
   stop(): void {
-    this.#child?.kill();
-    this.#child = null;
+    this.#worker.stop();
   }
 }

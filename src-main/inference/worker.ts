@@ -1,39 +1,35 @@
 /**
- * The inference process (started by inference/client.ts): it owns a TensorFlow.js backend and the loaded base
- * models, so loading a large model or a slow forward pass never blocks main's event loop.
+ * The engine process (started by inference/client.ts): it owns a TensorFlow.js backend and the loaded base
+ * models, so loading a large model, a slow forward pass or a merged export never blocks main's event loop.
  */
-import { describeUserFacing } from '../cli/user-facing.ts';
-import { initBackend } from '../engine/backends.ts';
+import { doctorReport, initBackend } from '../engine/backends.ts';
+import { runEngineExport } from '../export/engine-formats.ts';
+import { serveJobs } from '../process/serve-jobs.ts';
 import { ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
+import { loadDataset } from '../data/index.ts';
+import { preflightRun } from '../training/preflight/index.ts';
+import type { InferenceJob } from './protocol.ts';
 import { evaluateRows } from './score-file.ts';
-import type { InferenceReply, InferenceRequest } from './protocol.ts';
 
 const cache = new ModelCache();
-const ready = initBackend();
 
-const reply = (msg: InferenceReply) => process.send?.(msg);
+async function run(job: InferenceJob): Promise<unknown> {
+  switch (job.type) {
+    case 'predict':
+      return predict(cache, job.request);
+    case 'preview':
+      return previewRun(cache, job.config);
+    case 'evaluate':
+      return evaluateRows(cache, job.request);
+    case 'preflight':
+      return preflightRun(job.config, loadDataset(job.config.dataset));
+    case 'doctor':
+      return doctorReport();
+    case 'export':
+      return runEngineExport(job.job);
+  }
+}
 
 // One request at a time: they share the loaded models and tf.js's global engine.
-let queue = Promise.resolve();
-process.on('message', (raw) => {
-  const { id, job } = raw as InferenceRequest;
-  queue = queue.then(async () => {
-    try {
-      await ready;
-      reply({
-        id,
-        result:
-          job.type === 'predict'
-            ? predict(cache, job.request)
-            : job.type === 'evaluate'
-              ? evaluateRows(cache, job.request)
-              : previewRun(cache, job.config),
-      });
-    } catch (err) {
-      reply({ id, error: describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)) });
-    }
-  });
-});
-// Main went away (closed, crashed): nothing to serve any more.
-process.on('disconnect', () => process.exit(0));
+serveJobs(run, initBackend());

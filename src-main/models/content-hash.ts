@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { hashFile } from '../node-shared/hash-file.ts';
 
 /** Bytes per read: large enough to keep sha256 busy, small enough to stay out of the way of the heap. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -40,6 +41,13 @@ function updateFromFile(h: crypto.Hash, file: string, chunkBytes: number): void 
 export function modelContentHash(dir: string, chunkBytes = CHUNK_BYTES): string {
   const h = crypto.createHash('sha256');
   for (const f of weightFiles(dir)) updateFromFile(h, f, chunkBytes);
+  return h.digest('hex');
+}
+
+/** The same hash, streamed: for main, whose event loop must not stop for gigabytes of weights. */
+export async function modelContentHashStreamed(dir: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  for (const f of weightFiles(dir)) await hashFile(h, f);
   return h.digest('hex');
 }
 

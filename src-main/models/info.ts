@@ -2,12 +2,12 @@ import { resolveModelDir } from './default-model.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
-import { readModelWeights } from '../engine/safetensors/index.ts';
+import { readModelWeightShapes } from '../node-shared/safetensors/index.ts';
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
 import { findArchitecture } from './architectures.ts';
-import { readTokenizerFiles } from './tokenizer/index.ts';
+import { readTokenizerFiles } from './tokenizer/fallback.ts';
 
-/** A model folder's summary for the Models page, without building the graph. */
+/** A model folder's summary for the Models page, without building the graph or reading the weights' data. */
 export function modelInfo(folder: string): ModelInfo {
   const dir = resolveModelDir(folder);
   const configFile = path.join(dir, 'config.json');
@@ -25,8 +25,9 @@ export function modelInfo(folder: string): ModelInfo {
     return 0;
   };
   let parameters = 0;
-  for (const [name, t] of readModelWeights(dir).tensors)
-    if (!name.endsWith('num_batches_tracked')) parameters += t.data.length;
+  // The headers alone give every shape: main's event loop never reads gigabytes of weights to count them.
+  for (const [name, t] of readModelWeightShapes(dir).tensors)
+    if (!name.endsWith('num_batches_tracked')) parameters += t.shape.reduce((a, b) => a * b, 1);
   const id2label = (c.id2label ?? {}) as Record<string, string>;
   const tok = readTokenizerFiles(dir);
   return {

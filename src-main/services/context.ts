@@ -1,6 +1,7 @@
 import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
+import { DataClient } from '../process/data-client.ts';
 import { EventBus } from './event-bus.ts';
 import { trainingEnv } from './settings.ts';
 import { ProjectsService } from './projects.ts';
@@ -18,6 +19,8 @@ export interface ServiceContext {
   runs: RunManager;
   /** The playground's inference process (started on first use). */
   inference: InferenceClient;
+  /** The data process: parses and validates whole datasets off main's event loop (started on first use). */
+  data: DataClient;
 }
 
 export function createServiceContext(opts: {
@@ -41,6 +44,7 @@ export function createServiceContext(opts: {
     events,
     runs: new RunManager(projects, events, () => trainingEnv(store)),
     inference: new InferenceClient(),
+    data: new DataClient(),
   };
 }
 
@@ -51,5 +55,6 @@ export function createServiceContext(opts: {
 export async function shutdownServices(ctx: ServiceContext): Promise<void> {
   await ctx.runs.stopAll();
   ctx.inference.stop();
+  ctx.data.stop();
   ctx.projects.close();
 }

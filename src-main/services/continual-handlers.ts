@@ -1,8 +1,7 @@
 import type { Handlers } from '../../src-shared/contract.ts';
 import type { ServiceContext } from './context.ts';
-import { continualViews } from './continual.ts';
+import { checkContinualTasks, continualTaskConfigs, continualViews } from './continual.ts';
 import { markStaleRunsInterrupted } from './training.ts';
-import { preflightReady } from '../training/preflight/backend.ts';
 
 export function continualHandlers(ctx: ServiceContext): Pick<Handlers, 'continual:list' | 'continual:start'> {
   return {
@@ -12,7 +11,9 @@ export function continualHandlers(ctx: ServiceContext): Pick<Handlers, 'continua
       return continualViews(db);
     },
     'continual:start': async ({ config }) => {
-      await preflightReady();
+      checkContinualTasks(config);
+      // Every task is pre-flighted in the engine process before the run row exists.
+      for (const task of continualTaskConfigs(config)) await ctx.inference.preflight(task);
       return { runId: ctx.runs.startContinual(config) };
     },
   };

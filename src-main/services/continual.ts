@@ -4,15 +4,14 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { ContinualView } from '../../src-shared/continual.ts';
-import type { ContinualConfig } from '../../src-shared/train-config.ts';
+import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { loadDataset } from '../data/index.ts';
 import { metricsForRun } from '../db/tables/metrics.ts';
 import { insertRun } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
-import { resolveModelDir } from '../training/prepare.ts';
+import { resolveModelDir } from '../models/default-model.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import { retentionFromPoints } from '../training/retention.ts';
-import { preflightRun } from '../training/preflight/index.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { listRunViews } from './runs.ts';
@@ -36,13 +35,8 @@ export function insertContinualRun(db: Database, config: ContinualConfig): numbe
   });
 }
 
-export function startContinual(
-  db: Database,
-  projectDir: string,
-  config: ContinualConfig,
-  onMessage?: (m: FromWorker) => void,
-  env?: NodeJS.ProcessEnv,
-): SupervisedRun {
+/** Task names are unique and the model folder resolves: the checks that need neither the engine nor a dataset. */
+export function checkContinualTasks(config: ContinualConfig): void {
   const names = new Set<string>();
   for (const t of config.tasks) {
     if (names.has(t.name))
@@ -50,9 +44,23 @@ export function startContinual(
     names.add(t.name);
   }
   resolveModelDir(config.model);
-  // Every task's dataset, the model and the sizes are validated before the run row exists: bad input leaves the
-  // project unchanged.
-  for (const t of config.tasks) preflightRun({ ...config, dataset: t.dataset }, loadDataset(t.dataset));
+}
+
+/** Each task as the one-dataset config the pre-flight checks (training/preflight/). */
+export const continualTaskConfigs = (config: ContinualConfig): TrainConfig[] =>
+  config.tasks.map((t) => ({ ...config, dataset: t.dataset }));
+
+export function startContinual(
+  db: Database,
+  projectDir: string,
+  config: ContinualConfig,
+  onMessage?: (m: FromWorker) => void,
+  env?: NodeJS.ProcessEnv,
+): SupervisedRun {
+  checkContinualTasks(config);
+  // Every task's dataset is validated before the run row exists (the caller ran the engine's pre-flight of each
+  // task first): bad input leaves the project unchanged.
+  for (const t of config.tasks) loadDataset(t.dataset);
   const runId = insertContinualRun(db, config);
   // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
   removeStaleRunDir(projectDir, runId);

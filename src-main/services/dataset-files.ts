@@ -31,6 +31,22 @@ export function safeFileName(name: string): string {
 const supported = (name: string): boolean =>
   (DATASET_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
 
+/** Base64 characters decoded per step (a multiple of 4, so every step ends on a whole group). */
+const DECODE_STEP = 1 << 20;
+
+/**
+ * Decodes an upload's base64 a megabyte at a time, yielding to the event loop between steps: decoding a 64 MB
+ * upload in one call would hold main for a noticeable time.
+ */
+export async function decodeUpload(base64: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < base64.length; i += DECODE_STEP) {
+    parts.push(Buffer.from(base64.slice(i, i + DECODE_STEP), 'base64'));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return Buffer.concat(parts);
+}
+
 /** Checks an upload (type, size) and stores it; returns the stored file's name and absolute path. */
 export function storeUpload(projectDir: string, name: string, bytes: Buffer): { file: string; path: string } {
   if (!supported(name)) {

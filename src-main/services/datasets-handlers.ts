@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { DATASET_EXTENSIONS, MAX_DATASET_BYTES } from '../../src-shared/datasets.ts';
 import type { ServiceContext } from './context.ts';
-import { storeUpload } from './dataset-files.ts';
+import { decodeUpload, storeUpload } from './dataset-files.ts';
 import {
   addSample,
   discardImport,
@@ -34,16 +34,16 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
     'datasets:limits': async () => ({ maxBytes: MAX_DATASET_BYTES, extensions: [...DATASET_EXTENSIONS] }),
     'datasets:import': async ({ project, name, contentBase64 }) => {
       const { db, dir } = open(project);
-      const { file } = storeUpload(dir, name, Buffer.from(contentBase64, 'base64'));
-      return draftDataset(db, dir, file);
+      const { file } = storeUpload(dir, name, await decodeUpload(contentBase64));
+      return draftDataset(ctx.data, db, dir, file);
     },
     'datasets:preview': async ({ project, file, mapping }) => {
       const { db, dir } = open(project);
-      return draftDataset(db, dir, file, mapping);
+      return draftDataset(ctx.data, db, dir, file, mapping);
     },
     'datasets:save': async ({ project, file, mapping, name }) => {
       const { db, dir } = open(project);
-      return saveDataset(db, dir, file, mapping, name);
+      return saveDataset(ctx.data, db, dir, file, mapping, name);
     },
     'datasets:discard': async ({ project, file }) => {
       const { db, dir } = open(project);
@@ -55,7 +55,7 @@ export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
       removeDataset(db, dir, id);
       return { ok: true as const };
     },
-    'datasets:add-sample': async ({ project, sample }) => addSample(open(project).db, sample),
-    'datasets:stats': async ({ project, id }) => refreshStats(open(project).db, id),
+    'datasets:add-sample': async ({ project, sample }) => addSample(ctx.data, open(project).db, sample),
+    'datasets:stats': async ({ project, id }) => refreshStats(ctx.data, open(project).db, id),
   };
 }

@@ -18,7 +18,10 @@ export function exportHandlers(ctx: ServiceContext): ExportHandlers {
     'export:run': async ({ project, runId, format, out, force }) => {
       const { db, dir } = open(project);
       // A relative output is taken from the project folder, never from the server's working directory.
-      return exportRun(db, dir, runId, format, path.resolve(dir, out), undefined, { force: force === true });
+      return exportRun(db, dir, runId, format, path.resolve(dir, out), undefined, {
+        force: force === true,
+        engine: ctx.inference,
+      });
     },
     'export:import': async ({ project, bundle, model, allowUnknownBase }) => {
       const { db, dir } = open(project);

@@ -2,8 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { readRunLog, runLogFile } from '../training/run-log.ts';
 import type { Handlers } from '../../src-shared/contract.ts';
-import { preflightReady } from '../training/preflight/backend.ts';
-import { initBackend, doctorReport, activeBackend } from '../engine/backends.ts';
 import type { ServiceContext } from './context.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { listRunViews, runSeries, runView } from './runs.ts';
@@ -29,7 +27,8 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       userDataDir: ctx.userDataDir,
       defaultProjectsDir: ctx.projectsDir,
     }),
-    'engine:doctor': async () => (activeBackend() ? doctorReport() : initBackend()),
+    // The backend is probed in the engine process: main never loads tf.js.
+    'engine:doctor': async () => ctx.inference.doctor(),
     'projects:list': async () => ctx.projects.list(),
     'projects:create': async ({ name, parentDir }) => {
       const created = ctx.projects.create(name, parentDir);
@@ -55,8 +54,10 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     'runs:get': async ({ project, runId }) => runView(ctx.projects.db(project), runId),
     'runs:metrics': async ({ project, runId, sinceStep }) =>
       runSeries(ctx.projects.db(project), runId, sinceStep),
+    // The pre-flight (model folder, sizes, memory budget) needs the engine: it runs in the engine process, and a
+    // refusal comes back as one line before any run row or folder exists.
     'runs:start': async ({ config }) => {
-      await preflightReady();
+      await ctx.inference.preflight(config);
       return { runId: ctx.runs.start(config) };
     },
     'runs:cancel': async ({ project, runId }) => {
@@ -68,7 +69,9 @@ export function createHandlers(ctx: ServiceContext): Handlers {
       return { ok: true as const };
     },
     'runs:resume': async ({ project, runId }) => {
-      await preflightReady();
+      // The model folder or the dataset may have changed since the run started.
+      const config = ctx.runs.configToResume(project, runId);
+      if (config) await ctx.inference.preflight(config);
       return { runId: ctx.runs.continue(project, runId) };
     },
     // The forward passes run in the inference process, never on main's event loop.

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { AdapterEntry, ModelEntry } from '../../src-shared/library.ts';
-import { adapterLabels } from '../adapters/base-for-adapter.ts';
+import { adapterLabels } from '../node-shared/adapter-folder.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { listBaseModels, upsertBaseModel } from '../db/tables/base-models.ts';
 import { UserError } from '../errors.ts';
@@ -14,7 +14,7 @@ import type { PredictRequest } from '../inference/predict.ts';
 import { DEFAULT_MODEL, DEFAULT_MODEL_DIR } from '../models/default-model.ts';
 import { modelInfo } from '../models/info.ts';
 import { listRunViews, runView } from './runs.ts';
-import { modelRecord } from './training.ts';
+import { modelRecordStreamed } from './training.ts';
 
 function bytesOnDisk(dir: string): number {
   let total = 0;
@@ -90,12 +90,12 @@ export function listModels(db: Database): ModelEntry[] {
 }
 
 /** Checks a Hugging Face folder (config, weights, tokenizer) and remembers it in the project. */
-export function addModel(db: Database, folder: string): ModelEntry {
+export async function addModel(db: Database, folder: string): Promise<ModelEntry> {
   const dir = path.resolve(folder.trim());
   if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such folder`);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a folder: choose the model's folder`);
   const info = modelInfo(dir); // one-line errors for a missing config, unknown type, malformed safetensors
-  const rec = modelRecord(dir);
+  const rec = await modelRecordStreamed(dir);
   const id = upsertBaseModel(db, {
     path: rec.path,
     architecture: info.architecture,

@@ -11,7 +11,7 @@ import type { SupervisedRun } from '../training/supervisor.ts';
 import type { EventBus } from './event-bus.ts';
 import type { ProjectsService } from './projects.ts';
 import { runView } from './runs.ts';
-import { resumeRun, startRun } from './training.ts';
+import { resumableConfig, resumeRun, startRun } from './training.ts';
 
 export class RunManager {
   readonly #active = new Map<string, SupervisedRun>();
@@ -88,6 +88,7 @@ export class RunManager {
       project,
       config,
       this.#onMessage(project, () => id),
+      this.env(),
     );
     id = run.runId;
     this.#follow(project, run);
@@ -118,6 +119,15 @@ export class RunManager {
 
   pause(project: string, runId: number): void {
     this.#get(project, runId).send({ type: 'pause' });
+  }
+
+  /**
+   * What `continue` would resume run `runId` with: null when the run is paused in this studio (it just goes on),
+   * else its stored config (a one-line refusal when it cannot be resumed), for the engine's pre-flight.
+   */
+  configToResume(project: string, runId: number): TrainConfig | null {
+    if (this.#active.has(this.#key(project, runId))) return null;
+    return resumableConfig(this.projects.db(project), project, runId);
   }
 
   /** Continues a paused run, or resumes an interrupted one from its checkpoint. */

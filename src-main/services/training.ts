@@ -2,11 +2,11 @@
  * Launching and resuming runs (main's side): validates and records the dataset and base model first — bad input
  * fails before anything is written — then creates the run row and supervises the training process.
  */
-import { modelContentHash } from '../models/content-hash.ts';
+import { modelContentHash, modelContentHashStreamed } from '../models/content-hash.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { trainConfigSchema } from '../../src-shared/train-config.ts';
+import { trainConfigSchema, validationFractionOf } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import '../adapters/schemas.ts';
 import { datasetStats, loadDataset } from '../data/index.ts';
@@ -20,25 +20,29 @@ import { getRun, insertRun, markOrphanedRunsInterrupted } from '../db/tables/run
 import type { RunRow } from '../db/tables/runs.ts';
 import { isProcessAlive } from '../app/process-identity.ts';
 import { UserError } from '../errors.ts';
-import { resolveModelDir } from '../training/prepare.ts';
+import { resolveModelDir } from '../models/default-model.ts';
 import type { FromWorker } from '../training/protocol.ts';
-import { preflightRun } from '../training/preflight/index.ts';
 import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { removeStaleRunDir } from '../export/project-cleanup.ts';
 
-/** A model folder as the base_models table records it, with the same weights hash its adapters record. */
-export function modelRecord(dir: string) {
+function readModelConfig(dir: string) {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile))
     throw new UserError(`${configFile}: not found: "model" must be a Hugging Face model folder`);
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
-  return {
-    path: path.resolve(dir),
-    architecture: String(config.model_type ?? 'unknown'),
-    contentHash: modelContentHash(dir),
-    config,
-  };
+  return { path: path.resolve(dir), architecture: String(config.model_type ?? 'unknown'), config };
+}
+
+/** A model folder as the base_models table records it, with the same weights hash its adapters record. */
+export function modelRecord(dir: string) {
+  return { ...readModelConfig(dir), contentHash: modelContentHash(dir) };
+}
+
+/** The same record with the weights hashed as a stream, so main's event loop keeps running (the Models page). */
+export async function modelRecordStreamed(dir: string) {
+  const read = readModelConfig(dir);
+  return { ...read, contentHash: await modelContentHashStreamed(dir) };
 }
 
 /** Runs still marked running whose process has not reported for this long died with it (runs with no owner). */
@@ -70,13 +74,13 @@ export function markStaleRunsInterrupted(db: Database): number[] {
 }
 
 /**
- * Validates the dataset, the model folder and the sizes of a run (pre-flight), writing nothing. The CLI calls it
- * before it creates a project folder; startRun calls it before any row is written.
+ * Loads and validates a run's dataset, writing nothing; startRun calls it before any row is written. The rest of
+ * the pre-flight (the model folder, the sizes, the memory budget: training/preflight/) needs the engine, so it runs
+ * before this where the engine lives: the engine process's `preflight` job for the studio's handlers
+ * (InferenceClient.preflight), in-process for the CLI, which owns its engine.
  */
 export function validateRun(config: TrainConfig): LoadedDataset {
-  const dataset = loadDataset(config.dataset);
-  preflightRun(config, dataset);
-  return dataset;
+  return loadDataset(config.dataset);
 }
 
 /** Records and starts a run; `validated` is validateRun's result when the caller already ran it. */
@@ -111,7 +115,9 @@ export function startRun(
         splits: {
           seed: config.train.seed,
           validation:
-            config.dataset && 'validation' in config.dataset && config.dataset.validation ? 'file' : 0.2,
+            config.dataset && 'validation' in config.dataset && config.dataset.validation
+              ? 'file'
+              : validationFractionOf(config.dataset),
         },
         createdAt: now,
       });
@@ -132,7 +138,7 @@ export function startRun(
       createdAt: now,
     });
     // Stored with the run from its first moment, so the run page can say whether training beats it.
-    const baseline = datasetBaseline(dataset, config.train.seed);
+    const baseline = datasetBaseline(dataset, config.train.seed, validationFractionOf(config.dataset));
     if (baseline) logMetrics(db, id, baselinePoints(baseline));
     return id;
   })();
@@ -152,13 +158,11 @@ function storedConfig(runId: number, stored: Record<string, unknown>): TrainConf
 }
 
 /** Continues an interrupted (or cancelled) run from its last checkpoint with the same config and seed. */
-export function resumeRun(
-  db: Database,
-  projectDir: string,
-  runId: number,
-  onMessage?: (m: FromWorker) => void,
-  env?: NodeJS.ProcessEnv,
-): SupervisedRun {
+/**
+ * The config a resume of run `runId` trains with, or a one-line refusal (no such run, still running, completed,
+ * continual). Callers pre-flight it before resumeRun, as a start's config is pre-flighted before startRun.
+ */
+export function resumableConfig(db: Database, projectDir: string, runId: number): TrainConfig {
   const run = getRun(db, runId);
   if (!run) throw new UserError(`run ${runId}: no such run in ${projectDir}`);
   if (run.status === 'running') throw new UserError(`run ${runId} is still running`);
@@ -167,9 +171,20 @@ export function resumeRun(
     throw new UserError(
       `run ${runId} is a continual run: it cannot be resumed; start it again from the Continual page`,
     );
-  const config = storedConfig(runId, run.config);
-  // The config was checked when the run started, but the model folder or the dataset may have changed since.
-  preflightRun(config, loadDataset(config.dataset));
+  return storedConfig(runId, run.config);
+}
+
+export function resumeRun(
+  db: Database,
+  projectDir: string,
+  runId: number,
+  onMessage?: (m: FromWorker) => void,
+  env?: NodeJS.ProcessEnv,
+): SupervisedRun {
+  const config = resumableConfig(db, projectDir, runId);
+  // The dataset may have changed since the run started; the caller ran the engine's pre-flight on `config` (the
+  // model folder may have changed too).
+  loadDataset(config.dataset);
   const last = artifactsForRun(db, runId)
     .filter((a) => a.kind === 'checkpoint-last')
     .at(-1);

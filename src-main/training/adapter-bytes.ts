@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { STUDIO_WEIGHTS_FILE } from '../adapters/io.ts';
+import { STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
 
 /** PEFT's copy of an adapter that our own files also hold (saveAdapter writes both for LoRA, IA3, prompt). */
 const PEFT_COPY = new Set(['adapter_config.json', 'adapter_model.safetensors']);

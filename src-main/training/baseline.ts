@@ -8,7 +8,7 @@ import { splitRows } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { accuracy, macroF1 } from './metrics.ts';
-import { VALIDATION_FRACTION } from './prepare.ts';
+import { DEFAULT_VALIDATION_FRACTION } from '../../src-shared/train-config.ts';
 
 export interface MajorityBaseline {
   /** Index of the majority label in the dataset's label list. */
@@ -48,8 +48,12 @@ export function majorityBaseline(
 }
 
 /** The baseline of a loaded dataset split as training splits it, or null for tasks without classes. */
-export function datasetBaseline(dataset: LoadedDataset, seed: number): MajorityBaseline | null {
-  const opts = { seed, validationFraction: VALIDATION_FRACTION, stratify: true };
+export function datasetBaseline(
+  dataset: LoadedDataset,
+  seed: number,
+  validationFraction: number = DEFAULT_VALIDATION_FRACTION,
+): MajorityBaseline | null {
+  const opts = { seed, validationFraction, stratify: true };
   if (dataset.kind === 'classification' || dataset.kind === 'pair-classification') {
     const split = dataset.validationRows
       ? { train: dataset.rows, validation: dataset.validationRows }

@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
-import type { RawTensor } from '../engine/safetensors/index.ts';
+import { readSafetensors, writeSafetensors } from '../node-shared/safetensors/index.ts';
+import type { RawTensor } from '../node-shared/safetensors/index.ts';
 import type { CheckpointState } from './trainer.ts';
 
 const WEIGHTS = 'state.safetensors';

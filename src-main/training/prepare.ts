@@ -3,7 +3,7 @@
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
 import { resolveModelDir } from '../models/default-model.ts';
-import { DEFAULT_MAX_EVAL_EXAMPLES } from '../../src-shared/train-config.ts';
+import { DEFAULT_MAX_EVAL_EXAMPLES, validationFractionOf } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
@@ -19,7 +19,7 @@ import { buildTask, encodeImages, encodeRows } from './session.ts';
 import type { Batch, Example } from './session.ts';
 import type { TrainTask } from './task.ts';
 
-export const VALIDATION_FRACTION = 0.2;
+export { DEFAULT_VALIDATION_FRACTION as VALIDATION_FRACTION } from '../../src-shared/train-config.ts';
 
 /**
  * At most `train.maxEvalExamples` (default DEFAULT_MAX_EVAL_EXAMPLES; 0: all) of a validation split, evenly spaced
@@ -50,6 +50,7 @@ export function prepareData(
   loaded?: LoadedDataset,
 ): PreparedData {
   const dataset = loaded ?? loadDataset(spec);
+  const validationFraction = validationFractionOf(spec);
   const imageSize = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
   if (dataset.kind === 'image') {
     if (model.config.inputKind !== 'image')
@@ -60,7 +61,7 @@ export function prepareData(
       label: dataset.images?.[i]?.label ?? '',
       line: i + 1,
     }));
-    const split = splitRows(rows, { seed: o.seed, validationFraction: VALIDATION_FRACTION, stratify: true });
+    const split = splitRows(rows, { seed: o.seed, validationFraction, stratify: true });
     const pick = (part: typeof rows) => part.map((r) => all[Number(r.text)] as Example);
     return {
       dataset,
@@ -77,7 +78,7 @@ export function prepareData(
       throw new UserError(`${dataset.source}: language modelling needs a causal LM (GPT-2, Llama)`);
     const ids = tok.encode(dataset.text ?? '').ids;
     const chunks = chunkTokens(ids, o.maxLength).map((c) => ({ ids: c, typeIds: c.map(() => 0), label: 0 }));
-    const nVal = Math.max(1, Math.round(chunks.length * VALIDATION_FRACTION));
+    const nVal = Math.max(1, Math.round(chunks.length * validationFraction));
     return {
       dataset,
       train: chunks.slice(0, chunks.length - nVal),
@@ -95,7 +96,7 @@ export function prepareData(
   }
   const split = dataset.validationRows
     ? { train: dataset.rows, validation: dataset.validationRows }
-    : splitRows(dataset.rows, { seed: o.seed, validationFraction: VALIDATION_FRACTION, stratify: true });
+    : splitRows(dataset.rows, { seed: o.seed, validationFraction, stratify: true });
   return {
     dataset,
     train: encodeRows(tok, split.train, dataset.labels, o.maxLength),

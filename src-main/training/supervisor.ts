@@ -2,8 +2,8 @@
  * Main's side of a training run: starts the worker process, records everything it reports in the project
  * database (metrics in batched transactions), and turns a crash into an `interrupted` run instead of a lost one.
  */
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { WorkerProcess } from '../process/launcher.ts';
 import type { Database } from 'better-sqlite3';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
@@ -26,7 +26,7 @@ export interface RunOutcome {
 
 export interface SupervisedRun {
   readonly runId: number;
-  readonly child: ChildProcess;
+  readonly child: WorkerProcess;
   send(cmd: Exclude<ToWorker, { type: 'start' | 'continual' }>): void;
   /** Resolves when the worker finishes or dies. */
   readonly done: Promise<RunOutcome>;

@@ -2,6 +2,8 @@
  * The training process (started by supervisor.ts). It owns TensorFlow.js and reports through the typed protocol;
  * it never touches the database. A crash here never takes the app down: main marks the run interrupted.
  */
+// First: in an Electron utility process it links process.send/'message' to parentPort.
+import '../process/parent-port.ts';
 import { adapterDiskBytes } from './adapter-bytes.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +21,7 @@ import {
 } from './checkpoint.ts';
 import { loadDataset } from '../data/index.ts';
 import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } from './prepare.ts';
+import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
@@ -69,6 +72,15 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     trainableParams: account.trainable,
     totalParams: account.total,
     backend: backend.backend,
+  });
+  const heldOut =
+    'validation' in config.dataset && config.dataset.validation
+      ? `the file ${config.dataset.validation}`
+      : `${validationFractionOf(config.dataset)} of the dataset`;
+  send({
+    type: 'log',
+    level: 'info',
+    message: `data: ${data.train.length} training, ${data.validation.length} validation examples (validation: ${heldOut})`,
   });
   if (resume) send({ type: 'log', level: 'info', message: `resuming from step ${resume.position.step}` });
 

@@ -8,6 +8,9 @@ import { schemaFields } from './schema-form.ts';
 import type { JsonSchema } from './schema-form.ts';
 
 type MethodInput = TrainConfigInput['method'];
+
+/** train-config's DEFAULT_VALIDATION_FRACTION (the renderer imports only types; a test keeps them equal). */
+export const DEFAULT_VALIDATION_FRACTION = 0.2;
 type TrainInput = NonNullable<TrainConfigInput['train']>;
 
 /**
@@ -31,6 +34,12 @@ export interface TrainingFields {
   schedule: 'linear' | 'cosine' | 'constant';
   warmupRatio: number;
   weightDecay: number;
+  seed: number;
+  gradAccumulation: number;
+  gradClip: number;
+  /** Empty metric: no early stopping. */
+  earlyStoppingMetric: string;
+  earlyStoppingPatience: number;
 }
 
 /** Where the run's examples come from: an imported dataset or built-in sample (`sample`), or a path (`file`). */
@@ -39,6 +48,12 @@ export interface DatasetFields {
   /** A sample's name, or `dataset:<id>` for a dataset imported on the Datasets page. */
   sample: string;
   filePath: string;
+  /** Validation examples: a held-out fraction of the dataset, or a separate file (an imported dataset or a path). */
+  validationMode: 'fraction' | 'file';
+  validationFraction: number;
+  /** `dataset:<id>` (an imported dataset) or empty to use `validationPath`. */
+  validationDataset: string;
+  validationPath: string;
 }
 
 export const DEFAULT_METHOD_FIELDS: Readonly<MethodFields> = {
@@ -57,12 +72,21 @@ export const DEFAULT_TRAINING_FIELDS: Readonly<TrainingFields> = {
   schedule: 'linear',
   warmupRatio: 0.06,
   weightDecay: 0.01,
+  seed: 0,
+  gradAccumulation: 1,
+  gradClip: 1,
+  earlyStoppingMetric: '',
+  earlyStoppingPatience: 3,
 };
 
 export const DEFAULT_DATASET_FIELDS: Readonly<DatasetFields> = {
   datasetMode: 'sample',
   sample: 'spam-assassin',
   filePath: '',
+  validationMode: 'fraction',
+  validationFraction: DEFAULT_VALIDATION_FRACTION,
+  validationDataset: '',
+  validationPath: '',
 };
 
 /** The chosen method's config: only its own options, so "show as CLI config" lists nothing stray. */
@@ -82,15 +106,38 @@ export function trainOptions(f: TrainingFields): TrainInput {
     schedule: f.schedule,
     warmupRatio: f.warmupRatio,
     weightDecay: f.weightDecay,
+    seed: f.seed,
+    gradAccumulation: f.gradAccumulation,
+    gradClip: f.gradClip,
+    ...(f.earlyStoppingMetric
+      ? { earlyStopping: { metric: f.earlyStoppingMetric, patience: f.earlyStoppingPatience } }
+      : {}),
     ...(f.maxSteps ? { maxSteps: f.maxSteps } : {}),
   };
 }
 
 /** `dataset:<id>` picks an imported record: the CLI block names its stored copy and its columns. */
 export function datasetSpec(f: DatasetFields, imported: readonly DatasetView[]): DatasetSpec {
-  if (f.datasetMode === 'file') return { path: f.filePath.trim() };
-  const record = imported.find((d) => `dataset:${d.id}` === f.sample);
-  return record ? { path: record.source, ...record.columns } : { sample: f.sample };
+  const record =
+    f.datasetMode === 'sample' ? imported.find((d) => `dataset:${d.id}` === f.sample) : undefined;
+  const fraction =
+    f.validationFraction !== DEFAULT_VALIDATION_FRACTION ? { validationFraction: f.validationFraction } : {};
+  if (f.datasetMode === 'sample' && !record) return { sample: f.sample, ...fraction };
+  const base = record ? { path: record.source, ...record.columns } : { path: f.filePath.trim() };
+  if (f.validationMode === 'fraction') return { ...base, ...fraction };
+  const validation = validationSource(f, imported);
+  return validation ? { ...base, validation } : base;
+}
+
+/** The validation file the fields name: an imported dataset's stored copy, or the typed path. */
+function validationSource(f: DatasetFields, imported: readonly DatasetView[]): string {
+  const record = imported.find((d) => `dataset:${d.id}` === f.validationDataset);
+  return record ? record.source : f.validationPath.trim();
+}
+
+/** A built-in sample has its own split: only a fraction can be set for it, not a validation file. */
+export function canTakeValidationFile(f: DatasetFields, imported: readonly DatasetView[]): boolean {
+  return f.datasetMode === 'file' || imported.some((d) => `dataset:${d.id}` === f.sample);
 }
 
 const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
@@ -135,15 +182,42 @@ export function trainingFieldsFromPreset(f: TrainingFields, t: Record<string, un
         : f.schedule,
     warmupRatio: num(t.warmupRatio, f.warmupRatio),
     weightDecay: num(t.weightDecay, f.weightDecay),
+    seed: num(t.seed, f.seed),
+    gradAccumulation: num(t.gradAccumulation, f.gradAccumulation),
+    gradClip: num(t.gradClip, f.gradClip),
+    ...earlyStoppingFromPreset(t.earlyStopping),
+  };
+}
+
+function earlyStoppingFromPreset(
+  e: unknown,
+): Pick<TrainingFields, 'earlyStoppingMetric' | 'earlyStoppingPatience'> {
+  const o = (e ?? {}) as { metric?: unknown; patience?: unknown };
+  return {
+    earlyStoppingMetric: typeof o.metric === 'string' ? o.metric : '',
+    earlyStoppingPatience: num(o.patience, DEFAULT_TRAINING_FIELDS.earlyStoppingPatience),
   };
 }
 
 /** The fields after loading a preset's `dataset` block: a path that is an imported dataset selects that record. */
 export function datasetFieldsFromPreset(
-  f: DatasetFields,
-  d: { sample?: string; path?: string },
+  f0: DatasetFields,
+  d: { sample?: string; path?: string; validation?: string; validationFraction?: number },
   imported: readonly DatasetView[],
 ): DatasetFields {
+  if (!d.sample && !d.path) return f0;
+  const valRecord = d.validation ? imported.find((x) => x.source === d.validation) : undefined;
+  const f: DatasetFields = {
+    ...f0,
+    validationFraction: d.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
+    ...(d.validation
+      ? {
+          validationMode: 'file' as const,
+          validationDataset: valRecord ? `dataset:${valRecord.id}` : '',
+          validationPath: valRecord ? '' : d.validation,
+        }
+      : { validationMode: 'fraction' as const }),
+  };
   if (d.sample) return { ...f, datasetMode: 'sample', sample: d.sample };
   if (!d.path) return f;
   const record = imported.find((x) => x.source === d.path);

@@ -71,4 +71,53 @@ describe('layer rules', () => {
     );
     expect(restricted).toEqual([]);
   });
+
+  describe("main's processes never import the engine (docs/PROCESSES.md)", () => {
+    const restrictedLines = async (file: string, lines: string[]) => {
+      const [result] = await eslint.lintText(`${lines.join('\n')}\n`, {
+        filePath: path.join(REPO_ROOT, file),
+      });
+      return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.line);
+    };
+
+    it('reject tf.js, the engine, a model graph, the adapters and the workers from a service', async () => {
+      const lines = [
+        "import '@tensorflow/tfjs';",
+        "import '../engine/backends.ts';",
+        "import '../models/index.ts';",
+        "import '../models/bert/index.ts';",
+        "import '../adapters/io.ts';",
+        "import '../training/prepare.ts';",
+        "import '../inference/predict.ts';",
+        "import '../export/merged.ts';",
+        // Allowed: main's own files of the mixed folders, the tokenizer files, and types from anywhere.
+        "import '../training/supervisor.ts';",
+        "import '../inference/client.ts';",
+        "import '../models/info.ts';",
+        "import '../models/tokenizer/fallback.ts';",
+        "import type { PredictRequest } from '../inference/predict.ts';",
+        'export type X = PredictRequest;',
+      ];
+      expect(await restrictedLines('src-main/services/bad.ts', lines)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it("reject a sibling's engine code in a mixed folder, allow main's own siblings", async () => {
+      const lines = ["import './merged.ts';", "import './adapterhub.ts';", "import './bundle.ts';"];
+      expect(await restrictedLines('src-main/export/index.ts', lines)).toEqual([1, 2]);
+      const training = ["import './session.ts';", "import './protocol.ts';"];
+      expect(await restrictedLines('src-main/training/supervisor.ts', training)).toEqual([1]);
+    });
+
+    it('keep the real main-process code clean', async () => {
+      const results = await eslint.lintFiles([
+        'src-main/{electron,server,services,app,db,node-shared}/**/*.ts',
+        'src-main/export/index.ts',
+        'src-main/inference/client.ts',
+      ]);
+      const restricted = results.flatMap((r) =>
+        r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}:${m.line}`),
+      );
+      expect(restricted).toEqual([]);
+    });
+  });
 });

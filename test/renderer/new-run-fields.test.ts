@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetView } from '../../src-shared/datasets.ts';
 import '../../src-main/adapters/schemas.ts';
-import { trainConfigSchema } from '../../src-shared/train-config.ts';
+import {
+  DEFAULT_VALIDATION_FRACTION as SHARED_DEFAULT_VALIDATION_FRACTION,
+  trainConfigSchema,
+} from '../../src-shared/train-config.ts';
 import {
   DEFAULT_DATASET_FIELDS,
   DEFAULT_METHOD_FIELDS,
   DEFAULT_TRAINING_FIELDS,
+  DEFAULT_VALIDATION_FRACTION,
+  canTakeValidationFile,
   datasetFieldsFromPreset,
   datasetSpec,
   methodConfig,
@@ -69,8 +74,52 @@ describe('the New run form fields', () => {
       label: 'tag',
     });
     expect(datasetSpec({ ...DEFAULT_DATASET_FIELDS, sample: 'sst2' }, list)).toEqual({ sample: 'sst2' });
-    expect(datasetSpec({ datasetMode: 'file', sample: 'dataset:7', filePath: ' /d.csv ' }, list)).toEqual({
+    expect(
+      datasetSpec(
+        { ...DEFAULT_DATASET_FIELDS, datasetMode: 'file', sample: 'dataset:7', filePath: ' /d.csv ' },
+        list,
+      ),
+    ).toEqual({ path: '/d.csv' });
+  });
+
+  it('name the validation: a fraction other than the default, or a file (an imported dataset or a path)', () => {
+    expect(DEFAULT_VALIDATION_FRACTION).toBe(SHARED_DEFAULT_VALIDATION_FRACTION);
+    const list = [imported(7, '/p/datasets/a.csv'), imported(8, '/p/datasets/v.csv')];
+    const onFile = { ...DEFAULT_DATASET_FIELDS, datasetMode: 'file' as const, filePath: '/d.csv' };
+    expect(datasetSpec({ ...onFile, validationFraction: 0.3 }, list)).toEqual({
       path: '/d.csv',
+      validationFraction: 0.3,
+    });
+    expect(datasetSpec({ ...DEFAULT_DATASET_FIELDS, sample: 'sst2', validationFraction: 0.1 }, list)).toEqual(
+      {
+        sample: 'sst2',
+        validationFraction: 0.1,
+      },
+    );
+    const byRecord = { ...onFile, validationMode: 'file' as const, validationDataset: 'dataset:8' };
+    expect(datasetSpec(byRecord, list)).toEqual({ path: '/d.csv', validation: '/p/datasets/v.csv' });
+    const byPath = { ...onFile, validationMode: 'file' as const, validationPath: ' /v.csv ' };
+    expect(datasetSpec(byPath, list)).toEqual({ path: '/d.csv', validation: '/v.csv' });
+    // Back from a preset, the same fields.
+    expect(datasetFieldsFromPreset(DEFAULT_DATASET_FIELDS, datasetSpec(byRecord, list), list)).toEqual({
+      ...byRecord,
+      validationPath: '',
+    });
+    // A built-in sample takes no validation file.
+    expect(canTakeValidationFile(DEFAULT_DATASET_FIELDS, list)).toBe(false);
+    expect(canTakeValidationFile({ ...DEFAULT_DATASET_FIELDS, sample: 'dataset:7' }, list)).toBe(true);
+  });
+
+  it('send seed, accumulation, clipping and early stopping (only when a metric is chosen)', () => {
+    const f = { ...DEFAULT_TRAINING_FIELDS, seed: 7, gradAccumulation: 4, gradClip: 0.5 };
+    expect(trainOptions(f)).toMatchObject({ seed: 7, gradAccumulation: 4, gradClip: 0.5 });
+    expect(trainOptions(f)).not.toHaveProperty('earlyStopping');
+    const es = trainOptions({ ...f, earlyStoppingMetric: 'loss', earlyStoppingPatience: 2 });
+    expect(es.earlyStopping).toEqual({ metric: 'loss', patience: 2 });
+    expect(trainingFieldsFromPreset(DEFAULT_TRAINING_FIELDS, es as Record<string, unknown>)).toEqual({
+      ...f,
+      earlyStoppingMetric: 'loss',
+      earlyStoppingPatience: 2,
     });
   });
 
@@ -107,6 +156,7 @@ describe('the New run form fields', () => {
     const list = [imported(7, '/p/datasets/a.csv')];
     const file = { ...DEFAULT_DATASET_FIELDS, datasetMode: 'file' as const, filePath: '/old.csv' };
     expect(datasetFieldsFromPreset(file, { path: '/p/datasets/a.csv' }, list)).toEqual({
+      ...DEFAULT_DATASET_FIELDS,
       datasetMode: 'sample',
       sample: 'dataset:7',
       filePath: '/old.csv',

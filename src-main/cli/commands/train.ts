@@ -8,8 +8,16 @@ import { UserError } from '../../errors.ts';
 import { AppStore } from '../../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../../app/paths.ts';
 import { ProjectsService, isProjectDir } from '../../services/projects.ts';
-import { markStaleRunsInterrupted, resumeRun, startRun, validateRun } from '../../services/training.ts';
+import { loadDataset } from '../../data/index.ts';
+import {
+  markStaleRunsInterrupted,
+  resumableConfig,
+  resumeRun,
+  startRun,
+  validateRun,
+} from '../../services/training.ts';
 import { preflightReady } from '../../training/preflight/backend.ts';
+import { preflightRun } from '../../training/preflight/index.ts';
 import type { FromWorker } from '../../training/protocol.ts';
 import type { SupervisedRun } from '../../training/supervisor.ts';
 import { configHelp } from '../config-help.ts';
@@ -124,8 +132,13 @@ export function register(program: Command): void {
     .action(async (opts: { config: string; json?: boolean }) => {
       const config = readTrainConfig(opts.config);
       await preflightReady();
-      // Checked before the project folder is opened or created: a refused config leaves nothing behind.
-      const dataset = namingConfigFile(opts.config, () => validateRun(config));
+      // Checked before the project folder is opened or created: a refused config leaves nothing behind. The CLI owns
+      // its engine, so the pre-flight runs here (the studio sends it to its engine process).
+      const dataset = namingConfigFile(opts.config, () => {
+        const loaded = validateRun(config);
+        preflightRun(config, loaded);
+        return loaded;
+      });
       const { projects, dir } = openProject(config.project);
       const db = projects.db(dir);
       markStaleRunsInterrupted(db);
@@ -150,6 +163,9 @@ export function register(program: Command): void {
       const { projects, dir } = openProject(opts.project);
       const db = projects.db(dir);
       markStaleRunsInterrupted(db);
+      // The model folder or the dataset may have changed since the run started.
+      const config = resumableConfig(db, dir, Number(opts.run));
+      preflightRun(config, loadDataset(config.dataset));
       const { onMessage } = reporterFor();
       const run = resumeRun(db, dir, Number(opts.run), onMessage);
       stopOnSignals(run);

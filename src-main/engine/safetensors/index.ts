@@ -1,6 +1,3 @@
-export { SafetensorsError } from './errors.ts';
-export { parseSafetensors, readSafetensors, readSafetensorsHeader } from './read.ts';
-export { readModelWeightShapes, readModelWeights } from './sharded.ts';
-export type { RawTensor, SafetensorsDtype, SafetensorsFile, SafetensorsHeader } from './types.ts';
-export { encodeSafetensors, writeSafetensors } from './write.ts';
-export type { WriteOptions } from './write.ts';
+// The safetensors reader and writer are plain Node (no tf.js), so main may use them too: they live in
+// node-shared/. This path stays for the engine's existing imports.
+export * from '../../node-shared/safetensors/index.ts';

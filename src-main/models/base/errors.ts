@@ -1,19 +1,2 @@
-/** A model folder that cannot be loaded: an unsupported option, a missing file, weights that do not fit. */
-export class ModelLoadError extends Error {
-  override name = 'ModelLoadError';
-  readonly userFacing = true;
-}
-
-export class ModelConfigError extends Error {
-  override name = 'ModelConfigError';
-  readonly userFacing = true;
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-  }
-}
-
-/** Inputs a model cannot take (text for an image model, the wrong image size): the user picked the wrong file. */
-export class ModelInputError extends Error {
-  override name = 'ModelInputError';
-  readonly userFacing = true;
-}
+// The classes live in node-shared/ (no tf.js): main's tokenizer and header reads throw them too.
+export { ModelConfigError, ModelInputError, ModelLoadError } from '../../node-shared/model-errors.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONCAT_TEMPLATE } from './post-processor.ts';
 import { jsonSyntaxProblem } from '../../errors.ts';
-import { ModelLoadError } from '../base/errors.ts';
+import { ModelLoadError } from '../../node-shared/model-errors.ts';
 
 export interface TokenizerFiles {
   json: Record<string, unknown>;

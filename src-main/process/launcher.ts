@@ -1,0 +1,106 @@
+/**
+ * How main starts a worker process, chosen at run time: Electron's `utilityProcess` inside the Electron main
+ * process (Chromium's own process model: crash reporting, no second Node runtime to ship), `child_process.fork`
+ * everywhere else (the CLI, `studio serve`, tests). Both are seen through `WorkerProcess`, the part of
+ * ChildProcess the supervisor and the worker clients use.
+ */
+import { fork } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+import type * as Electron from 'electron';
+import type { UtilityProcess } from 'electron';
+
+/** What main needs of a worker process (a ChildProcess is one). */
+export interface WorkerProcess {
+  readonly pid?: number | undefined;
+  readonly connected: boolean;
+  readonly exitCode: number | null;
+  readonly stderr: Readable | null;
+  send(message: unknown): boolean;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: 'message', listener: (message: unknown) => void): this;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+}
+
+export interface LaunchOptions {
+  /** The script to run: a bundled .cjs, or bin/run-ts.mjs with the .ts entry as the first argument. */
+  script: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** A name for the process in Electron's task manager and crash reports. */
+  name: string;
+}
+
+export type LauncherKind = 'utility-process' | 'fork';
+
+/** `utilityProcess` exists only in Electron's main ("browser") process. */
+export function launcherKind(
+  versions: NodeJS.ProcessVersions = process.versions,
+  type: string | undefined = (process as { type?: string }).type,
+): LauncherKind {
+  return versions.electron && type === 'browser' ? 'utility-process' : 'fork';
+}
+
+function forkWorker(o: LaunchOptions): WorkerProcess {
+  return fork(o.script, o.args, {
+    cwd: o.cwd,
+    // A fork of the Electron binary (outside its main process) must run as plain Node.
+    env: { ...o.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // Structured clone, as utilityProcess's postMessage: typed arrays and Maps cross unchanged.
+    serialization: 'advanced',
+  });
+}
+
+/** A utility process seen as a WorkerProcess. Its worker talks through process.parentPort (parent-port.ts). */
+class UtilityWorker extends EventEmitter implements WorkerProcess {
+  exitCode: number | null = null;
+  readonly stderr: Readable | null;
+
+  constructor(private readonly child: UtilityProcess) {
+    super();
+    this.stderr = child.stderr as Readable | null;
+    child.on('message', (m: unknown) => this.emit('message', m));
+    child.once('exit', (code: number) => {
+      this.exitCode = code;
+      this.emit('exit', code, null);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get connected(): boolean {
+    return this.exitCode === null && this.child.pid !== undefined;
+  }
+
+  send(message: unknown): boolean {
+    if (!this.connected) return false;
+    this.child.postMessage(message);
+    return true;
+  }
+
+  kill(): boolean {
+    return this.child.kill();
+  }
+}
+
+function utilityWorker(o: LaunchOptions): WorkerProcess {
+  // Loaded only here: 'electron' does not exist outside the Electron binary.
+  const { utilityProcess } = createRequire(import.meta.url)('electron') as typeof Electron;
+  const child = utilityProcess.fork(o.script, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    serviceName: o.name,
+  });
+  return new UtilityWorker(child);
+}
+
+export function launchProcess(o: LaunchOptions, kind: LauncherKind = launcherKind()): WorkerProcess {
+  return kind === 'utility-process' ? utilityWorker(o) : forkWorker(o);
+}

@@ -1,0 +1,28 @@
+/**
+ * The worker's side of WorkerClient: runs each request's job, one at a time (jobs may share loaded state), and
+ * replies with the result or a one-line error. Exits when main goes away.
+ */
+import './parent-port.ts';
+import { describeUserFacing } from '../cli/user-facing.ts';
+import type { WorkerReply, WorkerRequest } from './worker-client.ts';
+
+export function serveJobs<Job>(
+  run: (job: Job) => unknown,
+  ready: Promise<unknown> = Promise.resolve(),
+): void {
+  const reply = (msg: WorkerReply) => process.send?.(msg);
+  let queue = Promise.resolve();
+  process.on('message', (raw) => {
+    const { id, job } = raw as WorkerRequest<Job>;
+    queue = queue.then(async () => {
+      try {
+        await ready;
+        reply({ id, result: await run(job) });
+      } catch (err) {
+        reply({ id, error: describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)) });
+      }
+    });
+  });
+  // Main went away (closed, crashed): nothing to serve any more.
+  process.on('disconnect', () => process.exit(0));
+}

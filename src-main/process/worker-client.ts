@@ -1,0 +1,77 @@
+/**
+ * Main's side of a long-lived worker process (the engine process, the data process): started on the first request
+ * and kept (what it has loaded is the point), restarted after a crash; requests carry ids so replies find their
+ * callers. A reply's error is one line for the user (the worker ran describeUserFacing).
+ */
+import type { WorkerProcess } from './launcher.ts';
+import { UserError } from '../errors.ts';
+import { launchWorker } from '../training/worker-launch.ts';
+import type { WorkerKind } from '../training/worker-launch.ts';
+
+/** Main -> worker. */
+export interface WorkerRequest<Job> {
+  id: number;
+  job: Job;
+}
+
+/** Worker -> main: the result, or a one-line error for the user. */
+export type WorkerReply = { id: number; result: unknown } | { id: number; error: string };
+
+export class WorkerClient<Job extends { type: string }, Results extends Record<Job['type'], unknown>> {
+  #child: WorkerProcess | null = null;
+  #next = 1;
+  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  #stderr = '';
+
+  constructor(private readonly kind: WorkerKind) {}
+
+  #alive(): boolean {
+    return this.#child !== null && this.#child.exitCode === null && this.#child.connected;
+  }
+
+  #process(): WorkerProcess {
+    if (this.#child && this.#alive()) return this.#child;
+    const child = launchWorker({}, this.kind);
+    this.#stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-2000)));
+    child.on('message', (raw) => {
+      const msg = raw as WorkerReply;
+      const waiting = this.#pending.get(msg.id);
+      if (!waiting) return;
+      this.#pending.delete(msg.id);
+      if ('error' in msg) waiting.reject(new UserError(msg.error));
+      else waiting.resolve(msg.result);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.#child === child) this.#child = null;
+      const last = this.#stderr.trim().split('\n').at(-1) ?? '';
+      for (const [id, w] of this.#pending) {
+        this.#pending.delete(id);
+        w.reject(
+          new Error(`the ${this.kind} process ended (${signal ?? `exit ${code}`})${last ? `: ${last}` : ''}`),
+        );
+      }
+    });
+    this.#child = child;
+    return child;
+  }
+
+  /** Runs a job in the worker; resolves with the result its type declares. */
+  async call<J extends Job>(job: J): Promise<Results[J['type']]> {
+    // Starting a process costs main tens of milliseconds: give it its own turn of the event loop rather than
+    // adding it to the caller's synchronous work (a database read, a file check).
+    if (!this.#alive()) await new Promise((resolve) => setImmediate(resolve));
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      // The worker answers each job type with its declared result type.
+      this.#pending.set(id, { resolve: (r) => resolve(r as Results[J['type']]), reject });
+      const msg: WorkerRequest<Job> = { id, job };
+      this.#process().send(msg);
+    });
+  }
+
+  stop(): void {
+    this.#child?.kill();
+    this.#child = null;
+  }
+}

@@ -1,261 +1,78 @@
 /**
- * The one contract between the UI and the services (after Actual Budget's handler maps).
+ * The one contract between the UI and the services (after Actual Budget's per-feature handler maps).
  *
- * `callSchemas` validates every argument at the boundary in main (the renderer is not trusted); `Handlers` is
- * derived from it and from `CallResults`, so the preload, the IPC registration, the web bridge and the
- * renderer client are all typed from this file and nothing is restated by hand.
+ * Each feature declares its calls in src-shared/contract/<feature>.ts, one entry per call carrying both its zod
+ * argument schema (validated at the boundary in main: the renderer is not trusted) and its result type. `calls`
+ * joins the feature maps (a call declared twice fails to type-check); `Handlers` is derived from it, and
+ * `checkHandlers` makes main's handler map have exactly one handler per call. The preload, the IPC registration,
+ * the web bridge and the renderer client are all typed from here and nothing is restated by hand.
  */
-import { z } from 'zod';
-import type { MethodDescription } from './methods.ts';
-import { continualConfigSchema, trainConfigSchema } from './train-config.ts';
-import { BACKEND_NAMES } from './domain.ts';
-import type { ContinualView } from './continual.ts';
-import { MAX_PLAYGROUND_IMAGE_BASE64 } from './library.ts';
-import type { AdapterEntry, ModelEntry, PlaygroundResult, PresetView, RunPreview } from './library.ts';
-import type { TrainingSettings } from './settings.ts';
-import type {
-  AppInfo,
-  DoctorReport,
-  MetricSeries,
-  ProjectDetails,
-  ProjectSummary,
-  RunProgress,
-  ModelInfo,
-  RunView,
-  SampleView,
-} from './domain.ts';
-import type { DatasetDraft, DatasetLimits, DatasetView } from './datasets.ts';
-import type { EvaluationReport } from './evaluate.ts';
-import { EXPORT_FORMATS } from './export.ts';
-import type { ExportPreview, ExportResult, ImportResult } from './export.ts';
-import { STORED_NAME_PATTERN } from './datasets.ts';
+import type { z } from 'zod';
+import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
+import { appCalls } from './contract/app.ts';
+import { continualCalls } from './contract/continual.ts';
+import { datasetsCalls } from './contract/datasets.ts';
+import { join } from './contract/define.ts';
+import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
+import { exportCalls } from './contract/export.ts';
+import { libraryCalls } from './contract/library.ts';
+import { projectsCalls } from './contract/projects.ts';
+import { runsCalls } from './contract/runs.ts';
+import { settingsCalls } from './contract/settings.ts';
 
-const projectPath = z.string().min(1).max(4096);
+/** Every call of every feature. */
+export const calls = join(
+  appCalls,
+  projectsCalls,
+  runsCalls,
+  datasetsCalls,
+  libraryCalls,
+  exportCalls,
+  continualCalls,
+  settingsCalls,
+);
 
-// --- Datasets page (issue #7): schemas ---
-const columnName = z.string().min(1).max(500);
-const columnMapping = z
-  .object({ text: columnName, label: columnName, textPair: columnName.optional() })
-  .strict();
-const storedFile = z.string().regex(STORED_NAME_PATTERN, 'not an imported dataset file');
-const datasetId = z.number().int().positive();
-const datasetCalls = {
-  /** The largest file and the file types an import accepts. */
-  'datasets:limits': z.object({}).strict(),
-  /** Stores a copy of a picked or dropped file in the project and previews it with the guessed mapping. */
-  'datasets:import': z
-    .object({
-      project: projectPath,
-      name: z.string().trim().min(1).max(255),
-      /**
-       * The file's bytes, base64 (exact bytes, so the content hash is the file's). Its size is checked by the
-       * service after decoding, which names the file and the limit (MAX_DATASET_BYTES).
-       */
-      contentBase64: z.string(),
-    })
-    .strict(),
-  /** Previews an imported file with a mapping (the guessed one when omitted) and checks every row. */
-  'datasets:preview': z
-    .object({ project: projectPath, file: storedFile, mapping: columnMapping.optional() })
-    .strict(),
-  'datasets:save': z
-    .object({
-      project: projectPath,
-      file: storedFile,
-      mapping: columnMapping.optional(),
-      name: z.string().trim().max(200).optional(),
-    })
-    .strict(),
-  /** Removes an imported file that was never saved. */
-  'datasets:discard': z.object({ project: projectPath, file: storedFile }).strict(),
-  'datasets:list': z.object({ project: projectPath }).strict(),
-  'datasets:delete': z.object({ project: projectPath, id: datasetId }).strict(),
-  'datasets:add-sample': z.object({ project: projectPath, sample: z.string().min(1).max(100) }).strict(),
-  /** Reads a record's data again and refreshes its stored stats. */
-  'datasets:stats': z.object({ project: projectPath, id: datasetId }).strict(),
-} as const;
-// --- end Datasets page schemas ---
-
-// --- Export page: schemas ---
-const exportRunId = z.number().int().positive();
-const exportCalls = {
-  /** Which formats a run can use (with the reason when not), its model card and default output paths. */
-  'export:preview': z.object({ project: projectPath, runId: exportRunId }).strict(),
-  /** Exports a completed run; `out` is a folder (a .zip path for bundles), absolute or relative to the project. */
-  'export:run': z
-    .object({
-      project: projectPath,
-      runId: exportRunId,
-      format: z.enum(EXPORT_FORMATS),
-      out: z.string().trim().min(1, 'choose where to write the export').max(4096),
-      /** Replace an existing .zip (the user confirmed); without it the export refuses to overwrite. */
-      force: z.boolean().optional(),
-    })
-    .strict(),
-  /** Verifies a team bundle (a path on this machine) and records it in the project as a completed run. */
-  'export:import': z
-    .object({
-      project: projectPath,
-      bundle: z.string().trim().min(1).max(4096),
-      model: projectPath.optional(),
-      /** Import a bundle that does not record its base model's hash (checked by architecture only). */
-      allowUnknownBase: z.boolean().optional(),
-    })
-    .strict(),
-} as const;
-// --- end Export page schemas ---
-
-export const callSchemas = {
-  'app:info': z.object({}).strict(),
-  'engine:doctor': z.object({}).strict(),
-  'projects:list': z.object({}).strict(),
-  'projects:create': z
-    .object({
-      name: z.string().trim().min(1, 'name is required').max(120),
-      /** Parent folder; the project folder is created inside it. Defaults to the app's projects folder. */
-      parentDir: projectPath.optional(),
-    })
-    .strict(),
-  'projects:open': z.object({ path: projectPath }).strict(),
-  'projects:details': z.object({ path: projectPath }).strict(),
-  'projects:forget': z.object({ path: projectPath }).strict(),
-  'runs:list': z.object({ project: projectPath }).strict(),
-  'runs:get': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
-  'runs:metrics': z
-    .object({
-      project: projectPath,
-      runId: z.number().int().positive(),
-      /** Only points after this step (for live updates). */
-      sinceStep: z.number().int().min(-1).default(-1),
-    })
-    .strict(),
-  'runs:start': z.object({ config: trainConfigSchema }).strict(),
-  'runs:cancel': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
-  'runs:pause': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
-  'runs:resume': z.object({ project: projectPath, runId: z.number().int().positive() }).strict(),
-  /** Scores a completed run on a CSV/JSONL file (a path on the studio's machine) with the run's columns. */
-  'runs:evaluate': z
-    .object({
-      project: projectPath,
-      runId: z.number().int().positive(),
-      file: z.string().trim().min(1).max(4096),
-    })
-    .strict(),
-  'methods:list': z.object({}).strict(),
-  'datasets:samples': z.object({}).strict(),
-  'models:info': z.object({ path: projectPath }).strict(),
-  // Continual learning: the retention matrices of a project's continual runs.
-  'continual:list': z.object({ project: projectPath }).strict(),
-  'continual:start': z.object({ config: continualConfigSchema }).strict(),
-  ...datasetCalls,
-  'runs:log': z
-    .object({
-      project: projectPath,
-      runId: z.number().int().positive(),
-      /** Only the lines after this many (for following a live log). */
-      since: z.number().int().min(0).default(0),
-    })
-    .strict(),
-  // New run page: live preview of a config, and presets saved per project (configs without the project).
-  'runs:preview': z.object({ config: trainConfigSchema }).strict(),
-  'presets:list': z.object({ project: projectPath }).strict(),
-  'presets:save': z
-    .object({
-      project: projectPath,
-      name: z.string().trim().min(1, 'name the preset').max(80),
-      config: trainConfigSchema.omit({ project: true }),
-    })
-    .strict(),
-  'presets:delete': z.object({ project: projectPath, id: z.number().int().positive() }).strict(),
-  // Settings page: training threads and backend (applied to runs started afterwards).
-  'settings:get': z.object({}).strict(),
-  'settings:set': z
-    .object({
-      threads: z.number().int().min(1).max(64).nullable(),
-      backend: z.enum(BACKEND_NAMES).nullable(),
-    })
-    .strict(),
-  // Models and Adapters pages: base models, the adapter library and the playground.
-  'models:list': z.object({ project: projectPath }).strict(),
-  'models:add': z.object({ project: projectPath, path: projectPath }).strict(),
-  'models:remove': z.object({ project: projectPath, id: z.number().int().positive() }).strict(),
-  'adapters:list': z.object({ project: projectPath }).strict(),
-  'playground:predict': z
-    .object({
-      project: projectPath,
-      /** "default" or a model folder: the base the adapters were trained on. */
-      model: z.string().min(1).max(4096),
-      runIds: z.array(z.number().int().positive()).max(16),
-      text: z.string().max(100_000).optional(),
-      pair: z.string().max(100_000).optional(),
-      /** PNG or JPEG, base64, for image models (at most MAX_PLAYGROUND_IMAGE_BYTES). */
-      imageBase64: z
-        .string()
-        .max(MAX_PLAYGROUND_IMAGE_BASE64, 'the image is too large for the playground (at most 20 MiB)')
-        .optional(),
-    })
-    .strict(),
-  ...exportCalls,
-} as const;
-
+type Calls = typeof calls;
+export type CallName = keyof Calls & string;
+export type CallArgs<K extends CallName> = z.input<ArgsSchemaOf<Calls[K]>>;
+export type ParsedCallArgs<K extends CallName> = z.output<ArgsSchemaOf<Calls[K]>>;
+export type CallResult<K extends CallName> = ResultOf<Calls[K]>;
 /** What each call resolves to. */
-export interface CallResults {
-  'app:info': AppInfo;
-  'engine:doctor': DoctorReport;
-  'projects:list': ProjectSummary[];
-  'projects:create': ProjectSummary;
-  'projects:open': ProjectDetails;
-  'projects:details': ProjectDetails;
-  'projects:forget': ProjectSummary[];
-  'runs:list': RunView[];
-  'runs:get': RunView;
-  'runs:metrics': MetricSeries[];
-  'runs:start': { runId: number };
-  'runs:cancel': { ok: true };
-  'runs:pause': { ok: true };
-  'runs:resume': { runId: number };
-  'runs:evaluate': EvaluationReport;
-  'methods:list': MethodDescription[];
-  'datasets:samples': SampleView[];
-  'models:info': ModelInfo;
-  'continual:list': ContinualView[];
-  'continual:start': { runId: number };
-  'runs:log': { lines: string[]; total: number };
-  'runs:preview': RunPreview;
-  'presets:list': PresetView[];
-  'presets:save': PresetView;
-  'presets:delete': { ok: true };
-  'settings:get': TrainingSettings;
-  'settings:set': TrainingSettings;
-  'models:list': ModelEntry[];
-  'models:add': ModelEntry;
-  'models:remove': { ok: true };
-  'adapters:list': AdapterEntry[];
-  'playground:predict': PlaygroundResult;
-  // --- Datasets page (issue #7): results ---
-  'datasets:limits': DatasetLimits;
-  'datasets:import': DatasetDraft;
-  'datasets:preview': DatasetDraft;
-  'datasets:save': DatasetView;
-  'datasets:discard': { removed: boolean };
-  'datasets:list': DatasetView[];
-  'datasets:delete': { ok: true };
-  'datasets:add-sample': DatasetView;
-  'datasets:stats': DatasetView;
-  // --- end Datasets page results ---
-  // --- Export page: results ---
-  'export:preview': ExportPreview;
-  'export:run': ExportResult;
-  'export:import': ImportResult;
-  // --- end Export page results ---
-}
-
-export type CallName = keyof typeof callSchemas & keyof CallResults;
-export type CallArgs<K extends CallName> = z.input<(typeof callSchemas)[K]>;
-export type ParsedCallArgs<K extends CallName> = z.output<(typeof callSchemas)[K]>;
+export type CallResults = { [K in CallName]: CallResult<K> };
 
 /** The handler map: one async function per call. */
-export type Handlers = { [K in CallName]: (args: ParsedCallArgs<K>) => Promise<CallResults[K]> };
+export type Handlers = HandlersOf<Calls>;
+
+type KeysOfAll<T extends readonly object[]> = T[number] extends infer U
+  ? U extends object
+    ? keyof U
+    : never
+  : never;
+
+/**
+ * `unknown` when the feature handler maps together have exactly one handler for every call and none without a
+ * call; otherwise an object naming the offending calls, which the arguments lack, so `checkHandlers` fails to
+ * type-check.
+ */
+export type HandlerMapCheck<T extends readonly object[]> = [Duplicates<T>] extends [never]
+  ? [Exclude<KeysOfAll<T>, CallName>] extends [never]
+    ? [Exclude<CallName, KeysOfAll<T>>] extends [never]
+      ? unknown
+      : { readonly 'calls without a handler': Exclude<CallName, KeysOfAll<T>> }
+    : { readonly 'handlers without a call': Exclude<KeysOfAll<T>, CallName> }
+  : { readonly 'calls with more than one handler': Duplicates<T> };
+
+/**
+ * Joins main's per-feature handler maps into the one handler map. The type check: every call has exactly one
+ * handler, no handler is without a call, and each handler takes the call's parsed arguments and resolves to its
+ * result.
+ */
+export function checkHandlers<const T extends readonly Partial<Handlers>[]>(
+  ...features: T & HandlerMapCheck<T>
+): Handlers {
+  // HandlerMapCheck has ruled out duplicates, so join's own check always passes here.
+  return join(...(features as readonly object[])) as Handlers;
+}
 
 /** Push events from main to every window (name -> payload). */
 export interface Events {
@@ -267,7 +84,7 @@ export interface Events {
 }
 export type EventName = keyof Events;
 
-export const CALL_NAMES = Object.keys(callSchemas) as CallName[];
+export const CALL_NAMES = Object.keys(calls) as CallName[];
 
 /** The error shape every transport uses to carry a failed call back to the caller. */
 export interface CallError {

@@ -1,9 +1,11 @@
-import type { Handlers } from '../../src-shared/contract.ts';
+/** Contract handlers of the Continual page (src-shared/contract/continual.ts); joined in createHandlers. */
+import type { continualCalls } from '../../src-shared/contract/continual.ts';
+import type { HandlersOf } from '../../src-shared/contract/define.ts';
 import type { ServiceContext } from './context.ts';
 import { checkContinualTasks, continualTaskConfigs, continualViews } from './continual.ts';
 import { markStaleRunsInterrupted } from './training.ts';
 
-export function continualHandlers(ctx: ServiceContext): Pick<Handlers, 'continual:list' | 'continual:start'> {
+export function continualHandlers(ctx: ServiceContext): HandlersOf<typeof continualCalls> {
   return {
     'continual:list': async ({ project }) => {
       const db = ctx.projects.db(project);

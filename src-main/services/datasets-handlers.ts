@@ -1,7 +1,9 @@
-/** Contract handlers of the Datasets page (issue #7); spread into createHandlers. */
+/** Contract handlers of the Datasets page (issue #7; src-shared/contract/datasets.ts); joined in createHandlers. */
 import path from 'node:path';
-import type { Handlers } from '../../src-shared/contract.ts';
+import type { datasetsCalls } from '../../src-shared/contract/datasets.ts';
+import type { HandlersOf } from '../../src-shared/contract/define.ts';
 import { DATASET_EXTENSIONS, MAX_DATASET_BYTES } from '../../src-shared/datasets.ts';
+import { SAMPLES } from '../data/samples.ts';
 import type { ServiceContext } from './context.ts';
 import { decodeUpload, storeUpload } from './dataset-files.ts';
 import {
@@ -14,23 +16,12 @@ import {
   saveDataset,
 } from './datasets.ts';
 
-type DatasetHandlers = Pick<
-  Handlers,
-  | 'datasets:limits'
-  | 'datasets:import'
-  | 'datasets:preview'
-  | 'datasets:save'
-  | 'datasets:discard'
-  | 'datasets:list'
-  | 'datasets:delete'
-  | 'datasets:add-sample'
-  | 'datasets:stats'
->;
-
-export function datasetHandlers(ctx: ServiceContext): DatasetHandlers {
+export function datasetHandlers(ctx: ServiceContext): HandlersOf<typeof datasetsCalls> {
   // Opening the DB first also checks that the folder is a project before anything is written into it.
   const open = (project: string) => ({ db: ctx.projects.db(project), dir: path.resolve(project) });
   return {
+    'datasets:samples': async () =>
+      SAMPLES.map(({ name, title, description, kind }) => ({ name, title, description, kind })),
     'datasets:limits': async () => ({ maxBytes: MAX_DATASET_BYTES, extensions: [...DATASET_EXTENSIONS] }),
     'datasets:import': async ({ project, name, contentBase64 }) => {
       const { db, dir } = open(project);

@@ -1,10 +1,10 @@
-import { callSchemas } from '../../src-shared/contract.ts';
+import { calls } from '../../src-shared/contract.ts';
 import type { CallError, CallName, Handlers } from '../../src-shared/contract.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: CallError };
 
-const isCallName = (name: string): name is CallName => Object.hasOwn(callSchemas, name);
+const isCallName = (name: string): name is CallName => Object.hasOwn(calls, name);
 
 /**
  * The one boundary every transport goes through: validates the untrusted payload with the call's zod schema,
@@ -13,7 +13,7 @@ const isCallName = (name: string): name is CallName => Object.hasOwn(callSchemas
 export async function dispatch(handlers: Handlers, name: string, rawArgs: unknown): Promise<DispatchResult> {
   if (!isCallName(name))
     return { ok: false, error: { code: 'unknown-call', message: `unknown call: ${name}` } };
-  const parsed = callSchemas[name].safeParse(rawArgs ?? {});
+  const parsed = calls[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';

@@ -1,13 +1,12 @@
-/** Contract handlers of the Export page; spread into createHandlers. */
+/** Contract handlers of the Export page (src-shared/contract/export.ts); joined in createHandlers. */
 import path from 'node:path';
-import type { Handlers } from '../../src-shared/contract.ts';
+import type { HandlersOf } from '../../src-shared/contract/define.ts';
+import type { exportCalls } from '../../src-shared/contract/export.ts';
 import { exportPreview, exportRun } from '../export/index.ts';
 import { importBundle } from '../export/import-bundle.ts';
 import type { ServiceContext } from './context.ts';
 
-type ExportHandlers = Pick<Handlers, 'export:preview' | 'export:run' | 'export:import'>;
-
-export function exportHandlers(ctx: ServiceContext): ExportHandlers {
+export function exportHandlers(ctx: ServiceContext): HandlersOf<typeof exportCalls> {
   // Opening the DB first also checks that the folder is a project.
   const open = (project: string) => ({ db: ctx.projects.db(project), dir: path.resolve(project) });
   return {

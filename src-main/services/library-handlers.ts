@@ -1,25 +1,16 @@
+/** Contract handlers of the Models, Adapters and New-run helpers (src-shared/contract/library.ts); joined in createHandlers. */
 import path from 'node:path';
-import type { Handlers } from '../../src-shared/contract.ts';
+import type { HandlersOf } from '../../src-shared/contract/define.ts';
+import type { libraryCalls } from '../../src-shared/contract/library.ts';
 import { deletePreset, listPresets, savePreset } from '../db/tables/presets.ts';
 import { UserError } from '../errors.ts';
+import { modelInfo } from '../models/info.ts';
 import type { ServiceContext } from './context.ts';
 import { addModel, listAdapters, listModels, playgroundRequest, removeModel } from './library.ts';
 
-export function libraryHandlers(
-  ctx: ServiceContext,
-): Pick<
-  Handlers,
-  | 'models:list'
-  | 'models:add'
-  | 'models:remove'
-  | 'adapters:list'
-  | 'playground:predict'
-  | 'runs:preview'
-  | 'presets:list'
-  | 'presets:save'
-  | 'presets:delete'
-> {
+export function libraryHandlers(ctx: ServiceContext): HandlersOf<typeof libraryCalls> {
   return {
+    'models:info': async ({ path: folder }) => modelInfo(folder),
     'models:list': async ({ project }) => listModels(ctx.projects.db(project)),
     'models:add': async ({ project, path: folder }) => addModel(ctx.projects.db(project), folder),
     'models:remove': async ({ project, id }) => {

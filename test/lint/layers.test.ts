@@ -24,9 +24,9 @@ describe('layer rules', () => {
 
   it('reject a value import of src-shared from the renderer, but allow a type import', async () => {
     const code = [
-      "import { callSchemas } from '../src-shared/contract.ts';",
+      "import { calls } from '../src-shared/contract.ts';",
       "import type { Handlers } from '../src-shared/contract.ts';",
-      'export const x: Handlers | typeof callSchemas | null = null;',
+      'export const x: Handlers | typeof calls | null = null;',
     ].join('\n');
     const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, 'src-renderer/bad.ts') });
     const restricted = result?.messages.filter((m) => m.ruleId === 'no-restricted-imports') ?? [];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callSchemas } from '../../../src-shared/contract.ts';
+import { calls } from '../../../src-shared/contract.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import { trainingEnv } from '../../../src-main/services/settings.ts';
 import { startRun } from '../../../src-main/services/training.ts';
@@ -54,7 +54,7 @@ describe('training settings (settings:get / settings:set)', () => {
 
   it('refuses an unknown backend or a thread count below one at the boundary', () => {
     // Every transport validates with the contract's schema before a handler runs.
-    const schema = callSchemas['settings:set'];
+    const schema = calls['settings:set'].args;
     expect(schema.safeParse({ threads: 2, backend: 'wasm' }).success).toBe(true);
     expect(schema.safeParse({ threads: 0, backend: null }).success).toBe(false);
     expect(schema.safeParse({ threads: null, backend: 'tpu' }).success).toBe(false);

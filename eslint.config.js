@@ -120,6 +120,8 @@ export default tseslint.config(
       '.electron-native',
       'test/fixtures',
       'test/lint-fixtures',
+      // Generated from tf.js core by scripts/build-tf-core-extras.mjs.
+      'src-main/engine/tf-core-extras.cjs',
     ],
   },
   js.configs.recommended,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfig, MethodType } from '../../src-shared/methods.ts';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
 import type { RawTensor } from '../engine/safetensors/index.ts';

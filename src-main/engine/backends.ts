@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import './tf-core.ts';
 import { BACKEND_NAMES } from '../../src-shared/domain.ts';
 import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/domain.ts';
 import { UserError } from '../errors.ts';
@@ -173,7 +174,7 @@ export function doctorReport(): DoctorReport {
     threads: active.name === 'wasm' ? wasmThreads() : null,
     versions: {
       node: process.versions.node,
-      tfjs: tf.version.tfjs,
+      tfjs: tf.version_core,
       ...(process.versions.electron ? { electron: process.versions.electron } : {}),
       platform: `${process.platform}-${process.arch}`,
     },

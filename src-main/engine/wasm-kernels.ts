@@ -8,7 +8,7 @@
  * copied their input; they now share it by reference count, as the cpu backend does (no kernel writes in place).
  * Leading-axis Sum: wasm-sum.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { sumLeadingInto } from './wasm-sum.ts';
 

@@ -4,7 +4,7 @@
  * that took ~28 ms per [2048, 1024] on the 2-core build machine, adding rows ~11 ms (test/bench/profile-step.ts).
  * (A JS transpose was tried too and was no faster than tf.js's: that kernel is left as it is.)
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array;
 

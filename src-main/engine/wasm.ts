@@ -3,6 +3,7 @@
  * (wasm-threads.ts, STUDIO_THREADS), and the faster slice kernels (wasm-kernels.ts).
  */
 import os from 'node:os';
+import './tf-core.ts';
 import '@tensorflow/tfjs-backend-wasm';
 import { installFastWasmKernels } from './wasm-kernels.ts';
 import { initWasmThreads } from './wasm-threads.ts';

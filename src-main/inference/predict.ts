@@ -3,7 +3,7 @@
  * of the base and of each adapter side by side with the time each swap took. Runs in the inference process
  * (inference/worker.ts) so a slow load never stalls main.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LabelScore, PlaygroundResult, PredictionColumn } from '../../src-shared/library.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
 import { loadAdapter } from '../adapters/io.ts';

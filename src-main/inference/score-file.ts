@@ -4,7 +4,7 @@
  * (evaluation), or each row's prediction (batch prediction). Runs in the inference process for the UI and in the
  * CLI's own process for `studio evaluate` / `studio predict --data`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { EvaluationReport, PredictionRow, WrongExample } from '../../src-shared/evaluate.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
 import { loadAdapter } from '../adapters/io.ts';

@@ -3,7 +3,7 @@
  * tf.train because a checkpoint must hold the moment estimates by name, and tf.train's optimizers neither decay
  * weights decoupled nor expose their state in a form we can save and restore exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gpuAdamWWeight, gpuMoment } from '../engine/webgpu/adamw-update.ts';
 
 export interface AdamWOptions {

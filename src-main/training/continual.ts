@@ -3,7 +3,7 @@
  * every task seen so far. With adapters (one per task, base frozen) earlier tasks' predictions cannot change;
  * with full fine-tuning the shared weights move and earlier tasks degrade. The result is the retention matrix.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance } from '../adapters/index.ts';

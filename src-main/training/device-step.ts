@@ -4,7 +4,7 @@
  * [loss, norm before clipping] is read once afterwards. Clipping is the same as clipToNorm (gradients.ts), decided
  * on the device: scale = maxNorm / (norm + 1e-6) where norm > maxNorm, else 1.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { AdamW } from './adamw.ts';
 import { accumulate, globalNorm, namedGradients } from './gradients.ts';
 

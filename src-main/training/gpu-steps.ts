@@ -7,7 +7,7 @@
  * anything else that makes the capture stale runs eagerly and the step is recorded again; a step that cannot be
  * captured at all runs eagerly for the rest of the run and says why once.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
 import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gpuSumOfSquares } from '../engine/webgpu/sum-of-squares.ts';
 
 /**

@@ -2,7 +2,7 @@
  * Builds the loop's TrainTask from a model, an adapter and a dataset: tokenized examples, batches, the loss of
  * the task (classification or causal language modelling) and its validation metrics.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { decodeImage, toPixelValues } from '../data/index.ts';

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /**
  * What the training loop needs from a model + adapter + dataset, and nothing more: the loop stays independent of

@@ -3,7 +3,7 @@
  * and at each epoch end, early stopping, best/last checkpoints, pause/cancel, and NaN/Inf detection. It knows
  * nothing of models or methods: a TrainTask supplies loss, batches and evaluation.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';

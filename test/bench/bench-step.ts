@@ -3,7 +3,7 @@
  * fixed batch, with what changes per step (dropout seed, optimizer scalars) fed as tensors, so on webgpu it can be
  * captured once and replayed (engine/webgpu/step-capture.ts) as the loop does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import type { AdapterInstance } from '../../src-main/adapters/index.ts';

@@ -4,7 +4,7 @@
  * embeddings. Methods: full fine-tuning, LoRA (query/value), Houlsby and Pfeiffer bottleneck adapters. Random
  * weights; the shape and the method wiring follow BERT/PEFT/adapters so the real model can replace it later.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   gatherRows,
   geluErf,

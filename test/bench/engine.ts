@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { exitWhenFlushed, wasmThreadsCount } from '../../src-main/engine/wasm-threads.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';

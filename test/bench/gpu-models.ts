@@ -5,7 +5,7 @@
  * `node bin/run-ts.mjs test/bench/gpu-models.ts`
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import { CAPTURE_MATRIX, maxWeightDiff, trainFixtureSteps } from '../helpers/capture-check.ts';

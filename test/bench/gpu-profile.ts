@@ -4,7 +4,7 @@
  * timestamps: the summed kernel time per tf.js program, and how much of the step is between kernels.
  * `node .gpu/gpu-profile.mjs [--shape small|base] [--method lora|full|houlsby|pfeiffer]` (test/bench/GPU-RUNS.md).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import type { KernelTime } from '../../src-main/engine/webgpu/step-capture.ts';
 import { loadModel } from '../../src-main/models/index.ts';

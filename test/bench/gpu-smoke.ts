@@ -2,7 +2,7 @@
  * A quick check that the chosen backend runs real work: fp32 matmul throughput at a few sizes, and that the result
  * matches the cpu backend. Run on the GPU machine with STUDIO_BACKEND=webgpu.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 
 const report = await initBackend();

@@ -3,7 +3,7 @@
  * training step of the real model (test/bench/run.ts's shape and wiring) under tf.profile, with the kernel time
  * summed per kernel name. Shows where a step goes on the active backend (wasm here) before optimising it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';

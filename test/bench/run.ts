@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { accountParams, createAdapter } from '../../src-main/adapters/index.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';

@@ -3,7 +3,7 @@
  * 3-4 replayed): what the capture tests compare across architectures and methods, here on lavapipe and on a GPU
  * (test/bench/gpu-models.ts). No test framework here, so the device script can bundle it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import { StepRecorder } from '../../src-main/engine/webgpu/step-capture.ts';

@@ -3,7 +3,7 @@
  * weights), so every output element matters, ours on cpu and wasm (or the backends given) against the reference
  * on cpu.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
 export type Fn = (...xs: tf.Tensor[]) => tf.Tensor;

@@ -2,7 +2,7 @@
  * One LoRA classification run of the real training loop (buildTask + trainLoop), with captured GPU steps on or off
  * (STUDIO_GPU_CAPTURE): what the webgpu loop tests and the gpu-train bench compare.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { trainOptionsSchema } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import type { Model } from '../../src-main/models/index.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors } from '../../src-main/engine/safetensors/index.ts';
 import type { ModelInputs } from '../../src-main/models/index.ts';
 

@@ -51,7 +51,7 @@ describe('layer rules', () => {
 
   it('reject tf.js and graph imports in an architecture declaration', async () => {
     const code = [
-      "import * as tf from '@tensorflow/tfjs';",
+      "import * as tf from '@tensorflow/tfjs-core';",
       "import { BertModel } from '../bert/graph.ts';",
       'export const x = [tf, BertModel];',
     ].join('\n');
@@ -82,7 +82,7 @@ describe('layer rules', () => {
 
     it('reject tf.js, the engine, a model graph, the adapters and the workers from a service', async () => {
       const lines = [
-        "import '@tensorflow/tfjs';",
+        "import '@tensorflow/tfjs-core';",
         "import '../engine/backends.ts';",
         "import '../models/index.ts';",
         "import '../models/bert/index.ts';",

@@ -2,7 +2,7 @@
  * The task head trained with every method, saved as PEFT's modules_to_save: a trainable copy of the head's
  * linear layers that replaces the frozen head in the forward pass, so the base weights stay bit-identical.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { linear } from '../../engine/ops/index.ts';
 import type { Model } from '../../models/base/types.ts';
 import { trainableVar } from './init.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Seeded initialisers, so two runs with one seed start from the same adapter weights. */
 export const uniform = (shape: number[], bound: number, seed: number): tf.Tensor =>

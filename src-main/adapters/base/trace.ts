@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 import type { Model, ModelInputs } from '../../models/base/types.ts';
 

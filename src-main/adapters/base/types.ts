@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf, MethodType } from '../../../src-shared/methods.ts';
 import type { ForwardHooks } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';

@@ -3,7 +3,7 @@
  * the attention block and the FFN (Houlsby) or after the FFN only (Pfeiffer), sequentially or in parallel. The
  * up-projection starts at zero, so the adapted model starts exactly as the base model.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { callsHook } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';

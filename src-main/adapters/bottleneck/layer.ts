@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { linear } from '../../engine/ops/index.ts';
 import { activate } from '../../models/base/layers.ts';
 

@@ -3,7 +3,7 @@
  * — depthwise 3x3 (with the block's stride), pointwise down to C/r channels, ReLU, pointwise up — added to the
  * block's output before its final activation. The up-projection starts at zero: the model starts as the base.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { depthwiseConv2d, linear } from '../../engine/ops/index.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';

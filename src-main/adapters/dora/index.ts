@@ -3,7 +3,7 @@
  * by LoRA, and a trained magnitude per output feature. Starts as the base (B = 0, m = ‖W‖); mergeable. Linear
  * layers only (PEFT's DoRA on Conv2d is not carried over).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
 import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';

@@ -4,7 +4,7 @@
  * The forward pass adds (m/‖·‖ − 1)·(x·W) + (m/‖·‖)·s·(x·A·B) to the base output, so the bias is not rescaled;
  * the norm is treated as a constant in the backward pass (the paper's §4.3, as PEFT does).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from '../../engine/ops/index.ts';
 
 /** The identity forward, a zero gradient: PEFT's `weight_norm.detach()`. */

@@ -2,7 +2,7 @@
  * Full fine-tuning (baseline): every weight of the model trains. Nothing is added; the "adapter" is the set of
  * base weights, saved whole.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { uniqueScope } from '../base/init.ts';

@@ -1,5 +1,5 @@
 /** Linear probe (baseline): only the task head trains, on frozen features. */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { uniqueScope } from '../base/init.ts';

@@ -2,7 +2,7 @@
  * IA3 (Liu et al. 2022): learned scaling vectors. On attention projections the output is scaled; on feed-forward
  * modules the input is. Starts at ones (identity); mergeable into the weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { findArchitecture } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';

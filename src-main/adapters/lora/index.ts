@@ -1,5 +1,5 @@
 /** LoRA (Hu et al. 2021): low-rank updates to chosen linear and Conv2d layers; mergeable. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';

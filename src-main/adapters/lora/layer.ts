@@ -2,7 +2,7 @@
  * LoRA's tensors and math: for a linear layer, A [in, r] and B [r, out] (PEFT stores their transposes); for a
  * Conv2d, A is a convolution with the base's kernel, stride and padding into r channels, and B a 1x1 convolution.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, matMul } from '../../engine/ops/index.ts';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 

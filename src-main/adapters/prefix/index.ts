@@ -3,7 +3,7 @@
  * are reparameterised by a small MLP over a prefix embedding (more stable); the saved adapter holds the resulting
  * per-layer prefixes only.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { callsHook } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';

@@ -1,5 +1,5 @@
 /** Prompt tuning (Lester et al. 2021): trainable virtual token embeddings prepended to every input. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';

@@ -3,7 +3,7 @@
  * per target two trained vectors, λd (one per rank) and λb (one per output). Starts as the base (λb = 0);
  * mergeable. The projections are saved with the adapter (PEFT's save_projection=True). Linear layers only.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
 import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';

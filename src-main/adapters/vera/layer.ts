@@ -3,7 +3,7 @@
  * A [max in, r] and B [r, max out]; a target with `in` inputs and `out` outputs uses A[:in, :] and B[:, :out]
  * (PEFT sizes the shared pair for the largest target and slices it) and adds λb ⊙ ((λd ⊙ (x·A)) · B).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from '../../engine/ops/index.ts';
 
 export interface VeraShared {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { initBackend } from '../../engine/backends.ts';
 import { readSafetensors, writeSafetensors } from '../../engine/safetensors/index.ts';

@@ -5,7 +5,7 @@
  * with reshapes; the products of all heads form one differentiable op (stacked-matmul.ts) whose transposes are
  * whole-stack ones. On GPUs one batched matMul is better: {@link defaultAttentionMode}.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { stackedMatMul } from './stacked-matmul.ts';
 
 /** Shape of q/k/v as they come out of the projections: [batch * seq, heads * headDim]. */

@@ -3,7 +3,7 @@
  * Conv2DBackpropFilter. dX comes from conv2dTranspose; dW from a forward conv2d over the padded input with batch
  * and channels swapped, the output gradient as the filter and dilation = stride (ENGINE-NOTES.md).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 function padSpatial(x: tf.Tensor4D, pad: number): tf.Tensor4D {
   return pad === 0

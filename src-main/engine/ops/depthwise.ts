@@ -6,7 +6,7 @@
  * - dW: channels and batch swap roles: the padded input as one image of C·B channels, the output gradient as a
  *   [oh, ow, C·B, M] filter with dilation = stride; summing over B gives [kh, kw, C, M].
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 const pad4 = (x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D =>
   top + bottom + left + right === 0

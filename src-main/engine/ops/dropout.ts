@@ -6,7 +6,7 @@
  * The generator is ours, so the masks are the same on every backend and a step recomputed after resume (same
  * seed) draws the same mask (ENGINE-NOTES.md: tf.js random ops cannot snapshot their state).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { gpuDropoutMask } from '../webgpu/dropout-mask.ts';
 
 /**

@@ -5,7 +5,7 @@
  * rows many tokens share (BERT's token types, padding) serialise: 164 ms of a 290 ms BERT-base step on an H200
  * (test/bench/RESULTS.md). There the gradient is one-hot(ids)ᵀ · dy, a matrix product, in blocks of table rows.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [table, ids, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];

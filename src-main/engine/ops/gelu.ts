@@ -3,7 +3,7 @@
  * the CPU backends (x·x·x, not pow: pow is slow on wasm, ENGINE-NOTES.md); on webgpu one kernel forward and one
  * backward (engine/webgpu/gelu.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { geluBackward, geluForward } from '../webgpu/gelu.ts';
 import type { GeluKind } from '../webgpu/gelu.ts';
 import { cube } from './split.ts';

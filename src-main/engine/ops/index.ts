@@ -4,7 +4,7 @@
  * plain tf op on the cpu backend (values and gradients). Importing this module also installs the faster wasm
  * slice kernels (engine/wasm-kernels.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { installFastWasmKernels } from '../wasm-kernels.ts';
 import { conv2dWithGrad } from './conv2d.ts';
 import { embeddingLookup, embeddingLookupByProducts } from './embedding.ts';

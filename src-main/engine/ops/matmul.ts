@@ -5,7 +5,7 @@
  * matMul after an explicit tf.transpose. Frozen weights (a tf.Variable with trainable = false, or `frozen: true`)
  * get no weight gradient at all, which saves the 2·N·T weight-gradient FLOPs of adapter training.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 

@@ -3,7 +3,7 @@
  * forward and one backward each (engine/webgpu/norms.ts), with the same arithmetic. Frozen scales and biases
  * (adapter training) are closed over, so their gradients are never computed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { normBackward, normForward } from '../webgpu/norms.ts';
 import type { NormKind } from '../webgpu/norms.ts';
 import { isFrozen } from './matmul.ts';

@@ -6,7 +6,7 @@
  * - tf.batchNorm's gradient throws without scale and offset (a tfjs-core bug); this one is composed from
  *   elementwise ops, whose gradients exist everywhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 type Pad = 'valid' | 'same';
 

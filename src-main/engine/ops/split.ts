@@ -2,7 +2,7 @@
  * Splitting along the last axis (fused QKV projections, gate/up pairs) without slow kernels. With the faster wasm
  * Slice/SplitV kernels (engine/wasm-kernels.ts) tf.split copies only the parts; its gradient is a concat.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Splits the last axis into parts of the given sizes (or `n` equal parts). */
 export function splitLastDim(x: tf.Tensor, sizes: number | number[]): tf.Tensor[] {

@@ -6,7 +6,7 @@
  * (one 3-D transpose each) before its per-matrix products. `pick` lets several products share one B (grouped-query
  * attention: query heads reading a shared key/value head), whose gradient then sums over its readers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 

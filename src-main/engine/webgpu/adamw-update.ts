@@ -3,7 +3,7 @@
  * the weight. Same arithmetic, in the same order, as the composed update in training/adamw.ts. With a `gate`
  * (float32 [1]: 1 applies the update, 0 keeps the old values) a step whose loss was not finite changes nothing.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 
 /** `value`, or the old `M`/`P` element where the gate input K is 0 (K may hold f32 or i32: f32() reads both). */

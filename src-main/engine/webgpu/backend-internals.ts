@@ -3,7 +3,7 @@
  * they are named here once, with the version they were read from; `webgpuBackend()` checks that they exist so a
  * tf.js upgrade that moves them fails loudly instead of misbehaving.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- WebGPU handle types come from Dawn at run time */
 export type GpuBuffer = any;

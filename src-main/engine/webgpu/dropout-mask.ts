@@ -4,7 +4,7 @@
  * its own element. On a GPU this replaces drawing ~9 M numbers per BERT-small step in JavaScript and uploading them,
  * and its seed is read from a tensor, so a captured step (step-capture.ts) draws new masks on every replay.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 

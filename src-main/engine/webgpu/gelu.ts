@@ -3,7 +3,7 @@
  * backward over the FFN's widest activation. Exact (erf) GELU uses tf.js's own erf approximation, so the values
  * equal tf.erf's; tanh is written as tf.js's webgpu tanh (stable for large |x|).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 
 export type GeluKind = 'erf' | 'tanh';

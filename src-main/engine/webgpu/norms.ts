@@ -3,7 +3,7 @@
  * as the composed forms in engine/ops/norms.ts: layer norm centres on the mean, then divides by
  * sqrt(mean of squared deviations + eps); RMS norm divides by sqrt(mean of squares + eps) without centring.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ROW_WORKGROUP as WG, RowProgram, runProgram } from './programs.ts';
 
 export type NormKind = 'layer' | 'rms';

@@ -6,7 +6,7 @@
  * and `uniforms` with each input's shape), and run through the backend like tf.js's own, so captured steps
  * (step-capture.ts) record them too.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { UniformInput, WebGpuProgram } from './backend-internals.ts';
 

@@ -15,7 +15,7 @@
  * Buffers the recording used as temporaries are taken out of tf.js's pool so nothing else reuses them; the
  * capture checks before every replay that the tensors it reads still own their buffers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { bufferOf, Usage, webgpuBackend } from './backend-internals.ts';
 import type { GpuBuffer, GpuPipeline, WebGpuBackendInternals } from './backend-internals.ts';
 import { CaptureRefused, CaptureStale } from './capture-errors.ts';

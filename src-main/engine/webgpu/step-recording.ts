@@ -2,7 +2,7 @@
  * Recording one training step's GPU work on tf.js's webgpu backend (what step-capture.ts replays): every dispatch
  * with its buffers and uniform bytes, every upload with its bytes, and which buffers are temporaries.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { bufferOf } from './backend-internals.ts';
 import type {
   GpuBuffer,

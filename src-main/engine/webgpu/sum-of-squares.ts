@@ -3,7 +3,7 @@
  * row totals. tf.js reduces a tensor to one value in a single workgroup, ~0.2 ms for each of BERT-base's 768x3072
  * gradients (37 ms of a full fine-tuning step on an H200, test/bench/RESULTS.md).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ROW_WORKGROUP as WG, RowProgram, runProgram } from './programs.ts';
 
 export function gpuSumOfSquares(x: tf.Tensor): tf.Scalar {

@@ -2,7 +2,7 @@
  * The post-LayerNorm transformer encoder layer of BERT, RoBERTa and DistilBERT (they differ only in names):
  * attention -> dense -> [adapter] -> add & norm -> FFN -> [adapter] -> add & norm.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from './layers.ts';
 import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
 

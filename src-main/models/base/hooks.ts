@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /** What a linear hook may need beyond the input: the frozen weight ([in, out]) for merging, and its sizes. */
 export interface LinearInfo {

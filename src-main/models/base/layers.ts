@@ -2,7 +2,7 @@
  * The building blocks every architecture shares, written from tf ops. Linear layers are 2-D matmuls on [rows, in]
  * (the wasm fast path; tf.js also cannot differentiate a 3-D x 2-D matMul) and go through the adapter hooks.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   attentionHeads,
   conv2d,

@@ -3,7 +3,7 @@
  * stores [out, in]) so every projection is a plain 2-D matmul, the fast path on wasm; convolution filters are kept
  * in tf's [kh, kw, in, out]. `toRaw` converts back, so saved files are byte-compatible with transformers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RawTensor } from '../../engine/safetensors/index.ts';
 import { ModelLoadError } from './errors.ts';
 import { seedOf } from './new-head.ts';

@@ -4,7 +4,7 @@
  * and extends the mask there, before positions are added, as PEFT does). What differs between architectures (the
  * embedding table's name, how positions are numbered and added) is a parameter or stays in the graph.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ModelInputError } from './errors.ts';
 import type { ForwardContext } from './layers.ts';
 import type { ModelInputs } from './types.ts';

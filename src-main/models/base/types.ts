@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardHooks } from './hooks.ts';
 import type { ParamStore } from './params.ts';
 

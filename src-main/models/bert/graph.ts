@@ -1,5 +1,5 @@
 /** BERT and RoBERTa: embeddings, the post-LN encoder, and the sequence-classification or masked-LM head. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { encoderStack, firstToken } from '../base/encoder-layer.ts';
 import { GraphModel } from '../base/graph-model.ts';
 import { activate, tiedHead } from '../base/layers.ts';

@@ -1,5 +1,5 @@
 /** DistilBERT: BERT's encoder without token types or pooler; the head is pre_classifier + ReLU + classifier. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { encoderStack, firstToken } from '../base/encoder-layer.ts';
 import { GraphModel } from '../base/graph-model.ts';
 import type { ForwardContext } from '../base/layers.ts';

@@ -1,5 +1,5 @@
 /** GPT-2: pre-LN causal decoder with a fused QKV Conv1D and the LM head tied to the token embeddings. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
 import {
   activate,

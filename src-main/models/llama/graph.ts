@@ -1,5 +1,5 @@
 /** Llama: RMSNorm, rotary position embeddings, SwiGLU MLP and grouped-query attention; tied or untied head. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
 import {
   activate,

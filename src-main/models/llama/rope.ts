@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** cos/sin tables [seq, headDim] for rotary embeddings (transformers' default rope: halves concatenated). */
 export function ropeTables(

@@ -1,5 +1,5 @@
 /** ResNet (basic or bottleneck blocks) with eval-mode batch norm; the head pools globally and classifies. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import type { ParamStore } from '../base/params.ts';

@@ -1,5 +1,5 @@
 /** ViT: patch embedding by a strided convolution, a [CLS] token, pre-LN encoder layers, classifier on [CLS]. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { firstToken } from '../base/encoder-layer.ts';
 import { GraphModel } from '../base/graph-model.ts';
 import { activate, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';

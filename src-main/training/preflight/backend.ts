@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** The engine's fields this module reads; `pendingBackendInit` is private in tf.js's types, public in its code. */
 interface EngineState {

@@ -1,6 +1,6 @@
 /** PEFT's lora_dropout: applied to the LoRA branch's input while training, never to the frozen path or inference. */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../src-main/adapters/index.ts';
 import { loadModel } from '../../../src-main/models/index.ts';

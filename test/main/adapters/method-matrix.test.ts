@@ -3,7 +3,7 @@
  * architecture = adding rows here.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MethodConfig } from '../../../src-shared/train-config.ts';
 import {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAdapter } from '../../../src-main/adapters/io.ts';
 import { loadModel } from '../../../src-main/models/index.ts';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readInputs } from '../../../src-main/cli/commands/predict.ts';
 import { writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';

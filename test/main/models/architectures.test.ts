@@ -4,7 +4,7 @@
  * Adapters, export and the UI trust these declarations instead of testing model_type names.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesTarget } from '../../../src-main/adapters/base/targets.ts';
 import { ARCHITECTURES, architectureOf, findArchitecture } from '../../../src-main/models/architectures.ts';

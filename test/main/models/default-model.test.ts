@@ -3,7 +3,7 @@
  * it loads, tokenizes, and fills masks as transformers did right after pretraining (top-1 tokens printed by the
  * script with transformers 5.17 on the H200, in the model card).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelInfo } from '../../../src-main/models/info.ts';
 import { loadModel } from '../../../src-main/models/index.ts';

@@ -4,7 +4,7 @@
  * weights, so these checks do not lean on our own graph.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import type { RawTensor } from '../../../src-main/engine/safetensors/index.ts';

@@ -5,7 +5,7 @@
  * The expected logits are the score head applied in float64 to our own last hidden states at that position, so
  * this checks the choice of token (the body is checked against transformers in own-fixtures.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';

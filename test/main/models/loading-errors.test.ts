@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { writeSafetensors, readSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import type { RawTensor } from '../../../src-main/engine/safetensors/index.ts';
 import { ModelLoadError } from '../../../src-main/models/base/errors.ts';

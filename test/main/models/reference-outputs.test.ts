@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfigInput } from '../../../src-shared/train-config.ts';

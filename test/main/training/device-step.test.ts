@@ -3,7 +3,7 @@
  * not finite, on the CPU and on webgpu (lavapipe where no GPU exists): a diverged GPU run keeps, and saves, the
  * weights of the step before, as the op-by-op loop does.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW } from '../../../src-main/training/adamw.ts';
 import { deviceStep } from '../../../src-main/training/device-step.ts';

@@ -4,7 +4,7 @@
  * Skipped, with the reason, where no WebGPU adapter exists.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';

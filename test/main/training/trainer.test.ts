@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
 import type { TrainOptions } from '../../../src-shared/train-config.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetSpecSchema, trainOptionsSchema } from '../../../src-shared/train-config.ts';
 import { loadDataset } from '../../../src-main/data/index.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callSeed, dropout, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
 import { useTestBackend } from '../../../helpers/backend.ts';

@@ -3,7 +3,7 @@
  * backend: values and gradients. Run on a real GPU or on lavapipe; skipped, with the reason, where no WebGPU
  * adapter exists.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   embeddingLookupByProducts,

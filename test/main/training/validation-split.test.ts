@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+// The cpu backend and core's gradients, as every engine process registers them.
+import '../../../src-main/engine/tf-core.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetSpecSchema, trainOptionsSchema } from '../../../src-shared/train-config.ts';
 import { loadDataset } from '../../../src-main/data/index.ts';

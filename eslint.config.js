@@ -65,6 +65,7 @@ const MAIN_PROCESS_FILES_IN = {
     'retention',
     'worker-launch',
     'checkpoint',
+    'checkpoint-steps',
     'baseline',
     'metrics',
   ],

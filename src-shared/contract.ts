@@ -17,6 +17,7 @@ import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/
 import { exportCalls } from './contract/export.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
+import { runManageCalls } from './contract/run-manage.ts';
 import { runsCalls } from './contract/runs.ts';
 import { settingsCalls } from './contract/settings.ts';
 
@@ -25,6 +26,7 @@ export const calls = join(
   appCalls,
   projectsCalls,
   runsCalls,
+  runManageCalls,
   datasetsCalls,
   libraryCalls,
   exportCalls,

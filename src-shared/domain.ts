@@ -78,6 +78,10 @@ export interface RunView {
   startedAt: string | null;
   finishedAt: string | null;
   config: Record<string, unknown>;
+  /** What the user wrote about the run. */
+  notes: string;
+  /** The user's tags, in name order (the runs list filters by them). */
+  tags: string[];
   /** Latest value of each validation metric. */
   finalMetrics: Record<string, number>;
   /** Best value of each validation metric over the run (highest accuracy/F1, lowest loss/perplexity). */

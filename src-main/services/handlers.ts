@@ -9,6 +9,7 @@ import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
+import { runManageHandlers } from './run-manage-handlers.ts';
 import { runsHandlers } from './runs-handlers.ts';
 import { settingsHandlers } from './settings-handlers.ts';
 
@@ -22,6 +23,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     appHandlers(ctx),
     projectsHandlers(ctx),
     runsHandlers(ctx),
+    runManageHandlers(ctx),
     datasetHandlers(ctx),
     libraryHandlers(ctx),
     exportHandlers(ctx),

@@ -12,6 +12,8 @@ import type { EventBus } from './event-bus.ts';
 import type { ProjectsService } from './projects.ts';
 import { runView } from './runs.ts';
 import { resumableConfig, resumeRun, startRun } from './training.ts';
+import { forkRun, resumeFromStep } from './run-checkpoints.ts';
+import type { ForkOverrides } from '../../src-shared/run-manage.ts';
 
 export class RunManager {
   readonly #active = new Map<string, SupervisedRun>();
@@ -105,6 +107,50 @@ export class RunManager {
     );
     this.#follow(project, run);
     return runId;
+  }
+
+  /** Whether run `runId` of `project` is training (or paused) in this studio. */
+  isActive(project: string, runId: number): boolean {
+    return this.#active.has(this.#key(project, runId));
+  }
+
+  /**
+   * Resumes run `runId` from its checkpoint of `step`. A run paused in this studio is first stopped (cancelled,
+   * which keeps its checkpoints) and waited for, so one run never trains in two processes.
+   */
+  async resumeFrom(project: string, runId: number, step: number): Promise<number> {
+    const active = this.#active.get(this.#key(project, runId));
+    if (active) {
+      active.send({ type: 'cancel' });
+      await active.done;
+    }
+    const run = resumeFromStep(
+      this.projects.db(project),
+      project,
+      runId,
+      step,
+      this.#onMessage(project, () => runId),
+      this.env(),
+    );
+    this.#follow(project, run);
+    return runId;
+  }
+
+  /** Starts a new run from run `runId`'s checkpoint of `step`; returns the new run's id. */
+  fork(project: string, runId: number, step: number, overrides: ForkOverrides): number {
+    let id = 0;
+    const run = forkRun(
+      this.projects.db(project),
+      project,
+      runId,
+      step,
+      overrides,
+      this.#onMessage(project, () => id),
+      this.env(),
+    );
+    id = run.runId;
+    this.#follow(project, run);
+    return id;
   }
 
   #get(project: string, runId: number): SupervisedRun {

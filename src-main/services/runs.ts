@@ -6,6 +6,7 @@ import { BASELINE_METRICS } from '../training/baseline.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { metricsForRun } from '../db/tables/metrics.ts';
 import { getRun, listRuns } from '../db/tables/runs.ts';
+import { tagsByRun, tagsForRun } from '../db/tables/run-tags.ts';
 import type { RunRecord } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 
@@ -63,7 +64,7 @@ function withHeadline(
   return { finalMetrics: final, bestMetrics: best, baseline, headline: headlineOf(final, best, baseline) };
 }
 
-function toView(db: Database, r: RunRecord): RunView {
+function toView(db: Database, r: RunRecord, tags = tagsForRun(db, r.id)): RunView {
   const adapter = artifactsForRun(db, r.id)
     .filter((a) => a.kind === 'adapter')
     .at(-1);
@@ -83,12 +84,15 @@ function toView(db: Database, r: RunRecord): RunView {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     config: r.config,
+    notes: r.notes,
+    tags,
     ...withHeadline(finalMetrics(db, r.id), bestMetrics(db, r.id), baselineOf(db, r)),
   };
 }
 
 export function listRunViews(db: Database): RunView[] {
-  return listRuns(db).map((r) => toView(db, r));
+  const tags = tagsByRun(db);
+  return listRuns(db).map((r) => toView(db, r, tags.get(r.id) ?? []));
 }
 
 export function runView(db: Database, runId: number): RunView {

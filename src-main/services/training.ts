@@ -130,7 +130,8 @@ export function startRun(
       createdAt: now,
     });
     const id = insertRun(db, {
-      name: config.name ?? `${config.method.type} on ${dataset.name}`,
+      // Named after the dataset as the user knows it: the name given on import, not the stored (hashed) file.
+      name: config.name ?? `${config.method.type} on ${known?.name ?? dataset.name}`,
       datasetId,
       baseModelId,
       method: config.method.type,
@@ -148,7 +149,7 @@ export function startRun(
 }
 
 /** A run's stored config, parsed again: a config this version no longer accepts ends as one line. */
-function storedConfig(runId: number, stored: Record<string, unknown>): TrainConfig {
+export function storedConfig(runId: number, stored: Record<string, unknown>): TrainConfig {
   const parsed = trainConfigSchema.safeParse(stored);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -50,6 +50,25 @@ function swapInto(from: string, dir: string): void {
   fs.rmSync(old, { recursive: true, force: true });
 }
 
+/**
+ * Copies a complete checkpoint folder to `dir` (replacing it) by hard links where the disk allows: a checkpoint's
+ * files are only ever replaced by renaming a whole new folder into place, never rewritten, so a link keeps the
+ * bytes of the moment it was made. Another disk, or one without links, gets a plain copy.
+ */
+export function copyCheckpoint(from: string, dir: string): void {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  for (const f of [WEIGHTS, META]) {
+    try {
+      fs.linkSync(path.join(from, f), path.join(tmp, f));
+    } catch {
+      fs.copyFileSync(path.join(from, f), path.join(tmp, f));
+    }
+  }
+  swapInto(tmp, dir);
+}
+
 /** Moves a complete pending checkpoint into place (main, once the metrics before it are stored). */
 export function promoteCheckpoint(pending: string, dir: string): boolean {
   if (!hasCheckpoint(pending)) return false;

@@ -13,6 +13,7 @@ import { getRun, updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
 import { currentProcess } from '../app/process-identity.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
+import { keepStepCheckpoint } from './checkpoint-steps.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
 import { launchWorker } from './worker-launch.ts';
 
@@ -123,6 +124,14 @@ export function superviseRun(opts: {
           meta: { step: msg.step },
           createdAt: new Date().toISOString(),
         });
+        // Each resume point is also kept by step, so the user can resume or fork from an earlier one.
+        if (msg.kind === 'checkpoint-last') {
+          try {
+            keepStepCheckpoint(db, opts.projectDir, runId, msg.path, msg.step, msg);
+          } catch (err) {
+            log('warn', `could not keep the checkpoint of step ${msg.step}: ${(err as Error).message}`);
+          }
+        }
         break;
       case 'paused':
         // The worker reports a pause only while its loop trains; a finished run is never marked paused.

@@ -6,6 +6,7 @@ import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
+import { register as runs } from './runs.ts';
 import { register as serve } from './serve.ts';
 import { register as tokenize } from './tokenize.ts';
 import { register as train } from './train.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   merge,
   classify,
   train,
+  runs,
   evaluate,
   continual,
   exportImport,

@@ -23,6 +23,15 @@ import type { SupervisedRun } from '../../training/supervisor.ts';
 import { configHelp } from '../config-help.ts';
 import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
+import { resumeFromPlan, resumeFromStep } from '../../services/run-checkpoints.ts';
+
+/** A `--from-step` value: a step number, else one line naming the option. */
+export function stepOption(value: string): number {
+  const step = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(step))
+    throw new UserError(`--from-step: "${value}" is not a step number`);
+  return step;
+}
 
 /** Reads and validates a train config file; relative paths are taken from the config's folder. */
 export function readTrainConfig(file: string): TrainConfig {
@@ -89,7 +98,7 @@ export async function followRun(
   return outcome.status === 'completed' ? 0 : 1;
 }
 
-function reporterFor(): { reporter: ProgressReporter; onMessage: (m: FromWorker) => void } {
+export function reporterFor(): { reporter: ProgressReporter; onMessage: (m: FromWorker) => void } {
   const reporter = new ProgressReporter(process.stderr);
   return {
     reporter,
@@ -113,7 +122,7 @@ function reporterFor(): { reporter: ProgressReporter; onMessage: (m: FromWorker)
  * Ctrl-C cancels (the run keeps a checkpoint and says cancelled); SIGTERM stops the training process at once and
  * the run is recorded interrupted. Either way followRun then records the outcome and the project closes.
  */
-function stopOnSignals(run: SupervisedRun): void {
+export function stopOnSignals(run: SupervisedRun): void {
   process.once('SIGINT', () => run.send({ type: 'cancel' }));
   process.once('SIGTERM', () => run.child.kill());
 }
@@ -151,11 +160,15 @@ export function register(program: Command): void {
 
   program
     .command('resume')
-    .description('resume an interrupted or cancelled run from its last checkpoint')
+    .description('resume an interrupted or cancelled run from its last checkpoint (or an earlier one)')
     .requiredOption('--project <dir>', 'project folder')
     .requiredOption('--run <id>', 'run id')
+    .option(
+      '--from-step <step>',
+      'resume from the checkpoint of this step (`studio runs checkpoints` lists them)',
+    )
     .option('--json', 'print the JSON summary as the last stdout line')
-    .action(async (opts: { project: string; run: string; json?: boolean }) => {
+    .action(async (opts: { project: string; run: string; fromStep?: string; json?: boolean }) => {
       // Resuming never creates a project: a mistyped path must leave nothing behind.
       if (!isProjectDir(opts.project))
         throw new UserError(`${path.join(opts.project, 'studio.db')}: not an Adapter Studio project`);
@@ -164,10 +177,17 @@ export function register(program: Command): void {
       const db = projects.db(dir);
       markStaleRunsInterrupted(db);
       // The model folder or the dataset may have changed since the run started.
-      const config = resumableConfig(db, dir, Number(opts.run));
+      const step = opts.fromStep === undefined ? undefined : stepOption(opts.fromStep);
+      const config =
+        step === undefined
+          ? resumableConfig(db, dir, Number(opts.run))
+          : resumeFromPlan(db, dir, Number(opts.run), step).config;
       preflightRun(config, loadDataset(config.dataset));
       const { onMessage } = reporterFor();
-      const run = resumeRun(db, dir, Number(opts.run), onMessage);
+      const run =
+        step === undefined
+          ? resumeRun(db, dir, Number(opts.run), onMessage)
+          : resumeFromStep(db, dir, Number(opts.run), step, onMessage);
       stopOnSignals(run);
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
       projects.close();

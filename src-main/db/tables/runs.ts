@@ -23,6 +23,7 @@ export interface RunRow {
   heartbeat_at: string | null;
   owner_pid: number | null;
   owner_started: string | null;
+  notes: string;
 }
 
 export interface RunRecord {
@@ -47,6 +48,8 @@ export interface RunRecord {
   /** The process supervising the run while it trains (0080-run-owner). */
   ownerPid: number | null;
   ownerStarted: string | null;
+  /** What the user wrote about the run (0110-run-notes-tags). */
+  notes: string;
 }
 
 export const rowToRun = (r: RunRow): RunRecord => ({
@@ -69,6 +72,7 @@ export const rowToRun = (r: RunRow): RunRecord => ({
   heartbeatAt: r.heartbeat_at,
   ownerPid: r.owner_pid,
   ownerStarted: r.owner_started,
+  notes: r.notes,
 });
 
 export type NewRun = Pick<
@@ -140,6 +144,17 @@ export function updateRunStatus(
   // Column names come from the fixed map above, never from the caller; values are bound.
   const sets = keys.map((k) => `${columns[k]} = @${k}`).join(', ');
   db.prepare(`UPDATE runs SET ${sets} WHERE id = @id`).run({ ...patch, id });
+}
+
+/** Renames a run and sets its notes: what the user, not the trainer, writes. */
+export function updateRunText(db: Database, id: number, patch: { name?: string; notes?: string }): void {
+  if (patch.name !== undefined) db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(patch.name, id);
+  if (patch.notes !== undefined) db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(patch.notes, id);
+}
+
+/** Deletes a run's row; its metrics, artifacts and tags go with it (ON DELETE CASCADE). */
+export function deleteRunRow(db: Database, id: number): boolean {
+  return db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
 }
 
 /** Marks the given runs interrupted, those still running or paused; returns the ids it changed. */

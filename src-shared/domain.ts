@@ -14,6 +14,13 @@ export interface ProjectSummary {
   exists: boolean;
 }
 
+/** Where a new project would go, and what is there now: the Projects page asks before a clash. */
+export interface ProjectTarget {
+  path: string;
+  /** free: nothing there; empty: an empty folder (used as it is); project: a studio project; occupied: other files. */
+  state: 'free' | 'empty' | 'project' | 'occupied';
+}
+
 /** Counts of what a project's database holds, shown on the Projects page. */
 export interface ProjectDetails extends ProjectSummary {
   schemaVersion: number;

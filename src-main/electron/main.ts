@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, app, ipcMain, net, protocol, session, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../server/csp.ts';
 import { createServiceContext, shutdownServices } from '../services/context.ts';
@@ -95,6 +95,13 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     userDataDir: app.getPath('userData'),
   });
+  // "Open folder…" on the Projects page: the system's dialog, over the window that asked.
+  ctx.pickFolder = async () => {
+    const parent = BrowserWindow.getFocusedWindow();
+    const options = { title: 'Open a project folder', properties: ['openDirectory' as const] };
+    const r = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  };
   const handlers = createHandlers(ctx);
   ipcMain.handle(IPC_CALL, async (event, name: unknown, args: unknown) => {
     if (!fromOurWindow(event))

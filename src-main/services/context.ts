@@ -21,6 +21,8 @@ export interface ServiceContext {
   inference: InferenceClient;
   /** The data process: parses and validates whole datasets off main's event loop (started on first use). */
   data: DataClient;
+  /** The system's folder dialog, where there is one (the Electron window); resolves null when cancelled. */
+  pickFolder?: () => Promise<string | null>;
 }
 
 export function createServiceContext(opts: {

@@ -12,6 +12,9 @@ export function projectsHandlers(ctx: ServiceContext): HandlersOf<typeof project
       projectsChanged();
       return created;
     },
+    'projects:target': async ({ name, parentDir }) => ctx.projects.target(name, parentDir),
+    // The dialog is the window's (Electron main sets pickFolder); a browser types the path instead.
+    'projects:pick-folder': async () => ({ path: ctx.pickFolder ? await ctx.pickFolder() : null }),
     'projects:open': async ({ path }) => {
       const opened = ctx.projects.open(path);
       projectsChanged();

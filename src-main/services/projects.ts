@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ProjectDetails, ProjectSummary } from '../../src-shared/domain.ts';
+import type { ProjectDetails, ProjectSummary, ProjectTarget } from '../../src-shared/domain.ts';
 import type { AppStore } from '../app/app-store.ts';
 import { acquireProjectLock } from '../app/project-lock.ts';
 import { ARTIFACTS_DIR, PROJECT_DB_FILE } from '../app/paths.ts';
@@ -46,13 +46,37 @@ export class ProjectsService {
     return this.store.recentProjects().map((r) => ({ ...r, exists: isProjectDir(r.path) }));
   }
 
-  create(name: string, parentDir?: string): ProjectSummary {
+  /** Where a project of this name would be created, and what is there now (the UI asks before a clash). */
+  target(name: string, parentDir?: string): ProjectTarget {
+    const dir = path.join(path.resolve(parentDir ?? this.defaultParentDir), slugify(name));
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!stat) return { path: dir, state: 'free' };
+    if (isProjectDir(dir)) return { path: dir, state: 'project' };
+    if (stat.isDirectory() && fs.readdirSync(dir).length === 0) return { path: dir, state: 'empty' };
+    return { path: dir, state: 'occupied' };
+  }
+
+  /**
+   * Creates a project folder named after `name` inside `parentDir`. Where that folder exists already, it is
+   * refused with what to do instead (an empty folder is used as it is); `ifExists: 'rename'` (the CLI's own
+   * creation, which moves the folder into place itself) picks a free name instead.
+   */
+  create(name: string, parentDir?: string, opts: { ifExists?: 'refuse' | 'rename' } = {}): ProjectSummary {
     const parent = path.resolve(parentDir ?? this.defaultParentDir);
     const parentStat = fs.statSync(parent, { throwIfNoEntry: false });
     if (parentStat && !parentStat.isDirectory())
       throw new UserError(`${parent}: is a file; a project is created inside a folder`);
     let dir = path.join(parent, slugify(name));
-    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(parent, `${slugify(name)}-${i}`);
+    if (opts.ifExists === 'rename')
+      for (let i = 2; fs.existsSync(dir); i++) dir = path.join(parent, `${slugify(name)}-${i}`);
+    else {
+      const there = this.target(name, parentDir).state;
+      if (there === 'project')
+        throw new UserError(`${dir}: a project is already there: open it, or choose another name`);
+      if (there === 'occupied')
+        throw new UserError(`${dir}: a folder of that name already holds other files: choose another name`);
+    }
+    const existed = fs.existsSync(dir);
     const createdAt = new Date().toISOString();
     try {
       fs.mkdirSync(path.join(dir, ARTIFACTS_DIR), { recursive: true });
@@ -62,7 +86,10 @@ export class ProjectsService {
       // A half-made project (no database, or one without its project row) must not stay behind.
       this.#dbs.get(dir)?.close();
       this.#dbs.delete(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
+      // An empty folder the user had made stays; what this call made goes.
+      if (existed)
+        for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
       const code = (err as NodeJS.ErrnoException).code;
       if (
         code === 'ENOTDIR' ||

@@ -94,6 +94,11 @@ export class RunsState {
     }
   }
 
+  /** Loads the open project's runs again (after a run was deleted). */
+  async reloadList(): Promise<void> {
+    if (this.#project) await this.load(this.#project);
+  }
+
   /**
    * While the list is on screen, reloads it every two seconds as long as a run is live: runs trained by the CLI in
    * another process report no events to this window, only rows in the project's database.

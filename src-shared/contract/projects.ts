@@ -1,6 +1,6 @@
 /** Contract of the Projects page. Handlers: src-main/services/projects-handlers.ts. */
 import { z } from 'zod';
-import type { ProjectDetails, ProjectSummary } from '../domain.ts';
+import type { ProjectDetails, ProjectSummary, ProjectTarget } from '../domain.ts';
 import { noArgs, projectPath } from './common.ts';
 import { call } from './define.ts';
 
@@ -15,6 +15,17 @@ export const projectsCalls = {
       })
       .strict(),
   ).returns<ProjectSummary>(),
+  /** Where `projects:create` would put a project of this name, and what is there now (asked before a clash). */
+  'projects:target': call(
+    z
+      .object({
+        name: z.string().trim().min(1, 'name is required').max(120),
+        parentDir: projectPath.optional(),
+      })
+      .strict(),
+  ).returns<ProjectTarget>(),
+  /** Electron only: the system's folder dialog; null when cancelled or where there is none (web mode). */
+  'projects:pick-folder': call(noArgs).returns<{ path: string | null }>(),
   'projects:open': call(z.object({ path: projectPath }).strict()).returns<ProjectDetails>(),
   'projects:details': call(z.object({ path: projectPath }).strict()).returns<ProjectDetails>(),
   'projects:forget': call(z.object({ path: projectPath }).strict()).returns<ProjectSummary[]>(),

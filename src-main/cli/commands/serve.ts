@@ -11,7 +11,8 @@ import { createHandlers } from '../../services/handlers.ts';
 export async function serveStudio(opts: { port?: number; project?: string }): Promise<{ url: string }> {
   const rendererDir = await ensureRendererBuilt((l) => process.stderr.write(`${l}\n`));
   const ctx = createServiceContext({ mode: 'web', version: APP_VERSION });
-  if (opts.project) ctx.projects.open(opts.project);
+  // Opened first, so a folder that is not a project is refused before anything listens.
+  const project = opts.project ? ctx.projects.open(opts.project).path : undefined;
   const server = await startWebServer({
     handlers: createHandlers(ctx),
     events: ctx.events,
@@ -34,7 +35,14 @@ export async function serveStudio(opts: { port?: number; project?: string }): Pr
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { url: server.url };
+  return { url: project ? withProject(server.url, project) : server.url };
+}
+
+/** The page's address with the project in it (`?project=`), so the browser opens that project directly. */
+export function withProject(url: string, project: string): string {
+  const u = new URL(url);
+  u.searchParams.set('project', project);
+  return u.toString();
 }
 
 /** `studio serve [--project DIR] [--port N]`: the studio in a browser, on 127.0.0.1 only. */

@@ -51,7 +51,7 @@ export function openProject(dir: string): { projects: ProjectsService; dir: stri
       throw new UserError(
         `${dir}: "project" is a folder with other files and no studio.db; name a new or empty folder`,
       );
-    const created = projects.create(path.basename(dir), path.dirname(dir));
+    const created = projects.create(path.basename(dir), path.dirname(dir), { ifExists: 'rename' });
     if (created.path !== path.resolve(dir)) {
       try {
         if (stat) fs.rmdirSync(dir);

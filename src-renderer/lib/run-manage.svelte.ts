@@ -105,12 +105,16 @@ export class RunManageState {
 
   save(): Promise<unknown> {
     const { project, runId } = this;
+    // Taken now: each call's status event refreshes the drafts from the stored run before the next call goes.
+    const name = this.#name;
+    const notes = this.#notes;
+    const wanted = splitTags(this.#tags);
     return this.#do(
       'save',
       async () => {
-        await call('runs:rename', { project, runId, name: this.#name });
-        await call('runs:set-notes', { project, runId, notes: this.#notes });
-        const { tags } = await call('runs:set-tags', { project, runId, tags: splitTags(this.#tags) });
+        await call('runs:rename', { project, runId, name });
+        await call('runs:set-notes', { project, runId, notes });
+        const { tags } = await call('runs:set-tags', { project, runId, tags: wanted });
         this.#tags = tags.join(', ');
       },
       'Saved.',

@@ -33,6 +33,7 @@ export class ProjectFormsState {
   /** Creates the project, unless its folder exists: then `conflict` says what is there; resolves true if created. */
   async create(name: string, parentDir?: string): Promise<boolean> {
     this.#conflict = null;
+    this.#openError = null;
     let target: ProjectTarget;
     try {
       target = await call('projects:target', { name, ...(parentDir ? { parentDir } : {}) });

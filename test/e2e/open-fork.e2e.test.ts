@@ -146,6 +146,17 @@ describe('a project folder made by the CLI, in the browser (web mode)', () => {
     expect(await dataset.locator('option:checked').textContent()).toContain('continual-sentiment.csv');
     await page.getByTestId('model-info').getByText('bert').waitFor();
     await screenshot(page, '88-new-run-remembered');
+
+    // The Continual form: the same model and method, and the project's datasets to pick for its tasks.
+    await mainNav(page).getByRole('link', { name: 'Continual' }).click();
+    await page.getByTestId('continual-new').click();
+    await expect.poll(() => page.getByTestId('continual-model').inputValue()).toBe(MODEL);
+    expect(await page.getByTestId('continual-method').inputValue()).toBe('lora');
+    await expect.poll(() => page.getByLabel('Task 1 dataset source').inputValue()).toBe('dataset');
+    expect(
+      await page.getByLabel('Task 1 dataset', { exact: true }).locator('option:checked').textContent(),
+    ).toContain('continual-sentiment.csv');
+    await screenshot(page, '89-continual-form-datasets');
     expect(errors).toEqual([]);
     await page.close();
   }, 480_000);

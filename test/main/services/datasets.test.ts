@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallResults } from '../../../src-shared/contract.ts';
 import { MAX_DATASET_BYTES } from '../../../src-shared/datasets.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
-import { insertRun } from '../../../src-main/db/tables/runs.ts';
+import { getRun, insertRun } from '../../../src-main/db/tables/runs.ts';
 import { insertDataset, listDatasets } from '../../../src-main/db/tables/datasets.ts';
 import { createServiceContext } from '../../../src-main/services/context.ts';
 import type { ServiceContext } from '../../../src-main/services/context.ts';
@@ -259,7 +259,7 @@ describe('a run on an imported dataset', () => {
     const p = ctx.projects.create('Run reuse', tmp.dir).path;
     const csv = 'text,label\nthe movie was great,pos\nterrible plot,neg\nI loved it,pos\nboring,neg\n';
     const draft = await callOk('datasets:import', { project: p, name: 'tiny.csv', contentBase64: b64(csv) });
-    const saved = await callOk('datasets:save', { project: p, file: draft.file });
+    const saved = await callOk('datasets:save', { project: p, file: draft.file, name: 'Movie reviews' });
     const config = trainConfigSchema.parse({
       project: p,
       model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
@@ -271,6 +271,9 @@ describe('a run on an imported dataset', () => {
     const run = startRun(db, p, config);
     await run.done;
     expect(listDatasets(db).map((d) => d.id)).toEqual([saved.id]);
+    // Named after the dataset as the user named it, not after its stored (hashed) copy.
+    expect(path.basename(saved.source)).not.toContain('Movie');
+    expect(getRun(db, run.runId)?.name).toBe('head on Movie reviews');
     const views = await callOk('datasets:list', { project: p });
     expect(views[0]?.runs).toBe(1);
   });

@@ -62,7 +62,6 @@ function lookInChild(dawnPath: string): { info: GpuAdapterInfo } | { problem: st
     encoding: 'utf8',
     timeout: 30_000,
     stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
   try {
     const found = JSON.parse(r.stdout) as { info?: GpuAdapterInfo; problem?: string };
@@ -80,6 +79,19 @@ function lookInChild(dawnPath: string): { info: GpuAdapterInfo } | { problem: st
   }
 }
 
+/**
+ * A software Vulkan driver (Mesa's llvmpipe/lavapipe, SwiftShader) is slower than the wasm backend on the same
+ * cores: not a GPU to train on. Tests of the WebGPU code paths opt in with STUDIO_WEBGPU_SOFTWARE=1.
+ */
+function softwareAdapter(described: GpuAdapterInfo): { ok: false; reason: string } | null {
+  if (described.isFallbackAdapter !== true && described.architecture !== 'software') return null;
+  if (process.env.STUDIO_WEBGPU_SOFTWARE === '1') return null;
+  return {
+    ok: false,
+    reason: `only a software (CPU) WebGPU adapter was found (${described.description ?? described.device ?? 'fallback adapter'}); wasm is faster on these cores`,
+  };
+}
+
 export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; device?: string }> {
   if (missingVulkanLoader()) {
     return {
@@ -94,20 +106,12 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, reason: `the webgpu (Dawn) package is not installed: ${msg}` };
   }
-  const seen = lookInChild(dawnPath);
+  // In Electron the engine already runs in a utility process of its own (a driver crash costs that process, and
+  // there is no CLI line to keep clean), and its binary cannot run a Node script: the runAsNode fuse is off.
+  const seen = process.versions.electron ? { info: {} } : lookInChild(dawnPath);
   if ('problem' in seen) return { ok: false, reason: seen.problem };
-  const described = seen.info;
-  // A software Vulkan driver (Mesa's llvmpipe/lavapipe, SwiftShader) is slower than the wasm backend on the same
-  // cores: not a GPU to train on. Tests of the WebGPU code paths opt in with STUDIO_WEBGPU_SOFTWARE=1.
-  if (
-    (described.isFallbackAdapter === true || described.architecture === 'software') &&
-    process.env.STUDIO_WEBGPU_SOFTWARE !== '1'
-  ) {
-    return {
-      ok: false,
-      reason: `only a software (CPU) WebGPU adapter was found (${described.description ?? described.device ?? 'fallback adapter'}); wasm is faster on these cores`,
-    };
-  }
+  const software = softwareAdapter(seen.info);
+  if (software) return software;
   let dawn: { create: (flags: string[]) => Gpu; globals: Record<string, unknown> };
   try {
     dawn = require(dawnPath) as typeof dawn;
@@ -125,6 +129,8 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
     return { ok: false, reason: `Dawn found no GPU adapter: ${msg}` };
   }
   if (!adapter) return { ok: false, reason: NO_ADAPTER };
+  const softwareHere = softwareAdapter(adapter.info ?? {});
+  if (softwareHere) return softwareHere;
   // tf.js's webgpu backend looks for navigator.gpu and the WebGPU globals at import time.
   Object.assign(globalThis, dawn.globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });

@@ -45,10 +45,13 @@ export function launcherKind(
 }
 
 function forkWorker(o: LaunchOptions): WorkerProcess {
+  // The packaged app's runAsNode fuse is off (electron-builder.yml): forking the Electron binary would start a
+  // second studio, not a worker. Inside Electron only its main process starts workers, as utility processes.
+  if (process.versions.electron)
+    throw new Error('inside Electron, workers start from the main process as utility processes');
   return fork(o.script, o.args, {
     cwd: o.cwd,
-    // A fork of the Electron binary (outside its main process) must run as plain Node.
-    env: { ...o.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    env: o.env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     // Structured clone, as utilityProcess's postMessage: typed arrays and Maps cross unchanged.
     serialization: 'advanced',

@@ -22,6 +22,8 @@ const ERRNO_PROBLEMS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   ENAMETOOLONG: 'the path is too long',
   ELOOP: 'too many symbolic links',
+  // SQLite's own code for a write that found no space (the project database's disk is full).
+  SQLITE_FULL: 'no space left on the device for the project database (free some space and try again)',
 };
 
 /** One line for an error the user can act on, or undefined for a bug (which deserves a stack trace). */
@@ -35,7 +37,7 @@ export function describeUserFacing(err: unknown): string | undefined {
       return `--port ${e.port ?? ''}: already in use by another program; choose another port or leave --port out`;
     if (why && file) return `${file}: ${why}`;
     // Disk full or read-only mid-write: the system call names no file, but the problem is the user's to fix.
-    if (why && (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EROFS')) return why;
+    if (why && ['ENOSPC', 'EDQUOT', 'EROFS', 'SQLITE_FULL'].includes(e.code ?? '')) return why;
   }
   if (
     err instanceof Error &&

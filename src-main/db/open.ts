@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
+import { UserError } from '../errors.ts';
 import { migrate } from './migrate.ts';
 
 /** Opens (creating if needed) a project database with the pragmas every connection needs, migrated to latest. */
@@ -27,6 +28,22 @@ export function openDatabase(file: string, opts: { readonly?: boolean; migrate?:
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw storageProblem(file, err) ?? err;
   }
+}
+
+/**
+ * SQLite's errors of the disk, not of the database (a full disk makes creating the WAL or its index fail with
+ * an I/O error): one line naming the file, for the user to act on.
+ */
+function storageProblem(file: string, err: unknown): UserError | null {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_FULL')
+    return new UserError(`${file}: no space left on the device (free some space and try again)`);
+  if (code.startsWith('SQLITE_IOERR'))
+    return new UserError(
+      `${file}: the database cannot be opened: a disk I/O error (is the disk full? free some space and try again)`,
+    );
+  return null;
 }

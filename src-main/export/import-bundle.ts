@@ -174,6 +174,9 @@ export async function importVerified(
   const { file, manifest, base } = v;
   const now = new Date().toISOString();
   const staging = stagingDir(projectDir, 'import');
+  // The run folder moved in inside the transaction: its commit can still fail (a full disk refuses the write-ahead
+  // log at COMMIT), and then the folder must go with the rows.
+  let moved: string | null = null;
   try {
     const adapterStaging = path.join(staging, 'adapter');
     fs.mkdirSync(adapterStaging);
@@ -246,11 +249,14 @@ export async function importVerified(
       const target = path.join(projectDir, dirs.root);
       removeStaleRunDir(projectDir, id);
       fs.renameSync(staging, target);
+      moved = target;
       return id;
     })();
+    moved = null;
     releaseOwnership(path.join(projectDir, runDirs(runId).root));
     return { runId, name: manifest.run.name };
   } catch (err) {
+    if (moved) fs.rmSync(moved, { recursive: true, force: true });
     // A full disk or a read-only folder is the user's to fix: one line, and nothing was kept.
     const code = (err as NodeJS.ErrnoException).code;
     if (!(err instanceof UserError) && code)

@@ -44,6 +44,24 @@ function checkOutput(out: string, format: ExportFormat): void {
 }
 
 /**
+ * Writes a folder export into `<out>.tmp-PID` and renames it into place once complete, so a full disk or a crash
+ * never leaves half an export under the name the user asked for (checkOutput made sure `out` is absent or empty).
+ */
+async function staged(out: string, write: (dir: string) => Promise<ExportedFile[]>): Promise<ExportedFile[]> {
+  const tmp = `${out}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    const files = await write(tmp);
+    if (fs.existsSync(out)) fs.rmdirSync(out);
+    fs.renameSync(tmp, out);
+    return files;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
  * Exports run `runId` of the project as `format` to `out` (a folder, or a .zip for bundles); an existing .zip is
  * replaced only with `force`. Merged and AdapterHub exports need the engine: the engine process writes them
  * (`engine`, the studio's, or one started for the call), off this process's event loop.
@@ -70,25 +88,25 @@ export async function exportRun(
   let files: ExportedFile[];
   switch (format) {
     case 'peft':
-      files = writePeftExport(source, abs);
+      files = await staged(abs, async (dir) => writePeftExport(source, dir));
       break;
     case 'adapterhub':
     case 'merged': {
       // Without the studio's engine process (the CLI), one is started for this export alone.
       const own = opts.engine ? null : new InferenceClient();
       try {
-        const done = await (opts.engine ?? (own as InferenceClient)).exportFormat({
-          format,
-          source,
-          out: abs,
-        });
-        done.warnings.forEach(warnAll);
-        files = done.files;
-        if (format === 'merged') {
+        files = await staged(abs, async (dir) => {
+          const done = await (opts.engine ?? (own as InferenceClient)).exportFormat({
+            format,
+            source,
+            out: dir,
+          });
+          done.warnings.forEach(warnAll);
+          if (format !== 'merged') return done.files;
           // The card and, for the default model, the base copy: plain file writes, done here after the merge.
-          writeCardAndBase(source, 'merged', abs);
-          files = listFiles(abs);
-        }
+          writeCardAndBase(source, 'merged', dir);
+          return listFiles(dir);
+        });
       } finally {
         own?.stop();
       }

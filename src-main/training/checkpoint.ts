@@ -20,12 +20,19 @@ export function writeCheckpoint(dir: string, state: CheckpointState): { sha256: 
     tensors.set(`opt/${n}`, { dtype: 'float32', shape: t.shape, data: t.data });
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  const bytes = writeSafetensors(path.join(tmp, WEIGHTS), tensors);
-  fs.writeFileSync(
-    path.join(tmp, META),
-    JSON.stringify({ position: state.position, optimizerStep: state.optimizer.step }),
-  );
+  let bytes: number;
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    bytes = writeSafetensors(path.join(tmp, WEIGHTS), tensors);
+    fs.writeFileSync(
+      path.join(tmp, META),
+      JSON.stringify({ position: state.position, optimizerStep: state.optimizer.step }),
+    );
+  } catch (err) {
+    // A full disk (or any failed write) leaves no half checkpoint behind; the previous one stays the resume point.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   swapInto(tmp, dir);
   const sha256 = crypto
     .createHash('sha256')

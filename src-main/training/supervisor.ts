@@ -12,6 +12,7 @@ import type { MetricPoint } from '../db/tables/metrics.ts';
 import { getRun, updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
 import { currentProcess } from '../app/process-identity.ts';
+import { describeUserFacing } from '../cli/user-facing.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
 import { keepStepCheckpoint } from './checkpoint-steps.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
@@ -54,12 +55,31 @@ export function superviseRun(opts: {
     stderrTail = (stderrTail + d.toString()).slice(-4000);
   });
   let buffer: MetricPoint[] = [];
+  // Set when the database refused a write (a full disk): the run stops, as nothing more of it could be recorded.
+  let unrecordable: string | undefined;
+  /**
+   * Never an uncaught exception in main (or the CLI): says why in one line and stops the training process; the last
+   * checkpoint whose metrics were stored stays the resume point.
+   */
+  function stopUnrecordable(err: unknown): void {
+    const why = describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    unrecordable = `cannot record the run: ${why}`;
+    buffer = [];
+    child.kill('SIGKILL');
+  }
   const flush = () => {
     if (buffer.length === 0 || !db.open) return;
     logMetrics(db, runId, buffer);
     buffer = [];
   };
-  const timer = setInterval(flush, FLUSH_MS);
+  const timer = setInterval(() => {
+    if (unrecordable) return;
+    try {
+      flush();
+    } catch (err) {
+      stopUnrecordable(err);
+    }
+  }, FLUSH_MS);
   let finished: RunOutcome | undefined;
   const owner = currentProcess();
 
@@ -86,8 +106,18 @@ export function superviseRun(opts: {
   };
   child.on('message', (raw) => {
     // The project was closed under a live run (stopAll not awaited): nothing can be recorded any more.
-    if (!db.open) return;
+    if (!db.open || unrecordable) return;
     const msg = raw as FromWorker;
+    try {
+      record(msg);
+    } catch (err) {
+      stopUnrecordable(err);
+      return;
+    }
+    opts.onMessage?.(msg);
+  });
+
+  function record(msg: FromWorker): void {
     const line = logLine(msg);
     if (line) log(line.level, line.text);
     switch (msg.type) {
@@ -158,27 +188,46 @@ export function superviseRun(opts: {
       case 'log':
         break;
     }
-    opts.onMessage?.(msg);
-  });
+  }
 
   const done = new Promise<RunOutcome>((resolve) => {
     child.once('exit', (code, signal) => {
       clearInterval(timer);
-      if (finished) {
-        if (db.open) flush();
+      if (finished && !unrecordable) {
+        if (db.open) tryWrite(flush);
         return resolve(finished);
       }
-      // The process died without saying it finished: a crash, an OOM kill or a kill -9.
+      // The process died without saying it finished (a crash, an OOM kill or a kill -9), or was stopped because
+      // the database took no more writes.
       const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
-      const message = `training process ended unexpectedly (${signal ?? `exit ${code}`})${lastLine ? `: ${lastLine}` : ''}; resume continues from the last checkpoint`;
+      const message = unrecordable
+        ? `${unrecordable}; resume continues from the last checkpoint`
+        : `training process ended unexpectedly (${signal ?? `exit ${code}`})${lastLine ? `: ${lastLine}` : ''}; resume continues from the last checkpoint`;
       log('error', message);
       if (db.open) {
-        flush();
-        updateRunStatus(db, runId, { status: 'interrupted', message, finishedAt: new Date().toISOString() });
+        // On a full disk this may fail too: the run then records no owner alive, and opening the project marks
+        // it interrupted (markStaleRunsInterrupted).
+        tryWrite(() => {
+          flush();
+          updateRunStatus(db, runId, {
+            status: 'interrupted',
+            message,
+            finishedAt: new Date().toISOString(),
+          });
+        });
       }
       resolve({ status: 'interrupted', message });
     });
   });
+
+  /** A last write whose failure changes nothing about the outcome (its cause is already reported). */
+  function tryWrite(write: () => void): void {
+    try {
+      write();
+    } catch {
+      buffer = [];
+    }
+  }
 
   const { job } = opts;
   const start: ToWorker =

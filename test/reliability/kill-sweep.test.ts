@@ -8,6 +8,7 @@
  * RELIABILITY_KILLS (default 6) sets the number of kills; `RELIABILITY_KILLS=30` is the long sweep (a bench:
  * minutes on a 2-core machine). RELIABILITY_SEED picks another sequence.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
@@ -56,6 +57,16 @@ const metricRows = (db: Database, runId: number) =>
     .all(runId);
 const adapterBytes = (dir: string, runId: number) =>
   fs.readFileSync(path.join(dir, `artifacts/run-${runId}/adapter/adapter.safetensors`));
+
+/** The newest artifact row of each checkpoint kind. */
+const latestCheckpoints = (db: Database, runId: number) =>
+  db
+    .prepare(
+      `SELECT kind, path, sha256 FROM artifacts WHERE id IN
+         (SELECT max(id) FROM artifacts WHERE run_id = ? AND kind LIKE 'checkpoint-%' GROUP BY kind)`,
+    )
+    .all(runId) as { kind: string; path: string; sha256: string }[];
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 type Target = 'worker' | 'cli' | 'serve';
 type Moment = 'step' | 'checkpoint' | 'eval' | 'delay';
@@ -121,68 +132,79 @@ async function killSupervisor(
 }
 
 describe('kill sweep', () => {
-  it(`${KILLS} seeded kills of the training process, the CLI and the server lose nothing`, async () => {
-    const ref = newProject('reference');
-    const full = await startRun(ref.db, ref.dir, ref.config).done;
-    expect(full.status).toBe('completed');
+  it(
+    `${KILLS} seeded kills of the training process, the CLI and the server lose nothing`,
+    async () => {
+      const ref = newProject('reference');
+      const full = await startRun(ref.db, ref.dir, ref.config).done;
+      expect(full.status).toBe('completed');
 
-    const swept = newProject('swept');
-    // The run is created and killed once before it has a checkpoint at all.
-    const first = startRun(swept.db, swept.dir, swept.config, (m) => {
-      if (m.type === 'progress') first.child.kill('SIGKILL');
-    });
-    const runId = first.runId;
-    await first.done;
-    const rng = new Rng(SEED);
-    const log: string[] = [];
-    let kills = 1;
-    for (let segment = 0; segment < KILLS * 3 && getRun(swept.db, runId)?.status !== 'completed'; segment++) {
-      const step = getRun(swept.db, runId)?.step ?? 0;
-      const after = step + rng.nextInt(3);
-      const wantKill = kills < KILLS;
-      const target: Target = (['worker', 'worker', 'cli', 'serve'] as const)[rng.nextInt(4)] as Target;
-      const moment: Moment = (['step', 'checkpoint', 'eval', 'delay'] as const)[rng.nextInt(4)] as Moment;
-      let result: { pid: number | undefined; killed: boolean; finished: boolean };
-      markStaleRunsInterrupted(swept.db);
-      if (!wantKill) {
-        const outcome = await resumeRun(swept.db, swept.dir, runId).done;
-        result = { pid: undefined, killed: false, finished: outcome.status === 'completed' };
-      } else if (target === 'worker') {
-        result = await killWorker(swept.db, swept.dir, runId, moment, after, rng);
-      } else if (target === 'cli') {
-        const cli = spawnStudio(path.join(tmp.dir, 'home'), [
-          'resume',
-          '--project',
-          swept.dir,
-          '--run',
-          String(runId),
-        ]);
-        result = await killSupervisor(cli, swept.db, runId, after, rng.nextInt(300));
-      } else {
-        const serve = spawnStudio(path.join(tmp.dir, 'home'), ['serve']);
-        const url = await servedUrl(serve);
-        await apiCall(url, 'runs:list', { project: swept.dir });
-        await apiCall(url, 'runs:resume', { project: swept.dir, runId });
-        result = await killSupervisor(serve, swept.db, runId, after, rng.nextInt(300));
+      const swept = newProject('swept');
+      // The run is created and killed once before it has a checkpoint at all.
+      const first = startRun(swept.db, swept.dir, swept.config, (m) => {
+        if (m.type === 'progress') first.child.kill('SIGKILL');
+      });
+      const runId = first.runId;
+      await first.done;
+      const rng = new Rng(SEED);
+      const log: string[] = [];
+      let kills = 1;
+      for (
+        let segment = 0;
+        segment < KILLS * 3 && getRun(swept.db, runId)?.status !== 'completed';
+        segment++
+      ) {
+        const step = getRun(swept.db, runId)?.step ?? 0;
+        const after = step + rng.nextInt(3);
+        const wantKill = kills < KILLS;
+        const target: Target = (['worker', 'worker', 'cli', 'serve'] as const)[rng.nextInt(4)] as Target;
+        const moment: Moment = (['step', 'checkpoint', 'eval', 'delay'] as const)[rng.nextInt(4)] as Moment;
+        let result: { pid: number | undefined; killed: boolean; finished: boolean };
+        markStaleRunsInterrupted(swept.db);
+        if (!wantKill) {
+          const outcome = await resumeRun(swept.db, swept.dir, runId).done;
+          result = { pid: undefined, killed: false, finished: outcome.status === 'completed' };
+        } else if (target === 'worker') {
+          result = await killWorker(swept.db, swept.dir, runId, moment, after, rng);
+        } else if (target === 'cli') {
+          const cli = spawnStudio(path.join(tmp.dir, 'home'), [
+            'resume',
+            '--project',
+            swept.dir,
+            '--run',
+            String(runId),
+          ]);
+          result = await killSupervisor(cli, swept.db, runId, after, rng.nextInt(300));
+        } else {
+          const serve = spawnStudio(path.join(tmp.dir, 'home'), ['serve']);
+          const url = await servedUrl(serve);
+          await apiCall(url, 'runs:list', { project: swept.dir });
+          await apiCall(url, 'runs:resume', { project: swept.dir, runId });
+          result = await killSupervisor(serve, swept.db, runId, after, rng.nextInt(300));
+        }
+        if (result.killed) kills++;
+        log.push(`${target}@${moment}>${after}: ${result.killed ? 'killed' : 'finished'}`);
+        if (process.env.RELIABILITY_VERBOSE) process.stderr.write(`${log.at(-1)}\n`);
+        // Nothing left running, and the database intact, after every kill.
+        if (result.pid !== undefined) {
+          const pid = result.pid;
+          expect(await waitFor(() => !isAlive(pid)), `training process ${pid} left after ${log.at(-1)}`).toBe(
+            true,
+          );
+        }
+        expect(swept.db.pragma('integrity_check', { simple: true })).toBe('ok');
       }
-      if (result.killed) kills++;
-      log.push(`${target}@${moment}>${after}: ${result.killed ? 'killed' : 'finished'}`);
-      if (process.env.RELIABILITY_VERBOSE) process.stderr.write(`${log.at(-1)}\n`);
-      // Nothing left running, and the database intact, after every kill.
-      if (result.pid !== undefined) {
-        const pid = result.pid;
-        expect(await waitFor(() => !isAlive(pid)), `training process ${pid} left after ${log.at(-1)}`).toBe(
-          true,
-        );
-      }
-      expect(swept.db.pragma('integrity_check', { simple: true })).toBe('ok');
-    }
-    console.log(`kill sweep (seed ${SEED}): ${kills} kills\n  ${log.join('\n  ')}`);
-    expect(kills).toBeGreaterThanOrEqual(KILLS);
-    expect(getRun(swept.db, runId)?.status).toBe('completed');
-    expect(adapterBytes(swept.dir, runId).equals(adapterBytes(ref.dir, 1))).toBe(true);
-    expect(metricRows(swept.db, runId)).toEqual(metricRows(ref.db, 1));
-    ref.db.close();
-    swept.db.close();
-  }, TIMEOUT_MS);
+      console.log(`kill sweep (seed ${SEED}): ${kills} kills\n  ${log.join('\n  ')}`);
+      expect(kills).toBeGreaterThanOrEqual(KILLS);
+      expect(getRun(swept.db, runId)?.status).toBe('completed');
+      expect(adapterBytes(swept.dir, runId).equals(adapterBytes(ref.dir, 1))).toBe(true);
+      expect(metricRows(swept.db, runId)).toEqual(metricRows(ref.db, 1));
+      // The checkpoints the database records are the files on disk (no sha256 left stale by a kill mid-swap).
+      for (const c of latestCheckpoints(swept.db, runId))
+        expect(sha256(path.join(swept.dir, c.path, 'state.safetensors')), c.kind).toBe(c.sha256);
+      ref.db.close();
+      swept.db.close();
+    },
+    TIMEOUT_MS,
+  );
 });

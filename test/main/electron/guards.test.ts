@@ -164,9 +164,10 @@ describe('electron main wires the guards', () => {
     expect(fake.state.permissionCheck?.(null, 'geolocation', 'studio://app')).toBe(false);
   });
 
-  it('packages with hardening fuses (runAsNode waits for utilityProcess workers)', () => {
+  it('packages with hardening fuses (runAsNode off: workers are utility processes)', () => {
     const yml = fs.readFileSync(path.join(REPO_ROOT, 'electron-builder.yml'), 'utf8');
     for (const fuse of [
+      'runAsNode: false',
       'enableNodeOptionsEnvironmentVariable: false',
       'enableNodeCliInspectArguments: false',
       'enableEmbeddedAsarIntegrityValidation: true',

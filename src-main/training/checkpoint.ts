@@ -41,8 +41,24 @@ export function writeCheckpoint(dir: string, state: CheckpointState): { sha256: 
   return { sha256, bytes };
 }
 
-/** Where a resume point is written before main moves it into place (see the protocol's `pending`). */
-export const pendingCheckpointDir = (dir: string): string => `${dir}.pending`;
+/**
+ * Where the resume point of `step` is written before main moves it into place (see the protocol's `pending`). One
+ * folder per step: main may promote step 2's while the worker already writes step 3's, and must move exactly the
+ * checkpoint its message names (one shared folder let it move step 3's, before the worker had even hashed it).
+ */
+export const pendingCheckpointDir = (dir: string, step: number): string => `${dir}.pending-${step}`;
+
+/**
+ * Removes the pending resume points no main promoted (its supervisor died, or stopped recording on a full disk):
+ * each is newer than the metric rows, so never a resume point. Called by the run's only trainer as it starts.
+ */
+export function dropPendingCheckpoints(dir: string): void {
+  const parent = path.dirname(dir);
+  if (!fs.existsSync(parent)) return;
+  const prefix = `${path.basename(dir)}.pending`;
+  for (const name of fs.readdirSync(parent))
+    if (name.startsWith(prefix)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+}
 
 /**
  * Replaces `dir` with the complete folder `from`. The previous one is first renamed aside (rename cannot replace a

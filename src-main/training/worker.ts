@@ -13,6 +13,7 @@ import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 import {
+  dropPendingCheckpoints,
   hasCheckpoint,
   pendingCheckpointDir,
   readCheckpoint,
@@ -63,6 +64,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const abs = (p: string) => path.join(projectDir, p);
   // A kill in the middle of a checkpoint's swap leaves it beside its folder: put it back before reading.
   for (const dir of [dirs.last, dirs.best]) recoverCheckpoint(abs(dir));
+  dropPendingCheckpoints(abs(dirs.last));
   const resume =
     cmd.resumeFrom && hasCheckpoint(abs(cmd.resumeFrom)) ? readCheckpoint(abs(cmd.resumeFrom)) : undefined;
   const { totalSteps } = planSteps(task.trainSize, config.train);
@@ -111,7 +113,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           const { sha256, bytes } = writeCheckpoint(abs(dirs.best), state);
           send({ type: 'checkpoint', kind, path: dirs.best, sha256, bytes, step });
         } else {
-          const pending = pendingCheckpointDir(dirs.last);
+          const pending = pendingCheckpointDir(dirs.last, step);
           const { sha256, bytes } = writeCheckpoint(abs(pending), state);
           send({ type: 'checkpoint', kind, path: dirs.last, pending, sha256, bytes, step });
         }

@@ -67,11 +67,11 @@ export function readDb<T>(project: string, fn: (db: Database.Database) => T): T 
   }
 }
 
-/** Every leftover of an interrupted write under `dir`: `*.tmp-PID` (staging folders too), `*.old-PID`, `*.pending`. */
+/** Every leftover of an interrupted write under `dir`: `*.tmp-PID` (staging folders too), `*.old-PID`, `*.pending-STEP`. */
 export function writeLeftovers(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { recursive: true })
     .map(String)
-    .filter((p) => /\.(tmp|old)-\d+(-[0-9a-f]+)?$|\.pending$/.test(path.basename(p)));
+    .filter((p) => /\.(tmp|old)-\d+(-[0-9a-f]+)?$|\.pending(-\d+)?$/.test(path.basename(p)));
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  dropPendingCheckpoints,
   pendingCheckpointDir,
   promoteCheckpoint,
   readCheckpoint,
@@ -36,7 +37,7 @@ describe('checkpoint swaps under kills', () => {
   it('the resume point moves in only when main promotes it', () => {
     const dir = path.join(tmp.dir, 'b/checkpoint-last');
     writeCheckpoint(dir, state(2));
-    const pending = pendingCheckpointDir(dir);
+    const pending = pendingCheckpointDir(dir, 4);
     writeCheckpoint(pending, state(4));
     expect(readCheckpoint(dir).position.step).toBe(2);
     expect(promoteCheckpoint(pending, dir)).toBe(true);
@@ -48,5 +49,22 @@ describe('checkpoint swaps under kills', () => {
     fs.mkdirSync(pending);
     expect(promoteCheckpoint(pending, dir)).toBe(false);
     expect(readCheckpoint(dir).position.step).toBe(4);
+  });
+
+  it('main promotes exactly the checkpoint its message names, even when the worker has written the next one', () => {
+    const dir = path.join(tmp.dir, 'c/checkpoint-last');
+    // The worker wrote step 2's and step 3's before main read the message about step 2 (a loaded machine).
+    writeCheckpoint(pendingCheckpointDir(dir, 2), state(2));
+    writeCheckpoint(pendingCheckpointDir(dir, 3), state(3));
+    expect(promoteCheckpoint(pendingCheckpointDir(dir, 2), dir)).toBe(true);
+    expect(readCheckpoint(dir).position.step).toBe(2);
+    // Step 3's is still where the worker wrote it (it hashes it next), until its own message promotes it.
+    expect(readCheckpoint(pendingCheckpointDir(dir, 3)).position.step).toBe(3);
+    expect(promoteCheckpoint(pendingCheckpointDir(dir, 3), dir)).toBe(true);
+    expect(readCheckpoint(dir).position.step).toBe(3);
+    // One nobody promoted (main died) is dropped when the next trainer starts, never read.
+    writeCheckpoint(pendingCheckpointDir(dir, 5), state(5));
+    dropPendingCheckpoints(dir);
+    expect(fs.readdirSync(path.dirname(dir))).toEqual(['checkpoint-last']);
   });
 });

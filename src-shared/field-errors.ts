@@ -140,7 +140,7 @@ function wording(issue: z.core.$ZodIssue): string {
       return issue.inclusive === false ? `must be less than ${n}` : `must be at most ${n}`;
     }
     case 'invalid_type': {
-      if (/received undefined$/.test(issue.message)) return 'is required';
+      if (/received (undefined|null)$/.test(issue.message)) return 'is required';
       if (issue.expected === 'int') return 'must be a whole number';
       if (issue.expected === 'number') return 'must be a number';
       if (issue.expected === 'string') return 'must be text';

@@ -4,7 +4,7 @@
  * New run page has its preview and its Start) and the latest non-empty one is shown.
  */
 import { SvelteSet } from 'svelte/reactivity';
-import { getContext, setContext } from 'svelte';
+import { getContext, setContext, untrack } from 'svelte';
 import { ApiError } from './api.ts';
 
 export interface ShownError {
@@ -15,12 +15,19 @@ export interface ShownError {
 
 /** Any thrown value as the message and field a form shows. */
 export function shownError(err: unknown): ShownError {
+  if (isShown(err)) return err;
   if (err instanceof ApiError)
     return err.error.field
       ? { message: err.error.message, field: err.error.field }
       : { message: err.message };
   return { message: err instanceof Error ? err.message : String(err) };
 }
+
+const isShown = (e: unknown): e is ShownError =>
+  typeof e === 'object' &&
+  e !== null &&
+  !(e instanceof Error) &&
+  typeof (e as ShownError).message === 'string';
 
 export class FormErrors {
   #bySource = $state.raw<Record<string, ShownError | null>>({});
@@ -30,8 +37,11 @@ export class FormErrors {
 
   /** Sets (or with null clears) the error of one source, e.g. 'preview' or 'start'. */
   set(source: string, err: unknown): void {
-    this.#bySource = { ...this.#bySource, [source]: err === null ? null : shownError(err) };
-    this.#order = [...this.#order.filter((s) => s !== source), source];
+    // Untracked: an effect that forwards an error here must not depend on (and so loop over) what it writes.
+    untrack(() => {
+      this.#bySource = { ...this.#bySource, [source]: err === null ? null : shownError(err) };
+      this.#order = [...this.#order.filter((s) => s !== source), source];
+    });
   }
 
   /** The error shown now: the one set last among those not cleared. */

@@ -49,6 +49,22 @@ describe('form errors in words, beside their field', () => {
 
     const shown = await page.locator('main').textContent();
     expect(shown).not.toMatch(RAW);
+
+    // Continual: a task name of spaces passes the browser's `required` but not the schema; its row says so.
+    await mainNav(page).getByRole('link', { name: 'Continual' }).click();
+    await page.getByTestId('continual-new').click();
+    await page.getByTestId('continual-model').fill('default');
+    for (const i of [1, 2]) {
+      await page.getByLabel(`Task ${i} dataset source`).selectOption('sample');
+      await page.getByLabel(`Task ${i} sample`).selectOption('first-names');
+    }
+    await page.getByLabel('Task 1 name').fill('   ');
+    await page.getByTestId('continual-start').click();
+    const taskError = page.locator('[data-field="config.tasks.0.name"]');
+    await taskError.waitFor({ timeout: 30_000 });
+    expect(await taskError.textContent()).toBe('Task 1 name is required');
+    expect(await page.getByTestId('continual-error').count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toMatch(RAW);
     expect(errors).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
+import { modelParameterCount } from '../models/param-count.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 import {
   hasCheckpoint,
@@ -59,6 +60,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const prepared = prepareRun(config, model, tok, config.dataset, dataset);
   const { adapter, task, data } = prepared;
   const account = accountParams(model, adapter);
+  // "Of M" is the base model's count, as the Models page shows it, not the run's graph with its new head.
+  const baseParams = modelParameterCount(config.model);
   const dirs = runDirs(runId);
   const abs = (p: string) => path.join(projectDir, p);
   // A kill in the middle of a checkpoint's swap leaves it beside its folder: put it back before reading.
@@ -70,7 +73,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     type: 'started',
     totalSteps,
     trainableParams: account.trainable,
-    totalParams: account.total,
+    totalParams: baseParams,
     backend: backend.backend,
   });
   const heldOut =
@@ -151,7 +154,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const summary = {
     metrics: keptMetrics,
     trainableParams: account.trainable,
-    totalParams: account.total,
+    totalParams: baseParams,
     adapterDir: dirs.adapter,
   };
   if (result.status === 'diverged')

@@ -174,14 +174,25 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
   await initBackend();
   const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
   const tasks = config.tasks.map((t) => t.name);
+  // Stages follow each other on one step axis (stage 2's step 1 comes after stage 1's last), and each stage's
+  // first step is recorded as `system/stage`, so the charts mark where a stage starts.
+  let offset = 0;
+  let stageSteps = 0;
   try {
     const result = await runContinual(config, model, tok, {
-      onStage: (i, name) =>
-        send({ type: 'log', level: 'info', message: `stage ${i + 1}/${tasks.length}: ${name}` }),
+      onStage: (i, name) => {
+        offset += stageSteps;
+        stageSteps = 0;
+        send({ type: 'log', level: 'info', message: `stage ${i + 1}/${tasks.length}: ${name}` });
+        send({ type: 'metrics', points: [{ split: 'system', name: 'stage', step: offset, value: i + 1 }] });
+      },
       onRow: (i, row, change, metric) =>
         send({ type: 'metrics', points: retentionPoints(tasks, metric, i, row, change) }),
       trainer: {
-        onProgress: (p) => send({ type: 'progress', ...p }),
+        onProgress: (p) => {
+          stageSteps = p.totalSteps;
+          send({ type: 'progress', ...p, step: offset + p.step, totalSteps: offset + p.totalSteps });
+        },
         onLog: (message) => send({ type: 'log', level: 'info', message }),
         ...controls,
       },
@@ -192,7 +203,12 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
         last[j] === null || last[j] === undefined ? [] : [[`${result.metric}/${t}`, last[j]]],
       ),
     );
-    const summary = { metrics, trainableParams: 0, totalParams: 0, adapterDir: null };
+    const summary = {
+      metrics,
+      trainableParams: result.trainableParams,
+      totalParams: modelParameterCount(config.model),
+      adapterDir: null,
+    };
     send({
       type: 'finished',
       status: result.status,

@@ -93,4 +93,6 @@ export interface CallError {
   message: string;
   /** 'invalid-args' when the payload failed validation, 'failed' when the handler threw. */
   code: 'invalid-args' | 'failed' | 'unknown-call';
+  /** The argument the problem is in (`config.dataset.path`), so a form can show the message beside that field. */
+  field?: string;
 }

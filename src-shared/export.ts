@@ -91,6 +91,9 @@ export interface BundleManifest {
     totalParams: number | null;
     createdAt: string;
     finishedAt: string | null;
+    /** Steps the run trained and when it started (absent in bundles of studios before them). */
+    steps?: number;
+    startedAt?: string | null;
   };
   baseModel: {
     architecture: string;

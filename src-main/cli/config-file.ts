@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
+import { configFieldLabel, describeIssue } from '../../src-shared/field-errors.ts';
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
 
 /** Reads a JSON config file and validates it; the first problem is one line naming the file and the field. */
@@ -23,8 +24,11 @@ export function readJsonConfig<S extends z.ZodType>(file: string, schema: S): z.
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
+    // The same words the New-run form shows, plus the key to look for in the file.
     const issue = parsed.error.issues[0];
-    throw new UserError(`${file}: ${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}`);
+    if (!issue) throw new UserError(`${file}: not a valid config`);
+    const { field, message } = describeIssue(issue, configFieldLabel(issue.path, raw));
+    throw new UserError(`${file}: ${message}${field ? ` (${field})` : ''}`);
   }
   return parsed.data;
 }

@@ -69,6 +69,8 @@ const manifestSchema: z.ZodType<BundleManifest> = z
         totalParams: count,
         createdAt: isoDate,
         finishedAt: isoDate.nullable(),
+        steps: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        startedAt: isoDate.nullable().optional(),
       })
       .strict(),
     baseModel: z

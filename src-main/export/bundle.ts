@@ -53,7 +53,8 @@ export function bundleContents(s: RunSource): { manifest: BundleManifest; files:
     version: BUNDLE_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
     studioVersion: APP_VERSION,
-    run: { ...runFacts(s), createdAt: s.run.createdAt },
+    // Steps and start travel too, so the imported run shows "300 / 300 steps" and when it trained.
+    run: { ...runFacts(s), createdAt: s.run.createdAt, steps: s.run.step, startedAt: s.run.startedAt },
     baseModel: s.base,
     files: Object.fromEntries(
       [...files].map(([name, data]) => [name, { sha256: sha256(data), bytes: data.length }]),

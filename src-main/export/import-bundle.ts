@@ -206,6 +206,8 @@ export async function importVerified(
         createdAt: r.createdAt,
       });
       const train = r.config.train as { maxSteps?: number } | undefined;
+      // Older bundles carry no step count: the config's cap is the best known.
+      const steps = r.steps ?? train?.maxSteps ?? null;
       updateRunStatus(db, id, {
         status: 'completed',
         // A bundle is not signed: its metrics are the exporter's word, and the run says so.
@@ -213,6 +215,8 @@ export async function importVerified(
         trainableParams: r.trainableParams ?? undefined,
         totalParams: r.totalParams ?? undefined,
         finishedAt: r.finishedAt ?? now,
+        ...(steps !== null ? { step: steps, totalSteps: steps } : {}),
+        ...(r.startedAt ? { startedAt: r.startedAt } : {}),
       });
       logMetrics(
         db,
@@ -220,7 +224,7 @@ export async function importVerified(
         Object.entries(r.metrics).map(([name, value]) => ({
           split: 'validation',
           name,
-          step: train?.maxSteps ?? 0,
+          step: steps ?? 0,
           value,
         })),
       );

@@ -12,6 +12,7 @@ import { loadDataset } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
 import { classifierLabels } from '../training/prepare.ts';
 import { resolveModelDir } from '../models/default-model.ts';
+import { modelParameterCount } from '../models/param-count.ts';
 import { loadModel } from '../models/index.ts';
 import {
   checkEarlyStoppingMetric,
@@ -64,10 +65,12 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
   const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: labels?.length ?? 0 });
   try {
     const account = accountParams(model, adapter);
+    const base = modelParameterCount(config.model);
     return {
       trainableParams: account.trainable,
-      totalParams: account.total,
-      percent: account.percent,
+      // Of the base model's own count (the Models page's and the run's), not this graph's with its new head.
+      totalParams: base,
+      percent: (100 * account.trainable) / base,
       merges: methodDefinition(config.method.type)?.capabilities.merges ?? false,
       labels: labels?.length ?? 0,
       examples:

@@ -2,9 +2,9 @@ import { resolveModelDir } from './default-model.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
-import { readModelWeightShapes } from '../node-shared/safetensors/index.ts';
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
 import { findArchitecture } from './architectures.ts';
+import { modelParameterCount } from './param-count.ts';
 import { readTokenizerFiles } from './tokenizer/fallback.ts';
 
 /** A model folder's summary for the Models page, without building the graph or reading the weights' data. */
@@ -24,10 +24,7 @@ export function modelInfo(folder: string): ModelInfo {
     for (const k of keys) if (typeof c[k] === 'number') return c[k] as number;
     return 0;
   };
-  let parameters = 0;
-  // The headers alone give every shape: main's event loop never reads gigabytes of weights to count them.
-  for (const [name, t] of readModelWeightShapes(dir).tensors)
-    if (!name.endsWith('num_batches_tracked')) parameters += t.shape.reduce((a, b) => a * b, 1);
+  const parameters = modelParameterCount(dir);
   const id2label = (c.id2label ?? {}) as Record<string, string>;
   const tok = readTokenizerFiles(dir);
   return {

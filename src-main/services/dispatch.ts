@@ -1,5 +1,6 @@
 import { calls } from '../../src-shared/contract.ts';
 import type { CallError, CallName, Handlers } from '../../src-shared/contract.ts';
+import { firstProblem } from '../../src-shared/field-errors.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: CallError };
@@ -15,11 +16,17 @@ export async function dispatch(handlers: Handlers, name: string, rawArgs: unknow
     return { ok: false, error: { code: 'unknown-call', message: `unknown call: ${name}` } };
   const parsed = calls[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    // In words and with its field, never zod's path and message: a form shows it beside the field.
+    const problem = firstProblem(parsed.error, rawArgs);
     return {
       ok: false,
-      error: { code: 'invalid-args', message: `${name}: ${where}${issue?.message ?? 'invalid'}` },
+      error: problem
+        ? {
+            code: 'invalid-args',
+            message: problem.message,
+            ...(problem.field ? { field: problem.field } : {}),
+          }
+        : { code: 'invalid-args', message: `${name}: invalid arguments` },
     };
   }
   try {

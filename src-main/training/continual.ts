@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
-import { createAdapter } from '../adapters/index.ts';
+import { accountParams, createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import type { Model } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
@@ -28,6 +28,8 @@ export interface ContinualResult {
   /** A cancelled or diverged stage ends the run; the rows before it stand. */
   status: 'completed' | 'cancelled' | 'diverged';
   message?: string;
+  /** Scalars trained over all stages: every stage's adapter and head (and the base once, with `full`). */
+  trainableParams: number;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function runContinual(
   const change: (number | null)[][] = [];
   const full = config.method.type === 'full';
   let metric = 'accuracy';
+  let trainable = full ? model.params.count() : 0;
   for (const [i, t] of config.tasks.entries()) {
     hooks.onStage?.(i, t.name);
     const data = prepareData(t.dataset, model, tok, config.train);
@@ -91,6 +94,7 @@ export async function runContinual(
     const adapter = createAdapter(model, full ? { type: 'head' } : config.method, config.train.seed + i, {
       numLabels: data.labels.length,
     });
+    trainable += accountParams(model, adapter).trainable;
     const common = {
       model,
       adapter,
@@ -121,6 +125,7 @@ export async function runContinual(
         metric,
         status: loop.status,
         message: `stage ${i + 1} (${t.name}): ${why}`,
+        trainableParams: trainable,
       };
     }
     if (full) model.params.setTrainable(() => false);
@@ -146,5 +151,12 @@ export async function runContinual(
     hooks.onRow?.(i, row, changes, metric);
   }
   for (const s of stages) s.adapter.dispose();
-  return { tasks: config.tasks.map((t) => t.name), matrix, change, metric, status: 'completed' };
+  return {
+    tasks: config.tasks.map((t) => t.name),
+    matrix,
+    change,
+    metric,
+    status: 'completed',
+    trainableParams: trainable,
+  };
 }

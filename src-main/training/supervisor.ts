@@ -135,7 +135,12 @@ export function superviseRun(opts: {
           { split: 'system', name: 'throughput', step: msg.step, value: msg.throughput },
           { split: 'system', name: 'step_ms', step: msg.step, value: msg.stepMs },
         );
-        updateRunStatus(db, runId, { step: msg.step, heartbeatAt: new Date().toISOString() });
+        // totalSteps too: a continual run learns each stage's length only as the stage starts.
+        updateRunStatus(db, runId, {
+          step: msg.step,
+          totalSteps: msg.totalSteps,
+          heartbeatAt: new Date().toISOString(),
+        });
         break;
       case 'metrics':
         buffer.push(...msg.points);
@@ -183,6 +188,10 @@ export function superviseRun(opts: {
           message: msg.message ?? null,
           warning: msg.warning ?? null,
           finishedAt: new Date().toISOString(),
+          // A continual run knows what it trained only at its end (an adapter per stage).
+          ...(msg.summary.totalParams > 0
+            ? { trainableParams: msg.summary.trainableParams, totalParams: msg.summary.totalParams }
+            : {}),
         });
         break;
       case 'log':

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
+import { modelParameterCount } from '../models/param-count.ts';
 import { describeUserFacing } from '../cli/user-facing.ts';
 import {
   dropPendingCheckpoints,
@@ -60,6 +61,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const prepared = prepareRun(config, model, tok, config.dataset, dataset);
   const { adapter, task, data } = prepared;
   const account = accountParams(model, adapter);
+  // "Of M" is the base model's count, as the Models page shows it, not the run's graph with its new head.
+  const baseParams = modelParameterCount(config.model);
   const dirs = runDirs(runId);
   const abs = (p: string) => path.join(projectDir, p);
   // A kill in the middle of a checkpoint's swap leaves it beside its folder: put it back before reading.
@@ -72,7 +75,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     type: 'started',
     totalSteps,
     trainableParams: account.trainable,
-    totalParams: account.total,
+    totalParams: baseParams,
     backend: backend.backend,
   });
   const heldOut =
@@ -153,7 +156,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const summary = {
     metrics: keptMetrics,
     trainableParams: account.trainable,
-    totalParams: account.total,
+    totalParams: baseParams,
     adapterDir: dirs.adapter,
   };
   if (result.status === 'diverged')
@@ -173,14 +176,25 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
   await initBackend();
   const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
   const tasks = config.tasks.map((t) => t.name);
+  // Stages follow each other on one step axis (stage 2's step 1 comes after stage 1's last), and each stage's
+  // first step is recorded as `system/stage`, so the charts mark where a stage starts.
+  let offset = 0;
+  let stageSteps = 0;
   try {
     const result = await runContinual(config, model, tok, {
-      onStage: (i, name) =>
-        send({ type: 'log', level: 'info', message: `stage ${i + 1}/${tasks.length}: ${name}` }),
+      onStage: (i, name) => {
+        offset += stageSteps;
+        stageSteps = 0;
+        send({ type: 'log', level: 'info', message: `stage ${i + 1}/${tasks.length}: ${name}` });
+        send({ type: 'metrics', points: [{ split: 'system', name: 'stage', step: offset, value: i + 1 }] });
+      },
       onRow: (i, row, change, metric) =>
         send({ type: 'metrics', points: retentionPoints(tasks, metric, i, row, change) }),
       trainer: {
-        onProgress: (p) => send({ type: 'progress', ...p }),
+        onProgress: (p) => {
+          stageSteps = p.totalSteps;
+          send({ type: 'progress', ...p, step: offset + p.step, totalSteps: offset + p.totalSteps });
+        },
         onLog: (message) => send({ type: 'log', level: 'info', message }),
         ...controls,
       },
@@ -191,7 +205,12 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
         last[j] === null || last[j] === undefined ? [] : [[`${result.metric}/${t}`, last[j]]],
       ),
     );
-    const summary = { metrics, trainableParams: 0, totalParams: 0, adapterDir: null };
+    const summary = {
+      metrics,
+      trainableParams: result.trainableParams,
+      totalParams: modelParameterCount(config.model),
+      adapterDir: null,
+    };
     send({
       type: 'finished',
       status: result.status,

@@ -67,3 +67,66 @@ export function pointRadius(bytes: number | null, allBytes: readonly number[], m
   const t = Math.min(1, Math.max(0, (Math.log(bytes) - lo) / (hi - lo)));
   return minR + t * (maxR - minR);
 }
+
+/** How a loss chart scales its y axis (the run page's and Compare's loss charts offer both toggles). */
+export interface LossScale {
+  log: boolean;
+  /** Cut the axis at `outlierCeiling`, so one diverged run does not flatten every other curve. */
+  clip: boolean;
+}
+
+/** A loss far above where every line started is a divergence, not a curve to fit the axis to. */
+export const OUTLIER_FACTOR = 3;
+
+/**
+ * The y value above which a loss chart's points are outliers: OUTLIER_FACTOR times the highest starting value
+ * (median of a line's first 5 points), or null when no point is above it. Losses fall from their start; one that
+ * climbs to 1e11 has diverged, and scaling the axis to it flattens every other line to zero.
+ */
+export function outlierCeiling(lines: readonly Line[]): number | null {
+  const starts = lines.flatMap((l) => {
+    const first = l.ys.filter((y) => Number.isFinite(y)).slice(0, 5);
+    if (first.length === 0) return [];
+    const sorted = [...first].sort((a, b) => a - b);
+    return [sorted[Math.floor(sorted.length / 2)] as number];
+  });
+  if (starts.length === 0) return null;
+  const ceiling = OUTLIER_FACTOR * Math.max(...starts.map(Math.abs));
+  if (!(ceiling > 0)) return null;
+  const above = lines.some((l) => l.ys.some((y) => Number.isFinite(y) && y > ceiling));
+  return above ? ceiling : null;
+}
+
+/** Points a chart leaves out: above the clipping ceiling, or not positive on a log axis. */
+export function hiddenPoints(lines: readonly Line[], scale: LossScale): number {
+  const ceiling = scale.clip ? outlierCeiling(lines) : null;
+  return lines.reduce(
+    (n, l) =>
+      n +
+      l.ys.filter((y) => Number.isFinite(y) && ((ceiling !== null && y > ceiling) || (scale.log && !(y > 0))))
+        .length,
+    0,
+  );
+}
+
+/**
+ * The y axis range for a loss chart's finite values: from the lowest to the highest shown value (the clipping
+ * ceiling when outliers are clipped); on a log axis only positive values count and the range spans whole decades.
+ */
+export function lossRange(lines: readonly Line[], scale: LossScale): [number, number] | null {
+  const ceiling = scale.clip ? outlierCeiling(lines) : null;
+  const ys = lines
+    .flatMap((l) => l.ys)
+    .filter((y) => Number.isFinite(y) && (ceiling === null || y <= ceiling) && (!scale.log || y > 0));
+  if (ys.length === 0) return null;
+  const lo = Math.min(...ys);
+  const hi = ceiling ?? Math.max(...ys);
+  if (scale.log) {
+    const a = Math.pow(10, Math.floor(Math.log10(lo)));
+    const b = Math.pow(10, Math.ceil(Math.log10(hi)));
+    return [a, b > a ? b : a * 10];
+  }
+  const [pLo, pHi] = paddedRange([lo, hi], 0.05);
+  // Losses are not negative: the padding does not take the axis below zero.
+  return [lo >= 0 ? Math.max(0, pLo) : pLo, pHi];
+}

@@ -2,7 +2,7 @@ import type { MetricSeries, RunView } from '../../src-shared/domain.ts';
 import { call } from './api.ts';
 
 /** Series that say nothing when overlaid across runs. */
-const HIDDEN_SERIES: readonly string[] = ['system/step_ms'];
+const HIDDEN_SERIES: readonly string[] = ['system/step_ms', 'system/stage'];
 /** Overlay order: the curves people look at first. */
 const ORDER = [
   'train/loss',

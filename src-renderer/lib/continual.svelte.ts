@@ -2,6 +2,8 @@ import type { ContinualView } from '../../src-shared/continual.ts';
 import type { z } from 'zod';
 import type { continualConfigSchema } from '../../src-shared/train-config.ts';
 import { call, on } from './api.ts';
+import { shownError } from './form-errors.svelte.ts';
+import type { ShownError } from './form-errors.svelte.ts';
 
 type ContinualConfigInput = z.input<typeof continualConfigSchema>;
 
@@ -12,7 +14,8 @@ export class ContinualState {
   #views = $state.raw<ContinualView[]>([]);
   #loaded = $state(false);
   #error = $state<string | null>(null);
-  #startError = $state<string | null>(null);
+  /** Start's refusal, with the field it is about (the form shows it there). */
+  #startError = $state.raw<ShownError | null>(null);
   #starting = $state(false);
   #project: string | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -34,6 +37,9 @@ export class ContinualState {
     return this.#error;
   }
   get startError() {
+    return this.#startError?.message ?? null;
+  }
+  get startProblem() {
     return this.#startError;
   }
   get starting() {
@@ -85,7 +91,7 @@ export class ContinualState {
       await this.refresh();
       return runId;
     } catch (err) {
-      this.#startError = message(err);
+      this.#startError = shownError(err);
       return null;
     } finally {
       this.#starting = false;

@@ -63,3 +63,38 @@ export function formatTick(v: number | null): string {
   if (abs >= 1e5) return `${Number((v / 1e3).toPrecision(3))}k`;
   return String(Number(v.toPrecision(3)));
 }
+
+const finiteOf = (values: readonly (number | null | undefined)[]): number[] =>
+  values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+
+/** Decimals that give the smallest non-zero magnitude among `values` `sig` significant digits (at most `cap`). */
+function columnDecimals(values: readonly number[], sig: number, cap: number): number {
+  const exps = values.filter((v) => v !== 0).map((v) => Math.floor(Math.log10(Math.abs(v))));
+  if (exps.length === 0) return 0;
+  return Math.min(cap, Math.max(0, sig - 1 - Math.min(...exps)));
+}
+
+/**
+ * One format for a table column of metric values, so `0.5` never stands beside `0.5042`: the same number of
+ * decimals for every row (4 significant digits of the smallest value), or exponents for all when any value is
+ * too small or too large for decimals.
+ */
+export function metricColumn(
+  values: readonly (number | null | undefined)[],
+): (v: number | null | undefined) => string {
+  const finite = finiteOf(values);
+  const exponent = finite.some((v) => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6));
+  const decimals = columnDecimals(finite, 4, 6);
+  return (v) => {
+    if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+    return exponent ? v.toExponential(2) : v.toFixed(decimals);
+  };
+}
+
+/** One format for a column of percentages: the decimals that give its smallest value 2 significant digits. */
+export function percentColumn(
+  values: readonly (number | null | undefined)[],
+): (v: number | null | undefined) => string {
+  const decimals = columnDecimals(finiteOf(values), 2, 4);
+  return (v) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(decimals)}%`);
+}

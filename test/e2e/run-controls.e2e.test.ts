@@ -172,6 +172,7 @@ describe('run controls on the run page (web mode)', () => {
       await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
       // A finished run is never shown paused and offers no Resume.
       expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+      await screenshot(page, '61b-run-resumed');
       expect(errors).toEqual([]);
       expect(problems).toEqual([]);
     },

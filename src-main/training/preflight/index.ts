@@ -14,6 +14,7 @@ import type { LoadedDataset } from '../../data/index.ts';
 import { UserError } from '../../errors.ts';
 import type { Model } from '../../models/index.ts';
 import { resolveModelDir } from '../../models/default-model.ts';
+import { modelParameterCount } from '../../models/param-count.ts';
 import { classifierLabels, loadModelAndTokenizer } from '../prepare.ts';
 import { ensureSyncBackend } from './backend.ts';
 import { checkMemory, checkSizes, estimateTrainable } from './sizes.ts';
@@ -120,7 +121,7 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
       // The exact count scales the estimate, so a refusal's "use at most" stays consistent with this check.
       const ratio = account.trainable / Math.max(1, estimateTrainable(config, dims));
       const memory = checkMemory(config, dims, undefined, (c) => ratio * estimateTrainable(c, dims));
-      return { trainableParams: account.trainable, totalParams: account.total, memory };
+      return { trainableParams: account.trainable, totalParams: modelParameterCount(config.model), memory };
     } finally {
       adapter.dispose();
     }

@@ -80,6 +80,16 @@ describe('studio export / import (CLI contract)', () => {
     expect(run?.status).toBe('completed');
     expect(run?.method).toBe('lora');
     expect(runView(db, id).finalMetrics).toEqual(manifest.run.metrics);
+    // Issue #21: an imported run showed "0 / ? steps" and "Started: not yet".
+    const source = openDatabase(path.join(project.dir, 'studio.db'));
+    const trained = getRun(source, project.lora);
+    source.close();
+    expect(trained?.step).toBeGreaterThan(0);
+    expect(manifest.run.steps).toBe(trained?.step);
+    expect(run?.step).toBe(trained?.step);
+    expect(run?.totalSteps).toBe(trained?.step);
+    expect(run?.startedAt).toBe(trained?.startedAt);
+    expect(run?.startedAt).not.toBeNull();
     db.close();
 
     const src = adapterDir(project.dir, project.lora);

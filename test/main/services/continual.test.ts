@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modelInfo } from '../../../src-main/models/info.ts';
 import { retentionFromPoints, retentionPoints } from '../../../src-main/training/retention.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
 import { serviceTestContext } from '../../helpers/service-context.ts';
@@ -61,6 +62,23 @@ describe('continual runs from the UI (continual:start / continual:list)', () => 
     expect(view?.matrix[1]?.[0]).toBe(view?.matrix[0]?.[0]);
     expect(view?.change[1]?.[0]).toBe(0);
     expect(view?.run.finalMetrics).toEqual({});
+
+    // Issue #21: "Trainable — of —" and every stage drawn over steps 1..N of the same axis.
+    expect(view?.run.totalParams).toBe(modelInfo(path.join(HF_TINY_DIR, 'bert-seqcls/base')).parameters);
+    expect(view?.run.trainableParams).toBeGreaterThan(0);
+    const series = await handlers['runs:metrics']({ project: project.path, runId, sinceStep: -1 });
+    const loss = series.find((x) => x.split === 'train' && x.name === 'loss');
+    const stages = series.find((x) => x.split === 'system' && x.name === 'stage');
+    const steps = loss?.steps ?? [];
+    // One step axis for the run: stage 2 continues after stage 1's last step, no step twice.
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps).toEqual(steps.map((_, i) => i + 1));
+    expect(stages?.values).toEqual([1, 2]);
+    const second = stages?.steps[1] ?? 0;
+    expect(stages?.steps[0]).toBe(0);
+    expect(second).toBeGreaterThan(0);
+    expect(second).toBeLessThan(steps.length);
+    expect(view?.run.totalSteps).toBe(steps.length);
   }, 300_000);
 
   it('refuses a bad dataset before any run is recorded, naming the file', async () => {

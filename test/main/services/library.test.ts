@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfigInput } from '../../../src-shared/train-config.ts';
 import { ModelCache, predict } from '../../../src-main/inference/predict.ts';
+import { modelInfo } from '../../../src-main/models/info.ts';
 import { createServiceContext } from '../../../src-main/services/context.ts';
 import { createHandlers } from '../../../src-main/services/handlers.ts';
 import { startRun } from '../../../src-main/services/training.ts';
@@ -210,6 +211,12 @@ describe('New run: preview and presets', () => {
   it('previews exactly the trainable and total parameters the run reported, and changes with the method', async () => {
     const run = await handlers['runs:get']({ project, runId: runs.lora as number });
     const preview = await handlers['runs:preview']({ config: cfg() });
+    // The run, its preview and the Models page give the base model one parameter count.
+    expect(run.totalParams).toBe(modelInfo(FIXTURE).parameters);
+    // Issue #21: the default model was 5.46 M on Models and 5.45 M on its runs (the run's graph, a new head).
+    const defaultRun = await handlers['runs:get']({ project, runId: runs.onDefault as number });
+    expect(modelInfo('default').parameters).toBe(5_462_784);
+    expect(defaultRun.totalParams).toBe(5_462_784);
     expect(preview.trainableParams).toBe(run.trainableParams);
     expect(preview.totalParams).toBe(run.totalParams);
     expect(preview.merges).toBe(true);
@@ -225,7 +232,10 @@ describe('New run: preview and presets', () => {
     await expect(handlers['runs:preview']({ config: cfg({ method: { type: 'conv' } }) })).rejects.toThrow();
     // Full fine-tuning (its head resized for the labels) leaves the cached base as it was for the next preview.
     const full = await handlers['runs:preview']({ config: cfg({ method: { type: 'full' } }) });
-    expect(full.trainableParams).toBe(full.totalParams);
+    // Of the base as its files count it (the Models page's number): the fixture's 3-label classifier is replaced
+    // by one for this dataset's 2 labels, so full fine-tuning trains one row (64 weights + 1 bias) fewer.
+    expect(full.totalParams).toBe(modelInfo(FIXTURE).parameters);
+    expect(full.trainableParams).toBe(full.totalParams - (64 + 1));
     expect((await handlers['runs:preview']({ config: cfg() })).trainableParams).toBe(preview.trainableParams);
   }, 120_000);
 

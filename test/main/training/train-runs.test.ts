@@ -150,6 +150,6 @@ describe('studio train (CLI contract)', () => {
       { encoding: 'utf8' },
     );
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim()).toBe(`studio: ${file}: method.r: Too small: expected number to be >0`);
+    expect(r.stderr.trim()).toBe(`studio: ${file}: Rank r must be greater than 0 (method.r)`);
   });
 });

@@ -33,6 +33,10 @@ export class RunsState {
   /** The metrics fetch in flight, and whether an event asked for another after it. */
   #fetching: Promise<void> | null = null;
   #again = false;
+  /** A run was selected before any project was loaded: its first fetch waits for load(). */
+  #selectPending = false;
+  /** Runs an event changed while the list was being fetched (null: no fetch in flight). */
+  #changedDuringLoad: Set<number> | null = null;
 
   constructor() {
     on('run:progress', (p) => {
@@ -42,6 +46,7 @@ export class RunsState {
     on('run:status', ({ projectPath, run }) => {
       if (projectPath !== this.#project) return;
       this.#upsert(run);
+      this.#changedDuringLoad?.add(run.id);
       if (run.id === this.#selected) this.#following = isLive(run);
     });
     on('run:metrics', ({ projectPath, runId }) => {
@@ -90,13 +95,22 @@ export class RunsState {
       this.#loaded = false;
     }
     this.#project = project;
+    if (this.#selectPending) this.select(this.#selected);
+    // Bookkeeping, not state: nothing renders it.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const changed = new Set<number>();
+    this.#changedDuringLoad = changed;
     try {
       this.#error = null;
       const runs = await call('runs:list', { project });
-      if (project === this.#project) this.#runs = runs;
+      if (project !== this.#project) return;
+      this.#runs = runs;
+      // An event and the list crossed: the list may be the older of the two, so those runs are read again.
+      for (const id of changed) void this.#refreshRun(id);
     } catch (err) {
       this.#error = `Could not load the runs: ${message(err)}`;
     } finally {
+      if (this.#changedDuringLoad === changed) this.#changedDuringLoad = null;
       this.#loaded = true;
     }
   }
@@ -114,20 +128,21 @@ export class RunsState {
     this.#metricsError = null;
     this.#actionError = null;
     this.#following = false;
-    if (runId === null) return;
+    this.#selectPending = runId !== null && this.#project === null;
+    if (runId === null || this.#selectPending) return;
     void this.#refreshRun(runId);
     this.#fetchMetrics();
   }
 
-  /** The selected run itself, once: it may not be in the list yet (a run just started elsewhere). */
+  /** Reads one run again: the selected one on select (it may not be listed yet), or one an event raced. */
   async #refreshRun(runId: number): Promise<void> {
     const project = this.#project;
     if (!project) return;
     try {
       const run = await call('runs:get', { project, runId });
-      if (runId !== this.#selected || project !== this.#project) return;
+      if (project !== this.#project) return;
       this.#upsert(run);
-      this.#following = isLive(run);
+      if (runId === this.#selected) this.#following = isLive(run);
     } catch (err) {
       if (runId === this.#selected) this.#metricsError = `Could not load this run: ${message(err)}`;
     }

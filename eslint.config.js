@@ -110,6 +110,13 @@ const mainProcessRestrictions = (siblingsOf) => ({
   ],
 });
 
+const pollingMessage = 'The renderer does not poll: react to the events main pushes (on() in lib/api.ts).';
+/** setInterval in any spelling (bare, window., globalThis.): the timer polling is made of. */
+const NO_POLLING = [
+  { selector: "CallExpression[callee.name='setInterval']", message: pollingMessage },
+  { selector: "CallExpression[callee.property.name='setInterval']", message: pollingMessage },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -159,6 +166,9 @@ export default tseslint.config(
           ],
         },
       ],
+      // The renderer never polls: main pushes run:status, run:metrics and run:log (it watches the project's
+      // database, so runs of other processes come too). Subscribe with on() from lib/api.ts; test/lint/no-polling.
+      'no-restricted-syntax': ['error', ...NO_POLLING],
     },
   },
   {

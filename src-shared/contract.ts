@@ -81,8 +81,12 @@ export interface Events {
   'projects:changed': { projects: ProjectSummary[] };
   'server:hello': { version: string };
   'run:progress': RunProgress;
-  /** A run's status changed (started, paused, finished, interrupted...). */
+  /** A run is new or changed what the UI shows of it (status, step, message...), in this process or another. */
   'run:status': { projectPath: string; run: RunView };
+  /** A run stored new metric points (up to `lastStep`): fetch them with runs:metrics. */
+  'run:metrics': { projectPath: string; runId: number; lastStep: number };
+  /** A run's log may have new lines: fetch them with runs:log. */
+  'run:log': { projectPath: string; runId: number };
 }
 export type EventName = keyof Events;
 

@@ -6,7 +6,12 @@ import { configFieldLabel, describeIssue } from '../../src-shared/field-errors.t
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
 
 /** Reads a JSON config file and validates it; the first problem is one line naming the file and the field. */
-export function readJsonConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+export function readJsonConfig<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  /** Fields given on the command line: they replace the file's before it is checked. */
+  overrides: Record<string, unknown> = {},
+): z.output<S> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -22,6 +27,8 @@ export function readJsonConfig<S extends z.ZodType>(file: string, schema: S): z.
   } catch (err) {
     throw new UserError(`${file}: ${jsonSyntaxProblem(err, text)}`);
   }
+  if (Object.keys(overrides).length && raw !== null && typeof raw === 'object' && !Array.isArray(raw))
+    raw = { ...raw, ...overrides };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // The same words the New-run form shows, plus the key to look for in the file.

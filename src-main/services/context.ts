@@ -2,6 +2,7 @@ import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
 import { DataClient } from '../process/data-client.ts';
+import { ProjectDbWatcher } from './db-watch.ts';
 import { EventBus } from './event-bus.ts';
 import { trainingEnv } from './settings.ts';
 import { ProjectsService } from './projects.ts';
@@ -34,8 +35,18 @@ export function createServiceContext(opts: {
   const projectsDir = defaultProjectsDir(userDataDir);
   const store = new AppStore(userDataDir);
   // A studio window locks the projects it opens (the CLI does not: it may train beside an open window).
-  const projects = new ProjectsService(store, projectsDir, true);
   const events = new EventBus();
+  // Every project a window opens is watched, so runs another process trains there appear live (db-watch.ts).
+  const projects = new ProjectsService(store, projectsDir, true, (dir) => {
+    try {
+      const watcher = new ProjectDbWatcher(dir, events);
+      return () => watcher.close();
+    } catch (err) {
+      // Without a watcher the project still works; only other processes' runs stay unseen until a reload.
+      console.error(`[studio] cannot watch ${dir}:`, (err as Error).message);
+      return () => {};
+    }
+  });
   return {
     mode: opts.mode,
     version: opts.version,

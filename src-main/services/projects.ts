@@ -40,7 +40,11 @@ export class ProjectsService {
     private readonly defaultParentDir: string,
     /** Take each project's lock file on open, so a second studio window cannot open it beside this one. */
     private readonly lockProjects = false,
+    /** Called once per project when its database is first opened; returns what to call on close. */
+    private readonly onOpen?: (dir: string) => () => void,
   ) {}
+  /** What onOpen returned, by project folder. */
+  readonly #closers = new Map<string, () => void>();
 
   list(): ProjectSummary[] {
     return this.store.recentProjects().map((r) => ({ ...r, exists: isProjectDir(r.path) }));
@@ -84,6 +88,8 @@ export class ProjectsService {
       db.transaction(() => initProject(db, { name, createdAt }))();
     } catch (err) {
       // A half-made project (no database, or one without its project row) must not stay behind.
+      this.#closers.get(dir)?.();
+      this.#closers.delete(dir);
       this.#dbs.get(dir)?.close();
       this.#dbs.delete(dir);
       // An empty folder the user had made stays; what this call made goes.
@@ -157,10 +163,13 @@ export class ProjectsService {
     this.#dbs.set(abs, db);
     // What a crash left half-written (an import, a checkpoint) is put right before anything reads the folder.
     cleanProjectLeftovers(abs, db);
+    if (this.onOpen) this.#closers.set(abs, this.onOpen(abs));
     return db;
   }
 
   close(): void {
+    for (const close of this.#closers.values()) close();
+    this.#closers.clear();
     for (const db of this.#dbs.values()) db.close();
     this.#dbs.clear();
     for (const release of this.#locks.values()) release();

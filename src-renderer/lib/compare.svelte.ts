@@ -1,5 +1,5 @@
 import type { MetricSeries, RunView } from '../../src-shared/domain.ts';
-import { call } from './api.ts';
+import { call, on } from './api.ts';
 
 /** Series that say nothing when overlaid across runs. */
 const HIDDEN_SERIES: readonly string[] = ['system/step_ms', 'system/stage'];
@@ -23,7 +23,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 /**
  * The Compare page's choices (which runs, smoothing, diff toggle, scatter metric) and the metric series of the
- * chosen runs, fetched once per run and refreshed while a chosen run still trains.
+ * chosen runs, fetched once per run and again when main announces new points of a chosen run (`run:metrics`)
+ * while the page is shown.
  */
 export class CompareState {
   #selected = $state.raw<number[]>([]);
@@ -31,14 +32,20 @@ export class CompareState {
   #errors = $state.raw<Record<number, string>>({});
   #project: string | null = null;
   #touched = false;
-  #timer: ReturnType<typeof setInterval> | null = null;
-  #runs: readonly RunView[] = [];
+  /** Whether the page is shown: only then do events refetch. */
+  #active = false;
   /** TensorBoard-style EMA weight, 0..0.99. */
   smoothing = $state(0.6);
   /** Config diff: hide the keys every chosen run agrees on. */
   differencesOnly = $state(true);
   /** Final validation metric on the scatter's y axis. */
   scatterMetric = $state('accuracy');
+
+  constructor() {
+    on('run:metrics', ({ projectPath, runId }) => {
+      if (this.#active && projectPath === this.#project && this.isSelected(runId)) void this.#fetch(runId);
+    });
+  }
 
   get selected(): number[] {
     return this.#selected;
@@ -83,8 +90,12 @@ export class CompareState {
       for (const r of finished) this.toggle(r.id, true);
       this.#touched = false;
     }
-    this.#runs = runs;
-    this.#follow();
+    // Points stored while the page was not shown are fetched again for the chosen runs that still train.
+    if (!this.#active)
+      for (const r of runs)
+        if (this.isSelected(r.id) && this.#series[r.id] && ['running', 'queued', 'paused'].includes(r.status))
+          void this.#fetch(r.id);
+    this.#active = true;
   }
 
   toggle(runId: number, on = !this.isSelected(runId)): void {
@@ -92,7 +103,6 @@ export class CompareState {
     const others = this.#selected.filter((id) => id !== runId);
     if (on !== this.isSelected(runId)) this.#selected = on ? [...others, runId] : others;
     if (on && !this.#series[runId]) void this.#fetch(runId);
-    this.#follow();
   }
 
   async #fetch(runId: number): Promise<void> {
@@ -111,23 +121,8 @@ export class CompareState {
     }
   }
 
-  /** Refetches chosen runs that still train every two seconds; stops when none does. */
-  #follow(): void {
-    const live = () =>
-      this.#runs.filter(
-        (r) => this.#selected.includes(r.id) && ['running', 'queued', 'paused'].includes(r.status),
-      );
-    if (live().length === 0) return this.dispose();
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      const ids = live().map((r) => r.id);
-      if (ids.length === 0) this.dispose();
-      for (const id of ids) void this.#fetch(id);
-    }, 2000);
-  }
-
+  /** The page is left: events no longer refetch. */
   dispose(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#active = false;
   }
 }

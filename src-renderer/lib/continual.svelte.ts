@@ -9,7 +9,10 @@ type ContinualConfigInput = z.input<typeof continualConfigSchema>;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** The open project's continual runs; followed live while any of them trains. */
+/**
+ * The open project's continual runs; followed live while any of them trains, through main's run events (the
+ * matrix's rows are stored as metrics as stages finish), never on a timer.
+ */
 export class ContinualState {
   #views = $state.raw<ContinualView[]>([]);
   #loaded = $state(false);
@@ -18,13 +21,20 @@ export class ContinualState {
   #startError = $state.raw<ShownError | null>(null);
   #starting = $state(false);
   #project: string | null = null;
-  #timer: ReturnType<typeof setInterval> | null = null;
+  /** Unsubscribes the events (stop). */
+  readonly #off: (() => void)[];
 
   constructor() {
-    // A finished stage or run changes the matrix: reload when any run of this project changes status.
-    on('run:status', ({ projectPath }) => {
-      if (projectPath === this.#project) void this.refresh();
-    });
+    this.#off = [
+      // A new, finished or stopped run changes the list: reload when any run of this project changes status.
+      on('run:status', ({ projectPath }) => {
+        if (projectPath === this.#project) void this.refresh();
+      }),
+      // A finished stage stores its row of the matrix as metric points of its continual run.
+      on('run:metrics', ({ projectPath, runId }) => {
+        if (projectPath === this.#project && this.#views.some((v) => v.run.id === runId)) void this.refresh();
+      }),
+    ];
   }
 
   get views() {
@@ -64,23 +74,14 @@ export class ContinualState {
       this.#views = views;
       this.#error = null;
       this.#loaded = true;
-      this.#follow(views.some((v) => v.run.status === 'running' || v.run.status === 'paused'));
     } catch (err) {
       this.#error = message(err);
     }
   }
 
-  /** Polls while a run trains: rows of the matrix arrive as stages finish. */
-  #follow(live: boolean): void {
-    if (live && !this.#timer) this.#timer = setInterval(() => void this.refresh(), 1500);
-    if (!live && this.#timer) {
-      clearInterval(this.#timer);
-      this.#timer = null;
-    }
-  }
-
+  /** Stops following the project's events (the page is left). */
   stop(): void {
-    this.#follow(false);
+    for (const off of this.#off) off();
   }
 
   async start(config: ContinualConfigInput): Promise<number | null> {

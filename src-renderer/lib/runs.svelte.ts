@@ -1,7 +1,7 @@
 import type { MetricSeries, RunProgress, RunView } from '../../src-shared/domain.ts';
 import { call, on } from './api.ts';
 
-/** Statuses in which a run may still gain points, so its metrics are polled. */
+/** Statuses in which a run may still gain points, so its metrics are followed. */
 const LIVE: readonly string[] = ['running', 'queued', 'paused'];
 export const isLive = (run: RunView | undefined): boolean => run !== undefined && LIVE.includes(run.status);
 
@@ -9,7 +9,11 @@ export type RunAction = 'runs:cancel' | 'runs:pause' | 'runs:resume';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** The open project's runs, live progress from run events, and the selected run's metric series. */
+/**
+ * The open project's runs, live progress from run events, and the selected run's metric series. Everything is
+ * fetched once on open and then only when main pushes an event: main watches the project's database, so runs
+ * trained by another process (`studio train` in a terminal) arrive the same way as this window's own.
+ */
 export class RunsState {
   #runs = $state.raw<RunView[]>([]);
   #progress = $state.raw<Record<number, RunProgress>>({});
@@ -22,12 +26,17 @@ export class RunsState {
   /** A cancel/pause/resume failed: shown beside the buttons. */
   #actionError = $state<string | null>(null);
   #busy = $state<RunAction | null>(null);
-  #polling = $state(false);
+  #following = $state(false);
   #project: string | null = null;
   #selected: number | null = null;
   #lastStep = -1;
-  #timer: ReturnType<typeof setInterval> | null = null;
-  #listTimer: ReturnType<typeof setInterval> | null = null;
+  /** The metrics fetch in flight, and whether an event asked for another after it. */
+  #fetching: Promise<void> | null = null;
+  #again = false;
+  /** A run was selected before any project was loaded: its first fetch waits for load(). */
+  #selectPending = false;
+  /** Runs an event changed while the list was being fetched (null: no fetch in flight). */
+  #changedDuringLoad: Set<number> | null = null;
 
   constructor() {
     on('run:progress', (p) => {
@@ -37,8 +46,11 @@ export class RunsState {
     on('run:status', ({ projectPath, run }) => {
       if (projectPath !== this.#project) return;
       this.#upsert(run);
-      // A resumed run gains points again.
-      if (run.id === this.#selected && isLive(run) && !this.#timer) this.#startPolling();
+      this.#changedDuringLoad?.add(run.id);
+      if (run.id === this.#selected) this.#following = isLive(run);
+    });
+    on('run:metrics', ({ projectPath, runId }) => {
+      if (projectPath === this.#project && runId === this.#selected) this.#fetchMetrics();
     });
   }
 
@@ -66,9 +78,9 @@ export class RunsState {
   get busy() {
     return this.#busy;
   }
-  /** True while the selected run's metrics are being followed. */
-  get polling() {
-    return this.#polling;
+  /** True while the selected run can still gain points: its new points arrive with `run:metrics` events. */
+  get following() {
+    return this.#following;
   }
 
   #upsert(run: RunView): void {
@@ -83,13 +95,22 @@ export class RunsState {
       this.#loaded = false;
     }
     this.#project = project;
+    if (this.#selectPending) this.select(this.#selected);
+    // Bookkeeping, not state: nothing renders it.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const changed = new Set<number>();
+    this.#changedDuringLoad = changed;
     try {
       this.#error = null;
       const runs = await call('runs:list', { project });
-      if (project === this.#project) this.#runs = runs;
+      if (project !== this.#project) return;
+      this.#runs = runs;
+      // An event and the list crossed: the list may be the older of the two, so those runs are read again.
+      for (const id of changed) void this.#refreshRun(id);
     } catch (err) {
       this.#error = `Could not load the runs: ${message(err)}`;
     } finally {
+      if (this.#changedDuringLoad === changed) this.#changedDuringLoad = null;
       this.#loaded = true;
     }
   }
@@ -99,58 +120,58 @@ export class RunsState {
     if (this.#project) await this.load(this.#project);
   }
 
-  /**
-   * While the list is on screen, reloads it every two seconds as long as a run is live: runs trained by the CLI in
-   * another process report no events to this window, only rows in the project's database.
-   */
-  watchList(on: boolean): void {
-    if (this.#listTimer) clearInterval(this.#listTimer);
-    this.#listTimer = null;
-    if (!on) return;
-    this.#listTimer = setInterval(() => {
-      if (this.#project && this.#runs.some(isLive)) void this.load(this.#project);
-    }, 2000);
-  }
-
-  /** Follows one run's metrics: everything once, then only new points every second while it can still train. */
+  /** Shows one run's metrics: everything once, then the new points each `run:metrics` event announces. */
   select(runId: number | null): void {
-    this.#stopPolling();
     this.#selected = runId;
     this.#series = [];
     this.#lastStep = -1;
     this.#metricsError = null;
     this.#actionError = null;
-    if (runId === null) return;
-    void this.#poll();
-    this.#startPolling();
+    this.#following = false;
+    this.#selectPending = runId !== null && this.#project === null;
+    if (runId === null || this.#selectPending) return;
+    void this.#refreshRun(runId);
+    this.#fetchMetrics();
   }
 
-  #startPolling(): void {
-    this.#stopPolling();
-    this.#timer = setInterval(() => void this.#poll(), 1000);
-    this.#polling = true;
+  /** Reads one run again: the selected one on select (it may not be listed yet), or one an event raced. */
+  async #refreshRun(runId: number): Promise<void> {
+    const project = this.#project;
+    if (!project) return;
+    try {
+      const run = await call('runs:get', { project, runId });
+      if (project !== this.#project) return;
+      this.#upsert(run);
+      if (runId === this.#selected) this.#following = isLive(run);
+    } catch (err) {
+      if (runId === this.#selected) this.#metricsError = `Could not load this run: ${message(err)}`;
+    }
   }
 
-  #stopPolling(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    this.#polling = false;
+  /** Fetches the selected run's new points; events during a fetch are folded into one more fetch after it. */
+  #fetchMetrics(): void {
+    if (this.#fetching) {
+      this.#again = true;
+      return;
+    }
+    this.#fetching = this.#fetchNewPoints().finally(() => {
+      this.#fetching = null;
+      if (this.#again) {
+        this.#again = false;
+        this.#fetchMetrics();
+      }
+    });
   }
 
-  async #poll(): Promise<void> {
+  async #fetchNewPoints(): Promise<void> {
     const project = this.#project;
     const runId = this.#selected;
     if (!project || runId === null) return;
     // Evaluations share the step of a train point, so the last step shown is fetched again and replaced.
     const since = Math.max(-1, this.#lastStep - 1);
     let fresh: MetricSeries[];
-    let run: RunView;
     try {
-      // The run itself too: a run trained by the CLI in another process sends this window no events.
-      [fresh, run] = await Promise.all([
-        call('runs:metrics', { project, runId, sinceStep: since }),
-        call('runs:get', { project, runId }),
-      ]);
+      fresh = await call('runs:metrics', { project, runId, sinceStep: since });
       this.#metricsError = null;
     } catch (err) {
       if (runId === this.#selected) this.#metricsError = `Could not load this run's metrics: ${message(err)}`;
@@ -158,8 +179,6 @@ export class RunsState {
     }
     if (runId !== this.#selected || project !== this.#project) return;
     if (fresh.length) this.#merge(fresh, since);
-    this.#upsert(run);
-    if (!isLive(run)) this.#stopPolling();
   }
 
   #merge(fresh: MetricSeries[], since: number): void {
@@ -197,10 +216,5 @@ export class RunsState {
     } finally {
       this.#busy = null;
     }
-  }
-
-  dispose(): void {
-    this.watchList(false);
-    this.#stopPolling();
   }
 }

@@ -61,12 +61,12 @@ describe('Runs and Compare pages (web mode, seeded runs)', () => {
     await expect.poll(() => page.getByTestId(`status-${bottleneck}`).textContent()).toBe('completed');
     await page.getByTestId(`run-row-${lora}`).getByText('0.27%').waitFor();
 
-    // A finished run: charts with every recorded point, config as JSON, no polling.
+    // A finished run: charts with every recorded point, config as JSON, not followed.
     await page.getByRole('link', { name: 'bottleneck-rf16' }).click();
     await expect.poll(() => points(page, 'chart-loss'), { timeout: 10_000 }).toBe(300 + 12);
     expect(await points(page, 'chart-metrics')).toBe(24);
     expect(await points(page, 'chart-lr')).toBe(300);
-    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-polling')).toBe('false');
+    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-following')).toBe('false');
     expect(
       JSON.parse((await page.getByTestId('run-config').textContent()) ?? '{}').method.reductionFactor,
     ).toBe(16);
@@ -79,10 +79,10 @@ describe('Runs and Compare pages (web mode, seeded runs)', () => {
     await expect.poll(() => page.getByTestId(`status-${live}`).textContent()).toBe('running');
     await screenshot(page, '10-runs');
 
-    // Its page polls while it trains: the charts gain the points appended meanwhile.
+    // Its page follows it while it trains (events from the watched database): the charts gain the points appended meanwhile.
     await page.getByRole('link', { name: 'lora-r16-live' }).click();
     await expect.poll(() => points(page, 'chart-loss'), { timeout: 10_000 }).toBe(40 + 1);
-    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-polling')).toBe('true');
+    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-following')).toBe('true');
     let step = SEED_RUNS.running.steps;
     for (let i = 0; i < 4; i++) {
       step = appendSteps(db, live, SEED_RUNS.running, step + 1, 10);
@@ -101,12 +101,12 @@ describe('Runs and Compare pages (web mode, seeded runs)', () => {
       .getByText(/Could not cancel run/)
       .waitFor();
 
-    // Once it finishes, polling stops.
+    // Once it finishes, it is no longer followed.
     updateRunStatus(db, live, { status: 'completed', finishedAt: new Date().toISOString() });
     await expect
       .poll(() => page.getByTestId('run-status').textContent(), { timeout: 10_000 })
       .toBe('completed');
-    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-polling')).toBe('false');
+    await expect.poll(() => page.getByTestId('run-facts').getAttribute('data-following')).toBe('false');
 
     // Compare: the latest finished runs are chosen; add the bottleneck adapter.
     const ia3 = seedRun(db, projectDir, SEED_RUNS.ia3, new Date(t0 + 2_400_000));

@@ -33,9 +33,12 @@ export function stepOption(value: string): number {
   return step;
 }
 
-/** Reads and validates a train config file; relative paths are taken from the config's folder. */
-export function readTrainConfig(file: string): TrainConfig {
-  const c = readJsonConfig(file, trainConfigSchema);
+/**
+ * Reads and validates a train config file; relative paths are taken from the config's folder. `project` (the
+ * `--project` option, relative to the working folder) replaces the file's project, which may then be omitted.
+ */
+export function readTrainConfig(file: string, project?: string): TrainConfig {
+  const c = readJsonConfig(file, trainConfigSchema, project ? { project: path.resolve(project) } : {});
   const p = configPaths(file);
   return { ...c, project: p.abs(c.project), model: p.model(c.model), dataset: p.dataset(c.dataset) };
 }
@@ -133,13 +136,14 @@ export function register(program: Command): void {
     .command('train')
     .description('train one run, recorded in the project database')
     .requiredOption('--config <file>', 'train config (JSON)')
+    .option('--project <dir>', 'project folder, in place of the config\'s "project"')
     .option('--json', 'print the JSON summary as the last stdout line')
     .addHelpText(
       'after',
       () => `\n${configHelp(trainConfigSchema, 'method')}\n\nExamples and details: docs/CLI.md`,
     )
-    .action(async (opts: { config: string; json?: boolean }) => {
-      const config = readTrainConfig(opts.config);
+    .action(async (opts: { config: string; project?: string; json?: boolean }) => {
+      const config = readTrainConfig(opts.config, opts.project);
       await preflightReady();
       // Checked before the project folder is opened or created: a refused config leaves nothing behind. The CLI owns
       // its engine, so the pre-flight runs here (the studio sends it to its engine process).

@@ -154,17 +154,28 @@ export interface MetricSeries {
   values: number[];
 }
 
-/** Live progress pushed while a run trains. */
-export interface RunProgress {
-  projectPath: string;
-  runId: number;
+/**
+ * Where a training loop stands after an optimizer step: the one progress shape the trainer reports, the worker
+ * sends, the CLI draws and the UI shows.
+ */
+export interface TrainingProgress {
   step: number;
   totalSteps: number;
+  /** Fractional: 1.5 is halfway through the second epoch. */
   epoch: number;
   loss: number;
   lr: number;
+  /** Tokens (or images) per second over the last step. */
   throughput: number;
+  /** How long the last optimizer step took. */
+  stepMs: number;
   etaSeconds: number;
+}
+
+/** Live progress pushed while a run trains. */
+export interface RunProgress extends TrainingProgress {
+  projectPath: string;
+  runId: number;
 }
 
 /** A built-in sample dataset, for the one-click list. */

@@ -3,7 +3,7 @@
  * shapes are a stable contract (shared/docs/CLI.md).
  */
 import { Command, CommanderError } from 'commander';
-import { describeUserFacing } from './user-facing.ts';
+import { describeUserFacing } from '../errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
 export function buildProgram(): Command {

@@ -2,15 +2,7 @@
  * Training progress for the terminal: a redrawn bar on a TTY, plain lines otherwise (logs, CI, pipes), always on
  * stderr so stdout stays clean for the JSON summary.
  */
-export interface ProgressUpdate {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  loss: number;
-  lr: number;
-  throughput: number;
-  etaSeconds: number;
-}
+import type { TrainingProgress } from '../../src-shared/domain.ts';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
@@ -23,14 +15,14 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-export function progressLine(u: ProgressUpdate): string {
+export function progressLine(u: TrainingProgress): string {
   return (
     `step ${u.step}/${u.totalSteps} epoch ${u.epoch.toFixed(2)} loss ${u.loss.toFixed(4)} ` +
     `lr ${u.lr.toExponential(2)} ${u.throughput.toFixed(0)} tok/s eta ${formatDuration(u.etaSeconds)}`
   );
 }
 
-export function progressBar(u: ProgressUpdate, width = 28): string {
+export function progressBar(u: TrainingProgress, width = 28): string {
   const frac = u.totalSteps > 0 ? Math.min(1, u.step / u.totalSteps) : 0;
   const filled = Math.round(frac * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
@@ -45,7 +37,7 @@ export class ProgressReporter {
     private readonly everyMs = 2000,
   ) {}
 
-  update(u: ProgressUpdate): void {
+  update(u: TrainingProgress): void {
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[2K${progressBar(u)}`);
       return;

@@ -1,12 +1,12 @@
+import { UserError } from '../errors.ts';
+
 /**
  * Bad input in a dataset. The message always starts with the file (and, where there is one, its 1-based line)
  * so the CLI can print it as one line and the UI can point at the culprit; `problem` is the same text without
  * the location, for UIs that show the file separately.
  */
-export class DatasetError extends Error {
+export class DatasetError extends UserError {
   override name = 'DatasetError';
-  /** Lets the CLI print it plainly (see cli/user-facing.ts) without importing this module. */
-  readonly userFacing = true;
   /** What is wrong, without the location prefix. */
   readonly problem: string;
 

@@ -11,6 +11,7 @@ import { resnetSpec } from './resnet/spec.ts';
 import { robertaSpec, xlmRobertaSpec } from './roberta/spec.ts';
 import { vitSpec } from './vit/spec.ts';
 import type { ArchitectureSpec, HookName } from './base/spec.ts';
+import { UserError } from '../errors.ts';
 
 export type { AdapterHubNames, ArchitectureSpec, HookName } from './base/spec.ts';
 
@@ -33,7 +34,7 @@ export const findArchitecture = (modelType: string): ArchitectureSpec | undefine
 /** The declaration of a loaded model's architecture (every loaded model has one: the loader is registered with it). */
 export function architectureOf(modelType: string): ArchitectureSpec {
   const spec = byType.get(modelType);
-  if (!spec) throw new Error(`no architecture declares model_type ${JSON.stringify(modelType)}`);
+  if (!spec) throw new UserError(`no architecture declares model_type ${JSON.stringify(modelType)}`);
   return spec;
 }
 

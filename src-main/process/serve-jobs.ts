@@ -3,7 +3,7 @@
  * replies with the result or a one-line error. Exits when main goes away.
  */
 import './parent-port.ts';
-import { describeUserFacing } from '../cli/user-facing.ts';
+import { describeUserFacing } from '../errors.ts';
 import type { WorkerReply, WorkerRequest } from './worker-client.ts';
 
 export function serveJobs<Job>(

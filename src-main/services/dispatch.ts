@@ -1,7 +1,7 @@
 import { calls } from '../../src-shared/contract.ts';
 import type { CallError, CallName, Handlers } from '../../src-shared/contract.ts';
 import { firstProblem } from '../../src-shared/field-errors.ts';
-import { describeUserFacing } from '../cli/user-facing.ts';
+import { describeUserFacing } from '../errors.ts';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: CallError };
 

@@ -49,17 +49,8 @@ export class RunManager {
 
   #onMessage = (project: string, runId: () => number) => (m: FromWorker) => {
     if (m.type === 'progress') {
-      this.events.emit('run:progress', {
-        projectPath: project,
-        runId: runId(),
-        step: m.step,
-        totalSteps: m.totalSteps,
-        epoch: m.epoch,
-        loss: m.loss,
-        lr: m.lr,
-        throughput: m.throughput,
-        etaSeconds: m.etaSeconds,
-      });
+      const { type: _type, ...progress } = m;
+      this.events.emit('run:progress', { projectPath: project, runId: runId(), ...progress });
     } else if (m.type === 'started' || m.type === 'paused' || m.type === 'resumed' || m.type === 'finished') {
       // Let the supervisor write the row first.
       setTimeout(() => this.#status(project, runId()), 0);

@@ -2,6 +2,7 @@
  * The typed protocol between main and the training process (after Signal's SQL worker): main sends commands,
  * the worker reports progress. Main owns the database and records what the worker reports.
  */
+import type { TrainingProgress } from '../../src-shared/domain.ts';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 
@@ -39,18 +40,7 @@ export type FromWorker =
       backend: string;
       datasetId?: number;
     }
-  | {
-      type: 'progress';
-      step: number;
-      totalSteps: number;
-      epoch: number;
-      loss: number;
-      lr: number;
-      /** Tokens (or images) per second over the last steps. */
-      throughput: number;
-      stepMs: number;
-      etaSeconds: number;
-    }
+  | ({ type: 'progress' } & TrainingProgress)
   | { type: 'metrics'; points: MetricPoint[] }
   | {
       type: 'checkpoint';

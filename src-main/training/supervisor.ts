@@ -12,7 +12,7 @@ import type { MetricPoint } from '../db/tables/metrics.ts';
 import { getRun, updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
 import { currentProcess } from '../app/process-identity.ts';
-import { describeUserFacing } from '../cli/user-facing.ts';
+import { describeUserFacing } from '../errors.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
 import { keepStepCheckpoint } from './checkpoint-steps.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';

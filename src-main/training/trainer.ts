@@ -4,6 +4,7 @@
  * nothing of models or methods: a TrainTask supplies loss, batches and evaluation.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { TrainingProgress } from '../../src-shared/domain.ts';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
@@ -34,16 +35,7 @@ export interface CheckpointState {
 }
 
 export interface TrainerHooks {
-  onProgress?(p: {
-    step: number;
-    totalSteps: number;
-    epoch: number;
-    loss: number;
-    lr: number;
-    throughput: number;
-    stepMs: number;
-    etaSeconds: number;
-  }): void;
+  onProgress?(p: TrainingProgress): void;
   onEval?(step: number, metrics: Record<string, number>): void;
   /** Persist a checkpoint; `kind` says whether it is the best so far or the latest. */
   onCheckpoint?(kind: 'checkpoint-best' | 'checkpoint-last', state: CheckpointState): Promise<void>;

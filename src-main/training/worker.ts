@@ -12,7 +12,7 @@ import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
 import { modelParameterCount } from '../models/param-count.ts';
-import { describeUserFacing } from '../cli/user-facing.ts';
+import { describeUserFacing } from '../errors.ts';
 import {
   dropPendingCheckpoints,
   hasCheckpoint,

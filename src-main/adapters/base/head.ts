@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { linear } from '../../engine/ops/index.ts';
 import type { Model } from '../../models/base/types.ts';
 import { trainableVar } from './init.ts';
+import { UserError } from '../../errors.ts';
 
 export class HeadCopy {
   /** By full weight name, e.g. `classifier.weight` ([in, out] like the model's). */
@@ -33,7 +34,7 @@ export class HeadCopy {
     const current = model.config.labels.length;
     if (numLabels === current || numLabels === 0) return head;
     const out = [...head.modules].find((m) => head.weights.get(`${m}.weight`)?.shape[1] === current);
-    if (!out) throw new Error(`cannot find the output layer of this ${model.config.modelType} head`);
+    if (!out) throw new UserError(`cannot find the output layer of this ${model.config.modelType} head`);
     const w = head.weights.get(`${out}.weight`) as tf.Variable;
     const inFeatures = w.shape[0] as number;
     head.weights.get(`${out}.weight`)?.dispose();

@@ -98,7 +98,7 @@ export const bottleneckMethod = registerMethod({
     const head = new Map<string, tf.Tensor>();
     const get = (n: string) => {
       const t = weights.get(n);
-      if (!t) throw new Error(`bottleneck adapter is missing ${n}`);
+      if (!t) throw new UserError(`bottleneck adapter is missing ${n}`);
       return trainableVar(t.clone(), `${scope}${n}`);
     };
     for (const name of weights.keys()) {

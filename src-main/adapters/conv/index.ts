@@ -106,7 +106,7 @@ export const convMethod = registerMethod({
     const modules = new Map<string, ConvModule>();
     const get = (n: string) => {
       const t = weights.get(n);
-      if (!t) throw new Error(`conv adapter is missing ${n}`);
+      if (!t) throw new UserError(`conv adapter is missing ${n}`);
       return trainableVar(t.clone(), `${scope}${n}`);
     };
     for (const b of blocksOf(model)) {

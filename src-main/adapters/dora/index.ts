@@ -17,6 +17,7 @@ import { loraNames } from '../lora/index.ts';
 import { loraTargets } from '../lora/targets.ts';
 import { doraDelta, doraMergeTerms } from './layer.ts';
 import { doraPeft, MAGNITUDE } from './peft.ts';
+import { UserError } from '../../errors.ts';
 
 type DoraConfig = MethodConfigOf<'dora'>;
 
@@ -100,7 +101,7 @@ class DoraAdapter implements AdapterInstance {
       finite.dispose();
       if (!ok) {
         tf.dispose(planned.flatMap((q) => [q.factor, q.next]));
-        throw new Error(
+        throw new UserError(
           `refusing to merge: the DoRA update for ${p.name} has NaN, Inf or zero-magnitude values`,
         );
       }
@@ -137,11 +138,11 @@ function plan(model: Model, config: DoraConfig): Map<string, LinearInfo & { weig
   const trace = traceModules(model);
   const { linear, conv } = loraTargets(model, config.targets, 'dora');
   if (conv.length)
-    throw new Error(`dora.targets match convolutions (${conv[0]}); DoRA here adapts linear layers only`);
+    throw new UserError(`dora.targets match convolutions (${conv[0]}); DoRA here adapts linear layers only`);
   const out = new Map<string, LinearInfo & { weightName: string }>();
   for (const m of linear) {
     const info = trace.linear.get(m);
-    if (!info?.weightName) throw new Error(`dora.targets: ${m} has no weight of its own (a tied head?)`);
+    if (!info?.weightName) throw new UserError(`dora.targets: ${m} has no weight of its own (a tied head?)`);
     out.set(m, { ...info, weightName: info.weightName });
   }
   return out;
@@ -190,10 +191,11 @@ export const doraMethod = registerMethod({
       const module = name.slice(0, -'.lora_A'.length);
       const b = weights.get(`${module}.lora_B`);
       const m = weights.get(`${module}.${MAGNITUDE}`);
-      if (!b || !m) throw new Error(`adapter has ${name} but no ${module}.lora_B or ${module}.${MAGNITUDE}`);
+      if (!b || !m)
+        throw new UserError(`adapter has ${name} but no ${module}.lora_B or ${module}.${MAGNITUDE}`);
       const info = trace.linear.get(module);
       if (!info?.weightName)
-        throw new Error(
+        throw new UserError(
           `adapter targets ${module}, which this ${model.config.modelType} model does not have`,
         );
       modules.set(module, {

@@ -8,6 +8,7 @@ import { HeadCopy } from '../base/head.ts';
 import { uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import { UserError } from '../../errors.ts';
 
 class FullAdapter implements AdapterInstance {
   readonly method = 'full' as const;
@@ -43,7 +44,7 @@ export const fullMethod = registerMethod({
   fromWeights(model, _config, weights) {
     for (const [name, t] of weights) {
       if (!model.params.has(name))
-        throw new Error(`full fine-tune checkpoint has ${name}, which this model does not`);
+        throw new UserError(`full fine-tune checkpoint has ${name}, which this model does not`);
       const v = model.params.get(name);
       tf.tidy(() => v.assign(t));
     }

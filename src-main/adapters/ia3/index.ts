@@ -88,7 +88,7 @@ class Ia3Adapter implements AdapterInstance {
       const refuse = (await bad.data())[0];
       bad.dispose();
       if (refuse)
-        throw new Error(`refusing to merge: IA3 vector for ${s.weightName} is not finite or has zeros`);
+        throw new UserError(`refusing to merge: IA3 vector for ${s.weightName} is not finite or has zeros`);
     }
     this.#apply(false);
     this.#merged = true;
@@ -115,11 +115,15 @@ function plan(model: Model, config: Ia3Config) {
   const ff = config.feedforward ?? d?.feedforward ?? [];
   const trace = traceModules(model);
   const chosen = [...trace.linear.entries()].filter(
-    ([m, info]) => info.weightName && matchesTarget(m, targets),
+    ([m, info]) => info.weightName && matchesTarget(m, targets, 'ia3.targets'),
   );
   if (!chosen.length)
     throw new UserError(`ia3.targets ${JSON.stringify(targets)} match no module of this model`);
-  return chosen.map(([m, info]) => ({ module: m, info, feedforward: matchesTarget(m, ff) }));
+  return chosen.map(([m, info]) => ({
+    module: m,
+    info,
+    feedforward: matchesTarget(m, ff, 'ia3.feedforward'),
+  }));
 }
 
 export const ia3Method = registerMethod({
@@ -150,7 +154,7 @@ export const ia3Method = registerMethod({
       }
       const module = name.slice(0, -'.ia3'.length);
       const p = byModule.get(module);
-      if (!p) throw new Error(`adapter scales ${module}, which is not an IA3 target of this model`);
+      if (!p) throw new UserError(`adapter scales ${module}, which is not an IA3 target of this model`);
       scales.set(module, {
         v: trainableVar(t.reshape([-1]), `${scope}${module}`),
         feedforward: p.feedforward,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix } from '../peft/names.ts';
+import { UserError } from '../../errors.ts';
 
 const moduleList = z.union([z.array(z.string()), z.string()]).nullish();
 const peftIa3Schema = z.object({ target_modules: moduleList, feedforward_modules: moduleList }).passthrough();
@@ -19,7 +20,7 @@ export const ia3Peft: PeftCodec<'ia3'> = {
     const parsed = peftIa3Schema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
+      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
     }
     const c = parsed.data;
     return {

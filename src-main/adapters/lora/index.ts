@@ -13,6 +13,7 @@ import { loraTargets } from './targets.ts';
 import type { LoraConfig } from './config.ts';
 import { loraDelta, loraWeightDelta } from './layer.ts';
 import type { LoraPair } from './layer.ts';
+import { UserError } from '../../errors.ts';
 
 /** Our save names: `${module}.lora_A` / `.lora_B` in tf layout, head weights under their own names. */
 export const loraNames = (module: string) => ({ a: `${module}.lora_A`, b: `${module}.lora_B` });
@@ -67,7 +68,7 @@ class LoraAdapter implements AdapterInstance {
   #deltas(sign: 1 | -1): { name: string; delta: tf.Tensor }[] {
     return [...this.pairs.values()].map((p) => {
       const info = p.kind === 'linear' ? p.linear : p.conv;
-      if (!info?.weightName) throw new Error('LoRA on a tied head cannot be merged');
+      if (!info?.weightName) throw new UserError('LoRA on a tied head cannot be merged');
       return { name: info.weightName, delta: loraWeightDelta(p, this.#scale * sign) };
     });
   }
@@ -90,7 +91,7 @@ class LoraAdapter implements AdapterInstance {
       finite.dispose();
       if (!ok) {
         tf.dispose(deltas.map((x) => x.delta));
-        throw new Error(`refusing to merge: the LoRA update for ${d.name} has NaN or Inf values`);
+        throw new UserError(`refusing to merge: the LoRA update for ${d.name} has NaN or Inf values`);
       }
     }
     this.#apply(deltas);
@@ -161,11 +162,11 @@ export const loraMethod = registerMethod({
       }
       const module = name.slice(0, -'.lora_A'.length);
       const b = weights.get(`${module}.lora_B`);
-      if (!b) throw new Error(`adapter has ${name} but no ${module}.lora_B`);
+      if (!b) throw new UserError(`adapter has ${name} but no ${module}.lora_B`);
       const lin = trace.linear.get(module);
       const cv = trace.conv.get(module);
       if (!lin && !cv)
-        throw new Error(
+        throw new UserError(
           `adapter targets ${module}, which this ${model.config.modelType} model does not have`,
         );
       pairs.set(module, {

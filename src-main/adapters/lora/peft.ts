@@ -4,6 +4,7 @@ import type { RawTensor } from '../../engine/safetensors/index.ts';
 import type { PeftCodec, PeftModelContext } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix, transposeRaw } from '../peft/names.ts';
 import type { loraSchema } from './schema.ts';
+import { UserError } from '../../errors.ts';
 
 export const LORA_KEYS = [
   'alora_invocation_tokens',
@@ -60,11 +61,11 @@ export function loraOptionsFromPeft(raw: Record<string, unknown>): Record<string
   const parsed = peftLoraSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
+    throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
   }
   const c = parsed.data;
   if (Object.keys(c.rank_pattern ?? {}).length || Object.keys(c.alpha_pattern ?? {}).length) {
-    throw new Error('rank_pattern/alpha_pattern: per-module ranks are not supported');
+    throw new UserError('rank_pattern/alpha_pattern: per-module ranks are not supported');
   }
   return {
     r: c.r ?? 8,

@@ -11,8 +11,8 @@ export function loraTargets(
 ): { linear: string[]; conv: string[] } {
   const trace = traceModules(model);
   const t = targets ?? model.config.defaultLoraTargets;
-  const linear = [...trace.linear.keys()].filter((m) => matchesTarget(m, t));
-  const conv = [...trace.conv.keys()].filter((m) => matchesTarget(m, t));
+  const linear = [...trace.linear.keys()].filter((m) => matchesTarget(m, t, `${method}.targets`));
+  const conv = [...trace.conv.keys()].filter((m) => matchesTarget(m, t, `${method}.targets`));
   if (linear.length + conv.length === 0) {
     const names = [...trace.linear.keys(), ...trace.conv.keys()];
     throw new UserError(

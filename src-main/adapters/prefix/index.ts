@@ -144,7 +144,7 @@ export const prefixMethod = registerMethod({
     for (const [name, t] of weights) if (!name.startsWith('prefix.')) head.set(name, t);
     for (let i = 0; i < g.layers; i++) {
       const kv = weights.get(`prefix.${i}.kv`);
-      if (!kv) throw new Error(`prefix adapter is missing prefix.${i}.kv`);
+      if (!kv) throw new UserError(`prefix adapter is missing prefix.${i}.kv`);
       layers.push({ kind: 'fixed', kv: trainableVar(kv.clone(), `${scope}${i}.kv`) });
     }
     return new PrefixAdapter(g, config.prefixLength, layers, null, HeadCopy.fromTensors(head, scope));

@@ -71,7 +71,7 @@ export const promptMethod = registerMethod({
     checkModel(model);
     const scope = uniqueScope('prompt');
     const p = weights.get(PROMPT_WEIGHT);
-    if (!p) throw new Error(`prompt-tuning adapter has no ${PROMPT_WEIGHT}`);
+    if (!p) throw new UserError(`prompt-tuning adapter has no ${PROMPT_WEIGHT}`);
     const head = new Map([...weights].filter(([n]) => n !== PROMPT_WEIGHT));
     return new PromptAdapter(trainableVar(p.clone(), `${scope}prompt`), HeadCopy.fromTensors(head, scope));
   },

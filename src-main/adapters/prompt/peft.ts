@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft } from '../peft/names.ts';
+import { UserError } from '../../errors.ts';
 
 /** The virtual tokens' tensor, the same name in both formats. */
 export const PROMPT_WEIGHT = 'prompt_embeddings';
@@ -27,7 +28,7 @@ export const promptPeft: PeftCodec<'prompt'> = {
     const parsed = peftPromptSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
+      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
     }
     const n = parsed.data.num_virtual_tokens;
     return n ? { virtualTokens: n } : {};

@@ -87,7 +87,7 @@ class VeraAdapter implements AdapterInstance {
       finite.dispose();
       if (!ok) {
         tf.dispose(deltas.map((x) => x.delta));
-        throw new Error(`refusing to merge: the VeRA update for ${d.name} has NaN or Inf values`);
+        throw new UserError(`refusing to merge: the VeRA update for ${d.name} has NaN or Inf values`);
       }
     }
     this.#apply(deltas, 1);
@@ -136,7 +136,7 @@ function plan(
   const out = new Map<string, LinearInfo & { weightName: string }>();
   for (const m of linear) {
     const info = trace.linear.get(m);
-    if (!info?.weightName) throw new Error(`vera.targets: ${m} has no weight of its own (a tied head?)`);
+    if (!info?.weightName) throw new UserError(`vera.targets: ${m} has no weight of its own (a tied head?)`);
     out.set(m, { ...info, weightName: info.weightName });
   }
   return out;
@@ -171,7 +171,7 @@ export const veraMethod = registerMethod({
     const scope = uniqueScope('vera');
     const a = weights.get(VERA_A);
     const b = weights.get(VERA_B);
-    if (!a || !b) throw new Error(`a VeRA adapter needs its projections ${VERA_A} and ${VERA_B}`);
+    if (!a || !b) throw new UserError(`a VeRA adapter needs its projections ${VERA_A} and ${VERA_B}`);
     const trace = traceModules(model);
     const modules = new Map<string, VeraModule>();
     const head = new Map<string, tf.Tensor>();
@@ -184,13 +184,13 @@ export const veraMethod = registerMethod({
       const module = name.slice(0, -'.vera_lambda_d'.length);
       const lb = weights.get(names(module).b);
       const info = trace.linear.get(module);
-      if (!lb) throw new Error(`adapter has ${name} but no ${names(module).b}`);
+      if (!lb) throw new UserError(`adapter has ${name} but no ${names(module).b}`);
       if (!info?.weightName)
-        throw new Error(
+        throw new UserError(
           `adapter targets ${module}, which this ${model.config.modelType} model does not have`,
         );
       if (info.inFeatures > (a.shape[0] as number) || info.outFeatures > (b.shape[1] as number))
-        throw new Error(
+        throw new UserError(
           `${VERA_A}/${VERA_B} are smaller than ${module} (${info.inFeatures} -> ${info.outFeatures})`,
         );
       modules.set(module, {

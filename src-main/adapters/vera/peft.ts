@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix, transposeRaw } from '../peft/names.ts';
+import { UserError } from '../../errors.ts';
 
 export const VERA_A = 'vera_A';
 export const VERA_B = 'vera_B';
@@ -39,11 +40,11 @@ export const veraPeft: PeftCodec<'vera'> = {
     const parsed = peftVeraSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
+      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
     }
     const c = parsed.data;
     if (c.save_projection === false)
-      throw new Error(
+      throw new UserError(
         'save_projection: false: the projections are not in the file (PEFT regenerates them with torch)',
       );
     return {

@@ -62,11 +62,13 @@ export function modelDims(model: Model, raw: Record<string, unknown>, config: Tr
   if (config.method.type === 'lora') {
     const trace = traceModules(model);
     const targets = config.method.targets ?? c.defaultLoraTargets;
+    const field = `${config.method.type}.targets`;
     loraTargetWidths = [...trace.linear]
-      .filter(([name]) => matchesTarget(name, targets))
+      .filter(([name]) => matchesTarget(name, targets, field))
       .map(([, info]) => Math.min(info.inFeatures, info.outFeatures));
     for (const [name, info] of trace.conv)
-      if (matchesTarget(name, targets)) loraTargetWidths.push(Math.min(info.inChannels, info.outChannels));
+      if (matchesTarget(name, targets, field))
+        loraTargetWidths.push(Math.min(info.inChannels, info.outChannels));
   }
   return {
     inputKind: c.inputKind,

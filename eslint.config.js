@@ -63,21 +63,14 @@ const MAIN_PROCESS_FILES_IN = {
     'run-log',
     'run-dirs',
     'retention',
-    'worker-launch',
     'checkpoint',
     'checkpoint-steps',
     'baseline',
     'metrics',
   ],
   inference: ['client', 'protocol'],
+  'data-worker': ['client'],
 };
-const MAIN_PROCESS_FILES = [
-  ...MAIN_PROCESS_FOLDERS.map((f) => `src-main/${f}/**/*.ts`),
-  ...Object.entries(MAIN_PROCESS_FILES_IN).flatMap(([dir, files]) =>
-    files.map((f) => `src-main/${dir}/${f}.ts`),
-  ),
-  'src-main/errors.ts',
-];
 const engineMessage =
   "main's processes never load the engine: send the work to a worker (docs/PROCESSES.md).";
 /** Imports of engine code: from another folder (`../<dir>/x.ts`), or from a sibling in a mixed folder (`./x.ts`). */
@@ -101,14 +94,48 @@ const engineGroup = (siblingsOf) => [
   '!**/adapters/*/schema.ts',
   ...(siblingsOf === 'models' ? ['!./tokenizer/**', '!./*/spec.ts'] : []),
 ];
-const mainProcessRestrictions = (siblingsOf) => ({
-  patterns: [
-    rendererRestriction,
-    { group: ['@tensorflow/*', 'webgpu'], allowTypeImports: true, message: `tf.js: ${engineMessage}` },
-    // Type imports are erased from the bundle, so main may name the workers' types.
-    { group: engineGroup(siblingsOf), allowTypeImports: true, message: engineMessage },
+/**
+ * src-main's layers, lowest first. A folder may import its own layer and the layers below it, never one above:
+ * shared code moves down to the layer that owns it (STYLE.md §1, after VS Code's layer rule).
+ */
+const LAYERS = [
+  ['app', 'node-shared', 'db', 'process'],
+  ['data', 'engine'],
+  ['models'],
+  ['adapters'],
+  ['training', 'inference', 'export', 'data-worker'],
+  ['services'],
+  ['server'],
+  ['cli', 'electron'],
+];
+const layerOf = (dir) => LAYERS.findIndex((layer) => layer.includes(dir));
+/** The folders above `dir`, as import patterns. */
+const upwardRestriction = (dir) => {
+  const above = LAYERS.slice(layerOf(dir) + 1).flat();
+  return {
+    group: above.map((f) => `**/${f}/**`),
+    message: `src-main's lower layers never import upwards: ${dir}/ may not import ${above.join('/, ')}/; move what it needs down (eslint.config.js LAYERS).`,
+  };
+};
+/** src-main/<dir>'s import rule: the renderer and the layers above are out of reach, plus `extra` patterns. */
+const srcMainRule = (dir, extra = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        rendererRestriction,
+        ...(layerOf(dir) < LAYERS.length - 1 ? [upwardRestriction(dir)] : []),
+        ...extra,
+      ],
+    },
   ],
 });
+
+const mainProcessPatterns = (siblingsOf) => [
+  { group: ['@tensorflow/*', 'webgpu'], allowTypeImports: true, message: `tf.js: ${engineMessage}` },
+  // Type imports are erased from the bundle, so main may name the workers' types.
+  { group: engineGroup(siblingsOf), allowTypeImports: true, message: engineMessage },
+];
 
 const pollingMessage = 'The renderer does not poll: react to the events main pushes (on() in lib/api.ts).';
 /** setInterval in any spelling (bare, window., globalThis.): the timer polling is made of. */
@@ -171,55 +198,28 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...NO_POLLING],
     },
   },
-  {
-    files: ['src-main/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [rendererRestriction] }] },
-  },
-  {
-    files: MAIN_PROCESS_FILES,
-    rules: { 'no-restricted-imports': ['error', mainProcessRestrictions()] },
-  },
+  // Every src-main folder: no renderer, no layer above; a main-process folder also no engine (PROCESSES.md).
+  ...LAYERS.flat().map((dir) => ({
+    files: [`src-main/${dir}/**/*.ts`],
+    rules: srcMainRule(dir, MAIN_PROCESS_FOLDERS.includes(dir) ? mainProcessPatterns() : []),
+  })),
+  { files: ['src-main/errors.ts'], rules: srcMainRule('app', mainProcessPatterns()) },
+  // The files of the mixed folders that main runs: no engine code, their siblings' included.
   ...Object.entries(MAIN_PROCESS_FILES_IN).map(([dir, files]) => ({
     files: files.map((f) => `src-main/${dir}/${f}.ts`),
-    rules: { 'no-restricted-imports': ['error', mainProcessRestrictions(dir)] },
+    rules: srcMainRule(dir, mainProcessPatterns(dir)),
   })),
-  {
-    // Models and adapters sit below training, inference, export, services and the CLI: they never import upwards.
-    files: ['src-main/models/**/*.ts', 'src-main/adapters/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' },
-            {
-              group: ['**/training/**', '**/inference/**', '**/export/**', '**/services/**', '**/cli/**'],
-              message: 'models/ and adapters/ are lower layers: move what they need down instead.',
-            },
-          ],
-        },
-      ],
-    },
-  },
   {
     // Architecture declarations are read by the main process and export: data only, no tf.js, no graph.
     files: ['src-main/models/architectures.ts', 'src-main/models/*/spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/src-renderer/**'], message: 'src-main never imports the renderer.' },
-            { group: ['@tensorflow/*'], message: 'Declarations load no tf.js.', allowTypeImports: true },
-            {
-              group: ['**/graph.ts', '**/index.ts', '**/layers.ts', '**/registry.ts'],
-              message: 'Declarations load no graph: import only other spec.ts files and base/spec.ts.',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
-    },
+    rules: srcMainRule('models', [
+      { group: ['@tensorflow/*'], message: 'Declarations load no tf.js.', allowTypeImports: true },
+      {
+        group: ['**/graph.ts', '**/index.ts', '**/layers.ts', '**/registry.ts'],
+        message: 'Declarations load no graph: import only other spec.ts files and base/spec.ts.',
+        allowTypeImports: true,
+      },
+    ]),
   },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],

@@ -9,7 +9,7 @@ await build({
 });
 // The sandboxed preload may only require 'electron': everything else is bundled in.
 await build({ ...common, entryPoints: ['src-main/electron/preload.ts'], outfile: 'dist/main/preload.cjs' });
-// The processes main starts (src-main/training/worker-launch.ts WORKERS).
+// The processes main starts (src-main/process/worker-launch.ts WORKERS).
 const WORKERS = {
   training: 'src-main/training/worker.ts',
   inference: 'src-main/inference/worker.ts',

@@ -1,9 +1,9 @@
 /**
- * The data process (started by process/data-client.ts): plain Node, no tf.js. It parses and validates whole
+ * The data process (started by data-worker/client.ts): plain Node, no tf.js. It parses and validates whole
  * datasets for the Datasets page so main's event loop never does.
  */
 import { draftFile, summarizeDataset } from '../data/draft.ts';
-import type { DataJob } from '../process/data-client.ts';
+import type { DataJob } from './client.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
 
 serveJobs((job: DataJob) =>

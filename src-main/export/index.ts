@@ -8,7 +8,7 @@ import type { Database } from 'better-sqlite3';
 import { EXPORT_FORMATS, EXPORT_FORMAT_INFO, unavailableReason } from '../../src-shared/export.ts';
 import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '../../src-shared/export.ts';
 import { UserError } from '../errors.ts';
-import { slugify } from '../services/projects.ts';
+import { slugify } from '../node-shared/slugify.ts';
 import { writeBundle } from './bundle.ts';
 import { InferenceClient } from '../inference/client.ts';
 import type { ExportEngine } from './engine-job.ts';

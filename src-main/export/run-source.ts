@@ -15,7 +15,7 @@ import { getRun } from '../db/tables/runs.ts';
 import type { RunRecord } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
-import { runView } from '../services/runs.ts';
+import { finalMetrics } from '../db/tables/metrics.ts';
 
 export interface RunSource {
   run: RunRecord;
@@ -75,7 +75,7 @@ export function runSource(db: Database, projectDir: string, runId: number): RunS
   return {
     run,
     adapterDir,
-    metrics: runView(db, runId).finalMetrics,
+    metrics: finalMetrics(db, runId),
     model,
     base: {
       architecture: identity?.architecture ?? recorded?.architecture ?? local?.architecture ?? 'unknown',

@@ -5,8 +5,8 @@
  */
 import type { WorkerProcess } from './launcher.ts';
 import { UserError } from '../errors.ts';
-import { launchWorker } from '../training/worker-launch.ts';
-import type { WorkerKind } from '../training/worker-launch.ts';
+import { launchWorker } from './worker-launch.ts';
+import type { WorkerKind } from './worker-launch.ts';
 
 /** Main -> worker. */
 export interface WorkerRequest<Job> {

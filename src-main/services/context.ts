@@ -1,7 +1,7 @@
 import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
-import { DataClient } from '../process/data-client.ts';
+import { DataClient } from '../data-worker/client.ts';
 import { ProjectDbWatcher } from './db-watch.ts';
 import { EventBus } from './event-bus.ts';
 import { trainingEnv } from './settings.ts';

@@ -14,7 +14,7 @@ import type {
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { specFor } from '../data/draft.ts';
 import type { DatasetSummary } from '../data/draft.ts';
-import type { DataClient } from '../process/data-client.ts';
+import type { DataClient } from '../data-worker/client.ts';
 import {
   countDatasetsWithSource,
   deleteDataset,

@@ -14,17 +14,7 @@ import { getProject, initProject } from '../db/tables/project.ts';
 import { countRuns } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { cleanProjectLeftovers } from '../export/project-cleanup.ts';
-
-/** A folder name from a project name: readable, portable, no path separators. */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[^\w\s-]/g, '')
-    .trim()
-    .replace(/[\s_]+/g, '-')
-    .toLowerCase();
-  return slug || 'project';
-}
+import { slugify } from '../node-shared/slugify.ts';
 
 export const isProjectDir = (dir: string): boolean => fs.existsSync(path.join(dir, PROJECT_DB_FILE));
 

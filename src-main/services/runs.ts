@@ -4,24 +4,11 @@ import type { MetricSeries, RunBaseline, RunView } from '../../src-shared/domain
 import { getDataset } from '../db/tables/datasets.ts';
 import { BASELINE_METRICS } from '../training/baseline.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
-import { metricsForRun } from '../db/tables/metrics.ts';
+import { finalMetrics, metricsForRun } from '../db/tables/metrics.ts';
 import { getRun, listRuns } from '../db/tables/runs.ts';
 import { tagsByRun, tagsForRun } from '../db/tables/run-tags.ts';
 import type { RunRecord } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
-
-/** The latest value of every validation metric of a run. */
-function finalMetrics(db: Database, runId: number): Record<string, number> {
-  const rows = db
-    .prepare(
-      `SELECT m.name, m.value FROM metrics m
-       JOIN (SELECT name, max(step) AS step FROM metrics WHERE run_id = ? AND split = 'validation' GROUP BY name) last
-         ON last.name = m.name AND last.step = m.step
-       WHERE m.run_id = ? AND m.split = 'validation'`,
-    )
-    .all(runId, runId) as { name: string; value: number }[];
-  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
-}
 
 /** The best value of every validation metric of a run (max, or min where lower is better). */
 function bestMetrics(db: Database, runId: number): Record<string, number> {

@@ -16,7 +16,7 @@ import { describeUserFacing } from '../errors.ts';
 import { promoteCheckpoint } from './checkpoint.ts';
 import { keepStepCheckpoint } from './checkpoint-steps.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
-import { launchWorker } from './worker-launch.ts';
+import { launchWorker } from '../process/worker-launch.ts';
 
 export interface RunOutcome {
   status: FinalStatus | 'interrupted';

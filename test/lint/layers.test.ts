@@ -49,6 +49,52 @@ describe('layer rules', () => {
     expect(restricted.map((m) => m.message)).toEqual([expect.stringContaining('lower layers')]);
   });
 
+  describe("src-main's layers never import upwards (eslint.config.js LAYERS)", () => {
+    const upward = async (file: string, imports: string[]) => {
+      const code = `${imports.map((i) => `import '${i}';`).join('\n')}\n`;
+      const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
+      return (result?.messages ?? [])
+        .filter((m) => m.ruleId === 'no-restricted-imports' && m.message.includes('never import upwards'))
+        .map((m) => m.line);
+    };
+
+    it.each([
+      // The back-imports issue #13 found: the CLI's error text in services and workers, services in export.
+      ['src-main/services/dispatch.ts', '../cli/main.ts'],
+      ['src-main/training/worker.ts', '../cli/progress.ts'],
+      ['src-main/process/serve-jobs.ts', '../cli/main.ts'],
+      ['src-main/export/index.ts', '../services/projects.ts'],
+      ['src-main/export/run-source.ts', '../services/runs.ts'],
+      ['src-main/adapters/lora/index.ts', '../../training/prepare.ts'],
+      ['src-main/process/worker-client.ts', '../training/supervisor.ts'],
+      ['src-main/models/bert/graph.ts', '../../adapters/io.ts'],
+      ['src-main/data/load.ts', '../models/info.ts'],
+      ['src-main/db/tables/runs.ts', '../../services/runs.ts'],
+      ['src-main/services/runs.ts', '../server/web-server.ts'],
+    ])('%s may not import %s', async (file, target) => {
+      expect(await upward(file, [target])).toEqual([1]);
+    });
+
+    it('allow imports of the same layer and the layers below', async () => {
+      const lines = ['../errors.ts', '../db/open.ts', '../training/supervisor.ts', '../export/index.ts'];
+      expect(await upward('src-main/services/x.ts', lines)).toEqual([]);
+      expect(await upward('src-main/cli/x.ts', ['../services/runs.ts', '../server/web-server.ts'])).toEqual(
+        [],
+      );
+      expect(await upward('src-main/process/x.ts', ['../errors.ts', '../app/paths.ts'])).toEqual([]);
+    });
+
+    it('keep the real src-main free of upward imports', async () => {
+      const results = await eslint.lintFiles(['src-main/**/*.ts']);
+      const restricted = results.flatMap((r) =>
+        r.messages
+          .filter((m) => m.ruleId === 'no-restricted-imports')
+          .map((m) => `${r.filePath}:${m.line} ${m.message}`),
+      );
+      expect(restricted).toEqual([]);
+    });
+  });
+
   it('reject tf.js and graph imports in an architecture declaration', async () => {
     const code = [
       "import * as tf from '@tensorflow/tfjs-core';",

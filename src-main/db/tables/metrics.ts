@@ -44,3 +44,16 @@ export function metricsForRun(db: Database, runId: number, sinceStep = -1): Metr
       .all(runId, sinceStep) as MetricRow[]
   ).map(rowToMetric);
 }
+
+/** The latest value of every validation metric of a run. */
+export function finalMetrics(db: Database, runId: number): Record<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT m.name, m.value FROM metrics m
+       JOIN (SELECT name, max(step) AS step FROM metrics WHERE run_id = ? AND split = 'validation' GROUP BY name) last
+         ON last.name = m.name AND last.step = m.step
+       WHERE m.run_id = ? AND m.split = 'validation'`,
+    )
+    .all(runId, runId) as { name: string; value: number }[];
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+}

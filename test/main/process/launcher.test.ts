@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchProcess, launcherKind } from '../../../src-main/process/launcher.ts';
-import { DataClient } from '../../../src-main/process/data-client.ts';
+import { DataClient } from '../../../src-main/data-worker/client.ts';
 import { REPO_ROOT } from '../../helpers/fixtures.ts';
 import { tempDir } from '../../helpers/temp.ts';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../app/package-info.ts';
-import { launchProcess } from '../process/launcher.ts';
-import type { WorkerProcess } from '../process/launcher.ts';
+import { launchProcess } from './launcher.ts';
+import type { WorkerProcess } from './launcher.ts';
 
 /** The processes main starts: training runs, the engine process (inference/) and the data process. */
 export const WORKERS = {

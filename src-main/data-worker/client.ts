@@ -5,7 +5,7 @@
 import type { ColumnMapping } from '../../src-shared/datasets.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import type { DatasetSummary, FileDraft } from '../data/draft.ts';
-import { WorkerClient } from './worker-client.ts';
+import { WorkerClient } from '../process/worker-client.ts';
 
 export type DataJob =
   | { type: 'draft'; abs: string; file: string; name: string; mapping?: ColumnMapping | undefined }

@@ -32,6 +32,49 @@ const S_IFLNK = 0o120000;
 const HOST_UNIX = 3;
 const NAME_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._ -]*$/;
 
+/** A field of a zip record: its offset from the record's signature and its width in bytes (little-endian). */
+type Field = readonly [offset: number, bytes: 2 | 4];
+/** The record layouts of APPNOTE 6.3 (4.3.16, 4.3.12, 4.3.7), the fields read here. */
+const EOCD = {
+  disk: [4, 2],
+  cdDisk: [6, 2],
+  onDisk: [8, 2],
+  count: [10, 2],
+  cdSize: [12, 4],
+  cdOffset: [16, 4],
+  commentLength: [20, 2],
+} as const satisfies Record<string, Field>;
+const CENTRAL = {
+  madeBy: [4, 2],
+  flags: [8, 2],
+  method: [10, 2],
+  crc: [16, 4],
+  compressedSize: [20, 4],
+  uncompressedSize: [24, 4],
+  nameLength: [28, 2],
+  extraLength: [30, 2],
+  commentLength: [32, 2],
+  attrs: [38, 4],
+  localOffset: [42, 4],
+} as const satisfies Record<string, Field>;
+const LOCAL = {
+  flags: [6, 2],
+  method: [8, 2],
+  crc: [14, 4],
+  compressedSize: [18, 4],
+  uncompressedSize: [22, 4],
+  nameLength: [26, 2],
+  extraLength: [28, 2],
+} as const satisfies Record<string, Field>;
+
+/** Every field of `layout` from the record that starts at `at` in `buf`. */
+function readRecord<K extends string>(buf: Buffer, at: number, layout: Record<K, Field>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const [name, [offset, bytes]] of Object.entries(layout) as [K, Field][])
+    out[name] = bytes === 2 ? buf.readUInt16LE(at + offset) : buf.readUInt32LE(at + offset);
+  return out;
+}
+
 const fail = (file: string, why: string): never => {
   throw new UserError(`${file}: ${why}`);
 };
@@ -46,17 +89,15 @@ export function findCentralDirectory(
   // The record is 22 bytes plus a comment whose length it states: the last signature that fits exactly wins.
   let at = -1;
   for (let i = tail.length - 22; i >= 0; i--)
-    if (tail.readUInt32LE(i) === EOCD_SIG && i + 22 + tail.readUInt16LE(i + 20) === tail.length) {
+    if (
+      tail.readUInt32LE(i) === EOCD_SIG &&
+      i + 22 + tail.readUInt16LE(i + EOCD.commentLength[0]) === tail.length
+    ) {
       at = i;
       break;
     }
   if (at < 0) fail(file, 'not a readable bundle (not a zip file, or a truncated one)');
-  const disk = tail.readUInt16LE(at + 4);
-  const cdDisk = tail.readUInt16LE(at + 6);
-  const onDisk = tail.readUInt16LE(at + 8);
-  const count = tail.readUInt16LE(at + 10);
-  const cdSize = tail.readUInt32LE(at + 12);
-  const cdOffset = tail.readUInt32LE(at + 16);
+  const { disk, cdDisk, onDisk, count, cdSize, cdOffset } = readRecord(tail, at, EOCD);
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
     fail(file, 'a Zip64 archive: bundles are plain zip files');
   if (disk !== 0 || cdDisk !== 0 || onDisk !== count) fail(file, 'a multi-part zip: not supported');
@@ -100,17 +141,9 @@ export function parseCentralDirectory(
   for (let i = 0; i < count; i++) {
     if (at + 46 > cd.length || cd.readUInt32LE(at) !== CENTRAL_SIG)
       fail(file, 'not a readable bundle (a damaged zip central directory)');
-    const madeBy = cd.readUInt16LE(at + 4);
-    const flags = cd.readUInt16LE(at + 8);
-    const method = cd.readUInt16LE(at + 10);
-    const crc = cd.readUInt32LE(at + 16);
-    const compressedSize = cd.readUInt32LE(at + 20);
-    const uncompressedSize = cd.readUInt32LE(at + 24);
-    const nameLength = cd.readUInt16LE(at + 28);
-    const extraLength = cd.readUInt16LE(at + 30);
-    const commentLength = cd.readUInt16LE(at + 32);
-    const attrs = cd.readUInt32LE(at + 38);
-    const localOffset = cd.readUInt32LE(at + 42);
+    const r = readRecord(cd, at, CENTRAL);
+    const { madeBy, flags, method, crc, compressedSize, uncompressedSize } = r;
+    const { nameLength, extraLength, commentLength, attrs, localOffset } = r;
     const end = at + 46 + nameLength + extraLength + commentLength;
     if (end > cd.length) fail(file, 'not a readable bundle (a damaged zip central directory)');
     const rawName = cd.toString('latin1', at + 46, at + 46 + nameLength);
@@ -174,17 +207,16 @@ export function readLocalHeader(
   header: Buffer,
 ): { nameLength: number; extraLength: number } {
   if (header.readUInt32LE(0) !== LOCAL_SIG) fail(file, `${entry.name}: no local header where the zip says`);
-  const flags = header.readUInt16LE(6);
-  const method = header.readUInt16LE(8);
-  if (method !== entry.method || (flags & 1) !== 0)
+  const h = readRecord(header, 0, LOCAL);
+  if (h.method !== entry.method || (h.flags & 1) !== 0)
     fail(file, `${entry.name}: its local header disagrees with the central directory: refused`);
   // Without a data descriptor (bit 3) the local header repeats the sizes and CRC: they must agree.
   if (
-    (flags & 8) === 0 &&
-    (header.readUInt32LE(14) !== entry.crc32 ||
-      header.readUInt32LE(18) !== entry.compressedSize ||
-      header.readUInt32LE(22) !== entry.uncompressedSize)
+    (h.flags & 8) === 0 &&
+    (h.crc !== entry.crc32 ||
+      h.compressedSize !== entry.compressedSize ||
+      h.uncompressedSize !== entry.uncompressedSize)
   )
     fail(file, `${entry.name}: its local header disagrees with the central directory: refused`);
-  return { nameLength: header.readUInt16LE(26), extraLength: header.readUInt16LE(28) };
+  return { nameLength: h.nameLength, extraLength: h.extraLength };
 }

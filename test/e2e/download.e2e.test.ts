@@ -2,30 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
-import { openProjectDb, SEED_RUNS, seedRun } from './helpers/seed-runs.ts';
+import { openProjectDb, seedPeftLoraRun } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-download-');
-const BASE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 
 describe('downloading an export in web mode', () => {
   it('exports a PEFT folder, downloads it as a .zip from the browser; no token, no download', async () => {
     const { page, errors } = await openStudioPage(session);
     const projectDir = await createProject(page, 'Downloads');
     const db = openProjectDb(projectDir);
-    const lora = seedRun(db, projectDir, SEED_RUNS.lora);
-    const adapterDir = path.join(projectDir, `artifacts/run-${lora}/adapter`);
-    fs.rmSync(adapterDir, { recursive: true });
-    fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), adapterDir, { recursive: true });
-    const row = db.prepare('SELECT config_json FROM runs WHERE id = ?').get(lora) as { config_json: string };
-    const config = JSON.parse(row.config_json) as Record<string, unknown>;
-    db.prepare('UPDATE runs SET config_json = ? WHERE id = ?').run(
-      JSON.stringify({ ...config, model: BASE }),
-      lora,
-    );
+    const lora = seedPeftLoraRun(db, projectDir);
     db.close();
 
     await mainNav(page).getByRole('link', { name: 'Export', exact: true }).click();

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
-import { openProjectDb, SEED_RUNS, seedRun } from './helpers/seed-runs.ts';
+import { openProjectDb, seedPeftLoraRun } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-evaluate-');
-const BASE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 
 describe('evaluating a run on a file (run page)', () => {
   it('shows the headline beside its baseline, then scores a file into a confusion matrix', async () => {
@@ -17,16 +15,7 @@ describe('evaluating a run on a file (run page)', () => {
 
     // A finished LoRA run whose adapter is a real PEFT adapter on the tiny BERT (its labels: LABEL_0..2).
     const db = openProjectDb(projectDir);
-    const lora = seedRun(db, projectDir, SEED_RUNS.lora);
-    const adapterDir = path.join(projectDir, `artifacts/run-${lora}/adapter`);
-    fs.rmSync(adapterDir, { recursive: true });
-    fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), adapterDir, { recursive: true });
-    const row = db.prepare('SELECT config_json FROM runs WHERE id = ?').get(lora) as { config_json: string };
-    const config = JSON.parse(row.config_json) as Record<string, unknown>;
-    db.prepare('UPDATE runs SET config_json = ? WHERE id = ?').run(
-      JSON.stringify({ ...config, model: BASE }),
-      lora,
-    );
+    const lora = seedPeftLoraRun(db, projectDir);
     db.close();
     const file = path.join(projectDir, 'eval.csv');
     const labels = ['LABEL_0', 'LABEL_1', 'LABEL_2'];

@@ -3,14 +3,12 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src-renderer/lib/format.ts';
-import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
-import { openProjectDb, SEED_RUNS, seedRun } from './helpers/seed-runs.ts';
+import { openProjectDb, SEED_RUNS, seedPeftLoraRun, seedRun } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-export-');
-const BASE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 
 describe('the Export page', () => {
   it('exports a bundle with its model card, explains unusable formats, and imports the bundle back', async () => {
@@ -30,19 +28,7 @@ describe('the Export page', () => {
     // A LoRA run (seeded curves) whose adapter is a real PEFT adapter on the tiny BERT, and a bottleneck run.
     const db = openProjectDb(projectDir);
     const bottleneck = seedRun(db, projectDir, SEED_RUNS.bottleneck);
-    const lora = seedRun(db, projectDir, SEED_RUNS.lora);
-    const adapterDir = path.join(projectDir, `artifacts/run-${lora}/adapter`);
-    fs.rmSync(adapterDir, { recursive: true });
-    fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), adapterDir, { recursive: true });
-    for (const f of fs.readdirSync(adapterDir)) if (!/^adapter_/.test(f)) fs.rmSync(path.join(adapterDir, f));
-    const config = JSON.parse(
-      (db.prepare('SELECT config_json FROM runs WHERE id = ?').get(lora) as { config_json: string })
-        .config_json,
-    ) as Record<string, unknown>;
-    db.prepare('UPDATE runs SET config_json = ? WHERE id = ?').run(
-      JSON.stringify({ ...config, model: BASE }),
-      lora,
-    );
+    const lora = seedPeftLoraRun(db, projectDir, { peftFilesOnly: true });
     db.close();
 
     await nav.getByRole('link', { name: 'Runs', exact: true }).click();

@@ -5,16 +5,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
-import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
-import { trainableVar, uniform, uniqueScope } from '../base/init.ts';
+import { LowRankAdapter, notInModel, weightsByModule } from '../base/low-rank.ts';
+import { trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
 import { loraScaling } from '../lora/config.ts';
 import { loraNames } from '../lora/index.ts';
-import { loraTargets } from '../lora/targets.ts';
+import { linearWeightTargets } from '../lora/targets.ts';
+import { initLinearPair } from '../lora/layer.ts';
 import { doraDelta, doraMergeTerms } from './layer.ts';
 import { doraPeft, MAGNITUDE } from './peft.ts';
 import { UserError } from '../../errors.ts';
@@ -28,55 +29,36 @@ interface DoraModule {
   weightName: string;
 }
 
-class DoraAdapter implements AdapterInstance {
+class DoraAdapter extends LowRankAdapter<DoraModule> implements AdapterInstance {
   readonly method = 'dora' as const;
-  readonly baseTrainable: readonly string[] = [];
-  readonly weights = new Map<string, tf.Variable>();
   readonly #scale: number;
   /** While merged: each weight's factor m/‖W + s·A·B‖, to undo the merge (PEFT caches the norm the same way). */
   #mergedFactors: Map<string, tf.Tensor2D> | null = null;
 
   constructor(
-    private readonly model: Model,
+    model: Model,
     readonly config: DoraConfig,
-    readonly modules: Map<string, DoraModule>,
-    readonly head: HeadCopy,
+    modules: Map<string, DoraModule>,
+    head: HeadCopy,
   ) {
-    this.#scale = loraScaling(config);
-    for (const [module, d] of modules) {
+    super(model, modules, head, config.dropout, (module, d) => {
       const n = loraNames(module);
-      this.weights.set(n.a, d.a);
-      this.weights.set(n.b, d.b);
-      this.weights.set(`${module}.${MAGNITUDE}`, d.magnitude);
-    }
-    for (const [name, w] of head.weights) this.weights.set(name, w);
+      return [
+        [n.a, d.a],
+        [n.b, d.b],
+        [`${module}.${MAGNITUDE}`, d.magnitude],
+      ];
+    });
+    this.#scale = loraScaling(config);
   }
 
   get merged(): boolean {
     return this.#mergedFactors !== null;
   }
 
-  get hooks() {
-    return {
-      linear: (name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D, info?: LinearInfo) => {
-        const fromHead = this.head.apply(name, x);
-        if (fromHead) return fromHead;
-        const d = this.modules.get(name);
-        if (!d || this.merged) return base(x);
-        const rate = this.config.dropout;
-        const xd = rate > 0 && info?.dropout ? info.dropout(x, rate) : x;
-        const w = this.model.params.get(d.weightName) as tf.Tensor2D;
-        const delta = doraDelta(
-          xd,
-          w,
-          d.a as tf.Tensor2D,
-          d.b as tf.Tensor2D,
-          d.magnitude as tf.Tensor1D,
-          this.#scale,
-        );
-        return base(x).add(delta) as tf.Tensor2D;
-      },
-    };
+  protected linearDelta(d: DoraModule, x: tf.Tensor2D): tf.Tensor2D {
+    const w = this.model.params.get(d.weightName) as tf.Tensor2D;
+    return doraDelta(x, w, d.a as tf.Tensor2D, d.b as tf.Tensor2D, d.magnitude as tf.Tensor1D, this.#scale);
   }
 
   /** Safe merge: every new weight is computed and checked before any weight changes. */
@@ -126,26 +108,9 @@ class DoraAdapter implements AdapterInstance {
     this.#mergedFactors = null;
   }
 
-  dispose(): void {
-    if (this.merged) this.unmerge();
-    for (const d of this.modules.values()) tf.dispose([d.a, d.b, d.magnitude]);
-    this.head.dispose();
+  protected tensorsOf(d: DoraModule): tf.Tensor[] {
+    return [d.a, d.b, d.magnitude];
   }
-}
-
-/** The linear layers DoRA adapts, each with its frozen weight (a tied head has none to decompose). */
-function plan(model: Model, config: DoraConfig): Map<string, LinearInfo & { weightName: string }> {
-  const trace = traceModules(model);
-  const { linear, conv } = loraTargets(model, config.targets, 'dora');
-  if (conv.length)
-    throw new UserError(`dora.targets match convolutions (${conv[0]}); DoRA here adapts linear layers only`);
-  const out = new Map<string, LinearInfo & { weightName: string }>();
-  for (const m of linear) {
-    const info = trace.linear.get(m);
-    if (!info?.weightName) throw new UserError(`dora.targets: ${m} has no weight of its own (a tied head?)`);
-    out.set(m, { ...info, weightName: info.weightName });
-  }
-  return out;
 }
 
 export const doraMethod = registerMethod({
@@ -156,13 +121,9 @@ export const doraMethod = registerMethod({
     const modules = new Map<string, DoraModule>();
     const scale = loraScaling(config);
     let s = seed;
-    for (const [m, info] of plan(model, config)) {
-      // PEFT: A ~ kaiming_uniform(a=sqrt(5)), B = 0, and m = ‖W + s·A·B‖ = ‖W‖: the model starts unchanged.
-      const a = trainableVar(
-        uniform([info.inFeatures, config.r], 1 / Math.sqrt(info.inFeatures), s++),
-        `${scope}${m}.A`,
-      );
-      const b = trainableVar(tf.zeros([config.r, info.outFeatures]), `${scope}${m}.B`);
+    for (const [m, info] of linearWeightTargets(model, config.targets, 'dora', 'DoRA here')) {
+      // LoRA's A and B (B = 0), and m = ‖W + s·A·B‖ = ‖W‖: the model starts unchanged.
+      const { a, b } = initLinearPair(info, config.r, `${scope}${m}`, s++);
       const w = model.params.get(info.weightName) as tf.Tensor2D;
       const norm = doraMergeTerms(w, a as tf.Tensor2D, b as tf.Tensor2D, tf.ones([info.outFeatures]), scale);
       norm.delta.dispose();
@@ -181,30 +142,17 @@ export const doraMethod = registerMethod({
     const scope = uniqueScope('dora');
     const trace = traceModules(model);
     const modules = new Map<string, DoraModule>();
-    const head = new Map<string, tf.Tensor>();
-    for (const [name, t] of weights) {
-      if (name.endsWith('.lora_B') || name.endsWith(`.${MAGNITUDE}`)) continue;
-      if (!name.endsWith('.lora_A')) {
-        head.set(name, t);
-        continue;
-      }
-      const module = name.slice(0, -'.lora_A'.length);
-      const b = weights.get(`${module}.lora_B`);
-      const m = weights.get(`${module}.${MAGNITUDE}`);
-      if (!b || !m)
-        throw new UserError(`adapter has ${name} but no ${module}.lora_B or ${module}.${MAGNITUDE}`);
+    const saved = weightsByModule(weights, 'lora_A', ['lora_B', MAGNITUDE]);
+    for (const [module, t] of saved.modules) {
       const info = trace.linear.get(module);
-      if (!info?.weightName)
-        throw new UserError(
-          `adapter targets ${module}, which this ${model.config.modelType} model does not have`,
-        );
+      if (!info?.weightName) throw notInModel(model, module);
       modules.set(module, {
-        a: trainableVar(t.clone(), `${scope}${module}.A`),
-        b: trainableVar(b.clone(), `${scope}${module}.B`),
-        magnitude: trainableVar(m.reshape([-1]), `${scope}${module}.m`),
+        a: trainableVar((t.lora_A as tf.Tensor).clone(), `${scope}${module}.A`),
+        b: trainableVar((t.lora_B as tf.Tensor).clone(), `${scope}${module}.B`),
+        magnitude: trainableVar((t[MAGNITUDE] as tf.Tensor).reshape([-1]), `${scope}${module}.m`),
         weightName: info.weightName,
       });
     }
-    return new DoraAdapter(model, config, modules, HeadCopy.fromTensors(head, scope));
+    return new DoraAdapter(model, config, modules, HeadCopy.fromTensors(saved.head, scope));
   },
 });

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, matMul } from '../../engine/ops/index.ts';
+import { trainableVar, uniform } from '../base/init.ts';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 
 export interface LoraPair {
@@ -34,4 +35,20 @@ export function loraWeightDelta(p: LoraPair, scale: number): tf.Tensor {
       .reshape([kh, kw, inC, outC])
       .mul(scale);
   });
+}
+
+/**
+ * A fresh linear pair as PEFT initialises it: A ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in)) and
+ * B = 0, so the model starts unchanged. `name` prefixes the variables' names (scope and module).
+ */
+export function initLinearPair(
+  info: LinearInfo,
+  r: number,
+  name: string,
+  seed: number,
+): { a: tf.Variable; b: tf.Variable } {
+  return {
+    a: trainableVar(uniform([info.inFeatures, r], 1 / Math.sqrt(info.inFeatures), seed), `${name}.A`),
+    b: trainableVar(tf.zeros([r, info.outFeatures]), `${name}.B`),
+  };
 }

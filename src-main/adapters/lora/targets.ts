@@ -1,4 +1,5 @@
 /** Which modules a LoRA-style method adapts (LoRA and its variants share PEFT's target_modules rules). */
+import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
@@ -20,4 +21,30 @@ export function loraTargets(
     );
   }
   return { linear, conv };
+}
+
+/**
+ * The linear layers a method that works on each target's own weight adapts (DoRA decomposes it, VeRA sizes its
+ * projections by it), each with that weight: a convolution or a tied head (no weight of its own) is refused.
+ */
+export function linearWeightTargets(
+  model: Model,
+  targets: readonly string[] | string | undefined,
+  method: string,
+  title: string,
+): Map<string, LinearInfo & { weightName: string }> {
+  const trace = traceModules(model);
+  const { linear, conv } = loraTargets(model, targets, method);
+  if (conv.length)
+    throw new UserError(
+      `${method}.targets match convolutions (${conv[0]}); ${title} adapts linear layers only`,
+    );
+  const out = new Map<string, LinearInfo & { weightName: string }>();
+  for (const m of linear) {
+    const info = trace.linear.get(m);
+    if (!info?.weightName)
+      throw new UserError(`${method}.targets: ${m} has no weight of its own (a tied head?)`);
+    out.set(m, { ...info, weightName: info.weightName });
+  }
+  return out;
 }

@@ -5,14 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
-import type { LinearInfo } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
+import { AdditiveLowRankAdapter, notInModel, weightsByModule } from '../base/low-rank.ts';
+import type { WeightDelta } from '../base/low-rank.ts';
 import { trainableVar, uniform, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
-import { loraTargets } from '../lora/targets.ts';
+import { linearWeightTargets } from '../lora/targets.ts';
 import { veraDelta, veraWeightDelta } from './layer.ts';
 import type { VeraShared } from './layer.ts';
 import { VERA_A, VERA_B, veraPeft } from './peft.ts';
@@ -27,85 +28,44 @@ interface VeraModule {
   inFeatures: number;
 }
 
-const names = (module: string) => ({ d: `${module}.vera_lambda_d`, b: `${module}.vera_lambda_b` });
+const LAMBDA_D = 'vera_lambda_d';
+const LAMBDA_B = 'vera_lambda_b';
+const names = (module: string) => ({ d: `${module}.${LAMBDA_D}`, b: `${module}.${LAMBDA_B}` });
 
-class VeraAdapter implements AdapterInstance {
+class VeraAdapter extends AdditiveLowRankAdapter<VeraModule> implements AdapterInstance {
   readonly method = 'vera' as const;
-  readonly baseTrainable: readonly string[] = [];
-  readonly weights = new Map<string, tf.Variable>();
-  #merged = false;
+  protected readonly label = 'VeRA';
 
   constructor(
-    private readonly model: Model,
+    model: Model,
     readonly config: VeraConfig,
     /** Frozen: never in `weights`, saved by exportWeights. */
     readonly shared: VeraShared,
-    readonly modules: Map<string, VeraModule>,
-    readonly head: HeadCopy,
+    modules: Map<string, VeraModule>,
+    head: HeadCopy,
   ) {
-    for (const [module, v] of modules) {
+    super(model, modules, head, config.dropout, (module, v) => {
       const n = names(module);
-      this.weights.set(n.d, v.lambdaD);
-      this.weights.set(n.b, v.lambdaB);
-    }
-    for (const [name, w] of head.weights) this.weights.set(name, w);
+      return [
+        [n.d, v.lambdaD],
+        [n.b, v.lambdaB],
+      ];
+    });
   }
 
-  get merged(): boolean {
-    return this.#merged;
+  protected linearDelta(v: VeraModule, x: tf.Tensor2D): tf.Tensor2D {
+    return veraDelta(x, this.shared, v.lambdaD as tf.Tensor1D, v.lambdaB as tf.Tensor1D);
   }
 
-  get hooks() {
-    return {
-      linear: (name: string, x: tf.Tensor2D, base: (x: tf.Tensor2D) => tf.Tensor2D, info?: LinearInfo) => {
-        const fromHead = this.head.apply(name, x);
-        if (fromHead) return fromHead;
-        const v = this.modules.get(name);
-        if (!v || this.#merged) return base(x);
-        const rate = this.config.dropout;
-        const xd = rate > 0 && info?.dropout ? info.dropout(x, rate) : x;
-        const delta = veraDelta(xd, this.shared, v.lambdaD as tf.Tensor1D, v.lambdaB as tf.Tensor1D);
-        return base(x).add(delta) as tf.Tensor2D;
-      },
-    };
-  }
-
-  #deltas(): { name: string; delta: tf.Tensor2D }[] {
+  protected weightDeltas(): WeightDelta[] {
     return [...this.modules.values()].map((v) => ({
       name: v.weightName,
       delta: veraWeightDelta(this.shared, v.inFeatures, v.lambdaD as tf.Tensor1D, v.lambdaB as tf.Tensor1D),
     }));
   }
 
-  /** Safe merge: every update is checked before any weight changes. */
-  async merge(): Promise<void> {
-    if (this.#merged) throw new Error('this VeRA adapter is already merged');
-    const deltas = this.#deltas();
-    for (const d of deltas) {
-      const finite = tf.tidy(() => tf.all(tf.isFinite(d.delta)));
-      const ok = (await finite.data())[0];
-      finite.dispose();
-      if (!ok) {
-        tf.dispose(deltas.map((x) => x.delta));
-        throw new UserError(`refusing to merge: the VeRA update for ${d.name} has NaN or Inf values`);
-      }
-    }
-    this.#apply(deltas, 1);
-    this.#merged = true;
-  }
-
-  unmerge(): void {
-    if (!this.#merged) throw new Error('this VeRA adapter is not merged');
-    this.#apply(this.#deltas(), -1);
-    this.#merged = false;
-  }
-
-  #apply(deltas: { name: string; delta: tf.Tensor2D }[], sign: 1 | -1): void {
-    for (const d of deltas) {
-      const w = this.model.params.get(d.name);
-      tf.tidy(() => w.assign(w.add(d.delta.mul(sign))));
-      d.delta.dispose();
-    }
+  protected tensorsOf(v: VeraModule): tf.Tensor[] {
+    return [v.lambdaD, v.lambdaB];
   }
 
   /** The trained vectors and head, plus the shared projections (PEFT's save_projection=True). */
@@ -116,30 +76,10 @@ class VeraAdapter implements AdapterInstance {
     return out;
   }
 
-  dispose(): void {
-    if (this.#merged) this.unmerge();
-    for (const v of this.modules.values()) tf.dispose([v.lambdaD, v.lambdaB]);
+  override dispose(): void {
+    super.dispose();
     tf.dispose([this.shared.a, this.shared.b]);
-    this.head.dispose();
   }
-}
-
-/** The linear layers VeRA adapts, each with its frozen weight. */
-function plan(
-  model: Model,
-  targets: VeraConfig['targets'],
-): Map<string, LinearInfo & { weightName: string }> {
-  const trace = traceModules(model);
-  const { linear, conv } = loraTargets(model, targets, 'vera');
-  if (conv.length)
-    throw new UserError(`vera.targets match convolutions (${conv[0]}); VeRA adapts linear layers only`);
-  const out = new Map<string, LinearInfo & { weightName: string }>();
-  for (const m of linear) {
-    const info = trace.linear.get(m);
-    if (!info?.weightName) throw new UserError(`vera.targets: ${m} has no weight of its own (a tied head?)`);
-    out.set(m, { ...info, weightName: info.weightName });
-  }
-  return out;
 }
 
 export const veraMethod = registerMethod({
@@ -147,7 +87,7 @@ export const veraMethod = registerMethod({
   peft: veraPeft,
   create(model, config, seed, opts) {
     const scope = uniqueScope('vera');
-    const targets = plan(model, config.targets);
+    const targets = linearWeightTargets(model, config.targets, 'vera', 'VeRA');
     const maxIn = Math.max(...[...targets.values()].map((t) => t.inFeatures));
     const maxOut = Math.max(...[...targets.values()].map((t) => t.outFeatures));
     // PEFT's kaiming-uniform projections, sized for the largest target: U(±sqrt(6 / fan_in)).
@@ -174,33 +114,23 @@ export const veraMethod = registerMethod({
     if (!a || !b) throw new UserError(`a VeRA adapter needs its projections ${VERA_A} and ${VERA_B}`);
     const trace = traceModules(model);
     const modules = new Map<string, VeraModule>();
-    const head = new Map<string, tf.Tensor>();
-    for (const [name, t] of weights) {
-      if (name === VERA_A || name === VERA_B || name.endsWith('.vera_lambda_b')) continue;
-      if (!name.endsWith('.vera_lambda_d')) {
-        head.set(name, t);
-        continue;
-      }
-      const module = name.slice(0, -'.vera_lambda_d'.length);
-      const lb = weights.get(names(module).b);
+    const isProjection = (name: string) => name === VERA_A || name === VERA_B;
+    const saved = weightsByModule(weights, LAMBDA_D, [LAMBDA_B], isProjection);
+    for (const [module, t] of saved.modules) {
       const info = trace.linear.get(module);
-      if (!lb) throw new UserError(`adapter has ${name} but no ${names(module).b}`);
-      if (!info?.weightName)
-        throw new UserError(
-          `adapter targets ${module}, which this ${model.config.modelType} model does not have`,
-        );
+      if (!info?.weightName) throw notInModel(model, module);
       if (info.inFeatures > (a.shape[0] as number) || info.outFeatures > (b.shape[1] as number))
         throw new UserError(
           `${VERA_A}/${VERA_B} are smaller than ${module} (${info.inFeatures} -> ${info.outFeatures})`,
         );
       modules.set(module, {
-        lambdaD: trainableVar(t.reshape([-1]), `${scope}${module}.d`),
-        lambdaB: trainableVar(lb.reshape([-1]), `${scope}${module}.b`),
+        lambdaD: trainableVar((t[LAMBDA_D] as tf.Tensor).reshape([-1]), `${scope}${module}.d`),
+        lambdaB: trainableVar((t[LAMBDA_B] as tf.Tensor).reshape([-1]), `${scope}${module}.b`),
         weightName: info.weightName,
         inFeatures: info.inFeatures,
       });
     }
     const shared: VeraShared = { a: a.clone() as tf.Tensor2D, b: b.clone() as tf.Tensor2D };
-    return new VeraAdapter(model, config, shared, modules, HeadCopy.fromTensors(head, scope));
+    return new VeraAdapter(model, config, shared, modules, HeadCopy.fromTensors(saved.head, scope));
   },
 });

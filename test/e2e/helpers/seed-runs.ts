@@ -13,6 +13,10 @@ import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
 import type { MetricPoint } from '../../../src-main/db/tables/metrics.ts';
 import { insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
 import type { RunStatus } from '../../../src-main/db/tables/runs.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+
+/** The tiny BERT the PEFT fixtures were made on. */
+export const TINY_BERT = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 
 export interface SeedRunSpec {
   name: string;
@@ -241,3 +245,22 @@ export const SEED_RUNS = {
     seed: 4,
   },
 } satisfies Record<string, SeedRunSpec>;
+
+/**
+ * A finished LoRA run (seeded curves) whose adapter is the tiny BERT's real PEFT adapter, on that base: one the
+ * export, evaluate and download pages can really load (its labels: LABEL_0..2). `peftFilesOnly` keeps only
+ * PEFT's own files (adapter_*) in the adapter folder.
+ */
+export function seedPeftLoraRun(
+  db: Database,
+  projectDir: string,
+  opts: { peftFilesOnly?: boolean } = {},
+): number {
+  const runId = seedRun(db, projectDir, { ...SEED_RUNS.lora, model: TINY_BERT });
+  const adapterDir = path.join(projectDir, `artifacts/run-${runId}/adapter`);
+  fs.rmSync(adapterDir, { recursive: true });
+  fs.cpSync(path.join(HF_TINY_DIR, 'bert-seqcls/lora'), adapterDir, { recursive: true });
+  if (opts.peftFilesOnly)
+    for (const f of fs.readdirSync(adapterDir)) if (!/^adapter_/.test(f)) fs.rmSync(path.join(adapterDir, f));
+  return runId;
+}

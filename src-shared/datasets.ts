@@ -40,19 +40,22 @@ export interface LengthHistogram {
   overflow: boolean;
 }
 
+/** Token-length distribution (nearest-rank percentiles). */
+export interface LengthStats {
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
 /** The numbers the Datasets page shows (the `stats` stored with a dataset record). */
 export interface DatasetStatsView {
   rows: number;
   labelCounts: Record<string, number>;
-  lengthPercentiles: {
-    min: number;
-    p50: number;
-    p90: number;
-    p95: number;
-    p99: number;
-    max: number;
-    mean: number;
-  };
+  lengthPercentiles: LengthStats;
   tokenizer: 'model' | 'whitespace' | 'none';
   duplicates: number;
   conflicting: number;

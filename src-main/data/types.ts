@@ -1,4 +1,5 @@
 /** Plain data shapes of the dataset layer: what import returns and what the DB layer stores. */
+import type { LengthStats } from '../../src-shared/datasets.ts';
 
 /** Turns text into token ids (a model's tokenizer); the dataset layer never loads one itself. */
 export type Tokenize = (text: string) => readonly number[];
@@ -34,16 +35,8 @@ export interface ColumnMap {
   textPair?: string;
 }
 
-/** Token-length distribution (nearest-rank percentiles). */
-export interface LengthStats {
-  min: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
+/** Token-length distribution (nearest-rank percentiles): shared with the UI. */
+export type { LengthStats };
 
 /** Summary numbers for the UI and the project DB (plain JSON). */
 export interface DatasetStats {

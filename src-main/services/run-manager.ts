@@ -6,6 +6,7 @@ import type { RunView } from '../../src-shared/domain.ts';
 import type { ContinualConfig, TrainConfig } from '../../src-shared/train-config.ts';
 import { startContinual } from './continual.ts';
 import { UserError } from '../errors.ts';
+import type { Database } from 'better-sqlite3';
 import type { FromWorker } from '../training/protocol.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import type { EventBus } from './event-bus.ts';
@@ -58,28 +59,28 @@ export class RunManager {
   };
 
   start(config: TrainConfig): number {
-    const project = config.project;
-    const db = this.projects.db(project);
-    let id = 0;
-    const run = startRun(
-      db,
-      project,
-      config,
-      this.#onMessage(project, () => id),
-      this.env(),
+    return this.#launch(config.project, (db, onMessage, env) =>
+      startRun(db, config.project, config, onMessage, env),
     );
-    id = run.runId;
-    this.#follow(project, run);
-    return run.runId;
   }
 
   startContinual(config: ContinualConfig): number {
-    const project = config.project;
+    return this.#launch(config.project, (db, onMessage, env) =>
+      startContinual(db, config.project, config, onMessage, env),
+    );
+  }
+
+  /**
+   * Starts a new run with the Settings page's environment (threads, backend) and follows it; its id is known
+   * only once `launch` returns, so progress messages read it late.
+   */
+  #launch(
+    project: string,
+    launch: (db: Database, onMessage: (m: FromWorker) => void, env: NodeJS.ProcessEnv) => SupervisedRun,
+  ): number {
     let id = 0;
-    const run = startContinual(
+    const run = launch(
       this.projects.db(project),
-      project,
-      config,
       this.#onMessage(project, () => id),
       this.env(),
     );

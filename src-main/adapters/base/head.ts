@@ -29,6 +29,19 @@ export class HeadCopy {
    * A head for a dataset with `numLabels` classes: the model's head copied, except its output layer (the head
    * linear whose width is the model's label count) when the count differs, which starts fresh (seeded).
    */
+  /**
+   * The head a fresh adapter trains: the model's own, or a new output layer for the dataset's classes
+   * (`opts.numLabels`), drawn from a seed apart from the adapter's own draws so the two never share a stream.
+   */
+  static forAdapter(
+    model: Model,
+    opts: { numLabels?: number } | undefined,
+    scope: string,
+    seed: number,
+  ): HeadCopy {
+    return HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919);
+  }
+
   static forLabels(model: Model, numLabels: number, scope: string, seed: number): HeadCopy {
     const head = HeadCopy.fromModel(model, scope);
     const current = model.config.labels.length;

@@ -21,11 +21,11 @@ export abstract class LowRankAdapter<M> {
     readonly head: HeadCopy,
     /** PEFT's dropout on the branch's input (0: none). */
     private readonly dropout: number,
-    /** A module's trained variables by save name. */
-    variables: (module: string, m: M) => [string, tf.Variable][],
+    /** A module's trained variables by the suffix of their save name, `<module>.<suffix>` (e.g. `lora_A`). */
+    variables: (m: M) => Record<string, tf.Variable>,
   ) {
     for (const [module, m] of modules)
-      for (const [name, v] of variables(module, m)) this.weights.set(name, v);
+      for (const [suffix, v] of Object.entries(variables(m))) this.weights.set(`${module}.${suffix}`, v);
     for (const [name, w] of head.weights) this.weights.set(name, w);
   }
 

@@ -85,11 +85,7 @@ export const bottleneckMethod = registerMethod({
         });
       }
     }
-    return new BottleneckAdapter(
-      config,
-      modules,
-      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
-    );
+    return new BottleneckAdapter(config, modules, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, config, weights) {
     checkModel(model);

@@ -99,7 +99,7 @@ export const convMethod = registerMethod({
         stride: Math.round((b.input[1] as number) / (b.output[1] as number)),
       });
     }
-    return new ConvAdapter(modules, HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919));
+    return new ConvAdapter(modules, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, _config, weights) {
     const scope = uniqueScope('conv');

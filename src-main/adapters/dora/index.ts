@@ -13,7 +13,6 @@ import { registerMethod } from '../base/registry.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
 import { loraScaling } from '../lora/config.ts';
-import { loraNames } from '../lora/index.ts';
 import { linearWeightTargets } from '../lora/targets.ts';
 import { initLinearPair } from '../lora/layer.ts';
 import { doraDelta, doraMergeTerms } from './layer.ts';
@@ -41,14 +40,11 @@ class DoraAdapter extends LowRankAdapter<DoraModule> implements AdapterInstance 
     modules: Map<string, DoraModule>,
     head: HeadCopy,
   ) {
-    super(model, modules, head, config.dropout, (module, d) => {
-      const n = loraNames(module);
-      return [
-        [n.a, d.a],
-        [n.b, d.b],
-        [`${module}.${MAGNITUDE}`, d.magnitude],
-      ];
-    });
+    super(model, modules, head, config.dropout, (d) => ({
+      lora_A: d.a,
+      lora_B: d.b,
+      [MAGNITUDE]: d.magnitude,
+    }));
     this.#scale = loraScaling(config);
   }
 
@@ -131,12 +127,7 @@ export const doraMethod = registerMethod({
       norm.factor.dispose();
       modules.set(m, { a, b, magnitude, weightName: info.weightName });
     }
-    return new DoraAdapter(
-      model,
-      config,
-      modules,
-      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
-    );
+    return new DoraAdapter(model, config, modules, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, config, weights) {
     const scope = uniqueScope('dora');

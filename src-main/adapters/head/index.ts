@@ -42,7 +42,7 @@ export const headMethod = registerMethod({
   type: 'head',
   create(model, _config, seed, opts) {
     checkModel(model);
-    return new HeadAdapter(HeadCopy.forLabels(model, opts?.numLabels ?? 0, uniqueScope('head'), seed + 7919));
+    return new HeadAdapter(HeadCopy.forAdapter(model, opts, uniqueScope('head'), seed));
   },
   fromWeights(model, _config, weights) {
     checkModel(model);

@@ -140,7 +140,7 @@ export const ia3Method = registerMethod({
         weightName: p.info.weightName as string,
       });
     }
-    return new Ia3Adapter(model, scales, HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919));
+    return new Ia3Adapter(model, scales, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, config, weights) {
     const scope = uniqueScope('ia3');

@@ -16,9 +16,7 @@ import { initLinearPair, loraDelta, loraWeightDelta } from './layer.ts';
 import type { LoraPair } from './layer.ts';
 import { UserError } from '../../errors.ts';
 
-/** Our save names: `${module}.lora_A` / `.lora_B` in tf layout, head weights under their own names. */
-export const loraNames = (module: string) => ({ a: `${module}.lora_A`, b: `${module}.lora_B` });
-
+/** Saved as `<module>.lora_A` / `.lora_B` in tf layout (PEFT's names, transposed on export); the head under its own names. */
 class LoraAdapter extends AdditiveLowRankAdapter<LoraPair> implements AdapterInstance {
   readonly method = 'lora' as const;
   protected readonly label = 'LoRA';
@@ -30,13 +28,7 @@ class LoraAdapter extends AdditiveLowRankAdapter<LoraPair> implements AdapterIns
     readonly pairs: Map<string, LoraPair>,
     head: HeadCopy,
   ) {
-    super(model, pairs, head, config.dropout, (module, p) => {
-      const n = loraNames(module);
-      return [
-        [n.a, p.a],
-        [n.b, p.b],
-      ];
-    });
+    super(model, pairs, head, config.dropout, (p) => ({ lora_A: p.a, lora_B: p.b }));
     this.#scale = loraScaling(config);
   }
 
@@ -86,12 +78,7 @@ export const loraMethod = registerMethod({
       const b = trainableVar(tf.zeros([1, 1, config.r, info.outChannels]), `${scope}${m}.B`);
       pairs.set(m, { kind: 'conv', a, b, conv: info });
     }
-    return new LoraAdapter(
-      model,
-      config,
-      pairs,
-      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
-    );
+    return new LoraAdapter(model, config, pairs, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, config, weights) {
     const scope = uniqueScope('lora');

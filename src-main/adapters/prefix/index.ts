@@ -128,13 +128,7 @@ export const prefixMethod = registerMethod({
       w2: trainableVar(normal([P, 2 * g.kvHeads * g.headDim], 0.02, seed + 2 + i), `${scope}${i}.w2`),
       b2: trainableVar(tf.zeros([2 * g.kvHeads * g.headDim]), `${scope}${i}.b2`),
     }));
-    return new PrefixAdapter(
-      g,
-      L,
-      layers,
-      shared,
-      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
-    );
+    return new PrefixAdapter(g, L, layers, shared, HeadCopy.forAdapter(model, opts, scope, seed));
   },
   fromWeights(model, config, weights) {
     const g = geometry(model);

@@ -64,7 +64,7 @@ export const promptMethod = registerMethod({
     const init = normal([config.virtualTokens, model.config.hiddenSize], 0.02, seed);
     return new PromptAdapter(
       trainableVar(init, `${scope}prompt`),
-      HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919),
+      HeadCopy.forAdapter(model, opts, scope, seed),
     );
   },
   fromWeights(model, _config, weights) {

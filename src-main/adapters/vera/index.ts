@@ -30,7 +30,6 @@ interface VeraModule {
 
 const LAMBDA_D = 'vera_lambda_d';
 const LAMBDA_B = 'vera_lambda_b';
-const names = (module: string) => ({ d: `${module}.${LAMBDA_D}`, b: `${module}.${LAMBDA_B}` });
 
 class VeraAdapter extends AdditiveLowRankAdapter<VeraModule> implements AdapterInstance {
   readonly method = 'vera' as const;
@@ -44,13 +43,7 @@ class VeraAdapter extends AdditiveLowRankAdapter<VeraModule> implements AdapterI
     modules: Map<string, VeraModule>,
     head: HeadCopy,
   ) {
-    super(model, modules, head, config.dropout, (module, v) => {
-      const n = names(module);
-      return [
-        [n.d, v.lambdaD],
-        [n.b, v.lambdaB],
-      ];
-    });
+    super(model, modules, head, config.dropout, (v) => ({ [LAMBDA_D]: v.lambdaD, [LAMBDA_B]: v.lambdaB }));
   }
 
   protected linearDelta(v: VeraModule, x: tf.Tensor2D): tf.Tensor2D {
@@ -104,7 +97,7 @@ export const veraMethod = registerMethod({
         inFeatures: info.inFeatures,
       });
     }
-    const head = HeadCopy.forLabels(model, opts?.numLabels ?? 0, scope, seed + 7919);
+    const head = HeadCopy.forAdapter(model, opts, scope, seed);
     return new VeraAdapter(model, config, shared, modules, head);
   },
   fromWeights(model, config, weights) {

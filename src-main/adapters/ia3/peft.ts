@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix } from '../peft/names.ts';
-import { UserError } from '../../errors.ts';
+import { parsePeftConfig } from '../peft/config.ts';
 
 const moduleList = z.union([z.array(z.string()), z.string()]).nullish();
 const peftIa3Schema = z.object({ target_modules: moduleList, feedforward_modules: moduleList }).passthrough();
@@ -17,12 +17,7 @@ export const ia3Peft: PeftCodec<'ia3'> = {
     'target_modules',
   ],
   configFromPeft(raw) {
-    const parsed = peftIa3Schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
-    }
-    const c = parsed.data;
+    const c = parsePeftConfig(peftIa3Schema, raw);
     return {
       ...(c.target_modules ? { targets: c.target_modules } : {}),
       feedforward: c.feedforward_modules ?? [],

@@ -5,6 +5,7 @@ import type { PeftCodec, PeftModelContext } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix, transposeRaw } from '../peft/names.ts';
 import type { loraSchema } from './schema.ts';
 import { UserError } from '../../errors.ts';
+import { parsePeftConfig } from '../peft/config.ts';
 
 export const LORA_KEYS = [
   'alora_invocation_tokens',
@@ -58,12 +59,7 @@ export const peftLoraSchema = z
 
 /** Our lora-style options from a LoraConfig; refuses what we cannot represent, naming the key. */
 export function loraOptionsFromPeft(raw: Record<string, unknown>): Record<string, unknown> {
-  const parsed = peftLoraSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
-  }
-  const c = parsed.data;
+  const c = parsePeftConfig(peftLoraSchema, raw);
   if (Object.keys(c.rank_pattern ?? {}).length || Object.keys(c.alpha_pattern ?? {}).length) {
     throw new UserError('rank_pattern/alpha_pattern: per-module ranks are not supported');
   }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { PeftCodec, PeftModelContext } from './codec.ts';
+import { UserError } from '../../errors.ts';
 
 /** The keys every PEFT config has. */
 export const COMMON_KEYS = [
@@ -55,4 +56,15 @@ export function peftConfigJson(
   return Object.fromEntries(
     Object.entries({ ...base, ...common, ...fields }).sort(([a], [b]) => a.localeCompare(b)),
   );
+}
+
+/**
+ * A method's adapter_config.json read with its schema: the parsed keys, or the first problem as one line naming
+ * the key (the folder is the user's to fix).
+ */
+export function parsePeftConfig<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
 }

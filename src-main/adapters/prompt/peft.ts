@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft } from '../peft/names.ts';
-import { UserError } from '../../errors.ts';
+import { parsePeftConfig } from '../peft/config.ts';
 
 /** The virtual tokens' tensor, the same name in both formats. */
 export const PROMPT_WEIGHT = 'prompt_embeddings';
@@ -25,12 +25,7 @@ export const promptPeft: PeftCodec<'prompt'> = {
     'tokenizer_name_or_path',
   ],
   configFromPeft(raw) {
-    const parsed = peftPromptSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
-    }
-    const n = parsed.data.num_virtual_tokens;
+    const n = parsePeftConfig(peftPromptSchema, raw).num_virtual_tokens;
     return n ? { virtualTokens: n } : {};
   },
   configToPeft: (config, ctx) => ({

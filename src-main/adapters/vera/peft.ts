@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { PeftCodec } from '../peft/codec.ts';
 import { headFromPeft, headToPeft, stripPrefix, transposeRaw } from '../peft/names.ts';
 import { UserError } from '../../errors.ts';
+import { parsePeftConfig } from '../peft/config.ts';
 
 export const VERA_A = 'vera_A';
 export const VERA_B = 'vera_B';
@@ -37,12 +38,7 @@ export const veraPeft: PeftCodec<'vera'> = {
     'vera_dropout',
   ],
   configFromPeft(raw) {
-    const parsed = peftVeraSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserError(`${issue?.path.join('.') || 'config'}: ${issue?.message}`);
-    }
-    const c = parsed.data;
+    const c = parsePeftConfig(peftVeraSchema, raw);
     if (c.save_projection === false)
       throw new UserError(
         'save_projection: false: the projections are not in the file (PEFT regenerates them with torch)',

@@ -3,7 +3,7 @@
  * caught: in the adapter itself, and as the message of a run that hit it in its training process.
  */
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import { createAdapter } from '../../../src-main/adapters/index.ts';

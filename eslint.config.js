@@ -56,7 +56,7 @@ const MAIN_PROCESS_FILES_IN = {
     'bundle-manifest',
     'zip-format',
   ],
-  models: ['info', 'default-model', 'content-hash', 'architectures'],
+  models: ['info', 'default-model', 'content-hash', 'architectures', 'param-count'],
   training: [
     'supervisor',
     'protocol',

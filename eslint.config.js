@@ -54,6 +54,7 @@ const MAIN_PROCESS_FILES_IN = {
     'project-cleanup',
     'unzip',
     'bundle-manifest',
+    'bundle-curves',
     'zip-format',
   ],
   models: ['info', 'default-model', 'content-hash', 'architectures', 'param-count'],

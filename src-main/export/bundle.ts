@@ -13,6 +13,8 @@ import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
 import { MANIFEST_FILE } from './bundle-manifest.ts';
+import { CURVES_FILE, curvesBytes } from './bundle-curves.ts';
+import type { MetricPoint } from '../db/tables/metrics.ts';
 import { CARD_FILE, exportCard } from './card-target.ts';
 import { runFacts } from './run-source.ts';
 import type { RunSource } from './run-source.ts';
@@ -42,12 +44,19 @@ function adapterFiles(dir: string): Map<string, Uint8Array> {
   return files;
 }
 
-/** The manifest and the files a bundle of this run holds (manifest.json excluded). */
-export function bundleContents(s: RunSource): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
+/**
+ * The manifest and the files a bundle of this run holds (manifest.json excluded); `curves`, the run's metric
+ * points, travel as metrics.jsonl so the imported run draws them.
+ */
+export function bundleContents(
+  s: RunSource,
+  curves: readonly MetricPoint[] = [],
+): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>([
     [CARD_FILE, new TextEncoder().encode(exportCard(s, 'bundle'))],
     ...adapterFiles(s.adapterDir),
   ]);
+  if (curves.length) files.set(CURVES_FILE, curvesBytes(curves));
   const manifest: BundleManifest = {
     format: 'adapter-studio-bundle',
     version: BUNDLE_FORMAT_VERSION,
@@ -79,8 +88,12 @@ function link(from: string, to: string): void {
  * Writes the bundle of a run to `out` (a .zip path) atomically: a temporary file beside it, then a link (which
  * fails when `out` exists) or, with `force`, a rename over it. Returns the files it holds, uncompressed sizes.
  */
-export function writeBundle(s: RunSource, out: string, opts: { force?: boolean } = {}): ExportedFile[] {
-  const { manifest, files } = bundleContents(s);
+export function writeBundle(
+  s: RunSource,
+  out: string,
+  opts: { force?: boolean; curves?: readonly MetricPoint[] } = {},
+): ExportedFile[] {
+  const { manifest, files } = bundleContents(s, opts.curves);
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const entries: Record<string, Uint8Array> = { [MANIFEST_FILE]: manifestBytes };
   for (const [name, data] of files) entries[name] = data;

@@ -13,12 +13,14 @@ import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
+import type { MetricPoint } from '../db/tables/metrics.ts';
 import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { runDirs } from '../training/run-dirs.ts';
 import { ADAPTER_PREFIX, CARD_FILE } from './bundle.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest } from './bundle-manifest.ts';
+import { CURVES_FILE, MAX_CURVES_BYTES, parseCurves } from './bundle-curves.ts';
 import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
 import { modelContentHash } from './run-source.ts';
 import { BUNDLE_LIMITS, openZip } from './unzip.ts';
@@ -43,6 +45,8 @@ export interface ImportOptions {
 export interface VerifiedBundle {
   file: string;
   manifest: BundleManifest;
+  /** The run's metric points from metrics.jsonl (empty for bundles without one). */
+  curves: MetricPoint[];
   base: { dir: string; named: string; contentHash: string; config: Record<string, unknown> };
   limits: UnzipLimits;
 }
@@ -81,6 +85,14 @@ export async function verifyBundle(
   file: string,
   limits: UnzipLimits = BUNDLE_LIMITS,
 ): Promise<BundleManifest> {
+  return (await verifyContents(file, limits)).manifest;
+}
+
+/** The manifest and the parsed curves of a bundle, every file checked by streaming it. */
+async function verifyContents(
+  file: string,
+  limits: UnzipLimits,
+): Promise<{ manifest: BundleManifest; curves: MetricPoint[] }> {
   const zip = await openZip(file, limits);
   try {
     const entry = zip.entries.find((e) => e.name === MANIFEST_FILE);
@@ -88,7 +100,7 @@ export async function verifyBundle(
     const manifest = parseManifest(file, await zip.readAll(entry, MAX_MANIFEST_BYTES));
     // The exporter writes a model card and a flat adapter folder; nothing else becomes a path in the project.
     for (const name of Object.keys(manifest.files))
-      if (name !== CARD_FILE && !/^adapter\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
+      if (name !== CARD_FILE && name !== CURVES_FILE && !/^adapter\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
         throw new UserError(
           `${file}: ${MANIFEST_FILE}: files: ${JSON.stringify(name)} is not a file a bundle holds`,
         );
@@ -99,8 +111,18 @@ export async function verifyBundle(
       throw new UserError(
         `${file}: ${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE} (or PEFT's ${ADAPTER_PREFIX}${PEFT_PAIR[1]}) is missing: the bundle holds no adapter`,
       );
-    await checkFiles(zip, manifest, () => undefined);
-    return manifest;
+    const curvesSize = manifest.files[CURVES_FILE]?.bytes ?? 0;
+    if (curvesSize > MAX_CURVES_BYTES)
+      throw new UserError(
+        `${file}: ${CURVES_FILE} is ${curvesSize} bytes, more than the ${MAX_CURVES_BYTES} a bundle's curves may be`,
+      );
+    // The curves are kept (at most MAX_CURVES_BYTES) and parsed once their hash matched; nothing else is kept.
+    const chunks: Uint8Array[] = [];
+    await checkFiles(zip, manifest, (name) =>
+      name === CURVES_FILE ? (chunk) => chunks.push(chunk.slice()) : undefined,
+    );
+    const curves = curvesSize ? parseCurves(file, Buffer.concat(chunks)) : [];
+    return { manifest, curves };
   } finally {
     await zip.close();
   }
@@ -144,8 +166,8 @@ function localBase(file: string, manifest: BundleManifest, opts: ImportOptions):
 /** Every check of an import that needs no project: run it before creating a project for the bundle. */
 export async function prepareImport(file: string, opts: ImportOptions = {}): Promise<VerifiedBundle> {
   const limits = opts.limits ?? BUNDLE_LIMITS;
-  const manifest = await verifyBundle(file, limits);
-  return { file, manifest, base: localBase(file, manifest, opts), limits };
+  const { manifest, curves } = await verifyContents(file, limits);
+  return { file, manifest, curves, base: localBase(file, manifest, opts), limits };
 }
 
 /** Extracts the adapter files into `dir`, checking every byte against the manifest again as it is written. */
@@ -218,6 +240,8 @@ export async function importVerified(
         ...(steps !== null ? { step: steps, totalSteps: steps } : {}),
         ...(r.startedAt ? { startedAt: r.startedAt } : {}),
       });
+      // The curves first: the final metrics, the bundle's headline claim, win at the last step.
+      logMetrics(db, id, v.curves);
       logMetrics(
         db,
         id,

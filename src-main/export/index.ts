@@ -10,6 +10,7 @@ import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '..
 import { UserError } from '../errors.ts';
 import { slugify } from '../node-shared/slugify.ts';
 import { writeBundle } from './bundle.ts';
+import { metricsForRun } from '../db/tables/metrics.ts';
 import { InferenceClient } from '../inference/client.ts';
 import type { ExportEngine } from './engine-job.ts';
 import { exportCard, writeCardAndBase } from './card-target.ts';
@@ -113,7 +114,7 @@ export async function exportRun(
       break;
     }
     case 'bundle':
-      files = writeBundle(source, abs, opts);
+      files = writeBundle(source, abs, { ...opts, curves: metricsForRun(db, runId) });
       break;
   }
   const bytes = format === 'bundle' ? fs.statSync(abs).size : files.reduce((a, f) => a + f.bytes, 0);

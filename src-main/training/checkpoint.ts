@@ -92,6 +92,29 @@ export function copyCheckpoint(from: string, dir: string): void {
   swapInto(tmp, dir);
 }
 
+/**
+ * Writes a folder through `write` into `<dir>.tmp-PID` and swaps it into place only once complete, so a full disk or
+ * a kill leaves either the previous folder or the new one, never part of one (`*.tmp-PID` is a name
+ * project-cleanup.ts removes). Returns the files `write` reported, at their place in `dir`.
+ */
+export async function writeFolderAtomically(
+  dir: string,
+  write: (tmp: string) => Promise<string[]>,
+): Promise<string[]> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  let files: string[];
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    files = await write(tmp);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  swapInto(tmp, dir);
+  return files.map((f) => path.join(dir, path.relative(tmp, f)));
+}
+
 /** Moves a complete pending checkpoint into place (main, once the metrics before it are stored). */
 export function promoteCheckpoint(pending: string, dir: string): boolean {
   if (!hasCheckpoint(pending)) return false;

@@ -8,7 +8,7 @@ import { adapterDiskBytes } from './adapter-bytes.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { accountParams, baseIdentity, saveAdapter } from '../adapters/index.ts';
+import { accountParams, baseIdentity } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
 import { modelParameterCount } from '../models/param-count.ts';
@@ -26,6 +26,7 @@ import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } 
 import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
+import { saveFinalAdapter } from './final-adapter.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
 import { firstTaskLabels, runContinual } from './continual.ts';
@@ -137,7 +138,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     keptMetrics = evals.get(result.position.best.step) ?? keptMetrics;
   }
   const { type: _type, ...methodConfig } = config.method;
-  const files = await saveAdapter(
+  // All or nothing: a full disk here fails the run in one line and leaves no partial adapter folder.
+  const files = await saveFinalAdapter(
     model,
     adapter,
     { ...methodConfig, labels: data.labels, task: data.lm ? 'causal-lm' : 'classification' },

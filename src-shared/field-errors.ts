@@ -68,6 +68,7 @@ const ARG_LABELS: Record<string, string> = {
   label: 'Label column',
   textPair: 'Second text column',
   sample: 'Sample',
+  imageBase64: 'Image',
   runIds: 'Adapters',
 };
 

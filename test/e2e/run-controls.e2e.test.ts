@@ -104,7 +104,7 @@ describe('run controls on the run page (web mode)', () => {
       runs.cancelled = await startRun(page);
 
       const clickedAt = await waitForStep(page, 3);
-      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('button', { name: 'Cancel', exact: true }).click();
       await waitForStatus(page, 'cancelled');
       const stoppedAt = await shownStep(page);
       expect(stoppedAt).toBeGreaterThanOrEqual(clickedAt);
@@ -116,8 +116,8 @@ describe('run controls on the run page (web mode)', () => {
         `checkpoint-last saved at step ${stoppedAt} (artifacts/run-${runs.cancelled}/checkpoint-last)`,
       );
       // A cancelled run can be resumed, never paused.
-      await page.getByRole('button', { name: 'Resume' }).waitFor();
-      expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
+      expect(await page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(0);
       await screenshot(page, '60-run-cancelled');
       expect(errors).toEqual([]);
       expect(problems).toEqual([]);
@@ -134,7 +134,7 @@ describe('run controls on the run page (web mode)', () => {
       await page.getByTestId('run-status').waitFor();
       const stoppedAt = await shownStep(page);
       const started = await page.getByTestId('run-started').textContent();
-      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('button', { name: 'Resume', exact: true }).click();
       await waitForStatus(page, 'completed');
       expect(await page.getByTestId('run-started').textContent()).toBe(started);
       await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
@@ -154,7 +154,7 @@ describe('run controls on the run page (web mode)', () => {
       runs.paused = await startRun(page);
 
       const clickedAt = await waitForStep(page, 3);
-      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.getByRole('button', { name: 'Pause', exact: true }).click();
       await waitForStatus(page, 'paused');
       const pausedAt = await shownStep(page);
       expect(pausedAt).toBeGreaterThanOrEqual(clickedAt);
@@ -162,16 +162,16 @@ describe('run controls on the run page (web mode)', () => {
       await expect
         .poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 })
         .toBe(`paused at step ${pausedAt}`);
-      expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(0);
       await screenshot(page, '61-run-paused');
 
-      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('button', { name: 'Resume', exact: true }).click();
       await waitForStatus(page, 'completed');
       const lines = await logLines(page);
       expect(lines).toContain(`resumed at step ${pausedAt}`);
       await expect.poll(async () => (await logLines(page)).at(-1), { timeout: 5_000 }).toBe('completed');
       // A finished run is never shown paused and offers no Resume.
-      expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
       await screenshot(page, '61b-run-resumed');
       expect(errors).toEqual([]);
       expect(problems).toEqual([]);
@@ -219,7 +219,7 @@ describe('run controls on the run page (web mode)', () => {
       const { page, errors } = await openStudioPage(session);
       const problems = watchConsole(page);
       await mainNav(page).getByRole('link', { name: 'Projects', exact: true }).click();
-      await page.getByRole('button', { name: 'Open' }).first().click();
+      await page.getByRole('button', { name: 'Open Controls', exact: true }).click();
       await page.getByTestId('current-project').getByRole('heading', { name: 'Controls' }).waitFor();
       await page.goto(`${page.url().split('#')[0]}#/runs/${runs.paused}`);
       await page.getByTestId('run-status').waitFor();

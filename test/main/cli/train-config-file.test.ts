@@ -31,6 +31,8 @@ describe('studio train --config FILE [--project DIR]', () => {
   });
 
   it('without either, names the missing field', () => {
-    expect(() => readTrainConfig(write('c.json', minimal))).toThrow(/c\.json: project/);
+    expect(() => readTrainConfig(write('c.json', minimal))).toThrow(
+      /c\.json: Project is required \(project\)$/,
+    );
   });
 });

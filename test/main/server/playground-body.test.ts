@@ -53,8 +53,6 @@ describe('the playground over HTTP (web mode)', () => {
   it('refuses an image over the limit with a message that says so', async () => {
     const res = await predict('A'.repeat(MAX_PLAYGROUND_IMAGE_BASE64 + 4));
     expect(res.status).toBe(400);
-    expect(await messageOf(res)).toBe(
-      'playground:predict: imageBase64: the image is too large for the playground (at most 20 MiB)',
-    );
+    expect(await messageOf(res)).toBe('Image: the image is too large for the playground (at most 20 MiB)');
   });
 });

@@ -87,6 +87,8 @@ export interface Events {
   'run:metrics': { projectPath: string; runId: number; lastStep: number };
   /** A run's log may have new lines: fetch them with runs:log. */
   'run:log': { projectPath: string; runId: number };
+  /** A run and its artifacts were deleted (from this window, another one, or `studio runs delete`). */
+  'run:deleted': { projectPath: string; runId: number };
 }
 export type EventName = keyof Events;
 

@@ -27,7 +27,10 @@ const RUN_SIGNATURE = `SELECT id, status || '|' || step || '|' || ifnull(total_s
   ifnull(trainable_params, '') || '|' || ifnull(message, '') || '|' || ifnull(warning, '') || '|' ||
   ifnull(started_at, '') || '|' || ifnull(finished_at, '') || '|' || name AS sig FROM runs`;
 
-/** Watches one project's database and emits `run:status`, `run:metrics` and `run:log` for what changed. */
+/**
+ * Watches one project's database and emits `run:status`, `run:metrics`, `run:log` and `run:deleted` for what
+ * changed.
+ */
 export class ProjectDbWatcher {
   readonly #dir: string;
   readonly #events: EventBus;
@@ -99,10 +102,12 @@ export class ProjectDbWatcher {
         ...[...runs].filter(([, sig]) => LIVE.has(sig.split('|')[0] ?? '')).map(([id]) => id),
       ]);
       const withPoints = [...followed].filter((id) => runs.has(id) && this.#metricsChanged(id));
+      const deleted = [...this.#runs.keys()].filter((id) => !runs.has(id));
       for (const id of this.#metrics.keys()) if (!runs.has(id)) this.#metrics.delete(id);
       this.#runs = runs;
       this.#recent = new Set(changed);
       const projectPath = this.#dir;
+      for (const runId of deleted) this.#events.emit('run:deleted', { projectPath, runId });
       for (const id of changed) {
         let run: RunView;
         try {

@@ -37,6 +37,8 @@ export class RunsState {
   #selectPending = false;
   /** Runs an event changed while the list was being fetched (null: no fetch in flight). */
   #changedDuringLoad: Set<number> | null = null;
+  /** Runs deleted while the list was being fetched: the list may still hold them. */
+  #deletedDuringLoad: Set<number> | null = null;
 
   constructor() {
     on('run:progress', (p) => {
@@ -51,6 +53,16 @@ export class RunsState {
     });
     on('run:metrics', ({ projectPath, runId }) => {
       if (projectPath === this.#project && runId === this.#selected) this.#fetchMetrics();
+    });
+    // Deleted anywhere (this window, another, a terminal): gone from the list, and the open run stops following.
+    on('run:deleted', ({ projectPath, runId }) => {
+      if (projectPath !== this.#project) return;
+      this.#runs = this.#runs.filter((r) => r.id !== runId);
+      this.#deletedDuringLoad?.add(runId);
+      if (runId === this.#selected) {
+        this.#following = false;
+        this.#series = [];
+      }
     });
   }
 
@@ -100,17 +112,22 @@ export class RunsState {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const changed = new Set<number>();
     this.#changedDuringLoad = changed;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const deleted = new Set<number>();
+    this.#deletedDuringLoad = deleted;
     try {
       this.#error = null;
       const runs = await call('runs:list', { project });
       if (project !== this.#project) return;
-      this.#runs = runs;
+      // A deletion and the list crossed: the list, read before it, must not bring the run back.
+      this.#runs = runs.filter((r) => !deleted.has(r.id));
       // An event and the list crossed: the list may be the older of the two, so those runs are read again.
       for (const id of changed) void this.#refreshRun(id);
     } catch (err) {
       this.#error = `Could not load the runs: ${message(err)}`;
     } finally {
       if (this.#changedDuringLoad === changed) this.#changedDuringLoad = null;
+      if (this.#deletedDuringLoad === deleted) this.#deletedDuringLoad = null;
       this.#loaded = true;
     }
   }

@@ -133,6 +133,25 @@ describe('a run started from the CLI appears live in an open studio (web mode)',
     const quietFrom = Date.now();
     await page.waitForTimeout(3000);
     expect(calls.filter((c) => c.at >= quietFrom)).toEqual([]);
+
+    // Deleted from the terminal too: the row leaves the open list by an event, with no list fetched again.
+    await mainNav(page).getByRole('link', { name: 'Runs', exact: true }).click();
+    const rows = page.getByTestId('run-list').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    const deletedFrom = Date.now();
+    const deleter = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/studio.mjs'), 'runs', 'delete', '--project', dir, '--run', '1', '--yes'],
+      { cwd: REPO_ROOT, env: { ...process.env, STUDIO_HOME: path.join(session.dir, 'terminal-home') } },
+    );
+    let deleterOutput = '';
+    deleter.stdout.on('data', (d: Buffer) => (deleterOutput += d.toString()));
+    deleter.stderr.on('data', (d: Buffer) => (deleterOutput += d.toString()));
+    expect(await new Promise((r) => deleter.once('exit', r)), deleterOutput).toBe(0);
+    await page.getByTestId('no-runs').waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBe(0);
+    expect(calls.filter((c) => c.name === 'runs:list' && c.at >= deletedFrom)).toEqual([]);
+    expect(events).toContain('run:deleted');
     expect(errors).toEqual([]);
   }, 600_000);
 });

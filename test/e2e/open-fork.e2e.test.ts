@@ -146,6 +146,9 @@ describe('a project folder made by the CLI, in the browser (web mode)', () => {
     expect(await dataset.locator('option:checked').textContent()).toContain('continual-sentiment.csv');
     await page.getByTestId('model-info').getByText('bert').waitFor();
     await screenshot(page, '88-new-run-remembered');
+    const newRunNumbers = await Promise.all(
+      ['Learning rate', 'Batch size'].map((l) => page.getByLabel(l, { exact: true }).inputValue()),
+    );
 
     // The Continual form: the same model and method, and the project's datasets to pick for its tasks.
     await mainNav(page).getByRole('link', { name: 'Continual' }).click();
@@ -156,6 +159,12 @@ describe('a project folder made by the CLI, in the browser (web mode)', () => {
     expect(
       await page.getByLabel('Task 1 dataset', { exact: true }).locator('option:checked').textContent(),
     ).toContain('continual-sentiment.csv');
+    // ...and New run's training numbers (a fresh form there: the remembered run changed no number).
+    expect(
+      await Promise.all(
+        ['Learning rate', 'Batch size'].map((l) => page.getByLabel(l, { exact: true }).inputValue()),
+      ),
+    ).toEqual(newRunNumbers);
     await screenshot(page, '89-continual-form-datasets');
     expect(errors).toEqual([]);
     await page.close();

@@ -96,6 +96,18 @@ describe('the project database watcher', () => {
     expect(e.payload).toMatchObject({ run: { name: 'cli run', status: 'running' } });
   });
 
+  it('tells of a run deleted by another connection (studio runs delete in a terminal)', async () => {
+    const { dir, db, next, seen } = watched('deleted');
+    const runId = insertRun(db, newRun('doomed'));
+    await next((e) => e.name === 'run:status' && e.payload.run.id === runId);
+    const writer = openDatabase(path.join(dir, 'studio.db'));
+    const from = seen.length;
+    writer.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    writer.close();
+    const gone = await next((e) => e.name === 'run:deleted', from);
+    expect(gone.payload).toEqual({ projectPath: dir, runId });
+  });
+
   it('emits nothing and queries no table when nothing was committed', async () => {
     const { db, watcher, seen } = watched('quiet');
     insertRun(db, newRun('settled'));

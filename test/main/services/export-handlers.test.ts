@@ -71,6 +71,8 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
         'adapter/adapter_config.json',
         'adapter/adapter_model.safetensors',
         'manifest.json',
+        // The run's metric points, so the imported run draws its curves.
+        'metrics.jsonl',
       ].sort(),
     );
     const target = await newProject('target');

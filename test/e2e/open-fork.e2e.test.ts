@@ -166,6 +166,25 @@ describe('a project folder made by the CLI, in the browser (web mode)', () => {
       ),
     ).toEqual(newRunNumbers);
     await screenshot(page, '89-continual-form-datasets');
+
+    // What the user types before the last run's choices arrive is kept: they never overwrite an edited form.
+    const other = path.join(HF_TINY_DIR, 'gpt2-lm/base');
+    let releaseList = () => {};
+    const listHeld = new Promise<void>((resolve) => (releaseList = resolve));
+    await page.route('**/api/call/runs:list', async (route) => {
+      await listHeld;
+      await route.continue();
+    });
+    await mainNav(page).getByRole('link', { name: 'New run' }).click();
+    await page.getByTestId('model-path').fill(other);
+    await page.getByTestId('model-path').press('Tab');
+    const listed = page.waitForResponse('**/api/call/runs:list');
+    releaseList();
+    await listed;
+    await page.getByTestId('model-info').getByText('gpt2').waitFor();
+    expect(await page.getByTestId('model-path').inputValue()).toBe(other);
+    expect(await page.getByTestId('remembered').count()).toBe(0);
+    await page.unroute('**/api/call/runs:list');
     expect(errors).toEqual([]);
     await page.close();
   }, 480_000);

@@ -13,7 +13,8 @@ import { getRun, updateRunStatus } from '../db/tables/runs.ts';
 import type { FinalStatus, FromWorker, RunSummary, ToWorker } from './protocol.ts';
 import { currentProcess } from '../app/process-identity.ts';
 import { describeUserFacing } from '../errors.ts';
-import { promoteCheckpoint } from './checkpoint.ts';
+import { dropPendingCheckpoints, promoteCheckpoint } from './checkpoint.ts';
+import { runDirs } from './run-dirs.ts';
 import { keepStepCheckpoint } from './checkpoint-steps.ts';
 import { appendRunLog, logLine, runLogFile } from './run-log.ts';
 import { launchWorker } from '../process/worker-launch.ts';
@@ -208,6 +209,13 @@ export function superviseRun(opts: {
       }
       // The process died without saying it finished (a crash, an OOM kill or a kill -9), or was stopped because
       // the database took no more writes.
+      // A checkpoint the worker wrote but main never promoted (it stopped recording on a full disk, or the worker
+      // died before main read its message) is newer than the stored metrics: never a resume point, so not kept.
+      try {
+        dropPendingCheckpoints(path.join(opts.projectDir, runDirs(runId).last));
+      } catch {
+        // The worker's next start removes it as well.
+      }
       const lastLine = stderrTail.trim().split('\n').at(-1) ?? '';
       const message = unrecordable
         ? `${unrecordable}; resume continues from the last checkpoint`

@@ -2,19 +2,14 @@
 // node scripts/bundle-node.mjs [ENTRY.ts] --outfile=OUT [--sourcefile=NAME] (no ENTRY: the entry is read from stdin).
 import fs from 'node:fs';
 import { build } from 'esbuild';
-import { methodFoldersPlugin } from './method-folders-plugin.mjs';
+import { nodeEsm } from './electron-build-config.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const entry = args.find((a) => !a.startsWith('--'));
 await build({
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
+  ...nodeEsm,
   outfile: opt('outfile'),
-  plugins: [methodFoldersPlugin],
   ...(entry
     ? { entryPoints: [entry] }
     : {

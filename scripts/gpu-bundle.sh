@@ -48,8 +48,8 @@ exclude=(
 # TypeScript loader (test/bench/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
 bundle() { node scripts/bundle-node.mjs "$@"; }
 for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
-echo "import { main } from './src-main/cli/main.ts'; await main(process.argv);" |
-  bundle --sourcefile=studio-entry.ts --outfile=.gpu/studio.mjs
+# The CLI and the training, inference and data workers it starts (beside it, so no tsx is needed either).
+node scripts/bundle-cli.mjs .gpu
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.
 tmp=$(mktemp)
 tar -cf "$tmp" "${exclude[@]}" node_modules

@@ -39,6 +39,7 @@ const MAIN_PROCESS_FOLDERS = [
   'data',
   'node-shared',
   'process',
+  'experiments',
 ];
 /** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
 const MAIN_PROCESS_FILES_IN = {
@@ -68,6 +69,7 @@ const MAIN_PROCESS_FILES_IN = {
     'checkpoint-steps',
     'baseline',
     'metrics',
+    'eval-steps',
   ],
   inference: ['client', 'protocol'],
   'data-worker': ['client'],
@@ -104,7 +106,7 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
-  ['training', 'inference', 'export', 'data-worker'],
+  ['training', 'inference', 'export', 'data-worker', 'experiments'],
   ['services'],
   ['server'],
   ['cli', 'electron'],

@@ -41,6 +41,7 @@ const CONFIG_LABELS: Record<string, string> = {
   'train.gradClip': 'Gradient clipping',
   'train.gradAccumulation': 'Gradient accumulation',
   'train.evalEvery': 'Evaluate every N steps',
+  'train.evalAt': 'Evaluate at fractions of the run',
   'train.earlyStopping': 'Early stopping',
   'train.earlyStopping.metric': 'Early stopping',
   'train.earlyStopping.patience': 'Patience',

@@ -61,6 +61,8 @@ export const trainOptionsSchema = z
     gradAccumulation: z.number().int().positive().default(1),
     /** Evaluate every N optimizer steps (0: only at each epoch end). */
     evalEvery: z.number().int().min(0).default(0),
+    /** Also evaluate at these fractions of the run's steps (a sweep's successive-halving rungs). */
+    evalAt: z.array(z.number().gt(0).lt(1)).max(10).optional(),
     earlyStopping: z
       .object({ metric: z.string().min(1), patience: z.number().int().positive() })
       .strict()

@@ -11,6 +11,7 @@ import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
 import { learningRate } from './schedule.ts';
 import { permutation } from '../data/rng.ts';
+import { evalStepsAt } from './eval-steps.ts';
 import { isLowerBetter } from './task.ts';
 import type { TrainTask } from './task.ts';
 
@@ -133,6 +134,7 @@ export async function trainLoop<B>(
   const optimizer = new AdamW({ weightDecay: o.weightDecay });
   const { microPerEpoch, totalSteps } = planSteps(task.trainSize, o);
   const warmupSteps = Math.floor(o.warmupRatio * totalSteps);
+  const evalSteps = evalStepsAt(o.evalAt ?? [], totalSteps);
   const pos: LoopPosition = resume
     ? structuredClone(resume.position)
     : { step: 0, epoch: 0, batchInEpoch: 0, best: null, evalsWithoutImprovement: 0 };
@@ -306,7 +308,8 @@ export async function trainLoop<B>(
         });
         micro = 0;
         units = 0;
-        if (o.evalEvery > 0 && pos.step % o.evalEvery === 0 && pos.step < totalSteps) {
+        const due = (o.evalEvery > 0 && pos.step % o.evalEvery === 0) || evalSteps.has(pos.step);
+        if (due && pos.step < totalSteps) {
           if (await evaluate()) {
             await checkpoint('checkpoint-last');
             return completed();

@@ -8,6 +8,7 @@ import { m0070Presets } from './0070-presets.ts';
 import { m0080RunOwner } from './0080-run-owner.ts';
 import { m0090RunWarning } from './0090-run-warning.ts';
 import { m0110RunNotesTags } from './0110-run-notes-tags.ts';
+import { m0160Sweeps } from './0160-sweeps.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0080RunOwner,
   m0090RunWarning,
   m0110RunNotesTags,
+  m0160Sweeps,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -74,6 +74,25 @@ const seed: Record<number, (db: Database.Database) => void> = {
     db.prepare('DELETE FROM runs WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM run_tags').get()).toEqual({ n: 0 });
   },
+  160: (db) => {
+    // A sweep's trials go with it; a trial's run must exist, and leaves the trial when it is deleted.
+    db.prepare(
+      `INSERT INTO sweeps (id, name, config_json, status, created_at) VALUES (1, 's', '{}', 'running', 'now')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO sweep_trials (sweep_id, idx, params_json, state) VALUES (1, 0, '{}', 'pending')`,
+    ).run();
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO sweep_trials (sweep_id, idx, params_json, run_id, state) VALUES (1, 1, '{}', 99, 'pending')`,
+        )
+        .run(),
+    ).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare(`UPDATE sweeps SET status = 'odd' WHERE id = 1`).run()).toThrow(/CHECK/);
+    db.prepare('DELETE FROM sweeps WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) AS n FROM sweep_trials').get()).toEqual({ n: 0 });
+  },
 };
 
 describe('migrations', () => {

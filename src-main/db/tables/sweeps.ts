@@ -129,14 +129,20 @@ export function updateTrial(
   index: number,
   patch: Partial<Pick<TrialRecord, 'runId' | 'state' | 'rungScores' | 'score' | 'message'>>,
 ): void {
-  const sets: string[] = [];
-  const values: Record<string, unknown> = { sweepId, index };
-  if ('runId' in patch) (sets.push('run_id = @runId'), (values.runId = patch.runId));
-  if ('state' in patch) (sets.push('state = @state'), (values.state = patch.state));
-  if ('rungScores' in patch)
-    (sets.push('rung_scores_json = @rungs'), (values.rungs = JSON.stringify(patch.rungScores)));
-  if ('score' in patch) (sets.push('score = @score'), (values.score = patch.score));
-  if ('message' in patch) (sets.push('message = @message'), (values.message = patch.message));
+  const columns: Record<string, [string, unknown]> = {
+    runId: ['run_id', patch.runId],
+    state: ['state', patch.state],
+    rungScores: ['rung_scores_json', JSON.stringify(patch.rungScores)],
+    score: ['score', patch.score],
+    message: ['message', patch.message],
+  };
+  const keys = Object.keys(columns).filter((k) => k in patch);
+  const sets = keys.map((k) => `${columns[k]?.[0]} = @${k}`);
+  const values = Object.fromEntries([
+    ['sweepId', sweepId],
+    ['index', index],
+    ...keys.map((k) => [k, columns[k]?.[1] ?? null]),
+  ]);
   if (sets.length === 0) return;
   db.prepare(`UPDATE sweep_trials SET ${sets.join(', ')} WHERE sweep_id = @sweepId AND idx = @index`).run(
     values,

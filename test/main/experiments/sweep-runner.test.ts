@@ -9,6 +9,7 @@ import type { Database } from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src-main/db/open.ts';
 import { logMetrics } from '../../../src-main/db/tables/metrics.ts';
+import type { MetricPoint } from '../../../src-main/db/tables/metrics.ts';
 import { tagsForRun } from '../../../src-main/db/tables/run-tags.ts';
 import { getRun, insertRun, updateRunStatus } from '../../../src-main/db/tables/runs.ts';
 import { createSweep, sweepViews } from '../../../src-main/experiments/sweeps.ts';
@@ -91,7 +92,9 @@ class FakeLauncher implements TrialLauncher {
           updateRunStatus(this.db, runId, { status: 'cancelled' });
           return { status: 'cancelled' };
         }
-        const points = [{ split: 'validation', name: 'accuracy', step, value: accuracy(config, step) }];
+        const points: MetricPoint[] = [
+          { split: 'validation', name: 'accuracy', step, value: accuracy(config, step) },
+        ];
         logMetrics(this.db, runId, points);
         onMessage({ type: 'metrics', points });
         const name = config.name ?? '';

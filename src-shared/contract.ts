@@ -20,6 +20,7 @@ import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
 import { runsCalls } from './contract/runs.ts';
 import { settingsCalls } from './contract/settings.ts';
+import { sweepsCalls } from './contract/sweeps.ts';
 
 /** Every call of every feature. */
 export const calls = join(
@@ -32,6 +33,7 @@ export const calls = join(
   exportCalls,
   continualCalls,
   settingsCalls,
+  sweepsCalls,
 );
 
 type Calls = typeof calls;
@@ -89,6 +91,8 @@ export interface Events {
   'run:log': { projectPath: string; runId: number };
   /** A run and its artifacts were deleted (from this window, another one, or `studio runs delete`). */
   'run:deleted': { projectPath: string; runId: number };
+  /** A sweep of this studio changed (a trial started, was scored at a rung, ended; the sweep ended). */
+  'sweep:changed': { projectPath: string; sweepId: number };
 }
 export type EventName = keyof Events;
 

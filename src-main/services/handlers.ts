@@ -12,6 +12,7 @@ import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
 import { runsHandlers } from './runs-handlers.ts';
 import { settingsHandlers } from './settings-handlers.ts';
+import { sweepsHandlers } from './sweeps-handlers.ts';
 
 /**
  * The handler map every transport serves: one map per feature, beside that feature's contract. Each handler
@@ -29,5 +30,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     exportHandlers(ctx),
     continualHandlers(ctx),
     settingsHandlers(ctx),
+    sweepsHandlers(ctx),
   );
 }

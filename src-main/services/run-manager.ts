@@ -64,6 +64,42 @@ export class RunManager {
     );
   }
 
+  /** Starts a run whose messages also go to `listen` (a sweep scores its trials from them); returns the run. */
+  startWatched(config: TrainConfig, listen: (m: FromWorker) => void): SupervisedRun {
+    let id = 0;
+    const mine = this.#onMessage(config.project, () => id);
+    const run = startRun(
+      this.projects.db(config.project),
+      config.project,
+      config,
+      (m) => {
+        mine(m);
+        listen(m);
+      },
+      this.env(),
+    );
+    id = run.runId;
+    this.#follow(config.project, run);
+    return run;
+  }
+
+  /** Resumes run `runId` from its last checkpoint, its messages also going to `listen`. */
+  resumeWatched(project: string, runId: number, listen: (m: FromWorker) => void): SupervisedRun {
+    const mine = this.#onMessage(project, () => runId);
+    const run = resumeRun(
+      this.projects.db(project),
+      project,
+      runId,
+      (m) => {
+        mine(m);
+        listen(m);
+      },
+      this.env(),
+    );
+    this.#follow(project, run);
+    return run;
+  }
+
   startContinual(config: ContinualConfig): number {
     return this.#launch(config.project, (db, onMessage, env) =>
       startContinual(db, config.project, config, onMessage, env),

@@ -8,6 +8,7 @@ export const PAGES = [
   { id: 'compare', label: 'Compare', ready: true },
   { id: 'adapters', label: 'Adapters', ready: true },
   { id: 'continual', label: 'Continual', ready: true },
+  { id: 'experiments', label: 'Experiments', ready: true },
   { id: 'export', label: 'Export', ready: true },
   { id: 'settings', label: 'Settings', ready: true },
 ] as const;

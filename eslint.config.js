@@ -57,6 +57,10 @@ const MAIN_PROCESS_FILES_IN = {
     'bundle-manifest',
     'bundle-curves',
     'zip-format',
+    'accelerate',
+    'accelerate-files',
+    'import-run',
+    'import-run-curves',
   ],
   models: ['info', 'default-model', 'content-hash', 'architectures', 'param-count'],
   training: [

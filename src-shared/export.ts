@@ -4,7 +4,7 @@
  */
 import { methodDefinition, methodDefinitions } from './methods.ts';
 
-export const EXPORT_FORMATS = ['peft', 'adapterhub', 'merged', 'bundle'] as const;
+export const EXPORT_FORMATS = ['peft', 'adapterhub', 'merged', 'bundle', 'accelerate'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportFormatInfo {
@@ -45,7 +45,17 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
       'one .zip with the adapter, config, metrics, base-model identity, a model card and checksums; `studio import` verifies it',
     output: 'zip',
   },
+  accelerate: {
+    format: 'accelerate',
+    label: 'Accelerate training folder',
+    description:
+      "train.py (transformers + PEFT, or our bottleneck module), the dataset as JSONL, the run's settings and seed, Accelerate and DeepSpeed configs: train on GPUs or a cluster, then `studio import-run` brings the result back (also for runs not trained yet)",
+    output: 'folder',
+  },
 };
+
+/** The methods an Accelerate folder can train: PEFT's LoRA, DoRA, IA3 and prompt tuning, and our bottleneck module. */
+export const ACCELERATE_METHODS = ['lora', 'dora', 'ia3', 'prompt', 'bottleneck'] as const;
 
 /** The methods that fold into the base weights, for messages: "LoRA, IA3". */
 export const mergingLabels = (): string =>
@@ -58,6 +68,10 @@ export const mergingLabels = (): string =>
 export function unavailableReason(method: string, format: ExportFormat): string | null {
   const caps = methodDefinition(method)?.capabilities;
   if (format === 'bundle') return null;
+  if (format === 'accelerate')
+    return (ACCELERATE_METHODS as readonly string[]).includes(method)
+      ? null
+      : `an Accelerate folder trains ${ACCELERATE_METHODS.join(', ')} runs; a ${method} run cannot be handed to it yet`;
   if (!caps) return `"${method}" is not a method of this build: export a bundle instead`;
   switch (format) {
     case 'peft':
@@ -143,4 +157,11 @@ export interface ExportPreview {
 export interface ImportResult {
   runId: number;
   name: string;
+}
+
+/** What `studio import-run` (the Runs page's "Import a trained run") recorded. */
+export interface ImportRunResult extends ImportResult {
+  /** Where its curves came from: our metrics.jsonl, transformers' trainer_state.json, or none. */
+  curves: 'metrics.jsonl' | 'trainer_state.json' | 'none';
+  metrics: Record<string, number>;
 }

@@ -121,5 +121,13 @@ export function howToLoad(method: string, t: CardTarget): string[] {
         );
       return out;
     }
+    case 'accelerate':
+      // The Accelerate folder writes its own README (export/accelerate-files.ts), not a model card.
+      return [
+        '### Train it elsewhere',
+        '',
+        'Its README.md gives the `accelerate launch` commands; `studio import-run FOLDER` brings the result back.',
+        '',
+      ];
   }
 }

@@ -48,6 +48,17 @@ export function validationFractionOf(spec: DatasetSpec): number {
 /** Validation examples an evaluation uses when `train.maxEvalExamples` is not given. */
 export const DEFAULT_MAX_EVAL_EXAMPLES = 2000;
 
+/**
+ * At most `maxEvalExamples` (default DEFAULT_MAX_EVAL_EXAMPLES; 0: all) of a validation split, evenly spaced so a
+ * stratified split keeps its label mix: a 200k-row dataset's 40k validation rows would make every evaluation as
+ * long as an epoch. Shared so that an Accelerate export evaluates exactly the examples the studio does.
+ */
+export function capValidation<T>(validation: T[], o: { maxEvalExamples?: number | undefined }): T[] {
+  const cap = o.maxEvalExamples ?? DEFAULT_MAX_EVAL_EXAMPLES;
+  if (cap === 0 || validation.length <= cap) return validation;
+  return Array.from({ length: cap }, (_, i) => validation[Math.floor((i * validation.length) / cap)] as T);
+}
+
 export const trainOptionsSchema = z
   .object({
     epochs: z.number().positive().default(3),

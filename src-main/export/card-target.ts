@@ -71,13 +71,17 @@ export function writeCardAndBase(s: RunSource, format: ExportFormat, outDir: str
   fs.writeFileSync(path.join(outDir, CARD_FILE), card);
   written.push({ name: CARD_FILE, bytes: Buffer.byteLength(card) });
   if (!shipsBase(s, format)) return written;
-  const src = resolveModelDir(s.model);
-  const dst = path.join(outDir, SHIPPED_BASE_DIR);
+  return [...written, ...copyBaseModel(resolveModelDir(s.model), path.join(outDir, SHIPPED_BASE_DIR))];
+}
+
+/** Copies the files that make a model folder loadable into `dst`; names in the result start with its base name. */
+export function copyBaseModel(src: string, dst: string): ExportedFile[] {
+  const written: ExportedFile[] = [];
   fs.mkdirSync(dst, { recursive: true });
   for (const f of fs.readdirSync(src).sort()) {
     if (!BASE_FILES.test(f)) continue;
     fs.copyFileSync(path.join(src, f), path.join(dst, f));
-    written.push({ name: `${SHIPPED_BASE_DIR}/${f}`, bytes: fs.statSync(path.join(dst, f)).size });
+    written.push({ name: `${path.basename(dst)}/${f}`, bytes: fs.statSync(path.join(dst, f)).size });
   }
   return written;
 }

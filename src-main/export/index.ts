@@ -10,6 +10,8 @@ import type { ExportFormat, ExportPreview, ExportResult, ExportedFile } from '..
 import { UserError } from '../errors.ts';
 import { slugify } from '../node-shared/slugify.ts';
 import { writeBundle } from './bundle.ts';
+import { writeAccelerateExport } from './accelerate.ts';
+import { getRun } from '../db/tables/runs.ts';
 import { metricsForRun } from '../db/tables/metrics.ts';
 import { InferenceClient } from '../inference/client.ts';
 import type { ExportEngine } from './engine-job.ts';
@@ -76,6 +78,13 @@ export async function exportRun(
   warn?: (w: string) => void,
   opts: { force?: boolean; engine?: ExportEngine } = {},
 ): Promise<ExportResult> {
+  if (format === 'accelerate') {
+    // Only the run's config and data are needed: a run never trained (or still training) can go too.
+    const abs = path.resolve(out);
+    checkOutput(abs, format);
+    const files = await staged(abs, (dir) => writeAccelerateExport(db, projectDir, runId, dir));
+    return { format, out: abs, bytes: files.reduce((a, f) => a + f.bytes, 0), files, warnings: [] };
+  }
   const source = runSource(db, projectDir, runId);
   const reason = unavailableReason(source.run.method, format);
   if (reason) throw new UserError(`run ${runId} (${source.run.method}): ${reason}`);
@@ -121,8 +130,33 @@ export async function exportRun(
   return { format, out: abs, bytes, files, warnings };
 }
 
+/**
+ * What the Export page shows for a run that has no adapter to export yet (not completed): only the Accelerate
+ * folder, which trains it elsewhere; every other format says why not.
+ */
+function untrainedPreview(db: Database, projectDir: string, runId: number): ExportPreview | null {
+  const run = getRun(db, runId);
+  if (!run) throw new UserError(`run ${runId}: no such run in ${projectDir}`);
+  if (run.status === 'completed') return null;
+  const notYet = `run ${runId} is ${run.status}: only a completed run has an adapter to export`;
+  return {
+    runId,
+    method: run.method,
+    formats: EXPORT_FORMATS.map((format) => ({
+      ...EXPORT_FORMAT_INFO[format],
+      unavailable: format === 'accelerate' ? unavailableReason(run.method, format) : notYet,
+    })),
+    modelCard: `# ${run.name}\n\nNot trained yet (${run.status}): export it as an Accelerate folder to train it on GPUs or a cluster, then bring the result back with \`studio import-run\`.\n`,
+    defaultOut: Object.fromEntries(
+      EXPORT_FORMATS.map((f) => [f, defaultExportPath(projectDir, runId, run.name, f)]),
+    ) as Record<ExportFormat, string>,
+  };
+}
+
 /** What the Export page shows for a run: which formats apply, the model card, default output paths. */
 export function exportPreview(db: Database, projectDir: string, runId: number): ExportPreview {
+  const untrained = untrainedPreview(db, projectDir, runId);
+  if (untrained) return untrained;
   const source = runSource(db, projectDir, runId);
   // Merged export needs the base weights here; say so before the user tries.
   let missingBase: string | null = null;

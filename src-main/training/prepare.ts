@@ -3,7 +3,7 @@
  * with weights from a checkpoint). Shared by single runs and the continual-learning protocol.
  */
 import { resolveModelDir } from '../models/default-model.ts';
-import { DEFAULT_MAX_EVAL_EXAMPLES, validationFractionOf } from '../../src-shared/train-config.ts';
+import { capValidation, validationFractionOf } from '../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
@@ -21,16 +21,7 @@ import type { TrainTask } from './task.ts';
 
 export { DEFAULT_VALIDATION_FRACTION as VALIDATION_FRACTION } from '../../src-shared/train-config.ts';
 
-/**
- * At most `train.maxEvalExamples` (default DEFAULT_MAX_EVAL_EXAMPLES; 0: all) of a validation split, evenly spaced
- * so a stratified split keeps its label mix: a 200k-row dataset's 40k validation rows would make every evaluation
- * as long as an epoch.
- */
-export function capValidation<T>(validation: T[], o: TrainConfig['train']): T[] {
-  const cap = o.maxEvalExamples ?? DEFAULT_MAX_EVAL_EXAMPLES;
-  if (cap === 0 || validation.length <= cap) return validation;
-  return Array.from({ length: cap }, (_, i) => validation[Math.floor((i * validation.length) / cap)] as T);
-}
+export { capValidation };
 
 export { resolveModelDir };
 

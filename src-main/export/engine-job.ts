@@ -22,3 +22,33 @@ export interface EngineExportResult {
 export interface ExportEngine {
   exportFormat(job: EngineExportJob): Promise<EngineExportResult>;
 }
+
+/**
+ * `studio import-run`: an adapter trained outside the studio (a PEFT folder, or our format from train.py's
+ * bottleneck module) loaded onto the run's base and saved again as the studio saves a run's adapter (our folder
+ * with its labels, plus PEFT's files for the methods PEFT has), so the imported run predicts, exports and bundles
+ * like one trained here. Loading it is also the check that it fits the base.
+ */
+export interface ImportAdapterJob {
+  /** The base model as the run's config names it (`default` or a folder). */
+  model: string;
+  /** The trained adapter folder (read only). */
+  from: string;
+  /** The new adapter folder to write (must not exist yet). */
+  out: string;
+  /** The method the run trained: the folder must hold that method. */
+  method: string;
+  labels: string[];
+}
+
+export interface ImportAdapterResult {
+  files: ExportedFile[];
+  trainableParams: number;
+  totalParams: number;
+  warnings: string[];
+}
+
+/** Whoever converts imported adapters for main: the engine process's client. */
+export interface ImportEngine {
+  importAdapter(job: ImportAdapterJob): Promise<ImportAdapterResult>;
+}

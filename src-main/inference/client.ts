@@ -3,7 +3,13 @@ import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
-import type { EngineExportJob, EngineExportResult, ExportEngine } from '../export/engine-job.ts';
+import type {
+  EngineExportJob,
+  EngineExportResult,
+  ExportEngine,
+  ImportAdapterJob,
+  ImportAdapterResult,
+} from '../export/engine-job.ts';
 import { WorkerClient } from '../process/worker-client.ts';
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
@@ -28,6 +34,11 @@ export class InferenceClient implements ExportEngine {
 
   exportFormat(job: EngineExportJob): Promise<EngineExportResult> {
     return this.#worker.call({ type: 'export', job });
+  }
+
+  /** An adapter trained elsewhere, loaded onto its base and saved as a run's adapter (`studio import-run`). */
+  importAdapter(job: ImportAdapterJob): Promise<ImportAdapterResult> {
+    return this.#worker.call({ type: 'import-adapter', job });
   }
 
   /** A run scored on a file, off main's event loop. */

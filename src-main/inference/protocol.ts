@@ -2,7 +2,12 @@ import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
-import type { EngineExportJob, EngineExportResult } from '../export/engine-job.ts';
+import type {
+  EngineExportJob,
+  EngineExportResult,
+  ImportAdapterJob,
+  ImportAdapterResult,
+} from '../export/engine-job.ts';
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
@@ -18,7 +23,8 @@ export type InferenceJob =
   | { type: 'evaluate'; request: ScoreFileRequest }
   | { type: 'preflight'; config: TrainConfig }
   | { type: 'doctor' }
-  | { type: 'export'; job: EngineExportJob };
+  | { type: 'export'; job: EngineExportJob }
+  | { type: 'import-adapter'; job: ImportAdapterJob };
 
 /** The result each job type resolves to. */
 export interface InferenceResults {
@@ -28,4 +34,5 @@ export interface InferenceResults {
   preflight: PreflightResult;
   doctor: DoctorReport;
   export: EngineExportResult;
+  'import-adapter': ImportAdapterResult;
 }

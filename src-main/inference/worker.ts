@@ -4,6 +4,7 @@
  */
 import { doctorReport, initBackend } from '../engine/backends.ts';
 import { runEngineExport } from '../export/engine-formats.ts';
+import { importAdapterFolder } from '../export/import-adapter.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
 import { ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
@@ -28,6 +29,8 @@ async function run(job: InferenceJob): Promise<unknown> {
       return doctorReport();
     case 'export':
       return runEngineExport(job.job);
+    case 'import-adapter':
+      return importAdapterFolder(job.job);
   }
 }
 

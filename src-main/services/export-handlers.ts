@@ -4,6 +4,7 @@ import type { HandlersOf } from '../../src-shared/contract/define.ts';
 import type { exportCalls } from '../../src-shared/contract/export.ts';
 import { exportPreview, exportRun } from '../export/index.ts';
 import { importBundle } from '../export/import-bundle.ts';
+import { importRun } from '../export/import-run.ts';
 import type { ServiceContext } from './context.ts';
 
 export function exportHandlers(ctx: ServiceContext): HandlersOf<typeof exportCalls> {
@@ -27,6 +28,13 @@ export function exportHandlers(ctx: ServiceContext): HandlersOf<typeof exportCal
       return importBundle(db, dir, path.resolve(dir, bundle), {
         ...(model ? { model } : {}),
         allowUnknownBase: allowUnknownBase === true,
+      });
+    },
+    'export:import-run': async ({ project, folder, model }) => {
+      const { db, dir } = open(project);
+      return importRun(db, dir, path.resolve(dir, folder), {
+        engine: ctx.inference,
+        ...(model ? { model } : {}),
       });
     },
   };

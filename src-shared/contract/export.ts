@@ -2,7 +2,7 @@
 // Handlers: src-main/services/export-handlers.ts.
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '../export.ts';
-import type { ExportPreview, ExportResult, ImportResult } from '../export.ts';
+import type { ExportPreview, ExportResult, ImportResult, ImportRunResult } from '../export.ts';
 import { projectPath, runId } from './common.ts';
 import { call } from './define.ts';
 
@@ -34,4 +34,17 @@ export const exportCalls = {
       })
       .strict(),
   ).returns<ImportResult>(),
+  /**
+   * Records a run trained elsewhere (an Accelerate folder after its train.py ran: `studio import-run`) as a completed
+   * run of the project; `folder` is a path on this machine, absolute or relative to the project.
+   */
+  'export:import-run': call(
+    z
+      .object({
+        project: projectPath,
+        folder: z.string().trim().min(1, 'give the trained folder').max(4096),
+        model: projectPath.optional(),
+      })
+      .strict(),
+  ).returns<ImportRunResult>(),
 } as const;

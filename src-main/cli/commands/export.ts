@@ -16,13 +16,15 @@ function runId(value: string): number {
 }
 
 /**
- * `studio export --project DIR --run ID --format peft|adapterhub|merged|bundle --out PATH` and
+ * `studio export --project DIR --run ID --format peft|adapterhub|merged|bundle|accelerate --out PATH` and
  * `studio import --project DIR BUNDLE`.
  */
 export function register(program: Command): void {
   program
     .command('export')
-    .description("export a run's adapter (PEFT, AdapterHub), a merged model, or a verified team bundle")
+    .description(
+      "export a run's adapter (PEFT, AdapterHub), a merged model, a verified team bundle, or an Accelerate training folder",
+    )
     .requiredOption('--project <dir>', 'project folder')
     .requiredOption('--run <id>', 'run id')
     .requiredOption('--format <format>', EXPORT_FORMATS.join('|'))

@@ -4,6 +4,7 @@ import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
+import { register as importRun } from './import-run.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as runs } from './runs.ts';
@@ -25,5 +26,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   continual,
   sweep,
   exportImport,
+  importRun,
   serve,
 ];

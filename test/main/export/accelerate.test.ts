@@ -15,6 +15,8 @@ import { getRun, insertRun } from '../../../src-main/db/tables/runs.ts';
 import { modelContentHash } from '../../../src-main/models/content-hash.ts';
 import { DEFAULT_MODEL_DIR } from '../../../src-main/models/default-model.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
+import type { TrainConfig } from '../../../src-shared/train-config.ts';
+import type { AccelerateRunConfig } from '../../../src-main/export/accelerate.ts';
 import {
   adapterDir,
   exportOk,
@@ -78,7 +80,7 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>;
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as AccelerateRunConfig;
 const accelerate = (run: number, name: string) =>
   exportOk(studio, { project: project.dir, run, format: 'accelerate', out: path.join(tmp.dir, name) });
 
@@ -108,7 +110,7 @@ describe('studio export --format accelerate', () => {
     const run = getRun(db, project.queued);
     db.close();
     expect(run?.status).toBe('queued');
-    const config = run?.config as Record<string, any>;
+    const config = run?.config as TrainConfig;
     expect(rc.method).toEqual(config.method);
     expect(rc.train).toEqual(config.train);
     expect(rc.seed).toBe(11);
@@ -133,7 +135,7 @@ describe('studio export --format accelerate', () => {
     const csv = fs.readFileSync(SMALL_CSV, 'utf8').trim().split('\n').slice(1);
     expect([...train, ...validation].map((r) => `${r.text},${r.label}`).sort()).toEqual(csv.sort());
     expect(validation).toHaveLength(2);
-    for (const part of ['train', 'validation'])
+    for (const part of ['train', 'validation'] as const)
       expect(rc.dataset.files[part]).toEqual({
         path: `data/${part}.jsonl`,
         sha256: sha(path.join(out, `data/${part}.jsonl`)),

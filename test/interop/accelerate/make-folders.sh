@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Here (Node, CPU): trains a LoRA run and a bottleneck run in the studio on the shipped first-names sample with the
+# bundled default model, and exports both as Accelerate folders into DIR (default .interop-accelerate/):
+#
+#   DIR/project/      the studio project holding the two runs trained here (the reference metrics)
+#   DIR/lora/         `studio export --format accelerate` of the LoRA run (train.py, data, run_config.json, ...)
+#   DIR/bottleneck/   the same for the bottleneck run
+#   DIR/runs.json     {"lora": ID, "bottleneck": ID}: the studio runs the folders came from
+#   DIR/run-on-gpu.sh, DIR/check_peft_logits.py   what the GPU machine runs (it has no Node)
+#
+#   bash test/interop/accelerate/make-folders.sh [DIR]      (about 10 minutes on 2 CPU cores)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+DIR="$(mkdir -p "${1:-$ROOT/.interop-accelerate}" && cd "${1:-$ROOT/.interop-accelerate}" && pwd)"
+STUDIO=(node "$ROOT/bin/studio.mjs")
+export STUDIO_HOME="$DIR/.home"
+find "$DIR" -mindepth 1 -delete
+
+train() { # NAME METHOD_JSON -> run id
+  cat >"$DIR/$1.json" <<JSON
+{"project": "$DIR/project", "model": "default", "name": "accelerate interop $1",
+ "dataset": {"sample": "first-names"},
+ "method": $2,
+ "train": {"epochs": 2, "batchSize": 32, "lr": 0.002, "maxLength": 16, "seed": 0}}
+JSON
+  "${STUDIO[@]}" train --config "$DIR/$1.json" --json | tail -n 1 |
+    node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); if (r.status !== "completed") process.exit(1); console.log(r.runId)'
+}
+LORA=$(train lora '{"type": "lora", "r": 8, "alpha": 16}')
+BOTTLENECK=$(train bottleneck '{"type": "bottleneck", "variant": "pfeiffer", "reductionFactor": 16}')
+echo "{\"lora\": $LORA, \"bottleneck\": $BOTTLENECK}" >"$DIR/runs.json"
+"${STUDIO[@]}" export --project "$DIR/project" --run "$LORA" --format accelerate --out "$DIR/lora" >/dev/null
+"${STUDIO[@]}" export --project "$DIR/project" --run "$BOTTLENECK" --format accelerate --out "$DIR/bottleneck" >/dev/null
+cp "$ROOT/test/interop/accelerate/run-on-gpu.sh" "$ROOT/test/interop/accelerate/check_peft_logits.py" "$DIR/"
+"${STUDIO[@]}" runs list --project "$DIR/project" >&2 || true
+du -sh "$DIR/lora" "$DIR/bottleneck" >&2
+echo "$DIR"

@@ -13,9 +13,12 @@ const NOT_OVERWRITTEN: NotOverwritten = 'already exists; not overwritten';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Runs that can be exported: completed single runs (continual runs have no single adapter). */
+/**
+ * Runs the page offers: every single run (continual runs have no single adapter). A completed run exports in every
+ * format that fits its method; one not trained yet only as an Accelerate folder (the preview says why not others).
+ */
 export const exportableRuns = (runs: readonly RunView[]): RunView[] =>
-  runs.filter((r) => r.status === 'completed' && r.config.protocol !== 'continual');
+  runs.filter((r) => r.config.protocol !== 'continual');
 
 /** The Export page: which run, which format, where to; the preview and the outcome of each step. */
 export class ExportState {

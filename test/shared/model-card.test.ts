@@ -81,7 +81,10 @@ describe('unavailableReason', () => {
       adapterhub: ['bottleneck'],
       merged: ['lora', 'ia3'],
       bundle: first,
+      accelerate: ['bottleneck', 'lora', 'ia3', 'prompt'],
     });
+    expect(unavailableReason('dora', 'accelerate')).toBeNull();
+    expect(unavailableReason('conv', 'accelerate')).toMatch(/an Accelerate folder trains lora, dora, ia3/);
     expect(methodTypes()).toEqual(expect.arrayContaining(first));
     expect(unavailableReason('conv', 'peft')).toMatch(/PEFT has no Conv-Adapter: export a bundle/);
     expect(unavailableReason('full', 'merged')).toMatch(

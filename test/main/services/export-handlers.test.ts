@@ -42,6 +42,7 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
       ['adapterhub', false],
       ['merged', true],
       ['bundle', true],
+      ['accelerate', true],
     ]);
     expect(preview.formats[0]?.label).toBe('PEFT adapter');
     expect(preview.modelCard).toMatch(/^# shared lora\n/);
@@ -182,10 +183,26 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
     });
   });
 
-  it('refuses runs that are not completed', async () => {
+  it('offers a run that is not completed only as an Accelerate folder, and refuses the other formats', async () => {
     const { project, runId } = await projectWithRun('failed', 'failed');
-    await expect(handlers['export:preview']({ project, runId })).rejects.toThrow(
-      /is failed: only completed runs can be exported/,
+    const preview = await handlers['export:preview']({ project, runId });
+    expect(preview.formats.filter((f) => f.unavailable === null).map((f) => f.format)).toEqual([
+      'accelerate',
+    ]);
+    expect(preview.formats.find((f) => f.format === 'peft')?.unavailable).toMatch(
+      /is failed: only a completed run has an adapter to export/,
     );
+    await expect(
+      handlers['export:run']({ project, runId, format: 'peft', out: 'exports/peft' }),
+    ).rejects.toThrow(/is failed: only completed runs can be exported/);
+  });
+
+  it('import-run refuses a folder that is not a trained Accelerate folder, recording nothing', async () => {
+    const project = await newProject('import-run');
+    fs.mkdirSync(path.join(project, 'exports/empty'), { recursive: true });
+    await expect(handlers['export:import-run']({ project, folder: 'exports/empty' })).rejects.toThrow(
+      /run_config\.json: not found/,
+    );
+    expect(await handlers['runs:list']({ project })).toEqual([]);
   });
 });

@@ -132,3 +132,31 @@ def save(model, cfg, out_dir, base, head):
         },
     }
     (out_dir / "studio_adapter.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def load(model, method, adapter_dir):
+    """Attaches the adapter saved in `adapter_dir` (our format) to `model`, with its head: the inverse of save()."""
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(Path(adapter_dir) / "adapter.safetensors"))
+    head = sorted({n.rsplit(".", 1)[0] for n in tensors if not n.startswith("adapters.")})
+    attach(model, method, 0, head)
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for i, kind, module in _sublayers(model):
+            a = getattr(module, "studio_adapter", None)
+            if a is None:
+                continue
+            p = f"adapters.{i}.{kind}"
+            a.down.weight.copy_(tensors[f"{p}.down.weight"].t())
+            a.down.bias.copy_(tensors[f"{p}.down.bias"])
+            a.up.weight.copy_(tensors[f"{p}.up.weight"].t())
+            a.up.bias.copy_(tensors[f"{p}.up.bias"])
+        for name, value in tensors.items():
+            if name.startswith("adapters."):
+                continue
+            target = params[name]
+            target.copy_(value.t() if name.endswith(".weight") and value.dim() == 2 else value)
+    return model

@@ -35,9 +35,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import studio_bottleneck  # noqa: E402  (beside this file)
+from studio_loop import accuracy, decays, learning_rate, macro_f1  # noqa: E402
 
 PEFT_METHODS = ("lora", "dora", "ia3", "prompt")
-NO_DECAY = re.compile(r"(^|\.)(bias|b)$|norm|LayerNorm|layernorm|ln_", re.IGNORECASE)
 
 
 def parse_args(argv=None):
@@ -115,31 +115,6 @@ class EpochShuffle(Sampler):
         return iter(torch.randperm(self.n, generator=g).tolist())
 
 
-def learning_rate(step, kind, base, total, warmup):
-    """As the studio's schedule.ts (and transformers' get_*_schedule_with_warmup)."""
-    if warmup > 0 and step < warmup:
-        return base * step / warmup
-    if kind == "constant":
-        return base
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    if kind == "linear":
-        return base * max(0.0, 1 - progress)
-    return base * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def macro_f1(pred, gold, num_classes):
-    """The studio's macro-F1 (training/metrics.ts): a class with no gold and no predicted example is skipped."""
-    tp, fp, fn = [0] * num_classes, [0] * num_classes, [0] * num_classes
-    for p, g in zip(pred, gold):
-        if p == g:
-            tp[g] += 1
-        else:
-            fp[p] += 1
-            fn[g] += 1
-    scores = [2 * tp[c] / (2 * tp[c] + fp[c] + fn[c]) for c in range(num_classes) if 2 * tp[c] + fp[c] + fn[c] > 0]
-    return sum(scores) / len(scores) if scores else 0.0
-
-
 @torch.no_grad()
 def evaluate(model, examples, batch_size, pad_id, num_labels, device):
     """Validation loss (mean over examples), accuracy and macro-F1, in eval mode (no dropout)."""
@@ -157,8 +132,7 @@ def evaluate(model, examples, batch_size, pad_id, num_labels, device):
     model.train(was_training)
     if not gold:
         return {}
-    hits = sum(int(p == g) for p, g in zip(pred, gold))
-    return {"loss": loss_sum / len(gold), "accuracy": hits / len(gold), "macroF1": macro_f1(pred, gold, num_labels)}
+    return {"loss": loss_sum / len(gold), "accuracy": accuracy(pred, gold), "macroF1": macro_f1(pred, gold, num_labels)}
 
 
 def fresh_modules(missing_keys):
@@ -214,7 +188,9 @@ def build_model(cfg, base_dir):
         for mod in model.modules():
             if isinstance(mod, torch.nn.Dropout):
                 mod.p = 0.0
-    head = head_modules(model, info.get("missing_keys", []) + [k for k, *_ in info.get("mismatched_keys", [])])
+    # Mismatched keys (a classifier for another label count) come as names or as (name, shapes) tuples.
+    mismatched = [k if isinstance(k, str) else k[0] for k in info.get("mismatched_keys", [])]
+    head = head_modules(model, list(info.get("missing_keys", [])) + mismatched)
     method = cfg["method"]["type"]
     if method in PEFT_METHODS:
         import peft
@@ -290,8 +266,8 @@ def main(argv=None):
 
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     groups = [
-        {"params": [p for n, p in params if not NO_DECAY.search(n)], "weight_decay": tr["weightDecay"]},
-        {"params": [p for n, p in params if NO_DECAY.search(n)], "weight_decay": 0.0},
+        {"params": [p for n, p in params if decays(n)], "weight_decay": tr["weightDecay"]},
+        {"params": [p for n, p in params if not decays(n)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=tr["lr"], betas=(0.9, 0.999), eps=1e-8)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
@@ -338,15 +314,17 @@ def main(argv=None):
         sampler.epoch = epoch
         micro_losses = []
         for batch in loader:
+            # Set before backward: under DeepSpeed the optimizer steps inside accelerator.backward.
+            lr = learning_rate(step, tr["schedule"], tr["lr"], total, warmup)
+            for g in optimizer.param_groups:
+                g["lr"] = lr
             with accelerator.accumulate(model):
                 y = batch.pop("labels")
                 loss = F.cross_entropy(model(**batch).logits.float(), y)
                 accelerator.backward(loss)
                 micro_losses.append(loss.detach())
                 if accelerator.sync_gradients:
-                    lr = learning_rate(step, tr["schedule"], tr["lr"], total, warmup)
-                    for g in optimizer.param_groups:
-                        g["lr"] = lr
+                    # DeepSpeed clips by its config (accelerate/deepspeed_zero2.yaml: gradient_clipping).
                     accelerator.clip_grad_norm_([p for _, p in params], tr["gradClip"])
                     optimizer.step()
                     optimizer.zero_grad()

@@ -103,7 +103,8 @@ what \`studio import-run\` brings back into the project.
 | file | what it is |
 | --- | --- |
 | \`train.py\` | the training script (the studio's loop: AdamW, ${c.train.schedule} schedule with warm-up, clipping, evaluation) |
-| \`studio_bottleneck.py\` | bottleneck adapters for BERT/RoBERTa, saved in the studio's own folder format |
+| \`studio_bottleneck.py\` | bottleneck adapters for BERT/RoBERTa, saved in (and loaded from: \`load()\`) the studio's own folder format |
+| \`studio_loop.py\` | the studio's schedule, metrics and weight-decay rule in plain Python |
 | \`run_config.json\` | the run: method, hyperparameters, seed, labels, base model, data files and their sha256 |
 | \`data/train.jsonl\`, \`data/validation.jsonl\` | the studio's split (${c.dataset.files.train.rows} and ${c.dataset.files.validation.rows} rows; validation capped as the studio evaluates) |
 | \`accelerate/multi_gpu.yaml\` | Accelerate config for N GPUs of one machine |

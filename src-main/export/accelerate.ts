@@ -26,9 +26,9 @@ import { DEFAULT_MODEL, resolveModelDir } from '../models/default-model.ts';
 import { accelerateTextFiles } from './accelerate-files.ts';
 import { copyBaseModel, SHIPPED_BASE_DIR } from './card-target.ts';
 
-/** train.py and the bottleneck module, shipped with the app as plain Python files. */
+/** train.py, the bottleneck module and the loop's arithmetic, shipped with the app as plain Python files. */
 export const ACCELERATE_PY_DIR = path.join(APP_ROOT, 'resources/accelerate');
-export const ACCELERATE_PY_FILES = ['train.py', 'studio_bottleneck.py'] as const;
+export const ACCELERATE_PY_FILES = ['train.py', 'studio_bottleneck.py', 'studio_loop.py'] as const;
 export const RUN_CONFIG_FILE = 'run_config.json';
 /** What train.py writes, relative to the export folder (its `--output-dir` default). */
 export const TRAIN_OUTPUT_DIR = 'output';

@@ -1,8 +1,9 @@
 /**
  * Helper of import-and-compare.sh: `compare.ts DIR` prints, as Markdown for RESULTS.md, the validation metrics of
  * the runs trained here (DIR/runs.json) beside the same runs trained by train.py and imported back
- * (DIR/import-<folder>.json), the largest logit difference between PEFT (peft-logits.safetensors) and the studio
- * (studio-logits.safetensors) on the same inputs, and, for <name>-<N>gpu folders, how far their train-loss curve
+ * (DIR/import-<folder>.json), the largest logit difference between torch (torch-logits.safetensors: PEFT for
+ * LoRA, studio_bottleneck.py for bottleneck) and the studio (studio-logits.safetensors) on the same inputs, and,
+ * for <name>-<N>gpu folders, how far their train-loss curve
  * is from the one-GPU folder's (raw and smoothed, step by step).
  */
 import fs from 'node:fs';
@@ -45,16 +46,16 @@ for (const [method, studioId] of Object.entries(runs)) {
 db.close();
 
 const logits = (file: string) => readSafetensors(file).tensors.get('logits')?.data as Float32Array;
-for (const folder of ['lora', ...folders.filter((f) => f.startsWith('lora-'))]) {
+for (const folder of folders) {
   const out = path.join(dir, folder, 'output');
   if (!fs.existsSync(path.join(out, 'studio-logits.safetensors'))) continue;
-  const a = logits(path.join(out, 'peft-logits.safetensors'));
+  const a = logits(path.join(out, 'torch-logits.safetensors'));
   const b = logits(path.join(out, 'studio-logits.safetensors'));
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] ?? NaN) - (b[i] ?? NaN)));
   lines.push(
     '',
-    `\`${folder}\`: max abs logit difference, PEFT vs the studio, ${a.length} logits: ${max.toExponential(2)}`,
+    `\`${folder}\`: max abs logit difference, torch vs the studio, ${a.length} logits: ${max.toExponential(2)}`,
   );
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Here (Node), after run-on-gpu.sh: imports the trained folders back into DIR/project (`studio import-run`), runs
-# `studio predict` on the imported LoRA run with the inputs check_peft_logits.py used, and writes DIR/report.md:
-# the studio's and Accelerate's validation metrics side by side, the largest logit difference against PEFT, and
+# `studio predict` on each imported run with the inputs check_logits.py used, and writes DIR/report.md: the
+# studio's and Accelerate's validation metrics side by side, the largest logit difference against torch, and
 # (when DIR holds <name>-2gpu/ folders) how far the two-GPU loss curve is from the one-GPU one.
 #
 #   bash test/interop/accelerate/import-and-compare.sh [DIR]
@@ -16,7 +16,7 @@ for folder in "$DIR"/lora "$DIR"/bottleneck "$DIR"/lora-*gpu "$DIR"/bottleneck-*
   [ -f "$DIR/import-$name.json" ] && continue
   "${STUDIO[@]}" import-run "$folder" --project "$DIR/project" --json >"$DIR/import-$name.json"
 done
-for folder in "$DIR"/lora "$DIR"/lora-*gpu; do
+for folder in "$DIR"/lora "$DIR"/bottleneck "$DIR"/lora-*gpu "$DIR"/bottleneck-*gpu; do
   [ -f "$folder/output/check-inputs.safetensors" ] || continue
   name="$(basename "$folder")"
   id="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).runId)' "$DIR/import-$name.json")"

@@ -6,9 +6,8 @@
 #   DIR/lora/         `studio export --format accelerate` of the LoRA run (train.py, data, run_config.json, ...)
 #   DIR/bottleneck/   the same for the bottleneck run
 #   DIR/runs.json     {"lora": ID, "bottleneck": ID}: the studio runs the folders came from
-#   DIR/run-on-gpu.sh, DIR/check_peft_logits.py   what the GPU machine runs (it has no Node)
 #
-#   bash test/interop/accelerate/make-folders.sh [DIR]      (about 10 minutes on 2 CPU cores)
+#   bash test/interop/accelerate/make-folders.sh [DIR]      (20 to 30 minutes on 2 busy CPU cores)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 DIR="$(mkdir -p "${1:-$ROOT/.interop-accelerate}" && cd "${1:-$ROOT/.interop-accelerate}" && pwd)"
@@ -31,7 +30,6 @@ BOTTLENECK=$(train bottleneck '{"type": "bottleneck", "variant": "pfeiffer", "re
 echo "{\"lora\": $LORA, \"bottleneck\": $BOTTLENECK}" >"$DIR/runs.json"
 "${STUDIO[@]}" export --project "$DIR/project" --run "$LORA" --format accelerate --out "$DIR/lora" >/dev/null
 "${STUDIO[@]}" export --project "$DIR/project" --run "$BOTTLENECK" --format accelerate --out "$DIR/bottleneck" >/dev/null
-cp "$ROOT/test/interop/accelerate/run-on-gpu.sh" "$ROOT/test/interop/accelerate/check_peft_logits.py" "$DIR/"
 "${STUDIO[@]}" runs list --project "$DIR/project" >&2 || true
 du -sh "$DIR/lora" "$DIR/bottleneck" >&2
 echo "$DIR"

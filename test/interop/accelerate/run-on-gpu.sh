@@ -5,8 +5,8 @@
 #   bash run-on-gpu.sh DIR [N] [OUT]
 #
 # DIR holds lora/ and bottleneck/. N (default 1) is the number of GPUs: with N > 1 each folder is copied to
-# <name>-<N>gpu/ first and trained there, so the one-GPU output stays for comparison. Then check_peft_logits.py
-# writes the PEFT logits of the LoRA adapter on the validation inputs. With OUT, every output/ (and the logs and
+# <name>-<N>gpu/ first and trained there, so the one-GPU output stays for comparison. Then check_logits.py writes
+# each trained adapter's logits on validation inputs, computed by PEFT (LoRA) or studio_bottleneck.py. With OUT, every output/ (and the logs and
 # the environment report) is copied to OUT/<folder>/ as well, for machines whose files come back from one folder.
 set -euo pipefail
 DIR="$(cd "$1" && pwd)"
@@ -38,9 +38,11 @@ for name in lora bottleneck; do
   test -f "$dst/output/final_metrics.json"
 done
 
-LORA="$DIR/lora"
-[ "$N" -gt 1 ] && LORA="$DIR/lora-${N}gpu"
-python3 "$HERE/check_peft_logits.py" "$LORA" 2>&1 | tee "$LORA/output/check_peft_logits.log"
+for name in lora bottleneck; do
+  d="$DIR/$name"
+  [ "$N" -gt 1 ] && d="$DIR/$name-${N}gpu"
+  python3 "$HERE/check_logits.py" "$d" 2>&1 | tee "$d/output/check_logits.log"
+done
 
 if [ -n "$OUT" ]; then
   mkdir -p "$OUT"

@@ -102,6 +102,7 @@ describe('studio export --format accelerate', () => {
         'run_config.json',
         'slurm.sbatch',
         'studio_bottleneck.py',
+        'studio_loop.py',
         'train.py',
       ]),
     );
@@ -168,9 +169,9 @@ describe('studio export --format accelerate', () => {
     expect(fs.existsSync(path.join(out, 'base-model'))).toBe(false);
   });
 
-  it('writes a train.py and bottleneck module that Python parses', () => {
+  it('writes a train.py, bottleneck module and loop helpers that Python parses', () => {
     const out = path.join(tmp.dir, 'queued');
-    for (const f of ['train.py', 'studio_bottleneck.py']) {
+    for (const f of ['train.py', 'studio_bottleneck.py', 'studio_loop.py']) {
       const r = spawnSync('python3', ['-m', 'py_compile', path.join(out, f)], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     }

@@ -8,6 +8,8 @@
 #   DIR/runs.json     {"lora": ID, "bottleneck": ID}: the studio runs the folders came from
 #
 #   bash test/interop/accelerate/make-folders.sh [DIR]      (20 to 30 minutes on 2 busy CPU cores)
+#
+# MAX_STEPS=N caps both runs (a smoke test of the scripts; the folders then train N steps on the GPU too).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 DIR="$(mkdir -p "${1:-$ROOT/.interop-accelerate}" && cd "${1:-$ROOT/.interop-accelerate}" && pwd)"
@@ -20,7 +22,7 @@ train() { # NAME METHOD_JSON -> run id
 {"project": "$DIR/project", "model": "default", "name": "accelerate interop $1",
  "dataset": {"sample": "first-names"},
  "method": $2,
- "train": {"epochs": 2, "batchSize": 32, "lr": 0.002, "maxLength": 16, "seed": 0}}
+ "train": {"epochs": 2, "batchSize": 32, "lr": 0.002, "maxLength": 16, "seed": 0${MAX_STEPS:+, \"maxSteps\": $MAX_STEPS}}}
 JSON
   "${STUDIO[@]}" train --config "$DIR/$1.json" --json | tail -n 1 |
     node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); if (r.status !== "completed") process.exit(1); console.log(r.runId)'

@@ -34,7 +34,7 @@ for name in lora bottleneck; do
   launch=(accelerate launch --num_processes "$N" --num_machines 1 --mixed_precision no --dynamo_backend no)
   if [ "$N" -gt 1 ]; then launch+=(--multi_gpu); fi
   echo "== $(basename "$dst"): ${launch[*]} train.py" >&2
-  (cd "$dst" && /usr/bin/time -p "${launch[@]}" train.py) 2>&1 | tee "$dst/train.log"
+  (cd "$dst" && time "${launch[@]}" train.py) 2>&1 | tee "$dst/train.log"
   test -f "$dst/output/final_metrics.json"
 done
 

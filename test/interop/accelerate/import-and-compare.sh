@@ -10,6 +10,13 @@ ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 DIR="$(cd "${1:-$ROOT/.interop-accelerate}" && pwd)"
 STUDIO=(node "$ROOT/bin/studio.mjs")
 export STUDIO_HOME="$DIR/.home"
+# A <name>-<N>gpu folder brought back with only its output/ (and train.log) gets the rest of <name>/: the same
+# train.py, data and run_config.json it trained from.
+for folder in "$DIR"/lora-*gpu "$DIR"/bottleneck-*gpu; do
+  [ -d "$folder" ] && [ ! -f "$folder/run_config.json" ] || continue
+  base="$DIR/$(basename "$folder" | sed 's/-[0-9]*gpu$//')"
+  (cd "$base" && tar cf - --exclude=./output --exclude=./train.log .) | (cd "$folder" && tar xf -)
+done
 for folder in "$DIR"/lora "$DIR"/bottleneck "$DIR"/lora-*gpu "$DIR"/bottleneck-*gpu; do
   [ -d "$folder/output/adapter" ] || continue
   name="$(basename "$folder")"

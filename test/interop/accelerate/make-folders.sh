@@ -13,7 +13,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 DIR="$(mkdir -p "${1:-$ROOT/.interop-accelerate}" && cd "${1:-$ROOT/.interop-accelerate}" && pwd)"
-STUDIO=(node "$ROOT/bin/studio.mjs")
+# STUDIO="node .gpu/studio.mjs" runs the bundled CLI instead (the GPU machine: test/bench/GPU-RUNS.md).
+read -ra STUDIO <<<"${STUDIO:-node $ROOT/bin/studio.mjs}"
 export STUDIO_HOME="$DIR/.home"
 find "$DIR" -mindepth 1 -delete
 

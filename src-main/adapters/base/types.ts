@@ -3,6 +3,7 @@ import type { MethodConfigOf, MethodType } from '../../../src-shared/methods.ts'
 import type { ForwardHooks } from '../../models/base/hooks.ts';
 import type { Model } from '../../models/base/types.ts';
 import type { PeftCodec } from '../peft/codec.ts';
+import type { RowwiseParts } from './rowwise.ts';
 
 /**
  * One adapter attached to one model (after PEFT's tuner layer): its weights, the hooks that apply them, and
@@ -18,6 +19,11 @@ export interface AdapterInstance {
   readonly merged: boolean;
   /** IA3 only: modules whose input (not output) is scaled, for PEFT's [1, in] vector shape. */
   readonly feedforwardModules?: ReadonlySet<string>;
+  /**
+   * Its tensors for a mixed-adapter batch (serving/), when the method can share a forward pass with other
+   * adapters row by row; absent: it is served in a batch of its own.
+   */
+  readonly rowwise?: RowwiseParts;
   /** Folds the adapter into the base weights (zero added latency); refuses NaN/Inf; refuses a second merge. */
   merge?(): Promise<void>;
   /** What to save when it differs from `weights` (prefix tuning saves prefixes, not its training MLP). */

@@ -10,6 +10,7 @@ import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import type { RowwiseParts } from '../base/rowwise.ts';
 import { bottleneckSize, positionsOf } from './config.ts';
 import type { BottleneckConfig } from './config.ts';
 import { bottleneckForward, moduleNames } from './layer.ts';
@@ -33,6 +34,18 @@ class BottleneckAdapter implements AdapterInstance {
       this.weights.set(n.down, m.down).set(n.downBias, m.downBias).set(n.up, m.up).set(n.upBias, m.upBias);
     }
     for (const [name, w] of head.weights) this.weights.set(name, w);
+  }
+
+  get rowwise(): RowwiseParts {
+    const c = this.config;
+    return {
+      kind: 'bottleneck',
+      modules: this.modules,
+      placement: c.placement,
+      activation: c.activation,
+      scaling: c.scaling,
+      head: this.head,
+    };
   }
 
   get hooks() {

@@ -11,6 +11,7 @@ import { registerMethod } from '../base/registry.ts';
 import { matchesTarget } from '../base/targets.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import type { RowwiseParts } from '../base/rowwise.ts';
 import { ia3Peft } from './peft.ts';
 import { UserError } from '../../errors.ts';
 
@@ -49,6 +50,11 @@ class Ia3Adapter implements AdapterInstance {
 
   get merged(): boolean {
     return this.#merged;
+  }
+
+  /** Unmerged only: a merged IA3 has changed the shared base weights, so it cannot share a batch. */
+  get rowwise(): RowwiseParts | undefined {
+    return this.#merged ? undefined : { kind: 'ia3', scales: this.scales, head: this.head };
   }
 
   get hooks() {

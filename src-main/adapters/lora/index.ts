@@ -8,6 +8,7 @@ import { trainableVar, uniform, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import { traceModules } from '../base/trace.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import type { RowwiseParts } from '../base/rowwise.ts';
 import { loraPeft } from './peft.ts';
 import { loraScaling } from './config.ts';
 import { loraTargets } from './targets.ts';
@@ -30,6 +31,13 @@ class LoraAdapter extends AdditiveLowRankAdapter<LoraPair> implements AdapterIns
   ) {
     super(model, pairs, head, config.dropout, (p) => ({ lora_A: p.a, lora_B: p.b }));
     this.#scale = loraScaling(config);
+  }
+
+  /** Unmerged, linear targets only; otherwise served alone. */
+  get rowwise(): RowwiseParts | undefined {
+    // A merged LoRA lives in the shared base weights; a convolution target has no row-wise form here.
+    if (this.merged || [...this.pairs.values()].some((p) => p.kind !== 'linear')) return undefined;
+    return { kind: 'lora', pairs: this.pairs, scale: this.#scale, head: this.head };
   }
 
   protected linearDelta(p: LoraPair, x: tf.Tensor2D): tf.Tensor2D {

@@ -5,6 +5,7 @@ import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
 import type { AdapterInstance } from '../base/types.ts';
+import type { RowwiseParts } from '../base/rowwise.ts';
 import { PROMPT_WEIGHT, promptPeft } from './peft.ts';
 import { UserError } from '../../errors.ts';
 
@@ -26,6 +27,10 @@ class PromptAdapter implements AdapterInstance {
   ) {
     this.weights.set(PROMPT_WEIGHT, prompt);
     for (const [name, w] of head.weights) this.weights.set(name, w);
+  }
+
+  get rowwise(): RowwiseParts {
+    return { kind: 'prompt', prompt: this.prompt, head: this.head };
   }
 
   get hooks() {

@@ -40,6 +40,7 @@ const MAIN_PROCESS_FOLDERS = [
   'node-shared',
   'process',
   'experiments',
+  'serve-api',
 ];
 /** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
 const MAIN_PROCESS_FILES_IN = {
@@ -77,6 +78,7 @@ const MAIN_PROCESS_FILES_IN = {
   ],
   inference: ['client', 'protocol'],
   'data-worker': ['client'],
+  serving: ['client', 'protocol'],
 };
 const engineMessage =
   "main's processes never load the engine: send the work to a worker (docs/PROCESSES.md).";
@@ -110,8 +112,9 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
-  ['training', 'inference', 'export', 'data-worker', 'experiments'],
-  ['services'],
+  ['training', 'inference', 'export', 'data-worker', 'experiments', 'serving'],
+  // The API server (serve-api/) and the services start and stop each other's parts: one layer.
+  ['services', 'serve-api'],
   ['server'],
   ['cli', 'electron'],
 ];

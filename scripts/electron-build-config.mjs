@@ -26,6 +26,7 @@ export const WORKER_ENTRIES = {
   training: 'src-main/training/worker.ts',
   inference: 'src-main/inference/worker.ts',
   data: 'src-main/data-worker/worker.ts',
+  serving: 'src-main/serving/worker.ts',
 };
 
 /**

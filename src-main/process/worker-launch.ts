@@ -5,11 +5,12 @@ import { APP_ROOT } from '../app/package-info.ts';
 import { launchProcess } from './launcher.ts';
 import type { WorkerProcess } from './launcher.ts';
 
-/** The processes main starts: training runs, the engine process (inference/) and the data process. */
+/** The processes main starts: training runs, the engine process (inference/), the data process and the API's serving process (serving/). */
 export const WORKERS = {
   training: 'src-main/training/worker.ts',
   inference: 'src-main/inference/worker.ts',
   data: 'src-main/data-worker/worker.ts',
+  serving: 'src-main/serving/worker.ts',
 } as const;
 export type WorkerKind = keyof typeof WORKERS;
 

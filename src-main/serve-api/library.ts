@@ -1,0 +1,123 @@
+/**
+ * What the API serves: the base models and adapters of one project's library (every completed run that kept an
+ * adapter, services/library.ts), or of a folder of adapter folders (`studio bench-serve`). Names resolve to a
+ * library entry by id first, then by name (the newest entry of that name).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { artifactsForRun } from '../db/tables/artifacts.ts';
+import { adapterLabels } from '../node-shared/adapter-folder.ts';
+import { listAdapters, listModels } from '../services/library.ts';
+
+export interface LibraryAdapter {
+  id: string;
+  name: string;
+  method: string;
+  model: string;
+  labels: string[];
+  dir: string;
+}
+
+export interface LibraryModel {
+  id: string;
+  architecture: string;
+  task: string;
+}
+
+export interface AdapterLibrary {
+  models(): LibraryModel[];
+  adapters(): LibraryAdapter[];
+}
+
+/** The entry `name` names: an id, else the newest of that name (adapters() lists newest first). */
+export function findAdapter(lib: AdapterLibrary, name: string): LibraryAdapter | undefined {
+  const all = lib.adapters();
+  return all.find((a) => a.id === name) ?? all.find((a) => a.name === name);
+}
+
+/** A project's library, read again at most once a second (a request stream must not query the database each time). */
+export class ProjectLibrary implements AdapterLibrary {
+  #cache: { at: number; models: LibraryModel[]; adapters: LibraryAdapter[] } | null = null;
+
+  constructor(
+    private readonly db: () => Database,
+    readonly projectDir: string,
+  ) {}
+
+  #read() {
+    const now = Date.now();
+    if (this.#cache && now - this.#cache.at < 1000) return this.#cache;
+    const db = this.db();
+    const adapters = listAdapters(db, this.projectDir).flatMap((a) => {
+      const dir = adapterDir(db, this.projectDir, a.runId);
+      return dir
+        ? [
+            {
+              id: String(a.runId),
+              name: a.name,
+              method: a.method,
+              model: a.model || 'default',
+              labels: a.labels,
+              dir,
+            },
+          ]
+        : [];
+    });
+    const models = listModels(db).map((m) => ({ id: m.model, architecture: m.architecture, task: m.task }));
+    this.#cache = { at: now, models, adapters };
+    return this.#cache;
+  }
+
+  /** Forgets the cached list (an unknown name is looked up once more before it is refused). */
+  refresh(): void {
+    this.#cache = null;
+  }
+
+  models(): LibraryModel[] {
+    return this.#read().models;
+  }
+
+  adapters(): LibraryAdapter[] {
+    return this.#read().adapters;
+  }
+}
+
+function adapterDir(db: Database, projectDir: string, runId: number): string | null {
+  const a = artifactsForRun(db, runId)
+    .filter((x) => x.kind === 'adapter')
+    .at(-1);
+  return a ? path.join(projectDir, a.path) : null;
+}
+
+/** Every adapter folder directly under `dir`, named after its folder, on `model` (bench-serve's library). */
+export class FolderLibrary implements AdapterLibrary {
+  constructor(
+    readonly dir: string,
+    readonly model = 'default',
+  ) {}
+
+  models(): LibraryModel[] {
+    return [{ id: this.model, architecture: 'bert', task: 'base' }];
+  }
+
+  adapters(): LibraryAdapter[] {
+    return fs
+      .readdirSync(this.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => {
+        const dir = path.join(this.dir, d.name);
+        const meta = JSON.parse(fs.readFileSync(path.join(dir, 'studio_adapter.json'), 'utf8')) as {
+          method?: string;
+        };
+        return {
+          id: d.name,
+          name: d.name,
+          method: meta.method ?? 'unknown',
+          model: this.model,
+          labels: adapterLabels(dir) ?? [],
+          dir,
+        };
+      });
+  }
+}

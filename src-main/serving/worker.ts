@@ -1,0 +1,37 @@
+/**
+ * The serving process (started by serving/client.ts for the API server): it owns a tf.js backend, the base
+ * models and the hot-loaded adapters, and runs the batches main's scheduler forms, one at a time, so a busy API
+ * never blocks main's event loop (the UI keeps answering).
+ */
+import { activeBackend, initBackend } from '../engine/backends.ts';
+import { serveJobs } from '../process/serve-jobs.ts';
+import { LoadedModels } from './loaded.ts';
+import type { ServingJob, ServingStatus } from './protocol.ts';
+import { runBatch, tensorCount } from './run-batch.ts';
+
+/** Adapters kept loaded per base model; the least recently used is unloaded past this. */
+const CAPACITY = Number(process.env.STUDIO_SERVE_ADAPTERS ?? 128);
+const models = new LoadedModels();
+
+function status(): ServingStatus {
+  return {
+    backend: activeBackend() ?? 'none',
+    numTensors: tensorCount(),
+    models: models.list().map((m) => ({ model: m.name, adapters: [...m.adapters.keys()] })),
+  };
+}
+
+function run(job: ServingJob): unknown {
+  switch (job.type) {
+    case 'batch':
+      return runBatch(models, job.model, job.items, { capacity: CAPACITY });
+    case 'load':
+      return models.load(job.model, job.adapter, CAPACITY);
+    case 'unload':
+      return { unloaded: models.peek(job.model)?.unload(job.key) ?? false };
+    case 'status':
+      return status();
+  }
+}
+
+serveJobs(run, initBackend());

@@ -19,6 +19,7 @@ import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
 import { runsCalls } from './contract/runs.ts';
+import { serveCalls } from './contract/serve.ts';
 import { settingsCalls } from './contract/settings.ts';
 import { sweepsCalls } from './contract/sweeps.ts';
 
@@ -34,6 +35,7 @@ export const calls = join(
   continualCalls,
   settingsCalls,
   sweepsCalls,
+  serveCalls,
 );
 
 type Calls = typeof calls;

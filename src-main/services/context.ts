@@ -2,6 +2,8 @@ import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
 import { DataClient } from '../data-worker/client.ts';
+import { newToken } from '../node-shared/loopback-auth.ts';
+import { ServeApi } from '../serve-api/service.ts';
 import { ProjectDbWatcher } from './db-watch.ts';
 import { EventBus } from './event-bus.ts';
 import { trainingEnv } from './settings.ts';
@@ -22,6 +24,8 @@ export interface ServiceContext {
   inference: InferenceClient;
   /** The data process: parses and validates whole datasets off main's event loop (started on first use). */
   data: DataClient;
+  /** The serving API (Settings switch, `studio serve --api`): stopped until asked for. */
+  serveApi: ServeApi;
   /** The system's folder dialog, where there is one (the Electron window); resolves null when cancelled. */
   pickFolder?: () => Promise<string | null>;
 }
@@ -30,6 +34,8 @@ export function createServiceContext(opts: {
   mode: 'electron' | 'web';
   version: string;
   userDataDir?: string;
+  /** The studio's token (web mode's page token); the serving API takes the same. Default: a new one. */
+  token?: string;
 }): ServiceContext {
   const userDataDir = opts.userDataDir ?? defaultUserDataDir();
   const projectsDir = defaultProjectsDir(userDataDir);
@@ -58,6 +64,7 @@ export function createServiceContext(opts: {
     runs: new RunManager(projects, events, () => trainingEnv(store)),
     inference: new InferenceClient(),
     data: new DataClient(),
+    serveApi: new ServeApi(opts.token ?? newToken(), (dir) => projects.db(dir)),
   };
 }
 
@@ -67,6 +74,7 @@ export function createServiceContext(opts: {
  */
 export async function shutdownServices(ctx: ServiceContext): Promise<void> {
   await ctx.runs.stopAll();
+  await ctx.serveApi.stop();
   ctx.inference.stop();
   ctx.data.stop();
   ctx.projects.close();

@@ -11,6 +11,7 @@ import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
 import { runsHandlers } from './runs-handlers.ts';
+import { serveHandlers } from './serve-handlers.ts';
 import { settingsHandlers } from './settings-handlers.ts';
 import { sweepsHandlers } from './sweeps-handlers.ts';
 
@@ -31,5 +32,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     continualHandlers(ctx),
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
+    serveHandlers(ctx),
   );
 }

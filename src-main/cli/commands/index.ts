@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as benchServe } from './bench-serve.ts';
 import { register as classify } from './classify.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   exportImport,
   importRun,
   serve,
+  benchServe,
 ];

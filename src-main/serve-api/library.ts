@@ -92,6 +92,8 @@ function adapterDir(db: Database, projectDir: string, runId: number): string | n
 
 /** Every adapter folder directly under `dir`, named after its folder, on `model` (bench-serve's library). */
 export class FolderLibrary implements AdapterLibrary {
+  #adapters: LibraryAdapter[] | null = null;
+
   constructor(
     readonly dir: string,
     readonly model = 'default',
@@ -101,8 +103,9 @@ export class FolderLibrary implements AdapterLibrary {
     return [{ id: this.model, architecture: 'bert', task: 'base' }];
   }
 
+  /** Read once (a request stream must not read every folder per request); refresh() reads again. */
   adapters(): LibraryAdapter[] {
-    return fs
+    this.#adapters ??= fs
       .readdirSync(this.dir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
       .map((d) => {
@@ -119,5 +122,10 @@ export class FolderLibrary implements AdapterLibrary {
           dir,
         };
       });
+    return this.#adapters;
+  }
+
+  refresh(): void {
+    this.#adapters = null;
   }
 }

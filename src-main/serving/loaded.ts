@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAdapter } from '../adapters/io.ts';
+import { traceModules } from '../adapters/base/trace.ts';
 import type { AdapterInstance } from '../adapters/base/types.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
@@ -108,6 +109,9 @@ export class LoadedModels {
       own.dispose();
       model = loadModel(dir, { task: 'sequence-classification', labels: ['LABEL_0', 'LABEL_1'] });
     }
+    // Adapters find their target modules through a traced forward pass, cached per model: trace it now, so the
+    // first adapter's hot load does not pay for it.
+    traceModules(model);
     const entry = new LoadedModel(name, model, loadTokenizer(dir), baseClassifies);
     while (this.#models.size >= this.capacity) {
       const [oldest, m] = this.#models.entries().next().value as [string, LoadedModel];

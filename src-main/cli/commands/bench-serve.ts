@@ -87,7 +87,8 @@ async function bench(opts: {
     // work slows whichever mix happens to run at that moment, not one mix throughout.
     const runs = new Map<number, MixRow[]>();
     for (let round = 0; round < opts.rounds; round++) {
-      for (const n of opts.mixes) {
+      // Forwards, then backwards: no mix always runs last (or first) in a round.
+      for (const n of round % 2 === 0 ? opts.mixes : [...opts.mixes].reverse()) {
         const sizes = api.scheduler?.batchSizes as number[];
         sizes.length = 0;
         const r = await runLoad({

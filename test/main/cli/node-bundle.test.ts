@@ -38,6 +38,7 @@ describe('the bundled CLI (scripts/bundle-cli.mjs)', () => {
     expect(fs.readdirSync(path.join(app, 'dist-cli')).sort()).toEqual([
       'data-worker.mjs',
       'inference-worker.mjs',
+      'serving-worker.mjs',
       'studio.mjs',
       'training-worker.mjs',
     ]);

@@ -2,7 +2,6 @@
  * The serving process's state: base models loaded once, and per model the adapters hot-loaded onto it (at most
  * `capacity`, least recently used unloaded first). Adapters are loaded on first use or by an explicit load.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { loadAdapter } from '../adapters/io.ts';
 import { traceModules } from '../adapters/base/trace.ts';
 import type { AdapterInstance } from '../adapters/base/types.ts';
@@ -141,5 +140,3 @@ export class LoadedModels {
     };
   }
 }
-
-export const numTensors = (): number => tf.memory().numTensors;

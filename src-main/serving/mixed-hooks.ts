@@ -50,10 +50,10 @@ export class MixedHooks implements ForwardHooks {
     // A task head replaces the frozen module on its adapter's rows: run every segment as it would run alone.
     if (this.segments.some((s) => s.parts?.head.modules.has(name)))
       return this.#perSegment(name, x, base, per);
-    const inScale = this.#ia3(name, true, per, info.inFeatures);
+    const inScale = this.#ia3(name, true, info.inFeatures);
     const x3 = inScale ? x.reshape([this.batch, per, info.inFeatures]).mul(inScale) : null;
     let y = base(x3 ? (x3.reshape([-1, info.inFeatures]) as tf.Tensor2D) : x);
-    const outScale = this.#ia3(name, false, per, info.outFeatures);
+    const outScale = this.#ia3(name, false, info.outFeatures);
     if (outScale)
       y = y.reshape([this.batch, per, info.outFeatures]).mul(outScale).reshape([-1, info.outFeatures]);
     const delta =
@@ -147,7 +147,7 @@ export class MixedHooks implements ForwardHooks {
   }
 
   /** IA3 vectors of the batch, one per example as [batch, 1, n] (ones where a row has none), or null. */
-  #ia3(name: string, feedforward: boolean, _per: number, n: number): tf.Tensor3D | null {
+  #ia3(name: string, feedforward: boolean, n: number): tf.Tensor3D | null {
     const vOf = (s: Segment) => {
       const sc = s.parts?.kind === 'ia3' ? s.parts.scales.get(name) : undefined;
       return sc && sc.feedforward === feedforward ? sc.v : undefined;

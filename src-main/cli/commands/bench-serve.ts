@@ -144,10 +144,10 @@ export function register(program: Command): void {
       'throughput and p50/p99 latency of the serving API for 1, 8 and 32 adapters mixed, and hot-load time',
     )
     .option('--model <dir>', 'base model ("default" or a folder)', 'default')
-    .option('--requests <n>', 'requests per mix', '512')
+    .option('--requests <n>', 'requests per mix and round', '192')
     .option('--concurrency <n>', 'requests in flight at once', '64')
     .option('--adapters <list>', 'distinct adapters per mix, comma-separated', '1,8,32')
-    .option('--rounds <n>', 'rounds of every mix, taking turns; each mix reports its median round', '3')
+    .option('--rounds <n>', 'rounds of every mix, taking turns; each mix reports its median round', '5')
     .option('--backend <name>', "the serving process's backend (as STUDIO_BACKEND)")
     .option('--json', 'print the result as JSON')
     .action(

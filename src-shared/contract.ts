@@ -21,6 +21,7 @@ import { runManageCalls } from './contract/run-manage.ts';
 import { runsCalls } from './contract/runs.ts';
 import { settingsCalls } from './contract/settings.ts';
 import { sweepsCalls } from './contract/sweeps.ts';
+import { shootoutsCalls } from './contract/shootouts.ts';
 
 /** Every call of every feature. */
 export const calls = join(
@@ -34,6 +35,7 @@ export const calls = join(
   continualCalls,
   settingsCalls,
   sweepsCalls,
+  shootoutsCalls,
 );
 
 type Calls = typeof calls;
@@ -93,6 +95,8 @@ export interface Events {
   'run:deleted': { projectPath: string; runId: number };
   /** A sweep of this studio changed (a trial started, was scored at a rung, ended; the sweep ended). */
   'sweep:changed': { projectPath: string; sweepId: number };
+  /** A shoot-out of this studio changed (one of its trials or sweeps). */
+  'shootout:changed': { projectPath: string; shootoutId: number };
 }
 export type EventName = keyof Events;
 

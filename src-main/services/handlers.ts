@@ -13,6 +13,7 @@ import { runManageHandlers } from './run-manage-handlers.ts';
 import { runsHandlers } from './runs-handlers.ts';
 import { settingsHandlers } from './settings-handlers.ts';
 import { sweepsHandlers } from './sweeps-handlers.ts';
+import { shootoutsHandlers } from './shootouts-handlers.ts';
 
 /**
  * The handler map every transport serves: one map per feature, beside that feature's contract. Each handler
@@ -31,5 +32,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     continualHandlers(ctx),
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
+    shootoutsHandlers(ctx),
   );
 }

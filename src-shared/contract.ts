@@ -22,6 +22,7 @@ import { runsCalls } from './contract/runs.ts';
 import { serveCalls } from './contract/serve.ts';
 import { settingsCalls } from './contract/settings.ts';
 import { sweepsCalls } from './contract/sweeps.ts';
+import { shootoutsCalls } from './contract/shootouts.ts';
 
 /** Every call of every feature. */
 export const calls = join(
@@ -36,6 +37,7 @@ export const calls = join(
   settingsCalls,
   sweepsCalls,
   serveCalls,
+  shootoutsCalls,
 );
 
 type Calls = typeof calls;
@@ -95,6 +97,8 @@ export interface Events {
   'run:deleted': { projectPath: string; runId: number };
   /** A sweep of this studio changed (a trial started, was scored at a rung, ended; the sweep ended). */
   'sweep:changed': { projectPath: string; sweepId: number };
+  /** A shoot-out of this studio changed (one of its trials or sweeps). */
+  'shootout:changed': { projectPath: string; shootoutId: number };
 }
 export type EventName = keyof Events;
 

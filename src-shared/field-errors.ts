@@ -42,6 +42,7 @@ const CONFIG_LABELS: Record<string, string> = {
   'train.gradAccumulation': 'Gradient accumulation',
   'train.evalEvery': 'Evaluate every N steps',
   'train.evalAt': 'Evaluate at fractions of the run',
+  'train.trainFraction': 'Fraction of the training split',
   'train.earlyStopping': 'Early stopping',
   'train.earlyStopping.metric': 'Early stopping',
   'train.earlyStopping.patience': 'Patience',

@@ -81,6 +81,11 @@ export const trainOptionsSchema = z
     weightDecay: z.number().min(0).default(0.01),
     /** Dropout inside the base model while training (off gives exact, deterministic steps). */
     dropout: z.boolean().default(true),
+    /**
+     * Train on this fraction of the training split: a seeded, stratified subset, the validation split unchanged
+     * (learning curves, the method shoot-out).
+     */
+    trainFraction: z.number().gt(0).max(1).optional(),
     /** Cap on training steps (smoke tests, previews). */
     maxSteps: z.number().int().positive().optional(),
     /**

@@ -10,7 +10,7 @@ export type { Table, TableRecord } from './table.ts';
 export { detectKind, discoverLabels, isNumericLabel, labelMaps } from './labels.ts';
 export { SAMPLES, SAMPLE_NAMES, listSamples, loadSample } from './samples.ts';
 export type { SampleInfo, SampleName, SampleSummary } from './samples.ts';
-export { splitItems, splitRows } from './split.ts';
+export { splitItems, splitRows, subsetRows } from './split.ts';
 export type { SplitOptions, SplitResult } from './split.ts';
 export { corpusStats, datasetStats, imageStats, lengthStats, whitespaceTokens } from './stats.ts';
 export { combineHashes, hashFiles, sha256 } from './hash.ts';

@@ -75,3 +75,16 @@ export function splitRows<T extends { label: string }>(
   const s = splitItems(rows, (r) => r.label, opts);
   return (opts.testFraction ?? 0) > 0 ? s : { train: s.train, validation: s.validation };
 }
+
+/**
+ * A seeded, stratified `fraction` of `rows` (train.trainFraction: learning curves). Within each label the first
+ * round(n * fraction) of the seed's permutation are kept, so one seed gives nested subsets: 10% ⊂ 25% ⊂ 50%.
+ */
+export function subsetRows<T extends { label: string }>(
+  rows: readonly T[],
+  fraction: number,
+  seed: number,
+): T[] {
+  if (fraction >= 1) return [...rows];
+  return splitItems(rows, (r) => r.label, { seed, validationFraction: fraction, stratify: true }).validation;
+}

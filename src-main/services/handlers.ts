@@ -14,6 +14,7 @@ import { runsHandlers } from './runs-handlers.ts';
 import { serveHandlers } from './serve-handlers.ts';
 import { settingsHandlers } from './settings-handlers.ts';
 import { sweepsHandlers } from './sweeps-handlers.ts';
+import { shootoutsHandlers } from './shootouts-handlers.ts';
 
 /**
  * The handler map every transport serves: one map per feature, beside that feature's contract. Each handler
@@ -33,5 +34,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
     serveHandlers(ctx),
+    shootoutsHandlers(ctx),
   );
 }

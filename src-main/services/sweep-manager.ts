@@ -6,8 +6,20 @@ import type { SweepConfig } from '../../src-shared/sweep.ts';
 import { UserError } from '../errors.ts';
 import { createSweep, sweepById, sweepView } from '../experiments/sweeps.ts';
 import { SweepRunner } from '../experiments/sweep-runner.ts';
+import type { TrialLauncher } from '../experiments/sweep-runner.ts';
 import type { ServiceContext } from './context.ts';
 import { markStaleRunsInterrupted } from './training.ts';
+
+/** Trials of the studio: the engine process's pre-flight, then runs started and followed by the RunManager. */
+export function trialLauncher(ctx: ServiceContext, project: string): TrialLauncher {
+  return {
+    preflight: async (config) => {
+      await ctx.inference.preflight(config);
+    },
+    start: (config, listen) => ctx.runs.startWatched(config, listen),
+    resume: (runId, listen) => ctx.runs.resumeWatched(project, runId, listen),
+  };
+}
 
 export class SweepManager {
   readonly #active = new Map<string, SweepRunner>();
@@ -42,18 +54,7 @@ export class SweepManager {
     const { ctx } = this;
     const db = ctx.projects.db(project);
     const changed = () => ctx.events.emit('sweep:changed', { projectPath: project, sweepId: id });
-    const runner = new SweepRunner(
-      db,
-      id,
-      {
-        preflight: async (config) => {
-          await ctx.inference.preflight(config);
-        },
-        start: (config, listen) => ctx.runs.startWatched(config, listen),
-        resume: (runId, listen) => ctx.runs.resumeWatched(project, runId, listen),
-      },
-      changed,
-    );
+    const runner = new SweepRunner(db, id, trialLauncher(ctx, project), changed);
     const key = this.#key(project, id);
     this.#active.set(key, runner);
     void runner

@@ -8,7 +8,7 @@ import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
-import { chunkTokens, loadDataset, splitRows } from '../data/index.ts';
+import { chunkTokens, loadDataset, splitRows, subsetRows } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import { loadModel } from '../models/index.ts';
@@ -56,7 +56,7 @@ export function prepareData(
     const pick = (part: typeof rows) => part.map((r) => all[Number(r.text)] as Example);
     return {
       dataset,
-      train: pick(split.train),
+      train: pick(subsetRows(split.train, o.trainFraction ?? 1, o.seed)),
       validation: capValidation(pick(split.validation), o),
       labels: dataset.labels,
       lm: false,
@@ -72,7 +72,7 @@ export function prepareData(
     const nVal = Math.max(1, Math.round(chunks.length * validationFraction));
     return {
       dataset,
-      train: chunks.slice(0, chunks.length - nVal),
+      train: chunks.slice(0, Math.max(1, Math.round((chunks.length - nVal) * (o.trainFraction ?? 1)))),
       validation: capValidation(chunks.slice(chunks.length - nVal), o),
       labels: [],
       lm: true,
@@ -90,7 +90,12 @@ export function prepareData(
     : splitRows(dataset.rows, { seed: o.seed, validationFraction, stratify: true });
   return {
     dataset,
-    train: encodeRows(tok, split.train, dataset.labels, o.maxLength),
+    train: encodeRows(
+      tok,
+      subsetRows(split.train, o.trainFraction ?? 1, o.seed),
+      dataset.labels,
+      o.maxLength,
+    ),
     validation: encodeRows(tok, capValidation(split.validation, o), dataset.labels, o.maxLength),
     labels: dataset.labels,
     lm: false,

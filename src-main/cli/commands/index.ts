@@ -10,6 +10,7 @@ import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as runs } from './runs.ts';
 import { register as serve } from './serve.ts';
+import { register as shootout } from './shootout.ts';
 import { register as sweep } from './sweep.ts';
 import { register as tokenize } from './tokenize.ts';
 import { register as train } from './train.ts';
@@ -26,6 +27,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   evaluate,
   continual,
   sweep,
+  shootout,
   exportImport,
   importRun,
   serve,

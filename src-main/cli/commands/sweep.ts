@@ -32,7 +32,7 @@ function readSweepConfig(file: string, project?: string): SweepConfig {
 }
 
 /** Trials started by this process: it supervises each training process, as `studio train` does. */
-function cliLauncher(db: Database, dir: string, onMessage: (m: FromWorker) => void): TrialLauncher {
+export function cliLauncher(db: Database, dir: string, onMessage: (m: FromWorker) => void): TrialLauncher {
   return {
     preflight: async (config) => {
       preflightRun(config, validateRun(config));

@@ -9,6 +9,7 @@ import { m0080RunOwner } from './0080-run-owner.ts';
 import { m0090RunWarning } from './0090-run-warning.ts';
 import { m0110RunNotesTags } from './0110-run-notes-tags.ts';
 import { m0160Sweeps } from './0160-sweeps.ts';
+import { m0170Shootouts } from './0170-shootouts.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0090RunWarning,
   m0110RunNotesTags,
   m0160Sweeps,
+  m0170Shootouts,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -93,8 +93,11 @@ export function getSweep(db: Database, id: number): SweepRecord | undefined {
   return row && toSweep(row);
 }
 
+/** The sweeps of their own (a shoot-out lists its sweeps itself). */
 export function listSweeps(db: Database): SweepRecord[] {
-  return (db.prepare('SELECT * FROM sweeps ORDER BY id DESC').all() as SweepRow[]).map(toSweep);
+  return (
+    db.prepare('SELECT * FROM sweeps WHERE shootout_id IS NULL ORDER BY id DESC').all() as SweepRow[]
+  ).map(toSweep);
 }
 
 export function sweepTrials(db: Database, sweepId: number): TrialRecord[] {

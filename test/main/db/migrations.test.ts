@@ -92,6 +92,23 @@ const seed: Record<number, (db: Database.Database) => void> = {
     expect(() => db.prepare(`UPDATE sweeps SET status = 'odd' WHERE id = 1`).run()).toThrow(/CHECK/);
     db.prepare('DELETE FROM sweeps WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM sweep_trials').get()).toEqual({ n: 0 });
+    db.prepare(
+      `INSERT INTO sweeps (id, name, config_json, status, created_at) VALUES (2, 's', '{}', 'completed', 'now')`,
+    ).run();
+  },
+  170: (db) => {
+    // A sweep from before keeps its row, in no shoot-out; a shoot-out's sweeps go with it.
+    expect(db.prepare('SELECT name, shootout_id FROM sweeps WHERE id = 2').get()).toEqual({
+      name: 's',
+      shootout_id: null,
+    });
+    db.prepare(
+      `INSERT INTO shootouts (id, name, config_json, created_at) VALUES (1, 'o', '{}', 'now')`,
+    ).run();
+    db.prepare('UPDATE sweeps SET shootout_id = 1 WHERE id = 2').run();
+    expect(() => db.prepare('UPDATE sweeps SET shootout_id = 9 WHERE id = 2').run()).toThrow(/FOREIGN KEY/);
+    db.prepare('DELETE FROM shootouts WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) AS n FROM sweeps').get()).toEqual({ n: 0 });
   },
 };
 

@@ -1,0 +1,98 @@
+import type { ShootoutConfigInput, ShootoutRow, ShootoutView } from '../../src-shared/shootout.ts';
+import { call, on } from './api.ts';
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** "10, 25, 50, 100" (percent) as fractions of the training split. */
+export const parseFractions = (text: string): number[] =>
+  text
+    .split(',')
+    .map((s) => Number(s.trim()) / 100)
+    .filter((f) => Number.isFinite(f) && f > 0 && f <= 1);
+
+/** A row's share of trainable parameters (0..1), or null before its first run reported it. */
+export const shareOf = (r: ShootoutRow) =>
+  r.trainableParams !== null && r.totalParams ? r.trainableParams / r.totalParams : null;
+
+/**
+ * The Pareto front of metric vs % trainable on the whole data: the rows no other row beats with fewer parameters.
+ * Returned in increasing size.
+ */
+export function paretoFront(rows: readonly ShootoutRow[], lower: boolean): ShootoutRow[] {
+  const scored = rows
+    .map((r) => ({ r, share: shareOf(r), score: r.cells.at(-1)?.score ?? null }))
+    .filter(
+      (p): p is { r: ShootoutRow; share: number; score: number } => p.share !== null && p.score !== null,
+    )
+    .sort((a, b) => a.share - b.share);
+  const front: ShootoutRow[] = [];
+  let best: number | null = null;
+  for (const p of scored)
+    if (best === null || (lower ? p.score < best : p.score > best)) {
+      front.push(p.r);
+      best = p.score;
+    }
+  return front;
+}
+
+/** The open project's shoot-outs, followed through main's events, never on a timer. */
+export class ShootoutsState {
+  #views = $state.raw<ShootoutView[]>([]);
+  #error = $state<string | null>(null);
+  #project: string | null = null;
+  readonly #off: (() => void)[];
+
+  constructor() {
+    const mine = ({ projectPath }: { projectPath: string }) => {
+      if (projectPath === this.#project) void this.refresh();
+    };
+    this.#off = [on('shootout:changed', mine), on('run:status', mine)];
+  }
+
+  get views() {
+    return this.#views;
+  }
+  get error() {
+    return this.#error;
+  }
+
+  async load(project: string): Promise<void> {
+    if (project !== this.#project) {
+      this.#project = project;
+      this.#views = [];
+    }
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const project = this.#project;
+    if (!project) return;
+    try {
+      const views = await call('shootouts:list', { project });
+      if (project === this.#project) this.#views = views;
+      this.#error = null;
+    } catch (err) {
+      this.#error = message(err);
+    }
+  }
+
+  stop(): void {
+    for (const off of this.#off) off();
+  }
+
+  async start(config: ShootoutConfigInput): Promise<void> {
+    await call('shootouts:start', { config });
+    await this.refresh();
+  }
+
+  async act(action: 'shootouts:resume' | 'shootouts:cancel', shootoutId: number): Promise<void> {
+    if (!this.#project) return;
+    try {
+      await call(action, { project: this.#project, shootoutId });
+      this.#error = null;
+    } catch (err) {
+      this.#error = message(err);
+    }
+    await this.refresh();
+  }
+}

@@ -85,6 +85,7 @@ const engineGroup = (siblingsOf) => [
   '**/engine/**',
   '**/adapters/*.ts',
   '**/adapters/*/**',
+  '**/compose/**',
   ...Object.entries(MAIN_PROCESS_FILES_IN).flatMap(([dir, files]) => [
     // Files and sub-folders named apart: a whole-folder pattern would bar re-including the tokenizer below.
     `**/${dir}/*.ts`,
@@ -110,6 +111,7 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
+  ['compose'],
   ['training', 'inference', 'export', 'data-worker', 'experiments'],
   ['services'],
   ['server'],

@@ -43,7 +43,7 @@ const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The merged adapter's rank, after PEFT's checks (one line each, naming the adapters). */
 export function mergedRank(sources: readonly SourceLora[], o: LoraMergeOptions): number {
-  if (sources.length < 2) throw new UserError('choose at least two LoRA adapters to merge');
+  if (sources.length === 0) throw new UserError('choose the LoRA adapters to merge');
   if (o.weights.length !== sources.length)
     throw new UserError(`${sources.length} adapters need ${sources.length} weights, got ${o.weights.length}`);
   if (USES_DENSITY.includes(o.type) && o.density === undefined)
@@ -72,6 +72,8 @@ export function mergeLoras(
   order: readonly string[],
   masks: MaskSource,
 ): MergedLora {
+  // PEFT: one adapter alone can only be rescaled, whatever the type asked for.
+  if (sources.length === 1) o = { ...o, type: 'linear' };
   const rank = mergedRank(sources, o);
   const modules = new Map<string, Factors>();
   for (const module of order) {
@@ -157,7 +159,7 @@ function update(f: Factors, r: number, scaling: number): { rows: number; cols: n
 }
 
 /**
- * *_svd: the updates B·A·scaling combined with weights w·scaling (PEFT applies the source's scaling twice here),
+ * *_svd: the updates B·A·scaling combined with the weights as given (PEFT 0.21 fixed an older double scaling),
  * then factored to `rank` by SVD: B = U·S, A = Vh; `svdClamp` clamps both to that quantile of their values.
  */
 function refactored(
@@ -175,7 +177,7 @@ function refactored(
   const merged = combine(
     kind as Combine,
     deltas.map((d) => d.data),
-    present.map(({ i, s }) => (o.weights[i] as number) * s.scaling),
+    present.map(({ i }) => o.weights[i] as number),
     {
       density: o.density ?? 1,
       majoritySign: o.majoritySign,

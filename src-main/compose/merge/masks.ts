@@ -18,11 +18,17 @@ export function seededMasks(seed: number): MaskSource {
   };
 }
 
-/** Masks handed in one by one (PEFT's, in the order PEFT drew them); a size or count mismatch is an error. */
-export function masksFromList(masks: readonly ArrayLike<number>[]): MaskSource {
+/**
+ * Masks handed in one by one (PEFT's, in the order PEFT drew them); a size or count mismatch is an error, and so is
+ * a module other than `modules[i]` when the list says which module each mask was drawn for.
+ */
+export function masksFromList(masks: readonly ArrayLike<number>[], modules?: readonly string[]): MaskSource {
   let next = 0;
   return (site) => {
+    const want = modules?.[next];
     const m = masks[next++];
+    if (want !== undefined && want !== site.module)
+      throw new UserError(`mask ${next} was drawn for ${want}, asked for ${site.module}`);
     const n = site.shape.reduce((a, b) => a * b, 1);
     if (!m)
       throw new UserError(

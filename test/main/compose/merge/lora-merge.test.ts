@@ -82,7 +82,7 @@ describe('mergeLoras (PEFT add_weighted_adapter)', () => {
     }
   });
 
-  it('svd at full rank: B·A equals the weighted updates with the scaling applied twice, as PEFT does', () => {
+  it('svd at full rank: B·A equals the weighted scaled updates (scaling once, as PEFT 0.21)', () => {
     const merged = mergeLoras(
       [s1, s3],
       opts({ type: 'svd', weights: [0.7, 1.5], svdRank: 5 }),
@@ -94,10 +94,7 @@ describe('mergeLoras (PEFT add_weighted_adapter)', () => {
     const e1 = ba(s1.modules.get('q') as never);
     const e3 = ba(s3.modules.get('q') as never);
     got.forEach((x, i) =>
-      expect(x).toBeCloseTo(
-        0.7 * s1.scaling ** 2 * (e1[i] as number) + 1.5 * s3.scaling ** 2 * (e3[i] as number),
-        10,
-      ),
+      expect(x).toBeCloseTo(0.7 * s1.scaling * (e1[i] as number) + 1.5 * s3.scaling * (e3[i] as number), 10),
     );
     // The default rank is the largest source rank.
     expect(mergeLoras([s1, s3], opts({ type: 'svd' }), ['q'], noMasks).rank).toBe(3);
@@ -143,6 +140,15 @@ describe('mergeLoras (PEFT add_weighted_adapter)', () => {
     expect([...(k?.a.data.slice(2 * IN) ?? [])].every((x) => x === 0)).toBe(true);
   });
 
+  it('one adapter alone is rescaled linearly whatever the type, as PEFT does', () => {
+    const merged = mergeLoras([s1], opts({ type: 'svd', weights: [1.5] }), ['q'], noMasks);
+    expect(merged.rank).toBe(2);
+    const k = Math.sqrt(1.5 * s1.scaling);
+    merged.modules
+      .get('q')
+      ?.a.data.forEach((x, i) => expect(x).toBeCloseTo(k * (s1.modules.get('q')?.a.data[i] as number), 12));
+  });
+
   it('refuses what PEFT refuses, in one line', () => {
     expect(() => mergeLoras([s1, s3], opts({ type: 'linear' }), ['q'], noMasks)).toThrow(
       'linear needs adapters of the same rank: #1 has r=2, #3 has r=3 (use cat or svd)',
@@ -156,8 +162,8 @@ describe('mergeLoras (PEFT add_weighted_adapter)', () => {
     expect(() => mergeLoras([s1, s2], opts({ type: 'dare_linear', density: 0 }), ['q'], noMasks)).toThrow(
       /above 0/,
     );
-    expect(() => mergeLoras([s1], opts({ type: 'linear', weights: [1] }), ['q'], noMasks)).toThrow(
-      /at least two/,
+    expect(() => mergeLoras([], opts({ type: 'linear', weights: [] }), ['q'], noMasks)).toThrow(
+      'choose the LoRA adapters to merge',
     );
     expect(() => mergeLoras([s1, s2], opts({ type: 'linear', weights: [1] }), ['q'], noMasks)).toThrow(
       '2 adapters need 2 weights, got 1',

@@ -36,21 +36,6 @@ export const isSvdType = (t: CombinationType): boolean => t === 'svd' || t.endsW
 /** Types that combine the A and B factors entry by entry, so every source must have the same rank. */
 export const needsSameRank = (t: CombinationType): boolean => t !== 'cat' && !isSvdType(t);
 
-/** One line per type, for the form and `--help`. */
-export const COMBINATION_HELP: Record<CombinationType, string> = {
-  linear: 'weighted sum of the A and B factors (same ranks)',
-  cat: 'A and B stacked: rank = sum of ranks, exactly the weighted sum of the updates',
-  svd: 'weighted sum of the updates B·A, re-factored to rank svdRank by SVD',
-  ties: 'TIES on the factors: keep the largest density share, elect a sign, average the agreeing entries',
-  ties_svd: 'TIES on the updates B·A, then SVD',
-  dare_linear: 'DARE on the factors: random drop (keep density), rescale, weighted sum',
-  dare_ties: 'DARE drop and rescale, then TIES sign election',
-  dare_linear_svd: 'DARE on the updates B·A, then SVD',
-  dare_ties_svd: 'DARE + TIES on the updates B·A, then SVD',
-  magnitude_prune: 'keep the largest density share of each factor, weighted sum',
-  magnitude_prune_svd: 'magnitude pruning on the updates B·A, then SVD',
-};
-
 /** A merge's options, PEFT's arguments in our names; `weights` has one number per source adapter. */
 export const mergeOptionsSchema = z
   .object({

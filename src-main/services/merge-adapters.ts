@@ -36,9 +36,11 @@ interface Source {
 
 function sourceOf(db: Database, projectDir: string, id: number): Source {
   const run = runView(db, id);
-  const dir = adapterDirOf(db, projectDir, id);
-  if (run.status !== 'completed' || !dir || !fs.existsSync(dir))
+  const recorded = adapterDirOf(db, projectDir, id);
+  if (run.status !== 'completed' || !recorded || !fs.existsSync(recorded))
     throw new UserError(`run #${id} (${run.name}) has no finished adapter to merge`);
+  // The artifact names the adapter folder (or, in older records, its weights file).
+  const dir = fs.statSync(recorded).isDirectory() ? recorded : path.dirname(recorded);
   if (run.method !== 'lora')
     throw new UserError(
       `run #${id} (${run.name}) is a ${run.method} adapter: only LoRA adapters can be merged`,

@@ -149,7 +149,8 @@ export async function mergeIntoLibrary(
     })();
     moved = null;
     releaseOwnership(path.join(projectDir, runDirs(runId).root));
-    return { ...summary, runId, name };
+    // The size the library lists: the whole folder (our files and PEFT's).
+    return { ...summary, bytes, runId, name };
   } catch (err) {
     if (moved) fs.rmSync(moved, { recursive: true, force: true });
     throw err;

@@ -11,6 +11,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  */
 export class MergeState {
   #chosen = $state.raw<number[]>([]);
+  /** The adapters offered, in the page's order: the chosen ones are merged in this order (weights, head). */
+  #offered: number[] = [];
   #weights = $state<Record<number, number>>({});
   type = $state<CombinationType>('linear');
   density = $state(0.5);
@@ -50,6 +52,7 @@ export class MergeState {
 
   /** Starts over with these adapters chosen (the LoRA ones among them, or the first two). */
   reset(adapters: readonly AdapterEntry[], preferred: readonly number[]): void {
+    this.#offered = adapters.map((a) => a.runId);
     const lora = adapters.filter((a) => a.method === 'lora').map((a) => a.runId);
     const pre = preferred.filter((id) => lora.includes(id));
     this.#chosen = pre.length >= 2 ? pre : lora.slice(0, 2);
@@ -59,7 +62,8 @@ export class MergeState {
   }
 
   toggle(id: number, on: boolean): void {
-    this.#chosen = on ? [...this.#chosen.filter((x) => x !== id), id] : this.#chosen.filter((x) => x !== id);
+    const keep = (x: number) => (x === id ? on : this.#chosen.includes(x));
+    this.#chosen = this.#offered.filter(keep);
   }
 
   weightOf(id: number): number {

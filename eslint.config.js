@@ -87,6 +87,7 @@ const engineGroup = (siblingsOf) => [
   '**/engine/**',
   '**/adapters/*.ts',
   '**/adapters/*/**',
+  '**/compose/**',
   ...Object.entries(MAIN_PROCESS_FILES_IN).flatMap(([dir, files]) => [
     // Files and sub-folders named apart: a whole-folder pattern would bar re-including the tokenizer below.
     `**/${dir}/*.ts`,
@@ -112,6 +113,7 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
+  ['compose'],
   ['training', 'inference', 'export', 'data-worker', 'experiments', 'serving'],
   // The API server (serve-api/) and the services start and stop each other's parts: one layer.
   ['services', 'serve-api'],

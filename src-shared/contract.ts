@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
 import { appCalls } from './contract/app.ts';
+import { composeCalls } from './contract/compose.ts';
 import { continualCalls } from './contract/continual.ts';
 import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
@@ -38,6 +39,7 @@ export const calls = join(
   sweepsCalls,
   serveCalls,
   shootoutsCalls,
+  composeCalls,
 );
 
 type Calls = typeof calls;

@@ -1,7 +1,9 @@
 /** Main's side of the engine process (inference/worker.ts): everything that needs tf.js or a model graph. */
 import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
+import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
 import type {
   EngineExportJob,
@@ -52,6 +54,11 @@ export class InferenceClient implements ExportEngine {
    */
   preflight(config: TrainConfig): Promise<PreflightResult> {
     return this.#worker.call({ type: 'preflight', config });
+  }
+
+  /** LoRA adapter folders merged into a new folder (compose/merge/), off main's event loop. */
+  mergeAdapters(request: MergeFoldersRequest): Promise<MergeSummary> {
+    return this.#worker.call({ type: 'merge-adapters', request });
   }
 
   stop(): void {

@@ -1,7 +1,9 @@
 import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
+import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
+import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
 import type {
   EngineExportJob,
   EngineExportResult,
@@ -15,7 +17,7 @@ import type { ScoreFileRequest } from './score-file.ts';
 /**
  * What the engine process (this folder's worker) does for main: the playground's predictions, the New-run form's
  * preview, a run scored on a file (the run page's Evaluate panel), the pre-flight of a run about to start, the
- * backend report (doctor, Settings) and the exports that need tf.js. Main itself never loads tf.js.
+ * backend report (doctor, Settings), the exports that need tf.js and LoRA merges (compose/merge/). Main itself never loads tf.js.
  */
 export type InferenceJob =
   | { type: 'predict'; request: PredictRequest }
@@ -24,7 +26,8 @@ export type InferenceJob =
   | { type: 'preflight'; config: TrainConfig }
   | { type: 'doctor' }
   | { type: 'export'; job: EngineExportJob }
-  | { type: 'import-adapter'; job: ImportAdapterJob };
+  | { type: 'import-adapter'; job: ImportAdapterJob }
+  | { type: 'merge-adapters'; request: MergeFoldersRequest };
 
 /** The result each job type resolves to. */
 export interface InferenceResults {
@@ -35,4 +38,5 @@ export interface InferenceResults {
   doctor: DoctorReport;
   export: EngineExportResult;
   'import-adapter': ImportAdapterResult;
+  'merge-adapters': MergeSummary;
 }

@@ -7,6 +7,7 @@ import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
 import { register as importRun } from './import-run.ts';
 import { register as merge } from './merge.ts';
+import { register as mergeAdapters } from './merge-adapters.ts';
 import { register as predict } from './predict.ts';
 import { register as runs } from './runs.ts';
 import { register as serve } from './serve.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   tokenize,
   predict,
   merge,
+  mergeAdapters,
   classify,
   train,
   runs,

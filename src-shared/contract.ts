@@ -9,12 +9,14 @@
  */
 import type { z } from 'zod';
 import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
+import type { GenerationToken } from './generation.ts';
 import { appCalls } from './contract/app.ts';
 import { continualCalls } from './contract/continual.ts';
 import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
 import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
 import { exportCalls } from './contract/export.ts';
+import { generationCalls } from './contract/generation.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
@@ -30,6 +32,7 @@ export const calls = join(
   runManageCalls,
   datasetsCalls,
   libraryCalls,
+  generationCalls,
   exportCalls,
   continualCalls,
   settingsCalls,
@@ -93,6 +96,8 @@ export interface Events {
   'run:deleted': { projectPath: string; runId: number };
   /** A sweep of this studio changed (a trial started, was scored at a rung, ended; the sweep ended). */
   'sweep:changed': { projectPath: string; sweepId: number };
+  /** A generation playground request's column grew by a token (in order, before its call resolves). */
+  'generate:token': GenerationToken;
 }
 export type EventName = keyof Events;
 

@@ -3,6 +3,7 @@ import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
+import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 import type {
   EngineExportJob,
   EngineExportResult,
@@ -14,7 +15,7 @@ import { WorkerClient } from '../process/worker-client.ts';
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
-import type { InferenceJob, InferenceResults } from './protocol.ts';
+import type { GenerationPiece, InferenceJob, InferenceResults } from './protocol.ts';
 
 export class InferenceClient implements ExportEngine {
   readonly #worker = new WorkerClient<InferenceJob, InferenceResults>('inference');
@@ -52,6 +53,12 @@ export class InferenceClient implements ExportEngine {
    */
   preflight(config: TrainConfig): Promise<PreflightResult> {
     return this.#worker.call({ type: 'preflight', config });
+  }
+
+  /** Text generation (the generation playground); `onPiece` hears each column's text grow, token by token. */
+  generate(request: GenerateRequest, onPiece: (piece: GenerationPiece) => void): Promise<GenerationResult> {
+    // The worker's generate job sends GenerationPiece progress messages only.
+    return this.#worker.call({ type: 'generate', request }, (p) => onPiece(p as GenerationPiece));
   }
 
   stop(): void {

@@ -64,7 +64,7 @@ for (const fixture of ['gpt2-lm', 'llama-lm']) {
               );
               return logits.slice([0, feed.length - 1, 0], [1, 1, -1]).reshape([-1]);
             });
-            const ours = row.dataSync();
+            const ours = row.dataSync() as Float32Array;
             row.dispose();
             const theirs = (scores.data as Float32Array).subarray(step * vocab, (step + 1) * vocab);
             const diff = ours.reduce((m, x, j) => Math.max(m, Math.abs(x - (theirs[j] as number))), 0);

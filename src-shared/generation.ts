@@ -3,6 +3,13 @@
  * generation playground (the base and each chosen adapter side by side), the streamed tokens and the result.
  */
 
+/**
+ * Whether a config's `architectures[0]` is a causal language model (GPT2LMHeadModel, LlamaForCausalLM): the one
+ * rule the config parsers (task "causal-lm") and the model list (which bases can generate) share.
+ */
+export const isCausalLmArchitecture = (architecture: string): boolean =>
+  architecture.endsWith('ForCausalLM') || architecture.endsWith('LMHeadModel');
+
 /** How the next token is chosen and when generation stops. */
 export interface SamplingOptions {
   /** New tokens at most (the prompt not counted). */

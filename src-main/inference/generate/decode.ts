@@ -35,12 +35,12 @@ export type OnToken = (id: number, generated: readonly number[]) => boolean | Pr
  * Logits of the last position of one forward pass over `ids` ([1, n]), read back, and how many positions the
  * pass had (more than `ids` where prompt tuning prepended virtual tokens).
  */
-function lastLogits(
+async function lastLogits(
   model: Model,
   ids: number[],
   hooks: ForwardHooks,
   cache: KvCache | null,
-): { logits: Float32Array; seq: number } {
+): Promise<{ logits: Float32Array; seq: number }> {
   let seq = 0;
   const last = tf.tidy(() => {
     const input = tf.tensor2d([ids], [1, ids.length], 'int32');
@@ -49,7 +49,8 @@ function lastLogits(
     return logits.slice([0, seq - 1, 0], [1, 1, -1]).reshape([-1]);
   });
   try {
-    return { logits: last.dataSync() as Float32Array, seq };
+    // An asynchronous read: a GPU backend downloads without blocking, and the event loop turns once per token.
+    return { logits: (await last.data()) as Float32Array, seq };
   } finally {
     last.dispose();
   }
@@ -83,7 +84,7 @@ export async function decode(
         finish = 'positions';
         break;
       }
-      const { logits, seq } = lastLogits(model, feed, hooks, cache);
+      const { logits, seq } = await lastLogits(model, feed, hooks, cache);
       if (generated.length === 0) {
         prefillMs = performance.now() - t0;
         virtual = seq - feed.length;

@@ -33,6 +33,7 @@ export class GenerationState {
   #columns = $state.raw<StreamColumn[]>([]);
   #running = $state(false);
   #error = $state<string | null>(null);
+  #prompt = $state('');
 
   get columns() {
     return this.#columns;
@@ -42,6 +43,10 @@ export class GenerationState {
   }
   get error() {
     return this.#error;
+  }
+  /** The prompt the columns continue (the form's field may have changed since). */
+  get prompt() {
+    return this.#prompt;
   }
 
   async generate(input: {
@@ -54,6 +59,7 @@ export class GenerationState {
     const requestId = `gen-${Date.now()}-${++counter}`;
     this.#running = true;
     this.#error = null;
+    this.#prompt = input.prompt;
     this.#columns = [
       { key: 'base', title: 'Base model', text: '', tokens: 0, done: null },
       ...input.adapters.map((a) => ({

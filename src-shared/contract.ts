@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
+import type { GenerationToken } from './generation.ts';
 import { appCalls } from './contract/app.ts';
 import { composeCalls } from './contract/compose.ts';
 import { continualCalls } from './contract/continual.ts';
@@ -16,6 +17,7 @@ import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
 import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
 import { exportCalls } from './contract/export.ts';
+import { generationCalls } from './contract/generation.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
@@ -33,6 +35,7 @@ export const calls = join(
   runManageCalls,
   datasetsCalls,
   libraryCalls,
+  generationCalls,
   exportCalls,
   continualCalls,
   settingsCalls,
@@ -101,6 +104,8 @@ export interface Events {
   'sweep:changed': { projectPath: string; sweepId: number };
   /** A shoot-out of this studio changed (one of its trials or sweeps). */
   'shootout:changed': { projectPath: string; shootoutId: number };
+  /** A generation playground request's column grew by a token (in order, before its call resolves). */
+  'generate:token': GenerationToken;
 }
 export type EventName = keyof Events;
 

@@ -11,6 +11,8 @@ export interface ModelEntry {
   /** Token ids or pixel values, as the architecture declares; null when unknown (the playground then asks for text). */
   inputKind: 'text' | 'image' | null;
   task: string;
+  /** A causal language model (GPT-2, Llama): the generation playground offers it. */
+  generates: boolean;
   parameters: number;
   hiddenSize: number;
   layers: number;

@@ -5,6 +5,7 @@ import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
+import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 import type {
   EngineExportJob,
   EngineExportResult,
@@ -16,7 +17,7 @@ import { WorkerClient } from '../process/worker-client.ts';
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
-import type { InferenceJob, InferenceResults } from './protocol.ts';
+import type { GenerationPiece, InferenceJob, InferenceResults } from './protocol.ts';
 
 export class InferenceClient implements ExportEngine {
   readonly #worker = new WorkerClient<InferenceJob, InferenceResults>('inference');
@@ -59,6 +60,12 @@ export class InferenceClient implements ExportEngine {
   /** LoRA adapter folders merged into a new folder (compose/merge/), off main's event loop. */
   mergeAdapters(request: MergeFoldersRequest): Promise<MergeSummary> {
     return this.#worker.call({ type: 'merge-adapters', request });
+  }
+
+  /** Text generation (the generation playground); `onPiece` hears each column's text grow, token by token. */
+  generate(request: GenerateRequest, onPiece: (piece: GenerationPiece) => void): Promise<GenerationResult> {
+    // The worker's generate job sends GenerationPiece progress messages only.
+    return this.#worker.call({ type: 'generate', request }, (p) => onPiece(p as GenerationPiece));
   }
 
   stop(): void {

@@ -1,5 +1,6 @@
 import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
+import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
@@ -27,7 +28,16 @@ export type InferenceJob =
   | { type: 'doctor' }
   | { type: 'export'; job: EngineExportJob }
   | { type: 'import-adapter'; job: ImportAdapterJob }
-  | { type: 'merge-adapters'; request: MergeFoldersRequest };
+  | { type: 'merge-adapters'; request: MergeFoldersRequest }
+  /** Streams each token as a progress message (GenerationPiece) before the result. */
+  | { type: 'generate'; request: GenerateRequest };
+
+/** A generate job's progress message: one column's text grew by `delta` (token `id`; -1 for held-back text). */
+export interface GenerationPiece {
+  column: string;
+  id: number;
+  delta: string;
+}
 
 /** The result each job type resolves to. */
 export interface InferenceResults {
@@ -39,4 +49,5 @@ export interface InferenceResults {
   export: EngineExportResult;
   'import-adapter': ImportAdapterResult;
   'merge-adapters': MergeSummary;
+  generate: GenerationResult;
 }

@@ -7,6 +7,7 @@ import { mergeAdapterFolders } from '../compose/merge/folders.ts';
 import { runEngineExport } from '../export/engine-formats.ts';
 import { importAdapterFolder } from '../export/import-adapter.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
+import { generate } from './generate/index.ts';
 import { ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
 import { loadDataset } from '../data/index.ts';
@@ -16,7 +17,10 @@ import { evaluateRows } from './score-file.ts';
 
 const cache = new ModelCache();
 
-async function run(job: InferenceJob): Promise<unknown> {
+/** Lets the event loop turn, so a progress message just sent goes out before the next token is computed. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function run(job: InferenceJob, progress: (p: unknown) => void): Promise<unknown> {
   switch (job.type) {
     case 'predict':
       return predict(cache, job.request);
@@ -34,6 +38,11 @@ async function run(job: InferenceJob): Promise<unknown> {
       return importAdapterFolder(job.job);
     case 'merge-adapters':
       return mergeAdapterFolders(job.request);
+    case 'generate':
+      return generate(cache, job.request, async (piece) => {
+        progress(piece);
+        await turn();
+      });
   }
 }
 

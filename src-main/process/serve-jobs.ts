@@ -6,8 +6,12 @@ import './parent-port.ts';
 import { describeUserFacing } from '../errors.ts';
 import type { WorkerReply, WorkerRequest } from './worker-client.ts';
 
+/**
+ * `run` gets the job and a `progress` function: each call sends one progress message to the caller (it goes out
+ * when the event loop next turns, so a long job awaits between messages for them to stream).
+ */
 export function serveJobs<Job>(
-  run: (job: Job) => unknown,
+  run: (job: Job, progress: (p: unknown) => void) => unknown,
   ready: Promise<unknown> = Promise.resolve(),
 ): void {
   const reply = (msg: WorkerReply) => process.send?.(msg);
@@ -17,7 +21,7 @@ export function serveJobs<Job>(
     queue = queue.then(async () => {
       try {
         await ready;
-        reply({ id, result: await run(job) });
+        reply({ id, result: await run(job, (progress) => reply({ id, progress })) });
       } catch (err) {
         reply({ id, error: describeUserFacing(err) ?? (err instanceof Error ? err.message : String(err)) });
       }

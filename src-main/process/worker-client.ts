@@ -14,13 +14,22 @@ export interface WorkerRequest<Job> {
   job: Job;
 }
 
-/** Worker -> main: the result, or a one-line error for the user. */
-export type WorkerReply = { id: number; result: unknown } | { id: number; error: string };
+/**
+ * Worker -> main: the result, or a one-line error for the user; before either, any number of progress messages
+ * (a generation's tokens as they are made) for a caller that listens.
+ */
+export type WorkerReply =
+  | { id: number; result: unknown }
+  | { id: number; error: string }
+  | { id: number; progress: unknown };
 
 export class WorkerClient<Job extends { type: string }, Results extends Record<Job['type'], unknown>> {
   #child: WorkerProcess | null = null;
   #next = 1;
-  readonly #pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: unknown) => void; reject: (e: Error) => void; progress?: (p: unknown) => void }
+  >();
   #stderr = '';
 
   constructor(private readonly kind: WorkerKind) {}
@@ -38,6 +47,10 @@ export class WorkerClient<Job extends { type: string }, Results extends Record<J
       const msg = raw as WorkerReply;
       const waiting = this.#pending.get(msg.id);
       if (!waiting) return;
+      if ('progress' in msg) {
+        waiting.progress?.(msg.progress);
+        return;
+      }
       this.#pending.delete(msg.id);
       if ('error' in msg) waiting.reject(new UserError(msg.error));
       else waiting.resolve(msg.result);
@@ -56,15 +69,22 @@ export class WorkerClient<Job extends { type: string }, Results extends Record<J
     return child;
   }
 
-  /** Runs a job in the worker; resolves with the result its type declares. */
-  async call<J extends Job>(job: J): Promise<Results[J['type']]> {
+  /**
+   * Runs a job in the worker; resolves with the result its type declares. `onProgress` hears the job's progress
+   * messages (as the job type declares them), in order, before it resolves.
+   */
+  async call<J extends Job>(job: J, onProgress?: (p: unknown) => void): Promise<Results[J['type']]> {
     // Starting a process costs main tens of milliseconds: give it its own turn of the event loop rather than
     // adding it to the caller's synchronous work (a database read, a file check).
     if (!this.#alive()) await new Promise((resolve) => setImmediate(resolve));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       // The worker answers each job type with its declared result type.
-      this.#pending.set(id, { resolve: (r) => resolve(r as Results[J['type']]), reject });
+      this.#pending.set(id, {
+        resolve: (r) => resolve(r as Results[J['type']]),
+        reject,
+        ...(onProgress ? { progress: onProgress } : {}),
+      });
       const msg: WorkerRequest<Job> = { id, job };
       this.#process().send(msg);
     });

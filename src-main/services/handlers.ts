@@ -8,6 +8,7 @@ import { composeHandlers } from './compose-handlers.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
+import { generationHandlers } from './generation-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
@@ -30,6 +31,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     runManageHandlers(ctx),
     datasetHandlers(ctx),
     libraryHandlers(ctx),
+    generationHandlers(ctx),
     exportHandlers(ctx),
     continualHandlers(ctx),
     settingsHandlers(ctx),

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { isCausalLmArchitecture } from '../../src-shared/generation.ts';
 import type { AdapterEntry, ModelEntry } from '../../src-shared/library.ts';
 import { adapterLabels } from '../node-shared/adapter-folder.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
@@ -42,6 +43,7 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
       architecture: info.architecture,
       inputKind: info.inputKind,
       task: info.task,
+      generates: isCausalLmArchitecture(info.task),
       parameters: info.parameters,
       hiddenSize: info.hiddenSize,
       layers: info.layers,
@@ -58,6 +60,7 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
       architecture: 'unknown',
       inputKind: null,
       task: 'unknown',
+      generates: false,
       parameters: 0,
       hiddenSize: 0,
       layers: 0,

@@ -5,6 +5,7 @@ import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
+import { register as generate } from './generate.ts';
 import { register as importRun } from './import-run.ts';
 import { register as merge } from './merge.ts';
 import { register as mergeAdapters } from './merge-adapters.ts';
@@ -24,6 +25,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   merge,
   mergeAdapters,
   classify,
+  generate,
   train,
   runs,
   evaluate,

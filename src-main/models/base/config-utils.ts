@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCausalLmArchitecture } from '../../../src-shared/generation.ts';
 import { ModelConfigError } from './errors.ts';
 import { ACTIVATIONS } from './layers.ts';
 
@@ -29,7 +30,7 @@ export function taskFrom(
 ): 'sequence-classification' | 'causal-lm' | 'masked-lm' | 'image-classification' | 'base' {
   const a = architectures?.[0] ?? '';
   if (a.endsWith('ForSequenceClassification')) return 'sequence-classification';
-  if (a.endsWith('ForCausalLM') || a.endsWith('LMHeadModel')) return 'causal-lm';
+  if (isCausalLmArchitecture(a)) return 'causal-lm';
   if (a.endsWith('ForMaskedLM')) return 'masked-lm';
   if (a.endsWith('ForImageClassification')) return 'image-classification';
   return 'base';

@@ -16,7 +16,13 @@ export abstract class GraphModel<C extends CommonConfig> implements Model {
     return tidyForward(() =>
       this.run(
         inputs,
-        new ForwardContext(this.params, opts.hooks ?? {}, opts.training ?? false, opts.dropoutSeed ?? 0),
+        new ForwardContext(
+          this.params,
+          opts.hooks ?? {},
+          opts.training ?? false,
+          opts.dropoutSeed ?? 0,
+          opts.cache ?? null,
+        ),
       ),
     );
   }

@@ -14,6 +14,7 @@ import {
   rmsNorm,
 } from '../../engine/ops/index.ts';
 import type { ForwardHooks } from './hooks.ts';
+import type { KvCache } from './kv-cache.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
 
@@ -74,7 +75,19 @@ export class ForwardContext {
     readonly training: boolean,
     /** A number, or an int32 [1] tensor with its 32 bits (a captured GPU step's input). */
     readonly dropoutSeed: number | tf.Tensor,
+    /** Generation's key/value cache: this pass's positions follow the cached ones (see kv-cache.ts). */
+    readonly cache: KvCache | null = null,
   ) {}
+
+  /** Where this pass's token positions start: 0, or the positions a generation's cache already holds. */
+  get positionOffset(): number {
+    return this.cache?.positions ?? 0;
+  }
+
+  /** True on a cached generation step: the embeddings hook ran at prefill, its virtual tokens are cached. */
+  get pastCached(): boolean {
+    return this.cache !== null && !this.cache.empty;
+  }
 
   /**
    * y = x W + b through the `linear` hook. Weights are `${module}.weight/.bias`; the hook sees `hookName`, the
@@ -163,11 +176,16 @@ export class ForwardContext {
     v: tf.Tensor4D,
     mask: tf.Tensor2D | null,
   ): { k: tf.Tensor4D; v: tf.Tensor4D; keyMask: tf.Tensor2D | null } {
-    if (!this.hooks.attentionKV) return { k, v, keyMask: mask };
-    const r = this.hooks.attentionKV(layer, k, v);
-    const keyMask =
-      mask && r.added > 0 ? (tf.concat([tf.ones([mask.shape[0], r.added]), mask], 1) as tf.Tensor2D) : mask;
-    return { k: r.k, v: r.v, keyMask };
+    const hooked = () => {
+      if (!this.hooks.attentionKV) return { k, v, keyMask: mask, added: 0 };
+      const r = this.hooks.attentionKV(layer, k, v);
+      const keyMask =
+        mask && r.added > 0 ? (tf.concat([tf.ones([mask.shape[0], r.added]), mask], 1) as tf.Tensor2D) : mask;
+      return { k: r.k, v: r.v, keyMask, added: r.added };
+    };
+    if (this.cache) return this.cache.attend(layer, k, v, mask, hooked);
+    const { added: _added, ...r } = hooked();
+    return r;
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {

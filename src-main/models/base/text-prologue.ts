@@ -35,10 +35,17 @@ export function textPrologue(
   const [batch, len] = ids.shape;
   let mask = (inputs.attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
   let words = ctx.embed(wordEmbeddings, ids) as tf.Tensor3D;
-  if (ctx.hooks.embeddings) ({ h: words, mask } = ctx.hooks.embeddings(words, mask));
+  // A cached generation step: the virtual tokens were prepended at prefill and sit in the cache.
+  if (ctx.hooks.embeddings && !ctx.pastCached) ({ h: words, mask } = ctx.hooks.embeddings(words, mask));
   return { ids, batch, len, seq: words.shape[1], mask, words };
 }
 
-/** Absolute positions 0..seq-1 for every row, [batch, seq] int32 (virtual tokens are numbered first). */
-export const positionIds = (batch: number, seq: number): tf.Tensor2D =>
-  tf.range(0, seq, 1, 'int32').reshape([1, seq]).tile([batch, 1]) as tf.Tensor2D;
+/**
+ * Absolute positions offset..offset+seq-1 for every row, [batch, seq] int32 (virtual tokens are numbered first;
+ * `offset` is a generation cache's positions).
+ */
+export const positionIds = (batch: number, seq: number, offset = 0): tf.Tensor2D =>
+  tf
+    .range(offset, offset + seq, 1, 'int32')
+    .reshape([1, seq])
+    .tile([batch, 1]) as tf.Tensor2D;

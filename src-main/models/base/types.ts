@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardHooks } from './hooks.ts';
+import type { KvCache } from './kv-cache.ts';
 import type { ParamStore } from './params.ts';
 
 /** Text inputs ([batch, seq] int32) or image inputs ([batch, channels, height, width] float32, NCHW as in torch). */
@@ -22,6 +23,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seeds dropout masks when training, so a resumed run draws the same masks. */
   dropoutSeed?: number | tf.Tensor;
+  /**
+   * Causal decoders only (GPT-2, Llama): the keys/values of earlier positions. The inputs are then the new
+   * positions alone; the pass appends its keys/values to the cache (generation's prefill and steps).
+   */
+  cache?: KvCache;
 }
 
 export type ModelTask =

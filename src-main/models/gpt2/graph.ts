@@ -18,7 +18,7 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
   protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
     const { batch, seq, mask, words } = textPrologue(ctx, inputs, c.modelType, 'transformer.wte.weight');
-    const positions = positionIds(batch, seq);
+    const positions = positionIds(batch, seq, ctx.positionOffset);
     const h = ctx.dropout(words.add(ctx.embed('transformer.wpe.weight', positions)), c.embdDropout);
     const H = c.hiddenSize;
     const heads = c.numHeads;

@@ -25,7 +25,7 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
       c.modelType,
       'model.embed_tokens.weight',
     );
-    const { cos, sin } = ropeTables(seq, c.headDim, c.ropeTheta);
+    const { cos, sin } = ropeTables(seq, c.headDim, c.ropeTheta, ctx.positionOffset);
     let x = words.reshape([batch * seq, c.hiddenSize]) as tf.Tensor2D;
     for (let i = 0; i < c.numLayers; i++) {
       const l = `model.layers.${i}`;

@@ -59,8 +59,8 @@ export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
  */
 export function tidyForward(run: () => ModelOutputs): ModelOutputs {
   return tf.tidy(() => {
-    const { logits, lastHiddenState } = run();
-    return lastHiddenState ? { logits, lastHiddenState } : { logits };
+    const { logits, lastHiddenState, extra } = run();
+    return { logits, ...(lastHiddenState ? { lastHiddenState } : {}), ...(extra ? { extra } : {}) };
   });
 }
 

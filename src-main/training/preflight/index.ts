@@ -71,7 +71,8 @@ export function modelDims(model: Model, raw: Record<string, unknown>, config: Tr
         loraTargetWidths.push(Math.min(info.inChannels, info.outChannels));
   }
   return {
-    inputKind: c.inputKind,
+    // CLIP (image-text) trains on images: its activations are the vision tower's.
+    inputKind: c.inputKind === 'text' ? 'text' : 'image',
     hiddenSize: hidden,
     numLayers: c.numLayers,
     numHeads: c.numHeads,

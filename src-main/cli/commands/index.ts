@@ -12,6 +12,7 @@ import { register as serve } from './serve.ts';
 import { register as sweep } from './sweep.ts';
 import { register as tokenize } from './tokenize.ts';
 import { register as train } from './train.ts';
+import { register as zeroShot } from './zero-shot.ts';
 
 /** Every command, in the order `studio --help` lists them. Adding a command = one file + one row here. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -20,6 +21,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   predict,
   merge,
   classify,
+  zeroShot,
   train,
   runs,
   evaluate,

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../../src-main/engine/safetensors/index.ts';
+import { maxAbsDiff } from '../../helpers/reference.ts';
 import { CLIP_FIXTURE_DIR, writeClipFolder } from '../../helpers/clip-folder.ts';
 import { expectSuccess, expectUserError, studioCli } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
@@ -85,5 +87,29 @@ describe('studio zero-shot', () => {
       cli(['zero-shot', '--model', 'default', '--image', red, '--labels', 'a,b']),
       /needs a CLIP model/,
     );
+  });
+});
+
+describe('studio predict on a CLIP folder', () => {
+  it("writes logits (logits_per_image) and every output CLIP declares, transformers' within 1e-4", () => {
+    const ref = path.join(CLIP_FIXTURE_DIR, 'base/reference.safetensors');
+    const out = path.join(tmp.dir, 'clip-out.safetensors');
+    expectSuccess(
+      cli(['predict', '--model', path.join(CLIP_FIXTURE_DIR, 'base'), '--inputs', ref, '--output', out]),
+    );
+    const ours = readSafetensors(out).tensors;
+    const want = readSafetensors(ref).tensors;
+    const pairs: [string, string][] = [
+      ['logits', 'logits_per_image'],
+      ...['logits_per_text', 'text_embeds', 'image_embeds', 'vision_last_hidden_state'].map(
+        (n): [string, string] => [n, n],
+      ),
+    ];
+    for (const [name, refName] of pairs) {
+      const a = ours.get(name);
+      const b = want.get(refName);
+      expect(a?.shape, name).toEqual(b?.shape);
+      expect(maxAbsDiff(a?.data ?? [], b?.data ?? []), name).toBeLessThanOrEqual(1e-4);
+    }
   });
 });

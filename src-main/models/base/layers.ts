@@ -170,6 +170,11 @@ export class ForwardContext {
     return { k: r.k, v: r.v, keyMask };
   }
 
+  /** A two-tower model's projected features through the `features` hook (CLIP-Adapter). */
+  features(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D {
+    return this.hooks.features ? this.hooks.features(tower, x) : x;
+  }
+
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.sublayerOutput ? this.hooks.sublayerOutput(layer, kind, out, input) : out;
   }

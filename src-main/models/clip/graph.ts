@@ -25,11 +25,13 @@ export class ClipModel extends GraphModel<ClipConfig> {
     const vision = inputs.pixelValues ? this.visionTower(inputs.pixelValues, ctx) : null;
     const extra: Record<string, tf.Tensor> = {};
     if (text) {
-      extra.text_embeds = normalizeRows(ctx.linear('text_projection', text.pooled));
+      extra.text_embeds = normalizeRows(ctx.features('text', ctx.linear('text_projection', text.pooled)));
       extra.text_last_hidden_state = text.last;
     }
     if (vision) {
-      extra.image_embeds = normalizeRows(ctx.linear('visual_projection', vision.pooled));
+      extra.image_embeds = normalizeRows(
+        ctx.features('image', ctx.linear('visual_projection', vision.pooled)),
+      );
       extra.vision_last_hidden_state = vision.last;
     }
     if (!text || !vision) {

@@ -6,7 +6,8 @@ export const clipSpec: ArchitectureSpec = {
   inputKind: 'image-text',
   // Only per-module hooks: the layer-indexed hooks (attentionKV, sublayerOutput) would see two towers' layer 0,
   // and a prompt prepended at `embeddings` would move the end token the text tower pools at.
-  hooks: ['linear', 'conv2d'],
+  // `features`: the projected embeddings, where CLIP-Adapter blends in its bottleneck.
+  hooks: ['linear', 'conv2d', 'features'],
   // PEFT's mapping for clip: both towers' q_proj and v_proj.
   loraTargets: ['q_proj', 'v_proj'],
   ia3: { targets: ['k_proj', 'v_proj', 'fc2'], feedforward: ['fc2'] },

@@ -3,37 +3,18 @@
  * tower embeds the prompts, the vision tower the images, and the scaled cosine similarities (logits_per_image)
  * softmaxed over the labels rank them, as transformers' zero-shot-image-classification pipeline does.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelScore } from '../../src-shared/library.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import type { DecodedImage } from '../data/images.ts';
 import { UserError } from '../errors.ts';
+import { DEFAULT_PROMPT_TEMPLATE } from '../models/clip/config.ts';
+import { imageNormalisation } from '../models/clip/preprocess.ts';
 import type { ForwardHooks, Model } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 
-export const DEFAULT_TEMPLATE = 'a photo of a {label}';
-
-/** CLIPImageProcessor's defaults (OpenAI's training statistics), used when the folder has no preprocessor_config.json. */
-const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
-
-const triple = (v: unknown): number[] | null =>
-  Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : null;
-
-/** The image normalisation of a model folder: its preprocessor_config.json, else CLIP's. */
-export function imageNormalisation(dir: string): { mean: number[]; std: number[] } {
-  const file = path.join(dir, 'preprocessor_config.json');
-  if (!fs.existsSync(file)) return { mean: CLIP_MEAN, std: CLIP_STD };
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return { mean: triple(raw.image_mean) ?? CLIP_MEAN, std: triple(raw.image_std) ?? CLIP_STD };
-}
+export const DEFAULT_TEMPLATE = DEFAULT_PROMPT_TEMPLATE;
+export { imageNormalisation };
 
 /** The label list of a request: comma-separated or an array, trimmed, no blanks, no repeats. */
 export function parseLabels(labels: string | readonly string[]): string[] {

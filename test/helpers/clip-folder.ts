@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PNG } from 'pngjs';
 import { OWN_FIXTURES_DIR } from './fixtures.ts';
+import { seededRandom } from './model-folder.ts';
 
 export const CLIP_FIXTURE_DIR = path.join(OWN_FIXTURES_DIR, 'clip-ref/clip');
 
@@ -140,3 +142,26 @@ export function writeClipFolder(root: string, name = 'tiny-clip'): string {
   );
   return dir;
 }
+
+/** The few-shot colour set: `perClass` noisy 30x30 PNGs per class in `<root>/<class>/` (an image folder dataset). */
+export function writeColourImages(root: string, perClass: number, seed: number): Record<string, string[]> {
+  const rand = seededRandom(seed);
+  const files: Record<string, string[]> = {};
+  for (const [name, rgb] of Object.entries(COLOURS)) {
+    fs.mkdirSync(path.join(root, name), { recursive: true });
+    files[name] = Array.from({ length: perClass }, (_, i) => {
+      const p = new PNG({ width: 30, height: 30 });
+      for (let q = 0; q < 900; q++)
+        p.data.set(
+          [...rgb.map((v) => Math.max(0, Math.min(255, Math.round(v + (rand() - 0.5) * 120)))), 255],
+          q * 4,
+        );
+      const file = path.join(root, name, `${i}.png`);
+      fs.writeFileSync(file, PNG.sync.write(p));
+      return file;
+    });
+  }
+  return files;
+}
+
+const COLOURS: Record<string, number[]> = { red: [200, 40, 40], green: [40, 200, 40], blue: [40, 40, 200] };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { activationSchema, parseConfig } from '../base/config-utils.ts';
+import { activationSchema, id2labelSchema, labelsFrom, parseConfig, taskFrom } from '../base/config-utils.ts';
 import { ModelConfigError } from '../base/errors.ts';
 import { declaredFields } from '../base/spec.ts';
 import { clipSpec } from './spec.ts';
@@ -34,6 +34,9 @@ const visionSchema = z.object({
 });
 const schema = z.object({
   model_type: z.literal('clip'),
+  architectures: z.array(z.string()).nullish(),
+  id2label: id2labelSchema,
+  num_labels: z.number().int().optional(),
   projection_dim: z.number().int().positive().default(512),
   text_config: textSchema.default(textSchema.parse({})),
   vision_config: visionSchema.default(visionSchema.parse({})),
@@ -61,7 +64,17 @@ export interface ClipConfig extends CommonConfig {
   /** The vision tower's image size and channels, where the image pipeline looks for them on every image model. */
   imageSize: number;
   channels: number;
+  /**
+   * Loaded as an image classifier (a dataset's labels): each label's prompt, tokenized by the folder's tokenizer
+   * ([labels, length] ids and mask). An image-only forward pass then gives logits over the labels.
+   */
+  prompts?: { ids: Int32Array; mask: Int32Array; length: number };
+  /** The folder's image normalisation (preprocessor_config.json, else CLIP's statistics), set by the loader. */
+  imageNorm?: { mean: number[]; std: number[] };
 }
+
+/** The prompt of each label when CLIP classifies (zero-shot, and the class prototypes CLIP-Adapter trains against). */
+export const DEFAULT_PROMPT_TEMPLATE = 'a photo of a {label}';
 
 const towerOf = (c: z.output<typeof textSchema> | z.output<typeof visionSchema>): ClipTower => ({
   hiddenSize: c.hidden_size,
@@ -92,14 +105,16 @@ export function parseClipConfig(file: string, raw: unknown): ClipConfig {
         `${name}.hidden_size ${s.hidden_size} is not divisible by num_attention_heads ${s.num_attention_heads}`,
       );
   }
+  // ClipForImageClassification is this studio's own name for CLIP read as a classifier over label prompts.
+  const task = taskFrom(c.architectures) === 'image-classification' ? 'image-classification' : 'base';
   return {
-    ...declaredFields(clipSpec, 'base'),
+    ...declaredFields(clipSpec, task),
     // The shared fields describe the text tower (what tokenizers and sequence-length checks read).
     hiddenSize: t.hidden_size,
     numLayers: t.num_hidden_layers,
     numHeads: t.num_attention_heads,
     vocabSize: t.vocab_size,
-    labels: [],
+    labels: task === 'base' ? [] : labelsFrom(c),
     projectionDim: c.projection_dim,
     text: {
       ...towerOf(t),

@@ -21,7 +21,17 @@ export class ClipModel extends GraphModel<ClipConfig> {
   protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     if (!inputs.inputIds && !inputs.pixelValues)
       throw new ModelInputError('clip needs input_ids (texts), pixel_values (images) or both');
-    const text = inputs.inputIds ? this.textTower(inputs.inputIds, inputs.attentionMask, ctx) : null;
+    const p = this.config.prompts;
+    // A classifier's images are compared with its label prompts when no texts are given.
+    const ids =
+      inputs.inputIds ??
+      (p && inputs.pixelValues
+        ? tf.tensor2d(p.ids, [p.ids.length / p.length, p.length], 'int32')
+        : undefined);
+    const mask = inputs.inputIds
+      ? inputs.attentionMask
+      : p && tf.tensor2d(p.mask, [p.mask.length / p.length, p.length], 'int32');
+    const text = ids ? this.textTower(ids, mask, ctx) : null;
     const vision = inputs.pixelValues ? this.visionTower(inputs.pixelValues, ctx) : null;
     const extra: Record<string, tf.Tensor> = {};
     if (text) {

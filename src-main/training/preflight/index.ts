@@ -103,8 +103,8 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
   ensureSyncBackend();
   const { model } = loadModelAndTokenizer(config, labels);
   try {
-    if (dataset.kind === 'image' && model.config.inputKind !== 'image')
-      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
+    if (dataset.kind === 'image' && model.config.inputKind === 'text')
+      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet, CLIP)`);
     if (dataset.kind !== 'image' && model.config.inputKind !== 'text')
       throw new UserError(`${dataset.source}: a text dataset needs a text model with a tokenizer`);
     if (dataset.kind === 'lm' && model.config.task !== 'causal-lm')

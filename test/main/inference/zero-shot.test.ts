@@ -140,6 +140,22 @@ describe('zero-shot on a CLIP base', () => {
     );
   });
 
+  it("read as a classifier (a dataset's labels), CLIP scores images against the label prompts: zero-shot logits", async () => {
+    const labels = ['cat', 'red dog', 'bird'];
+    const classifier = loadModel(dir, { task: 'sequence-classification', labels });
+    expect(classifier.config.task).toBe('image-classification');
+    expect(classifier.config.labels).toEqual(labels);
+    const img = solid([10, 200, 30]);
+    const batch = zeroShotBatch({ model, tok, dir, images: [img], labels });
+    const out = classifier.forward({ pixelValues: batch.pixelValues });
+    expect(out.logits.shape).toEqual([1, 3]);
+    const probs = tf.tidy(() => tf.softmax(out.logits).dataSync());
+    const ranked = zeroShot({ model, tok, dir, images: [img], labels })[0] ?? [];
+    for (const s of ranked) expect(probs[labels.indexOf(s.label)]).toBeCloseTo(s.probability, 5);
+    tf.dispose([out.logits, ...Object.values(out.extra ?? {}), ...Object.values(batch)]);
+    classifier.dispose();
+  });
+
   it('refuses one label, a repeated label, a template without {label} and a model without two towers', () => {
     expect(() => parseLabels('cat')).toThrow(/at least two labels/);
     expect(() => parseLabels('cat,dog,cat')).toThrow(/"cat" is given twice/);

@@ -3,6 +3,7 @@
  * before it has any adapter; an image and a label list give every label ranked with its probability, the same
  * numbers the engine computes for that image and those prompts.
  */
+import path from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { zeroShot } from '../../src-main/inference/zero-shot.ts';
@@ -11,6 +12,7 @@ import { loadModel } from '../../src-main/models/index.ts';
 import { loadTokenizer } from '../../src-main/models/tokenizer/index.ts';
 import { useTestBackend } from '../helpers/backend.ts';
 import { writeClipFolder } from '../helpers/clip-folder.ts';
+import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
@@ -74,6 +76,30 @@ describe('zero-shot in the playground (web mode)', () => {
     });
     model.dispose();
     expect(shown).toEqual(ranked?.map((s) => `${s.label} ${(100 * s.probability).toFixed(1)}%`));
+    expect(errors).toEqual([]);
+  });
+
+  it('New run offers CLIP-Adapter, with its options and help, for a CLIP base only', async () => {
+    const { page, errors } = await openStudioPage(session);
+    await createProject(page, 'Clip adapter form');
+    const clip = writeClipFolder(session.dir, 'clip-for-form');
+    await mainNav(page).getByRole('link', { name: 'New run' }).click();
+    const clipOption = page.getByTestId('method').locator('option[value="clip-adapter"]');
+
+    await page.getByTestId('model-path').fill(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    await page.getByTestId('model-path').press('Tab');
+    await page.getByTestId('model-info').getByText('bert').waitFor();
+    expect(await clipOption.count()).toBe(0);
+
+    await page.getByTestId('model-path').fill(clip);
+    await page.getByTestId('model-path').press('Tab');
+    await page.getByTestId('model-info').getByText('clip').first().waitFor();
+    await clipOption.waitFor({ state: 'attached' });
+    await page.getByTestId('method').selectOption('clip-adapter');
+    await page.getByLabel('Residual ratio alpha').waitFor();
+    expect(await page.getByLabel('Residual ratio alpha').inputValue()).toBe('0.2');
+    await page.getByText('Which features get an adapter').first().waitFor();
+    await screenshot(page, '49-new-run-clip-adapter');
     expect(errors).toEqual([]);
   });
 });

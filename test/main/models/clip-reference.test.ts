@@ -2,6 +2,7 @@
  * CLIP (models/clip) against transformers' CLIPModel on test/fixtures/clip-ref (made by make_clip_fixtures.py):
  * both towers' outputs, the similarity logits both ways, the PEFT LoRA on both towers, and tensor hygiene.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import type { ForwardHooks, Model, ModelOutputs } from '../../../src-main/models
 import { useTestBackend } from '../../helpers/backend.ts';
 import { OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
 import { maxAbsDiff } from '../../helpers/reference.ts';
+import { tempDir } from '../../helpers/temp.ts';
 
 beforeAll(useTestBackend);
 
@@ -121,6 +123,37 @@ describe('CLIP matches transformers', () => {
       for (const p of ['q_proj', 'v_proj'])
         expect(seen).toContain(`${tower}.encoder.layers.1.self_attn.${p}`);
     expect(seen).toContain('vision_model.embeddings.patch_embedding');
+  });
+});
+
+describe('CLIP text pooling by eos_token_id', () => {
+  const tmp = tempDir('clip-eos-');
+  afterAll(() => tmp.cleanup());
+  const withEos = (eos: number) => {
+    const dir = path.join(tmp.dir, `eos-${eos}`);
+    fs.cpSync(path.join(CLIP_DIR, 'base'), dir, { recursive: true });
+    const file = path.join(dir, 'config.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { text_config: Record<string, unknown> };
+    config.text_config.eos_token_id = eos;
+    fs.writeFileSync(file, JSON.stringify(config));
+    return loadModel(dir);
+  };
+
+  it('pools at the highest id for the legacy eos id 2 (the end token 98 is the highest id here)', async () => {
+    const ref = reference(path.join(CLIP_DIR, 'base'));
+    for (const [eos, same] of [
+      [2, true],
+      [97, false],
+    ] as const) {
+      const model = withEos(eos);
+      const out = model.forward({ inputIds: ref.inputs.inputIds, attentionMask: ref.inputs.attentionMask });
+      const diff = maxAbsDiff(await out.logits.data(), ref.get('text_embeds').data);
+      if (same) expect(diff, `eos ${eos}`).toBeLessThanOrEqual(1e-4);
+      else expect(diff, `eos ${eos}`).toBeGreaterThan(1e-3);
+      tf.dispose(allOutputs(out));
+      model.dispose();
+    }
+    ref.dispose();
   });
 });
 

@@ -191,7 +191,7 @@ export interface ModelInfo {
   path: string;
   architecture: string;
   /** What the architecture reads (its declaration in models/<arch>/spec.ts); null for a model_type none reads. */
-  inputKind: 'text' | 'image' | null;
+  inputKind: 'text' | 'image' | 'image-text' | null;
   task: string;
   parameters: number;
   hiddenSize: number;

@@ -71,6 +71,8 @@ const ARG_LABELS: Record<string, string> = {
   textPair: 'Second text column',
   sample: 'Sample',
   imageBase64: 'Image',
+  labels: 'Labels',
+  template: 'Prompt template',
   runIds: 'Adapters',
 };
 

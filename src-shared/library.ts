@@ -9,7 +9,7 @@ export interface ModelEntry {
   bundled: boolean;
   architecture: string;
   /** Token ids or pixel values, as the architecture declares; null when unknown (the playground then asks for text). */
-  inputKind: 'text' | 'image' | null;
+  inputKind: 'text' | 'image' | 'image-text' | null;
   task: string;
   /** A causal language model (GPT-2, Llama): the generation playground offers it. */
   generates: boolean;

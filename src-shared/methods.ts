@@ -33,7 +33,7 @@ export interface MethodCapabilities {
   /** Exports as an AdapterHub folder (bottleneck adapters). */
   adapterhub: boolean;
   /** Architecture kinds it applies to. */
-  appliesTo: 'all' | 'transformers' | 'cnn';
+  appliesTo: 'all' | 'transformers' | 'cnn' | 'clip';
 }
 
 /** How the New-run form and the docs present a method. */

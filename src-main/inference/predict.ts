@@ -13,6 +13,7 @@ import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import { loadTokenizer } from '../models/tokenizer/index.ts';
+import { imageFromBase64, parseLabels, zeroShot } from './zero-shot.ts';
 import { ContentHashes } from '../models/content-hash.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 
@@ -23,6 +24,9 @@ export interface PredictRequest {
   pair?: string;
   /** An image for image models, base64 (PNG or JPEG). */
   imageBase64?: string;
+  /** A CLIP base: the labels to rank by their prompts (zero-shot), and the prompt with `{label}` in it. */
+  labels?: string[];
+  template?: string;
   topK?: number;
 }
 
@@ -30,6 +34,7 @@ interface Loaded {
   key: string;
   model: Model;
   tok: TextTokenizer | null;
+  dir: string;
 }
 
 const MAX_LENGTH = 512;
@@ -62,8 +67,8 @@ export class ModelCache {
     }
     const t0 = performance.now();
     const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
-    const tok = model.config.inputKind === 'text' ? loadTokenizer(dir) : null;
-    const entry = { key, base, model, tok };
+    const tok = model.config.inputKind === 'image' ? null : loadTokenizer(dir);
+    const entry = { key, base, model, tok, dir };
     for (const [k, v] of this.#loaded) {
       if (v.base === base && this.#loaded.size < this.capacity) continue;
       v.model.dispose();
@@ -132,6 +137,8 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
   const base = cache.get(req.model, undefined);
+  if (base.entry.model.config.inputKind === 'image-text')
+    return zeroShotColumns(base.entry, base.loadMs, req);
   let loadMs = base.loadMs;
   const baseInputs = inputsFor(base.entry, req);
   // The question the chosen adapters answer: the labels of the first one that records its labels.
@@ -213,6 +220,71 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       });
     } finally {
       tf.dispose(Object.values(inputs));
+    }
+  }
+  return { model: req.model, loadMs, columns };
+}
+
+/**
+ * A CLIP base in the playground: the labels ranked for the image by their prompts (zero-shot), by the base and
+ * with each adapter attached to its towers in turn.
+ */
+function zeroShotColumns(entry: Loaded, loadMs: number | null, req: PredictRequest): PlaygroundResult {
+  if (!req.imageBase64) throw new UserError('this is a CLIP model: drop or choose an image');
+  if (!entry.tok) throw new UserError('this model has no tokenizer');
+  const labels = parseLabels(req.labels ?? []);
+  const input = {
+    model: entry.model,
+    tok: entry.tok,
+    dir: entry.dir,
+    images: [imageFromBase64(req.imageBase64)],
+    labels,
+    ...(req.template ? { template: req.template } : {}),
+  };
+  const k = req.topK ?? labels.length;
+  const t0 = performance.now();
+  const top = zeroShot(input)[0]?.slice(0, k) ?? null;
+  const columns: PredictionColumn[] = [
+    {
+      key: 'base',
+      title: 'Base model (zero-shot)',
+      top,
+      note: null,
+      applyMs: null,
+      forwardMs: performance.now() - t0,
+      removeMs: null,
+    },
+  ];
+  for (const a of req.adapters) {
+    try {
+      const t1 = performance.now();
+      const adapter = loadAdapter(entry.model, a.dir);
+      const applyMs = performance.now() - t1;
+      const t2 = performance.now();
+      const ranked = zeroShot({ ...input, hooks: adapter.hooks })[0]?.slice(0, k) ?? null;
+      const forwardMs = performance.now() - t2;
+      const t3 = performance.now();
+      adapter.dispose();
+      columns.push({
+        key: a.key,
+        title: a.title,
+        top: ranked,
+        note: null,
+        applyMs,
+        forwardMs,
+        removeMs: performance.now() - t3,
+      });
+    } catch (err) {
+      const note = err instanceof Error ? err.message : String(err);
+      columns.push({
+        key: a.key,
+        title: a.title,
+        top: null,
+        note,
+        applyMs: null,
+        forwardMs: null,
+        removeMs: null,
+      });
     }
   }
   return { model: req.model, loadMs, columns };

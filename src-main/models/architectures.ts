@@ -4,6 +4,7 @@
  * models/index.ts registers the matching loaders; a test holds the two lists equal.
  */
 import { bertSpec } from './bert/spec.ts';
+import { clipSpec } from './clip/spec.ts';
 import { distilBertSpec } from './distilbert/spec.ts';
 import { gpt2Spec } from './gpt2/spec.ts';
 import { llamaSpec } from './llama/spec.ts';
@@ -17,6 +18,7 @@ export type { AdapterHubNames, ArchitectureSpec, HookName } from './base/spec.ts
 
 export const ARCHITECTURES: readonly ArchitectureSpec[] = [
   bertSpec,
+  clipSpec,
   distilBertSpec,
   gpt2Spec,
   llamaSpec,

@@ -1,5 +1,6 @@
 /** Loading Hugging Face model folders: importing this module registers every architecture. */
 import './bert/index.ts';
+import './clip/index.ts';
 import './distilbert/index.ts';
 import './gpt2/index.ts';
 import './llama/index.ts';

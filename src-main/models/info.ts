@@ -20,8 +20,14 @@ export function modelInfo(folder: string): ModelInfo {
   } catch (err) {
     throw new UserError(`${configFile}: ${jsonSyntaxProblem(err, text)}`);
   }
+  // Two-tower models (CLIP) keep their sizes per tower: the text tower's stand for the model, as in its config.
+  const textTower = (typeof c.text_config === 'object' && c.text_config ? c.text_config : {}) as Record<
+    string,
+    unknown
+  >;
   const num = (...keys: string[]) => {
-    for (const k of keys) if (typeof c[k] === 'number') return c[k] as number;
+    for (const src of [c, textTower])
+      for (const k of keys) if (typeof src[k] === 'number') return src[k] as number;
     return 0;
   };
   const parameters = modelParameterCount(dir);

@@ -179,7 +179,15 @@ export function listAdapters(db: Database, projectDir: string): AdapterEntry[] {
 export function playgroundRequest(
   db: Database,
   projectDir: string,
-  input: { model: string; runIds: number[]; text?: string; pair?: string; imageBase64?: string },
+  input: {
+    model: string;
+    runIds: number[];
+    text?: string;
+    pair?: string;
+    imageBase64?: string;
+    labels?: string[];
+    template?: string;
+  },
 ): PredictRequest {
   const adapters = input.runIds.map((id) => {
     const run = runView(db, id);
@@ -193,5 +201,7 @@ export function playgroundRequest(
     ...(input.text !== undefined ? { text: input.text } : {}),
     ...(input.pair ? { pair: input.pair } : {}),
     ...(input.imageBase64 ? { imageBase64: input.imageBase64 } : {}),
+    ...(input.labels ? { labels: input.labels } : {}),
+    ...(input.template ? { template: input.template } : {}),
   };
 }

@@ -44,9 +44,10 @@ export function prepareData(
   const validationFraction = validationFractionOf(spec);
   const imageSize = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
   if (dataset.kind === 'image') {
-    if (model.config.inputKind !== 'image')
-      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
-    const all = encodeImages(dataset.images ?? [], dataset.labels, imageSize);
+    if (model.config.inputKind === 'text')
+      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet, CLIP)`);
+    const norm = (model.config as { imageNorm?: { mean: number[]; std: number[] } }).imageNorm;
+    const all = encodeImages(dataset.images ?? [], dataset.labels, imageSize, norm);
     const rows = all.map((_, i) => ({
       text: String(i),
       label: dataset.images?.[i]?.label ?? '',

@@ -43,10 +43,12 @@ export function encodeImages(
   items: readonly ImageItem[],
   labels: readonly string[],
   size: number,
+  /** The model's per-channel normalisation (CLIP's statistics); ViT's 0.5 when absent. */
+  norm?: { mean: readonly number[]; std: readonly number[] },
 ): Example[] {
   const id = new Map(labels.map((l, i) => [l, i]));
   return items.map((it) => ({
-    pixels: toPixelValues(decodeImage(it.file), size),
+    pixels: toPixelValues(decodeImage(it.file), size, norm?.mean, norm?.std),
     label: id.get(it.label) ?? 0,
   }));
 }

@@ -100,6 +100,8 @@ export class LibraryState {
     runIds: number[];
     text?: string;
     imageBase64?: string;
+    labels?: string[];
+    template?: string;
   }): Promise<void> {
     const project = this.#project;
     if (!project) return;

@@ -35,6 +35,9 @@ export const libraryCalls = {
           .string()
           .max(MAX_PLAYGROUND_IMAGE_BASE64, 'the image is too large for the playground (at most 20 MiB)')
           .optional(),
+        /** A CLIP base: the labels to rank (zero-shot) and the prompt template with {label} in it. */
+        labels: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+        template: z.string().max(500).optional(),
       })
       .strict(),
   ).returns<PlaygroundResult>(),

@@ -18,17 +18,18 @@ export interface ModuleTrace {
 
 const cache = new WeakMap<Model, ModuleTrace>();
 
-/** A tiny input the model accepts: two tokens, or one image at the model's size. */
+/** A tiny input the model accepts: two tokens, one image at the model's size, or both (CLIP's two towers). */
 function dummyInputs(model: Model): ModelInputs {
-  if (model.config.inputKind === 'image') {
-    const size = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
-    const channels = 'channels' in model.config ? Number(model.config.channels) : 3;
-    return { pixelValues: tf.zeros([1, channels, size, size]) as tf.Tensor4D };
-  }
-  return {
+  const kind = model.config.inputKind;
+  const size = 'imageSize' in model.config ? Number(model.config.imageSize) : 32;
+  const channels = 'channels' in model.config ? Number(model.config.channels) : 3;
+  const image = { pixelValues: tf.zeros([1, channels, size, size]) as tf.Tensor4D };
+  if (kind === 'image') return image;
+  const text = {
     inputIds: tf.tensor2d([[1, 2]], [1, 2], 'int32'),
     attentionMask: tf.ones([1, 2], 'int32') as tf.Tensor2D,
   };
+  return kind === 'image-text' ? { ...text, ...image } : text;
 }
 
 /**

@@ -16,6 +16,7 @@ import { register as shootout } from './shootout.ts';
 import { register as sweep } from './sweep.ts';
 import { register as tokenize } from './tokenize.ts';
 import { register as train } from './train.ts';
+import { register as zeroShot } from './zero-shot.ts';
 
 /** Every command, in the order `studio --help` lists them. Adding a command = one file + one row here. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -26,6 +27,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   mergeAdapters,
   classify,
   generate,
+  zeroShot,
   train,
   runs,
   evaluate,

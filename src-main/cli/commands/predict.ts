@@ -61,8 +61,9 @@ function inputProblem(
       return `${name} is [${other.shape.join(', ')}] but input_ids is [${ids.shape.join(', ')}]`;
   }
   if (!model) return undefined;
-  const need = model.inputKind === 'image' ? 'pixel_values' : 'input_ids';
-  if (!raw.has(need)) return `this ${model.modelType} model needs ${need}`;
+  // A two-tower model (CLIP) takes either input or both; the others need their one.
+  const need = model.inputKind === 'image' ? 'pixel_values' : model.inputKind === 'text' ? 'input_ids' : null;
+  if (need && !raw.has(need)) return `this ${model.modelType} model needs ${need}`;
   if (need === 'input_ids' && ids && model.vocabSize !== null) {
     const vocab = model.vocabSize;
     const bad = ids.data.find((v) => v < 0 || v >= vocab);
@@ -130,10 +131,10 @@ async function forwardCommand(opts: { model: string; adapter?: string; inputs: s
   await initBackend();
   const model = loadBaseForAdapter(opts.model, opts.adapter);
   const { inputs, dispose } = readInputs(opts.inputs, model.config);
-  const [logits, lastHiddenState] = await withAdapter(model, opts.adapter, (hooks) => {
+  const [logits, lastHiddenState, extra] = await withAdapter(model, opts.adapter, (hooks) => {
     try {
       const out = model.forward(inputs, { hooks });
-      return out.lastHiddenState ? [out.logits, out.lastHiddenState] : [out.logits];
+      return [out.logits, out.lastHiddenState, out.extra ?? {}] as const;
     } catch (err) {
       // The model knows what it cannot take; the user needs to know which file to fix.
       if (err instanceof ModelInputError) throw new UserError(`${opts.inputs}: ${err.message}`);
@@ -143,8 +144,10 @@ async function forwardCommand(opts: { model: string; adapter?: string; inputs: s
   if (!logits) throw new Error('the model returned no logits');
   const out = new Map<string, RawTensor>([['logits', await toRaw(logits)]]);
   if (lastHiddenState) out.set('last_hidden_state', await toRaw(lastHiddenState));
+  // The outputs the architecture declares beyond logits (CLIP: logits_per_text, the embeddings), by their names.
+  for (const [name, t] of Object.entries(extra)) if (!out.has(name)) out.set(name, await toRaw(t));
   writeSafetensors(opts.output, out, { producer: 'adapter-studio' });
-  tf.dispose([logits, lastHiddenState]);
+  tf.dispose([logits, lastHiddenState, ...Object.values(extra)]);
   dispose();
   model.dispose();
   process.stderr.write(`wrote ${opts.output} (logits ${logits.shape.join('x')})\n`);

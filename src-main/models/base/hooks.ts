@@ -69,6 +69,11 @@ export interface ForwardHooks {
   ): tf.Tensor2D;
   /** A CNN block's output before its final activation (NHWC); Conv-Adapters sit here. */
   block?(stage: number, index: number, out: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * A two-tower model's projected features [rows, dim] before they are normalised and compared (CLIP's
+   * image_embeds / text_embeds): CLIP-Adapter blends a residual bottleneck in here.
+   */
+  features?(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D;
 }
 
 /** Runs several adapters' hooks in order (adapter stacking and composition). */
@@ -100,5 +105,6 @@ export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
       list.reduce((acc, hk) => (hk.sublayerOutput ? hk.sublayerOutput(layer, kind, acc, input) : acc), out),
     block: (stage, index, out, input) =>
       list.reduce((acc, hk) => (hk.block ? hk.block(stage, index, acc, input) : acc), out),
+    features: (tower, x) => list.reduce((acc, hk) => (hk.features ? hk.features(tower, acc) : acc), x),
   };
 }

@@ -60,8 +60,8 @@ export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
  */
 export function tidyForward(run: () => ModelOutputs): ModelOutputs {
   return tf.tidy(() => {
-    const { logits, lastHiddenState } = run();
-    return lastHiddenState ? { logits, lastHiddenState } : { logits };
+    const { logits, lastHiddenState, extra } = run();
+    return { logits, ...(lastHiddenState ? { lastHiddenState } : {}), ...(extra ? { extra } : {}) };
   });
 }
 
@@ -186,6 +186,11 @@ export class ForwardContext {
     if (this.cache) return this.cache.attend(layer, k, v, mask, hooked);
     const { added: _added, ...r } = hooked();
     return r;
+  }
+
+  /** A two-tower model's projected features through the `features` hook (CLIP-Adapter). */
+  features(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D {
+    return this.hooks.features ? this.hooks.features(tower, x) : x;
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {

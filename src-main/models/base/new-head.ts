@@ -30,7 +30,8 @@ export function asClassifierConfig(
   return {
     ...raw,
     architectures: [
-      `${base}${inputKind === 'image' ? 'ForImageClassification' : 'ForSequenceClassification'}`,
+      // A two-tower model (CLIP) classifies images: its classes are the labels' prompts.
+      `${base}${inputKind === 'text' ? 'ForSequenceClassification' : 'ForImageClassification'}`,
     ],
     id2label: Object.fromEntries(override.labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(override.labels.map((l, i) => [l, i])),

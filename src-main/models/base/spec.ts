@@ -40,6 +40,11 @@ export interface ArchitectureSpec {
   heads: Partial<Readonly<Record<ModelTask, readonly string[]>>>;
   /** AdapterHub module names, or null when the export does not map this architecture. */
   adapterHub: AdapterHubNames | null;
+  /**
+   * Outputs beyond `logits` (and lastHiddenState) that the forward pass returns in `ModelOutputs.extra`, by
+   * transformers' names; absent: logits only. CLIP's `logits` is logits_per_image when both inputs are given.
+   */
+  outputs?: readonly string[];
 }
 
 /** The CommonConfig fields that come from the declaration rather than from config.json. */

@@ -15,6 +15,11 @@ export interface ModelOutputs {
   logits: tf.Tensor;
   /** transformers' hidden_states[-1] (ViT: before the final layer norm; ResNet: the last stage's NCHW map). */
   lastHiddenState?: tf.Tensor;
+  /**
+   * The further outputs the architecture declares (`ArchitectureSpec.outputs`), by transformers' names, e.g. CLIP's
+   * logits_per_text and normalised embeddings. Each is a new tensor like `logits`: the caller disposes it.
+   */
+  extra?: Readonly<Record<string, tf.Tensor>>;
 }
 
 export interface ForwardOptions {
@@ -36,7 +41,8 @@ export type ModelTask =
   | 'masked-lm'
   | 'image-classification'
   | 'base';
-export type InputKind = 'text' | 'image';
+/** `image-text`: both (CLIP's two towers); the image pipeline and the tokenizer both apply. */
+export type InputKind = 'text' | 'image' | 'image-text';
 
 /** What every architecture's config parser produces, besides its own fields. */
 export interface CommonConfig {

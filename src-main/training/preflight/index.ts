@@ -71,7 +71,8 @@ export function modelDims(model: Model, raw: Record<string, unknown>, config: Tr
         loraTargetWidths.push(Math.min(info.inChannels, info.outChannels));
   }
   return {
-    inputKind: c.inputKind,
+    // CLIP (image-text) trains on images: its activations are the vision tower's.
+    inputKind: c.inputKind === 'text' ? 'text' : 'image',
     hiddenSize: hidden,
     numLayers: c.numLayers,
     numHeads: c.numHeads,
@@ -102,8 +103,8 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
   ensureSyncBackend();
   const { model } = loadModelAndTokenizer(config, labels);
   try {
-    if (dataset.kind === 'image' && model.config.inputKind !== 'image')
-      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet)`);
+    if (dataset.kind === 'image' && model.config.inputKind === 'text')
+      throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet, CLIP)`);
     if (dataset.kind !== 'image' && model.config.inputKind !== 'text')
       throw new UserError(`${dataset.source}: a text dataset needs a text model with a tokenizer`);
     if (dataset.kind === 'lm' && model.config.task !== 'causal-lm')

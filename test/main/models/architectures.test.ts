@@ -43,6 +43,7 @@ function traceHooks(model: Model): { hooks: Set<HookName>; modules: string[] } {
     attentionKV: (_layer, k, v) => (hooks.add('attentionKV'), { k, v, added: 0 }),
     sublayerOutput: (_layer, _kind, out) => (hooks.add('sublayerOutput'), out),
     block: (_stage, _index, out) => (hooks.add('block'), out),
+    features: (_tower, x) => (hooks.add('features'), x),
   };
   tf.tidy(() => {
     const inputs = inputsFor(model);

@@ -1,0 +1,25 @@
+import type { ArchitectureSpec } from '../base/spec.ts';
+
+export const clipSpec: ArchitectureSpec = {
+  modelType: 'clip',
+  // Two towers: token ids for the text tower, pixel values for the vision tower, either or both per call.
+  inputKind: 'image-text',
+  // Only per-module hooks: the layer-indexed hooks (attentionKV, sublayerOutput) would see two towers' layer 0,
+  // and a prompt prepended at `embeddings` would move the end token the text tower pools at.
+  // `features`: the projected embeddings, where CLIP-Adapter blends in its bottleneck.
+  hooks: ['linear', 'conv2d', 'features'],
+  // PEFT's mapping for clip: both towers' q_proj and v_proj.
+  loraTargets: ['q_proj', 'v_proj'],
+  ia3: { targets: ['k_proj', 'v_proj', 'fc2'], feedforward: ['fc2'] },
+  conv1d: false,
+  heads: {},
+  adapterHub: null,
+  outputs: [
+    'logits_per_image',
+    'logits_per_text',
+    'text_embeds',
+    'image_embeds',
+    'text_last_hidden_state',
+    'vision_last_hidden_state',
+  ],
+};

@@ -1,0 +1,105 @@
+/**
+ * Zero-shot in the playground (web mode): a CLIP folder added on the Models page is offered on the Adapters page
+ * before it has any adapter; an image and a label list give every label ranked with its probability, the same
+ * numbers the engine computes for that image and those prompts.
+ */
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { zeroShot } from '../../src-main/inference/zero-shot.ts';
+import { decodeImageBytes } from '../../src-main/data/images.ts';
+import { loadModel } from '../../src-main/models/index.ts';
+import { loadTokenizer } from '../../src-main/models/tokenizer/index.ts';
+import { useTestBackend } from '../helpers/backend.ts';
+import { writeClipFolder } from '../helpers/clip-folder.ts';
+import { HF_TINY_DIR } from '../helpers/fixtures.ts';
+import { screenshot } from './helpers/browser.ts';
+import { useStudioSession } from './helpers/session.ts';
+import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
+
+const session = useStudioSession('studio-e2e-zero-shot-');
+beforeAll(useTestBackend);
+
+/** A 40x40 PNG: red on the left half, blue on the right. */
+function twoColours(): Buffer {
+  const p = new PNG({ width: 40, height: 40 });
+  for (let y = 0; y < 40; y++)
+    for (let x = 0; x < 40; x++) p.data.set(x < 20 ? [255, 0, 0, 255] : [0, 0, 255, 255], (y * 40 + x) * 4);
+  return PNG.sync.write(p);
+}
+
+describe('zero-shot in the playground (web mode)', () => {
+  it('ranks the labels of an image on a CLIP base with no adapters', async () => {
+    const { page, errors } = await openStudioPage(session);
+    await createProject(page, 'Zero shot');
+    const clip = writeClipFolder(session.dir);
+
+    await mainNav(page).getByRole('link', { name: 'Models' }).click();
+    await page.getByTestId('add-model-path').fill(clip);
+    await page.getByTestId('add-model').click();
+    await page.getByTestId('model-list').getByText(clip).first().waitFor();
+
+    await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
+    const radio = page.getByRole('radio', { name: `On ${clip}` });
+    await radio.waitFor();
+    expect(await radio.isChecked()).toBe(true);
+    expect(await page.getByTestId('no-adapters').count()).toBe(0);
+
+    const png = twoColours();
+    await page
+      .getByTestId('playground-image')
+      .setInputFiles({ name: 'flag.png', mimeType: 'image/png', buffer: png });
+    const predict = page.getByTestId('playground-predict');
+    // One label is not a choice: the button waits for two.
+    await page.getByTestId('playground-labels').fill('red square');
+    expect(await predict.isDisabled()).toBe(true);
+    await page.getByTestId('playground-labels').fill('red square, blue circle, green star');
+    await page.getByTestId('playground-template').fill('a drawing of a {label}');
+    await predict.click();
+
+    const base = page.getByTestId('prediction-base');
+    await base.getByRole('listitem').nth(2).waitFor();
+    const shown = (await base.getByRole('listitem').allInnerTexts()).map((t) =>
+      t.replace(/\s+/g, ' ').trim(),
+    );
+    await screenshot(page, '48-playground-zero-shot');
+
+    // The engine's own answer for the same image, labels and template.
+    const model = loadModel(clip);
+    const [ranked] = zeroShot({
+      model,
+      tok: loadTokenizer(clip),
+      dir: clip,
+      images: [decodeImageBytes('flag.png', png)],
+      labels: ['red square', 'blue circle', 'green star'],
+      template: 'a drawing of a {label}',
+    });
+    model.dispose();
+    expect(shown).toEqual(ranked?.map((s) => `${s.label} ${(100 * s.probability).toFixed(1)}%`));
+    expect(errors).toEqual([]);
+  });
+
+  it('New run offers CLIP-Adapter, with its options and help, for a CLIP base only', async () => {
+    const { page, errors } = await openStudioPage(session);
+    await createProject(page, 'Clip adapter form');
+    const clip = writeClipFolder(session.dir, 'clip-for-form');
+    await mainNav(page).getByRole('link', { name: 'New run' }).click();
+    const clipOption = page.getByTestId('method').locator('option[value="clip-adapter"]');
+
+    await page.getByTestId('model-path').fill(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    await page.getByTestId('model-path').press('Tab');
+    await page.getByTestId('model-info').getByText('bert').waitFor();
+    expect(await clipOption.count()).toBe(0);
+
+    await page.getByTestId('model-path').fill(clip);
+    await page.getByTestId('model-path').press('Tab');
+    await page.getByTestId('model-info').getByText('clip').first().waitFor();
+    await clipOption.waitFor({ state: 'attached' });
+    await page.getByTestId('method').selectOption('clip-adapter');
+    await page.getByLabel('Residual ratio alpha').waitFor();
+    expect(await page.getByLabel('Residual ratio alpha').inputValue()).toBe('0.2');
+    await page.getByText('Which features get an adapter').first().waitFor();
+    await screenshot(page, '49-new-run-clip-adapter');
+    expect(errors).toEqual([]);
+  });
+});

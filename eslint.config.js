@@ -40,6 +40,7 @@ const MAIN_PROCESS_FOLDERS = [
   'node-shared',
   'process',
   'experiments',
+  'compose',
 ];
 /** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
 const MAIN_PROCESS_FILES_IN = {
@@ -111,6 +112,7 @@ const LAYERS = [
   ['models'],
   ['adapters'],
   ['training', 'inference', 'export', 'data-worker', 'experiments'],
+  ['training', 'inference', 'export', 'data-worker', 'compose'],
   ['services'],
   ['server'],
   ['cli', 'electron'],

@@ -103,3 +103,16 @@ export function describeBlock(b: ComposeBlock, name: (source: number) => string)
 
 /** Parallel at the top: the composition answers once per child. */
 export const outputsOf = (b: ComposeBlock): number => (b.block === 'parallel' ? b.children.length : 1);
+
+/** One answer of a composition: parallel gives one per child, every other root one. */
+export interface CompositionOutput {
+  title: string;
+  labels: string[];
+}
+
+/** A composition saved to the library (a completed run of method `compose`). */
+export interface SavedComposition {
+  runId: number;
+  name: string;
+  outputs: CompositionOutput[];
+}

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
 import { appCalls } from './contract/app.ts';
+import { composeCalls } from './contract/compose.ts';
 import { continualCalls } from './contract/continual.ts';
 import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
@@ -34,6 +35,7 @@ export const calls = join(
   continualCalls,
   settingsCalls,
   sweepsCalls,
+  composeCalls,
 );
 
 type Calls = typeof calls;

@@ -6,7 +6,7 @@ import { doctorReport, initBackend } from '../engine/backends.ts';
 import { runEngineExport } from '../export/engine-formats.ts';
 import { importAdapterFolder } from '../export/import-adapter.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
-import { ModelCache, predict } from './predict.ts';
+import { checkAdapter, ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
 import { loadDataset } from '../data/index.ts';
 import { preflightRun } from '../training/preflight/index.ts';
@@ -25,6 +25,8 @@ async function run(job: InferenceJob): Promise<unknown> {
       return evaluateRows(cache, job.request);
     case 'preflight':
       return preflightRun(job.config, loadDataset(job.config.dataset));
+    case 'check-adapter':
+      return checkAdapter(cache, job.model, job.dir);
     case 'doctor':
       return doctorReport();
     case 'export':

@@ -4,6 +4,7 @@ import { checkHandlers } from '../../src-shared/contract.ts';
 import type { Handlers } from '../../src-shared/contract.ts';
 import { appHandlers } from './app-handlers.ts';
 import type { ServiceContext } from './context.ts';
+import { composeHandlers } from './compose-handlers.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
@@ -31,5 +32,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     continualHandlers(ctx),
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
+    composeHandlers(ctx),
   );
 }

@@ -129,7 +129,8 @@ function datasetName(config: Record<string, unknown>): string {
   return '—';
 }
 
-function adapterDirOf(db: Database, projectDir: string, runId: number): string | null {
+/** The adapter folder a completed run keeps (absolute), or null. */
+export function adapterDirOf(db: Database, projectDir: string, runId: number): string | null {
   const a = artifactsForRun(db, runId)
     .filter((x) => x.kind === 'adapter')
     .at(-1);

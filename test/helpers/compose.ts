@@ -1,8 +1,14 @@
+import path from 'node:path';
+import type { Database } from 'better-sqlite3';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposeBlock } from '../../src-shared/compose.ts';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { baseIdentity, createAdapter, saveAdapter } from '../../src-main/adapters/index.ts';
 import { describeSourceFolder } from '../../src-main/adapters/compose/sources.ts';
+import { insertArtifact } from '../../src-main/db/tables/artifacts.ts';
+import { logMetrics } from '../../src-main/db/tables/metrics.ts';
+import { insertRun, updateRunStatus } from '../../src-main/db/tables/runs.ts';
+import { loadModel } from '../../src-main/models/index.ts';
 import type { Model } from '../../src-main/models/index.ts';
 
 /**
@@ -40,3 +46,54 @@ export const composeConfig = (block: ComposeBlock, dirs: string[]): MethodConfig
 });
 
 export const leaf = (source: number): ComposeBlock => ({ block: 'adapter', source });
+
+/**
+ * A completed run with a real adapter folder (trained-looking weights, see trainedLookingAdapter) written straight
+ * into a project's database, for CLI and UI tests of composition that need library adapters but no training.
+ */
+export async function seedAdapterRun(
+  db: Database,
+  projectDir: string,
+  spec: {
+    name: string;
+    method: MethodConfig;
+    modelDir: string;
+    labels: string[];
+    seed: number;
+    dataset?: string;
+  },
+): Promise<number> {
+  const now = new Date().toISOString();
+  const config = {
+    project: projectDir,
+    model: spec.modelDir,
+    name: spec.name,
+    dataset: { sample: spec.dataset ?? 'spam-ham' },
+    method: spec.method,
+    train: { epochs: 1, batchSize: 8, lr: 0.001, maxLength: 32, seed: spec.seed },
+  };
+  const id = insertRun(db, {
+    name: spec.name,
+    datasetId: null,
+    baseModelId: null,
+    method: spec.method.type,
+    config,
+    createdAt: now,
+  });
+  const rel = path.join('artifacts', `run-${id}`, 'adapter');
+  const model = loadModel(spec.modelDir, { task: 'sequence-classification', labels: spec.labels });
+  await trainedLookingAdapter(model, spec.method, spec.seed, path.join(projectDir, rel), spec.labels);
+  model.dispose();
+  insertArtifact(db, {
+    runId: id,
+    kind: 'adapter',
+    path: rel,
+    sha256: '',
+    bytes: 1,
+    meta: {},
+    createdAt: now,
+  });
+  updateRunStatus(db, id, { status: 'completed', step: 10, totalSteps: 10, startedAt: now, finishedAt: now });
+  logMetrics(db, id, [{ split: 'validation', name: 'accuracy', step: 10, value: 0.9 }]);
+  return id;
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
+import { register as compose } from './compose.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   evaluate,
   continual,
   sweep,
+  compose,
   exportImport,
   importRun,
   serve,

@@ -68,7 +68,7 @@ export async function seedAdapterRun(
     project: projectDir,
     model: spec.modelDir,
     name: spec.name,
-    dataset: { sample: spec.dataset ?? 'spam-ham' },
+    dataset: { sample: spec.dataset ?? 'spam-assassin' },
     method: spec.method,
     train: { epochs: 1, batchSize: 8, lr: 0.001, maxLength: 32, seed: spec.seed },
   };

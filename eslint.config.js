@@ -40,7 +40,7 @@ const MAIN_PROCESS_FOLDERS = [
   'node-shared',
   'process',
   'experiments',
-  'compose',
+  'composition',
 ];
 /** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
 const MAIN_PROCESS_FILES_IN = {
@@ -111,8 +111,7 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
-  ['training', 'inference', 'export', 'data-worker', 'experiments'],
-  ['training', 'inference', 'export', 'data-worker', 'compose'],
+  ['training', 'inference', 'export', 'data-worker', 'experiments', 'composition'],
   ['services'],
   ['server'],
   ['cli', 'electron'],

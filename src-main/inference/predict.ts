@@ -10,7 +10,7 @@ import { loadAdapter } from '../adapters/io.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { repeatInputs } from '../adapters/compose/blocks.ts';
 import type { CompositeAdapter } from '../adapters/compose/index.ts';
-import { recordedOutputs } from '../compose/folder.ts';
+import { recordedOutputs } from '../composition/folder.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';

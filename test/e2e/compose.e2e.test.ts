@@ -28,6 +28,7 @@ describe('the Compose page (web mode)', () => {
     await seedAdapterRun(db, projectDir, {
       ...base,
       name: 'names by gender',
+      dataset: 'first-names',
       labels: ['female', 'male'],
       seed: 2,
     });

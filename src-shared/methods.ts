@@ -46,6 +46,11 @@ export interface MethodInfo {
   inferenceCost: string;
   /** Position in method lists (the form's select, `methods:list`). */
   order: number;
+  /**
+   * Made from library adapters rather than trained from scratch: `compose` (never trained) and `fuse` (trained
+   * over chosen adapters, offered on New run as its own choice). The plain method list leaves them out.
+   */
+  composition?: boolean;
 }
 
 export interface MethodDefinition<K extends MethodType = MethodType> {

@@ -172,6 +172,7 @@ export async function saveAdapter(
   identity: BaseIdentity,
 ): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
+  const recorded = adapter.savedConfig ? adapter.savedConfig(config) : config;
   const ours = new Map<string, RawTensor>();
   if (adapter.exportWeights) {
     const exported = await adapter.exportWeights();
@@ -183,7 +184,7 @@ export async function saveAdapter(
   writeSafetensors(written[0] as string, ours, { format: 'adapter-studio', method: adapter.method });
   fs.writeFileSync(
     written[1] as string,
-    `${JSON.stringify({ format: 'adapter-studio', version: 1, method: adapter.method, config, base: identity }, null, 2)}\n`,
+    `${JSON.stringify({ format: 'adapter-studio', version: 1, method: adapter.method, config: recorded, base: identity }, null, 2)}\n`,
   );
   const codec = getMethod(adapter.method).peft;
   if (codec) written.push(...writePeft(model, adapter, codec, config, ours, dir));

@@ -1,6 +1,6 @@
 /**
- * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, and Moby-Dick for language
- * modelling. They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
+ * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, Moby-Dick's sentences as
+ * question or statement, and Moby-Dick for language modelling. They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
  * scripts/make-samples.ts (which also records their row counts and hashes in resources/samples/samples.json).
  */
 import fs from 'node:fs';
@@ -14,7 +14,7 @@ import type { DatasetKind, TextRow } from './types.ts';
 export const SAMPLES_DIR = path.join(APP_ROOT, 'resources/samples');
 
 /** Names of the built-in samples, as written in `{"sample": ...}`. */
-export const SAMPLE_NAMES = ['spam-assassin', 'first-names', 'moby-dick'] as const;
+export const SAMPLE_NAMES = ['spam-assassin', 'first-names', 'moby-questions', 'moby-dick'] as const;
 /** A built-in sample's name. */
 export type SampleName = (typeof SAMPLE_NAMES)[number];
 
@@ -49,6 +49,15 @@ export const SAMPLES: readonly SampleInfo[] = [
     kind: 'classification',
     labels: ['female', 'male'],
     file: 'first-names.jsonl.gz',
+  },
+  {
+    name: 'moby-questions',
+    title: 'Moby-Dick: question or statement',
+    description:
+      "Moby-Dick's sentences labelled question or statement (final mark removed): a third task for composition",
+    kind: 'classification',
+    labels: ['question', 'statement'],
+    file: 'moby-questions.jsonl.gz',
   },
   {
     name: 'moby-dick',

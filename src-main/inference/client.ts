@@ -68,6 +68,11 @@ export class InferenceClient implements ExportEngine {
     return this.#worker.call({ type: 'generate', request }, (p) => onPiece(p as GenerationPiece));
   }
 
+  /** Rejects with the one-line reason when the engine cannot load the adapter folder on `model`. */
+  async checkAdapter(model: string, dir: string): Promise<void> {
+    await this.#worker.call({ type: 'check-adapter', model, dir });
+  }
+
   stop(): void {
     this.#worker.stop();
   }

@@ -7,6 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LabelScore, PlaygroundResult, PredictionColumn } from '../../src-shared/library.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
 import { loadAdapter } from '../adapters/io.ts';
+import type { AdapterInstance } from '../adapters/index.ts';
+import { repeatInputs } from '../adapters/compose/blocks.ts';
+import type { CompositeAdapter } from '../adapters/compose/index.ts';
+import { recordedOutputs } from '../composition/folder.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
@@ -133,6 +137,48 @@ function labelsOf(dir: string): string[] | undefined {
 const sameLabels = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
 
+/**
+ * A composition with `parallel` at its root: the input repeated once per child, one forward pass, one column per
+ * child with that child's labels (as the composition recorded them).
+ */
+function parallelColumns(
+  entry: Loaded,
+  inputs: ModelInputs,
+  adapter: AdapterInstance,
+  a: PredictRequest['adapters'][number],
+  k: number,
+  applyMs: number,
+): PredictionColumn[] {
+  const outs = recordedOutputs(a.dir) ?? [];
+  const repeated = repeatInputs({ ...inputs }, outs.length);
+  try {
+    const { logits, ms } = forward(entry, repeated, adapter.hooks);
+    const rows = tf.split(logits, outs.length, 0);
+    const t1 = performance.now();
+    adapter.dispose();
+    const removeMs = performance.now() - t1;
+    const cols = outs.map((o, i) => {
+      // A head with fewer labels than the widest was padded with zeros: only its own labels count.
+      const own = (rows[i] as tf.Tensor).slice([0, 0], [1, o.labels.length]);
+      const top = topLabels(own, o.labels, k);
+      own.dispose();
+      return {
+        key: `${a.key}/${i}`,
+        title: `${a.title}: ${o.title}`,
+        top,
+        note: null,
+        applyMs,
+        forwardMs: ms,
+        removeMs,
+      };
+    });
+    tf.dispose([logits, ...rows]);
+    return cols;
+  } finally {
+    tf.dispose(Object.values(repeated).filter((t, i) => t !== Object.values(inputs)[i]));
+  }
+}
+
 export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
@@ -194,6 +240,11 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       const t0 = performance.now();
       const adapter = loadAdapter(entry.model, a.dir);
       const applyMs = performance.now() - t0;
+      const outputs = (adapter as Partial<CompositeAdapter>).outputs ?? 1;
+      if (outputs > 1) {
+        columns.push(...parallelColumns(entry, inputs, adapter, a, k, applyMs));
+        continue;
+      }
       const { logits, ms } = forward(entry, inputs, adapter.hooks);
       const top = topLabels(logits, labels ?? entry.model.config.labels, k);
       logits.dispose();
@@ -288,4 +339,13 @@ function zeroShotColumns(entry: Loaded, loadMs: number | null, req: PredictReque
     }
   }
   return { model: req.model, loadMs, columns };
+}
+
+/** Loads the adapter in `dir` on `model` and lets it go again: its errors are the ones a prediction would meet. */
+export function checkAdapter(cache: ModelCache, model: string, dir: string): { ok: true } {
+  const labels = adapterLabels(dir);
+  const base = cache.get(model, undefined).entry;
+  const { entry } = isClassifier(base.model.config.task) ? { entry: base } : cache.get(model, labels);
+  loadAdapter(entry.model, dir).dispose();
+  return { ok: true };
 }

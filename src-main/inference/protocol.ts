@@ -27,6 +27,8 @@ export type InferenceJob =
   | { type: 'preflight'; config: TrainConfig }
   | { type: 'doctor' }
   | { type: 'export'; job: EngineExportJob }
+  /** Loads an adapter folder on its base as the playground would (a composition before it is saved). */
+  | { type: 'check-adapter'; model: string; dir: string }
   | { type: 'import-adapter'; job: ImportAdapterJob }
   | { type: 'merge-adapters'; request: MergeFoldersRequest }
   /** Streams each token as a progress message (GenerationPiece) before the result. */
@@ -46,6 +48,7 @@ export interface InferenceResults {
   evaluate: EvaluationReport;
   preflight: PreflightResult;
   doctor: DoctorReport;
+  'check-adapter': { ok: true };
   export: EngineExportResult;
   'import-adapter': ImportAdapterResult;
   'merge-adapters': MergeSummary;

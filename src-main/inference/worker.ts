@@ -8,7 +8,7 @@ import { runEngineExport } from '../export/engine-formats.ts';
 import { importAdapterFolder } from '../export/import-adapter.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
 import { generate } from './generate/index.ts';
-import { ModelCache, predict } from './predict.ts';
+import { checkAdapter, ModelCache, predict } from './predict.ts';
 import { previewRun } from './preview.ts';
 import { loadDataset } from '../data/index.ts';
 import { preflightRun } from '../training/preflight/index.ts';
@@ -30,6 +30,8 @@ async function run(job: InferenceJob, progress: (p: unknown) => void): Promise<u
       return evaluateRows(cache, job.request);
     case 'preflight':
       return preflightRun(job.config, loadDataset(job.config.dataset));
+    case 'check-adapter':
+      return checkAdapter(cache, job.model, job.dir);
     case 'doctor':
       return doctorReport();
     case 'export':

@@ -5,6 +5,7 @@ import type { Handlers } from '../../src-shared/contract.ts';
 import { appHandlers } from './app-handlers.ts';
 import type { ServiceContext } from './context.ts';
 import { composeHandlers } from './compose-handlers.ts';
+import { mergeAdaptersHandlers } from './merge-handlers.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
@@ -39,5 +40,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     serveHandlers(ctx),
     shootoutsHandlers(ctx),
     composeHandlers(ctx),
+    mergeAdaptersHandlers(ctx),
   );
 }

@@ -5,6 +5,7 @@ import type { libraryCalls } from '../../src-shared/contract/library.ts';
 import { deletePreset, listPresets, savePreset } from '../db/tables/presets.ts';
 import { UserError } from '../errors.ts';
 import { modelInfo } from '../models/info.ts';
+import { resolveFuseAdapters } from './compose.ts';
 import type { ServiceContext } from './context.ts';
 import { addModel, listAdapters, listModels, playgroundRequest, removeModel } from './library.ts';
 
@@ -20,7 +21,10 @@ export function libraryHandlers(ctx: ServiceContext): HandlersOf<typeof libraryC
     'adapters:list': async ({ project }) => listAdapters(ctx.projects.db(project), path.resolve(project)),
     'playground:predict': async ({ project, ...input }) =>
       ctx.inference.predict(playgroundRequest(ctx.projects.db(project), path.resolve(project), input)),
-    'runs:preview': async ({ config }) => ctx.inference.preview(config),
+    'runs:preview': async ({ config }) =>
+      ctx.inference.preview(
+        resolveFuseAdapters(ctx.projects.db(config.project), path.resolve(config.project), config),
+      ),
     'presets:list': async ({ project }) => listPresets(ctx.projects.db(project)),
     'presets:save': async ({ project, name, config }) =>
       savePreset(ctx.projects.db(project), name, config as Record<string, unknown>),

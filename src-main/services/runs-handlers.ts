@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { HandlersOf } from '../../src-shared/contract/define.ts';
 import type { runsCalls } from '../../src-shared/contract/runs.ts';
 import { readRunLog, runLogFile } from '../training/run-log.ts';
+import { resolveFuseAdapters } from './compose.ts';
 import type { ServiceContext } from './context.ts';
 import { scoreRequest } from './evaluate.ts';
 import { listRunViews, runSeries, runView } from './runs.ts';
@@ -20,7 +21,9 @@ export function runsHandlers(ctx: ServiceContext): HandlersOf<typeof runsCalls> 
       runSeries(ctx.projects.db(project), runId, sinceStep),
     // The pre-flight (model folder, sizes, memory budget) needs the engine: it runs in the engine process, and a
     // refusal comes back as one line before any run row or folder exists.
-    'runs:start': async ({ config }) => {
+    'runs:start': async ({ config: asked }) => {
+      // A fusion names library adapters by run id; the training process gets their folders.
+      const config = resolveFuseAdapters(ctx.projects.db(asked.project), path.resolve(asked.project), asked);
       await ctx.inference.preflight(config);
       return { runId: ctx.runs.start(config) };
     },

@@ -7,6 +7,7 @@ export const PAGES = [
   { id: 'runs', label: 'Runs', ready: true },
   { id: 'compare', label: 'Compare', ready: true },
   { id: 'adapters', label: 'Adapters', ready: true },
+  { id: 'compose', label: 'Compose', ready: true },
   { id: 'continual', label: 'Continual', ready: true },
   { id: 'experiments', label: 'Experiments', ready: true },
   { id: 'export', label: 'Export', ready: true },

@@ -1,21 +1,24 @@
-/** Contract of composing adapters: LoRA merges of library adapters (PEFT's add_weighted_adapter). */
+/** Contract of the Compose page: try a composition of library adapters in the playground, save it to the library. */
 // Handlers: src-main/services/compose-handlers.ts.
 import { z } from 'zod';
-import { mergeOptionsSchema } from '../merge.ts';
-import type { MergeResult } from '../merge.ts';
+import { composeBlockSchema, MAX_SOURCES } from '../compose.ts';
+import type { SavedComposition } from '../compose.ts';
+import type { PlaygroundResult } from '../library.ts';
 import { projectPath, runId } from './common.ts';
 import { call } from './define.ts';
 
+const recipe = {
+  project: projectPath,
+  block: composeBlockSchema,
+  /** The library runs the block's leaves name (`source` i is runIds[i]). */
+  runIds: z.array(runId).min(1).max(MAX_SOURCES),
+};
+
 export const composeCalls = {
-  /** Merges 2+ LoRA adapters of one base into a new library entry (a completed run carrying the recipe). */
-  'adapters:merge': call(
-    z
-      .object({
-        project: projectPath,
-        runIds: z.array(runId).min(2, 'choose at least two LoRA adapters to merge').max(16),
-        name: z.string().trim().max(200).optional(),
-        options: mergeOptionsSchema,
-      })
-      .strict(),
-  ).returns<MergeResult>(),
+  'compose:try': call(
+    z.object({ ...recipe, text: z.string().max(100_000), pair: z.string().max(100_000).optional() }).strict(),
+  ).returns<PlaygroundResult>(),
+  'compose:save': call(
+    z.object({ ...recipe, name: z.string().trim().max(120).optional() }).strict(),
+  ).returns<SavedComposition>(),
 } as const;

@@ -12,7 +12,8 @@ const fieldsOf = (type: string): Map<string, FieldSpec> => {
 
 describe('the method options form from JSON Schema', () => {
   it('draws every option of every method, with its help text', () => {
-    for (const m of describeMethods()) {
+    // Compositions (compose, fuse) are made from library adapters on their own forms, not from this one.
+    for (const m of describeMethods().filter((d) => !d.composition)) {
       const keys = Object.keys((m.jsonSchema as JsonSchema).properties ?? {}).filter((k) => k !== 'type');
       const fields = schemaFields(m.jsonSchema as JsonSchema);
       expect(fields.map((f) => f.key)).toEqual(keys);

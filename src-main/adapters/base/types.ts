@@ -29,6 +29,11 @@ export interface AdapterInstance {
   /** What to save when it differs from `weights` (prefix tuning saves prefixes, not its training MLP). */
   exportWeights?(): Promise<Map<string, tf.Tensor>>;
   unmerge?(): void;
+  /**
+   * The config to record when the instance knows more than the config it was made from: a composition records
+   * its sources' configs (not the folders it read them from), so the saved folder stands alone.
+   */
+  savedConfig?(config: Record<string, unknown>): Record<string, unknown>;
   dispose(): void;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as benchServe } from './bench-serve.ts';
 import { register as classify } from './classify.ts';
+import { register as compose } from './compose.ts';
 import { register as continual } from './continual.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
@@ -34,6 +35,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   continual,
   sweep,
   shootout,
+  compose,
   exportImport,
   importRun,
   serve,

@@ -27,7 +27,7 @@ function runIdOption(value: string): number {
 }
 
 /** Opens an existing project (these commands never create one), runs `fn` on it and closes it. */
-async function withProject<T>(
+export async function withProject<T>(
   dir: string,
   fn: (db: ReturnType<ReturnType<typeof openProject>['projects']['db']>, abs: string) => T | Promise<T>,
 ): Promise<T> {

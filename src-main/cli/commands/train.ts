@@ -24,6 +24,7 @@ import { configHelp } from '../config-help.ts';
 import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
 import { resumeFromPlan, resumeFromStep } from '../../services/run-checkpoints.ts';
+import { namesLibraryRuns, resolveFuseAdapters } from '../../services/compose.ts';
 
 /** A `--from-step` value: a step number, else one line naming the option. */
 export function stepOption(value: string): number {
@@ -143,7 +144,13 @@ export function register(program: Command): void {
       () => `\n${configHelp(trainConfigSchema, 'method')}\n\nExamples and details: docs/CLI.md`,
     )
     .action(async (opts: { config: string; project?: string; json?: boolean }) => {
-      const config = readTrainConfig(opts.config, opts.project);
+      let config = readTrainConfig(opts.config, opts.project);
+      if (namesLibraryRuns(config)) {
+        // A fusion over library adapters named by run id: their folders are found in the project's database.
+        const { projects, dir } = openProject(config.project);
+        config = resolveFuseAdapters(projects.db(dir), dir, config);
+        projects.close();
+      }
       await preflightReady();
       // Checked before the project folder is opened or created: a refused config leaves nothing behind. The CLI owns
       // its engine, so the pre-flight runs here (the studio sends it to its engine process).

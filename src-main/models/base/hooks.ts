@@ -79,7 +79,7 @@ export interface ForwardHooks {
 /** Runs several adapters' hooks in order (adapter stacking and composition). */
 export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
   if (list.length === 1) return list[0] as ForwardHooks;
-  return {
+  const all: Required<ForwardHooks> = {
     linear: (name, x, base, info) =>
       list.reduce<(x: tf.Tensor2D) => tf.Tensor2D>((inner, h) => {
         const hook = h.linear;
@@ -107,4 +107,11 @@ export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
       list.reduce((acc, hk) => (hk.block ? hk.block(stage, index, acc, input) : acc), out),
     features: (tower, x) => list.reduce((acc, hk) => (hk.features ? hk.features(tower, acc) : acc), x),
   };
+  // Only the hooks some adapter has: a graph skips work for a hook nobody set, and blocks that cannot mix
+  // sequence-changing hooks (prompt, prefix tuning) can tell a stack that has them from one that does not.
+  return Object.fromEntries(
+    (Object.keys(all) as (keyof ForwardHooks)[])
+      .filter((k) => list.some((h) => h[k]))
+      .map((k) => [k, all[k]]),
+  ) as ForwardHooks;
 }

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, SAMPLES, listSamples, loadDataset, loadSample } from '../../../src-main/data/index.ts';
 import { SAMPLES_DIR } from '../../../src-main/data/samples.ts';
-import { emailText, mobyDickText, nameRows, rowsToJsonl, spamRows } from '../../../scripts/make-samples.ts';
+import {
+  emailText,
+  mobyDickText,
+  nameRows,
+  questionRows,
+  rowsToJsonl,
+  spamRows,
+} from '../../../scripts/make-samples.ts';
 
 const require = createRequire(import.meta.url);
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -36,13 +43,13 @@ const packagesInstalled = (() => {
 describe('built-in samples', () => {
   it('lists every sample with a one-line description and its size', () => {
     const list = listSamples();
-    expect(list.map((s) => s.name)).toEqual(['spam-assassin', 'first-names', 'moby-dick']);
+    expect(list.map((s) => s.name)).toEqual(['spam-assassin', 'first-names', 'moby-questions', 'moby-dick']);
     for (const s of list) {
       expect(s.description).not.toContain('\n');
       expect(s.rows).toBeGreaterThan(1000);
     }
     expect(list[0]).toMatchObject({ kind: 'classification', rows: 6046, labels: ['ham', 'spam'] });
-    expect(list[2]?.characters).toBeGreaterThan(1_000_000);
+    expect(list[3]?.characters).toBeGreaterThan(1_000_000);
   });
 
   it('first-names: female vs male, each name once, no name with both labels', () => {
@@ -62,6 +69,18 @@ describe('built-in samples', () => {
     expect(d.text.startsWith('ETYMOLOGY') || d.text.includes('Call me Ishmael')).toBe(true);
     expect(d.train + d.validation).toBe(d.text);
     expect(d.validation.length).toBeGreaterThan(100_000);
+  });
+
+  it("moby-questions: the shipped novel's sentences, question or statement, balanced, final mark removed", () => {
+    const d = loadDataset({ sample: 'moby-questions' });
+    expect(d.labels).toEqual(['question', 'statement']);
+    const count = (l: string) => d.rows.filter((r) => r.label === l).length;
+    expect(count('question')).toBe(count('statement'));
+    expect(d.rows.every((r) => !/[?.]$/.test(r.text))).toBe(true);
+    expect(d.rows.find((r) => r.text === 'Do you see that whale now')?.label).toBe('question');
+    // Exactly what the script builds from the shipped Moby-Dick text.
+    const moby = loadSample('moby-dick').text ?? '';
+    expect(loadSample('moby-questions').rows.map((r) => [r.text, r.label])).toEqual(questionRows(moby));
   });
 
   it('spam-assassin: spam vs ham, headers stripped', () => {
@@ -87,9 +106,11 @@ describe('built-in samples', () => {
     expect(listSamples().map((s) => s.rows)).toEqual([
       BEFORE['spam-assassin'].rows,
       BEFORE['first-names'].rows,
+      // Built from the shipped novel by scripts/make-samples.ts (checked in its own test above).
+      questionRows(text).length,
       BEFORE['moby-dick'].lines,
     ]);
-    expect(listSamples()[2]?.characters).toBe(BEFORE['moby-dick'].characters);
+    expect(listSamples()[3]?.characters).toBe(BEFORE['moby-dick'].characters);
   });
 
   it('are small files, each with its size and hash in the manifest', () => {
@@ -123,8 +144,8 @@ describe('built-in samples', () => {
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(
-      /choose one of spam-assassin, first-names, moby-dick/,
+      /choose one of spam-assassin, first-names, moby-questions, moby-dick/,
     );
-    expect(SAMPLES).toHaveLength(3);
+    expect(SAMPLES).toHaveLength(4);
   });
 });

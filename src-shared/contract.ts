@@ -15,6 +15,7 @@ import { datasetsCalls } from './contract/datasets.ts';
 import { join } from './contract/define.ts';
 import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
 import { exportCalls } from './contract/export.ts';
+import { forgettingCalls } from './contract/forgetting.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
@@ -34,6 +35,7 @@ export const calls = join(
   continualCalls,
   settingsCalls,
   sweepsCalls,
+  forgettingCalls,
 );
 
 type Calls = typeof calls;

@@ -15,6 +15,7 @@ import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
 import type { InferenceJob, InferenceResults } from './protocol.ts';
+import type { ForgettingRequest, ForgettingResult } from './forgetting.ts';
 
 export class InferenceClient implements ExportEngine {
   readonly #worker = new WorkerClient<InferenceJob, InferenceResults>('inference');
@@ -52,6 +53,11 @@ export class InferenceClient implements ExportEngine {
    */
   preflight(config: TrainConfig): Promise<PreflightResult> {
     return this.#worker.call({ type: 'preflight', config });
+  }
+
+  /** A run's forgetting on a reference set: the base before and after the run, scored off main's event loop. */
+  forgetting(request: ForgettingRequest): Promise<ForgettingResult> {
+    return this.#worker.call({ type: 'forgetting', request });
   }
 
   stop(): void {

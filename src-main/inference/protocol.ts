@@ -11,6 +11,7 @@ import type {
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
+import type { ForgettingRequest, ForgettingResult } from './forgetting.ts';
 
 /**
  * What the engine process (this folder's worker) does for main: the playground's predictions, the New-run form's
@@ -24,7 +25,8 @@ export type InferenceJob =
   | { type: 'preflight'; config: TrainConfig }
   | { type: 'doctor' }
   | { type: 'export'; job: EngineExportJob }
-  | { type: 'import-adapter'; job: ImportAdapterJob };
+  | { type: 'import-adapter'; job: ImportAdapterJob }
+  | { type: 'forgetting'; request: ForgettingRequest };
 
 /** The result each job type resolves to. */
 export interface InferenceResults {
@@ -35,4 +37,5 @@ export interface InferenceResults {
   doctor: DoctorReport;
   export: EngineExportResult;
   'import-adapter': ImportAdapterResult;
+  forgetting: ForgettingResult;
 }

@@ -12,6 +12,7 @@ import { loadDataset } from '../data/index.ts';
 import { preflightRun } from '../training/preflight/index.ts';
 import type { InferenceJob } from './protocol.ts';
 import { evaluateRows } from './score-file.ts';
+import { scoreForgetting } from './forgetting.ts';
 
 const cache = new ModelCache();
 
@@ -31,6 +32,8 @@ async function run(job: InferenceJob): Promise<unknown> {
       return runEngineExport(job.job);
     case 'import-adapter':
       return importAdapterFolder(job.job);
+    case 'forgetting':
+      return scoreForgetting(job.request);
   }
 }
 

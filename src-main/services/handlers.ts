@@ -7,6 +7,7 @@ import type { ServiceContext } from './context.ts';
 import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
+import { forgettingHandlers } from './forgetting-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
@@ -31,5 +32,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     continualHandlers(ctx),
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
+    forgettingHandlers(ctx),
   );
 }

@@ -5,6 +5,7 @@ import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
 import { register as importRun } from './import-run.ts';
+import { register as forgetting } from './forgetting.ts';
 import { register as merge } from './merge.ts';
 import { register as predict } from './predict.ts';
 import { register as runs } from './runs.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   train,
   runs,
   evaluate,
+  forgetting,
   continual,
   sweep,
   exportImport,

@@ -8,6 +8,7 @@ import { m0070Presets } from './0070-presets.ts';
 import { m0080RunOwner } from './0080-run-owner.ts';
 import { m0090RunWarning } from './0090-run-warning.ts';
 import { m0110RunNotesTags } from './0110-run-notes-tags.ts';
+import { m0145Forgetting } from './0145-forgetting.ts';
 import { m0160Sweeps } from './0160-sweeps.ts';
 import type { Migration } from './types.ts';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0080RunOwner,
   m0090RunWarning,
   m0110RunNotesTags,
+  m0145Forgetting,
   m0160Sweeps,
 ];
 

@@ -11,8 +11,7 @@ const tmp = tempDir('studio-cli-forget-');
 afterAll(() => tmp.cleanup());
 const studio = studioCli(path.join(tmp.dir, 'home'));
 const project = path.join(tmp.dir, 'proj');
-const lastJson = (stdout: string) =>
-  JSON.parse(stdout.trim().split('\n').at(-1) as string) as unknown;
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as unknown;
 
 describe('studio train with a forgetting reference, and studio forgetting after the fact', () => {
   it('scores the reference after training, stores it, and scores a run again on another reference', () => {

@@ -16,6 +16,7 @@ import { join } from './contract/define.ts';
 import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
 import { exportCalls } from './contract/export.ts';
 import { forgettingCalls } from './contract/forgetting.ts';
+import { reportCalls } from './contract/report.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
@@ -36,6 +37,7 @@ export const calls = join(
   settingsCalls,
   sweepsCalls,
   forgettingCalls,
+  reportCalls,
 );
 
 type Calls = typeof calls;

@@ -8,6 +8,7 @@ import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
 import { forgettingHandlers } from './forgetting-handlers.ts';
+import { reportHandlers } from './report-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
@@ -33,5 +34,6 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     settingsHandlers(ctx),
     sweepsHandlers(ctx),
     forgettingHandlers(ctx),
+    reportHandlers(ctx),
   );
 }

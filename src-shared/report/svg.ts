@@ -61,12 +61,19 @@ function axes(
   yLabel: string,
   logX = false,
 ): Axes {
-  const pad = (r: [number, number]): [number, number] => (r[0] === r[1] ? [r[0] - 1, r[1] + 1] : r);
+  // 6% of margin on each side, so a point at the extremes (and its label) stays inside the plot.
+  const pad = (r: [number, number]): [number, number] => {
+    if (r[0] === r[1]) return [r[0] - 1, r[1] + 1];
+    const m = (r[1] - r[0]) * 0.06;
+    return [r[0] - m, r[1] + m];
+  };
   const [x0, x1] = pad(logX ? [Math.log10(xr[0]), Math.log10(xr[1])] : xr);
   const [y0, y1] = pad(yr);
   const x = (v: number) => M.left + (((logX ? Math.log10(v) : v) - x0) / (x1 - x0)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0)) * (H - M.top - M.bottom);
-  const xt = logX ? ticks(x0, x1).map((t) => 10 ** t) : ticks(x0, x1);
+  // A log axis is ticked at powers of ten (1%, 10%, 100%), or at its two ends when it spans less than a decade.
+  const decades = ticks(Math.ceil(x0), Math.floor(x1)).filter(Number.isInteger);
+  const xt = !logX ? ticks(x0, x1) : (decades.length ? decades : [x0, x1]).map((t) => 10 ** t);
   const parts = [
     `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" class="axis"/>`,
     `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" class="axis"/>`,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { saveForgetting } from '../../src-main/db/tables/forgetting.ts';
@@ -49,7 +50,9 @@ describe('the Compare view as one self-contained HTML report', () => {
     expect(download.suggestedFilename()).toMatch(/^compare-\d+-\d+\.html$/);
     const saved = await page.getByTestId('report-saved').textContent();
     expect(saved).toMatch(/reports[\\/]compare-\d+-\d+\.html$/);
-    const file = (await download.path()) as string;
+    // Kept under its own name: a file:// page is read as HTML by its extension.
+    const file = path.join(session.dir, download.suggestedFilename());
+    await download.saveAs(file);
     const html = fs.readFileSync(file, 'utf8');
     // The copy in the project's reports/ folder is the same file.
     expect(fs.readFileSync(saved!.replace(/^Saved to /, ''), 'utf8')).toBe(html);

@@ -19,6 +19,8 @@ import { join } from './contract/define.ts';
 import type { ArgsSchemaOf, Duplicates, HandlersOf, ResultOf } from './contract/define.ts';
 import { exportCalls } from './contract/export.ts';
 import { generationCalls } from './contract/generation.ts';
+import { forgettingCalls } from './contract/forgetting.ts';
+import { reportCalls } from './contract/report.ts';
 import { libraryCalls } from './contract/library.ts';
 import { projectsCalls } from './contract/projects.ts';
 import { runManageCalls } from './contract/run-manage.ts';
@@ -45,6 +47,8 @@ export const calls = join(
   shootoutsCalls,
   composeCalls,
   mergeAdaptersCalls,
+  forgettingCalls,
+  reportCalls,
 );
 
 type Calls = typeof calls;

@@ -97,6 +97,28 @@ export const trainOptionsSchema = z
   .strict();
 export type TrainOptions = z.output<typeof trainOptionsSchema>;
 
+/** Reference examples scored when `maxExamples` is not given: enough for a stable mean, quick on a CPU. */
+export const DEFAULT_FORGETTING_EXAMPLES = 200;
+
+/** The optional reference set of a run (src-shared/forgetting.ts has the report it produces). */
+export const forgettingSpecSchema = z
+  .object({
+    reference: datasetSpecSchema.describe(
+      "The reference set: a text corpus (.txt, or the moby-dick sample) for the base model's language-model loss and perplexity, or a labelled dataset (an earlier task, any dataset of the project) for agreement with the base model's predictions too.",
+    ),
+    maxExamples: z
+      .number()
+      .int()
+      .positive()
+      .max(5000)
+      .optional()
+      .describe(
+        `Reference examples scored at most, evenly spaced over the set (default ${DEFAULT_FORGETTING_EXAMPLES}).`,
+      ),
+  })
+  .strict();
+export type ForgettingSpec = z.output<typeof forgettingSpecSchema>;
+
 export const trainConfigSchema = z
   .object({
     project: z.string().min(1),
@@ -105,13 +127,19 @@ export const trainConfigSchema = z
     dataset: datasetSpecSchema,
     method: methodSchema,
     train: trainOptionsSchema.default(trainOptionsSchema.parse({})),
+    forgetting: forgettingSpecSchema
+      .optional()
+      .describe(
+        'Scores a reference set with the base model before training and after it: how much the run changed what the base model knew.',
+      ),
   })
   .strict();
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
 export const continualConfigSchema = trainConfigSchema
-  .omit({ dataset: true })
+  // A continual run measures forgetting with its own retention matrix.
+  .omit({ dataset: true, forgetting: true })
   .extend({
     tasks: z.array(z.object({ name: z.string().min(1), dataset: datasetSpecSchema }).strict()).min(2),
   })

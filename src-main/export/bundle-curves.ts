@@ -9,6 +9,8 @@ import type { MetricPoint } from '../db/tables/metrics.ts';
 import { UserError } from '../errors.ts';
 
 export const CURVES_FILE = 'metrics.jsonl';
+/** The run's report (src-shared/report/): one self-contained HTML file a teammate opens without the studio. */
+export const REPORT_FILE = 'report.html';
 /** A long run logs a few points a step: 16 MiB holds about 200k of them, far more than any run here writes. */
 export const MAX_CURVES_BYTES = 16 * 1024 * 1024;
 

@@ -13,7 +13,7 @@ import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter
 import { APP_VERSION } from '../app/package-info.ts';
 import { UserError } from '../errors.ts';
 import { MANIFEST_FILE } from './bundle-manifest.ts';
-import { CURVES_FILE, curvesBytes } from './bundle-curves.ts';
+import { CURVES_FILE, REPORT_FILE, curvesBytes } from './bundle-curves.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { CARD_FILE, exportCard } from './card-target.ts';
 import { runFacts } from './run-source.ts';
@@ -51,12 +51,15 @@ function adapterFiles(dir: string): Map<string, Uint8Array> {
 export function bundleContents(
   s: RunSource,
   curves: readonly MetricPoint[] = [],
+  /** The run's HTML report (report.html), when the caller made one. */
+  report?: string,
 ): { manifest: BundleManifest; files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>([
     [CARD_FILE, new TextEncoder().encode(exportCard(s, 'bundle'))],
     ...adapterFiles(s.adapterDir),
   ]);
   if (curves.length) files.set(CURVES_FILE, curvesBytes(curves));
+  if (report !== undefined) files.set(REPORT_FILE, new TextEncoder().encode(report));
   const manifest: BundleManifest = {
     format: 'adapter-studio-bundle',
     version: BUNDLE_FORMAT_VERSION,
@@ -91,9 +94,9 @@ function link(from: string, to: string): void {
 export function writeBundle(
   s: RunSource,
   out: string,
-  opts: { force?: boolean; curves?: readonly MetricPoint[] } = {},
+  opts: { force?: boolean; curves?: readonly MetricPoint[]; report?: string } = {},
 ): ExportedFile[] {
-  const { manifest, files } = bundleContents(s, opts.curves);
+  const { manifest, files } = bundleContents(s, opts.curves, opts.report);
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const entries: Record<string, Uint8Array> = { [MANIFEST_FILE]: manifestBytes };
   for (const [name, data] of files) entries[name] = data;

@@ -20,7 +20,7 @@ import { resolveModelDir } from '../models/default-model.ts';
 import { runDirs } from '../training/run-dirs.ts';
 import { ADAPTER_PREFIX, CARD_FILE } from './bundle.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest } from './bundle-manifest.ts';
-import { CURVES_FILE, MAX_CURVES_BYTES, parseCurves } from './bundle-curves.ts';
+import { CURVES_FILE, MAX_CURVES_BYTES, REPORT_FILE, parseCurves } from './bundle-curves.ts';
 import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
 import { modelContentHash } from './run-source.ts';
 import { BUNDLE_LIMITS, openZip } from './unzip.ts';
@@ -100,7 +100,12 @@ async function verifyContents(
     const manifest = parseManifest(file, await zip.readAll(entry, MAX_MANIFEST_BYTES));
     // The exporter writes a model card and a flat adapter folder; nothing else becomes a path in the project.
     for (const name of Object.keys(manifest.files))
-      if (name !== CARD_FILE && name !== CURVES_FILE && !/^adapter\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name))
+      if (
+        name !== CARD_FILE &&
+        name !== CURVES_FILE &&
+        name !== REPORT_FILE &&
+        !/^adapter\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)
+      )
         throw new UserError(
           `${file}: ${MANIFEST_FILE}: files: ${JSON.stringify(name)} is not a file a bundle holds`,
         );

@@ -76,7 +76,12 @@ export async function exportRun(
   format: ExportFormat,
   out: string,
   warn?: (w: string) => void,
-  opts: { force?: boolean; engine?: ExportEngine } = {},
+  opts: {
+    force?: boolean;
+    engine?: ExportEngine;
+    /** The run's HTML report, which a bundle carries as report.html (services/compare-report.ts makes it). */
+    report?: (runId: number) => string;
+  } = {},
 ): Promise<ExportResult> {
   if (format === 'accelerate') {
     // Only the run's config and data are needed: a run never trained (or still training) can go too.
@@ -123,7 +128,11 @@ export async function exportRun(
       break;
     }
     case 'bundle':
-      files = writeBundle(source, abs, { ...opts, curves: metricsForRun(db, runId) });
+      files = writeBundle(source, abs, {
+        ...(opts.force !== undefined ? { force: opts.force } : {}),
+        curves: metricsForRun(db, runId),
+        ...(opts.report ? { report: opts.report(runId) } : {}),
+      });
       break;
   }
   const bytes = format === 'bundle' ? fs.statSync(abs).size : files.reduce((a, f) => a + f.bytes, 0);

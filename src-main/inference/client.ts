@@ -18,6 +18,7 @@ import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
 import type { GenerationPiece, InferenceJob, InferenceResults } from './protocol.ts';
+import type { ForgettingRequest, ForgettingResult } from './forgetting.ts';
 
 export class InferenceClient implements ExportEngine {
   readonly #worker = new WorkerClient<InferenceJob, InferenceResults>('inference');
@@ -71,6 +72,11 @@ export class InferenceClient implements ExportEngine {
   /** Rejects with the one-line reason when the engine cannot load the adapter folder on `model`. */
   async checkAdapter(model: string, dir: string): Promise<void> {
     await this.#worker.call({ type: 'check-adapter', model, dir });
+  }
+
+  /** A run's forgetting on a reference set: the base before and after the run, scored off main's event loop. */
+  forgetting(request: ForgettingRequest): Promise<ForgettingResult> {
+    return this.#worker.call({ type: 'forgetting', request });
   }
 
   stop(): void {

@@ -14,6 +14,7 @@ import type {
 import type { PreflightResult } from '../training/preflight/index.ts';
 import type { PredictRequest } from './predict.ts';
 import type { ScoreFileRequest } from './score-file.ts';
+import type { ForgettingRequest, ForgettingResult } from './forgetting.ts';
 
 /**
  * What the engine process (this folder's worker) does for main: the playground's predictions, the New-run form's
@@ -32,7 +33,8 @@ export type InferenceJob =
   | { type: 'import-adapter'; job: ImportAdapterJob }
   | { type: 'merge-adapters'; request: MergeFoldersRequest }
   /** Streams each token as a progress message (GenerationPiece) before the result. */
-  | { type: 'generate'; request: GenerateRequest };
+  | { type: 'generate'; request: GenerateRequest }
+  | { type: 'forgetting'; request: ForgettingRequest };
 
 /** A generate job's progress message: one column's text grew by `delta` (token `id`; -1 for held-back text). */
 export interface GenerationPiece {
@@ -53,4 +55,5 @@ export interface InferenceResults {
   'import-adapter': ImportAdapterResult;
   'merge-adapters': MergeSummary;
   generate: GenerationResult;
+  forgetting: ForgettingResult;
 }

@@ -14,6 +14,7 @@ import { loadDataset } from '../data/index.ts';
 import { preflightRun } from '../training/preflight/index.ts';
 import type { InferenceJob } from './protocol.ts';
 import { evaluateRows } from './score-file.ts';
+import { scoreForgetting } from './forgetting.ts';
 
 const cache = new ModelCache();
 
@@ -45,6 +46,8 @@ async function run(job: InferenceJob, progress: (p: unknown) => void): Promise<u
         progress(piece);
         await turn();
       });
+    case 'forgetting':
+      return scoreForgetting(job.request);
   }
 }
 

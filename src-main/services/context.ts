@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AppStore } from '../app/app-store.ts';
 import { defaultProjectsDir, defaultUserDataDir } from '../app/paths.ts';
 import { InferenceClient } from '../inference/client.ts';
@@ -9,6 +10,8 @@ import { EventBus } from './event-bus.ts';
 import { trainingEnv } from './settings.ts';
 import { ProjectsService } from './projects.ts';
 import { RunManager } from './run-manager.ts';
+import { scoreAfterRun } from './forgetting.ts';
+import { appendRunLog, runLogFile } from '../training/run-log.ts';
 
 /** Everything the handlers need, created once per process (Electron main, web server or CLI). */
 export interface ServiceContext {
@@ -53,6 +56,7 @@ export function createServiceContext(opts: {
       return () => {};
     }
   });
+  const inference = new InferenceClient();
   return {
     mode: opts.mode,
     version: opts.version,
@@ -61,11 +65,39 @@ export function createServiceContext(opts: {
     store,
     projects,
     events,
-    runs: new RunManager(projects, events, () => trainingEnv(store)),
-    inference: new InferenceClient(),
+    runs: new RunManager(
+      projects,
+      events,
+      () => trainingEnv(store),
+      (project, runId) => forgettingAfterRun(projects, inference, project, runId),
+    ),
+    inference,
     data: new DataClient(),
     serveApi: new ServeApi(opts.token ?? newToken(), (dir) => projects.db(dir)),
   };
+}
+
+/**
+ * A completed run whose config names a forgetting reference is scored in the engine process. A failure goes to the
+ * run's log: the run itself stays completed, and `studio forgetting` can score it again.
+ */
+async function forgettingAfterRun(
+  projects: ProjectsService,
+  inference: InferenceClient,
+  project: string,
+  runId: number,
+): Promise<void> {
+  try {
+    await scoreAfterRun(projects.db(project), path.resolve(project), runId, (req) =>
+      inference.forgetting(req),
+    );
+  } catch (err) {
+    try {
+      appendRunLog(runLogFile(path.resolve(project), runId), 'warn', `forgetting: ${(err as Error).message}`);
+    } catch {
+      // The project may have closed meanwhile (quit): nothing to record into.
+    }
+  }
 }
 
 /**

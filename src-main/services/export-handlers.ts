@@ -5,6 +5,7 @@ import type { exportCalls } from '../../src-shared/contract/export.ts';
 import { exportPreview, exportRun } from '../export/index.ts';
 import { importBundle } from '../export/import-bundle.ts';
 import { importRun } from '../export/import-run.ts';
+import { runReportHtml } from './compare-report.ts';
 import type { ServiceContext } from './context.ts';
 
 export function exportHandlers(ctx: ServiceContext): HandlersOf<typeof exportCalls> {
@@ -21,6 +22,7 @@ export function exportHandlers(ctx: ServiceContext): HandlersOf<typeof exportCal
       return exportRun(db, dir, runId, format, path.resolve(dir, out), undefined, {
         force: force === true,
         engine: ctx.inference,
+        report: (id) => runReportHtml(db, dir, id, `Adapter Studio ${ctx.version}`),
       });
     },
     'export:import': async ({ project, bundle, model, allowUnknownBase }) => {

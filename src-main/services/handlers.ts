@@ -10,6 +10,8 @@ import { continualHandlers } from './continual-handlers.ts';
 import { datasetHandlers } from './datasets-handlers.ts';
 import { exportHandlers } from './export-handlers.ts';
 import { generationHandlers } from './generation-handlers.ts';
+import { forgettingHandlers } from './forgetting-handlers.ts';
+import { reportHandlers } from './report-handlers.ts';
 import { libraryHandlers } from './library-handlers.ts';
 import { projectsHandlers } from './projects-handlers.ts';
 import { runManageHandlers } from './run-manage-handlers.ts';
@@ -41,5 +43,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     shootoutsHandlers(ctx),
     composeHandlers(ctx),
     mergeAdaptersHandlers(ctx),
+    forgettingHandlers(ctx),
+    reportHandlers(ctx),
   );
 }

@@ -24,6 +24,8 @@ export class RunManager {
     private readonly events: EventBus,
     /** Environment for training processes (the Settings page's threads and backend). */
     private readonly env: () => NodeJS.ProcessEnv = () => ({}),
+    /** Work once a run has ended, before its final status goes out (scoring its forgetting reference). */
+    private readonly afterRun: (project: string, runId: number) => Promise<void> = async () => {},
   ) {}
 
   #key = (project: string, runId: number) => `${project}#${runId}`;
@@ -32,8 +34,10 @@ export class RunManager {
     const key = this.#key(project, run.runId);
     this.#active.set(key, run);
     this.#status(project, run.runId);
-    void run.done.then(() => {
+    void run.done.then(async () => {
       this.#active.delete(key);
+      this.#status(project, run.runId);
+      await this.afterRun(project, run.runId);
       this.#status(project, run.runId);
     });
   }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXPORT_FORMATS } from '../../../src-shared/export.ts';
 import type { ExportFormat } from '../../../src-shared/export.ts';
+import { APP_VERSION } from '../../app/package-info.ts';
+import { runReportHtml } from '../../services/compare-report.ts';
 import { PROJECT_DB_FILE } from '../../app/paths.ts';
 import { exportRun } from '../../export/index.ts';
 import { importVerified, prepareImport } from '../../export/import-bundle.ts';
@@ -44,7 +46,10 @@ export function register(program: Command): void {
           opts.format as ExportFormat,
           opts.out,
           (w) => process.stderr.write(`warning: ${w}\n`),
-          { force: opts.force === true },
+          {
+            force: opts.force === true,
+            report: (id) => runReportHtml(projects.db(dir), dir, id, `Adapter Studio ${APP_VERSION}`),
+          },
         );
         const zip = result.format === 'bundle';
         for (const f of result.files)

@@ -8,6 +8,7 @@ import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
 import { register as generate } from './generate.ts';
 import { register as importRun } from './import-run.ts';
+import { register as forgetting } from './forgetting.ts';
 import { register as merge } from './merge.ts';
 import { register as mergeAdapters } from './merge-adapters.ts';
 import { register as predict } from './predict.ts';
@@ -32,6 +33,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   train,
   runs,
   evaluate,
+  forgetting,
   continual,
   sweep,
   shootout,

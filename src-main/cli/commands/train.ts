@@ -25,6 +25,7 @@ import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts
 import { ProgressReporter } from '../progress.ts';
 import { resumeFromPlan, resumeFromStep } from '../../services/run-checkpoints.ts';
 import { namesLibraryRuns, resolveFuseAdapters } from '../../services/compose.ts';
+import { forgettingAfterTrain, forgettingLines } from './forgetting.ts';
 
 /** A `--from-step` value: a step number, else one line naming the option. */
 export function stepOption(value: string): number {
@@ -41,7 +42,15 @@ export function stepOption(value: string): number {
 export function readTrainConfig(file: string, project?: string): TrainConfig {
   const c = readJsonConfig(file, trainConfigSchema, project ? { project: path.resolve(project) } : {});
   const p = configPaths(file);
-  return { ...c, project: p.abs(c.project), model: p.model(c.model), dataset: p.dataset(c.dataset) };
+  return {
+    ...c,
+    project: p.abs(c.project),
+    model: p.model(c.model),
+    dataset: p.dataset(c.dataset),
+    ...(c.forgetting
+      ? { forgetting: { ...c.forgetting, reference: p.dataset(c.forgetting.reference) } }
+      : {}),
+  };
 }
 
 /** Opens (or creates) the project folder a config names. */
@@ -77,8 +86,11 @@ export async function followRun(
   run: SupervisedRun,
   json: boolean,
   onMessage: (m: FromWorker) => void,
+  /** Work after a completed run whose result joins the summary (the forgetting report). */
+  after?: () => Promise<Record<string, unknown>>,
 ): Promise<number> {
   const outcome = await run.done;
+  const extra = outcome.status === 'completed' && after ? await after() : {};
   const summary = {
     runId: run.runId,
     status: outcome.status,
@@ -88,6 +100,7 @@ export async function followRun(
     adapterDir: outcome.summary?.adapterDir ?? null,
     ...(outcome.message ? { message: outcome.message } : {}),
     ...(outcome.warning ? { warning: outcome.warning } : {}),
+    ...extra,
   };
   void onMessage;
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -165,7 +178,11 @@ export function register(program: Command): void {
       const { onMessage } = reporterFor();
       const run = startRun(db, dir, config, onMessage, undefined, dataset);
       stopOnSignals(run);
-      process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
+      process.exitCode = await followRun(run, Boolean(opts.json), onMessage, async () => {
+        const report = await forgettingAfterTrain(db, dir, run.runId);
+        if (report && !opts.json) process.stdout.write(`${forgettingLines(report).join('\n')}\n`);
+        return report ? { forgetting: report } : {};
+      });
       projects.close();
     });
 
@@ -200,7 +217,11 @@ export function register(program: Command): void {
           ? resumeRun(db, dir, Number(opts.run), onMessage)
           : resumeFromStep(db, dir, Number(opts.run), step, onMessage);
       stopOnSignals(run);
-      process.exitCode = await followRun(run, Boolean(opts.json), onMessage);
+      process.exitCode = await followRun(run, Boolean(opts.json), onMessage, async () => {
+        const report = await forgettingAfterTrain(db, dir, run.runId);
+        if (report && !opts.json) process.stdout.write(`${forgettingLines(report).join('\n')}\n`);
+        return report ? { forgetting: report } : {};
+      });
       projects.close();
     });
 }

@@ -73,6 +73,10 @@ const seed: Record<number, (db: Database.Database) => void> = {
     db.prepare('DELETE FROM metrics WHERE run_id = 1').run();
     db.prepare('DELETE FROM runs WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM run_tags').get()).toEqual({ n: 0 });
+    db.prepare(
+      `INSERT INTO runs (id, name, dataset_id, base_model_id, method, config_json, status, created_at)
+       VALUES (1, 'r', 1, 1, 'lora', '{}', 'completed', 'now')`,
+    ).run();
   },
   160: (db) => {
     // A sweep's trials go with it; a trial's run must exist, and leaves the trial when it is deleted.
@@ -110,10 +114,22 @@ const seed: Record<number, (db: Database.Database) => void> = {
     db.prepare('DELETE FROM shootouts WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM sweeps').get()).toEqual({ n: 0 });
   },
+  180: (db) => {
+    // A report per run and reference content; scoring the same reference again is a conflict the table names.
+    const insert = db.prepare(`INSERT INTO forgetting VALUES (1, 'sample:moby-dick', 'h', '{}', 'now')`);
+    insert.run();
+    expect(() => insert.run()).toThrow(/UNIQUE/);
+    expect(() => db.prepare(`INSERT INTO forgetting VALUES (99, 'x', 'h', '{}', 'now')`).run()).toThrow(
+      /FOREIGN KEY/,
+    );
+    db.prepare('DELETE FROM runs WHERE id = 1').run();
+    expect(db.prepare('SELECT count(*) AS n FROM forgetting').get()).toEqual({ n: 0 });
+  },
 };
 
 describe('migrations', () => {
   // Numbers are multiples of 10, strictly increasing; parallel work takes ranges of its own, so gaps are allowed.
+  // A database at version N never runs a migration numbered below N: merged work renumbers above the latest.
   it('are numbered in multiples of 10, strictly increasing', () => {
     MIGRATIONS.forEach((m, i) => {
       expect(m.version % 10).toBe(0);
@@ -129,7 +145,7 @@ describe('migrations', () => {
       const db = new Database(file);
       db.pragma('foreign_keys = ON');
       migrate(db, previous);
-      for (let v = 10; v < m.version; v += 10) seed[v]?.(db);
+      for (const earlier of MIGRATIONS) if (earlier.version < m.version) seed[earlier.version]?.(db);
       const before = MIGRATIONS.filter((x) => x.version < m.version).length;
       migrate(db, m.version);
       expect(schemaVersion(db)).toBe(m.version);

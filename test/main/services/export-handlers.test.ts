@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { unzipSync } from 'fflate';
 import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import { copyTinyLora, recordRunWithAdapter, TINY_BERT } from '../../helpers/export-fixtures.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
@@ -74,8 +75,14 @@ describe('export handlers (export:preview / export:run / export:import)', () => 
         'manifest.json',
         // The run's metric points, so the imported run draws its curves.
         'metrics.jsonl',
+        // The run's report, for a teammate without the studio.
+        'report.html',
       ].sort(),
     );
+    const report = new TextDecoder().decode(unzipSync(fs.readFileSync(bundle.out))['report.html']);
+    expect(report).toMatch(/^<!doctype html>/);
+    expect(report).toContain('<title>Run #1 shared lora</title>');
+    expect(report).toContain('http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;');
     const target = await newProject('target');
     const imported = await handlers['export:import']({ project: target, bundle: bundle.out });
     expect(imported).toEqual({ runId: 1, name: 'shared lora' });

@@ -114,7 +114,7 @@ const LAYERS = [
   ['data', 'engine'],
   ['models'],
   ['adapters'],
-  ['compose'],
+  ['lora-merge'],
   ['training', 'inference', 'export', 'data-worker', 'experiments', 'serving', 'composition'],
   // The API server (serve-api/) and the services start and stop each other's parts: one layer.
   ['services', 'serve-api'],

@@ -1,6 +1,6 @@
 /**
  * Merging LoRA adapters into one, as PEFT's `add_weighted_adapter` does (PEFT 0.21): the combination types, their
- * options and the recipe a merged adapter records. The arithmetic lives in src-main/compose/merge/.
+ * options and the recipe a merged adapter records. The arithmetic lives in src-main/lora-merge/.
  */
 import { z } from 'zod';
 

@@ -3,7 +3,7 @@ import type { DoctorReport } from '../../src-shared/domain.ts';
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
-import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
+import type { MergeFoldersRequest } from '../lora-merge/folders.ts';
 import type { EvaluationReport } from '../../src-shared/evaluate.ts';
 import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 import type {
@@ -58,7 +58,7 @@ export class InferenceClient implements ExportEngine {
     return this.#worker.call({ type: 'preflight', config });
   }
 
-  /** LoRA adapter folders merged into a new folder (compose/merge/), off main's event loop. */
+  /** LoRA adapter folders merged into a new folder (lora-merge/), off main's event loop. */
   mergeAdapters(request: MergeFoldersRequest): Promise<MergeSummary> {
     return this.#worker.call({ type: 'merge-adapters', request });
   }

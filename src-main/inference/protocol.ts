@@ -4,7 +4,7 @@ import type { GenerateRequest, GenerationResult } from '../../src-shared/generat
 import type { PlaygroundResult, RunPreview } from '../../src-shared/library.ts';
 import type { MergeSummary } from '../../src-shared/merge.ts';
 import type { TrainConfig } from '../../src-shared/train-config.ts';
-import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
+import type { MergeFoldersRequest } from '../lora-merge/folders.ts';
 import type {
   EngineExportJob,
   EngineExportResult,
@@ -19,7 +19,7 @@ import type { ForgettingRequest, ForgettingResult } from './forgetting.ts';
 /**
  * What the engine process (this folder's worker) does for main: the playground's predictions, the New-run form's
  * preview, a run scored on a file (the run page's Evaluate panel), the pre-flight of a run about to start, the
- * backend report (doctor, Settings), the exports that need tf.js and LoRA merges (compose/merge/). Main itself never loads tf.js.
+ * backend report (doctor, Settings), the exports that need tf.js and LoRA merges (lora-merge/). Main itself never loads tf.js.
  */
 export type InferenceJob =
   | { type: 'predict'; request: PredictRequest }

@@ -3,7 +3,7 @@
  * models, so loading a large model, a slow forward pass or a merged export never blocks main's event loop.
  */
 import { doctorReport, initBackend } from '../engine/backends.ts';
-import { mergeAdapterFolders } from '../compose/merge/folders.ts';
+import { mergeAdapterFolders } from '../lora-merge/folders.ts';
 import { runEngineExport } from '../export/engine-formats.ts';
 import { importAdapterFolder } from '../export/import-adapter.ts';
 import { serveJobs } from '../process/serve-jobs.ts';

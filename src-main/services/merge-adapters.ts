@@ -1,6 +1,6 @@
 /**
  * "Merge adapters" on the Adapters page and `studio merge-adapters --project`: LoRA adapters of the library merged
- * as PEFT's add_weighted_adapter does (the engine process computes it: compose/merge/), recorded as a new completed
+ * as PEFT's add_weighted_adapter does (the engine process computes it: lora-merge/), recorded as a new completed
  * run whose config carries the recipe (`merge`: sources, type, weights, density...). Being an ordinary run with an
  * adapter, it lists in the library, runs in the playground, exports (PEFT, merged, bundle) like any other.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { MergeOptions, MergeRecipe, MergeResult, MergeSummary } from '../../src-shared/merge.ts';
 import type { RunView } from '../../src-shared/domain.ts';
-import type { MergeFoldersRequest } from '../compose/merge/folders.ts';
+import type { MergeFoldersRequest } from '../lora-merge/folders.ts';
 import { insertArtifact } from '../db/tables/artifacts.ts';
 import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';

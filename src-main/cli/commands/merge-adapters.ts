@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { COMBINATION_TYPES, mergeOptionsSchema } from '../../../src-shared/merge.ts';
 import type { MergeOptions, MergeSummary } from '../../../src-shared/merge.ts';
 import { PROJECT_DB_FILE } from '../../app/paths.ts';
-import { mergeAdapterFolders } from '../../compose/merge/folders.ts';
+import { mergeAdapterFolders } from '../../lora-merge/folders.ts';
 import { initBackend } from '../../engine/backends.ts';
 import { mergeIntoLibrary } from '../../services/merge-adapters.ts';
 import { isProjectDir } from '../../services/projects.ts';

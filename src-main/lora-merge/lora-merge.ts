@@ -3,9 +3,9 @@
  * B [out, r] (conv [out, r, 1, 1]). The result's rank is the sources' (same-rank types), their sum (`cat`) or
  * `svdRank` (*_svd, default the largest source rank); its alpha equals its rank, as PEFT sets it.
  */
-import type { CombinationType } from '../../../src-shared/merge.ts';
-import { USES_DENSITY, isSvdType, needsSameRank } from '../../../src-shared/merge.ts';
-import { UserError } from '../../errors.ts';
+import type { CombinationType } from '../../src-shared/merge.ts';
+import { USES_DENSITY, isSvdType, needsSameRank } from '../../src-shared/merge.ts';
+import { UserError } from '../errors.ts';
 import { quantile, truncatedSvd } from './svd.ts';
 import { combine } from './task-arithmetic.ts';
 import type { Combine, MaskSource, SignMethod } from './task-arithmetic.ts';

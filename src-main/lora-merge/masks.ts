@@ -3,8 +3,8 @@
  * recipe with its seed reproduces its adapter. PEFT draws them with torch.bernoulli, which no seed of ours can
  * replay: `masksFromList` feeds masks recorded from PEFT instead, in the order drawn, checking each one's size.
  */
-import { Rng } from '../../data/rng.ts';
-import { UserError } from '../../errors.ts';
+import { Rng } from '../data/rng.ts';
+import { UserError } from '../errors.ts';
 import type { MaskSource } from './task-arithmetic.ts';
 
 /** Bernoulli(density) masks from our splitmix32 generator seeded with `seed`. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { masksFromList, seededMasks } from '../../../../src-main/compose/merge/masks.ts';
-import { quantile, truncatedSvd } from '../../../../src-main/compose/merge/svd.ts';
+import { masksFromList, seededMasks } from '../../../src-main/lora-merge/masks.ts';
+import { quantile, truncatedSvd } from '../../../src-main/lora-merge/svd.ts';
 import {
   electAndMerge,
   magnitudePrune,
   randomPrune,
   weightedSum,
-} from '../../../../src-main/compose/merge/task-arithmetic.ts';
-import { Rng } from '../../../../src-main/data/rng.ts';
+} from '../../../src-main/lora-merge/task-arithmetic.ts';
+import { Rng } from '../../../src-main/data/rng.ts';
 
 const f64 = (...xs: number[]) => Float64Array.from(xs);
 

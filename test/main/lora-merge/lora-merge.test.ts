@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mergeLoras } from '../../../../src-main/compose/merge/lora-merge.ts';
-import type { LoraMergeOptions, SourceLora } from '../../../../src-main/compose/merge/lora-merge.ts';
-import type { MaskSite } from '../../../../src-main/compose/merge/task-arithmetic.ts';
-import { masksFromList, seededMasks } from '../../../../src-main/compose/merge/masks.ts';
-import { Rng } from '../../../../src-main/data/rng.ts';
+import { mergeLoras } from '../../../src-main/lora-merge/lora-merge.ts';
+import type { LoraMergeOptions, SourceLora } from '../../../src-main/lora-merge/lora-merge.ts';
+import type { MaskSite } from '../../../src-main/lora-merge/task-arithmetic.ts';
+import { masksFromList, seededMasks } from '../../../src-main/lora-merge/masks.ts';
+import { Rng } from '../../../src-main/data/rng.ts';
 
 const IN = 6;
 const OUT = 5;

@@ -11,4 +11,6 @@ await build({
 await build({ ...common, entryPoints: ['src-main/electron/preload.ts'], outfile: 'dist/main/preload.cjs' });
 for (const [kind, entry] of Object.entries(WORKER_ENTRIES))
   await build({ ...common, entryPoints: [entry], outfile: `dist/main/${kind}-worker.cjs` });
-console.log('built dist/main/electron-entry.cjs, preload.cjs and the training, inference, data and serving workers');
+console.log(
+  'built dist/main/electron-entry.cjs, preload.cjs and the training, inference, data and serving workers',
+);

@@ -53,7 +53,9 @@ describe('planning a sweep', () => {
 
   it("a trial's config is the base with its values, named after them; a refused value names the trial", () => {
     const config = sweep({ space: { 'method.r': [0] } });
-    expect(() => trialConfig(config, { 'method.r': 0 }, 2, 's')).toThrow(/^trial 3 \(r=0\): Rank r must be greater than 0 \(method.r\)$/);
+    expect(() => trialConfig(config, { 'method.r': 0 }, 2, 's')).toThrow(
+      /^trial 3 \(r=0\): Rank r must be greater than 0 \(method.r\)$/,
+    );
     const t = trialConfig(sweep({}), { 'train.lr': 5e-4, 'method.r': 8 }, 0, 'lr sweep');
     expect(t.train.lr).toBe(5e-4);
     expect(t.method).toMatchObject({ type: 'lora', r: 8 });

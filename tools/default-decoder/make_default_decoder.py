@@ -167,7 +167,8 @@ f = log["final"]
 import transformers, tokenizers
 card = f"""# studio-gpt2-small: a small decoder Adapter Studio pretrained itself
 
-A GPT-2 (6 layers, hidden size 320, 5 heads, feed-forward 1280, 512 positions, tied embeddings) with its own
+A GPT-2 ({config.n_layer} layers, hidden size {config.n_embd}, {config.n_head} heads, feed-forward {config.n_inner}, {config.n_positions} positions,
+tied embeddings) with its own
 byte-level BPE vocabulary of {tok.get_vocab_size():,} tokens; {n_params/1e6:.1f}M parameters, stored in float16
 ({size_mb:.0f} MB). It exists so that text generation (the Adapters page's Generation playground, `studio generate`)
 and causal-LM adapters have a base to work on without downloading anything. It writes Melville-flavoured English

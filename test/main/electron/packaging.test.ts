@@ -10,12 +10,12 @@ import type { PackagedFile, Target } from '../../helpers/packaged-files.ts';
 const require = createRequire(import.meta.url);
 
 /**
- * What one platform's package may weigh without dist/ (built output, absent here): the default model (11 MB), the
- * samples (4 MB), one Dawn binary (22 MB; Windows adds its shader compilers, 13 MB) and the native and tf.js
+ * What one platform's package may weigh without dist/ (built output, absent here): the shipped models (the default
+ * encoder 11 MB, the decoder 10 MB, the CLIP 2.5 MB), the samples (4 MB), one Dawn binary (22 MB; Windows adds its shader compilers, 13 MB) and the native and tf.js
  * packages the bundles leave external. Before issue #13 it was over 400 MB: every platform's Dawn binary, the
  * tf.js umbrella and the sample datasets' npm packages.
  */
-const BUDGET_MB = 65;
+const BUDGET_MB = 80;
 
 const TARGET_LIST: Target[] = [
   { os: 'linux', arch: 'x64' },

@@ -1,9 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
+import { UserError } from '../errors.ts';
 
-/** Thrown when a project was written by a newer Adapter Studio than this one. */
-export class SchemaFromFutureError extends Error {
+/**
+ * Thrown when a project was written by a newer Adapter Studio than this one: the user's to fix (update the app), so
+ * a UserError, shown as one line rather than a stack trace.
+ */
+export class SchemaFromFutureError extends UserError {
+  override name = 'SchemaFromFutureError';
+
   constructor(
     readonly found: number,
     readonly known: number,

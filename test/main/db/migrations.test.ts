@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchemaFromFutureError, migrate, schemaVersion } from '../../../src-main/db/migrate.ts';
+import { UserError, describeUserFacing } from '../../../src-main/errors.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src-main/db/migrations/index.ts';
 import { openDatabase } from '../../../src-main/db/open.ts';
 
@@ -180,6 +181,15 @@ describe('migrations', () => {
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 10}`);
     db.close();
     expect(() => openDatabase(file)).toThrow(SchemaFromFutureError);
+    // The one user-error type (issue #13): the CLI and the UI show it as one line, not a stack trace.
+    let thrown: unknown;
+    try {
+      openDatabase(file);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(UserError);
+    expect(describeUserFacing(thrown)).toMatch(/newer than this Adapter Studio knows .*update the app/);
     const again = new Database(file);
     expect(again.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION + 10);
     again.close();

@@ -63,6 +63,7 @@ const MAIN_PROCESS_FILES_IN = {
     'accelerate-files',
     'import-run',
     'import-run-curves',
+    'staged-run',
   ],
   models: ['info', 'default-model', 'content-hash', 'architectures', 'param-count'],
   training: [

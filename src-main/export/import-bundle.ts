@@ -10,18 +10,17 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { BundleManifest, ImportResult } from '../../src-shared/export.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
-import { insertArtifact } from '../db/tables/artifacts.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
 import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
-import { runDirs } from '../training/run-dirs.ts';
 import { ADAPTER_PREFIX, CARD_FILE } from './bundle.ts';
 import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifest } from './bundle-manifest.ts';
 import { CURVES_FILE, MAX_CURVES_BYTES, REPORT_FILE, parseCurves } from './bundle-curves.ts';
-import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
+import { stagingDir } from './project-cleanup.ts';
+import { recordStagedRun } from './staged-run.ts';
 import { modelContentHash } from './run-source.ts';
 import { BUNDLE_LIMITS, openZip } from './unzip.ts';
 import type { UnzipLimits, ZipArchive } from './unzip.ts';
@@ -201,95 +200,80 @@ export async function importVerified(
   const { file, manifest, base } = v;
   const now = new Date().toISOString();
   const staging = stagingDir(projectDir, 'import');
-  // The run folder moved in inside the transaction: its commit can still fail (a full disk refuses the write-ahead
-  // log at COMMIT), and then the folder must go with the rows.
-  let moved: string | null = null;
   try {
     const adapterStaging = path.join(staging, 'adapter');
     fs.mkdirSync(adapterStaging);
     await extractAdapter(v, adapterStaging);
-    const runId = db.transaction(() => {
-      const baseModelId = upsertBaseModel(db, {
-        path: base.dir,
-        architecture: String(base.config.model_type ?? manifest.baseModel.architecture),
-        contentHash: base.contentHash,
-        paramCount: 0,
-        info: { architectures: base.config.architectures ?? null },
-        createdAt: now,
-      });
-      const r = manifest.run;
-      const config = {
-        ...r.config,
-        project: projectDir,
-        // "default" stays "default"; any other base is the folder found on this machine.
-        model: base.named === 'default' ? 'default' : base.dir,
-      };
-      const id = insertRun(db, {
-        name: r.name,
-        datasetId: null,
-        baseModelId,
-        method: r.method,
-        config,
-        createdAt: r.createdAt,
-      });
-      const train = r.config.train as { maxSteps?: number } | undefined;
-      // Older bundles carry no step count: the config's cap is the best known.
-      const steps = r.steps ?? train?.maxSteps ?? null;
-      updateRunStatus(db, id, {
-        status: 'completed',
-        // A bundle is not signed: its metrics are the exporter's word, and the run says so.
-        message: `imported from ${path.basename(file)} (metrics as the bundle reports them, not measured here)`,
-        trainableParams: r.trainableParams ?? undefined,
-        totalParams: r.totalParams ?? undefined,
-        finishedAt: r.finishedAt ?? now,
-        ...(steps !== null ? { step: steps, totalSteps: steps } : {}),
-        ...(r.startedAt ? { startedAt: r.startedAt } : {}),
-      });
-      // The curves first: the final metrics, the bundle's headline claim, win at the last step.
-      logMetrics(db, id, v.curves);
-      logMetrics(
-        db,
-        id,
-        Object.entries(r.metrics).map(([name, value]) => ({
-          split: 'validation',
-          name,
-          step: steps ?? 0,
-          value,
-        })),
-      );
-      const dirs = runDirs(id);
-      const weights =
-        manifest.files[`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`] ??
-        manifest.files[`${ADAPTER_PREFIX}${PEFT_PAIR[1]}`];
-      const bytes = Object.entries(manifest.files)
-        .filter(([n]) => n.startsWith(ADAPTER_PREFIX))
-        .reduce((a, [, f]) => a + f.bytes, 0);
-      insertArtifact(db, {
-        runId: id,
-        kind: 'adapter',
-        path: dirs.adapter,
+    const weights =
+      manifest.files[`${ADAPTER_PREFIX}${STUDIO_WEIGHTS_FILE}`] ??
+      manifest.files[`${ADAPTER_PREFIX}${PEFT_PAIR[1]}`];
+    const runId = recordStagedRun(db, projectDir, staging, {
+      createdAt: now,
+      adapter: {
         sha256: weights?.sha256 ?? '',
-        bytes,
+        bytes: Object.entries(manifest.files)
+          .filter(([n]) => n.startsWith(ADAPTER_PREFIX))
+          .reduce((a, [, f]) => a + f.bytes, 0),
         meta: {
           importedFrom: path.resolve(file),
           bundleCreatedAt: manifest.createdAt,
           metricsVerified: false,
         },
-        createdAt: now,
-      });
-      // Last, and in one rename: a failed move rolls the rows back and never leaves half a run folder. A folder
-      // already there has no row (the id is new): it is a leftover of a crash and must not be inherited.
-      const target = path.join(projectDir, dirs.root);
-      removeStaleRunDir(projectDir, id);
-      fs.renameSync(staging, target);
-      moved = target;
-      return id;
-    })();
-    moved = null;
-    releaseOwnership(path.join(projectDir, runDirs(runId).root));
+      },
+      rows: () => {
+        const baseModelId = upsertBaseModel(db, {
+          path: base.dir,
+          architecture: String(base.config.model_type ?? manifest.baseModel.architecture),
+          contentHash: base.contentHash,
+          paramCount: 0,
+          info: { architectures: base.config.architectures ?? null },
+          createdAt: now,
+        });
+        const r = manifest.run;
+        const config = {
+          ...r.config,
+          project: projectDir,
+          // "default" stays "default"; any other base is the folder found on this machine.
+          model: base.named === 'default' ? 'default' : base.dir,
+        };
+        const id = insertRun(db, {
+          name: r.name,
+          datasetId: null,
+          baseModelId,
+          method: r.method,
+          config,
+          createdAt: r.createdAt,
+        });
+        const train = r.config.train as { maxSteps?: number } | undefined;
+        // Older bundles carry no step count: the config's cap is the best known.
+        const steps = r.steps ?? train?.maxSteps ?? null;
+        updateRunStatus(db, id, {
+          status: 'completed',
+          // A bundle is not signed: its metrics are the exporter's word, and the run says so.
+          message: `imported from ${path.basename(file)} (metrics as the bundle reports them, not measured here)`,
+          trainableParams: r.trainableParams ?? undefined,
+          totalParams: r.totalParams ?? undefined,
+          finishedAt: r.finishedAt ?? now,
+          ...(steps !== null ? { step: steps, totalSteps: steps } : {}),
+          ...(r.startedAt ? { startedAt: r.startedAt } : {}),
+        });
+        // The curves first: the final metrics, the bundle's headline claim, win at the last step.
+        logMetrics(db, id, v.curves);
+        logMetrics(
+          db,
+          id,
+          Object.entries(r.metrics).map(([name, value]) => ({
+            split: 'validation',
+            name,
+            step: steps ?? 0,
+            value,
+          })),
+        );
+        return id;
+      },
+    });
     return { runId, name: manifest.run.name };
   } catch (err) {
-    if (moved) fs.rmSync(moved, { recursive: true, force: true });
     // A full disk or a read-only folder is the user's to fix: one line, and nothing was kept.
     const code = (err as NodeJS.ErrnoException).code;
     if (!(err instanceof UserError) && code)

@@ -6,14 +6,12 @@
  * exports and bundles like them. Everything is checked before anything is recorded; the run folder is staged and
  * renamed in whole, as a bundle import does.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import type { ImportRunResult } from '../../src-shared/export.ts';
 import { ACCELERATE_METHODS } from '../../src-shared/export.ts';
-import { insertArtifact } from '../db/tables/artifacts.ts';
 import { upsertBaseModel } from '../db/tables/base-models.ts';
 import { logMetrics } from '../db/tables/metrics.ts';
 import type { MetricPoint } from '../db/tables/metrics.ts';
@@ -21,11 +19,12 @@ import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
 import { modelContentHashStreamed } from '../models/content-hash.ts';
 import { DEFAULT_MODEL, resolveModelDir } from '../models/default-model.ts';
-import { runDirs } from '../training/run-dirs.ts';
+import { fileSha256 } from '../node-shared/hash-file.ts';
 import { ACCELERATE_FORMAT, RUN_CONFIG_FILE, TRAIN_OUTPUT_DIR } from './accelerate.ts';
 import type { ImportEngine } from './engine-job.ts';
 import { parseMetricsJsonl, parseTrainerState } from './import-run-curves.ts';
-import { releaseOwnership, removeStaleRunDir, stagingDir } from './project-cleanup.ts';
+import { stagingDir } from './project-cleanup.ts';
+import { recordStagedRun } from './staged-run.ts';
 
 const finite = z.number().refine(Number.isFinite, 'not a finite number');
 /** The parts of run_config.json an import relies on (train.py reads the rest). */
@@ -149,7 +148,6 @@ export async function importRun(
       `${folder}: trained on a different base model: ${baseDir} has weights sha256 ${contentHash.slice(0, 12)}…, the run needs ${rc.baseModel.contentHash.slice(0, 12)}…`,
     );
   const staging = stagingDir(projectDir, 'import');
-  let moved: string | null = null;
   try {
     const adapterStaging = path.join(staging, 'adapter');
     const converted = await opts.engine.importAdapter({
@@ -164,67 +162,56 @@ export async function importRun(
     const gpus = info.numProcesses
       ? ` on ${info.numProcesses} process${info.numProcesses > 1 ? 'es' : ''}`
       : '';
-    const runId = db.transaction(() => {
-      const baseModelId = upsertBaseModel(db, {
-        path: path.resolve(baseDir),
-        architecture: rc.baseModel.architecture,
-        contentHash,
-        paramCount: 0,
-        info: {},
-        createdAt: now,
-      });
-      const id = insertRun(db, {
-        name: `${rc.run.name} (Accelerate)`,
-        datasetId: datasetWithHash(db, (rc.dataset as { contentHash?: unknown } | undefined)?.contentHash),
-        baseModelId,
-        method: rc.method.type,
-        config: {
-          ...rc.config,
-          project: projectDir,
-          model: named === DEFAULT_MODEL ? DEFAULT_MODEL : baseDir,
-        },
-        createdAt: now,
-      });
-      updateRunStatus(db, id, {
-        status: 'completed',
-        // Not measured here: train.py's word, like a bundle's metrics.
-        message: `trained with Accelerate${gpus}${info.device ? ` (${info.device})` : ''}, imported from ${folder} (metrics as train.py reports them, not measured here)`,
-        trainableParams: converted.trainableParams,
-        totalParams: converted.totalParams,
-        step: steps,
-        totalSteps: steps,
-        finishedAt: info.finishedAt ?? now,
-        ...(info.startedAt ? { startedAt: info.startedAt } : {}),
-      });
-      logMetrics(db, id, curves.points);
-      logMetrics(
-        db,
-        id,
-        Object.entries(metrics).map(([name, value]) => ({ split: 'validation', name, step: steps, value })),
-      );
-      const dirs = runDirs(id);
-      const weights = path.join(adapterStaging, converted.files[0]?.name ?? '');
-      insertArtifact(db, {
-        runId: id,
-        kind: 'adapter',
-        path: dirs.adapter,
-        sha256: crypto.createHash('sha256').update(fs.readFileSync(weights)).digest('hex'),
+    const weights = path.join(adapterStaging, converted.files[0]?.name ?? '');
+    const runId = recordStagedRun(db, projectDir, staging, {
+      createdAt: now,
+      adapter: {
+        sha256: await fileSha256(weights),
         bytes: dirBytes(adapterStaging),
         meta: { importedFrom: folder, trainedWith: 'accelerate', metricsVerified: false },
-        createdAt: now,
-      });
-      const target = path.join(projectDir, dirs.root);
-      removeStaleRunDir(projectDir, id);
-      fs.renameSync(staging, target);
-      moved = target;
-      return id;
-    })();
-    moved = null;
-    releaseOwnership(path.join(projectDir, runDirs(runId).root));
+      },
+      rows: () => {
+        const baseModelId = upsertBaseModel(db, {
+          path: path.resolve(baseDir),
+          architecture: rc.baseModel.architecture,
+          contentHash,
+          paramCount: 0,
+          info: {},
+          createdAt: now,
+        });
+        const id = insertRun(db, {
+          name: `${rc.run.name} (Accelerate)`,
+          datasetId: datasetWithHash(db, (rc.dataset as { contentHash?: unknown } | undefined)?.contentHash),
+          baseModelId,
+          method: rc.method.type,
+          config: {
+            ...rc.config,
+            project: projectDir,
+            model: named === DEFAULT_MODEL ? DEFAULT_MODEL : baseDir,
+          },
+          createdAt: now,
+        });
+        updateRunStatus(db, id, {
+          status: 'completed',
+          // Not measured here: train.py's word, like a bundle's metrics.
+          message: `trained with Accelerate${gpus}${info.device ? ` (${info.device})` : ''}, imported from ${folder} (metrics as train.py reports them, not measured here)`,
+          trainableParams: converted.trainableParams,
+          totalParams: converted.totalParams,
+          step: steps,
+          totalSteps: steps,
+          finishedAt: info.finishedAt ?? now,
+          ...(info.startedAt ? { startedAt: info.startedAt } : {}),
+        });
+        logMetrics(db, id, curves.points);
+        logMetrics(
+          db,
+          id,
+          Object.entries(metrics).map(([name, value]) => ({ split: 'validation', name, step: steps, value })),
+        );
+        return id;
+      },
+    });
     return { runId, name: `${rc.run.name} (Accelerate)`, curves: curves.from, metrics };
-  } catch (err) {
-    if (moved) fs.rmSync(moved, { recursive: true, force: true });
-    throw err;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

@@ -4,18 +4,17 @@
  * run whose config carries the recipe (`merge`: sources, type, weights, density...). Being an ordinary run with an
  * adapter, it lists in the library, runs in the playground, exports (PEFT, merged, bundle) like any other.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { MergeOptions, MergeRecipe, MergeResult, MergeSummary } from '../../src-shared/merge.ts';
 import type { RunView } from '../../src-shared/domain.ts';
 import type { MergeFoldersRequest } from '../lora-merge/folders.ts';
-import { insertArtifact } from '../db/tables/artifacts.ts';
 import { insertRun, updateRunStatus } from '../db/tables/runs.ts';
 import { UserError } from '../errors.ts';
-import { releaseOwnership, removeStaleRunDir, stagingDir } from '../export/project-cleanup.ts';
-import { runDirs } from '../training/run-dirs.ts';
+import { stagingDir } from '../export/project-cleanup.ts';
+import { recordStagedRun } from '../export/staged-run.ts';
+import { fileSha256 } from '../node-shared/hash-file.ts';
 import { adapterDirOf } from './library.ts';
 import { runView } from './runs.ts';
 
@@ -80,7 +79,6 @@ export async function mergeIntoLibrary(
   const head = sources[input.options.head] as Source;
   const options = { ...input.options, weights: input.options.weights ?? sources.map(() => 1) };
   const staging = stagingDir(projectDir, 'merge');
-  let moved: string | null = null;
   try {
     const adapterDir = path.join(staging, 'adapter');
     const summary = await engine({
@@ -96,64 +94,47 @@ export async function mergeIntoLibrary(
     const name =
       input.name?.trim() || `${options.type} merge of ${sources.map((s) => `#${s.run.id}`).join(' + ')}`;
     const now = new Date().toISOString();
-    const weightsFile = path.join(adapterDir, 'adapter.safetensors');
-    const sha256 = crypto.createHash('sha256').update(fs.readFileSync(weightsFile)).digest('hex');
+    const sha256 = await fileSha256(path.join(adapterDir, 'adapter.safetensors'));
     const bytes = fs
       .readdirSync(adapterDir)
       .reduce((n, f) => n + fs.statSync(path.join(adapterDir, f)).size, 0);
     const base = db.prepare('SELECT base_model_id AS id FROM runs WHERE id = ?').get(first.run.id) as {
       id: number | null;
     };
-    const runId = db.transaction(() => {
-      const id = insertRun(db, {
-        name,
-        datasetId: null,
-        baseModelId: base.id,
-        method: 'lora',
-        config: {
-          project: projectDir,
-          model: first.run.config.model,
-          // The head's dataset: what the merged adapter's labels mean.
-          ...(head.run.config.dataset !== undefined ? { dataset: head.run.config.dataset } : {}),
-          method: { type: 'lora', r: summary.rank, alpha: summary.alpha },
-          merge: recipe,
-        },
-        createdAt: now,
-      });
-      updateRunStatus(db, id, {
-        status: 'completed',
-        message: `merged from ${recipe.sources.map((s) => `#${s.runId}`).join(', ')} (${options.type}); not trained, not evaluated`,
-        trainableParams: summary.loraParams,
-        totalParams: first.run.totalParams ?? undefined,
-        step: 0,
-        totalSteps: 0,
-        startedAt: now,
-        finishedAt: now,
-      });
-      const dirs = runDirs(id);
-      insertArtifact(db, {
-        runId: id,
-        kind: 'adapter',
-        path: dirs.adapter,
-        sha256,
-        bytes,
-        meta: { merge: recipe },
-        createdAt: now,
-      });
-      // As import does: the folder moves in last, in one rename, inside the transaction.
-      const target = path.join(projectDir, dirs.root);
-      removeStaleRunDir(projectDir, id);
-      fs.renameSync(staging, target);
-      moved = target;
-      return id;
-    })();
-    moved = null;
-    releaseOwnership(path.join(projectDir, runDirs(runId).root));
+    const runId = recordStagedRun(db, projectDir, staging, {
+      createdAt: now,
+      adapter: { sha256, bytes, meta: { merge: recipe } },
+      rows: () => {
+        const id = insertRun(db, {
+          name,
+          datasetId: null,
+          baseModelId: base.id,
+          method: 'lora',
+          config: {
+            project: projectDir,
+            model: first.run.config.model,
+            // The head's dataset: what the merged adapter's labels mean.
+            ...(head.run.config.dataset !== undefined ? { dataset: head.run.config.dataset } : {}),
+            method: { type: 'lora', r: summary.rank, alpha: summary.alpha },
+            merge: recipe,
+          },
+          createdAt: now,
+        });
+        updateRunStatus(db, id, {
+          status: 'completed',
+          message: `merged from ${recipe.sources.map((s) => `#${s.runId}`).join(', ')} (${options.type}); not trained, not evaluated`,
+          trainableParams: summary.loraParams,
+          totalParams: first.run.totalParams ?? undefined,
+          step: 0,
+          totalSteps: 0,
+          startedAt: now,
+          finishedAt: now,
+        });
+        return id;
+      },
+    });
     // The size the library lists: the whole folder (our files and PEFT's).
     return { ...summary, bytes, runId, name };
-  } catch (err) {
-    if (moved) fs.rmSync(moved, { recursive: true, force: true });
-    throw err;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

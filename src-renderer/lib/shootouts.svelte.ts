@@ -1,7 +1,6 @@
 import type { ShootoutConfigInput, ShootoutRow, ShootoutView } from '../../src-shared/shootout.ts';
-import { call, on } from './api.ts';
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { call } from './api.ts';
+import { ProjectListState } from './project-list.svelte.ts';
 
 /** "10, 25, 50, 100" (percent) as fractions of the training split. */
 export const parseFractions = (text: string): number[] =>
@@ -36,48 +35,9 @@ export function paretoFront(rows: readonly ShootoutRow[], lower: boolean): Shoot
 }
 
 /** The open project's shoot-outs, followed through main's events, never on a timer. */
-export class ShootoutsState {
-  #views = $state.raw<ShootoutView[]>([]);
-  #error = $state<string | null>(null);
-  #project: string | null = null;
-  readonly #off: (() => void)[];
-
+export class ShootoutsState extends ProjectListState<ShootoutView> {
   constructor() {
-    const mine = ({ projectPath }: { projectPath: string }) => {
-      if (projectPath === this.#project) void this.refresh();
-    };
-    this.#off = [on('shootout:changed', mine), on('run:status', mine)];
-  }
-
-  get views() {
-    return this.#views;
-  }
-  get error() {
-    return this.#error;
-  }
-
-  async load(project: string): Promise<void> {
-    if (project !== this.#project) {
-      this.#project = project;
-      this.#views = [];
-    }
-    await this.refresh();
-  }
-
-  async refresh(): Promise<void> {
-    const project = this.#project;
-    if (!project) return;
-    try {
-      const views = await call('shootouts:list', { project });
-      if (project === this.#project) this.#views = views;
-      this.#error = null;
-    } catch (err) {
-      this.#error = message(err);
-    }
-  }
-
-  stop(): void {
-    for (const off of this.#off) off();
+    super((project) => call('shootouts:list', { project }), ['shootout:changed', 'run:status']);
   }
 
   async start(config: ShootoutConfigInput): Promise<void> {
@@ -85,14 +45,7 @@ export class ShootoutsState {
     await this.refresh();
   }
 
-  async act(action: 'shootouts:resume' | 'shootouts:cancel', shootoutId: number): Promise<void> {
-    if (!this.#project) return;
-    try {
-      await call(action, { project: this.#project, shootoutId });
-      this.#error = null;
-    } catch (err) {
-      this.#error = message(err);
-    }
-    await this.refresh();
+  act(action: 'shootouts:resume' | 'shootouts:cancel', shootoutId: number): Promise<void> {
+    return this.perform((project) => call(action, { project, shootoutId }));
   }
 }

@@ -1,8 +1,7 @@
 import type { SweepConfigInput, SweepView, TrialParams } from '../../src-shared/sweep.ts';
 import type { RunView } from '../../src-shared/domain.ts';
-import { call, on } from './api.ts';
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+import { call } from './api.ts';
+import { ProjectListState } from './project-list.svelte.ts';
 
 /** The training options a sweep may vary, as the form names them. */
 export const TRAIN_OPTIONS: { key: string; label: string }[] = [
@@ -43,55 +42,9 @@ export const paramsText = (p: TrialParams) =>
     .join(', ');
 
 /** The open project's sweeps, followed live through main's events (sweep and run changes), never on a timer. */
-export class SweepsState {
-  #views = $state.raw<SweepView[]>([]);
-  #loaded = $state(false);
-  #error = $state<string | null>(null);
-  #project: string | null = null;
-  readonly #off: (() => void)[];
-
+export class SweepsState extends ProjectListState<SweepView> {
   constructor() {
-    const mine = ({ projectPath }: { projectPath: string }) => {
-      if (projectPath === this.#project) void this.refresh();
-    };
-    this.#off = [on('sweep:changed', mine), on('run:status', mine)];
-  }
-
-  get views() {
-    return this.#views;
-  }
-  get loaded() {
-    return this.#loaded;
-  }
-  get error() {
-    return this.#error;
-  }
-
-  async load(project: string): Promise<void> {
-    if (project !== this.#project) {
-      this.#project = project;
-      this.#views = [];
-      this.#loaded = false;
-    }
-    await this.refresh();
-  }
-
-  async refresh(): Promise<void> {
-    const project = this.#project;
-    if (!project) return;
-    try {
-      const views = await call('sweeps:list', { project });
-      if (project !== this.#project) return;
-      this.#views = views;
-      this.#error = null;
-      this.#loaded = true;
-    } catch (err) {
-      this.#error = message(err);
-    }
-  }
-
-  stop(): void {
-    for (const off of this.#off) off();
+    super((project) => call('sweeps:list', { project }), ['sweep:changed', 'run:status']);
   }
 
   /** Starts a sweep; throws the refusal for the form to show. */
@@ -101,14 +54,7 @@ export class SweepsState {
     return sweepId;
   }
 
-  async act(action: 'sweeps:resume' | 'sweeps:cancel', sweepId: number): Promise<void> {
-    if (!this.#project) return;
-    try {
-      await call(action, { project: this.#project, sweepId });
-      this.#error = null;
-    } catch (err) {
-      this.#error = message(err);
-    }
-    await this.refresh();
+  act(action: 'sweeps:resume' | 'sweeps:cancel', sweepId: number): Promise<void> {
+    return this.perform((project) => call(action, { project, sweepId }));
   }
 }

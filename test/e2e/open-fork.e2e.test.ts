@@ -4,16 +4,16 @@
  * is forked from one of its checkpoints and starts at that step; New run, after a reload, starts from the
  * dataset, model and method of the project's last run.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../helpers/fixtures.ts';
+import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { expectSuccess } from '../helpers/studio-cli.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { startStudio } from './helpers/studio-server.ts';
 import { mainNav, openStudioPage } from './helpers/steps.ts';
+import { trainWithCli } from './helpers/cli-train.ts';
 
 const session = useStudioSession('studio-e2e-open-fork-');
 const MODEL = path.join(HF_TINY_DIR, 'bert-seqcls/base');
@@ -21,29 +21,19 @@ const DATA = path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv');
 const projectDir = () => path.join(session.dir, 'shared', 'cli-made');
 
 /** Trains a 6-step run with the CLI into a new project folder, evaluated (and checkpointed) every 2 steps. */
-function trainWithCli(): void {
-  const config = path.join(session.dir, 'train.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
+function trainProjectWithCli(): void {
+  // The CLI's own home: the browser's studio has never seen this project. Training on a busy shared machine:
+  // longer than the CLI tests' usual limit.
+  const r = trainWithCli(
+    session,
+    {
       project: projectDir(),
       model: MODEL,
       dataset: { path: DATA },
       method: { type: 'lora', r: 4, alpha: 8, dropout: 0 },
       train: { epochs: 3, batchSize: 8, lr: 0.01, maxLength: 16, evalEvery: 2, maxSteps: 6, dropout: false },
-    }),
-  );
-  // The CLI's own home: the browser's studio has never seen this project.
-  const r = spawnSync(
-    process.execPath,
-    [path.join(REPO_ROOT, 'bin/studio.mjs'), 'train', '--config', config],
-    {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, STUDIO_HOME: path.join(session.dir, 'cli-home') },
-      // Training on a busy shared machine: longer than the CLI tests' usual limit.
-      timeout: 400_000,
     },
+    { file: 'train.json', home: 'cli-home', timeout: 400_000 },
   );
   expectSuccess(r);
   expect(r.stdout).toContain('run 1: completed');
@@ -51,7 +41,7 @@ function trainWithCli(): void {
 
 describe('a project folder made by the CLI, in the browser (web mode)', () => {
   it('`studio serve --project DIR` opens DIR in the page it prints', async () => {
-    trainWithCli();
+    trainProjectWithCli();
     const own = await startStudio({ STUDIO_HOME: path.join(session.dir, 'serve-home') }, [
       '--project',
       projectDir(),

@@ -1,12 +1,11 @@
 /** The Experiments page's method shoot-out, from the form to its table, verdict and charts. */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../helpers/fixtures.ts';
+import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
+import { trainWithCli } from './helpers/cli-train.ts';
 
 const session = useStudioSession('studio-e2e-shootout-');
 
@@ -14,21 +13,16 @@ describe('the method shoot-out', () => {
   it('trains the chosen methods at two data fractions and shows the table, the verdict and both charts', async () => {
     const { page, errors } = await openStudioPage(session);
     const dir = await createProject(page, 'Shoot-out');
-    const config = path.join(session.dir, 'seed.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
+    const seeded = trainWithCli(
+      session,
+      {
         name: 'seed',
         model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
         dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
         method: { type: 'lora', r: 2 },
         train: { epochs: 20, batchSize: 8, maxLength: 12, maxSteps: 8, dropout: false },
-      }),
-    );
-    const seeded = spawnSync(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin/studio.mjs'), 'train', '--project', dir, '--config', config],
-      { env: { ...process.env, STUDIO_HOME: path.join(session.dir, 'terminal-home') }, encoding: 'utf8' },
+      },
+      { project: dir },
     );
     expect(seeded.status, seeded.stderr).toBe(0);
 

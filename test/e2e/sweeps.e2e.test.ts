@@ -2,14 +2,13 @@
  * The Experiments page: a sweep set up from a run's settings trains its trials as ordinary runs, stops poor ones
  * early and marks the best; Cancel stops it at once and Resume goes on from there.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../helpers/fixtures.ts';
+import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
 import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
+import { trainWithCli } from './helpers/cli-train.ts';
 
 const session = useStudioSession('studio-e2e-sweeps-');
 
@@ -18,21 +17,16 @@ describe('the Experiments page', () => {
     const { page, errors } = await openStudioPage(session);
     const dir = await createProject(page, 'Sweeps');
     // The run whose settings the sweeps start from: a short LoRA run on the tiny BERT, trained in a terminal.
-    const config = path.join(session.dir, 'seed.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
+    const seeded = trainWithCli(
+      session,
+      {
         name: 'seed',
         model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
         dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
         method: { type: 'lora', r: 2, alpha: 4 },
         train: { epochs: 20, batchSize: 8, maxLength: 12, maxSteps: 24, dropout: false },
-      }),
-    );
-    const seeded = spawnSync(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin/studio.mjs'), 'train', '--project', dir, '--config', config],
-      { env: { ...process.env, STUDIO_HOME: path.join(session.dir, 'terminal-home') }, encoding: 'utf8' },
+      },
+      { project: dir },
     );
     expect(seeded.status, seeded.stderr).toBe(0);
 

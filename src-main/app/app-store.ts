@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { UserError, jsonSyntaxProblem } from '../errors.ts';
 
 const recentSchema = z.object({
   path: z.string(),
@@ -36,9 +37,16 @@ export class AppStore {
     } catch {
       return { version: 1, recentProjects: [], settings: {} };
     }
-    const parsed = storeSchema.safeParse(JSON.parse(text));
+    // A store the user (or a crash) broke is theirs to fix or delete: one line, never the file's contents.
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`${this.file}: not a valid app store (${jsonSyntaxProblem(err, text)})`);
+    }
+    const parsed = storeSchema.safeParse(json);
     if (!parsed.success)
-      throw new Error(`${this.file}: not a valid app store (${parsed.error.issues[0]?.message})`);
+      throw new UserError(`${this.file}: not a valid app store (${parsed.error.issues[0]?.message})`);
     return parsed.data;
   }
 

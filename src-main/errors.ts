@@ -6,6 +6,13 @@
  */
 export class UserError extends Error {
   override name = 'UserError';
+  /** The call argument to blame (`config.space.train.lr`), when one is: a form shows the message beside it. */
+  readonly field: string | undefined;
+
+  constructor(message: string, opts: { field?: string } = {}) {
+    super(message);
+    this.field = opts.field;
+  }
 }
 
 /**

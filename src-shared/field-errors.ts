@@ -51,6 +51,13 @@ const CONFIG_LABELS: Record<string, string> = {
   'train.maxSteps': 'Stop after N steps',
   'train.maxEvalExamples': 'Validation examples per evaluation',
   tasks: 'Tasks',
+  // Sweeps' and shoot-outs' own fields (their configs sit in `config` too).
+  'search.trials': 'Trials',
+  'halving.eta': 'Keep the best 1/eta',
+  'halving.rungs': 'Rungs',
+  metric: 'Metric',
+  fractions: 'Training data',
+  methods: 'Methods',
 };
 
 /** Labels of other calls' arguments, keyed by the argument's path. */
@@ -74,6 +81,19 @@ const ARG_LABELS: Record<string, string> = {
   labels: 'Labels',
   template: 'Prompt template',
   runIds: 'Adapters',
+  'options.density': 'Density',
+  'options.svdRank': 'SVD rank',
+  'options.type': 'Combination',
+};
+
+/**
+ * Lists whose entry i belongs to the adapter runIds[i] (Compose's weights and rows, Merge's weights): an entry is
+ * named by that adapter, as the form labels its input ("Weight of #3").
+ */
+const PER_ADAPTER: Record<string, string> = {
+  'block.weights': 'Weight of',
+  'block.sizes': 'Rows for',
+  'options.weights': 'Weight of',
 };
 
 /** `reductionFactor` -> "Reduction factor" (a method option has no label of its own unless its schema titles it). */
@@ -100,6 +120,10 @@ const methodTypeOf = (config: unknown): unknown =>
  */
 export function configFieldLabel(path: readonly PropertyKey[], config?: unknown): string {
   const keys = path.map(String);
+  // A sweep: its base is a train config, and each key of its space names one ("train.lr" is the learning rate).
+  const base = (config as { base?: unknown } | undefined)?.base;
+  if (keys[0] === 'base' && keys.length > 1) return configFieldLabel(keys.slice(1), base);
+  if (keys[0] === 'space' && keys.length === 2) return configFieldLabel((keys[1] ?? '').split('.'), base);
   if (keys[0] === 'tasks' && keys.length > 1) {
     const task = `Task ${Number(keys[1]) + 1}`;
     const rest = keys.slice(2);
@@ -113,6 +137,8 @@ export function configFieldLabel(path: readonly PropertyKey[], config?: unknown)
   // A method's own options: the name the options form gives them.
   if (keys[0] === 'method' && keys.length === 2)
     return methodOptionLabel(methodTypeOf(config), keys[1] ?? '');
+  if (/^\d+$/.test(keys.at(-1) ?? '') && keys.length > 1)
+    return `${configFieldLabel(keys.slice(0, -1), config)} (entry ${Number(keys.at(-1)) + 1})`;
   return labelOf(keys.at(-1) ?? 'value');
 }
 
@@ -121,7 +147,15 @@ export function fieldLabel(path: readonly PropertyKey[], args?: unknown): string
   if (path[0] === 'config')
     return configFieldLabel(path.slice(1), (args as { config?: unknown } | undefined)?.config);
   const keys = path.map(String);
-  return ARG_LABELS[keys.join('.')] ?? labelOf(keys.at(-1) ?? 'value');
+  const known = ARG_LABELS[keys.join('.')];
+  if (known) return known;
+  const list = PER_ADAPTER[keys.slice(0, -1).join('.')];
+  const runId = (args as { runIds?: unknown[] } | undefined)?.runIds?.[Number(keys.at(-1))];
+  if (list && runId !== undefined) return `${list} #${String(runId)}`;
+  // An entry of any other list: the list's label and the entry's place, never a bare index ("0 must be ...").
+  if (/^\d+$/.test(keys.at(-1) ?? '') && keys.length > 1)
+    return `${fieldLabel(path.slice(0, -1), args)} (entry ${Number(keys.at(-1)) + 1})`;
+  return labelOf(keys.at(-1) ?? 'value');
 }
 
 const ZOD_DEFAULT = /^(Too small|Too big|Invalid|Unrecognized key)/;

@@ -61,7 +61,9 @@ export function trialConfig(
   const issue = parsed.error?.issues[0];
   if (issue) {
     const { field, message } = describeIssue(issue, configFieldLabel(issue.path, raw));
-    throw new UserError(`trial ${index + 1} (${label}): ${message}${field ? ` (${field})` : ''}`);
+    // A swept value the config refuses is the sweep's space entry to blame (the Experiments form's row).
+    const swept = Object.hasOwn(params, field) ? { field: `config.space.${field}` } : {};
+    throw new UserError(`trial ${index + 1} (${label}): ${message}${field ? ` (${field})` : ''}`, swept);
   }
   if (!parsed.success) throw new UserError(`trial ${index + 1} (${label}): not a valid config`);
   return parsed.data;

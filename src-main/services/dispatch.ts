@@ -1,7 +1,7 @@
 import { calls } from '../../src-shared/contract.ts';
 import type { CallError, CallName, Handlers } from '../../src-shared/contract.ts';
 import { firstProblem } from '../../src-shared/field-errors.ts';
-import { describeUserFacing } from '../errors.ts';
+import { describeUserFacing, UserError } from '../errors.ts';
 
 export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: CallError };
 
@@ -38,7 +38,11 @@ export async function dispatch(handlers: Handlers, name: string, rawArgs: unknow
     if (message === undefined) console.error(`[studio] ${name} failed:`, err);
     return {
       ok: false,
-      error: { code: 'failed', message: message ?? `${name} failed: ${(err as Error).message}` },
+      error: {
+        code: 'failed',
+        message: message ?? `${name} failed: ${(err as Error).message}`,
+        ...(err instanceof UserError && err.field ? { field: err.field } : {}),
+      },
     };
   }
 }

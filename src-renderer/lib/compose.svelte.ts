@@ -1,6 +1,8 @@
 import type { ComposeBlock, SavedComposition } from '../../src-shared/compose.ts';
 import type { PlaygroundResult } from '../../src-shared/library.ts';
 import { call } from './api.ts';
+import { shownError } from './form-errors.svelte.ts';
+import type { ShownError } from './form-errors.svelte.ts';
 
 export type BlockKind = 'stack' | 'parallel' | 'average' | 'batch-split';
 
@@ -49,12 +51,11 @@ export function recipeOf(f: RecipeFields): { block: ComposeBlock; runIds: number
   return { block, runIds: f.runIds };
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** The Compose page's try and save: the playground's last answer, and the composition last saved. */
 export class ComposeState {
   #result = $state.raw<PlaygroundResult | null>(null);
-  #error = $state<string | null>(null);
+  /** The refusal, with the field it is about when main named one (the page shows it beside that field). */
+  #error = $state.raw<ShownError | null>(null);
   #busy = $state<'trying' | 'saving' | null>(null);
   #saved = $state.raw<SavedComposition | null>(null);
 
@@ -78,7 +79,7 @@ export class ComposeState {
       this.#result = await call('compose:try', { project, ...recipeOf(f), text });
     } catch (err) {
       this.#result = null;
-      this.#error = message(err);
+      this.#error = shownError(err);
     } finally {
       this.#busy = null;
     }
@@ -91,7 +92,7 @@ export class ComposeState {
       this.#saved = await call('compose:save', { project, ...recipeOf(f), ...(name.trim() ? { name } : {}) });
       return this.#saved;
     } catch (err) {
-      this.#error = message(err);
+      this.#error = shownError(err);
       return null;
     } finally {
       this.#busy = null;

@@ -1,9 +1,9 @@
 import type { AdapterEntry } from '../../src-shared/library.ts';
 import type { CombinationType, MergeOptions, MergeResult } from '../../src-shared/merge.ts';
 import { call } from './api.ts';
+import { shownError } from './form-errors.svelte.ts';
+import type { ShownError } from './form-errors.svelte.ts';
 import { MERGE_TYPES, MERGE_TYPE_NAMES } from './merge-types.ts';
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * The "Merge adapters" form of the Adapters page: which adapters of one base, PEFT's combination type and its
@@ -21,7 +21,8 @@ export class MergeState {
   svdRank = $state<number | null>(null);
   name = $state('');
   #merging = $state(false);
-  #error = $state<string | null>(null);
+  /** The refusal, with the option it is about when main named one (shown beside that option). */
+  #error = $state.raw<ShownError | null>(null);
   #result = $state.raw<MergeResult | null>(null);
 
   readonly types = MERGE_TYPE_NAMES;
@@ -101,7 +102,7 @@ export class MergeState {
       this.#result = result;
       return result;
     } catch (err) {
-      this.#error = message(err);
+      this.#error = shownError(err);
       return null;
     } finally {
       this.#merging = false;

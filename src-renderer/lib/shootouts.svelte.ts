@@ -9,6 +9,23 @@ export const parseFractions = (text: string): number[] =>
     .map((s) => Number(s.trim()) / 100)
     .filter((f) => Number.isFinite(f) && f > 0 && f <= 1);
 
+/**
+ * What is wrong with the typed percentages, in words, or null: an entry that is no number in (0, 100] is named
+ * rather than left out of the shoot-out without a word.
+ */
+export function fractionsProblem(text: string): string | null {
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return 'Training data: give at least one percentage, e.g. 10, 50, 100';
+  const bad = entries.find((s) => {
+    const n = Number(s);
+    return !Number.isFinite(n) || n <= 0 || n > 100;
+  });
+  return bad === undefined ? null : `Training data: ${bad} is not a percentage between 0 (excluded) and 100`;
+}
+
 /** A row's share of trainable parameters (0..1), or null before its first run reported it. */
 export const shareOf = (r: ShootoutRow) =>
   r.trainableParams !== null && r.totalParams ? r.trainableParams / r.totalParams : null;

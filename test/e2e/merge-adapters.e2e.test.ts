@@ -74,12 +74,16 @@ describe('Merge adapters (web mode)', () => {
     await mergeButton.click();
     await error.getByText(`run #${ia3} (ia3 x) is a ia3 adapter: only LoRA adapters can be merged`).waitFor();
 
-    // TIES asks for a density; one out of [0, 1] is refused.
+    // TIES asks for a density; one out of [0, 1] is refused beside the Density field (issue #21), not below.
     await pick({ 'ia3 x': false, 'lora b': true });
     await form.getByLabel('Combination type').selectOption('ties');
     await form.getByLabel('Density').fill('1.5');
     await mergeButton.click();
-    await error.getByText('Density must be between 0 and 1').waitFor();
+    const densityError = form
+      .locator('label', { has: page.getByRole('spinbutton', { name: 'Density' }) })
+      .getByTestId('field-error');
+    await densityError.getByText('Density must be between 0 and 1').waitFor();
+    expect(await error.count()).toBe(0);
     await screenshot(page, '66-merge-adapters-error');
 
     // The real merge: TIES at density 0.5, weights 0.7 and 0.5.

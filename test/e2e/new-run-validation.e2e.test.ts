@@ -37,8 +37,8 @@ describe('New run with a validation file', () => {
     await page.getByTestId('validation-file-mode').check();
     await page.getByTestId('validation-path').fill(validation);
     await page.getByTestId('method').selectOption('lora');
-    // LoRA's target modules come from its JSON Schema.
-    await page.locator('label[data-field="targets"]').waitFor();
+    // LoRA's target modules come from its JSON Schema, typed as a list, and reach the config.
+    await page.locator('label[data-field="targets"]').locator('input').fill('query, value');
     await page.getByLabel('Max length (tokens)').fill('16');
     await page.getByLabel('Batch size').fill('8');
     await page.getByTestId('seed').fill('3');
@@ -50,9 +50,11 @@ describe('New run with a validation file', () => {
     await page.getByRole('button', { name: /CLI config/ }).click();
     const cli = JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}') as {
       dataset: Record<string, unknown>;
+      method: Record<string, unknown>;
       train: Record<string, unknown>;
     };
     expect(cli.dataset).toEqual({ path: train, validation });
+    expect(cli.method).toMatchObject({ type: 'lora', targets: ['query', 'value'] });
     expect(cli.train).toMatchObject({
       seed: 3,
       gradAccumulation: 2,

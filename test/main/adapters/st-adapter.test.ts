@@ -7,12 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  baseIdentity,
-  createAdapter,
-  loadAdapter,
-  saveAdapter,
-} from '../../../src-main/adapters/index.ts';
+import { baseIdentity, createAdapter, loadAdapter, saveAdapter } from '../../../src-main/adapters/index.ts';
 import { depthwiseConv3d } from '../../../src-main/adapters/st-adapter/layer.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
@@ -53,7 +48,10 @@ function logits(inputs: ModelInputs, hooks = {}): Promise<Float32Array> {
 function reversed(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, c, h, w] = x.shape;
-    return x.reshape([n / T, T, c, h, w]).reverse(1).reshape([n, c, h, w]) as tf.Tensor4D;
+    return x
+      .reshape([n / T, T, c, h, w])
+      .reverse(1)
+      .reshape([n, c, h, w]) as tf.Tensor4D;
   });
 }
 

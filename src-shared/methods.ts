@@ -33,7 +33,7 @@ export interface MethodCapabilities {
   /** Exports as an AdapterHub folder (bottleneck adapters). */
   adapterhub: boolean;
   /** Architecture kinds it applies to. */
-  appliesTo: 'all' | 'transformers' | 'cnn' | 'clip';
+  appliesTo: 'all' | 'transformers' | 'cnn' | 'clip' | 'vision-transformers';
 }
 
 /** How the New-run form and the docs present a method. */

@@ -42,7 +42,15 @@ const visible = (name: string) => !name.startsWith('.');
  * Lists `<dir>/<class>/<image>` in sorted order (classes and files by code units). Files that are not images
  * are returned in `ignored` rather than failing, since folders often hold stray notes or thumbnails.
  */
-export function listImageFolder(dir: string): { items: ImageItem[]; labels: string[]; ignored: string[] } {
+export function listImageFolder(dir: string): {
+  items: ImageItem[];
+  labels: string[];
+  ignored: string[];
+  /** The items are clips (GIFs or frame folders), not still images. */
+  video: boolean;
+} {
+  const clips = new Set<string>();
+  const stills = new Set<string>();
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -70,14 +78,28 @@ export function listImageFolder(dir: string): { items: ImageItem[]; labels: stri
       .sort((a, b) => byCode(a.name, b.name));
     let n = 0;
     for (const f of files) {
-      if (f.file && IMAGE_EXTENSIONS.includes(path.extname(f.name).toLowerCase())) {
-        items.push({ file: path.join(dir, label, f.name), label });
+      const ext = path.extname(f.name).toLowerCase();
+      // A video dataset: a clip is a GIF or a sub-folder of frames (data/video.ts).
+      const clip = f.file ? ext === '.gif' : true;
+      if (clip || (f.file && IMAGE_EXTENSIONS.includes(ext))) {
+        const file = path.join(dir, label, f.name);
+        if (clips.size + stills.size > 0 && clips.size > 0 !== clip)
+          throw new DatasetError(
+            file,
+            `mixes ${clip ? 'a clip with images' : 'an image with clips'}: a dataset is all images or all clips`,
+          );
+        (clip ? clips : stills).add(file);
+        items.push({ file, label });
         n++;
       } else ignored.push(path.posix.join(label, f.name));
     }
-    if (n === 0) throw new DatasetError(path.join(dir, label), 'has no .png or .jpg images');
+    if (n === 0)
+      throw new DatasetError(
+        path.join(dir, label),
+        'has no .png or .jpg images (or .gif / frame-folder clips)',
+      );
   }
-  return { items, labels, ignored };
+  return { items, labels, ignored, video: clips.size > 0 };
 }
 
 /**

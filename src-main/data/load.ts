@@ -13,6 +13,7 @@ import { readBytes } from './decode.ts';
 import { DatasetError } from './errors.ts';
 import { combineHashes, hashFiles, sha256 } from './hash.ts';
 import { decodeImageBytes, listImageFolder } from './images.ts';
+import { decodeClip, readClipBytes } from './video.ts';
 import { detectKind, discoverLabels, labelMaps } from './labels.ts';
 import { loadSample } from './samples.ts';
 import { splitItems } from './split.ts';
@@ -247,8 +248,12 @@ function loadCorpus(file: string, validationFile: string | undefined, o: Opts): 
 
 /** Lists, reads (for the hash) and optionally decodes every image of a class folder. */
 function readImageFolder(dir: string, o: Opts) {
-  const { items, labels, ignored } = listImageFolder(dir);
+  const { items, labels, ignored, video } = listImageFolder(dir);
   const files = items.map((it) => {
+    if (video) {
+      if (o.checkImages) decodeClip(it.file);
+      return { file: it.file, bytes: readClipBytes(it.file) };
+    }
     const bytes = readBytes(it.file);
     if (o.checkImages) decodeImageBytes(it.file, bytes);
     return { file: it.file, bytes };
@@ -324,6 +329,8 @@ function loadImageFolder(dir: string, validationDir: string | undefined, o: Opts
 function loadSampleDataset(name: string, o: Opts): LoadedDataset {
   const s = loadSample(name);
   const source = `sample:${s.info.name}`;
+  if (s.folder !== undefined)
+    return { ...loadImageFolder(s.folder, undefined, o), source, name: s.info.title };
   if (s.text !== undefined) {
     const parts = splitText(s.text, o.validationFraction, o.testFraction);
     return {

@@ -14,7 +14,16 @@ import type { DatasetKind, TextRow } from './types.ts';
 export const SAMPLES_DIR = path.join(APP_ROOT, 'resources/samples');
 
 /** Names of the built-in samples, as written in `{"sample": ...}`. */
-export const SAMPLE_NAMES = ['spam-assassin', 'first-names', 'moby-questions', 'moby-dick'] as const;
+export const SAMPLE_NAMES = [
+  'spam-assassin',
+  'first-names',
+  'moby-questions',
+  'moby-dick',
+  'moving-shapes',
+] as const;
+
+/** The video sample's shape (scripts/make-samples.ts writes it; a folder of GIFs per class). */
+export const MOVING_SHAPES = { file: 'moving-shapes', clips: 200, size: 32, frames: 8 } as const;
 /** A built-in sample's name. */
 export type SampleName = (typeof SAMPLE_NAMES)[number];
 
@@ -67,6 +76,15 @@ export const SAMPLES: readonly SampleInfo[] = [
     labels: [],
     file: 'moby-dick.txt.gz',
   },
+  {
+    name: 'moving-shapes',
+    title: 'Moving shapes (video)',
+    description:
+      'Clips of 8 frames (32x32 GIFs): a square moves left to right or right to left; only the frame order tells',
+    kind: 'image',
+    labels: ['left-to-right', 'right-to-left'],
+    file: MOVING_SHAPES.file,
+  },
 ];
 
 /** A loaded sample: rows for classification, the raw text for language modelling. */
@@ -74,6 +92,8 @@ export interface LoadedSample {
   info: SampleInfo;
   rows: TextRow[];
   text?: string;
+  /** Image and video samples: the class folders' root. */
+  folder?: string;
 }
 
 const readSample = (file: string): string =>
@@ -100,6 +120,8 @@ export function loadSample(name: string): LoadedSample {
   const info = SAMPLES.find((s) => s.name === name) as SampleInfo;
   try {
     if (info.kind === 'lm') return { info, rows: [], text: readSample(info.file) };
+    // An image sample is a class-folder dataset the loader reads as it reads a user's folder.
+    if (info.kind === 'image') return { info, rows: [], folder: path.join(SAMPLES_DIR, info.file) };
     return { info, rows: rowsOf(info.file) };
   } catch (err) {
     // The files ship with the app: one missing or damaged means a broken install, so say which file.

@@ -12,6 +12,7 @@ import { repeatInputs } from '../adapters/compose/blocks.ts';
 import type { CompositeAdapter } from '../adapters/compose/index.ts';
 import { recordedOutputs } from '../composition/folder.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
+import { decodeGif } from '../data/video.ts';
 import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
@@ -28,6 +29,8 @@ export interface PredictRequest {
   pair?: string;
   /** An image for image models, base64 (PNG or JPEG). */
   imageBase64?: string;
+  /** A video clip for image models: one animated GIF, or frame images in order (base64). */
+  framesBase64?: string[];
   /** A CLIP base: the labels to rank by their prompts (zero-shot), and the prompt with `{label}` in it. */
   labels?: string[];
   template?: string;
@@ -88,8 +91,26 @@ export class ModelCache {
   }
 }
 
+/** A clip (one GIF, or frame images in order) as one video example: every frame at the model's size. */
+function clipInputs(model: Loaded['model'], framesBase64: readonly string[]): ModelInputs {
+  const size = 'imageSize' in model.config ? Number(model.config.imageSize) : 224;
+  const frames = framesBase64.flatMap((b64, i) => {
+    const bytes = Buffer.from(b64, 'base64');
+    const name = `frame ${i + 1}`;
+    return bytes.subarray(0, 3).toString('latin1') === 'GIF'
+      ? decodeGif(name, bytes)
+      : [decodeImageBytes(name, bytes)];
+  });
+  const plane = 3 * size * size;
+  const pixels = new Float32Array(frames.length * plane);
+  frames.forEach((f, i) => pixels.set(toPixelValues(f, size), i * plane));
+  return { pixelValues: tf.tensor4d(pixels, [frames.length, 3, size, size]), frames: frames.length };
+}
+
 function inputsFor(entry: Loaded, req: PredictRequest): ModelInputs {
   const { model, tok } = entry;
+  if (model.config.inputKind === 'image' && req.framesBase64?.length)
+    return clipInputs(model, req.framesBase64);
   if (model.config.inputKind === 'image') {
     if (!req.imageBase64) throw new UserError('this is an image model: drop or choose an image');
     const img = decodeImageBytes('image', Buffer.from(req.imageBase64, 'base64'));

@@ -185,6 +185,7 @@ export function playgroundRequest(
     text?: string;
     pair?: string;
     imageBase64?: string;
+    framesBase64?: string[];
     labels?: string[];
     template?: string;
   },
@@ -201,6 +202,7 @@ export function playgroundRequest(
     ...(input.text !== undefined ? { text: input.text } : {}),
     ...(input.pair ? { pair: input.pair } : {}),
     ...(input.imageBase64 ? { imageBase64: input.imageBase64 } : {}),
+    ...(input.framesBase64?.length ? { framesBase64: input.framesBase64 } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
     ...(input.template ? { template: input.template } : {}),
   };

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { decodeImage, toPixelValues } from '../data/index.ts';
+import { clipPixelValues, decodeClip, isClip, sampleFrames } from '../data/video.ts';
 import type { ImageItem, TextRow } from '../data/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
@@ -15,7 +16,7 @@ import type { TrainTask } from './task.ts';
 /** Examples after tokenization: classification rows carry a label id; LM chunks carry only ids. */
 export type Example =
   | { ids: number[]; typeIds: number[]; label: number }
-  | { pixels: Float32Array; label: number };
+  | { pixels: Float32Array; label: number; frames?: number };
 
 export interface Batch {
   inputs: ModelInputs;
@@ -47,6 +48,16 @@ export function encodeImages(
   norm?: { mean: readonly number[]; std: readonly number[] },
 ): Example[] {
   const id = new Map(labels.map((l, i) => [l, i]));
+  if (items.length > 0 && items.every((it) => isClip(it.file))) {
+    // Video: every clip gives the same number of frames (the shortest clip's), spread over each clip.
+    const clips = items.map((it) => decodeClip(it.file));
+    const frames = Math.min(...clips.map((c) => c.length));
+    return items.map((it, i) => ({
+      pixels: clipPixelValues(sampleFrames(clips[i] ?? [], frames), size, norm?.mean, norm?.std),
+      label: id.get(it.label) ?? 0,
+      frames,
+    }));
+  }
   return items.map((it) => ({
     pixels: toPixelValues(decodeImage(it.file), size, norm?.mean, norm?.std),
     label: id.get(it.label) ?? 0,
@@ -66,10 +77,14 @@ function makeBatch(
   const keep = <T extends tf.Tensor>(t: T): T => (own.push(t), t);
   const first = picked[0];
   if (first && 'pixels' in first) {
-    const data = new Float32Array(picked.length * 3 * imageSize * imageSize);
-    picked.forEach((e, r) => data.set((e as { pixels: Float32Array }).pixels, r * 3 * imageSize * imageSize));
+    // A clip is `frames` images one after another; the batch holds clip after clip.
+    const frames = first.frames ?? 1;
+    const plane = frames * 3 * imageSize * imageSize;
+    const data = new Float32Array(picked.length * plane);
+    picked.forEach((e, r) => data.set((e as { pixels: Float32Array }).pixels, r * plane));
+    const pixelValues = keep(tf.tensor4d(data, [picked.length * frames, 3, imageSize, imageSize]));
     return {
-      inputs: { pixelValues: keep(tf.tensor4d(data, [picked.length, 3, imageSize, imageSize])) },
+      inputs: first.frames === undefined ? { pixelValues } : { pixelValues, frames },
       labels: keep(
         tf.tensor1d(
           picked.map((e) => e.label),

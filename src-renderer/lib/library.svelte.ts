@@ -100,6 +100,7 @@ export class LibraryState {
     runIds: number[];
     text?: string;
     imageBase64?: string;
+    framesBase64?: string[];
     labels?: string[];
     template?: string;
   }): Promise<void> {

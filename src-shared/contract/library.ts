@@ -35,6 +35,18 @@ export const libraryCalls = {
           .string()
           .max(MAX_PLAYGROUND_IMAGE_BASE64, 'the image is too large for the playground (at most 20 MiB)')
           .optional(),
+        /**
+         * Video for an image base (ST-Adapter): a clip as one animated GIF or as frame images in order, base64;
+         * it is classified as one example (the frames' features averaged, the adapter mixing them in time).
+         */
+        framesBase64: z
+          .array(
+            z
+              .string()
+              .max(MAX_PLAYGROUND_IMAGE_BASE64, 'a frame is too large for the playground (at most 20 MiB)'),
+          )
+          .max(64, 'at most 64 frames')
+          .optional(),
         /** A CLIP base: the labels to rank (zero-shot) and the prompt template with {label} in it. */
         labels: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
         template: z.string().max(500).optional(),

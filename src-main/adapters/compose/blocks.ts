@@ -123,15 +123,21 @@ export function blockHooks(
 }
 
 /** Inputs repeated once per parallel child (row blocks in child order), for a tree with `parallel` at its root. */
-export function repeatInputs<T extends Record<string, tf.Tensor | undefined>>(inputs: T, times: number): T {
+export function repeatInputs<T extends Record<string, tf.Tensor | number | undefined>>(
+  inputs: T,
+  times: number,
+): T {
   if (times === 1) return inputs;
-  const out: Record<string, tf.Tensor | undefined> = {};
+  const out: Record<string, tf.Tensor | number | undefined> = {};
+  // Plain numbers (a video's frames per clip) describe every repetition alike.
   for (const [k, t] of Object.entries(inputs))
     out[k] =
-      t &&
-      tf.concat(
-        Array.from({ length: times }, () => t),
-        0,
-      );
+      typeof t === 'number'
+        ? t
+        : t &&
+          tf.concat(
+            Array.from({ length: times }, () => t),
+            0,
+          );
   return out as T;
 }

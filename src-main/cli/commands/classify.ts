@@ -8,7 +8,7 @@ import { ModelCache, predict } from '../../inference/predict.ts';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
- * `studio classify --model DIR [--adapter DIR ...] (--text T | --image FILE) [--json]`: the playground from the
+ * `studio classify --model DIR [--adapter DIR ...] (--text T | --image FILE | --frames FILE...) [--json]`: the playground from the
  * command line. The base's own predictions (when it is a classifier) and each adapter's, side by side, with the
  * time each swap took.
  */
@@ -21,6 +21,10 @@ export function register(program: Command): void {
     .option('--text <text>', 'the text to classify')
     .option('--pair <text>', 'a second text (sentence pair)')
     .option('--image <file>', 'a PNG or JPEG, for image models')
+    .option(
+      '--frames <files...>',
+      'a video clip for image models (ST-Adapter): one animated GIF, or frame images in order',
+    )
     .option('--top <k>', 'how many labels to show', (v) => Number(v), 3)
     .option('--json', 'print the result as one JSON line')
     .action(
@@ -30,10 +34,12 @@ export function register(program: Command): void {
         text?: string;
         pair?: string;
         image?: string;
+        frames?: string[];
         top: number;
         json?: boolean;
       }) => {
-        if (opts.image && !fs.existsSync(opts.image)) throw new UserError(`${opts.image}: no such file`);
+        for (const f of [...(opts.image ? [opts.image] : []), ...(opts.frames ?? [])])
+          if (!fs.existsSync(f)) throw new UserError(`${f}: no such file`);
         await initBackend();
         const cache = new ModelCache();
         const result = predict(cache, {
@@ -42,6 +48,9 @@ export function register(program: Command): void {
           ...(opts.text !== undefined ? { text: opts.text } : {}),
           ...(opts.pair ? { pair: opts.pair } : {}),
           ...(opts.image ? { imageBase64: fs.readFileSync(opts.image).toString('base64') } : {}),
+          ...(opts.frames
+            ? { framesBase64: opts.frames.map((f) => fs.readFileSync(f).toString('base64')) }
+            : {}),
           topK: opts.top,
         });
         cache.dispose();

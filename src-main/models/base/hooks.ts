@@ -74,6 +74,22 @@ export interface ForwardHooks {
    * image_embeds / text_embeds): CLIP-Adapter blends a residual bottleneck in here.
    */
   features?(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * A vision transformer's token stream before each block's attention (before its layer norm), [rows, hidden]
+   * with rows = clips x frames x (prefix + grid x grid), frame by frame: ST-Adapter mixes the patch tokens over
+   * time and space here. An image is a clip of one frame.
+   */
+  videoTokens?(layer: number, x: tf.Tensor2D, grid: VideoGrid): tf.Tensor2D;
+}
+
+/** How a vision transformer's rows are laid out: `clips` x `frames` x (`prefix` tokens, then `height` x `width` patches). */
+export interface VideoGrid {
+  clips: number;
+  frames: number;
+  /** Tokens before the patches ([CLS]). */
+  prefix: number;
+  height: number;
+  width: number;
 }
 
 /** Runs several adapters' hooks in order (adapter stacking and composition). */
@@ -106,6 +122,8 @@ export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
     block: (stage, index, out, input) =>
       list.reduce((acc, hk) => (hk.block ? hk.block(stage, index, acc, input) : acc), out),
     features: (tower, x) => list.reduce((acc, hk) => (hk.features ? hk.features(tower, acc) : acc), x),
+    videoTokens: (layer, x, grid) =>
+      list.reduce((acc, hk) => (hk.videoTokens ? hk.videoTokens(layer, acc, grid) : acc), x),
   };
   // Only the hooks some adapter has: a graph skips work for a hook nobody set, and blocks that cannot mix
   // sequence-changing hooks (prompt, prefix tuning) can tell a stack that has them from one that does not.

@@ -13,7 +13,7 @@ import {
   linear as denseLayer,
   rmsNorm,
 } from '../../engine/ops/index.ts';
-import type { ForwardHooks } from './hooks.ts';
+import type { ForwardHooks, VideoGrid } from './hooks.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { ParamStore } from './params.ts';
 import type { ModelOutputs } from './types.ts';
@@ -191,6 +191,11 @@ export class ForwardContext {
   /** A two-tower model's projected features through the `features` hook (CLIP-Adapter). */
   features(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.features ? this.hooks.features(tower, x) : x;
+  }
+
+  /** A vision transformer's tokens before a block's attention, through the `videoTokens` hook (ST-Adapter). */
+  videoTokens(layer: number, x: tf.Tensor2D, grid: VideoGrid): tf.Tensor2D {
+    return this.hooks.videoTokens ? this.hooks.videoTokens(layer, x, grid) : x;
   }
 
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {

@@ -9,6 +9,11 @@ export interface ModelInputs {
   attentionMask?: tf.Tensor2D;
   tokenTypeIds?: tf.Tensor2D;
   pixelValues?: tf.Tensor4D;
+  /**
+   * Video: `pixelValues` holds clips of this many frames, clip after clip ([clips x frames, channels, height,
+   * width]); a video model classifies each clip. Absent: every image is its own example.
+   */
+  frames?: number;
 }
 
 export interface ModelOutputs {

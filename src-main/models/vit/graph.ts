@@ -9,12 +9,22 @@ import type { VitConfig } from './config.ts';
 import { vitModules } from './weights.ts';
 import { ModelInputError } from '../base/errors.ts';
 
+/** [clips x frames, hidden] -> [clips, hidden], the mean over each clip's frames. */
+function clipMean(x: tf.Tensor2D, frames: number): tf.Tensor2D {
+  const [rows, hidden] = x.shape;
+  return x.reshape([rows / frames, frames, hidden]).mean(1) as tf.Tensor2D;
+}
+
 export class VitModel extends GraphModel<VitConfig> {
   protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
     const c = this.config;
     const pixels = inputs.pixelValues;
     if (!pixels) throw new ModelInputError('vit needs pixel_values');
     const [batch, channels, height, width] = pixels.shape;
+    // A video is a batch of frames, clip after clip: the image model runs on every frame.
+    const frames = inputs.frames ?? 1;
+    if (!Number.isInteger(frames) || frames < 1 || batch % frames !== 0)
+      throw new ModelInputError(`vit got ${batch} frames, not a whole number of clips of ${frames} frames`);
     if (channels !== c.channels || height !== c.imageSize || width !== c.imageSize) {
       // Position embeddings are learned per patch: another size would need interpolation (not supported).
       throw new ModelInputError(
@@ -25,6 +35,13 @@ export class VitModel extends GraphModel<VitConfig> {
     const nhwc = pixels.transpose([0, 2, 3, 1]) as tf.Tensor4D;
     const patches = ctx.conv2d('vit.embeddings.patch_embeddings.projection', nhwc, c.patchSize, 0);
     const n = patches.shape[1] * patches.shape[2];
+    const grid = {
+      clips: batch / frames,
+      frames,
+      prefix: 1,
+      height: patches.shape[1],
+      width: patches.shape[2],
+    };
     const cls = this.params.get('vit.embeddings.cls_token').tile([batch, 1, 1]);
     let h = tf
       .concat([cls, patches.reshape([batch, n, H])], 1)
@@ -35,6 +52,7 @@ export class VitModel extends GraphModel<VitConfig> {
     let x = h.reshape([batch * seq, H]) as tf.Tensor2D;
     for (let i = 0; i < c.numLayers; i++) {
       const m = vitModules(i);
+      x = ctx.videoTokens(i, x, grid);
       const a = ctx.layerNorm(m.normBefore.file, x, c.eps) as tf.Tensor2D;
       const q = splitHeads(ctx.linear(m.query.file, a, m.query.hook), batch, seq, c.numHeads, hd);
       // Images have no padding (no mask); prefixes the hook prepends are always attended to.
@@ -63,6 +81,9 @@ export class VitModel extends GraphModel<VitConfig> {
     const lastHiddenState = x.reshape([batch, seq, H]) as tf.Tensor3D;
     const normed = ctx.layerNorm('vit.layernorm', lastHiddenState, c.eps) as tf.Tensor3D;
     if (c.task !== 'image-classification') return { logits: normed, lastHiddenState };
-    return { logits: ctx.linear('classifier', firstToken(normed)), lastHiddenState };
+    // A clip's [CLS] features are averaged over its frames before the head (ST-Adapter's temporal pooling).
+    const first = firstToken(normed) as tf.Tensor2D;
+    const pooled = inputs.frames === undefined ? first : clipMean(first, frames);
+    return { logits: ctx.linear('classifier', pooled), lastHiddenState };
   }
 }

@@ -178,13 +178,33 @@ const CASES: Case[] = [
     // Per block: depthwise 3x3xC_in, down C_in x C_out/4, up C_out/4 x C_out; blocks 16->16 and 16->32.
     (m) => 9 * 16 + 16 * 4 + 4 * 16 + (9 * 16 + 16 * 8 + 8 * 32) + headSize(m),
   ],
+  [
+    'st-adapter (video)',
+    'vit-imgcls',
+    { type: 'st-adapter', reductionFactor: 4, temporalKernel: 3, spatialKernel: 1, activation: 'none' },
+    // Per layer: down H x b + b, depthwise 3x1x1 kernel 3b + b, up b x H + H (b = H / 4).
+    (m) => {
+      const b = H(m) / 4;
+      return m.config.numLayers * (H(m) * b + b + 3 * b + b + b * H(m) + H(m)) + headSize(m);
+    },
+  ],
   ['head (linear probe)', 'bert-seqcls', { type: 'head' }, headSize],
   ['head (linear probe)', 'resnet-imgcls', { type: 'head' }, headSize],
   ['full', 'distilbert-seqcls', { type: 'full' }, (m) => m.params.count()],
   ['full', 'resnet-imgcls', { type: 'full' }, (m) => m.params.count()],
 ];
 
-const IDENTITY_AT_INIT = new Set(['bottleneck', 'lora', 'dora', 'vera', 'ia3', 'head', 'full', 'conv']);
+const IDENTITY_AT_INIT = new Set([
+  'bottleneck',
+  'lora',
+  'dora',
+  'vera',
+  'ia3',
+  'head',
+  'full',
+  'conv',
+  'st-adapter',
+]);
 const tmp = tempDir('studio-matrix-');
 beforeAll(useTestBackend);
 afterAll(() => tmp.cleanup());

@@ -43,10 +43,16 @@ const packagesInstalled = (() => {
 describe('built-in samples', () => {
   it('lists every sample with a one-line description and its size', () => {
     const list = listSamples();
-    expect(list.map((s) => s.name)).toEqual(['spam-assassin', 'first-names', 'moby-questions', 'moby-dick']);
+    expect(list.map((s) => s.name)).toEqual([
+      'spam-assassin',
+      'first-names',
+      'moby-questions',
+      'moby-dick',
+      'moving-shapes',
+    ]);
     for (const s of list) {
       expect(s.description).not.toContain('\n');
-      expect(s.rows).toBeGreaterThan(1000);
+      expect(s.rows).toBeGreaterThan(s.kind === 'image' ? 100 : 1000);
     }
     expect(list[0]).toMatchObject({ kind: 'classification', rows: 6046, labels: ['ham', 'spam'] });
     expect(list[3]?.characters).toBeGreaterThan(1_000_000);
@@ -109,6 +115,8 @@ describe('built-in samples', () => {
       // Built from the shipped novel by scripts/make-samples.ts (checked in its own test above).
       questionRows(text).length,
       BEFORE['moby-dick'].lines,
+      // The video sample's clips (test/main/data/video.test.ts regenerates them).
+      200,
     ]);
     expect(listSamples()[3]?.characters).toBe(BEFORE['moby-dick'].characters);
   });
@@ -122,6 +130,8 @@ describe('built-in samples', () => {
     for (const info of SAMPLES) {
       const entry = manifest[info.name];
       expect(entry?.file).toBe(info.file);
+      // The video sample is a folder of GIFs: its bytes and hash are checked in test/main/data/video.test.ts.
+      if (info.kind === 'image') continue;
       bytes += fs.statSync(path.join(SAMPLES_DIR, info.file)).size;
       const s = loadSample(info.name);
       const content = s.text ?? rowsToJsonl(s.rows.map((r) => [r.text, r.label]));
@@ -144,8 +154,8 @@ describe('built-in samples', () => {
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(
-      /choose one of spam-assassin, first-names, moby-questions, moby-dick/,
+      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes/,
     );
-    expect(SAMPLES).toHaveLength(4);
+    expect(SAMPLES).toHaveLength(5);
   });
 });

@@ -44,6 +44,7 @@ function traceHooks(model: Model): { hooks: Set<HookName>; modules: string[] } {
     sublayerOutput: (_layer, _kind, out) => (hooks.add('sublayerOutput'), out),
     block: (_stage, _index, out) => (hooks.add('block'), out),
     features: (_tower, x) => (hooks.add('features'), x),
+    videoTokens: (_layer, x) => (hooks.add('videoTokens'), x),
   };
   tf.tidy(() => {
     const inputs = inputsFor(model);

@@ -1,0 +1,169 @@
+/**
+ * ST-Adapter on the tiny ViT fixture: identity at initialisation (on any clip it equals the frozen image model run
+ * per frame; on a clip of identical frames, the image model on that frame), sensitivity to frame order once
+ * trained weights are non-zero, the depthwise 3-D convolution against a plain loop, tensor hygiene and an exact
+ * save/load round trip on video inputs.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseIdentity, createAdapter, loadAdapter, saveAdapter } from '../../../src-main/adapters/index.ts';
+import { depthwiseConv3d } from '../../../src-main/adapters/st-adapter/layer.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
+import type { MethodConfig } from '../../../src-shared/train-config.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { maxAbsDiff } from '../../helpers/reference.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-st-adapter-');
+let model: Model;
+beforeAll(async () => {
+  await useTestBackend();
+  model = loadModel(path.join(HF_TINY_DIR, 'vit-imgcls', 'base'));
+});
+afterAll(() => {
+  model.dispose();
+  tmp.cleanup();
+});
+
+const CONFIG: MethodConfig = {
+  type: 'st-adapter',
+  reductionFactor: 4,
+  temporalKernel: 3,
+  spatialKernel: 3,
+  activation: 'gelu',
+};
+const T = 4;
+/** Two clips of T random 32x32 frames, clip after clip. */
+const clips = () => tf.randomNormal([2 * T, 3, 32, 32], 0, 1, 'float32', 5) as tf.Tensor4D;
+
+function logits(inputs: ModelInputs, hooks = {}): Promise<Float32Array> {
+  const out = model.forward(inputs, { hooks }).logits;
+  return out.data().then((d) => (out.dispose(), d as Float32Array));
+}
+
+/** The clips with each clip's frames in reverse order. */
+function reversed(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, c, h, w] = x.shape;
+    return x
+      .reshape([n / T, T, c, h, w])
+      .reverse(1)
+      .reshape([n, c, h, w]) as tf.Tensor4D;
+  });
+}
+
+describe('ST-Adapter', () => {
+  it('starts as the frozen image model: per-frame features averaged over time, and the image model on a still clip', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    const pixels = clips();
+    const frozen = await logits({ pixelValues: pixels, frames: T });
+    const adapted = await logits({ pixelValues: pixels, frames: T }, adapter.hooks);
+    expect(maxAbsDiff(adapted, frozen)).toBeLessThanOrEqual(1e-6);
+
+    // The frozen video model is the image model's logits averaged over frames (the head is linear).
+    const perFrame = await logits({ pixelValues: pixels });
+    const labels = model.config.labels.length;
+    const mean = Array.from({ length: 2 * labels }, (_, i) => {
+      const clip = Math.floor(i / labels);
+      let s = 0;
+      for (let t = 0; t < T; t++) s += perFrame[(clip * T + t) * labels + (i % labels)] as number;
+      return s / T;
+    });
+    expect(maxAbsDiff(frozen, mean)).toBeLessThanOrEqual(1e-5);
+
+    const frame = tf.randomNormal([1, 3, 32, 32], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const still = tf.tile(frame, [T, 1, 1, 1]) as tf.Tensor4D;
+    const image = await logits({ pixelValues: frame });
+    const stillClip = await logits({ pixelValues: still, frames: T }, adapter.hooks);
+    expect(maxAbsDiff(stillClip, image)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([pixels, frame, still]);
+    adapter.dispose();
+  });
+
+  it('with trained (non-zero) weights, tells a clip from the same frames reversed; the frozen model cannot', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    for (const [name, w] of adapter.weights)
+      if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
+    const pixels = clips();
+    const back = reversed(pixels);
+    const frozenDiff = maxAbsDiff(
+      await logits({ pixelValues: pixels, frames: T }),
+      await logits({ pixelValues: back, frames: T }),
+    );
+    expect(frozenDiff).toBeLessThanOrEqual(1e-5);
+    const adaptedDiff = maxAbsDiff(
+      await logits({ pixelValues: pixels, frames: T }, adapter.hooks),
+      await logits({ pixelValues: back, frames: T }, adapter.hooks),
+    );
+    expect(adaptedDiff).toBeGreaterThan(1e-3);
+    tf.dispose([pixels, back]);
+    adapter.dispose();
+  });
+
+  it('the depthwise 3-D convolution equals a plain loop with zero padding', async () => {
+    const [n, t, h, w, c, kt, ks] = [2, 3, 4, 3, 2, 3, 3];
+    const x = tf.randomNormal([n, t, h, w, c], 0, 1, 'float32', 1) as tf.Tensor5D;
+    const k = tf.randomNormal([kt, ks, ks, c], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const b = tf.tensor1d([0.5, -0.25]);
+    const out = depthwiseConv3d(x, k, b);
+    const [xs, kv, got] = [await x.data(), await k.data(), await out.data()];
+    const at = (i: number, a: number, y: number, z: number, ch: number) =>
+      a < 0 || a >= t || y < 0 || y >= h || z < 0 || z >= w
+        ? 0
+        : (xs[(((i * t + a) * h + y) * w + z) * c + ch] as number);
+    const want: number[] = [];
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < t; a++)
+        for (let y = 0; y < h; y++)
+          for (let z = 0; z < w; z++)
+            for (let ch = 0; ch < c; ch++) {
+              let s = ch === 0 ? 0.5 : -0.25;
+              for (let da = 0; da < kt; da++)
+                for (let dy = 0; dy < ks; dy++)
+                  for (let dz = 0; dz < ks; dz++)
+                    s +=
+                      at(i, a + da - 1, y + dy - 1, z + dz - 1, ch) *
+                      (kv[((da * ks + dy) * ks + dz) * c + ch] as number);
+              want.push(s);
+            }
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, k, b, out]);
+  });
+
+  it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    const pixels = clips();
+    const inputs = { pixelValues: pixels, frames: T };
+    const before = tf.memory().numTensors;
+    const out = model.forward(inputs, { hooks: adapter.hooks, training: true });
+    expect(tf.memory().numTensors).toBe(before + 2); // logits and lastHiddenState
+    tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
+    const weights = [...adapter.weights.values()];
+    const { value, grads } = tf.variableGrads(
+      () => tf.tidy(() => model.forward(inputs, { hooks: adapter.hooks }).logits.square().sum() as tf.Scalar),
+      weights,
+    );
+    tf.tidy(() => weights.forEach((w) => w.assign(w.sub(grads[w.name] as tf.Tensor))));
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const trained = await logits(inputs, adapter.hooks);
+    const dir = path.join(tmp.dir, 'st');
+    const { type: _t, ...config } = CONFIG;
+    await saveAdapter(model, adapter, config, dir, baseIdentity(model));
+    const loaded = loadAdapter(model, dir);
+    expect(maxAbsDiff(await logits(inputs, loaded.hooks), trained)).toBe(0);
+    loaded.dispose();
+    adapter.dispose();
+    pixels.dispose();
+  });
+
+  it('refuses a model without a patch grid', () => {
+    const resnet = loadModel(path.join(HF_TINY_DIR, 'resnet-imgcls', 'base'));
+    expect(() => createAdapter(resnet, CONFIG, 1)).toThrow(/vision transformer/);
+    resnet.dispose();
+  });
+});

@@ -85,6 +85,8 @@ export interface ShootoutRow {
   totalParams: number | null;
   /** Wall time of its best run on the largest fraction, in seconds. */
   seconds: number | null;
+  /** Peak resident memory of the training process of that run, in bytes (CPU backends; GPU memory not counted). */
+  peakMemoryBytes: number | null;
 }
 
 export interface ShootoutView {

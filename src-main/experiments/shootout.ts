@@ -98,6 +98,7 @@ export function shootoutView(db: Database, record: ShootoutRecord): ShootoutView
       trainableParams: anyRun?.trainableParams ?? null,
       totalParams: anyRun?.totalParams ?? null,
       seconds: seconds(whole?.runId ?? null, db),
+      peakMemoryBytes: whole?.runId == null ? null : (getRun(db, whole.runId)?.peakMemoryBytes ?? null),
     };
   });
   const lower = lowerIsBetter(config.metric);

@@ -29,6 +29,8 @@ export interface RunSummary {
   totalParams: number;
   /** Folder of the adapter the run keeps, relative to the project. */
   adapterDir: string | null;
+  /** The training process's peak resident memory (training/peak-memory.ts), when it got that far. */
+  peakMemoryBytes?: number;
 }
 
 export type FromWorker =

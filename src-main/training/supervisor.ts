@@ -193,6 +193,7 @@ export function superviseRun(opts: {
           ...(msg.summary.totalParams > 0
             ? { trainableParams: msg.summary.trainableParams, totalParams: msg.summary.totalParams }
             : {}),
+          peakMemoryBytes: msg.summary.peakMemoryBytes,
         });
         break;
       case 'log':

@@ -26,6 +26,7 @@ import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } 
 import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
+import { peakMemoryBytes } from './peak-memory.ts';
 import { saveFinalAdapter } from './final-adapter.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
@@ -160,6 +161,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     trainableParams: account.trainable,
     totalParams: baseParams,
     adapterDir: dirs.adapter,
+    peakMemoryBytes: peakMemoryBytes(),
   };
   if (result.status === 'diverged')
     send({ type: 'finished', status: 'diverged', message: result.message, summary });
@@ -212,6 +214,7 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
       trainableParams: result.trainableParams,
       totalParams: modelParameterCount(config.model),
       adapterDir: null,
+      peakMemoryBytes: peakMemoryBytes(),
     };
     send({
       type: 'finished',

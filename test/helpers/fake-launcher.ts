@@ -96,7 +96,13 @@ export class FakeLauncher implements TrialLauncher {
           return { status: 'interrupted', message: 'killed' };
         }
       }
-      updateRunStatus(this.db, runId, { status: 'completed', finishedAt: new Date().toISOString() });
+      // A made-up high-water mark that grows with the trainable parameters, as a real run's does.
+      const peakMemoryBytes = 50e6 + 100 * (FAKE_PARAMS[config.method.type] ?? 10_000) + runId;
+      updateRunStatus(this.db, runId, {
+        status: 'completed',
+        finishedAt: new Date().toISOString(),
+        peakMemoryBytes,
+      });
       return { status: 'completed' };
     })();
     return {

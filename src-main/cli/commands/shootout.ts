@@ -36,6 +36,7 @@ function printShootout(v: ShootoutView): void {
     'trainable'.padStart(10),
     ...v.fractions.map((f) => `${Math.round(f * 100)}%`.padStart(7)),
     '  seconds',
+    'peak MB',
   ];
   process.stdout.write(`  ${head.join(' ')}\n`);
   for (const r of v.rows) {
@@ -44,8 +45,9 @@ function printShootout(v: ShootoutView): void {
         ? `${((100 * r.trainableParams) / r.totalParams).toFixed(2)}%`
         : '-';
     const secs = r.seconds === null ? '-' : r.seconds.toFixed(0);
+    const mb = r.peakMemoryBytes === null ? '-' : (r.peakMemoryBytes / 1e6).toFixed(0);
     process.stdout.write(
-      `  ${[r.label.padEnd(22), share.padStart(10), ...r.cells.map((c) => cell(c.score).padStart(7)), secs.padStart(9)].join(' ')}\n`,
+      `  ${[r.label.padEnd(22), share.padStart(10), ...r.cells.map((c) => cell(c.score).padStart(7)), secs.padStart(9), mb.padStart(7)].join(' ')}\n`,
     );
   }
   for (const line of v.advice) process.stdout.write(`${line}\n`);

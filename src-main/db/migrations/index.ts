@@ -11,6 +11,7 @@ import { m0110RunNotesTags } from './0110-run-notes-tags.ts';
 import { m0160Sweeps } from './0160-sweeps.ts';
 import { m0170Shootouts } from './0170-shootouts.ts';
 import { m0180Forgetting } from './0180-forgetting.ts';
+import { m0270RunMemory } from './0270-run-memory.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0160Sweeps,
   m0170Shootouts,
   m0180Forgetting,
+  m0270RunMemory,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

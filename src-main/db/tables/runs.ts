@@ -24,6 +24,7 @@ export interface RunRow {
   owner_pid: number | null;
   owner_started: string | null;
   notes: string;
+  peak_memory_bytes: number | null;
 }
 
 export interface RunRecord {
@@ -50,6 +51,8 @@ export interface RunRecord {
   ownerStarted: string | null;
   /** What the user wrote about the run (0110-run-notes-tags). */
   notes: string;
+  /** The training process's peak resident memory in bytes, for the run's last (or only) segment (0270-run-memory). */
+  peakMemoryBytes: number | null;
 }
 
 export const rowToRun = (r: RunRow): RunRecord => ({
@@ -73,6 +76,7 @@ export const rowToRun = (r: RunRow): RunRecord => ({
   ownerPid: r.owner_pid,
   ownerStarted: r.owner_started,
   notes: r.notes,
+  peakMemoryBytes: r.peak_memory_bytes,
 });
 
 export type NewRun = Pick<
@@ -122,6 +126,7 @@ export function updateRunStatus(
       | 'heartbeatAt'
       | 'ownerPid'
       | 'ownerStarted'
+      | 'peakMemoryBytes'
     >
   >,
 ): void {
@@ -138,6 +143,7 @@ export function updateRunStatus(
     heartbeatAt: 'heartbeat_at',
     ownerPid: 'owner_pid',
     ownerStarted: 'owner_started',
+    peakMemoryBytes: 'peak_memory_bytes',
   };
   const keys = (Object.keys(patch) as (keyof typeof patch)[]).filter((k) => patch[k] !== undefined);
   if (keys.length === 0) return;

@@ -52,6 +52,9 @@ describe('a method shoot-out', () => {
     expect(lora?.cells.map((c) => c.lr)).toEqual([1e-3, 1e-3]);
     expect(lora?.cells[1]?.score).toBeCloseTo(0.9, 6);
     expect(lora?.trainableParams).toBe(20_000);
+    // Time and memory come from the method's best run on the whole data.
+    const bestWhole = lora?.cells[1]?.runId ?? 0;
+    expect(lora?.peakMemoryBytes).toBe(50e6 + 100 * 20_000 + bestWhole);
     expect(view.rows[2]?.cells[0]?.score).toBeCloseTo(0.91 * 0.55, 6);
     expect(view.advice).toEqual([
       'Best accuracy on all the training data: full (0.9100).',

@@ -120,8 +120,11 @@ describe('studio train (CLI contract)', () => {
       status: string;
       config_json: string;
       trainable_params: number;
+      peak_memory_bytes: number | null;
     };
     expect(run.status).toBe('completed');
+    // The training process's high-water mark: a tf.js process with a model loaded takes tens of MB at least.
+    expect(run.peak_memory_bytes).toBeGreaterThan(20e6);
     expect(JSON.parse(run.config_json).method.type).toBe('bottleneck');
     expect(run.trainable_params).toBe(summary.trainableParams);
     const metrics = db

@@ -77,7 +77,8 @@ export function encoderStack(
   const { layers, hiddenSize, names, ...rest } = stack;
   const shape: EncoderShape = { ...rest, batch, seq, headDim: hiddenSize / rest.heads };
   let h = x;
-  for (let i = 0; i < layers; i++) h = encoderLayer(ctx, i, names(i), h, mask, shape);
+  for (let i = 0; i < layers; i++)
+    h = ctx.layerOutput(i, encoderLayer(ctx, i, names(i), h, mask, shape), mask, batch, seq);
   return h;
 }
 

@@ -80,6 +80,17 @@ export interface ForwardHooks {
    * time and space here. An image is a clip of one frame.
    */
   videoTokens?(layer: number, x: tf.Tensor2D, grid: VideoGrid): tf.Tensor2D;
+  /**
+   * An encoder layer's output [batch * seq, hidden] (the residual stream after the layer), with the pass's 0/1
+   * mask [batch, seq]. K-Adapter's knowledge adapters read the frozen model's hidden states here; the returned
+   * tensor continues through the model.
+   */
+  layerOutput?(layer: number, h: tf.Tensor2D, mask: tf.Tensor2D, batch: number, seq: number): tf.Tensor2D;
+  /**
+   * A sequence classifier's head on the final hidden states [batch, seq, hidden]; `base` is the model's own head.
+   * K-Adapter replaces it with a head over the model's features concatenated with its knowledge adapters'.
+   */
+  sequenceHead?(last: tf.Tensor3D, base: (last: tf.Tensor3D) => tf.Tensor2D): tf.Tensor2D;
 }
 
 /** How a vision transformer's rows are laid out: `clips` x `frames` x (`prefix` tokens, then `height` x `width` patches). */
@@ -124,6 +135,13 @@ export function composeHooks(list: readonly ForwardHooks[]): ForwardHooks {
     features: (tower, x) => list.reduce((acc, hk) => (hk.features ? hk.features(tower, acc) : acc), x),
     videoTokens: (layer, x, grid) =>
       list.reduce((acc, hk) => (hk.videoTokens ? hk.videoTokens(layer, acc, grid) : acc), x),
+    layerOutput: (layer, h, mask, batch, seq) =>
+      list.reduce((acc, hk) => (hk.layerOutput ? hk.layerOutput(layer, acc, mask, batch, seq) : acc), h),
+    sequenceHead: (last, base) =>
+      list.reduce<(l: tf.Tensor3D) => tf.Tensor2D>((inner, h) => {
+        const hook = h.sequenceHead;
+        return hook ? (l) => hook(l, inner) : inner;
+      }, base)(last),
   };
   // Only the hooks some adapter has: a graph skips work for a hook nobody set, and blocks that cannot mix
   // sequence-changing hooks (prompt, prefix tuning) can tell a stack that has them from one that does not.

@@ -198,6 +198,16 @@ export class ForwardContext {
     return this.hooks.videoTokens ? this.hooks.videoTokens(layer, x, grid) : x;
   }
 
+  /** An encoder layer's output through the `layerOutput` hook (K-Adapter reads the hidden states here). */
+  layerOutput(layer: number, h: tf.Tensor2D, mask: tf.Tensor2D, batch: number, seq: number): tf.Tensor2D {
+    return this.hooks.layerOutput ? this.hooks.layerOutput(layer, h, mask, batch, seq) : h;
+  }
+
+  /** A sequence classifier's head through the `sequenceHead` hook (K-Adapter's head over its features). */
+  sequenceHead(last: tf.Tensor3D, base: (last: tf.Tensor3D) => tf.Tensor2D): tf.Tensor2D {
+    return this.hooks.sequenceHead ? this.hooks.sequenceHead(last, base) : base(last);
+  }
+
   sublayer(layer: number, kind: 'attention' | 'ffn', out: tf.Tensor2D, input: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.sublayerOutput ? this.hooks.sublayerOutput(layer, kind, out, input) : out;
   }

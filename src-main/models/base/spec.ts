@@ -69,3 +69,6 @@ export const TEXT_TRANSFORMER_HOOKS: readonly HookName[] = [
   'attentionKV',
   'sublayerOutput',
 ];
+
+/** BERT-style encoders also expose each layer's output (`layerOutput`); K-Adapter reads the hidden states there. */
+export const ENCODER_HOOKS: readonly HookName[] = [...TEXT_TRANSFORMER_HOOKS, 'layerOutput'];

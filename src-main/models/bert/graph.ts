@@ -68,19 +68,22 @@ export class BertModel extends GraphModel<BertConfig> {
     return { logits: this.#head(ctx, last, x), lastHiddenState: last };
   }
 
+  #classifier(ctx: ForwardContext, last: tf.Tensor3D): tf.Tensor2D {
+    const c = this.config;
+    const cls = firstToken(last);
+    if (c.prefix === 'bert') {
+      const pooled = tf.tanh(ctx.linear('bert.pooler.dense', cls)) as tf.Tensor2D;
+      return ctx.linear('classifier', ctx.dropout(pooled, c.classifierDropout) as tf.Tensor2D);
+    }
+    const d = tf.tanh(
+      ctx.linear('classifier.dense', ctx.dropout(cls, c.classifierDropout) as tf.Tensor2D),
+    ) as tf.Tensor2D;
+    return ctx.linear('classifier.out_proj', ctx.dropout(d, c.classifierDropout) as tf.Tensor2D);
+  }
+
   #head(ctx: ForwardContext, last: tf.Tensor3D, rows: tf.Tensor2D): tf.Tensor {
     const c = this.config;
-    if (c.task === 'sequence-classification') {
-      const cls = firstToken(last);
-      if (c.prefix === 'bert') {
-        const pooled = tf.tanh(ctx.linear('bert.pooler.dense', cls)) as tf.Tensor2D;
-        return ctx.linear('classifier', ctx.dropout(pooled, c.classifierDropout) as tf.Tensor2D);
-      }
-      const d = tf.tanh(
-        ctx.linear('classifier.dense', ctx.dropout(cls, c.classifierDropout) as tf.Tensor2D),
-      ) as tf.Tensor2D;
-      return ctx.linear('classifier.out_proj', ctx.dropout(d, c.classifierDropout) as tf.Tensor2D);
-    }
+    if (c.task === 'sequence-classification') return ctx.sequenceHead(last, (l) => this.#classifier(ctx, l));
     if (c.task === 'masked-lm') {
       const n = mlmHeadNames(c.prefix);
       // BertPredictionHeadTransform uses hidden_act; RobertaLMHead always uses (erf) gelu.

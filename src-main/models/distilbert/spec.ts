@@ -1,10 +1,10 @@
-import { TEXT_TRANSFORMER_HOOKS } from '../base/spec.ts';
+import { ENCODER_HOOKS } from '../base/spec.ts';
 import type { ArchitectureSpec } from '../base/spec.ts';
 
 export const distilBertSpec: ArchitectureSpec = {
   modelType: 'distilbert',
   inputKind: 'text',
-  hooks: TEXT_TRANSFORMER_HOOKS,
+  hooks: ENCODER_HOOKS,
   loraTargets: ['q_lin', 'v_lin'],
   ia3: { targets: ['k_lin', 'v_lin', 'lin2'], feedforward: ['lin2'] },
   conv1d: false,

@@ -1,10 +1,10 @@
-import { TEXT_TRANSFORMER_HOOKS } from '../base/spec.ts';
+import { ENCODER_HOOKS } from '../base/spec.ts';
 import type { ArchitectureSpec } from '../base/spec.ts';
 
 export const robertaSpec: ArchitectureSpec = {
   modelType: 'roberta',
   inputKind: 'text',
-  hooks: TEXT_TRANSFORMER_HOOKS,
+  hooks: [...ENCODER_HOOKS, 'sequenceHead'],
   loraTargets: ['query', 'value'],
   ia3: { targets: ['key', 'value', 'output.dense'], feedforward: ['output.dense'] },
   conv1d: false,

@@ -48,6 +48,24 @@ const qv = (m: Model): [number, number][] => [
   [H(m), H(m)],
 ];
 
+const kAdapter = (
+  layers: number[],
+  adapterSize: number,
+  transformerLayers: number,
+  heads: number,
+): MethodConfig => ({
+  type: 'k-adapter',
+  layers,
+  adapterSize,
+  transformerLayers,
+  heads,
+});
+const kAdapterCount = (k: number, w: number, n: number) => (m: Model) =>
+  k * (2 * H(m) * w + w + H(m) + n * (12 * w * w + 13 * w)) +
+  2 * H(m) * H(m) +
+  H(m) +
+  (H(m) + 1) * m.config.labels.length;
+
 const CASES: Case[] = [
   ['bottleneck houlsby sequential', 'bert-seqcls', bottleneck16('houlsby'), bottleneck(2, 16)],
   [
@@ -188,6 +206,10 @@ const CASES: Case[] = [
       return m.config.numLayers * (H(m) * b + b + 3 * b + b + b * H(m) + H(m)) + headSize(m);
     },
   ],
+  // K-Adapter: per adapter layer down (H x w + w), up (w x H + H) and N transformer layers of width w
+  // (12 w^2 + 13 w each); a new head over [encoder; knowledge] at the first token (2H x H + H, H x labels + labels).
+  ['k-adapter', 'bert-seqcls', kAdapter([0, 1], 8, 1, 2), kAdapterCount(2, 8, 1)],
+  ['k-adapter', 'roberta-seqcls', kAdapter([1], 16, 2, 4), kAdapterCount(1, 16, 2)],
   ['head (linear probe)', 'bert-seqcls', { type: 'head' }, headSize],
   ['head (linear probe)', 'resnet-imgcls', { type: 'head' }, headSize],
   ['full', 'distilbert-seqcls', { type: 'full' }, (m) => m.params.count()],

@@ -45,6 +45,8 @@ function traceHooks(model: Model): { hooks: Set<HookName>; modules: string[] } {
     block: (_stage, _index, out) => (hooks.add('block'), out),
     features: (_tower, x) => (hooks.add('features'), x),
     videoTokens: (_layer, x) => (hooks.add('videoTokens'), x),
+    layerOutput: (_layer, h) => (hooks.add('layerOutput'), h),
+    sequenceHead: (last, base) => (hooks.add('sequenceHead'), base(last)),
   };
   tf.tidy(() => {
     const inputs = inputsFor(model);

@@ -1,0 +1,255 @@
+/**
+ * The `k-adapter` method. Without `knowledge`: one knowledge adapter (layer.ts) beside the frozen encoder and a
+ * head over [encoder's final hidden state; adapter's feature] at the first token, both trained on a source task.
+ * With `knowledge`: trained K-Adapters loaded frozen (their heads unused), and only a new head over
+ * [encoder; feature 1; feature 2; ...] trains on the target task. The saved combination carries its knowledge
+ * adapters' weights (`sources.<i>.`) and configs, as AdapterFusion does, so it loads without their folders.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { ComposeSource } from '../../../src-shared/compose.ts';
+import type { MethodConfigOf } from '../../../src-shared/methods.ts';
+import { linear } from '../../engine/ops/index.ts';
+import { UserError } from '../../errors.ts';
+import { callsHook } from '../../models/architectures.ts';
+import { firstToken } from '../../models/base/encoder-layer.ts';
+import type { Model } from '../../models/base/types.ts';
+import { normal, trainableVar, uniqueScope } from '../base/init.ts';
+import { registerMethod } from '../base/registry.ts';
+import type { AdapterInstance } from '../base/types.ts';
+import {
+  describeSourceFolder,
+  loadSources,
+  savedSource,
+  sourcePrefix,
+  sourceWeights,
+} from '../compose/sources.ts';
+import { adapterLayer, initKnowledge, knowledgeParamShapes } from './layer.ts';
+import type { KnowledgeShape } from './layer.ts';
+
+type KConfig = MethodConfigOf<'k-adapter'>;
+const HEAD = { dense: 'k_adapter.head.dense', out: 'k_adapter.head.out_proj' } as const;
+
+/** One knowledge adapter's weights and its state within a forward pass (the running adapter-layer output). */
+class Knowledge {
+  #next = 0;
+  #running: tf.Tensor2D | null = null;
+
+  constructor(
+    readonly shape: KnowledgeShape,
+    readonly weights: ReadonlyMap<string, tf.Variable>,
+  ) {}
+
+  /** Reads the encoder's output of `layer`; the first read layer starts a new pass. */
+  tap(layer: number, h: tf.Tensor2D, mask: tf.Tensor2D, batch: number, seq: number): void {
+    if (layer === this.shape.layers[0]) {
+      this.#next = 0;
+      this.#running = null;
+    }
+    if (this.shape.layers[this.#next] !== layer) return;
+    this.#running = adapterLayer(this.weights, this.shape, this.#next, h, this.#running, mask, batch, seq);
+    this.#next++;
+  }
+
+  /** This pass's knowledge feature [batch * seq, hidden]; the state is cleared (its tensors belong to the pass). */
+  take(): tf.Tensor2D {
+    const out = this.#running;
+    const complete = this.#next === this.shape.layers.length;
+    this.#running = null;
+    this.#next = 0;
+    if (!out || !complete)
+      throw new Error('k-adapter: the encoder did not pass every layer the adapter reads');
+    return out;
+  }
+}
+
+class KAdapter implements AdapterInstance {
+  readonly method = 'k-adapter' as const;
+  readonly baseTrainable: readonly string[] = [];
+  readonly merged = false;
+  readonly weights = new Map<string, tf.Variable>();
+
+  constructor(
+    /** The knowledge adapters the head reads: this run's own, or the frozen ones it combines. */
+    readonly knowledge: Knowledge[],
+    readonly head: ReadonlyMap<string, tf.Variable>,
+    /** Frozen K-Adapters combined (their own heads unused); empty when this run trains its own adapter. */
+    readonly sources: KAdapter[] = [],
+    readonly recipe: ComposeSource[] = [],
+  ) {
+    if (sources.length === 0)
+      for (const k of knowledge) for (const [n, v] of k.weights) this.weights.set(n, v);
+    for (const [n, v] of head) this.weights.set(n, v);
+  }
+
+  get hooks() {
+    return {
+      layerOutput: (layer: number, h: tf.Tensor2D, mask: tf.Tensor2D, batch: number, seq: number) => {
+        for (const k of this.knowledge) k.tap(layer, h, mask, batch, seq);
+        return h;
+      },
+      sequenceHead: (last: tf.Tensor3D) => {
+        const [batch, seq, hidden] = last.shape;
+        const features = this.knowledge.map((k) =>
+          firstToken(k.take().reshape([batch, seq, hidden]) as tf.Tensor3D),
+        );
+        const x = tf.concat([firstToken(last), ...features], 1) as tf.Tensor2D;
+        const get = (n: string) => this.head.get(n) as tf.Variable;
+        const d = tf.tanh(linear(x, get(`${HEAD.dense}.weight`), get(`${HEAD.dense}.bias`))) as tf.Tensor2D;
+        return linear(d, get(`${HEAD.out}.weight`), get(`${HEAD.out}.bias`)) as tf.Tensor2D;
+      },
+    };
+  }
+
+  async exportWeights(): Promise<Map<string, tf.Tensor>> {
+    const out = this.sources.length ? await sourceWeights(this.sources) : new Map<string, tf.Tensor>();
+    for (const [n, v] of this.weights) out.set(n, v.clone());
+    return out;
+  }
+
+  savedConfig(config: Record<string, unknown>): Record<string, unknown> {
+    if (this.sources.length === 0) return config;
+    const { knowledge: _knowledge, ...rest } = config;
+    return { ...rest, sources: this.recipe.map(savedSource) };
+  }
+
+  dispose(): void {
+    if (this.sources.length) for (const s of this.sources) s.dispose();
+    else for (const k of this.knowledge) tf.dispose([...k.weights.values()]);
+    tf.dispose([...this.head.values()]);
+  }
+}
+
+/** The encoder facts K-Adapter needs, or a one-line reason it cannot attach. */
+function encoderOf(model: Model): { hidden: number; numLayers: number; labels: number } {
+  const c = model.config;
+  if (!callsHook(c.modelType, 'layerOutput') || !callsHook(c.modelType, 'sequenceHead'))
+    throw new UserError(`k-adapter needs a BERT or RoBERTa encoder; this is a ${c.modelType}`);
+  if (c.task !== 'sequence-classification')
+    throw new UserError(
+      `k-adapter trains a sequence classifier; this ${c.modelType} is loaded for ${c.task}`,
+    );
+  return { hidden: c.hiddenSize, numLayers: c.numLayers, labels: c.labels.length };
+}
+
+/** The adapter's shape from its config, checked against the encoder. */
+function shapeOf(config: KConfig, hidden: number, numLayers: number): KnowledgeShape {
+  const layers = config.layers ?? [...new Set([0, Math.floor((numLayers - 1) / 2), numLayers - 1])];
+  for (const [i, l] of layers.entries()) {
+    if (l >= numLayers)
+      throw new UserError(`k-adapter: layer ${l} does not exist (the encoder has ${numLayers})`);
+    if (i > 0 && l <= (layers[i - 1] as number))
+      throw new UserError(
+        `k-adapter: list the layers read in increasing order, each once (got ${layers.join(', ')})`,
+      );
+  }
+  if (config.adapterSize % config.heads !== 0)
+    throw new UserError(
+      `k-adapter: adapter width ${config.adapterSize} is not divisible by ${config.heads} heads`,
+    );
+  return { hidden, layers, width: config.adapterSize, blocks: config.transformerLayers, heads: config.heads };
+}
+
+function newHead(
+  inFeatures: number,
+  hidden: number,
+  labels: number,
+  seed: number,
+  scope: string,
+): Map<string, tf.Variable> {
+  const v = (name: string, t: tf.Tensor) => [name, trainableVar(t, `${scope}${name}`)] as const;
+  return new Map([
+    v(`${HEAD.dense}.weight`, normal([inFeatures, hidden], 0.02, seed)),
+    v(`${HEAD.dense}.bias`, tf.zeros([hidden])),
+    v(`${HEAD.out}.weight`, normal([hidden, labels], 0.02, seed + 1)),
+    v(`${HEAD.out}.bias`, tf.zeros([labels])),
+  ]);
+}
+
+/** The knowledge adapters to combine, from the config's folders or, once saved, its recorded sources. */
+function recipeOf(config: KConfig): ComposeSource[] | null {
+  if (config.sources) return config.sources;
+  if (!config.knowledge) return null;
+  return config.knowledge.map((dir) => ({
+    ...describeSourceFolder(dir),
+    name: path.basename(path.dirname(dir)),
+    dir,
+  }));
+}
+
+/** Loads the sources, each a single knowledge adapter on this encoder. */
+function loadKnowledge(
+  model: Model,
+  recipe: ComposeSource[],
+  saved?: ReadonlyMap<string, tf.Tensor>,
+): KAdapter[] {
+  for (const [i, s] of recipe.entries())
+    if (s.method !== 'k-adapter' || s.config.knowledge || s.config.sources)
+      throw new UserError(
+        `k-adapter: source ${i} (${s.name ?? s.method}) is not a trained knowledge adapter (a k-adapter run without knowledge adapters of its own)`,
+      );
+  return loadSources(model, recipe, saved) as KAdapter[];
+}
+
+const scopedHead = (weights: ReadonlyMap<string, tf.Tensor>, scope: string) => {
+  const head = new Map<string, tf.Variable>();
+  for (const n of [HEAD.dense, HEAD.out])
+    for (const part of ['weight', 'bias']) {
+      const t = weights.get(`${n}.${part}`);
+      if (!t) throw new UserError(`k-adapter: the saved adapter is missing ${n}.${part}`);
+      head.set(`${n}.${part}`, trainableVar(t.clone(), `${scope}${n}.${part}`));
+    }
+  return head;
+};
+
+export const kAdapterMethod = registerMethod({
+  type: 'k-adapter',
+  create(model, config, seed, opts) {
+    const enc = encoderOf(model);
+    const labels = opts?.numLabels || enc.labels;
+    const scope = uniqueScope('k-adapter');
+    const recipe = recipeOf(config);
+    if (recipe) {
+      const sources = loadKnowledge(model, recipe);
+      const knowledge = sources.map((s) => s.knowledge[0] as Knowledge);
+      const head = newHead(enc.hidden * (1 + knowledge.length), enc.hidden, labels, seed, scope);
+      return new KAdapter(knowledge, head, sources, recipe);
+    }
+    const shape = shapeOf(config, enc.hidden, enc.numLayers);
+    const knowledge = new Knowledge(shape, initKnowledge(shape, seed, scope));
+    return new KAdapter([knowledge], newHead(2 * enc.hidden, enc.hidden, labels, seed + 7919, scope));
+  },
+  fromWeights(model, config, weights) {
+    const enc = encoderOf(model);
+    const scope = uniqueScope('k-adapter');
+    const recipe = recipeOf(config);
+    if (recipe) {
+      const saved = [...weights.keys()].some((n) => n.startsWith(sourcePrefix(0)));
+      const sources = loadKnowledge(model, recipe, saved ? weights : undefined);
+      try {
+        return new KAdapter(
+          sources.map((s) => s.knowledge[0] as Knowledge),
+          scopedHead(weights, scope),
+          sources,
+          recipe,
+        );
+      } catch (err) {
+        for (const s of sources) s.dispose();
+        throw err;
+      }
+    }
+    const shape = shapeOf(config, enc.hidden, enc.numLayers);
+    const own = new Map<string, tf.Variable>();
+    for (const [name, { shape: dims }] of knowledgeParamShapes(shape)) {
+      const t = weights.get(name);
+      if (!t || t.shape.join() !== dims.join()) {
+        tf.dispose([...own.values()]);
+        throw new UserError(
+          `k-adapter: ${t ? `${name} has shape [${t.shape.join(', ')}], this encoder needs [${dims.join(', ')}]` : `the saved adapter is missing ${name}`}`,
+        );
+      }
+      own.set(name, trainableVar(t.clone(), `${scope}${name}`));
+    }
+    return new KAdapter([new Knowledge(shape, own)], scopedHead(weights, scope));
+  },
+});

@@ -1,0 +1,164 @@
+/**
+ * K-Adapter beyond the method matrix's single-adapter rows: combining trained knowledge adapters trains only the
+ * new head (the base and the knowledge adapters stay bit-identical), the head reads every adapter's feature, the
+ * saved combination loads without the folders it came from, and misuse fails with one line.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MethodConfig } from '../../../src-shared/train-config.ts';
+import {
+  accountParams,
+  baseIdentity,
+  createAdapter,
+  loadAdapter,
+  saveAdapter,
+} from '../../../src-main/adapters/index.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
+import { AdamW } from '../../../src-main/training/adamw.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-kadapter-');
+let model: Model;
+let ref: ReturnType<typeof loadReference>;
+/** A combination's config (the width options are the knowledge adapters' own, unused here). */
+const combine = (dirs: string[]): MethodConfig => ({
+  type: 'k-adapter',
+  knowledge: dirs,
+  adapterSize: 64,
+  transformerLayers: 2,
+  heads: 4,
+});
+const knowledge: MethodConfig = {
+  type: 'k-adapter',
+  layers: [0, 1],
+  adapterSize: 8,
+  transformerLayers: 1,
+  heads: 2,
+};
+
+beforeAll(async () => {
+  await useTestBackend();
+  model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
+  ref = loadReference(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
+});
+afterAll(() => {
+  ref.dispose();
+  model.dispose();
+  tmp.cleanup();
+});
+
+const logits = (inputs: ModelInputs, hooks = {}) => tf.tidy(() => model.forward(inputs, { hooks }).logits);
+
+/** One optimizer step on a random objective over the adapter's trainable weights. */
+function step(adapter: ReturnType<typeof createAdapter>, seed: number): void {
+  const trainable = new Map<string, tf.Variable>(adapter.weights);
+  const { value, grads } = tf.variableGrads(
+    () =>
+      tf.tidy(() => {
+        const out = model.forward(ref.inputs, { hooks: adapter.hooks, training: true }).logits;
+        return out.mul(tf.randomUniform(out.shape, -1, 1, 'float32', seed)).sum() as tf.Scalar;
+      }),
+    [...trainable.values()],
+  );
+  const opt = new AdamW();
+  opt.apply(trainable, new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor])), 1e-2);
+  tf.dispose([value, ...Object.values(grads)]);
+  opt.dispose();
+}
+
+/** A knowledge adapter trained one step and saved; returns its folder. */
+async function trainedKnowledge(
+  name: string,
+  seed: number,
+  config: MethodConfig = knowledge,
+): Promise<string> {
+  const adapter = createAdapter(model, config, seed);
+  step(adapter, seed);
+  const dir = path.join(tmp.dir, name, 'adapter');
+  const { type: _t, ...rest } = config;
+  await saveAdapter(model, adapter, rest, dir, baseIdentity(model));
+  adapter.dispose();
+  return dir;
+}
+
+const data = async (adapter: { weights: ReadonlyMap<string, tf.Variable> }) =>
+  new Map(
+    await Promise.all(
+      [...adapter.weights].map(async ([n, v]) => [n, Float32Array.from(await v.data())] as const),
+    ),
+  );
+
+describe('K-Adapter: combining knowledge adapters', () => {
+  it('trains only the new head over [encoder; both features]; saves and loads without the source folders', async () => {
+    const a = await trainedKnowledge('a', 1);
+    const b = await trainedKnowledge('b', 2, { ...knowledge, layers: [1], adapterSize: 4 } as MethodConfig);
+    const aBefore = await data(loadAdapter(model, a));
+    const combo = createAdapter(model, combine([a, b]), 5);
+    const H = model.config.hiddenSize;
+    const L = model.config.labels.length;
+    // The head reads three features of width H at the first token: 3H x H + H, then H x labels + labels.
+    expect([...combo.weights.keys()].every((n) => n.startsWith('k_adapter.head.'))).toBe(true);
+    expect(accountParams(model, combo).trainable).toBe(3 * H * H + H + (H + 1) * L);
+
+    const numTensors = tf.memory().numTensors;
+    const before = logits(ref.inputs, combo.hooks);
+    before.dispose();
+    expect(tf.memory().numTensors).toBe(numTensors);
+    step(combo, 9);
+    expect(tf.memory().numTensors).toBe(numTensors);
+    const stepped = logits(ref.inputs, combo.hooks);
+    // The knowledge adapter's weights, read from its folder again, are what they were.
+    const reloadedA = loadAdapter(model, a);
+    const aAfter = await data(reloadedA);
+    reloadedA.dispose();
+    for (const [n, v] of aBefore) expect(maxAbsDiff(aAfter.get(n) ?? [], v)).toBe(0);
+
+    const saved = path.join(tmp.dir, 'combo', 'adapter');
+    await saveAdapter(model, combo, { knowledge: [a, b] }, saved, baseIdentity(model));
+    const meta = JSON.parse(fs.readFileSync(path.join(saved, 'studio_adapter.json'), 'utf8')) as {
+      config: { sources?: { method: string }[]; knowledge?: unknown };
+    };
+    expect(meta.config.knowledge).toBeUndefined();
+    expect(meta.config.sources?.map((s) => s.method)).toEqual(['k-adapter', 'k-adapter']);
+    fs.rmSync(path.join(tmp.dir, 'a'), { recursive: true });
+    fs.rmSync(path.join(tmp.dir, 'b'), { recursive: true });
+    const loaded = loadAdapter(model, saved);
+    const again = logits(ref.inputs, loaded.hooks);
+    expect(maxAbsDiff(await again.data(), await stepped.data())).toBe(0);
+    // Dropping a knowledge adapter's contribution changes the answer: the head reads both features.
+    const withoutB = createAdapter(model, combine([await trainedKnowledge('a2', 1)]), 5);
+    expect(withoutB.weights.get('k_adapter.head.dense.weight')?.shape).toEqual([2 * H, H]);
+    tf.dispose([stepped, again]);
+    loaded.dispose();
+    withoutB.dispose();
+    combo.dispose();
+  });
+
+  it('refuses what it cannot do, in one line', async () => {
+    expect(() => createAdapter(model, { ...knowledge, layers: [0, 7] } as MethodConfig, 1)).toThrow(
+      /layer 7 does not exist/,
+    );
+    expect(() => createAdapter(model, { ...knowledge, layers: [1, 0] } as MethodConfig, 1)).toThrow(
+      /increasing order/,
+    );
+    expect(() => createAdapter(model, { ...knowledge, adapterSize: 6, heads: 4 } as MethodConfig, 1)).toThrow(
+      /not divisible by 4 heads/,
+    );
+    const lora = path.join(tmp.dir, 'lora', 'adapter');
+    const l = createAdapter(model, { type: 'lora', r: 2, alpha: 4, dropout: 0, rslora: false }, 1);
+    await saveAdapter(model, l, { r: 2, alpha: 4, dropout: 0, rslora: false }, lora, baseIdentity(model));
+    l.dispose();
+    expect(() => createAdapter(model, combine([lora]), 1)).toThrow(/not a trained knowledge adapter/);
+    const gpt2 = loadModel(path.join(HF_TINY_DIR, 'gpt2-lm', 'base'));
+    expect(() => createAdapter(gpt2, knowledge, 1)).toThrow(
+      /needs a BERT or RoBERTa encoder; this is a gpt2/,
+    );
+    gpt2.dispose();
+  });
+});

@@ -131,22 +131,34 @@ export function listCompositions(db: Database) {
     .map((r) => runView(db, (r as { id: number }).id));
 }
 
-/** A fuse config names library adapters by run id: does it (then it needs its project to find their folders)? */
+/** The library adapters a config names by run id or folder: a fusion's `adapters`, a K-Adapter's `knowledge`. */
+function libraryList(
+  config: TrainConfig,
+): { key: 'adapters' | 'knowledge'; list: (number | string)[] } | null {
+  if (config.method.type === 'fuse') return { key: 'adapters', list: config.method.adapters ?? [] };
+  if (config.method.type === 'k-adapter') return { key: 'knowledge', list: config.method.knowledge ?? [] };
+  return null;
+}
+
+/** A config names library adapters by run id: does it (then it needs its project to find their folders)? */
 export const namesLibraryRuns = (config: TrainConfig): boolean =>
-  config.method.type === 'fuse' && (config.method.adapters ?? []).some((a) => typeof a === 'number');
+  libraryList(config)?.list.some((a) => typeof a === 'number') ?? false;
 
 /**
- * A `fuse` config with its run ids turned into those runs' adapter folders (absolute), which the training process
- * reads: it has no database. Other configs come back unchanged.
+ * A `fuse` or `k-adapter` config with its run ids turned into those runs' adapter folders (absolute), which the
+ * training process reads: it has no database. Other configs come back unchanged.
  */
 export function resolveFuseAdapters(db: Database, projectDir: string, config: TrainConfig): TrainConfig {
-  if (config.method.type !== 'fuse' || !namesLibraryRuns(config)) return config;
-  const adapters = (config.method.adapters ?? []).map((a) => {
+  const named = libraryList(config);
+  if (!named || !namesLibraryRuns(config)) return config;
+  const list = named.list.map((a) => {
     if (typeof a !== 'number') return a;
     const dir = adapterDirOf(db, projectDir, a);
     if (runView(db, a).status !== 'completed' || !dir || !fs.existsSync(dir))
-      throw new UserError(`method.adapters: run ${a} has no finished adapter to fuse`);
+      throw new UserError(
+        `method.${named.key}: run ${a} has no finished adapter to ${named.key === 'adapters' ? 'fuse' : 'combine'}`,
+      );
     return dir;
   });
-  return { ...config, method: { ...config.method, adapters } };
+  return { ...config, method: { ...config.method, [named.key]: list } } as TrainConfig;
 }

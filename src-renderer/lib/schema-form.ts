@@ -18,7 +18,7 @@ export type FieldSpec =
   | (Common & { kind: 'number'; integer: boolean; min?: number; max?: number; step: number | 'any' })
   | (Common & { kind: 'select'; options: string[] })
   | (Common & { kind: 'boolean' })
-  | (Common & { kind: 'list' });
+  | (Common & { kind: 'list'; numeric: boolean });
 
 /** zod writes MAX_SAFE_INTEGER as the bound of `.int()`: no bound for a form. */
 const finite = (n: number | undefined): number | undefined =>
@@ -66,19 +66,29 @@ export function schemaFields(schema: JsonSchema): FieldSpec[] {
       ...(s.default !== undefined ? { default: s.default } : {}),
     };
     const alts = s.anyOf ?? [s];
-    if (alts.some((a) => a.type === 'array')) out.push({ ...c, kind: 'list' });
-    else if (s.enum) out.push({ ...c, kind: 'select', options: s.enum.map(String) });
+    const list = alts.find((a) => a.type === 'array');
+    // A list of objects is data a saved adapter records (a combination's sources), not an option to type.
+    if (list?.items?.type === 'object') continue;
+    if (list) {
+      const items = list.items?.anyOf ?? (list.items ? [list.items] : []);
+      const numeric = items.length > 0 && items.every((i) => i.type === 'integer' || i.type === 'number');
+      out.push({ ...c, kind: 'list', numeric });
+    } else if (s.enum) out.push({ ...c, kind: 'select', options: s.enum.map(String) });
     else if (s.type === 'boolean') out.push({ ...c, kind: 'boolean' });
     else if (s.type === 'number' || s.type === 'integer') out.push(numberField(c, s));
   }
   return out;
 }
 
-/** A list field's text ("query, value") as the config's list; empty text leaves the option out. */
-export const parseList = (text: string): string[] | undefined => {
+/**
+ * A list field's text ("query, value") as the config's list; empty text leaves the option out. A numeric list
+ * ("0, 2, 3") gives numbers, except items that are not numbers, which stay text for the validation to name.
+ */
+export const parseList = (text: string, numeric = false): (string | number)[] | undefined => {
   const items = text
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  return items.length ? items : undefined;
+  const parsed = numeric ? items.map((t) => (Number.isFinite(Number(t)) ? Number(t) : t)) : items;
+  return parsed.length ? parsed : undefined;
 };

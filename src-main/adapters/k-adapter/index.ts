@@ -170,11 +170,17 @@ function newHead(
 function recipeOf(config: KConfig): ComposeSource[] | null {
   if (config.sources) return config.sources;
   if (!config.knowledge) return null;
-  return config.knowledge.map((dir) => ({
-    ...describeSourceFolder(dir),
-    name: path.basename(path.dirname(dir)),
-    dir,
-  }));
+  return config.knowledge.map((dir) => {
+    if (typeof dir === 'number')
+      throw new UserError(
+        `k-adapter: adapter ${dir}: run ids are resolved in a project; give the adapter's folder`,
+      );
+    return {
+      ...describeSourceFolder(dir),
+      name: path.basename(path.dirname(dir)),
+      dir,
+    };
+  });
 }
 
 /** Loads the sources, each a single knowledge adapter on this encoder. */

@@ -44,12 +44,12 @@ export const kAdapterSchema = z
       .default(4)
       .describe('Attention heads of the adapter’s transformer layers (must divide the adapter width)'),
     knowledge: z
-      .array(z.string().min(1))
+      .array(z.union([z.number().int().positive(), z.string().min(1)]))
       .min(1)
       .max(MAX_SOURCES)
       .optional()
       .describe(
-        'Trained K-Adapter folders to combine, frozen, for this task (only the new head trains); empty: train a new knowledge adapter',
+        'Trained knowledge adapters to combine, frozen, for this task (library run ids of this project, or adapter folders); only the new head trains. Empty: train a new knowledge adapter',
       )
       .meta({ title: 'Knowledge adapters to combine' }),
     sources: z

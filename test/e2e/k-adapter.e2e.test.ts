@@ -78,7 +78,7 @@ describe('K-Adapter in New run (web mode)', () => {
     expect(await page.getByTestId('knowledge-mode').textContent()).toContain(
       'combines 2 frozen knowledge adapter(s)',
     );
-    await page.getByRole('button', { name: 'Show as CLI config' }).click();
+    // The CLI config stays open and follows the form.
     await expect
       .poll(
         async () =>

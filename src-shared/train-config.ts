@@ -27,6 +27,13 @@ export const datasetSpecSchema = z.union([
       text: z.string().min(1).optional(),
       label: z.string().min(1).optional(),
       textPair: z.string().min(1).optional(),
+      image: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'A table column of image paths (relative to the table): an image dataset labelled by the label column, e.g. a caption or a concept',
+        ),
       validation: z
         .string()
         .min(1)

@@ -12,6 +12,7 @@ import { mapRows, readTable, resolveColumns, tableFormatOf, unsupportedType } fr
 import { readBytes } from './decode.ts';
 import { DatasetError } from './errors.ts';
 import { combineHashes, hashFiles, sha256 } from './hash.ts';
+import { readImageTable } from './image-table.ts';
 import { decodeImageBytes, listImageFolder } from './images.ts';
 import { decodeClip, readClipBytes } from './video.ts';
 import { detectKind, discoverLabels, labelMaps } from './labels.ts';
@@ -95,6 +96,7 @@ export function loadDataset(spec: DatasetSpec, options: LoadOptions = {}): Loade
   if (stat.isDirectory()) return loadImageFolder(file, validation, opts);
   if (path.extname(file).toLowerCase() === '.txt') return loadCorpus(file, validation, opts);
   if (!tableFormatOf(file)) throw unsupportedType(file);
+  if (s.image !== undefined) return loadImages(file, readerOfTable(s.image, s.label), validation, opts);
   return loadTable(file, s, validation, opts);
 }
 
@@ -261,28 +263,44 @@ function readImageFolder(dir: string, o: Opts) {
   return { items, labels, ignored, files, hash: hashFiles(dir, files) };
 }
 
+type ImageReader = (source: string, o: Opts) => ReturnType<typeof readImageFolder>;
+
+/** Images listed in a table's `image` column, labelled by its `label` column (readImageTable). */
+const readerOfTable =
+  (image: string, label: string | undefined): ImageReader =>
+  (file, o) =>
+    readImageTable(file, { image, ...(label !== undefined ? { label } : {}) }, o.checkImages);
+
 function loadImageFolder(dir: string, validationDir: string | undefined, o: Opts): ImageDataset {
-  const main = readImageFolder(dir, o);
-  const rel = (f: string) => path.relative(dir, f).split(path.sep).join('/');
+  if (validationDir && !fs.statSync(validationDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new DatasetError(
+      validationDir,
+      'the validation set of an image folder must be a folder of class sub-folders',
+    );
+  }
+  return loadImages(dir, readImageFolder, validationDir, o);
+}
+
+/** An image dataset from a class folder or an image table (and its validation set of the same kind). */
+function loadImages(
+  source: string,
+  read: ImageReader,
+  validationSource: string | undefined,
+  o: Opts,
+): ImageDataset {
+  const main = read(source, o);
+  const root = fs.statSync(source).isDirectory() ? source : path.dirname(source);
+  const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
   let validationItems: ImageItem[] | undefined;
   let contentHash = main.hash;
   const warnings = main.ignored.length
     ? [`ignored ${main.ignored.length} file(s) that are not .png/.jpg images (e.g. ${main.ignored[0]})`]
     : [];
-  if (validationDir) {
-    if (!fs.statSync(validationDir, { throwIfNoEntry: false })?.isDirectory()) {
-      throw new DatasetError(
-        validationDir,
-        'the validation set of an image folder must be a folder of class sub-folders',
-      );
-    }
-    const v = readImageFolder(validationDir, o);
+  if (validationSource) {
+    const v = read(validationSource, o);
     const unknown = v.labels.find((l) => !main.labels.includes(l));
     if (unknown !== undefined) {
-      throw new DatasetError(
-        path.join(validationDir, unknown),
-        `class "${unknown}" does not occur in the training folder`,
-      );
+      throw new DatasetError(validationSource, `class "${unknown}" does not occur in the training set`);
     }
     validationItems = v.items;
     contentHash = combineHashes(main.hash, v.hash);
@@ -305,8 +323,8 @@ function loadImageFolder(dir: string, validationDir: string | undefined, o: Opts
   );
   return {
     kind: 'image',
-    source: dir,
-    name: path.basename(dir),
+    source,
+    name: path.basename(source),
     contentHash,
     columns: {},
     labels: main.labels,

@@ -20,7 +20,7 @@ export function readImageTable(
   items: ImageItem[];
   labels: string[];
   ignored: string[];
-  files: { file: string; bytes: Uint8Array }[];
+  files: { file: string; bytes: Buffer }[];
   hash: string;
 } {
   const { table, bytes } = readTable(file);
@@ -32,7 +32,7 @@ export function readImageTable(
       throw new DatasetError(file, `column "${col}" not found; columns are: ${list}`);
   const dir = path.dirname(file);
   const items: ImageItem[] = [];
-  const files: { file: string; bytes: Uint8Array }[] = [];
+  const files: { file: string; bytes: Buffer }[] = [];
   for (const r of table.records) {
     const where = `${file}:${r.line}`;
     const rel = r.values[columns.image];

@@ -29,10 +29,11 @@ function reference(dir: string) {
     if (!r) throw new Error(`${dir}: reference has no ${n}`);
     return r;
   };
+  const t = (n: string, dtype: 'int32' | 'float32'): tf.Tensor => tf.tensor(get(n).data, get(n).shape, dtype);
   const inputs = {
-    inputIds: tf.tensor(get('input_ids').data, get('input_ids').shape, 'int32') as tf.Tensor2D,
-    attentionMask: tf.tensor(get('attention_mask').data, get('attention_mask').shape, 'int32') as tf.Tensor2D,
-    pixelValues: tf.tensor(get('pixel_values').data, get('pixel_values').shape, 'float32') as tf.Tensor4D,
+    inputIds: t('input_ids', 'int32') as tf.Tensor2D,
+    attentionMask: t('attention_mask', 'int32') as tf.Tensor2D,
+    pixelValues: t('pixel_values', 'float32') as tf.Tensor4D,
   };
   return { get, inputs, dispose: () => tf.dispose(Object.values(inputs)) };
 }

@@ -67,6 +67,15 @@ describe('models (models:list / add / remove)', () => {
     });
     expect(list[0]?.tokenizer).not.toBeNull();
     expect(list[0]?.runs).toBe(1);
+    // The CLIP this project pretrained is listed next, under the name configs and `studio zero-shot` use.
+    expect(list[1]).toMatchObject({
+      model: 'studio-clip-small',
+      bundled: true,
+      architecture: 'clip',
+      inputKind: 'image-text',
+      error: null,
+      runs: 0,
+    });
     const fixture = list.find((m) => m.path === FIXTURE);
     expect(fixture?.runs).toBe(2);
     expect(fixture?.bytesOnDisk).toBeGreaterThan(0);

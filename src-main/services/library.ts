@@ -12,7 +12,14 @@ import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { listBaseModels, upsertBaseModel } from '../db/tables/base-models.ts';
 import { UserError } from '../errors.ts';
 import type { PredictRequest } from '../inference/predict.ts';
-import { DEFAULT_MODEL, DEFAULT_MODEL_DIR } from '../models/default-model.ts';
+import {
+  DEFAULT_DECODER,
+  DEFAULT_DECODER_DIR,
+  DEFAULT_MODEL,
+  DEFAULT_MODEL_DIR,
+  hasDefaultDecoder,
+  isBundledModelDir,
+} from '../models/default-model.ts';
 import { modelInfo } from '../models/info.ts';
 import { listRunViews, runView } from './runs.ts';
 import { modelRecordStreamed } from './training.ts';
@@ -35,7 +42,7 @@ function configNumber(dir: string, ...keys: string[]): number | null {
 }
 
 function entry(id: number | null, model: string, dir: string, runs: number): ModelEntry {
-  const base = { id, model, path: dir, bundled: dir === DEFAULT_MODEL_DIR, runs };
+  const base = { id, model, path: dir, bundled: isBundledModelDir(dir), runs };
   try {
     const info = modelInfo(dir);
     return {
@@ -77,19 +84,24 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
 const runsOn = (db: Database, id: number) =>
   (db.prepare('SELECT count(*) AS n FROM runs WHERE base_model_id = ?').get(id) as { n: number }).n;
 
-/** The bundled default model first, then the project's models (one row per folder, newest content). */
+/**
+ * The bundled models first (the default encoder, then the default decoder where its folder is present), then the
+ * project's models (one row per folder, newest content).
+ */
 export function listModels(db: Database): ModelEntry[] {
   const rows = listBaseModels(db);
-  const defaultRuns = rows
-    .filter((r) => r.path === DEFAULT_MODEL_DIR)
-    .reduce((n, r) => n + runsOn(db, r.id), 0);
+  const runsIn = (dir: string) =>
+    rows.filter((r) => r.path === dir).reduce((n, r) => n + runsOn(db, r.id), 0);
   const byPath = new Map<string, ModelEntry>();
   for (const r of rows) {
-    if (r.path === DEFAULT_MODEL_DIR) continue;
+    if (isBundledModelDir(r.path)) continue;
     const runs = runsOn(db, r.id) + (byPath.get(r.path)?.runs ?? 0);
     byPath.set(r.path, entry(r.id, r.path, r.path, runs));
   }
-  return [entry(null, DEFAULT_MODEL, DEFAULT_MODEL_DIR, defaultRuns), ...byPath.values()];
+  const bundled = [entry(null, DEFAULT_MODEL, DEFAULT_MODEL_DIR, runsIn(DEFAULT_MODEL_DIR))];
+  if (hasDefaultDecoder())
+    bundled.push(entry(null, DEFAULT_DECODER, DEFAULT_DECODER_DIR, runsIn(DEFAULT_DECODER_DIR)));
+  return [...bundled, ...byPath.values()];
 }
 
 /** Checks a Hugging Face folder (config, weights, tokenizer) and remembers it in the project. */

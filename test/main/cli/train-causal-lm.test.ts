@@ -38,7 +38,7 @@ describe('studio train on the name-list sample (causal LM)', () => {
         name: 'names lora',
         dataset: { sample: 'name-list' },
         method: { type: 'lora', r: 4 },
-        train: { epochs: 0.2, batchSize: 16, lr: 0.01, maxLength: 32 },
+        train: { epochs: 0.1, batchSize: 16, lr: 0.02, maxLength: 32 },
       }),
     );
     const out = await studio(['train', '--config', config, '--json']);
@@ -73,5 +73,5 @@ describe('studio train on the name-list sample (causal LM)', () => {
       ['Base model', null, 8],
       ['adapter', null, 8],
     ]);
-  });
+  }, 400_000);
 });

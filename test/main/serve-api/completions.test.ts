@@ -214,6 +214,23 @@ describe('/v1/completions', () => {
     await noPrompt.arrayBuffer();
   });
 
+  it('refuses a 17th waiting generation with 503 and Retry-After, and answers the others', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        post({ model: BASE, prompt: `Prompt ${i}`, max_tokens: 2, temperature: 0 }),
+      ),
+    );
+    const statuses = all.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(16);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(8);
+    const busy = all.find((r) => r.status === 503)!;
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(((await busy.json()) as { error: { type: string } }).error.type).toBe('overloaded_error');
+    await Promise.all(all.map((r) => r.arrayBuffer().catch(() => null)));
+    // Once they are answered, a new one is served again.
+    expect((await post({ model: BASE, prompt, max_tokens: 1 })).status).toBe(200);
+  });
+
   it('is in the OpenAPI document, with its event stream', async () => {
     const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
       paths: Record<

@@ -28,7 +28,9 @@ function openAiModels(lib: AdapterLibrary): z.output<typeof openAiModel>[] {
     root: m.id,
     parent: null,
   }));
-  const adapters = lib.adapters().map((a) => adapterEntry(a, findAdapter(lib, a.name)?.id === a.id ? a.name : a.id));
+  const adapters = lib
+    .adapters()
+    .map((a) => adapterEntry(a, findAdapter(lib, a.name)?.id === a.id ? a.name : a.id));
   return [...bases, ...adapters];
 }
 

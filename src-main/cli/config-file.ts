@@ -46,7 +46,7 @@ export function configPaths(file: string) {
   const abs = (p: string) => path.resolve(base, p);
   return {
     abs,
-    model: (m: string) => (m === 'default' ? m : abs(m)),
+    model: (m: string) => (m === 'default' || m === 'default-decoder' ? m : abs(m)),
     dataset: (d: DatasetSpec): DatasetSpec =>
       'path' in d
         ? { ...d, path: abs(d.path), ...(d.validation ? { validation: abs(d.validation) } : {}) }

@@ -1,6 +1,7 @@
 /**
  * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, Moby-Dick's sentences as
- * question or statement, and Moby-Dick for language modelling. They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
+ * question or statement, Moby-Dick for language modelling, and a list of first names for language modelling (the
+ * causal-LM task for the bundled decoder, which was pretrained on Moby-Dick). They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
  * scripts/make-samples.ts (which also records their row counts and hashes in resources/samples/samples.json).
  */
 import fs from 'node:fs';
@@ -20,10 +21,12 @@ export const SAMPLE_NAMES = [
   'moby-questions',
   'moby-dick',
   'moving-shapes',
+  'name-list',
 ] as const;
 
 /** The video sample's shape (scripts/make-samples.ts writes it; a folder of GIFs per class). */
 export const MOVING_SHAPES = { file: 'moving-shapes', clips: 200, size: 32, frames: 8 } as const;
+
 /** A built-in sample's name. */
 export type SampleName = (typeof SAMPLE_NAMES)[number];
 
@@ -84,6 +87,15 @@ export const SAMPLES: readonly SampleInfo[] = [
     kind: 'image',
     labels: ['left-to-right', 'right-to-left'],
     file: MOVING_SHAPES.file,
+  },
+  {
+    name: 'name-list',
+    title: 'A list of first names',
+    description:
+      'English first names, one a line: language modelling, to teach the bundled decoder (Moby-Dick) a new form',
+    kind: 'lm',
+    labels: [],
+    file: 'name-list.txt.gz',
   },
 ];
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT } from '../app/package-info.ts';
 
@@ -9,10 +10,16 @@ import { APP_ROOT } from '../app/package-info.ts';
 export const DEFAULT_MODEL = 'default';
 export const DEFAULT_MODEL_DIR = path.join(APP_ROOT, 'models/studio-bert-small');
 
-/** A model folder as configs give it: "default" is the bundled model, "studio-clip-small" the bundled CLIP. */
-export function resolveModelDir(model: string): string {
-  return model === DEFAULT_MODEL ? DEFAULT_MODEL_DIR : model === STUDIO_CLIP ? STUDIO_CLIP_DIR : model;
-}
+/**
+ * The bundled decoder: a small GPT-2 the project pretrained itself on Moby-Dick with causal language modelling
+ * (tools/default-decoder/make_default_decoder.py; models/studio-gpt2-small/README.md is its card), so generation
+ * works out of the box. Configs name it "default-decoder".
+ */
+export const DEFAULT_DECODER = 'default-decoder';
+export const DEFAULT_DECODER_DIR = path.join(APP_ROOT, 'models/studio-gpt2-small');
+
+/** Whether the decoder's folder is in this checkout or package (it is made on a machine with torch). */
+export const hasDefaultDecoder = (): boolean => fs.existsSync(path.join(DEFAULT_DECODER_DIR, 'config.json'));
 
 /**
  * The bundled CLIP: a small CLIPModel (ViT on 32x32 pictures, patch 4; 1.26M parameters, float16) that the project
@@ -21,3 +28,15 @@ export function resolveModelDir(model: string): string {
  */
 export const STUDIO_CLIP = 'studio-clip-small';
 export const STUDIO_CLIP_DIR = path.join(APP_ROOT, 'models/studio-clip-small');
+
+/** A model folder as configs give it: "default", "default-decoder" and "studio-clip-small" are the bundled models. */
+export function resolveModelDir(model: string): string {
+  if (model === DEFAULT_MODEL) return DEFAULT_MODEL_DIR;
+  if (model === DEFAULT_DECODER) return DEFAULT_DECODER_DIR;
+  if (model === STUDIO_CLIP) return STUDIO_CLIP_DIR;
+  return model;
+}
+
+/** The bundled folders. */
+export const isBundledModelDir = (dir: string): boolean =>
+  dir === DEFAULT_MODEL_DIR || dir === DEFAULT_DECODER_DIR || dir === STUDIO_CLIP_DIR;

@@ -12,7 +12,7 @@ const schema = (s: z.ZodType, io: 'input' | 'output') =>
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed or names something the adapter cannot do',
   401: 'No token, or a wrong one: send Authorization: Bearer <token>',
-  404: 'No such adapter (the message names it)',
+  404: 'No such adapter or model (the message names it)',
   422: 'The adapter could not be loaded or run',
   503: 'The queue is full: retry after the Retry-After header (seconds)',
 };
@@ -44,7 +44,11 @@ export function openApiDocument(routes: readonly ApiRoute[], baseUrl: string, ve
         responses: {
           200: {
             description: 'OK',
-            content: { 'application/json': { schema: schema(r.response, 'output') } },
+            content: {
+              'application/json': { schema: schema(r.response, 'output') },
+              // Each event is `data: <one of these as JSON>`; the stream ends with `data: [DONE]`.
+              ...(r.stream ? { 'text/event-stream': { schema: schema(r.stream, 'output') } } : {}),
+            },
           },
           ...Object.fromEntries(
             errors.map((s) => [
@@ -65,7 +69,7 @@ export function openApiDocument(routes: readonly ApiRoute[], baseUrl: string, ve
       title: 'Adapter Studio serving API',
       version,
       description:
-        'Classify, embed and score with any adapter of a project library per request; requests for different adapters share batches. Loopback only; every call but this document needs the studio token as a bearer header.',
+        'Classify, embed and score with any adapter of a project library per request; requests for different adapters share batches. Generate text with causal-LM adapters through the OpenAI-compatible /v1/completions and /v1/models. Loopback only; every call but this document needs the studio token as a bearer header.',
     },
     servers: [{ url: baseUrl }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -37,8 +37,17 @@ export const embedRequest = inferenceRequest;
 export const scoreRequest = inferenceRequest;
 
 export const errorBody = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .describe('What went wrong, in one line');
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z
+        .string()
+        .describe('invalid_request_error, overloaded_error or server_error (as OpenAI types them)'),
+      param: z.string().nullable().describe('The request field at fault, where one is'),
+      code: z.string(),
+    }),
+  })
+  .describe("What went wrong, in one line (OpenAI's error shape)");
 
 const usedAdapter = z.object({ adapter: z.string(), model: z.string(), ms: z.number() });
 
@@ -55,6 +64,16 @@ export const modelView = z.object({
   architecture: z.string(),
   task: z.string(),
   adapters: z.number().int().describe('Library entries trained on it'),
+});
+
+/** An entry of OpenAI's model list: every base and every adapter, each usable as `model` of /v1/completions. */
+export const openAiModel = z.object({
+  id: z.string().describe('A base model ("default" or its folder) or an adapter of the library (its name)'),
+  object: z.literal('model'),
+  created: z.number().int().describe("Unix seconds (the folder's time; 0 where unknown)"),
+  owned_by: z.string().describe('"studio" for a base, "library" for an adapter'),
+  root: z.string().describe('The base model'),
+  parent: z.string().nullable().describe("An adapter's base model; null for a base"),
 });
 
 export const adapterView = z.object({

@@ -11,7 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAllowedOrigin, isAuthorized, isLoopbackHost } from '../node-shared/loopback-auth.ts';
 import { describeUserFacing, jsonSyntaxProblem } from '../errors.ts';
-import { ApiRefusal } from './errors.ts';
+import { ApiRefusal, errorType } from './errors.ts';
+import { EventStream, SSE_DONE, sseEvent } from './sse.ts';
 import { ROUTES } from './routes/index.ts';
 import type { ApiContext, ApiRoute } from './routes/route.ts';
 
@@ -34,8 +35,69 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(JSON.stringify(body));
 }
 
-const fail = (res: http.ServerResponse, status: number, code: string, message: string, headers = {}) =>
-  send(res, status, { error: { code, message } }, headers);
+/** OpenAI's error shape (message, type, param, code), which OpenAI clients read and raise from. */
+const errorBody = (status: number, code: string, message: string, param: string | null = null) => ({
+  error: { message, type: errorType(status), param, code },
+});
+
+const fail = (
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers = {},
+  param: string | null = null,
+) => send(res, status, errorBody(status, code, message, param), headers);
+
+/** A handler's error as the API answers it, or null for an internal error (logged, answered 500). */
+function refusalOf(
+  err: unknown,
+): { status: number; code: string; message: string; param: string | null } | null {
+  if (err instanceof ApiRefusal)
+    return {
+      status: err.status,
+      code: err.detail.code ?? (err.status === 503 ? 'busy' : 'refused'),
+      message: err.message,
+      param: err.detail.param ?? null,
+    };
+  const message = describeUserFacing(err);
+  return message === undefined ? null : { status: 400, code: 'refused', message, param: null };
+}
+
+/**
+ * Writes a streamed answer. An error before the first event is thrown (the caller answers it with its status);
+ * after it, the status is sent already: it goes out as an event with the error body, as OpenAI's streams carry
+ * errors, and the stream ends without [DONE].
+ */
+async function stream(res: http.ServerResponse, answer: EventStream): Promise<void> {
+  let open = false;
+  let closed = false;
+  res.once('close', () => (closed = true));
+  const emit = (data: unknown) => {
+    if (!open) {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        connection: 'keep-alive',
+      });
+      open = true;
+    }
+    if (!closed) res.write(sseEvent(data));
+  };
+  try {
+    await answer.produce(emit, () => closed);
+  } catch (err) {
+    if (!open) throw err;
+    const r = refusalOf(err);
+    if (!r) console.error('[studio] API stream failed:', err);
+    emit(r ? errorBody(r.status, r.code, r.message, r.param) : errorBody(500, 'internal', 'internal error'));
+    res.end();
+    return;
+  }
+  if (!open) emit([]);
+  res.end(SSE_DONE);
+}
 
 /** The route and its path parameters for a path, or the routes that have the path under another method. */
 function match(
@@ -115,25 +177,37 @@ export async function startApiServer(opts: {
         return fail(res, 403, 'forbidden', 'forbidden origin');
       const { route, params, other } = match(req.method ?? 'GET', url.pathname);
       if (!route?.public && !isAuthorized(req, url, opts.token, port, ['bearer']))
-        return fail(res, 401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>');
+        return fail(
+          res,
+          401,
+          'invalid_api_key',
+          'missing or wrong token: send Authorization: Bearer <token> (the studio token)',
+        );
       if (!route)
         return other
           ? fail(res, 405, 'method-not-allowed', `${req.method} is not allowed on ${url.pathname}`)
           : fail(res, 404, 'not-found', `no such endpoint: ${url.pathname} (GET /openapi.json lists them)`);
       try {
         const body = await parseBody(route, req);
-        send(res, 200, await route.handle(ctx, { body, params }));
+        const answer = await route.handle(ctx, { body, params });
+        if (answer instanceof EventStream) await stream(res, answer);
+        else send(res, 200, answer);
       } catch (err) {
-        if (err instanceof ApiRefusal) {
-          if (err.status === 413) res.once('finish', () => req.destroy());
-          return fail(res, err.status, err.status === 503 ? 'busy' : 'refused', err.message, {
-            ...(err.retryAfterS !== undefined ? { 'retry-after': String(err.retryAfterS) } : {}),
-            ...(err.status === 413 ? { connection: 'close' } : {}),
-          });
-        }
-        const message = describeUserFacing(err);
-        if (message !== undefined) return fail(res, 400, 'refused', message);
-        throw err;
+        const r = refusalOf(err);
+        if (!r) throw err;
+        if (r.status === 413) res.once('finish', () => req.destroy());
+        const retry = err instanceof ApiRefusal ? err.retryAfterS : undefined;
+        return fail(
+          res,
+          r.status,
+          r.code,
+          r.message,
+          {
+            ...(retry !== undefined ? { 'retry-after': String(retry) } : {}),
+            ...(r.status === 413 ? { connection: 'close' } : {}),
+          },
+          r.param,
+        );
       }
     })().catch((err: unknown) => {
       console.error('[studio] API request failed:', err);

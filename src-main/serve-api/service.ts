@@ -3,6 +3,7 @@
  * --api`, `studio bench-serve`): the listener, the scheduler and the serving process, over one library.
  */
 import type { Database } from 'better-sqlite3';
+import { DEFAULT_DECODER, DEFAULT_MODEL, hasDefaultDecoder } from '../models/default-model.ts';
 import { ServingClient } from '../serving/client.ts';
 import type { AdapterLibrary } from './library.ts';
 import { ProjectLibrary } from './library.ts';
@@ -20,9 +21,12 @@ export interface ServeApiStatus {
   project: string | null;
 }
 
-/** No project: the bundled default model and no adapters. */
+/** No project: the bundled models (the decoder where its folder is present) and no adapters. */
 const baseOnly: AdapterLibrary = {
-  models: () => [{ id: 'default', architecture: 'bert', task: 'base' }],
+  models: () => [
+    { id: DEFAULT_MODEL, architecture: 'bert', task: 'base' },
+    ...(hasDefaultDecoder() ? [{ id: DEFAULT_DECODER, architecture: 'gpt2', task: 'causal-lm' }] : []),
+  ],
   adapters: () => [],
 };
 

@@ -12,7 +12,16 @@ import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { listBaseModels, upsertBaseModel } from '../db/tables/base-models.ts';
 import { UserError } from '../errors.ts';
 import type { PredictRequest } from '../inference/predict.ts';
-import { DEFAULT_MODEL, DEFAULT_MODEL_DIR, STUDIO_CLIP, STUDIO_CLIP_DIR } from '../models/default-model.ts';
+import {
+  DEFAULT_DECODER,
+  DEFAULT_DECODER_DIR,
+  DEFAULT_MODEL,
+  DEFAULT_MODEL_DIR,
+  hasDefaultDecoder,
+  isBundledModelDir,
+  STUDIO_CLIP,
+  STUDIO_CLIP_DIR,
+} from '../models/default-model.ts';
 import { modelInfo } from '../models/info.ts';
 import { listRunViews, runView } from './runs.ts';
 import { modelRecordStreamed } from './training.ts';
@@ -35,7 +44,7 @@ function configNumber(dir: string, ...keys: string[]): number | null {
 }
 
 function entry(id: number | null, model: string, dir: string, runs: number): ModelEntry {
-  const base = { id, model, path: dir, bundled: BUNDLED.has(dir), runs };
+  const base = { id, model, path: dir, bundled: isBundledModelDir(dir), runs };
   try {
     const info = modelInfo(dir);
     return {
@@ -77,24 +86,24 @@ function entry(id: number | null, model: string, dir: string, runs: number): Mod
 const runsOn = (db: Database, id: number) =>
   (db.prepare('SELECT count(*) AS n FROM runs WHERE base_model_id = ?').get(id) as { n: number }).n;
 
-/** The models the studio ships, by folder: the default BERT and the CLIP, each with the name configs use. */
-const BUNDLED = new Map([
-  [DEFAULT_MODEL_DIR, DEFAULT_MODEL],
-  [STUDIO_CLIP_DIR, STUDIO_CLIP],
-]);
-
-/** The bundled models first (the default one, then the CLIP), then the project's models (one row per folder). */
+/**
+ * The bundled models first (the default encoder, the default decoder where its folder is present, then the CLIP),
+ * then the project's models (one row per folder, newest content).
+ */
 export function listModels(db: Database): ModelEntry[] {
   const rows = listBaseModels(db);
-  const bundledRuns = (dir: string) =>
+  const runsIn = (dir: string) =>
     rows.filter((r) => r.path === dir).reduce((n, r) => n + runsOn(db, r.id), 0);
   const byPath = new Map<string, ModelEntry>();
   for (const r of rows) {
-    if (BUNDLED.has(r.path)) continue;
+    if (isBundledModelDir(r.path)) continue;
     const runs = runsOn(db, r.id) + (byPath.get(r.path)?.runs ?? 0);
     byPath.set(r.path, entry(r.id, r.path, r.path, runs));
   }
-  const bundled = [...BUNDLED].map(([dir, name]) => entry(null, name, dir, bundledRuns(dir)));
+  const bundled = [entry(null, DEFAULT_MODEL, DEFAULT_MODEL_DIR, runsIn(DEFAULT_MODEL_DIR))];
+  if (hasDefaultDecoder())
+    bundled.push(entry(null, DEFAULT_DECODER, DEFAULT_DECODER_DIR, runsIn(DEFAULT_DECODER_DIR)));
+  bundled.push(entry(null, STUDIO_CLIP, STUDIO_CLIP_DIR, runsIn(STUDIO_CLIP_DIR)));
   return [...bundled, ...byPath.values()];
 }
 

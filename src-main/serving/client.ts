@@ -1,7 +1,9 @@
-/** Main's side of the serving process (serving/worker.ts): batches, hot load and unload, its status. */
+/** Main's side of the serving process (serving/worker.ts): batches, hot load and unload, generation, its status. */
+import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 import { WorkerClient } from '../process/worker-client.ts';
 import type {
   AdapterRef,
+  GenerationPiece,
   ItemResult,
   LoadResult,
   ServeItem,
@@ -27,6 +29,14 @@ export class ServingClient {
 
   status(): Promise<ServingStatus> {
     return this.#worker.call({ type: 'status' });
+  }
+
+  /** Text generation; `onPiece` hears the text as it grows (the worker runs one job at a time). */
+  generate(request: GenerateRequest, onPiece?: (p: GenerationPiece) => void): Promise<GenerationResult> {
+    return this.#worker.call(
+      { type: 'generate', request },
+      onPiece ? (p) => onPiece(p as GenerationPiece) : undefined,
+    );
   }
 
   stop(): void {

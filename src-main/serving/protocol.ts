@@ -1,8 +1,9 @@
 /**
  * What main's API server (serve-api/) asks of the serving process (this folder's worker.ts): batches of
- * classify / embed / score requests, each with its own adapter, and hot load / unload of adapters. Types only:
- * main imports this file, the worker implements it.
+ * classify / embed / score requests, each with its own adapter, hot load / unload of adapters, and text
+ * generation (`/v1/completions`). Types only: main imports this file, the worker implements it.
  */
+import type { GenerateRequest, GenerationResult } from '../../src-shared/generation.ts';
 
 /** An adapter of the library as main resolved it: a stable key (its library id) and its folder. */
 export interface AdapterRef {
@@ -62,11 +63,21 @@ export type ServingJob =
   | { type: 'batch'; model: string; items: ServeItem[] }
   | { type: 'load'; model: string; adapter: AdapterRef }
   | { type: 'unload'; model: string; key: string }
-  | { type: 'status' };
+  | { type: 'status' }
+  /** Progress messages: each a `GenerationPiece`, in order, before the result. */
+  | { type: 'generate'; request: GenerateRequest };
+
+/** A streamed piece of a generation: `delta` is what the column's text grew by (token `id`, -1: the tail). */
+export interface GenerationPiece {
+  column: string;
+  id: number;
+  delta: string;
+}
 
 export interface ServingResults {
   batch: ItemResult[];
   load: LoadResult;
   unload: { unloaded: boolean };
   status: ServingStatus;
+  generate: GenerationResult;
 }

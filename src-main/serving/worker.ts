@@ -4,6 +4,8 @@
  * never blocks main's event loop (the UI keeps answering).
  */
 import { activeBackend, initBackend } from '../engine/backends.ts';
+import { generate } from '../inference/generate/index.ts';
+import { ModelCache } from '../inference/predict.ts';
 import { serveJobs } from '../process/serve-jobs.ts';
 import { LoadedModels } from './loaded.ts';
 import type { ServingJob, ServingStatus } from './protocol.ts';
@@ -12,6 +14,12 @@ import { runBatch, tensorCount } from './run-batch.ts';
 /** Adapters kept loaded per base model; the least recently used is unloaded past this. */
 const CAPACITY = Number(process.env.STUDIO_SERVE_ADAPTERS ?? 128);
 const models = new LoadedModels();
+/**
+ * Causal LMs for generation, loaded as `studio generate` loads them (LoadedModels loads bases as classifiers for
+ * the adapters' heads), so the API's completions are the CLI's token for token. One at a time: a decoder is the
+ * largest thing this process holds.
+ */
+const generators = new ModelCache(1);
 
 function status(): ServingStatus {
   return {
@@ -21,7 +29,7 @@ function status(): ServingStatus {
   };
 }
 
-function run(job: ServingJob): unknown {
+function run(job: ServingJob, progress: (p: unknown) => void): unknown {
   switch (job.type) {
     case 'batch':
       return runBatch(models, job.model, job.items, { capacity: CAPACITY });
@@ -31,6 +39,8 @@ function run(job: ServingJob): unknown {
       return { unloaded: models.peek(job.model)?.unload(job.key) ?? false };
     case 'status':
       return status();
+    case 'generate':
+      return generate(generators, job.request, progress);
   }
 }
 

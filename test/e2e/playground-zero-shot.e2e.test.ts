@@ -86,7 +86,7 @@ describe('zero-shot in the playground (web mode)', () => {
     await createProject(page, 'Shipped CLIP');
     await mainNav(page).getByRole('link', { name: 'Models' }).click();
     await page
-      .getByTestId('model-bundled-studio-clip-small')
+      .getByTestId('model-studio-clip-small')
       .getByText('studio-clip-small (bundled)')
       .waitFor();
     await mainNav(page).getByRole('link', { name: 'Adapters' }).click();

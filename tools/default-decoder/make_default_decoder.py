@@ -193,7 +193,7 @@ Corpus: _Moby Dick_ (public domain), as the studio ships it (`resources/samples/
 
 Held-out loss {f['heldOutLoss']:.3f} (perplexity {f['heldOutPerplexity']:.1f}); `training_log.json` holds the curves.
 Greedy continuations (transformers `generate`, 32 new tokens; `generation_reference.json`, which
-`test/main/models/default-decoder.test.ts` checks the studio reproduces token for token, with and without its cache):
+`test/main/models/default-decoder-zoo.test.ts` checks the studio reproduces token for token, with and without its cache):
 
 """ + "\n".join(f"- \"{r['prompt']}\" → \"{r['text'].strip()[:120]}\"" for r in refs) + """
 

@@ -7,19 +7,22 @@ import { classifyRoute } from './classify.ts';
 import { embedRoute } from './embed.ts';
 import { healthRoute } from './health.ts';
 import { loadRoute, unloadRoute } from './load.ts';
-import { modelsRoute } from './models.ts';
+import { completionsRoute } from './completions.ts';
+import { modelRoute, modelsRoute } from './models.ts';
 import { defineRoute } from './route.ts';
 import type { ApiRoute } from './route.ts';
 import { scoreRoute } from './score.ts';
 
 const served: ApiRoute[] = [
   modelsRoute,
+  modelRoute,
   adaptersRoute,
   loadRoute,
   unloadRoute,
   classifyRoute,
   embedRoute,
   scoreRoute,
+  completionsRoute,
   healthRoute,
 ];
 

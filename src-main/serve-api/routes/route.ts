@@ -1,10 +1,11 @@
 /**
  * One API route = one file in this folder: its method and path, the zod schemas of its body and answer (the
  * server validates with them, openapi.ts documents them), the statuses it may answer besides 200, and its handler.
- * Adding an endpoint (e.g. /v1/completions once generation lands) is adding a file and one line in index.ts.
+ * Adding an endpoint is adding a file and one line in index.ts.
  */
 import type { z } from 'zod';
-import type { AdapterRef, LoadResult, ServingStatus } from '../../serving/protocol.ts';
+import type { GenerateRequest, GenerationResult } from '../../../src-shared/generation.ts';
+import type { AdapterRef, GenerationPiece, LoadResult, ServingStatus } from '../../serving/protocol.ts';
 import type { AdapterLibrary } from '../library.ts';
 import type { BatchScheduler } from '../scheduler.ts';
 
@@ -13,6 +14,7 @@ export interface ServingControl {
   load(model: string, adapter: AdapterRef): Promise<LoadResult>;
   unload(model: string, key: string): Promise<{ unloaded: boolean }>;
   status(): Promise<ServingStatus>;
+  generate(request: GenerateRequest, onPiece?: (p: GenerationPiece) => void): Promise<GenerationResult>;
 }
 
 export interface ApiContext {
@@ -36,6 +38,8 @@ interface RouteSpec<S extends z.ZodType | undefined> {
   summary: string;
   body?: S;
   response: z.ZodType;
+  /** Where the handler may answer a stream of server-sent events (an EventStream): each event's schema. */
+  stream?: z.ZodType;
   /** Statuses other than 200 and 401 this route answers, each with the error body. */
   errors: readonly number[];
   /** Served without the token (the API's description only: it holds no data). */

@@ -8,6 +8,7 @@ import { SAMPLES_DIR } from '../../../src-main/data/samples.ts';
 import {
   emailText,
   mobyDickText,
+  nameListText,
   nameRows,
   questionRows,
   rowsToJsonl,
@@ -49,6 +50,7 @@ describe('built-in samples', () => {
       'moby-questions',
       'moby-dick',
       'moving-shapes',
+      'name-list',
     ]);
     for (const s of list) {
       expect(s.description).not.toContain('\n');
@@ -89,6 +91,19 @@ describe('built-in samples', () => {
     expect(loadSample('moby-questions').rows.map((r) => [r.text, r.label])).toEqual(questionRows(moby));
   });
 
+  it("name-list: first-names' names as a language-modelling text, one a line, shuffled", () => {
+    const d = loadDataset({ sample: 'name-list' }, { validationFraction: 0.1 });
+    expect(d.kind).toBe('lm');
+    if (d.kind !== 'lm') return;
+    const lines = d.text.split('\n').filter(Boolean);
+    const names = loadSample('first-names').rows.map((r) => r.text);
+    expect([...lines].sort()).toEqual([...names].sort());
+    // Shuffled: the held-out tail is not only names late in the alphabet.
+    const held = d.validation.split('\n').filter(Boolean);
+    expect(new Set(held.map((n) => n[0])).size).toBeGreaterThan(15);
+    expect(listSamples()[5]).toMatchObject({ kind: 'lm', rows: names.length, labels: [] });
+  });
+
   it('spam-assassin: spam vs ham, headers stripped', () => {
     const s = loadSample('spam-assassin');
     expect(s.rows).toHaveLength(6046);
@@ -117,6 +132,7 @@ describe('built-in samples', () => {
       BEFORE['moby-dick'].lines,
       // The video sample's clips (test/main/data/video.test.ts regenerates them).
       200,
+      BEFORE['first-names'].rows,
     ]);
     expect(listSamples()[3]?.characters).toBe(BEFORE['moby-dick'].characters);
   });
@@ -148,14 +164,15 @@ describe('built-in samples', () => {
       expect(strip('spam-assassin')).toEqual(spamRows());
       expect(strip('first-names')).toEqual(nameRows());
       expect(loadSample('moby-dick').text).toBe(mobyDickText());
+      expect(loadSample('name-list').text).toBe(nameListText());
     },
   );
 
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(
-      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes/,
+      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes, name-list/,
     );
-    expect(SAMPLES).toHaveLength(5);
+    expect(SAMPLES).toHaveLength(6);
   });
 });

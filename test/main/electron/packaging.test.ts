@@ -3,6 +3,7 @@ import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { common } from '../../../scripts/electron-build-config.mjs';
+import { hasDefaultDecoder } from '../../../src-main/models/default-model.ts';
 import { REPO_ROOT } from '../../helpers/fixtures.ts';
 import { packagedFiles, packagesAppFile } from '../../helpers/packaged-files.ts';
 import type { PackagedFile, Target } from '../../helpers/packaged-files.ts';
@@ -108,6 +109,9 @@ describe('electron-builder.yml: the package carries only what the app runs', () 
         file,
       ).toBe(true);
     expect(files.some((f) => f.path.startsWith('models/studio-bert-small/'))).toBe(true);
+    // The bundled decoder too, once its folder is in the checkout (it is made on a machine with torch).
+    if (hasDefaultDecoder())
+      expect(files.some((f) => f.path === 'models/studio-gpt2-small/model.safetensors')).toBe(true);
   });
 
   it('packages the built bundles but not their source maps', () => {

@@ -67,8 +67,9 @@ describe('models (models:list / add / remove)', () => {
     });
     expect(list[0]?.tokenizer).not.toBeNull();
     expect(list[0]?.runs).toBe(1);
-    // The CLIP this project pretrained is listed next, under the name configs and `studio zero-shot` use.
-    expect(list[1]).toMatchObject({
+    // The CLIP this project pretrained is listed after the bundled decoder, under the name configs and
+    // `studio zero-shot` use.
+    expect(list[2]).toMatchObject({
       model: 'studio-clip-small',
       bundled: true,
       architecture: 'clip',

@@ -94,7 +94,12 @@ function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly 
             'int32',
           ),
         };
-        return tf.softmax(entry.model.forward(inputs, { hooks: adapter.hooks }).logits);
+        // A router runs the model more than once (its pick, then the adapters): its own forward answers.
+        return tf.softmax(
+          adapter.forward
+            ? adapter.forward(entry.model, inputs)
+            : entry.model.forward(inputs, { hooks: adapter.hooks }).logits,
+        );
       });
       const data = probs.dataSync() as Float32Array;
       probs.dispose();

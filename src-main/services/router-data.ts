@@ -37,7 +37,7 @@ export interface RouterData {
   dir: string;
   train: string;
   validation: string;
-  /** Held-out inputs of every task with their task's own labels. */
+  /** Held-out inputs of every task with their task's own labels (and each task's part as `heldout-NN.jsonl`). */
   mixedEval: string;
   adapters: string[];
 }
@@ -52,6 +52,7 @@ export function writeRouterData(
   const train: { text: string; label: string }[] = [];
   const validation: { text: string; label: string }[] = [];
   const mixed: { text: string; label: string }[] = [];
+  const own: { text: string; label: string }[][] = [];
   const adapters = ids.map((id, i) => {
     const run = runView(db, id);
     const dir = adapterDirOf(db, projectDir, id);
@@ -67,10 +68,13 @@ export function writeRouterData(
       );
     const label = routeLabel(i, `#${id} ${run.name}`);
     for (const r of spread(data.train, perTask)) train.push({ text: r.text, label });
-    for (const r of spread(data.validation, Math.ceil(perTask / 3))) {
+    const held = spread(data.validation, Math.ceil(perTask / 3));
+    for (const r of held) {
       validation.push({ text: r.text, label });
       mixed.push({ text: r.text, label: r.label });
     }
+    // Each task's part alone, for its own adapter (which answers only its task's labels).
+    own.push(held.map((r) => ({ text: r.text, label: r.label })));
     return dir;
   });
   const files = { train: jsonl(train), validation: jsonl(validation), mixedEval: jsonl(mixed) };
@@ -81,6 +85,7 @@ export function writeRouterData(
   fs.writeFileSync(at('train.jsonl'), files.train);
   fs.writeFileSync(at('validation.jsonl'), files.validation);
   fs.writeFileSync(at('mixed-eval.jsonl'), files.mixedEval);
+  own.forEach((rows, i) => fs.writeFileSync(at(`heldout-${routeLabel(i, '').trim()}.jsonl`), jsonl(rows)));
   return {
     dir,
     train: at('train.jsonl'),

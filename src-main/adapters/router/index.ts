@@ -106,10 +106,16 @@ export class RouterAdapter implements AdapterInstance {
    */
   savedConfig(config: Record<string, unknown>): Record<string, unknown> {
     const { adapters: _adapters, ...rest } = config;
+    const routes = (config.routes ?? config.labels) as unknown;
+    // Main names each class after its library run (`01 #3 spam adapter`): the sources keep that name.
+    const named = (s: ComposeSource, i: number) => {
+      const r = Array.isArray(routes) && routes.length === this.recipe.length ? String(routes[i]) : null;
+      return r && /^\d+ /.test(r) ? { ...savedSource(s), name: r.replace(/^\d+ /, '') } : savedSource(s);
+    };
     return {
       ...rest,
-      sources: this.recipe.map(savedSource),
-      routes: config.routes ?? config.labels,
+      sources: this.recipe.map(named),
+      routes,
       labels: this.labels,
       task: 'classification',
     };

@@ -14,6 +14,7 @@ import { FolderLibrary } from '../../../src-main/serve-api/library.ts';
 import { ServeApi } from '../../../src-main/serve-api/service.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { bottleneck16 } from '../../helpers/methods.ts';
 import { makeAdapterFolder } from '../../helpers/serve-adapters.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -52,14 +53,14 @@ beforeAll(async () => {
   const spam = await makeAdapterFolder(
     model,
     path.join(lib, 'spam'),
-    { type: 'bottleneck', reductionFactor: 8 },
+    bottleneck16('pfeiffer'),
     ['ham', 'spam'],
     1,
   );
   const topic = await makeAdapterFolder(
     model,
     path.join(lib, 'topic'),
-    { type: 'bottleneck', reductionFactor: 8 },
+    bottleneck16('pfeiffer'),
     ['sport', 'cooking', 'film'],
     2,
   );
@@ -138,13 +139,7 @@ describe('"adapter": "auto"', () => {
 
     const bare = path.join(tmp.dir, 'bare');
     const model = loadModel(MODEL);
-    await makeAdapterFolder(
-      model,
-      path.join(bare, 'spam'),
-      { type: 'bottleneck', reductionFactor: 8 },
-      ['a', 'b'],
-      4,
-    );
+    await makeAdapterFolder(model, path.join(bare, 'spam'), bottleneck16('pfeiffer'), ['a', 'b'], 4);
     model.dispose();
     const r2 = await classify(await serve(bare), 'auto');
     expect(r2.status).toBe(404);

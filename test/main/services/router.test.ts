@@ -100,6 +100,22 @@ describe('a router run over library adapters', () => {
       new Set(['positive', 'negative', 'sport', 'cooking']),
     );
 
+    // Scored on its own held-out data: the routing task's confusion matrix (task vs picked adapter).
+    const routing = await handlers['runs:evaluate']({
+      project,
+      runId: runs.router,
+      file: path.join(project, ROUTER_DATA_DIR, dir as string, 'validation.jsonl'),
+    });
+    expect(routing.labels).toEqual(['01 #1 sentiment adapter', '02 #2 topic adapter']);
+    expect(routing.confusion.flat().reduce((a, b) => a + b, 0)).toBe(held.size);
+    // On the mixed-task set: its answers, over the adapters' labels.
+    const mixed = await handlers['runs:evaluate']({
+      project,
+      runId: runs.router,
+      file: path.join(project, ROUTER_DATA_DIR, dir as string, 'mixed-eval.jsonl'),
+    });
+    expect([...mixed.labels].sort()).toEqual(['cooking', 'negative', 'positive', 'sport']);
+
     const col = await predictOne(project, runs.router);
     expect(col.top?.map((t) => t.label).sort()).toEqual(['cooking', 'negative', 'positive', 'sport']);
     expect(col.routing?.map((r) => r.adapter).sort()).toEqual(['#1 sentiment adapter', '#2 topic adapter']);

@@ -92,7 +92,7 @@ describe('the router (web mode)', () => {
       .getByTestId('method')
       .selectOption({ label: 'Router over library adapters (Adapter Selector)' });
     await page.getByTestId('router-picker').waitFor();
-    expect(await page.getByTestId('router-picker').getByRole('checkbox').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('router-picker').getByRole('checkbox').count()).toBe(2);
     await page.getByRole('checkbox', { name: 'Route to #1 spam or ham' }).check();
     await page.getByRole('checkbox', { name: 'Route to #2 names by gender' }).check();
     await page.getByRole('button', { name: 'Show as CLI config' }).click();

@@ -59,6 +59,8 @@ export interface PredictionColumn {
   forwardMs: number | null;
   /** Detaching it again (disposing its tensors), leaving the base as it was. */
   removeMs: number | null;
+  /** A router: the adapters it used for this input and their weights, largest first (hard: one, weight 1). */
+  routing?: { adapter: string; weight: number }[];
 }
 
 export interface PlaygroundResult {

@@ -10,6 +10,7 @@ import { loadAdapter } from '../adapters/io.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { repeatInputs } from '../adapters/compose/blocks.ts';
 import type { CompositeAdapter } from '../adapters/compose/index.ts';
+import { RouterAdapter } from '../adapters/router/index.ts';
 import { recordedOutputs } from '../composition/folder.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import { decodeGif } from '../data/video.ts';
@@ -137,9 +138,17 @@ function topLabels(logits: tf.Tensor, labels: readonly string[], k: number): Lab
     .slice(0, k);
 }
 
-function forward(entry: Loaded, inputs: ModelInputs, hooks = {}): { logits: tf.Tensor; ms: number } {
+function forward(
+  entry: Loaded,
+  inputs: ModelInputs,
+  hooks = {},
+  adapter?: AdapterInstance,
+): { logits: tf.Tensor; ms: number } {
   const t0 = performance.now();
-  const logits = tf.tidy(() => entry.model.forward(inputs, { hooks }).logits);
+  // A router runs the model more than once (its pick, then the adapters): its own forward answers.
+  const logits = tf.tidy(() =>
+    adapter?.forward ? adapter.forward(entry.model, inputs) : entry.model.forward(inputs, { hooks }).logits,
+  );
   logits.dataSync(); // the forward time includes the read-back, as a user waits for it
   return { logits, ms: performance.now() - t0 };
 }
@@ -198,6 +207,15 @@ function parallelColumns(
   } finally {
     tf.dispose(Object.values(repeated).filter((t, i) => t !== Object.values(inputs)[i]));
   }
+}
+
+/** The adapters a router used for the one input, by name, and their weights. */
+function routedTo(router: RouterAdapter, model: Model, inputs: ModelInputs) {
+  const [row] = router.routing(model, inputs);
+  return (row ?? []).map((r) => ({
+    adapter: router.recipe[r.source]?.name ?? `adapter ${r.source + 1}`,
+    weight: r.weight,
+  }));
 }
 
 export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
@@ -266,9 +284,10 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
         columns.push(...parallelColumns(entry, inputs, adapter, a, k, applyMs));
         continue;
       }
-      const { logits, ms } = forward(entry, inputs, adapter.hooks);
+      const { logits, ms } = forward(entry, inputs, adapter.hooks, adapter);
       const top = topLabels(logits, labels ?? entry.model.config.labels, k);
       logits.dispose();
+      const routing = adapter instanceof RouterAdapter ? routedTo(adapter, entry.model, inputs) : undefined;
       const t1 = performance.now();
       adapter.dispose();
       columns.push({
@@ -279,6 +298,7 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
         applyMs,
         forwardMs: ms,
         removeMs: performance.now() - t1,
+        ...(routing ? { routing } : {}),
       });
     } catch (err) {
       columns.push({

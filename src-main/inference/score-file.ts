@@ -4,6 +4,8 @@
  * (evaluation), or each row's prediction (batch prediction). Runs in the inference process for the UI and in the
  * CLI's own process for `studio evaluate` / `studio predict --data`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvaluationReport, PredictionRow, WrongExample } from '../../src-shared/evaluate.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
@@ -12,6 +14,7 @@ import { DatasetError } from '../data/errors.ts';
 import { mapRows, readTable, resolveColumns } from '../data/index.ts';
 import type { TextRow } from '../data/types.ts';
 import { UserError } from '../errors.ts';
+import { STUDIO_ADAPTER_FILE } from '../node-shared/adapter-folder.ts';
 import { accuracy, macroF1 } from '../training/metrics.ts';
 import type { ModelCache } from './predict.ts';
 
@@ -51,8 +54,8 @@ export function readRows(req: ScoreFileRequest, needLabels: boolean): TextRow[] 
  * The base loaded for the run's adapter and the labels it predicts: the adapter's own (ours records them), else
  * the base classifier's (a PEFT adapter keeps the base's label set).
  */
-function loadForRun(cache: ModelCache, req: ScoreFileRequest) {
-  const own = adapterLabels(req.adapterDir);
+function loadForRun(cache: ModelCache, req: ScoreFileRequest, routing = false) {
+  const own = routing ? (routesOf(req.adapterDir) ?? undefined) : adapterLabels(req.adapterDir);
   const { entry } = cache.get(req.model, own);
   const labels =
     own ?? (entry.model.config.task === 'sequence-classification' ? entry.model.config.labels : []);
@@ -62,9 +65,26 @@ function loadForRun(cache: ModelCache, req: ScoreFileRequest) {
   return { entry, tok: entry.tok, labels };
 }
 
-/** Softmax probabilities [rows][labels] of base + the run's adapter over `rows`. */
-function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly TextRow[]) {
-  const { entry, tok, labels } = loadForRun(cache, req);
+/**
+ * A router's routing classes (one per adapter, `01 #1 questions adapter`, …), or null for any other adapter. A file
+ * labelled with them (its run's validation data) is scored on the routing task: task vs picked adapter.
+ */
+function routesOf(dir: string): string[] | null {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, STUDIO_ADAPTER_FILE), 'utf8')) as {
+      method?: string;
+      config?: { routes?: unknown };
+    };
+    const r = meta.config?.routes;
+    return meta.method === 'router' && Array.isArray(r) ? r.map(String) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Softmax probabilities [rows][labels] of base + the run's adapter over `rows` (a router's routing: `routing`). */
+function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly TextRow[], routing = false) {
+  const { entry, tok, labels } = loadForRun(cache, req, routing);
   const adapter = loadAdapter(entry.model, req.adapterDir);
   const out: Float32Array[] = [];
   try {
@@ -94,7 +114,12 @@ function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly 
             'int32',
           ),
         };
-        return tf.softmax(entry.model.forward(inputs, { hooks: adapter.hooks }).logits);
+        // A router runs the model more than once (its pick, then the adapters): its own forward answers.
+        return tf.softmax(
+          adapter.forward && !routing
+            ? adapter.forward(entry.model, inputs)
+            : entry.model.forward(inputs, { hooks: adapter.hooks }).logits,
+        );
       });
       const data = probs.dataSync() as Float32Array;
       probs.dispose();
@@ -135,7 +160,9 @@ export function predictRows(
 export function evaluateRows(cache: ModelCache, req: ScoreFileRequest): EvaluationReport {
   const rows = readRows(req, true);
   if (rows.length === 0) throw new DatasetError(req.file, 'has no rows to evaluate');
-  const { labels } = loadForRun(cache, req);
+  const routes = routesOf(req.adapterDir);
+  const routing = routes !== null && rows.every((r) => routes.includes(r.label));
+  const { labels } = loadForRun(cache, req, routing);
   const index = new Map(labels.map((l, i) => [l, i]));
   const gold = rows.map((r) => {
     const g = index.get(r.label);
@@ -147,7 +174,7 @@ export function evaluateRows(cache: ModelCache, req: ScoreFileRequest): Evaluati
       );
     return g;
   });
-  const { probs } = probabilities(cache, req, rows);
+  const { probs } = probabilities(cache, req, rows, routing);
   const predicted = probs.map(argmax);
   const n = labels.length;
   const confusion = labels.map(() => new Array<number>(n).fill(0));

@@ -68,6 +68,8 @@ export class ServeApi {
     port?: number;
     library?: AdapterLibrary;
     scheduler?: Partial<SchedulerOptions>;
+    /** The router `"adapter": "auto"` goes through (id or name); default: the base's newest router. */
+    autoRouter?: string;
   }): Promise<ServeApiStatus> {
     this.#starting ??= this.#start(opts).finally(() => (this.#starting = null));
     return this.#starting;
@@ -86,7 +88,7 @@ export class ServeApi {
     });
     try {
       const server = await startApiServer({
-        ctx: { library, scheduler, serving },
+        ctx: { library, scheduler, serving, ...(opts.autoRouter ? { autoRouter: opts.autoRouter } : {}) },
         token: this.token,
         ...(opts.port !== undefined ? { port: opts.port } : {}),
       });

@@ -17,6 +17,7 @@ import { UserError } from '../errors.ts';
 import { removeStaleRunDir, stagingDir } from '../export/project-cleanup.ts';
 import { runDirs } from '../training/run-dirs.ts';
 import { adapterDirOf } from './library.ts';
+import { resolveRouterConfig } from './router-data.ts';
 import { runView } from './runs.ts';
 
 export interface CompositionInput {
@@ -126,7 +127,7 @@ export async function saveComposition(
 /** Compositions and fusions of a project, newest first (`studio compose list`). */
 export function listCompositions(db: Database) {
   return db
-    .prepare(`SELECT id FROM runs WHERE method IN ('compose', 'fuse') ORDER BY id DESC`)
+    .prepare(`SELECT id FROM runs WHERE method IN ('compose', 'fuse', 'router') ORDER BY id DESC`)
     .all()
     .map((r) => runView(db, (r as { id: number }).id));
 }
@@ -142,13 +143,17 @@ function libraryList(
 
 /** A config names library adapters by run id: does it (then it needs its project to find their folders)? */
 export const namesLibraryRuns = (config: TrainConfig): boolean =>
-  libraryList(config)?.list.some((a) => typeof a === 'number') ?? false;
+  (config.method.type === 'router' && (config.method.adapters ?? []).some((a) => typeof a === 'number')) ||
+  (libraryList(config)?.list.some((a) => typeof a === 'number') ?? false);
 
 /**
  * A `fuse` or `k-adapter` config with its run ids turned into those runs' adapter folders (absolute), which the
- * training process reads: it has no database. Other configs come back unchanged.
+ * training process reads: it has no database; a `router` config also gets its routing data. Other configs come
+ * back unchanged.
  */
 export function resolveFuseAdapters(db: Database, projectDir: string, config: TrainConfig): TrainConfig {
+  // A router also needs its training data made from its adapters' datasets (router-data.ts).
+  if (config.method.type === 'router') return resolveRouterConfig(db, projectDir, config);
   const named = libraryList(config);
   if (!named || !namesLibraryRuns(config)) return config;
   const list = named.list.map((a) => {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RowwiseParts } from '../adapters/base/rowwise.ts';
 import type { ForwardHooks } from '../models/base/hooks.ts';
-import type { Model } from '../models/base/types.ts';
+import type { Model, ModelInputs } from '../models/base/types.ts';
 import { MixedHooks } from './mixed-hooks.ts';
 import type { LoraMode, Segment } from './mixed-hooks.ts';
 
@@ -57,7 +57,13 @@ function segmentsOf(sorted: readonly ServeRow[]): Segment[] {
 export function forwardRows(
   model: Model,
   rows: readonly ServeRow[],
-  opts: { padId: number; loraMode: LoraMode; hooks?: ForwardHooks },
+  opts: {
+    padId: number;
+    loraMode: LoraMode;
+    hooks?: ForwardHooks;
+    /** An adapter that runs the model more than once (a router): its answer replaces the head's logits. */
+    answer?: (inputs: ModelInputs) => tf.Tensor2D;
+  },
 ): RowOutput[] {
   const order = groupOrder(rows);
   const sorted = order.map((i) => rows[i]!);
@@ -73,14 +79,12 @@ export function forwardRows(
   });
   const mixed = opts.hooks ? null : new MixedHooks(segmentsOf(sorted), batch, opts.loraMode);
   const [logits, pooled] = tf.tidy(() => {
-    const out = model.forward(
-      {
-        inputIds: tf.tensor2d(ids, [batch, len], 'int32'),
-        attentionMask: tf.tensor2d(mask, [batch, len], 'int32'),
-        tokenTypeIds: tf.tensor2d(types, [batch, len], 'int32'),
-      },
-      { hooks: opts.hooks ?? mixed ?? {} },
-    );
+    const inputs = {
+      inputIds: tf.tensor2d(ids, [batch, len], 'int32'),
+      attentionMask: tf.tensor2d(mask, [batch, len], 'int32'),
+      tokenTypeIds: tf.tensor2d(types, [batch, len], 'int32'),
+    };
+    const out = model.forward(inputs, { hooks: opts.hooks ?? mixed ?? {} });
     const last = (out.lastHiddenState ?? out.logits) as tf.Tensor3D;
     const seq = last.shape[1];
     // The attended positions as the forward saw them: each row's own virtual tokens, its tokens, then padding.
@@ -92,7 +96,11 @@ export function forwardRows(
     });
     const m3 = tf.tensor3d(m, [batch, seq, 1]);
     const emb = last.mul(m3).sum(1).div(m3.sum(1));
-    const head = out.logits.rank === 2 ? out.logits : tf.zeros([batch, 0]);
+    const head = opts.answer
+      ? opts.answer(inputs)
+      : out.logits.rank === 2
+        ? out.logits
+        : tf.zeros([batch, 0]);
     return [head, emb];
   });
   const l = logits.dataSync() as Float32Array;

@@ -100,12 +100,20 @@ export function runBatch(
   for (const p of pending) groups.set(groupKey(p), [...(groups.get(groupKey(p)) ?? []), p]);
   const loraMode = opts.loraMode ?? defaultLoraMode();
   for (const [key, group] of groups) {
-    const alone = key.startsWith('alone/') ? group[0]?.adapter?.instance.hooks : undefined;
+    const own = key.startsWith('alone/') ? group[0]?.adapter?.instance : undefined;
+    const alone = own?.hooks;
+    // A router answers through its own forward (its pick on the base, then the adapters).
+    const answer = own?.forward ? own.forward.bind(own, entry.model) : undefined;
     try {
       const outs = forwardRows(
         entry.model,
         group.map((p) => p.row),
-        { padId: entry.tok.padId, loraMode, ...(alone ? { hooks: alone } : {}) },
+        {
+          padId: entry.tok.padId,
+          loraMode,
+          ...(alone ? { hooks: alone } : {}),
+          ...(answer ? { answer } : {}),
+        },
       );
       group.forEach(
         (p, i) => (results[p.index] = { ok: true, value: valueOf(p, outs[i] as RowOutput, entry) }),

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf, MethodType } from '../../../src-shared/methods.ts';
 import type { ForwardHooks } from '../../models/base/hooks.ts';
-import type { Model } from '../../models/base/types.ts';
+import type { Model, ModelInputs } from '../../models/base/types.ts';
 import type { PeftCodec } from '../peft/codec.ts';
 import type { RowwiseParts } from './rowwise.ts';
 
@@ -34,6 +34,11 @@ export interface AdapterInstance {
    * its sources' configs (not the folders it read them from), so the saved folder stands alone.
    */
   savedConfig?(config: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The logits [rows, labels] for an adapter that runs the model more than once (a router: the base for its pick,
+   * then the adapters); absent: `model.forward(inputs, { hooks })` is its answer.
+   */
+  forward?(model: Model, inputs: ModelInputs): tf.Tensor2D;
   dispose(): void;
 }
 

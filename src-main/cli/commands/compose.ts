@@ -99,6 +99,11 @@ function printColumns(result: PlaygroundResult, json: boolean): void {
       ? c.top.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', ')
       : `(${c.note})`;
     process.stdout.write(`${c.title.padEnd(40)} ${top}\n`);
+    // A router says whom it sent the text to.
+    if (c.routing)
+      process.stdout.write(
+        `${''.padEnd(40)} routed to ${c.routing.map((r) => `${r.adapter} ${(100 * r.weight).toFixed(1)}%`).join(', ')}\n`,
+      );
   }
 }
 
@@ -164,7 +169,7 @@ export function register(program: Command): void {
         sources?: ComposeSource[];
         adapters?: unknown[];
       };
-      if (method.type !== 'compose' && method.type !== 'fuse')
+      if (method.type !== 'compose' && method.type !== 'fuse' && method.type !== 'router')
         throw new UserError(`run ${opts.run}: a ${run.method} run, not a composition`);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ id: run.id, name: run.name, method: method })}\n`);
@@ -174,7 +179,7 @@ export function register(program: Command): void {
       process.stdout.write(`#${run.id} ${run.name}\n`);
       if (method.block)
         process.stdout.write(`  ${describeBlock(method.block, (i) => sources[i]?.name ?? `#${i}`)}\n`);
-      else process.stdout.write(`  fuse(${(method.adapters ?? []).join(', ')})\n`);
+      else process.stdout.write(`  ${method.type}(${(method.adapters ?? []).join(', ')})\n`);
       for (const [i, s] of sources.entries())
         process.stdout.write(
           `  [${i}] ${s.name ?? s.method} (${s.method}${s.sha256 ? `, sha256 ${s.sha256.slice(0, 12)}…` : ''})\n`,

@@ -15,6 +15,8 @@ export async function serveStudio(opts: {
   /** Also start the serving API (its own port, `apiPort` or a free one) with the same token. */
   api?: boolean;
   apiPort?: number;
+  /** The router the API's `"adapter": "auto"` goes through (default: the base's newest router). */
+  autoRouter?: string;
 }): Promise<{ url: string; apiUrl: string | null; token: string }> {
   const rendererDir = await ensureRendererBuilt((l) => process.stderr.write(`${l}\n`));
   const token = newToken();
@@ -37,6 +39,7 @@ export async function serveStudio(opts: {
     ? await ctx.serveApi.start({
         project: project ?? null,
         ...(opts.apiPort !== undefined ? { port: opts.apiPort } : {}),
+        ...(opts.autoRouter !== undefined ? { autoRouter: opts.autoRouter } : {}),
       })
     : null;
   let stopping = false;
@@ -80,22 +83,36 @@ export function register(program: Command): void {
     .option('--port <n>', 'port (default: a random free port)')
     .option('--api', "also serve the HTTP API over the project's adapter library (docs/SERVING.md)")
     .option('--api-port <n>', "the API's port (default: a random free port)")
-    .action(async (opts: { project?: string; port?: string; api?: boolean; apiPort?: string }) => {
-      const port = portOption('--port', opts.port);
-      const apiPort = portOption('--api-port', opts.apiPort);
-      if (apiPort !== undefined && !opts.api) throw new UserError('--api-port needs --api');
-      const s = await serveStudio({
-        port,
-        project: opts.project,
-        api: opts.api === true,
-        ...(apiPort !== undefined ? { apiPort } : {}),
-      });
-      process.stdout.write(`Adapter Studio is running at ${s.url}\n`);
-      if (s.apiUrl)
-        process.stdout.write(
-          `Serving API at ${s.apiUrl} (send Authorization: Bearer ${s.token}; ${s.apiUrl}/openapi.json describes it)\n`,
-        );
-      // Stay alive until a signal: main() must not exit after this action.
-      await new Promise<never>(() => {});
-    });
+    .option(
+      '--auto-router <id|name>',
+      'the library router that API requests for adapter "auto" go through (default: the newest router of the base)',
+    )
+    .action(
+      async (opts: {
+        project?: string;
+        port?: string;
+        api?: boolean;
+        apiPort?: string;
+        autoRouter?: string;
+      }) => {
+        const port = portOption('--port', opts.port);
+        const apiPort = portOption('--api-port', opts.apiPort);
+        if (apiPort !== undefined && !opts.api) throw new UserError('--api-port needs --api');
+        if (opts.autoRouter !== undefined && !opts.api) throw new UserError('--auto-router needs --api');
+        const s = await serveStudio({
+          port,
+          project: opts.project,
+          api: opts.api === true,
+          ...(apiPort !== undefined ? { apiPort } : {}),
+          ...(opts.autoRouter !== undefined ? { autoRouter: opts.autoRouter } : {}),
+        });
+        process.stdout.write(`Adapter Studio is running at ${s.url}\n`);
+        if (s.apiUrl)
+          process.stdout.write(
+            `Serving API at ${s.apiUrl} (send Authorization: Bearer ${s.token}; ${s.apiUrl}/openapi.json describes it)\n`,
+          );
+        // Stay alive until a signal: main() must not exit after this action.
+        await new Promise<never>(() => {});
+      },
+    );
 }

@@ -9,9 +9,35 @@ import type { ApiContext } from './route.ts';
 
 type InferBody = z.output<typeof classifyRequest>;
 
+/**
+ * The router `auto` names: the library entry the server was started with (`--auto-router`), else the newest router
+ * trained on the request's base model.
+ */
+function autoRouter(ctx: ApiContext, model: string | undefined): LibraryAdapter {
+  const all = ctx.library.adapters();
+  const pick = () =>
+    ctx.autoRouter !== undefined
+      ? findAdapter(ctx.library, ctx.autoRouter)
+      : all.find((a) => a.method === 'router' && (model === undefined || a.model === model));
+  let hit = pick();
+  if (!hit && ctx.library.refresh) {
+    ctx.library.refresh();
+    hit = pick();
+  }
+  if (!hit)
+    throw new ApiRefusal(
+      404,
+      ctx.autoRouter !== undefined
+        ? `adapter "auto": the router "${ctx.autoRouter}" is not in the library`
+        : `adapter "auto" routes through a router, and the library has none${model ? ` on ${model}` : ''}: train one (method "router")`,
+    );
+  return hit;
+}
+
 /** The library entry a request names (404 with its name when there is none); null for `base`. */
-export function resolveAdapter(ctx: ApiContext, name: string): LibraryAdapter | null {
+export function resolveAdapter(ctx: ApiContext, name: string, model?: string): LibraryAdapter | null {
   if (name === 'base') return null;
+  if (name === 'auto') return autoRouter(ctx, model);
   let hit = findAdapter(ctx.library, name);
   if (!hit && ctx.library.refresh) {
     // Trained a moment ago: read the library again once before refusing.
@@ -28,7 +54,7 @@ export async function infer(
   body: InferBody,
 ): Promise<{ adapter: string; model: string; ms: number; value: ItemValue }> {
   const t0 = performance.now();
-  const adapter = resolveAdapter(ctx, body.adapter);
+  const adapter = resolveAdapter(ctx, body.adapter, body.model);
   if (adapter && body.model !== undefined && body.model !== adapter.model)
     throw new ApiRefusal(
       400,

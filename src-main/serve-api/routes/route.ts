@@ -21,6 +21,8 @@ export interface ApiContext {
   library: AdapterLibrary & { refresh?(): void };
   scheduler: BatchScheduler;
   serving: ServingControl;
+  /** The router that requests for adapter `auto` go through (id or name); default: the base's newest router. */
+  autoRouter?: string;
   /** The server's own base URL (http://127.0.0.1:PORT), for the OpenAPI document. */
   baseUrl: () => string;
 }

@@ -1,0 +1,73 @@
+/**
+ * The learned router (Adapter Selector): a small classifier on the frozen base's pooled representation that picks
+ * the library adapter for each input (hard) or mixes the adapters' answers with its softmax weights (soft). Trained
+ * on the adapters' own training datasets, each input labelled with the adapter it came from; the base and the
+ * adapters stay frozen.
+ */
+import { z } from 'zod';
+import { composeSourceSchema, MAX_SOURCES } from '../../../src-shared/compose.ts';
+import { defineMethod } from '../../../src-shared/methods.ts';
+
+export const ROUTER_MODES = ['hard', 'soft'] as const;
+
+export const routerSchema = z
+  .object({
+    type: z.literal('router'),
+    adapters: z
+      .array(z.union([z.number().int().positive(), z.string().min(1)]))
+      .min(2)
+      .max(MAX_SOURCES)
+      .optional()
+      .describe(
+        "The library adapters to route between: run ids of this project (their datasets become the router's training data), or adapter folders",
+      )
+      .meta({ title: 'Adapters' }),
+    mode: z
+      .enum(ROUTER_MODES)
+      .default('soft')
+      .describe(
+        "hard: each input goes to the adapter the router picks; soft: every adapter answers and their probabilities are mixed with the router's weights",
+      ),
+    perTask: z
+      .number()
+      .int()
+      .min(10)
+      .max(100000)
+      .default(600)
+      .describe(
+        "Training inputs taken from each adapter's dataset (its training split); held-out inputs come from each one's validation split",
+      ),
+    sources: z
+      .array(composeSourceSchema)
+      .min(2)
+      .max(MAX_SOURCES)
+      .optional()
+      .describe('Recorded when the router is saved: each routed adapter by config, name and hash'),
+  })
+  .strict();
+
+declare module '../../../src-shared/methods.ts' {
+  interface MethodSchemas {
+    router: typeof routerSchema;
+  }
+}
+
+defineMethod({
+  type: 'router',
+  schema: routerSchema,
+  info: {
+    label: 'Router over library adapters (Adapter Selector)',
+    trains:
+      "a classifier on the frozen base's pooled representation that picks (or weighs) a library adapter per input",
+    typicalPercent: '< 1%',
+    inferenceCost: 'one base pass for the router, then the picked adapter (hard) or every adapter (soft)',
+    order: 97,
+    composition: true,
+  },
+  capabilities: {
+    merges: false,
+    peft: { unavailable: 'PEFT has no router: export a bundle instead' },
+    adapterhub: false,
+    appliesTo: 'transformers',
+  },
+});

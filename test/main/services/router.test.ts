@@ -1,0 +1,139 @@
+/**
+ * A router run over library adapters named by run id, through the services the New-run form and `studio train`
+ * use: its training data made from the adapters' own datasets (one class per adapter, held-out inputs from their
+ * validation splits), a completed run whose metric is its routing accuracy, the playground answering over the union
+ * of the adapters' labels and saying whom it routed to, and the round trip through a bundle export and import with
+ * identical answers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlaygroundResult } from '../../../src-shared/library.ts';
+import { trainConfigSchema } from '../../../src-shared/train-config.ts';
+import type { TrainConfigInput } from '../../../src-shared/train-config.ts';
+import { resolveFuseAdapters } from '../../../src-main/services/compose.ts';
+import { createServiceContext } from '../../../src-main/services/context.ts';
+import { createHandlers } from '../../../src-main/services/handlers.ts';
+import { ROUTER_DATA_DIR } from '../../../src-main/services/router-data.ts';
+import { startRun } from '../../../src-main/services/training.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-router-svc-');
+const ctx = createServiceContext({
+  mode: 'web',
+  version: '0.0.0-test',
+  userDataDir: path.join(tmp.dir, 'home'),
+});
+const handlers = createHandlers(ctx);
+const FIXTURE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
+const data = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
+let project = '';
+const runs: Record<string, number> = {};
+const TEXT = 'felt goal story film';
+
+async function train(name: string, extra: Partial<TrainConfigInput>): Promise<number> {
+  const config = trainConfigSchema.parse({
+    project,
+    model: FIXTURE,
+    name,
+    dataset: { path: data('continual-sentiment.csv') },
+    method: { type: 'bottleneck', reductionFactor: 8 },
+    train: { epochs: 2, batchSize: 8, lr: 0.01, maxLength: 12, seed: 1, dropout: false },
+    ...extra,
+  });
+  const db = ctx.projects.db(project);
+  const run = startRun(db, project, resolveFuseAdapters(db, project, config));
+  const outcome = await run.done;
+  expect(outcome.status, outcome.message).toBe('completed');
+  return run.runId;
+}
+
+const predictOne = async (proj: string, runId: number) =>
+  (
+    await handlers['playground:predict']({ project: proj, model: FIXTURE, runIds: [runId], text: TEXT })
+  ).columns.find((c) => c.key !== 'base') as PlaygroundResult['columns'][number];
+
+beforeAll(async () => {
+  await useTestBackend();
+  project = (await handlers['projects:create']({ name: 'router', parentDir: tmp.dir })).path;
+  runs.sentiment = await train('sentiment adapter', {});
+  runs.topic = await train('topic adapter', { dataset: { path: data('continual-topic.csv') } });
+}, 300_000);
+afterAll(() => {
+  ctx.inference.stop();
+  ctx.projects.close();
+  tmp.cleanup();
+});
+
+describe('a router run over library adapters', () => {
+  it('learns from the adapters own datasets, answers over their labels and names whom it used', async () => {
+    runs.router = await train('router', {
+      method: {
+        type: 'router',
+        adapters: [runs.sentiment as number, runs.topic as number],
+        mode: 'soft',
+        perTask: 40,
+      },
+    });
+    const run = await handlers['runs:get']({ project, runId: runs.router });
+    expect(run.method).toBe('router');
+    expect(run.trainableParams).toBeGreaterThan(0);
+    // Its data: one class per adapter, in the order they were named; held-out inputs from their validation splits.
+    const [dir] = fs.readdirSync(path.join(project, ROUTER_DATA_DIR));
+    const read = (f: string) =>
+      fs
+        .readFileSync(path.join(project, ROUTER_DATA_DIR, dir as string, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { text: string; label: string });
+    const trainRows = read('train.jsonl');
+    expect([...new Set(trainRows.map((r) => r.label))]).toEqual([
+      '01 #1 sentiment adapter',
+      '02 #2 topic adapter',
+    ]);
+    expect(trainRows).toHaveLength(80);
+    const held = new Set(read('validation.jsonl').map((r) => r.text));
+    expect(trainRows.filter((r) => held.has(r.text))).toEqual([]);
+    expect(new Set(read('mixed-eval.jsonl').map((r) => r.label))).toEqual(
+      new Set(['positive', 'negative', 'sport', 'cooking']),
+    );
+
+    // Scored on its own held-out data: the routing task's confusion matrix (task vs picked adapter).
+    const routing = await handlers['runs:evaluate']({
+      project,
+      runId: runs.router,
+      file: path.join(project, ROUTER_DATA_DIR, dir as string, 'validation.jsonl'),
+    });
+    expect(routing.labels).toEqual(['01 #1 sentiment adapter', '02 #2 topic adapter']);
+    expect(routing.confusion.flat().reduce((a, b) => a + b, 0)).toBe(held.size);
+    // On the mixed-task set: its answers, over the adapters' labels.
+    const mixed = await handlers['runs:evaluate']({
+      project,
+      runId: runs.router,
+      file: path.join(project, ROUTER_DATA_DIR, dir as string, 'mixed-eval.jsonl'),
+    });
+    expect([...mixed.labels].sort()).toEqual(['cooking', 'negative', 'positive', 'sport']);
+
+    const col = await predictOne(project, runs.router);
+    expect(col.top?.map((t) => t.label).sort()).toEqual(['cooking', 'negative', 'positive', 'sport']);
+    expect(col.routing?.map((r) => r.adapter).sort()).toEqual(['#1 sentiment adapter', '#2 topic adapter']);
+    expect(col.routing?.reduce((a, r) => a + r.weight, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('round-trips through a bundle export and import with identical answers', async () => {
+    const before = await predictOne(project, runs.router as number);
+    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmp.dir })).path;
+    const bundle = await handlers['export:run']({
+      project,
+      runId: runs.router as number,
+      format: 'bundle',
+      out: `exports/router.zip`,
+    });
+    const imported = await handlers['export:import']({ project: target, bundle: bundle.out });
+    const after = await predictOne(target, imported.runId);
+    expect(after.top).toEqual(before.top);
+    expect(after.routing).toEqual(before.routing);
+  });
+});

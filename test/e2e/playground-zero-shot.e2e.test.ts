@@ -85,10 +85,7 @@ describe('zero-shot in the playground (web mode)', () => {
     const { page, errors } = await openStudioPage(session);
     await createProject(page, 'Shipped CLIP');
     await mainNav(page).getByRole('link', { name: 'Models' }).click();
-    await page
-      .getByTestId('model-studio-clip-small')
-      .getByText('studio-clip-small (bundled)')
-      .waitFor();
+    await page.getByTestId('model-studio-clip-small').getByText('studio-clip-small (bundled)').waitFor();
     await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
     const radio = page.getByRole('radio', { name: 'On studio-clip-small' });
     await radio.waitFor();

@@ -14,6 +14,7 @@ import type { DatasetSpec, TrainConfig } from '../../src-shared/train-config.ts'
 import { createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance, TaskLabels } from '../adapters/index.ts';
 import { MultiTaskAdapter } from '../adapters/multitask/index.ts';
+import { TASK_NAME } from '../adapters/multitask/schema.ts';
 import { loadDataset } from '../data/index.ts';
 import { UserError } from '../errors.ts';
 import type { Model } from '../models/index.ts';
@@ -24,10 +25,14 @@ import { buildTask } from './session.ts';
 import type { Batch } from './session.ts';
 import type { TrainTask } from './task.ts';
 
-/** A task's default name: the sample's name, or the file's name without its extensions. */
+/** A task's default name: the sample's name, or the file's name without its extensions, as a valid task name. */
 export function taskNameOf(spec: DatasetSpec): string {
-  if ('sample' in spec) return spec.sample;
-  return path.basename(spec.path).replace(/\..*$/, '') || spec.path;
+  const raw = 'sample' in spec ? spec.sample : path.basename(spec.path).replace(/\..*$/, '');
+  const name = raw
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 48);
+  return TASK_NAME.test(name) ? name : 'task-1';
 }
 
 /** Every task of a multi-task config, the run's own dataset first. */

@@ -12,10 +12,14 @@ export type MultiTaskVariant = (typeof MULTITASK_VARIANTS)[number];
 /** At most this many tasks in one run (each has a head and, for shared-specific, an adapter of its own). */
 export const MAX_TASKS = 8;
 
+/** A task's name: it names its metrics (`accuracy/<task>`), which bundles and charts carry. */
+export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/;
+const taskName = z
+  .string()
+  .regex(TASK_NAME, 'a task name is letters, digits, _ . - (at most 48), starting with a letter or digit');
+
 /** Recorded when the run is saved: each task's name and its head's labels, in head order. */
-export const taskHeadSchema = z
-  .object({ name: z.string().min(1), labels: z.array(z.string()).min(1) })
-  .strict();
+export const taskHeadSchema = z.object({ name: taskName, labels: z.array(z.string()).min(1) }).strict();
 
 export const multitaskSchema = z
   .object({
@@ -27,15 +31,13 @@ export const multitaskSchema = z
         'shared: one bottleneck adapter for all tasks; shared-specific: that plus a small adapter per task (VMT-Adapter); affinity: the shared adapter plus a learned task embedding that gates each layer\u2019s attention; full: every base weight trains (the baseline)',
       ),
     tasks: z
-      .array(z.object({ name: z.string().min(1), dataset: datasetSpecSchema }).strict())
+      .array(z.object({ name: taskName, dataset: datasetSpecSchema }).strict())
       .min(1)
       .max(MAX_TASKS - 1)
       .optional()
       .describe("The other tasks, each a name and a dataset; the run's own dataset is the first task")
       .meta({ title: 'Other tasks' }),
-    firstTask: z
-      .string()
-      .min(1)
+    firstTask: taskName
       .optional()
       .describe("The first task's name (default: the sample's name or the file's name)"),
     reductionFactor: z

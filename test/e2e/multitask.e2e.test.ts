@@ -38,6 +38,9 @@ describe('a multi-task run from New run', () => {
     await page.getByTestId('run-status').waitFor();
     await waitForRunCompleted(page);
 
+    // The headline is the tasks' mean, never judged against the first dataset's majority class alone.
+    await page.getByTestId('run-headline').getByText('mean over tasks').waitFor();
+    expect(await page.getByTestId('headline-baseline').count()).toBe(0);
     const table = page.getByTestId('run-tasks');
     await table.waitFor({ timeout: 30_000 });
     const rows = table.getByTestId('task-row');
@@ -47,5 +50,6 @@ describe('a multi-task run from New run', () => {
     for (const text of await rows.allTextContents()) expect(text).toMatch(/\d/);
     await screenshot(page, '71-multitask-run-per-task');
     expect(errors).toEqual([]);
-  });
+    // Three tasks on a loaded 2-core machine: more than the config's default.
+  }, 600_000);
 });

@@ -1,5 +1,5 @@
 /**
- * `node bin/run-ts.mjs test/bench/multitask.ts [--steps N] [--json FILE]`: the negative-transfer table of
+ * `node bin/run-ts.mjs test/bench/multitask.ts [--steps N] [--json FILE] [--variants LIST] [--no-single]`: the
  * docs/COMPOSITION.md. Each task's validation accuracy under its own single-task bottleneck adapter, then under one
  * multi-task run per variant (shared adapter, shared + task-specific, task-affinity attention, full multi-task
  * fine-tuning), on the default model with short budgets (minutes on 2 CPU cores).
@@ -52,7 +52,12 @@ const TASKS: { name: string; dataset: DatasetSpec }[] = [
   { name: 'questions', dataset: { sample: 'moby-questions' } },
   { name: 'names-noise', dataset: { path: writeNoiseTask(dir), text: 'text', label: 'label' } },
 ];
-const VARIANTS = ['shared', 'shared-specific', 'affinity', 'full'] as const;
+const ALL_VARIANTS = ['shared', 'shared-specific', 'affinity', 'full'] as const;
+/** `--variants a,b` runs only those multi-task rows; `--no-single` skips the single-task rows (runs are seeded). */
+const VARIANTS = arg('--variants')
+  ? ALL_VARIANTS.filter((v) => (arg('--variants') as string).split(',').includes(v))
+  : ALL_VARIANTS;
+const SINGLE = !args.includes('--no-single');
 
 const train = (steps: number, lr: number) => ({
   epochs: 100,
@@ -90,7 +95,7 @@ async function single(t: (typeof TASKS)[number]): Promise<number> {
   }
 }
 
-async function multi(variant: (typeof VARIANTS)[number]): Promise<Record<string, number>> {
+async function multi(variant: (typeof ALL_VARIANTS)[number]): Promise<Record<string, number>> {
   const [first, ...rest] = TASKS as [(typeof TASKS)[number], ...typeof TASKS];
   const config = trainConfigSchema.parse({
     project: dir,
@@ -115,7 +120,7 @@ async function multi(variant: (typeof VARIANTS)[number]): Promise<Record<string,
 const t0 = performance.now();
 await initBackend();
 const rows: Record<string, Record<string, number>> = { single: {} };
-for (const t of TASKS) {
+for (const t of SINGLE ? TASKS : []) {
   (rows.single as Record<string, number>)[t.name] = await single(t);
   log(`single ${t.name}: ${(rows.single as Record<string, number>)[t.name]?.toFixed(3)}`);
 }

@@ -1,7 +1,8 @@
 /**
  * `node bin/run-ts.mjs test/bench/multitask.ts [--steps N] [--json FILE] [--variants LIST] [--no-single]`: the
- * negative-transfer table of docs/COMPOSITION.md. Each task's validation accuracy under its own single-task bottleneck adapter, then under one
- * multi-task run per variant (shared adapter, shared + task-specific, task-affinity attention, full multi-task
+ * negative-transfer table of docs/COMPOSITION.md. Each task's validation accuracy under its own single-task
+ * bottleneck adapter, then under one multi-task run per variant (shared adapter, shared + task-specific,
+ * task-affinity attention, full multi-task
  * fine-tuning), on the default model with short budgets (minutes on 2 CPU cores).
  *
  * Tasks: the three shipped classification samples, plus one built here from the shipped text to conflict with

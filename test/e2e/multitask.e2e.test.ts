@@ -35,7 +35,8 @@ describe('a multi-task run from New run', () => {
     await page.getByTestId('max-steps').fill('8');
     await screenshot(page, '70-new-run-multitask');
     await page.getByTestId('start-run').click();
-    await page.getByTestId('run-status').waitFor();
+    // Start pre-flights all three datasets (8,000 names, 6,000 e-mails): slow on a loaded machine.
+    await page.getByTestId('run-status').waitFor({ timeout: 180_000 });
     await waitForRunCompleted(page);
 
     // The headline is the tasks' mean, never judged against the first dataset's majority class alone.

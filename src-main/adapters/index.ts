@@ -7,7 +7,7 @@ import type { AdapterInstance, CreateOptions } from './base/types.ts';
 
 export { accountParams } from './base/accounting.ts';
 export type { ParamAccount } from './base/accounting.ts';
-export type { AdapterInstance } from './base/types.ts';
+export type { AdapterInstance, TaskLabels } from './base/types.ts';
 export { baseIdentity, loadAdapter, readAdapterFolder, saveAdapter } from './io.ts';
 export { parseMethodConfig, registeredMethods } from './base/registry.ts';
 

@@ -26,12 +26,13 @@ const METRIC_RANGES: Record<string, [number, number]> = {
   loss: [0, Number.MAX_VALUE],
   perplexity: [1, Number.MAX_VALUE],
 };
+// A multi-task run's metrics are per task (`accuracy/<task>`), as the bundle's curves name them.
 const metrics = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'not a metric name'), z.number())
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_./:-]{0,63}$/, 'not a metric name'), z.number())
   .refine((m) => Object.keys(m).length <= 32, 'more than 32 metrics')
   .superRefine((m, ctx) => {
     for (const [name, value] of Object.entries(m)) {
-      const range = METRIC_RANGES[name];
+      const range = METRIC_RANGES[name.split('/')[0] as string];
       if (range && (value < range[0] || value > range[1]))
         ctx.addIssue({
           code: 'custom',

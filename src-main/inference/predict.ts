@@ -12,6 +12,8 @@ import { repeatInputs } from '../adapters/compose/blocks.ts';
 import type { CompositeAdapter } from '../adapters/compose/index.ts';
 import { RouterAdapter } from '../adapters/router/index.ts';
 import { recordedOutputs } from '../composition/folder.ts';
+import { MultiTaskAdapter } from '../adapters/multitask/index.ts';
+import { taskColumns } from './task-columns.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import { decodeGif } from '../data/video.ts';
 import { UserError } from '../errors.ts';
@@ -36,6 +38,8 @@ export interface PredictRequest {
   labels?: string[];
   template?: string;
   topK?: number;
+  /** A multi-task adapter answers this task only (by name); without it, every task in a column of its own. */
+  task?: string;
 }
 
 interface Loaded {
@@ -279,6 +283,10 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       const t0 = performance.now();
       const adapter = loadAdapter(entry.model, a.dir);
       const applyMs = performance.now() - t0;
+      if (adapter instanceof MultiTaskAdapter) {
+        columns.push(...taskColumns(entry.model, inputs, adapter, a, k, applyMs, topLabels, req.task));
+        continue;
+      }
       const outputs = (adapter as Partial<CompositeAdapter>).outputs ?? 1;
       if (outputs > 1) {
         columns.push(...parallelColumns(entry, inputs, adapter, a, k, applyMs));

@@ -11,6 +11,7 @@ import { accountParams, createAdapter } from '../adapters/index.ts';
 import { loadDataset } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
 import { classifierLabels } from '../training/prepare.ts';
+import { multiTaskLabels } from '../training/multitask.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import { modelParameterCount } from '../models/param-count.ts';
 import { loadModel } from '../models/index.ts';
@@ -62,7 +63,10 @@ export function previewRun(cache: ModelCache, config: TrainConfig): RunPreview {
     own?.dispose();
     throw err;
   }
-  const adapter = createAdapter(model, config.method, config.train.seed, { numLabels: labels?.length ?? 0 });
+  const adapter = createAdapter(model, config.method, config.train.seed, {
+    numLabels: labels?.length ?? 0,
+    tasks: multiTaskLabels(config),
+  });
   try {
     const account = accountParams(model, adapter);
     const base = modelParameterCount(config.model);

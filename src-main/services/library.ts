@@ -203,6 +203,7 @@ export function playgroundRequest(
     framesBase64?: string[];
     labels?: string[];
     template?: string;
+    task?: string;
   },
 ): PredictRequest {
   const adapters = input.runIds.map((id) => {
@@ -220,5 +221,6 @@ export function playgroundRequest(
     ...(input.framesBase64?.length ? { framesBase64: input.framesBase64 } : {}),
     ...(input.labels ? { labels: input.labels } : {}),
     ...(input.template ? { template: input.template } : {}),
+    ...(input.task ? { task: input.task } : {}),
   };
 }

@@ -32,6 +32,8 @@ import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
 import { firstTaskLabels, runContinual } from './continual.ts';
 import { retentionPoints } from './retention.ts';
+import { prepareMultiTask } from './multitask.ts';
+import type { TrainTask } from './task.ts';
 
 const send = (msg: FromWorker): void => {
   process.send?.(msg);
@@ -60,8 +62,11 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const backend = await initBackend();
   const dataset = loadDataset(config.dataset);
   const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset));
-  const prepared = prepareRun(config, model, tok, config.dataset, dataset);
-  const { adapter, task, data } = prepared;
+  // A multi-task run's dataset is its first task; the others come from method.tasks (multitask.ts).
+  const multi = config.method.type === 'multitask' ? prepareMultiTask(config, model, tok) : null;
+  const prepared = multi ?? prepareRun(config, model, tok, config.dataset, dataset);
+  const { adapter, data } = prepared;
+  const task = prepared.task as TrainTask<unknown>;
   const account = accountParams(model, adapter);
   // "Of M" is the base model's count, as the Models page shows it, not the run's graph with its new head.
   const baseParams = modelParameterCount(config.model);
@@ -89,6 +94,12 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     level: 'info',
     message: `data: ${data.train.length} training, ${data.validation.length} validation examples (validation: ${heldOut})`,
   });
+  for (const t of multi?.tasks ?? [])
+    send({
+      type: 'log',
+      level: 'info',
+      message: `task ${t.name}: ${t.data.train.length} training, ${t.data.validation.length} validation examples, labels ${t.data.labels.join(', ')}`,
+    });
   if (resume) send({ type: 'log', level: 'info', message: `resuming from step ${resume.position.step}` });
 
   const evals = new Map<number, Record<string, number>>();
@@ -134,7 +145,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let keptMetrics = result.lastMetrics;
   if (config.train.earlyStopping && result.position.best && hasCheckpoint(abs(dirs.best))) {
     const opt = new AdamW();
-    restoreCheckpoint(task as never, opt, readCheckpoint(abs(dirs.best)));
+    restoreCheckpoint(task, opt, readCheckpoint(abs(dirs.best)));
     opt.dispose();
     keptMetrics = evals.get(result.position.best.step) ?? keptMetrics;
   }

@@ -50,6 +50,8 @@ export const libraryCalls = {
         /** A CLIP base: the labels to rank (zero-shot) and the prompt template with {label} in it. */
         labels: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
         template: z.string().max(500).optional(),
+        /** A multi-task adapter answers this task only (by name); without it, every task in a column. */
+        task: z.string().min(1).max(200).optional(),
       })
       .strict(),
   ).returns<PlaygroundResult>(),

@@ -42,9 +42,17 @@ export interface AdapterInstance {
   dispose(): void;
 }
 
+/** One task of a multi-task adapter: its name and its head's labels, in output order. */
+export interface TaskLabels {
+  name: string;
+  labels: string[];
+}
+
 export interface CreateOptions {
   /** Classes of the dataset; the head's output layer is re-initialised when it differs from the model's. */
   numLabels?: number;
+  /** A multi-task run's tasks (the first is the run's own dataset): a head each. */
+  tasks?: readonly TaskLabels[];
 }
 
 /**

@@ -25,6 +25,7 @@ export function register(program: Command): void {
       '--frames <files...>',
       'a video clip for image models (ST-Adapter): one animated GIF, or frame images in order',
     )
+    .option('--task <name>', 'a multi-task adapter answers this task only (default: every task)')
     .option('--top <k>', 'how many labels to show', (v) => Number(v), 3)
     .option('--json', 'print the result as one JSON line')
     .action(
@@ -36,6 +37,7 @@ export function register(program: Command): void {
         image?: string;
         frames?: string[];
         top: number;
+        task?: string;
         json?: boolean;
       }) => {
         for (const f of [...(opts.image ? [opts.image] : []), ...(opts.frames ?? [])])
@@ -52,6 +54,7 @@ export function register(program: Command): void {
             ? { framesBase64: opts.frames.map((f) => fs.readFileSync(f).toString('base64')) }
             : {}),
           topK: opts.top,
+          ...(opts.task ? { task: opts.task } : {}),
         });
         cache.dispose();
         if (opts.json) {

@@ -1,5 +1,6 @@
 /** Llama: RMSNorm, rotary position embeddings, SwiGLU MLP and grouped-query attention; tied or untied head. */
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from '../../engine/ops/index.ts';
 import { GraphModel } from '../base/graph-model.ts';
 import {
   activate,
@@ -98,6 +99,8 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
             .mul(tf.range(0, seq, 1, 'int32'))
             .argMax(1);
     const rows = tf.range(0, batch, 1, 'int32').mul(tf.scalar(seq, 'int32')).add(pick);
-    return ctx.linear('score', tf.gather(last, rows) as tf.Tensor2D);
+    // gatherRows, not tf.gather: tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks, so a
+    // classification run on a Llama base could not take a step on the CPU path.
+    return ctx.linear('score', gatherRows(last, rows) as tf.Tensor2D);
   }
 }

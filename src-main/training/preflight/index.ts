@@ -16,6 +16,7 @@ import type { Model } from '../../models/index.ts';
 import { resolveModelDir } from '../../models/default-model.ts';
 import { modelParameterCount } from '../../models/param-count.ts';
 import { classifierLabels, loadModelAndTokenizer } from '../prepare.ts';
+import { multiTaskLabels } from '../multitask.ts';
 import { ensureSyncBackend } from './backend.ts';
 import { checkMemory, checkSizes, estimateTrainable } from './sizes.ts';
 import type { MemoryEstimate, ModelDims } from './sizes.ts';
@@ -118,6 +119,7 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
     checkMemory(config, dims);
     const adapter = createAdapter(model, config.method, config.train.seed, {
       numLabels: labels?.length ?? 0,
+      tasks: multiTaskLabels(config),
     });
     try {
       const account = accountParams(model, adapter);

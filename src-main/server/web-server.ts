@@ -135,9 +135,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
           return sendJson(res, 413, { error });
         }
         const result = await dispatch(opts.handlers, name, args);
-        return result.ok
-          ? sendJson(res, 200, { value: result.value })
-          : sendJson(res, 400, { error: result.error });
+        if (result.ok) return sendJson(res, 200, { value: result.value });
+        // A call the page cannot name is a malformed request (400). A well-formed call the service refuses (a
+        // user mistake: bad field, UserError) answers 200 with `{ error }`, which api.ts reads: a 4xx makes
+        // Chromium log "Failed to load resource" as a console error for what is an ordinary form message.
+        return sendJson(res, result.error.code === 'unknown-call' ? 400 : 200, { error: result.error });
       }
       // Behind the Bearer check above: the page fetches it (api.ts downloadExport), a link could not prove itself.
       if (url.pathname === '/api/download') {
@@ -147,7 +149,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
         try {
           d = opts.download(url.searchParams.get('project') ?? '', url.searchParams.get('path') ?? '');
         } catch (err) {
-          return sendJson(res, 400, { error: (err as Error).message });
+          // A refusal (outside the project, no such file) for an authorised request: 200 with JSON `{ error }`
+          // (an export is never application/json), so the page's console stays clean; see /api/call above.
+          return sendJson(res, 200, { error: (err as Error).message });
         }
         res.writeHead(200, {
           ...SECURITY_HEADERS,

@@ -59,7 +59,8 @@ async function callWeb<K extends CallName>(name: K, args: CallArgs<K>): Promise<
     body: JSON.stringify(args),
   });
   const body = (await res.json()) as { value?: CallResults[K]; error?: CallError | string };
-  if (!res.ok) {
+  // A refused call answers 200 with `{ error }` (web-server.ts); malformed, auth and size errors keep 4xx.
+  if (!res.ok || body.error !== undefined) {
     const err =
       typeof body.error === 'string' ? { code: 'failed' as const, message: body.error } : body.error;
     throw new ApiError(err ?? { code: 'failed', message: `HTTP ${res.status}` });
@@ -120,7 +121,9 @@ export async function downloadExport(project: string, file: string): Promise<voi
   const res = await fetch(`/api/download?${new URLSearchParams({ project, path: file }).toString()}`, {
     headers: { authorization: `Bearer ${webToken()}` },
   });
-  if (!res.ok) {
+  // A refusal answers 200 with JSON `{ error }` (an export is never JSON); auth and route errors keep 4xx.
+  const refused = res.headers.get('content-type')?.startsWith('application/json') ?? false;
+  if (!res.ok || refused) {
     const body = (await res.json().catch(() => ({}))) as { error?: string };
     throw new Error(body.error ?? `download failed (${res.status})`);
   }

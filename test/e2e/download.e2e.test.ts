@@ -57,7 +57,9 @@ describe('downloading an export in web mode', () => {
     expect(ok.status).toBe(200);
     const outside = route('/etc/passwd');
     const refused = await fetch(outside, { headers: { authorization: `Bearer ${token}` } });
-    expect(refused.status).toBe(400);
+    // A refusal answers 200 with JSON `{ error }` (no console error on the page); an export is never JSON.
+    expect(refused.status).toBe(200);
+    expect(refused.headers.get('content-type')).toBe('application/json');
     expect(((await refused.json()) as { error: string }).error).toMatch(
       /only files inside the project folder/,
     );

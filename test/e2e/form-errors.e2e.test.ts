@@ -1,6 +1,6 @@
 /**
  * Issue #21: a form's error names the field in words and sits beside it; no raw schema path or zod message
- * ("runs:preview: config.dataset.path: Too small: ...") reaches the page.
+ * ("runs:preview: config.dataset.path: Too small: ...") reaches the page, and a refusal logs no console error.
  */
 import { describe, expect, it } from 'vitest';
 import { screenshot } from './helpers/browser.ts';
@@ -13,6 +13,11 @@ const RAW = /Too small|Too big|Invalid input|expected |config\.|runs:|[<>]=/;
 describe('form errors in words, beside their field', () => {
   it('New run: an empty dataset file and a bad rank are named and shown at their fields', async () => {
     const { page, errors } = await openStudioPage(session);
+    // A refusal is an ordinary answer (200 with `{ error }`): a 400 would log "Failed to load resource".
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await createProject(page, 'Form errors');
     await mainNav(page).getByRole('link', { name: 'New run' }).click();
     await page.getByTestId('model-info').getByText('bert').waitFor({ timeout: 60_000 });
@@ -66,5 +71,6 @@ describe('form errors in words, beside their field', () => {
     expect(await page.getByTestId('continual-error').count()).toBe(0);
     expect(await page.locator('main').textContent()).not.toMatch(RAW);
     expect(errors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 });

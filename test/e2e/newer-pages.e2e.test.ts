@@ -4,7 +4,8 @@
  *   and shoot-out forms, the classification, generation and zero-shot playgrounds, Settings' serving switch on
  *   and off) logs no console error and no failed request;
  * - a refusal in the newer forms (Compose, Merge adapters, Experiments' sweep and shoot-out) names the field in
- *   words and sits beside it, never below the form as a raw schema message.
+ *   words and sits beside it, never below the form as a raw schema message, and logs no console error (the
+ *   server answers a refused call 200 with `{ error }`, not 400).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -185,6 +186,9 @@ describe('the newer pages (web mode)', () => {
 
   it('show a refusal in words beside its field in Compose, Merge adapters, sweep and shoot-out', async () => {
     const { page, errors } = await openStudioPage(session);
+    // A refusal is an ordinary answer: the server says it with 200 and `{ error }`, so Chromium logs no
+    // "Failed to load resource: ... 400" console error for a form message.
+    const problems = watchConsole(page);
     // Every message shown, read while its page is open.
     const shown: string[] = [];
     const shownText = async (l: Locator) => {
@@ -254,5 +258,6 @@ describe('the newer pages (web mode)', () => {
 
     for (const text of shown) expect(text).not.toMatch(RAW);
     expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
   }, 300_000);
 });

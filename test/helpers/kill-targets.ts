@@ -73,6 +73,7 @@ export async function apiCall<T>(url: string, name: string, args: unknown): Prom
     body: JSON.stringify(args),
   });
   const body = (await res.json()) as { value?: T; error?: { message: string } };
-  if (!res.ok) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
+  // A refused call answers 200 with `{ error }` (web-server.ts), so the body decides, not only the status.
+  if (!res.ok || body.error) throw new Error(`${name}: ${body.error?.message ?? res.status}`);
   return body.value as T;
 }

@@ -9,7 +9,7 @@ EPOCHS=${2:-3}
 rm -rf "$DIR" && mkdir -p "$DIR"
 P="$DIR/project"
 train() { # NAME DATASET METHOD TRAIN
-  echo "{\"project\": \"$P\", \"dataset\": $2, \"method\": $3, \"train\": $4}" > "$DIR/$1.config.json"
+  echo "{\"project\": \"$P\", \"model\": \"default\", \"dataset\": $2, \"method\": $3, \"train\": $4}" > "$DIR/$1.config.json"
   npm run -s studio -- train --config "$DIR/$1.config.json" --json > "$DIR/$1.json"
   echo "$1 done $(date -u +%T)"
 }
@@ -21,5 +21,5 @@ train target-names '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowle
 train target-spam '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowledge": [2]}' "$TGT"
 train target-both '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowledge": [1, 2]}' "$TGT"
 for n in names spam target-names target-spam target-both; do
-  echo "$n: $(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(JSON.stringify(r.metrics ?? r.evaluation ?? r.result ?? Object.keys(r)))' "$DIR/$n.json")"
+  echo "$n: $(node -e 'console.log(JSON.stringify(require(process.argv[1]).metrics))' "$DIR/$n.json")"
 done

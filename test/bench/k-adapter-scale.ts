@@ -7,6 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAdapter } from '../../src-main/adapters/index.ts';
+import { kAdapterSchema } from '../../src-main/adapters/k-adapter/schema.ts';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 
@@ -24,7 +25,7 @@ const [batch, seq] = [16, 16];
 const inputIds = tf.randomUniform([batch, seq], 5, 8192, 'int32', 1) as tf.Tensor2D;
 const attentionMask = tf.ones([batch, seq], 'int32') as tf.Tensor2D;
 const features = (seed: number) => {
-  const a = createAdapter(model, { type: 'k-adapter' }, seed) as unknown as Tap;
+  const a = createAdapter(model, kAdapterSchema.parse({ type: 'k-adapter' }), seed) as unknown as Tap;
   let last: tf.Tensor2D | null = null;
   let f: tf.Tensor2D | null = null;
   model.forward(

@@ -26,7 +26,7 @@ npm run -s studio -- zero-shot --model studio-clip-small --image "$DIR"/test/*/*
 cat > "$DIR/train.json" <<JSON
 {
   "project": "$DIR/project",
-  "model": "$PWD/models/studio-clip-small",
+  "model": "studio-clip-small",
   "dataset": { "path": "$DIR/train" },
   "method": { "type": "clip-adapter", "towers": "$TOWERS" },
   "train": { "epochs": 30, "batchSize": 8, "lr": $LR, "seed": 0 }

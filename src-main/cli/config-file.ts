@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { DatasetSpec } from '../../src-shared/train-config.ts';
 import { configFieldLabel, describeIssue } from '../../src-shared/field-errors.ts';
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
+import { DEFAULT_DECODER, DEFAULT_MODEL, STUDIO_CLIP } from '../models/default-model.ts';
 
 /** Reads a JSON config file and validates it; the first problem is one line naming the file and the field. */
 export function readJsonConfig<S extends z.ZodType>(
@@ -46,7 +47,8 @@ export function configPaths(file: string) {
   const abs = (p: string) => path.resolve(base, p);
   return {
     abs,
-    model: (m: string) => (m === 'default' || m === 'default-decoder' ? m : abs(m)),
+    // The bundled models' names stay names (resolveModelDir finds them), as the docs' configs write them.
+    model: (m: string) => (m === DEFAULT_MODEL || m === DEFAULT_DECODER || m === STUDIO_CLIP ? m : abs(m)),
     dataset: (d: DatasetSpec): DatasetSpec =>
       'path' in d
         ? { ...d, path: abs(d.path), ...(d.validation ? { validation: abs(d.validation) } : {}) }

@@ -30,6 +30,15 @@ describe('studio train --config FILE [--project DIR]', () => {
     );
   });
 
+  it('keeps the bundled models by name and takes other model folders relative to the config', () => {
+    const model = (m: string) =>
+      readTrainConfig(write('m.json', { ...minimal, model: m, project: './p' })).model;
+    expect(model('default')).toBe('default');
+    // Before: "studio-clip-small" became <config folder>/studio-clip-small, a folder that does not exist.
+    expect(model('studio-clip-small')).toBe('studio-clip-small');
+    expect(model('./my-clip')).toBe(path.join(tmp.dir, 'my-clip'));
+  });
+
   it('without either, names the missing field', () => {
     expect(() => readTrainConfig(write('c.json', minimal))).toThrow(
       /c\.json: Project is required \(project\)$/,

@@ -130,3 +130,28 @@ export function lossRange(lines: readonly Line[], scale: LossScale): [number, nu
   // Losses are not negative: the padding does not take the axis below zero.
   return [lo >= 0 ? Math.max(0, pLo) : pLo, pHi];
 }
+
+/**
+ * Series that say nothing when overlaid across runs: timings per step, a continual run's stage index, and the
+ * majority-class baseline (one value at step 0, shown beside the headline metric, not a curve).
+ */
+const hiddenSeries = (key: string) =>
+  key === 'system/step_ms' || key === 'system/stage' || key.startsWith('system/baseline_');
+/** Overlay order: the curves people look at first. */
+const ORDER = [
+  'train/loss',
+  'validation/loss',
+  'validation/accuracy',
+  'validation/macroF1',
+  'validation/perplexity',
+];
+const rank = (key: string) => {
+  const i = ORDER.indexOf(key);
+  return i < 0 ? ORDER.length + (key.startsWith('validation/') ? 0 : 1) : i;
+};
+
+/** The metric keys (`split/name`) Compare overlays for these series, once each, in display order. */
+export function overlaidKeys(series: readonly { split: string; name: string }[]): string[] {
+  const keys = [...new Set(series.map((s) => `${s.split}/${s.name}`))].filter((k) => !hiddenSeries(k));
+  return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}

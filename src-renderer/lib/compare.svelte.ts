@@ -1,20 +1,6 @@
 import type { MetricSeries, RunView } from '../../src-shared/domain.ts';
 import { call, on } from './api.ts';
-
-/** Series that say nothing when overlaid across runs. */
-const HIDDEN_SERIES: readonly string[] = ['system/step_ms', 'system/stage'];
-/** Overlay order: the curves people look at first. */
-const ORDER = [
-  'train/loss',
-  'validation/loss',
-  'validation/accuracy',
-  'validation/macroF1',
-  'validation/perplexity',
-];
-const rank = (key: string) => {
-  const i = ORDER.indexOf(key);
-  return i < 0 ? ORDER.length + (key.startsWith('validation/') ? 0 : 1) : i;
-};
+import { overlaidKeys } from './chart-data.ts';
 
 /** Metrics where lower is better; everything else (accuracy, macroF1...) is higher-is-better. */
 export const lowerIsBetter = (name: string): boolean => /loss|perplexity|error/i.test(name);
@@ -64,11 +50,7 @@ export class CompareState {
 
   /** Metric keys (`split/name`) present in any chosen run, in display order. */
   metricKeys(): string[] {
-    const keys = this.#selected
-      .flatMap((id) => this.#series[id] ?? [])
-      .map((s) => `${s.split}/${s.name}`)
-      .filter((k, i, all) => all.indexOf(k) === i && !HIDDEN_SERIES.includes(k));
-    return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    return overlaidKeys(this.#selected.flatMap((id) => this.#series[id] ?? []));
   }
 
   /**

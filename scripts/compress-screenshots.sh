@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../test/e2e/screenshots"
 command -v pngquant >/dev/null || { echo "compress-screenshots: pngquant is not installed (apt-get install pngquant)" >&2; exit 1; }
-pngquant --force --ext .png --quality 70-90 --speed 3 --skip-if-larger -- *.png || [ $? -eq 99 ]
+pngquant --force --ext .png --quality 70-90 --speed 3 --skip-if-larger -- *.png || [ $? -eq 98 ] || [ $? -eq 99 ]
 du -sh .

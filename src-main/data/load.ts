@@ -19,10 +19,10 @@ import { detectKind, discoverLabels, labelMaps } from './labels.ts';
 import { loadSample } from './samples.ts';
 import { splitItems } from './split.ts';
 import { corpusStats, datasetStats, imageStats } from './stats.ts';
+import { rareLabelWarnings, statWarnings } from './warnings.ts';
 import { readTextCorpus, splitText } from './text.ts';
 import type {
   ColumnMap,
-  DatasetStats,
   ImageDataset,
   ImageItem,
   LmDataset,
@@ -110,20 +110,6 @@ function splitInfo(o: Opts, stratified: boolean, fromFile: boolean, counts: Spli
   };
 }
 
-function statWarnings(stats: DatasetStats, what: string): string[] {
-  const w: string[] = [];
-  if (stats.duplicates > 0) w.push(`${stats.duplicates} duplicate ${what} (repeats of an earlier one)`);
-  if (stats.conflicting > 0) w.push(`${stats.conflicting} duplicate ${what} with a different label`);
-  return w;
-}
-
-function rareLabelWarnings(counts: Record<string, number>, o: Opts): string[] {
-  if (o.validationFraction === 0) return [];
-  return Object.entries(counts)
-    .filter(([, n]) => n < 2)
-    .map(([l]) => `label "${l}" has a single example; it cannot appear in validation`);
-}
-
 /** Reads and maps one table file; `kind` forces regression or classification. */
 function readRows(file: string, spec: Partial<ColumnMap>, regression: boolean | undefined) {
   const { table, bytes } = readTable(file);
@@ -182,7 +168,7 @@ function loadTable(
   const stats = datasetStats(main.rows, o.tokenize, main.isRegression);
   const warnings = [
     ...statWarnings(stats, 'texts'),
-    ...(validationRows ? [] : rareLabelWarnings(stats.labelCounts, o)),
+    ...(validationRows ? [] : rareLabelWarnings(stats.labelCounts, o.validationFraction)),
   ];
   return {
     kind,
@@ -319,7 +305,7 @@ function loadImages(
   );
   warnings.push(
     ...statWarnings(stats, 'images'),
-    ...(validationItems ? [] : rareLabelWarnings(stats.labelCounts, o)),
+    ...(validationItems ? [] : rareLabelWarnings(stats.labelCounts, o.validationFraction)),
   );
   return {
     kind: 'image',

@@ -3,8 +3,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetError, SAMPLES, datasetStats, loadDataset, splitRows } from '../../../src-main/data/index.ts';
 import type { DatasetSpec } from '../../../src-shared/train-config.ts';
-import { OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
+import { OWN_FIXTURES_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
 import { tempDir } from '../../helpers/temp.ts';
+
+const SAMPLE_MANIFEST = JSON.parse(
+  fs.readFileSync(path.join(REPO_ROOT, 'resources/samples/samples.json'), 'utf8'),
+) as Record<string, unknown>;
 
 const ds = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
 const tmp = tempDir('studio-load-');
@@ -114,9 +118,15 @@ describe('loadDataset', () => {
     'loads the built-in sample %s from its file in resources/samples',
     (name) => {
       const d = loadDataset({ sample: name });
-      if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(100_000);
-      else {
-        expect(d.rows.length).toBeGreaterThan(1000);
+      // Whole, as samples.json records it: the corpora's text, every clip of the video set, every row of a table.
+      const recorded = SAMPLE_MANIFEST[name] as { rows: number; characters?: number };
+      if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(0.9 * (recorded.characters ?? 0));
+      else if (d.kind === 'image') {
+        expect(d.images.length).toBe(recorded.rows);
+        expect(d.labels.length).toBe(2);
+        expect(d.train.length + d.validation.length).toBe(d.images.length);
+      } else {
+        expect(d.rows.length).toBe(recorded.rows);
         expect(d.labels.length).toBe(2);
         expect(d.train.length + d.validation.length).toBe(d.rows.length);
       }

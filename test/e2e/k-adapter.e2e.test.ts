@@ -69,7 +69,8 @@ describe('K-Adapter in New run (web mode)', () => {
     await page.getByRole('button', { name: 'Show as CLI config' }).click();
     await expect
       .poll(async () => JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}').method)
-      .toEqual({ type: 'k-adapter', layers: [0, 1], adapterSize: 8, heads: 2 });
+      // What was typed reaches the config (New run may also carry options remembered from the project's last run).
+      .toMatchObject({ type: 'k-adapter', layers: [0, 1], adapterSize: 8, heads: 2 });
     await screenshot(page, 'k-adapter-01-new-knowledge-adapter');
 
     expect(await picker.getByRole('checkbox').count()).toBe(2);

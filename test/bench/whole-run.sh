@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Issue #19's whole-run comparison: the same LoRA run (load the bundled default model, read and tokenize the
+# moby-questions sample, train five epochs, evaluate each epoch, save the adapter) by `studio train` and by a
+# PyTorch + PEFT script (test/bench/whole_run_peft.py), on the same machine, one after the other, each twice.
+# Each side is timed twice: the whole process (start-up included) and, for PyTorch, from after its imports.
+# Usage (GPU machine, `.gpu` carried, after `. scripts/gpu-unpack.sh`):
+#   STUDIO="node .gpu/studio.mjs" STUDIO_BACKEND=webgpu bash test/bench/whole-run.sh [DIR] [EPOCHS]
+# Here: bash test/bench/whole-run.sh   (the studio through `npm run -s studio --`, its chosen backend)
+set -euo pipefail
+DIR=${1:-/tmp/whole-run}
+EPOCHS=${2:-5}
+STUDIO=${STUDIO:-npm run -s studio --}
+rm -rf "$DIR" && mkdir -p "$DIR"
+now() { date +%s.%N; }
+cat > "$DIR/run.json" <<JSON
+{"project": "$DIR/project", "model": "default", "dataset": {"sample": "moby-questions"},
+ "method": {"type": "lora", "r": 8, "alpha": 16, "targets": ["query", "value"]},
+ "train": {"epochs": $EPOCHS, "batchSize": 16, "lr": 0.001, "maxLength": 128, "seed": 0}}
+JSON
+for i in 1 2; do
+  t=$(now)
+  python3 test/bench/whole_run_peft.py --model models/studio-bert-small \
+    --sample resources/samples/moby-questions.jsonl.gz --epochs "$EPOCHS" --out "$DIR/peft-$i" > "$DIR/peft-$i.json"
+  echo "pytorch+peft run $i: process $(python3 -c "print(round($(now) - $t, 2))") s; $(cat "$DIR/peft-$i.json")"
+  t=$(now)
+  $STUDIO train --config "$DIR/run.json" --json > "$DIR/studio-$i.json"
+  echo "studio run $i: process $(python3 -c "print(round($(now) - $t, 2))") s; backend ${STUDIO_BACKEND:-auto}; $(tail -1 "$DIR/studio-$i.json" | cut -c1-300)"
+done

@@ -171,7 +171,9 @@ describe('a project folder made by the CLI, in the browser (web mode)', () => {
     const listed = page.waitForResponse('**/api/call/runs:list');
     releaseList();
     await listed;
-    await page.getByTestId('model-info').getByText('gpt2').waitFor();
+    // Inspecting the folder goes through the model worker, which a loaded CI machine can keep busy for long
+    // (seen: over 30 s once in a fresh-clone run; the test passed alone in 9 s).
+    await page.getByTestId('model-info').getByText('gpt2').waitFor({ timeout: 120_000 });
     expect(await page.getByTestId('model-path').inputValue()).toBe(other);
     expect(await page.getByTestId('remembered').count()).toBe(0);
     await page.unroute('**/api/call/runs:list');

@@ -4,7 +4,8 @@
  * Training inputs come from each source run's training split and the held-out ones from its validation split (the
  * same seeded split the run used), so the router is evaluated on inputs neither it nor the adapters trained on. A
  * third file holds those held-out inputs with their own task labels: the mixed-task evaluation set for the
- * router's answers (`studio evaluate --data`).
+ * router's answers (`studio evaluate --data`). A fourth, the training inputs with their own task labels, is what a
+ * `layers` router (X-LoRA style) trains on: its gates learn from the tasks' answers, not from which task it is.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -39,7 +40,11 @@ export interface RouterData {
   validation: string;
   /** Held-out inputs of every task with their task's own labels (and each task's part as `heldout-NN.jsonl`). */
   mixedEval: string;
+  /** The training inputs with their task's own labels (a `layers` router's training data). */
+  mixedTrain: string;
   adapters: string[];
+  /** Each adapter's routing class, `01 #3 spam adapter`, in source order. */
+  routes: string[];
 }
 
 /** Writes the router's data for the library runs `ids` into the project (content-addressed, so reruns reuse it). */
@@ -50,9 +55,11 @@ export function writeRouterData(
   perTask: number,
 ): RouterData {
   const train: { text: string; label: string }[] = [];
+  const mixedTrain: { text: string; label: string }[] = [];
   const validation: { text: string; label: string }[] = [];
   const mixed: { text: string; label: string }[] = [];
   const own: { text: string; label: string }[][] = [];
+  const routes: string[] = [];
   const adapters = ids.map((id, i) => {
     const run = runView(db, id);
     const dir = adapterDirOf(db, projectDir, id);
@@ -67,7 +74,11 @@ export function writeRouterData(
         `method.adapters: run ${id} was trained on a ${data.kind} dataset, not a classification task`,
       );
     const label = routeLabel(i, `#${id} ${run.name}`);
-    for (const r of spread(data.train, perTask)) train.push({ text: r.text, label });
+    routes.push(label);
+    for (const r of spread(data.train, perTask)) {
+      train.push({ text: r.text, label });
+      mixedTrain.push({ text: r.text, label: r.label });
+    }
     const held = spread(data.validation, Math.ceil(perTask / 3));
     for (const r of held) {
       validation.push({ text: r.text, label });
@@ -77,7 +88,12 @@ export function writeRouterData(
     own.push(held.map((r) => ({ text: r.text, label: r.label })));
     return dir;
   });
-  const files = { train: jsonl(train), validation: jsonl(validation), mixedEval: jsonl(mixed) };
+  const files = {
+    train: jsonl(train),
+    validation: jsonl(validation),
+    mixedEval: jsonl(mixed),
+    mixedTrain: jsonl(mixedTrain),
+  };
   const key = crypto.createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
   const dir = path.join(projectDir, ROUTER_DATA_DIR, key);
   fs.mkdirSync(dir, { recursive: true });
@@ -85,20 +101,24 @@ export function writeRouterData(
   fs.writeFileSync(at('train.jsonl'), files.train);
   fs.writeFileSync(at('validation.jsonl'), files.validation);
   fs.writeFileSync(at('mixed-eval.jsonl'), files.mixedEval);
+  fs.writeFileSync(at('mixed-train.jsonl'), files.mixedTrain);
   own.forEach((rows, i) => fs.writeFileSync(at(`heldout-${routeLabel(i, '').trim()}.jsonl`), jsonl(rows)));
   return {
     dir,
     train: at('train.jsonl'),
     validation: at('validation.jsonl'),
     mixedEval: at('mixed-eval.jsonl'),
+    mixedTrain: at('mixed-train.jsonl'),
     adapters,
+    routes,
   };
 }
 
 /**
  * A `router` config over library runs, ready for the training process (which has no database): its adapters as
  * folders and its dataset the routing data made from theirs. Folders named directly keep the config's dataset
- * (it must then label each input `01 …`, `02 …` by adapter). Other configs come back unchanged.
+ * (it must then label each input `01 …`, `02 …` by adapter). A `layers` router trains and is validated on the
+ * mixed-task files instead (each input with its own task's label). Other configs come back unchanged.
  */
 export function resolveRouterConfig(db: Database, projectDir: string, config: TrainConfig): TrainConfig {
   const m = config.method;
@@ -109,7 +129,10 @@ export function resolveRouterConfig(db: Database, projectDir: string, config: Tr
   const data = writeRouterData(db, projectDir, adapters as number[], m.perTask);
   return {
     ...config,
-    dataset: { path: data.train, validation: data.validation },
-    method: { ...m, adapters: data.adapters },
+    dataset:
+      m.mode === 'layers'
+        ? { path: data.mixedTrain, validation: data.mixedEval }
+        : { path: data.train, validation: data.validation },
+    method: { ...m, adapters: data.adapters, ...(m.mode === 'layers' ? { routes: data.routes } : {}) },
   };
 }

@@ -161,11 +161,15 @@ export function buildTask(opts: {
   /** Mean loss of a batch and, for evaluation, the per-row predictions. */
   const lossOf = (b: Batch, training: boolean, step: number, seed?: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
-      const out = model.forward(b.inputs, {
-        hooks: adapter.hooks,
-        training,
-        dropoutSeed: seed ?? dropoutSeed(step),
-      });
+      const pass = { training, dropoutSeed: seed ?? dropoutSeed(step) };
+      if (!lm && adapter.trainForward) {
+        const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
+        return tf.losses.softmaxCrossEntropy(
+          labels,
+          adapter.trainForward(model, b.inputs, pass),
+        ) as tf.Scalar;
+      }
+      const out = model.forward(b.inputs, { hooks: adapter.hooks, ...pass });
       if (!lm) {
         const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
         return tf.losses.softmaxCrossEntropy(labels, out.logits as tf.Tensor2D) as tf.Scalar;
@@ -202,7 +206,11 @@ export function buildTask(opts: {
       weight += w;
       loss.dispose();
       if (!lm) {
-        const logits = tf.tidy(() => model.forward(b.inputs, { hooks: adapter.hooks }).logits);
+        const logits = tf.tidy(() =>
+          adapter.trainForward
+            ? adapter.trainForward(model, b.inputs, {})
+            : model.forward(b.inputs, { hooks: adapter.hooks }).logits,
+        );
         predicted.push(...argmaxRows(await logits.data(), idx.length, opts.numLabels));
         gold.push(...(await (b.labels as tf.Tensor1D).data()));
         logits.dispose();

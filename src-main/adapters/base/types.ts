@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfigOf, MethodType } from '../../../src-shared/methods.ts';
 import type { ForwardHooks } from '../../models/base/hooks.ts';
-import type { Model, ModelInputs } from '../../models/base/types.ts';
+import type { ForwardOptions, Model, ModelInputs } from '../../models/base/types.ts';
 import type { PeftCodec } from '../peft/codec.ts';
 import type { RowwiseParts } from './rowwise.ts';
 
@@ -39,6 +39,15 @@ export interface AdapterInstance {
    * then the adapters); absent: `model.forward(inputs, { hooks })` is its answer.
    */
   forward?(model: Model, inputs: ModelInputs): tf.Tensor2D;
+  /**
+   * The logits the training loop scores, for an adapter trained through more than one pass (a `layers` router: the
+   * base for its gates, then the adapters weighed per layer); absent: `model.forward(inputs, { hooks })`.
+   */
+  readonly trainForward?: (
+    model: Model,
+    inputs: ModelInputs,
+    opts: Omit<ForwardOptions, 'hooks'>,
+  ) => tf.Tensor2D;
   dispose(): void;
 }
 

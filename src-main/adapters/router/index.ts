@@ -5,13 +5,18 @@
  * loaded it answers the adapters' questions through `forward`: one base pass for the router, then the picked
  * adapter (hard) or every adapter (soft), their probabilities mixed over the union of their labels (mix.ts).
  * The saved folder carries the routed adapters (`sources.<i>.`), so it loads, bundles and imports alone.
+ * In `layers` mode (X-LoRA style, layers.ts) the head is a gate with a weight per (layer, adapter); it trains on the
+ * tasks' own answers through the two-pass `trainForward`, and its labels are the union of the adapters' in the
+ * order a dataset sorts them (the order of its training data's classes).
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposeSource } from '../../../src-shared/compose.ts';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
+import { discoverLabels } from '../../data/labels.ts';
 import { UserError } from '../../errors.ts';
-import type { Model, ModelInputs } from '../../models/base/types.ts';
+import { callsHook } from '../../models/architectures.ts';
+import type { ForwardOptions, Model, ModelInputs } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { uniqueScope } from '../base/init.ts';
 import { registerMethod } from '../base/registry.ts';
@@ -23,6 +28,7 @@ import {
   sourcePrefix,
   sourceWeights,
 } from '../compose/sources.ts';
+import { gateSlots, gateWeights, layerMixHooks, refuseUnmixable } from './layers.ts';
 import { mixProbabilities, placement, routeWeights, sourceLabels, unionLabels } from './mix.ts';
 
 type RouterConfig = MethodConfigOf<'router'>;
@@ -42,12 +48,13 @@ export class RouterAdapter implements AdapterInstance {
   constructor(
     readonly sources: AdapterInstance[],
     readonly recipe: ComposeSource[],
-    readonly mode: 'hard' | 'soft',
+    readonly mode: RouterConfig['mode'],
     readonly head: HeadCopy,
+    readonly topK?: number,
   ) {
     this.weights = new Map(head.weights);
     const own = sourceLabels(recipe);
-    this.labels = unionLabels(own);
+    this.labels = mode === 'layers' ? discoverLabels(unionLabels(own)) : unionLabels(own);
     this.#placements = own.map((l) => placement(l, this.labels));
   }
 
@@ -59,11 +66,31 @@ export class RouterAdapter implements AdapterInstance {
     };
   }
 
-  /** Router weights [rows, N] for `inputs` (soft: its softmax; hard: one-hot of its pick). */
+  /** Router weights [rows, N] for `inputs` (soft: its softmax; hard: one-hot of its pick; layers: the answer's). */
   route(model: Model, inputs: ModelInputs): tf.Tensor2D {
-    return tf.tidy(() =>
-      routeWeights(model.forward(inputs, { hooks: this.hooks }).logits as tf.Tensor2D, this.mode),
-    );
+    return tf.tidy(() => {
+      if (this.mode !== 'layers')
+        return routeWeights(model.forward(inputs, { hooks: this.hooks }).logits as tf.Tensor2D, this.mode);
+      const g = this.gates(model, inputs);
+      const [rows, slots, n] = g.shape;
+      return g.slice([0, slots - 1, 0], [rows, 1, n]).reshape([rows, n]) as tf.Tensor2D;
+    });
+  }
+
+  /** `layers` mode: the gate weights [rows, layers + 1, N] (the last slot weighs the adapters' answers). */
+  gates(model: Model, inputs: ModelInputs): tf.Tensor3D {
+    return tf.tidy(() => {
+      const logits = model.forward(inputs, { hooks: this.hooks }).logits as tf.Tensor2D;
+      return gateWeights(logits, gateSlots(model), this.sources.length, this.topK);
+    });
+  }
+
+  /** `layers` mode: per input, its gate weights as numbers, [slot][adapter] (the playground's heat table). */
+  layerWeights(model: Model, inputs: ModelInputs): number[][][] {
+    const g = this.gates(model, inputs);
+    const rows = g.arraySync();
+    g.dispose();
+    return rows;
   }
 
   /** Per input, the adapters used and their weights, largest first (the playground shows them). */
@@ -81,6 +108,7 @@ export class RouterAdapter implements AdapterInstance {
 
   /** Log-probabilities [rows, labels] over the union of the adapters' labels: the routed answer. */
   forward(model: Model, inputs: ModelInputs): tf.Tensor2D {
+    if (this.mode === 'layers') return this.#mixed(model, inputs, {});
     return tf.tidy(() => {
       const w = this.route(model, inputs);
       // Hard routing runs only the adapters some row picked.
@@ -91,6 +119,26 @@ export class RouterAdapter implements AdapterInstance {
           : tf.softmax(model.forward(inputs, { hooks: s.hooks }).logits as tf.Tensor2D),
       );
       return mixProbabilities(w, probs, this.#placements);
+    });
+  }
+
+  /**
+   * What the training loop scores: in `layers` mode the mixture's answer (the gate is trained through it, on the
+   * tasks' own labels); absent for hard and soft, which train on their hooks' routing logits.
+   */
+  get trainForward() {
+    return this.mode === 'layers'
+      ? (model: Model, inputs: ModelInputs, opts: Omit<ForwardOptions, 'hooks'>) =>
+          this.#mixed(model, inputs, opts)
+      : undefined;
+  }
+
+  /** The gates from a first pass of the base, then the adapters weighed per layer in a second (layers.ts). */
+  #mixed(model: Model, inputs: ModelInputs, opts: Omit<ForwardOptions, 'hooks'>): tf.Tensor2D {
+    return tf.tidy(() => {
+      const w = this.gates(model, inputs);
+      const hooks = layerMixHooks(this.sources, w, this.#placements);
+      return model.forward(inputs, { ...opts, hooks }).logits as tf.Tensor2D;
     });
   }
 
@@ -107,6 +155,19 @@ export class RouterAdapter implements AdapterInstance {
   savedConfig(config: Record<string, unknown>): Record<string, unknown> {
     const { adapters: _adapters, ...rest } = config;
     const routes = (config.routes ?? config.labels) as unknown;
+    if (this.mode === 'layers') {
+      // Its classes are the tasks' answers; `routes` (main's names for the adapters) only name the sources.
+      const { routes: _routes, ...own } = rest;
+      const names = Array.isArray(routes) && routes.length === this.recipe.length ? routes.map(String) : null;
+      return {
+        ...own,
+        sources: this.recipe.map((s, i) =>
+          names ? { ...savedSource(s), name: (names[i] as string).replace(/^\d+ /, '') } : savedSource(s),
+        ),
+        labels: this.labels,
+        task: 'classification',
+      };
+    }
     // Main names each class after its library run (`01 #3 spam adapter`): the sources keep that name.
     const named = (s: ComposeSource, i: number) => {
       const r = Array.isArray(routes) && routes.length === this.recipe.length ? String(routes[i]) : null;
@@ -145,7 +206,8 @@ export const routerMethod = registerMethod({
   type: 'router',
   create(model, config, seed, opts) {
     const recipe = recipeOf(config);
-    sourceLabels(recipe); // refuses adapters that answer no labels before anything is built
+    const own = sourceLabels(recipe); // refuses adapters that answer no labels before anything is built
+    if (config.mode === 'layers') return createLayers(model, config, recipe, own, seed, opts?.numLabels);
     // One class per adapter, in source order (main labels the training inputs `01 …`, `02 …`, which sort so).
     if (opts?.numLabels !== undefined && opts.numLabels !== 0 && opts.numLabels !== recipe.length)
       throw new UserError(
@@ -169,6 +231,48 @@ export const routerMethod = registerMethod({
       for (const s of sources) s.dispose();
       throw new UserError('router: the saved router has no head');
     }
-    return new RouterAdapter(sources, recipe, config.mode, HeadCopy.fromTensors(head, uniqueScope('router')));
+    if (config.mode === 'layers') refuseLayers(model, sources);
+    return new RouterAdapter(
+      sources,
+      recipe,
+      config.mode,
+      HeadCopy.fromTensors(head, uniqueScope('router')),
+      config.topK,
+    );
   },
 });
+
+/** Refuses a base or adapters the per-layer mixture cannot run on (disposing the loaded adapters first). */
+function refuseLayers(model: Model, sources: readonly AdapterInstance[]): void {
+  try {
+    if (!callsHook(model.config.modelType, 'sequenceHead'))
+      throw new UserError(
+        `router (layers) mixes the adapters' heads at the sequence head, which a ${model.config.modelType} here lacks; use BERT or RoBERTa, or mode soft`,
+      );
+    refuseUnmixable(sources);
+  } catch (err) {
+    for (const s of sources) s.dispose();
+    throw err;
+  }
+}
+
+/** A fresh `layers` router: a gate head with one output per (layer + answer slot, adapter), N(0, 0.02) as a new classifier. */
+function createLayers(
+  model: Model,
+  config: RouterConfig,
+  recipe: ComposeSource[],
+  own: string[][],
+  seed: number,
+  numLabels: number | undefined,
+): RouterAdapter {
+  const union = unionLabels(own);
+  if (numLabels !== undefined && numLabels !== 0 && numLabels !== union.length)
+    throw new UserError(
+      `router (layers): the training data has ${numLabels} labels; its adapters answer ${union.length} (${union.join(', ')})`,
+    );
+  const sources = loadSources(model, recipe);
+  refuseLayers(model, sources);
+  const outputs = gateSlots(model) * recipe.length;
+  const head = HeadCopy.forLabels(model, outputs, uniqueScope('router'), seed + 7919);
+  return new RouterAdapter(sources, recipe, 'layers', head, config.topK);
+}

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { composeSourceSchema, MAX_SOURCES } from '../../../src-shared/compose.ts';
 import { defineMethod } from '../../../src-shared/methods.ts';
 
-export const ROUTER_MODES = ['hard', 'soft'] as const;
+export const ROUTER_MODES = ['hard', 'soft', 'layers'] as const;
 
 export const routerSchema = z
   .object({
@@ -26,8 +26,18 @@ export const routerSchema = z
       .enum(ROUTER_MODES)
       .default('soft')
       .describe(
-        "hard: each input goes to the adapter the router picks; soft: every adapter answers and their probabilities are mixed with the router's weights",
+        "hard: each input goes to the adapter the router picks; soft: every adapter answers and their probabilities are mixed with the router's weights; layers (X-LoRA style): a gate weighs every adapter at every layer, trained on the tasks' own labels",
       ),
+    topK: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_SOURCES)
+      .optional()
+      .describe(
+        'layers mode: keep only the k largest gates per layer (the softmax is taken over those k); absent: every adapter',
+      )
+      .meta({ title: 'Top-k adapters per layer' }),
     perTask: z
       .number()
       .int()
@@ -36,6 +46,12 @@ export const routerSchema = z
       .default(600)
       .describe(
         "Training inputs taken from each adapter's dataset (its training split); held-out inputs come from each one's validation split",
+      ),
+    routes: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Set by the studio for a layers router over library runs: the name of each adapter (`01 #3 spam adapter`)',
       ),
     sources: z
       .array(composeSourceSchema)

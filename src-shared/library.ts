@@ -61,6 +61,11 @@ export interface PredictionColumn {
   removeMs: number | null;
   /** A router: the adapters it used for this input and their weights, largest first (hard: one, weight 1). */
   routing?: { adapter: string; weight: number }[];
+  /**
+   * A `layers` router (X-LoRA style): its gate weights for this input, one row per slot (`layer 0` … and `answer`,
+   * the mix of the adapters' answers), one column per adapter; each row sums to 1.
+   */
+  layers?: { adapters: string[]; slots: string[]; weights: number[][] };
 }
 
 export interface PlaygroundResult {

@@ -13,6 +13,7 @@ import type { CompositeAdapter } from '../adapters/compose/index.ts';
 import { RouterAdapter } from '../adapters/router/index.ts';
 import { recordedOutputs } from '../composition/folder.ts';
 import { MultiTaskAdapter } from '../adapters/multitask/index.ts';
+import { routedTo } from './routed-to.ts';
 import { taskColumns } from './task-columns.ts';
 import { decodeImageBytes, toPixelValues } from '../data/index.ts';
 import { decodeGif } from '../data/video.ts';
@@ -213,15 +214,6 @@ function parallelColumns(
   }
 }
 
-/** The adapters a router used for the one input, by name, and their weights. */
-function routedTo(router: RouterAdapter, model: Model, inputs: ModelInputs) {
-  const [row] = router.routing(model, inputs);
-  return (row ?? []).map((r) => ({
-    adapter: router.recipe[r.source]?.name ?? `adapter ${r.source + 1}`,
-    weight: r.weight,
-  }));
-}
-
 export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
@@ -295,7 +287,7 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       const { logits, ms } = forward(entry, inputs, adapter.hooks, adapter);
       const top = topLabels(logits, labels ?? entry.model.config.labels, k);
       logits.dispose();
-      const routing = adapter instanceof RouterAdapter ? routedTo(adapter, entry.model, inputs) : undefined;
+      const routing = adapter instanceof RouterAdapter ? routedTo(adapter, entry.model, inputs) : {};
       const t1 = performance.now();
       adapter.dispose();
       columns.push({
@@ -306,7 +298,7 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
         applyMs,
         forwardMs: ms,
         removeMs: performance.now() - t1,
-        ...(routing ? { routing } : {}),
+        ...routing,
       });
     } catch (err) {
       columns.push({

@@ -104,6 +104,18 @@ function printColumns(result: PlaygroundResult, json: boolean): void {
       process.stdout.write(
         `${''.padEnd(40)} routed to ${c.routing.map((r) => `${r.adapter} ${(100 * r.weight).toFixed(1)}%`).join(', ')}\n`,
       );
+    // A layers router also prints its gate weights per layer (a row each, a column per adapter).
+    if (c.layers) {
+      const { adapters, slots, weights } = c.layers;
+      process.stdout.write(
+        `${''.padEnd(40)} ${''.padEnd(8)} ${adapters.map((a) => a.padStart(18)).join(' ')}\n`,
+      );
+      slots.forEach((slot, l) =>
+        process.stdout.write(
+          `${''.padEnd(40)} ${slot.padEnd(8)} ${(weights[l] ?? []).map((w) => `${(100 * w).toFixed(1)}%`.padStart(18)).join(' ')}\n`,
+        ),
+      );
+    }
   }
 }
 

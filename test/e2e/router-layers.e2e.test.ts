@@ -39,7 +39,7 @@ describe('the per-layer router (web mode)', () => {
     await mainNav(page).getByRole('link', { name: 'New run' }).click();
     await page.getByTestId('model-path').fill(TINY_BERT);
     await page.getByTestId('model-path').press('Tab');
-    await page.getByTestId('model-info').getByText('bert').waitFor();
+    await page.getByTestId('model-info').getByText('bert').waitFor({ timeout: 90_000 });
     await page
       .getByTestId('method')
       .selectOption({ label: 'Router over library adapters (Adapter Selector)' });

@@ -137,3 +137,55 @@ describe('a router run over library adapters', () => {
     expect(after.routing).toEqual(before.routing);
   });
 });
+
+describe('a layers router run (X-LoRA style) over library adapters', () => {
+  it('trains its gates on the tasks own answers, shows its weights per layer and round-trips a bundle', async () => {
+    runs.layers = await train('layers router', {
+      method: {
+        type: 'router',
+        adapters: [runs.sentiment as number, runs.topic as number],
+        mode: 'layers',
+        perTask: 40,
+      },
+    });
+    const run = await handlers['runs:get']({ project, runId: runs.layers });
+    expect(run.config.method).toMatchObject({ type: 'router', mode: 'layers' });
+    const dir = fs
+      .readdirSync(path.join(project, ROUTER_DATA_DIR))
+      .find((d) => fs.existsSync(path.join(project, ROUTER_DATA_DIR, d, 'mixed-train.jsonl')));
+    const file = (f: string) => path.join(project, ROUTER_DATA_DIR, dir as string, f);
+    // Its training data: the adapters' training inputs with their own tasks' labels.
+    const trainRows = fs.readFileSync(file('mixed-train.jsonl'), 'utf8').trim().split('\n');
+    expect(trainRows).toHaveLength(80);
+    expect(new Set(trainRows.map((l) => (JSON.parse(l) as { label: string }).label))).toEqual(
+      new Set(['positive', 'negative', 'sport', 'cooking']),
+    );
+    // Its confusion matrix on the mixed-task held-out set is over the union of the adapters' labels.
+    const mixed = await handlers['runs:evaluate']({
+      project,
+      runId: runs.layers,
+      file: file('mixed-eval.jsonl'),
+    });
+    expect(mixed.labels).toEqual(['cooking', 'negative', 'positive', 'sport']);
+
+    const col = await predictOne(project, runs.layers);
+    expect(col.top?.map((t) => t.label).sort()).toEqual(['cooking', 'negative', 'positive', 'sport']);
+    const layers = col.layers;
+    expect(layers?.adapters).toEqual(['#1 sentiment adapter', '#2 topic adapter']);
+    expect(layers?.slots.at(-1)).toBe('answer');
+    expect(layers?.slots[0]).toBe('layer 0');
+    for (const row of layers?.weights ?? []) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+
+    const target = (await handlers['projects:create']({ name: 'imported-layers', parentDir: tmp.dir })).path;
+    const bundle = await handlers['export:run']({
+      project,
+      runId: runs.layers,
+      format: 'bundle',
+      out: `exports/layers.zip`,
+    });
+    const imported = await handlers['export:import']({ project: target, bundle: bundle.out });
+    const after = await predictOne(target, imported.runId);
+    expect(after.top).toEqual(col.top);
+    expect(after.layers).toEqual(col.layers);
+  });
+});

@@ -74,9 +74,10 @@ defineMethod({
   info: {
     label: 'Router over library adapters (Adapter Selector)',
     trains:
-      "a classifier on the frozen base's pooled representation that picks (or weighs) a library adapter per input",
+      "a classifier on the frozen base's pooled representation that picks (or weighs) a library adapter per input, or a gate that weighs every adapter at every layer",
     typicalPercent: '< 1%',
-    inferenceCost: 'one base pass for the router, then the picked adapter (hard) or every adapter (soft)',
+    inferenceCost:
+      'one base pass for the router, then the picked adapter (hard), every adapter (soft) or one pass with every adapter weighed per layer (layers)',
     order: 97,
     composition: true,
   },

@@ -197,6 +197,36 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
     router.dispose();
   });
 
+  it('LoRA adapters (deltas on linear layers): a gate on one adapter everywhere answers as it alone', async () => {
+    const lora: MethodConfig = { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false };
+    const dirs: string[] = [];
+    for (const [i, labels] of LABELS.entries())
+      dirs.push(
+        await trainedLookingAdapter(model, lora, i + 21, path.join(tmp.dir, fixture, `lora-${i}`), labels),
+      );
+    for (const pick of [0, 1]) {
+      const router = createAdapter(model, layers(dirs), 5, { numLabels: 3 }) as RouterAdapter;
+      const gates = (model.config.numLayers + 1) * 2;
+      for (const [n, v] of router.weights)
+        if (v.shape.at(-1) === gates)
+          v.assign(
+            n.endsWith('bias')
+              ? tf.tensor1d(Array.from({ length: gates }, (_, i) => (i % 2 === pick ? 40 : 0)))
+              : tf.zerosLike(v),
+          );
+      const alone = loadAdapter(model, dirs[pick] as string);
+      const own = tf.tidy(() => tf.softmax(model.forward(ref.inputs, { hooks: alone.hooks }).logits));
+      const answer = tf.tidy(() => tf.softmax(router.forward(model, ref.inputs)));
+      const a = answer.arraySync() as number[][];
+      (own.arraySync() as number[][]).forEach((row, r) =>
+        row.forEach((p, c) => expect(a[r]?.[UNION.indexOf(LABELS[pick]?.[c] as string)]).toBeCloseTo(p, 5)),
+      );
+      tf.dispose([own, answer]);
+      alone.dispose();
+      router.dispose();
+    }
+  });
+
   it.each([undefined, 1])(
     'topK %s: saves and loads exactly (answers and per-layer weights)',
     async (topK) => {

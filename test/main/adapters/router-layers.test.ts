@@ -197,6 +197,23 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
     router.dispose();
   });
 
+  it('leaks no tensors through create, both passes, a gradient, the weights table and dispose', () => {
+    const before = tf.memory().numTensors;
+    const router = createAdapter(model, layers(sources, 1), 9, { numLabels: 3 }) as RouterAdapter;
+    const forward = router.trainForward;
+    if (!forward) throw new Error('a layers router trains through trainForward');
+    const { value, grads } = tf.variableGrads(
+      () => tf.tidy(() => forward(model, ref.inputs, { training: true, dropoutSeed: 2 }).sum() as tf.Scalar),
+      [...router.weights.values()],
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose(router.forward(model, ref.inputs));
+    router.layerWeights(model, ref.inputs);
+    router.routing(model, ref.inputs);
+    router.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('LoRA adapters (deltas on linear layers): a gate on one adapter everywhere answers as it alone', async () => {
     const lora: MethodConfig = { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false };
     const dirs: string[] = [];

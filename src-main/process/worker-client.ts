@@ -7,21 +7,8 @@ import type { WorkerProcess } from './launcher.ts';
 import { UserError } from '../errors.ts';
 import { launchWorker } from './worker-launch.ts';
 import type { WorkerKind } from './worker-launch.ts';
-
-/** Main -> worker. */
-export interface WorkerRequest<Job> {
-  id: number;
-  job: Job;
-}
-
-/**
- * Worker -> main: the result, or a one-line error for the user; before either, any number of progress messages
- * (a generation's tokens as they are made) for a caller that listens.
- */
-export type WorkerReply =
-  | { id: number; result: unknown }
-  | { id: number; error: string }
-  | { id: number; progress: unknown };
+import { CANCELLED } from './messages.ts';
+import type { WorkerMessage, WorkerReply } from './messages.ts';
 
 export class WorkerClient<Job extends { type: string }, Results extends Record<Job['type'], unknown>> {
   #child: WorkerProcess | null = null;
@@ -71,23 +58,36 @@ export class WorkerClient<Job extends { type: string }, Results extends Record<J
 
   /**
    * Runs a job in the worker; resolves with the result its type declares. `onProgress` hears the job's progress
-   * messages (as the job type declares them), in order, before it resolves.
+   * messages (as the job type declares them), in order, before it resolves. Aborting `signal` asks the worker to
+   * stop the job (a job that watches its signal ends early, one that does not finishes); the call then rejects
+   * with the worker's CANCELLED error once the worker let go of it, so the next job never overlaps it.
    */
-  async call<J extends Job>(job: J, onProgress?: (p: unknown) => void): Promise<Results[J['type']]> {
+  async call<J extends Job>(
+    job: J,
+    onProgress?: (p: unknown) => void,
+    signal?: AbortSignal,
+  ): Promise<Results[J['type']]> {
+    if (signal?.aborted) throw new UserError(CANCELLED);
     // Starting a process costs main tens of milliseconds: give it its own turn of the event loop rather than
     // adding it to the caller's synchronous work (a database read, a file check).
     if (!this.#alive()) await new Promise((resolve) => setImmediate(resolve));
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
+    const child = this.#process();
+    const cancel = () => {
+      const msg: WorkerMessage<Job> = { id, cancel: true };
+      if (child.connected) child.send(msg);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    return new Promise<Results[J['type']]>((resolve, reject) => {
       // The worker answers each job type with its declared result type.
       this.#pending.set(id, {
         resolve: (r) => resolve(r as Results[J['type']]),
         reject,
         ...(onProgress ? { progress: onProgress } : {}),
       });
-      const msg: WorkerRequest<Job> = { id, job };
-      this.#process().send(msg);
-    });
+      const msg: WorkerMessage<Job> = { id, job };
+      child.send(msg);
+    }).finally(() => signal?.removeEventListener('abort', cancel));
   }
 
   stop(): void {

@@ -71,8 +71,10 @@ function refusalOf(
  */
 async function stream(res: http.ServerResponse, answer: EventStream): Promise<void> {
   let open = false;
-  let closed = false;
-  res.once('close', () => (closed = true));
+  // 'close' comes when the answer ended, or when the client dropped the connection before: then what produces
+  // the events stops (a generation would otherwise run on to max_tokens for nobody).
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
   const emit = (data: unknown) => {
     if (!open) {
       res.writeHead(200, {
@@ -83,10 +85,10 @@ async function stream(res: http.ServerResponse, answer: EventStream): Promise<vo
       });
       open = true;
     }
-    if (!closed) res.write(sseEvent(data));
+    if (!gone.signal.aborted) res.write(sseEvent(data));
   };
   try {
-    await answer.produce(emit, () => closed);
+    await answer.produce(emit, gone.signal);
   } catch (err) {
     if (!open) throw err;
     const r = refusalOf(err);

@@ -8,8 +8,8 @@ export type Emit = (data: unknown) => void;
 
 export class EventStream {
   constructor(
-    /** Emits the events; `closed()` tells that the client went away (the rest is not worth making). */
-    readonly produce: (emit: Emit, closed: () => boolean) => Promise<void>,
+    /** Emits the events; `signal` aborts when the client went away (the rest is not worth making: stop it). */
+    readonly produce: (emit: Emit, signal: AbortSignal) => Promise<void>,
   ) {}
 }
 

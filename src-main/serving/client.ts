@@ -31,11 +31,19 @@ export class ServingClient {
     return this.#worker.call({ type: 'status' });
   }
 
-  /** Text generation; `onPiece` hears the text as it grows (the worker runs one job at a time). */
-  generate(request: GenerateRequest, onPiece?: (p: GenerationPiece) => void): Promise<GenerationResult> {
+  /**
+   * Text generation; `onPiece` hears the text as it grows (the worker runs one job at a time). Aborting `signal`
+   * stops it at the next token (the call rejects): a client that went away must not hold the process.
+   */
+  generate(
+    request: GenerateRequest,
+    onPiece?: (p: GenerationPiece) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
     return this.#worker.call(
       { type: 'generate', request },
       onPiece ? (p) => onPiece(p as GenerationPiece) : undefined,
+      signal,
     );
   }
 

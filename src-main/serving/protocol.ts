@@ -56,6 +56,8 @@ export interface ServingStatus {
   backend: string;
   /** tf.js tensors alive in the serving process (a leak check: back to its start once idle). */
   numTensors: number;
+  /** Tokens generated since the process started. */
+  generatedTokens: number;
   models: { model: string; adapters: string[] }[];
 }
 

@@ -20,16 +20,22 @@ const models = new LoadedModels();
  * largest thing this process holds.
  */
 const generators = new ModelCache(1);
+/** Tokens generated since the process started (GET /v1/health): shows a dropped stream stopped making them. */
+let generatedTokens = 0;
+
+/** Lets the event loop turn, so a token goes out and a cancel from main comes in before the next token. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 function status(): ServingStatus {
   return {
     backend: activeBackend() ?? 'none',
     numTensors: tensorCount(),
+    generatedTokens,
     models: models.list().map((m) => ({ model: m.name, adapters: [...m.adapters.keys()] })),
   };
 }
 
-function run(job: ServingJob, progress: (p: unknown) => void): unknown {
+function run(job: ServingJob, progress: (p: unknown) => void, signal: AbortSignal): unknown {
   switch (job.type) {
     case 'batch':
       return runBatch(models, job.model, job.items, { capacity: CAPACITY });
@@ -40,7 +46,16 @@ function run(job: ServingJob, progress: (p: unknown) => void): unknown {
     case 'status':
       return status();
     case 'generate':
-      return generate(generators, job.request, progress);
+      return generate(
+        generators,
+        job.request,
+        async (piece) => {
+          if (piece.id >= 0) generatedTokens++;
+          progress(piece);
+          await turn();
+        },
+        signal,
+      );
   }
 }
 

@@ -44,10 +44,15 @@ export function decodeLimits(modelDir: string): DecodeLimits {
   };
 }
 
+/**
+ * `signal` stops the generation between two tokens (the serving API's client went away): it throws the signal's
+ * reason, and the decode loop's cache and the adapter's tensors are freed on the way out.
+ */
 export async function generate(
   cache: ModelCache,
   req: GenerateRequest,
   onPiece: OnPiece = () => {},
+  signal?: AbortSignal,
 ): Promise<GenerationResult> {
   const { entry } = cache.get(req.model, undefined);
   const { model, tok } = entry;
@@ -67,6 +72,7 @@ export async function generate(
     const out = await decode(model, hooks, promptIds, req.options, limits, async (id, generated) => {
       // Every token is told (a piece may be empty while a character or a possible stop sequence is held back).
       await onPiece({ column: key, id, delta: text.update(generated) });
+      signal?.throwIfAborted();
       return text.stopped;
     });
     // The eos token is not passed to onToken: its text (none, as a special token) needs no update.
@@ -87,13 +93,17 @@ export async function generate(
     };
   };
 
+  signal?.throwIfAborted();
   if (!req.skipBase) columns.push(await run('base', 'Base model', {}));
   for (const a of req.adapters) {
     let adapter: ReturnType<typeof loadAdapter> | null = null;
     try {
+      signal?.throwIfAborted();
       adapter = loadAdapter(model, a.dir);
       columns.push(await run(a.key, a.title, adapter.hooks));
     } catch (err) {
+      // A cancel is not this adapter's failure: the whole request stops.
+      if (signal?.aborted) throw err;
       columns.push({
         key: a.key,
         title: a.title,

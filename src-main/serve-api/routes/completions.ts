@@ -88,8 +88,8 @@ export const completionsRoute = defineRoute({
     waiting.set(ctx, inFlight + 1);
     const release = () => waiting.set(ctx, (waiting.get(ctx) ?? 1) - 1);
 
-    /** One prompt through the serving process; `onDelta` hears its text as it grows. */
-    const one = async (prompt: string, onDelta?: (delta: string) => void) => {
+    /** One prompt through the serving process; `onDelta` hears its text as it grows; `signal` stops it. */
+    const one = async (prompt: string, onDelta?: (delta: string) => void, signal?: AbortSignal) => {
       const result = await ctx.serving.generate(
         {
           model: base,
@@ -99,6 +99,7 @@ export const completionsRoute = defineRoute({
           skipBase: adapter !== null,
         },
         onDelta ? (p) => p.delta && onDelta(p.delta) : undefined,
+        signal,
       );
       const column = result.columns[0];
       if (!column) throw new Error('the serving process answered no column');
@@ -134,12 +135,14 @@ export const completionsRoute = defineRoute({
       choices,
       ...(withUsage ? { usage: last ?? null } : {}),
     });
-    return new EventStream(async (emit: Emit, closed) => {
+    return new EventStream(async (emit: Emit, gone) => {
       try {
         for (const [index, p] of prompts.entries()) {
-          if (closed()) return;
-          const c = await one(p, (text) =>
-            emit(chunk([{ text, index, logprobs: null, finish_reason: null }])),
+          if (gone.aborted) return;
+          const c = await one(
+            p,
+            (text) => emit(chunk([{ text, index, logprobs: null, finish_reason: null }])),
+            gone,
           );
           emit(chunk([{ text: '', index, logprobs: null, finish_reason: finishOf(c) }]));
         }

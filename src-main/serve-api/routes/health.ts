@@ -15,6 +15,7 @@ export const healthRoute = defineRoute({
       queued: ctx.scheduler.queued,
       inFlight: ctx.scheduler.inFlight,
       numTensors: s.numTensors,
+      generatedTokens: s.generatedTokens,
     };
   },
 });

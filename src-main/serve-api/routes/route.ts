@@ -14,7 +14,12 @@ export interface ServingControl {
   load(model: string, adapter: AdapterRef): Promise<LoadResult>;
   unload(model: string, key: string): Promise<{ unloaded: boolean }>;
   status(): Promise<ServingStatus>;
-  generate(request: GenerateRequest, onPiece?: (p: GenerationPiece) => void): Promise<GenerationResult>;
+  /** Aborting `signal` stops the generation at its next token. */
+  generate(
+    request: GenerateRequest,
+    onPiece?: (p: GenerationPiece) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult>;
 }
 
 export interface ApiContext {

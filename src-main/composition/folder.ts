@@ -3,7 +3,6 @@
  * config, name, run id and weights hash) in studio_adapter.json, and every source's tensors, byte for byte, under
  * `sources.<i>.` in adapter.safetensors. The engine (adapters/compose/) loads it like any adapter folder.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { blockProblems, blockSources, outputsOf } from '../../src-shared/compose.ts';
@@ -13,6 +12,7 @@ export type { CompositionOutput };
 import { UserError } from '../errors.ts';
 import { STUDIO_ADAPTER_FILE, STUDIO_WEIGHTS_FILE } from '../node-shared/adapter-folder.ts';
 import type { BaseIdentity } from '../node-shared/adapter-folder.ts';
+import { fileSha256Sync } from '../node-shared/hash-file.ts';
 import { readSafetensors, writeSafetensors } from '../node-shared/safetensors/index.ts';
 import type { RawTensor } from '../node-shared/safetensors/index.ts';
 
@@ -103,14 +103,13 @@ export function writeComposition(
   const tensors = new Map<string, RawTensor>();
   const sources: ComposeSource[] = picked.map((p, i) => {
     const file = path.join(p.dir, STUDIO_WEIGHTS_FILE);
-    const bytes = fs.readFileSync(file);
     for (const [n, t] of readSafetensors(file).tensors) tensors.set(`sources.${i}.${n}`, t);
     return {
       method: metas[i]?.method as string,
       config: metas[i]?.config ?? {},
       name: p.name,
       ...(p.runId !== undefined ? { runId: p.runId } : {}),
-      sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+      sha256: fileSha256Sync(file),
     };
   });
   const config = {
@@ -127,12 +126,12 @@ export function writeComposition(
     path.join(dir, STUDIO_ADAPTER_FILE),
     `${JSON.stringify({ format: 'adapter-studio', version: 1, method: 'compose', config, ...(base ? { base } : {}) }, null, 2)}\n`,
   );
-  const written = fs.readFileSync(weights);
   return {
     config,
     outputs,
-    sha256: crypto.createHash('sha256').update(written).digest('hex'),
-    bytes: written.length + fs.statSync(path.join(dir, STUDIO_ADAPTER_FILE)).size,
+    // Hashed in chunks, not read back whole: the copied sources' tensors can be large.
+    sha256: fileSha256Sync(weights),
+    bytes: fs.statSync(weights).size + fs.statSync(path.join(dir, STUDIO_ADAPTER_FILE)).size,
   };
 }
 

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashFile } from '../node-shared/hash-file.ts';
+import { hashFile, hashFileSync } from '../node-shared/hash-file.ts';
 
 /** Bytes per read: large enough to keep sha256 busy, small enough to stay out of the way of the heap. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -23,24 +23,9 @@ export function weightFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** Feeds a file to `h` chunk by chunk. */
-function updateFromFile(h: crypto.Hash, file: string, chunkBytes: number): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(chunkBytes);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, chunkBytes, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export function modelContentHash(dir: string, chunkBytes = CHUNK_BYTES): string {
   const h = crypto.createHash('sha256');
-  for (const f of weightFiles(dir)) updateFromFile(h, f, chunkBytes);
+  for (const f of weightFiles(dir)) hashFileSync(h, f, chunkBytes);
   return h.digest('hex');
 }
 

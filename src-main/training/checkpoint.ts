@@ -2,9 +2,9 @@
  * Checkpoints: trainable weights + optimizer state + loop position, written to a temporary folder and renamed
  * into place, so a kill at any moment leaves either the previous checkpoint or the new one, never half of one.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileSha256Sync } from '../node-shared/hash-file.ts';
 import { readSafetensors, writeSafetensors } from '../node-shared/safetensors/index.ts';
 import type { RawTensor } from '../node-shared/safetensors/index.ts';
 import type { CheckpointState } from './trainer.ts';
@@ -34,11 +34,8 @@ export function writeCheckpoint(dir: string, state: CheckpointState): { sha256: 
     throw err;
   }
   swapInto(tmp, dir);
-  const sha256 = crypto
-    .createHash('sha256')
-    .update(fs.readFileSync(path.join(dir, WEIGHTS)))
-    .digest('hex');
-  return { sha256, bytes };
+  // In chunks: a checkpoint of a fully fine-tuned large model passes readFileSync's 2 GiB limit.
+  return { sha256: fileSha256Sync(path.join(dir, WEIGHTS)), bytes };
 }
 
 /**

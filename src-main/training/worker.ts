@@ -5,12 +5,11 @@
 // First: in an Electron utility process it links process.send/'message' to parentPort.
 import '../process/parent-port.ts';
 import { adapterDiskBytes } from './adapter-bytes.ts';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { accountParams, baseIdentity } from '../adapters/index.ts';
 import { initBackend } from '../engine/backends.ts';
 import { modelContentHash } from '../models/content-hash.ts';
+import { fileSha256 } from '../node-shared/hash-file.ts';
 import { modelParameterCount } from '../models/param-count.ts';
 import { describeUserFacing } from '../errors.ts';
 import {
@@ -163,7 +162,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     type: 'checkpoint',
     kind: 'adapter',
     path: dirs.adapter,
-    sha256: crypto.createHash('sha256').update(fs.readFileSync(mainFile)).digest('hex'),
+    sha256: await fileSha256(mainFile),
     bytes: adapterDiskBytes(files),
     step: result.position.step,
   });

@@ -115,13 +115,9 @@ function f16ToF32(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-function decode(file: string, e: Entry, bytes: Uint8Array, dataStart: number): RawTensor {
-  const start = dataStart + e.begin;
+/** `slice`: the tensor's own bytes, at offset 0 of a buffer of its own (typed-array views need the alignment). */
+function decode(file: string, e: Entry, slice: Uint8Array): RawTensor {
   const n = e.shape.reduce((a, b) => a * b, 1);
-  // Copy into an aligned buffer: typed-array views need alignment the file's offsets do not promise.
-  // (Buffer.slice would return a view into Node's shared pool, hence the explicit copy.)
-  const slice = new Uint8Array(e.end - e.begin);
-  slice.set(bytes.subarray(start, dataStart + e.end));
   const view = new DataView(slice.buffer);
   switch (e.dtype) {
     case 'F32':
@@ -172,14 +168,22 @@ export function parseSafetensors(
 ): SafetensorsFile {
   const { entries, metadata, dataStart } = parseHeader(file, bytes);
   const tensors = new Map<string, RawTensor>();
-  for (const e of entries) if (!only || only(e.name)) tensors.set(e.name, decode(file, e, bytes, dataStart));
+  for (const e of entries) {
+    if (only && !only(e.name)) continue;
+    // Copied into an aligned buffer: the file's offsets do not promise alignment (and Buffer.slice would return
+    // a view into Node's shared pool).
+    const slice = new Uint8Array(e.end - e.begin);
+    slice.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    tensors.set(e.name, decode(file, e, slice));
+  }
   return { tensors, metadata };
 }
 
-export function readSafetensors(file: string, only?: (name: string) => boolean): SafetensorsFile {
-  let bytes: Buffer;
+/** Runs `use` on the open file and its size; open and read errors become one-line SafetensorsErrors. */
+function withFile<T>(file: string, use: (fd: number, size: number) => T): T {
+  let fd: number;
   try {
-    bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SafetensorsError(
@@ -187,7 +191,54 @@ export function readSafetensors(file: string, only?: (name: string) => boolean):
       code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`,
     );
   }
-  return parseSafetensors(file, bytes, only);
+  try {
+    return use(fd, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Fills `into` from the file at `position` (one read may return less, and may take at most 2 GiB). */
+function readAt(file: string, fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, into, done, Math.min(into.length - done, 1 << 30), position + done);
+    } catch (err) {
+      throw new SafetensorsError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (n === 0)
+      throw new SafetensorsError(file, `truncated: it ended while reading byte ${position + done}`);
+    done += n;
+  }
+}
+
+/** The length prefix and JSON header, read and validated against the file's size (no tensor data read). */
+function readHeader(file: string, fd: number, size: number): ReturnType<typeof parseHeader> {
+  const first8 = new Uint8Array(8);
+  readAt(file, fd, first8.subarray(0, Math.min(8, size)), 0);
+  const prefix = new Uint8Array(8 + headerLength(file, first8, size));
+  readAt(file, fd, prefix, 0);
+  return parseHeader(file, prefix, size);
+}
+
+/**
+ * Reads a safetensors file: the header, then each tensor's own byte range (only those `only` keeps). Never the
+ * whole file at once, so a file past readFileSync's 2 GiB limit reads too, and taking a few tensors of a large
+ * file costs only their bytes.
+ */
+export function readSafetensors(file: string, only?: (name: string) => boolean): SafetensorsFile {
+  return withFile(file, (fd, size) => {
+    const { entries, metadata, dataStart } = readHeader(file, fd, size);
+    const tensors = new Map<string, RawTensor>();
+    for (const e of entries) {
+      if (only && !only(e.name)) continue;
+      const slice = new Uint8Array(e.end - e.begin);
+      readAt(file, fd, slice, dataStart + e.begin);
+      tensors.set(e.name, decode(file, e, slice));
+    }
+    return { tensors, metadata };
+  });
 }
 
 /**
@@ -195,23 +246,8 @@ export function readSafetensors(file: string, only?: (name: string) => boolean):
  * count a model's parameters for the Models page.
  */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SafetensorsError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`);
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    const first8 = Buffer.alloc(8);
-    fs.readSync(fd, first8, 0, Math.min(8, size), 0);
-    const headerLen = headerLength(file, first8, size);
-    const prefix = Buffer.alloc(8 + headerLen);
-    fs.readSync(fd, prefix, 0, prefix.length, 0);
-    const { entries, metadata } = parseHeader(file, prefix, size);
+  return withFile(file, (fd, size) => {
+    const { entries, metadata } = readHeader(file, fd, size);
     return { tensors: new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }])), metadata };
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }

@@ -6,8 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { methodDefinitions } from '../../src-shared/methods.ts';
+import '../adapters/schemas.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
-import { adapterLabels } from '../node-shared/adapter-folder.ts';
+import { UserError } from '../errors.ts';
+import { modelInfo } from '../models/info.ts';
+import { adapterLabels, STUDIO_ADAPTER_FILE } from '../node-shared/adapter-folder.ts';
 import { listAdapters, listModels } from '../services/library.ts';
 
 export interface LibraryAdapter {
@@ -90,17 +94,55 @@ function adapterDir(db: Database, projectDir: string, runId: number): string | n
   return a ? path.join(projectDir, a.path) : null;
 }
 
-/** Every adapter folder directly under `dir`, named after its folder, on `model` (bench-serve's library). */
+/**
+ * A base model as a library lists it, from its folder's config.json as the Models page reads it (services/library.ts):
+ * `architecture` its model_type ("gpt2", "llama"), `task` its first architecture ("GPT2LMHeadModel").
+ */
+export function folderModel(id: string): LibraryModel {
+  const info = modelInfo(id);
+  return { id, architecture: info.architecture, task: info.task };
+}
+
+const readJson = (file: string): Record<string, unknown> | null => {
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+};
+
+/**
+ * An adapter folder's method: ours records it; a PEFT folder's is the method that saves as its peft_type
+ * (LoRA and DoRA share "LORA": `use_dora` tells them apart, as PEFT's own config does).
+ */
+function folderMethod(dir: string): string {
+  const ours = readJson(path.join(dir, STUDIO_ADAPTER_FILE));
+  if (ours) return typeof ours.method === 'string' ? ours.method : 'unknown';
+  const peft = readJson(path.join(dir, 'adapter_config.json'));
+  if (!peft)
+    throw new UserError(`${dir}: not an adapter folder (no ${STUDIO_ADAPTER_FILE} or adapter_config.json)`);
+  if (peft.peft_type === 'LORA' && peft.use_dora === true) return 'dora';
+  const saving = methodDefinitions().find(
+    (d) => 'type' in d.capabilities.peft && d.capabilities.peft.type === peft.peft_type,
+  );
+  return saving?.type ?? 'unknown';
+}
+
+/** Every adapter folder directly under `dir` (ours or PEFT's), named after its folder, on `model` (bench-serve's library). */
 export class FolderLibrary implements AdapterLibrary {
   #adapters: LibraryAdapter[] | null = null;
+  #model: LibraryModel | null = null;
 
   constructor(
     readonly dir: string,
     readonly model = 'default',
   ) {}
 
+  /** The base model's config read once (the model list is asked for per request). */
   models(): LibraryModel[] {
-    return [{ id: this.model, architecture: 'bert', task: 'base' }];
+    this.#model ??= folderModel(this.model);
+    return [this.#model];
   }
 
   /** Read once (a request stream must not read every folder per request); refresh() reads again. */
@@ -110,13 +152,10 @@ export class FolderLibrary implements AdapterLibrary {
       .filter((d) => d.isDirectory())
       .map((d) => {
         const dir = path.join(this.dir, d.name);
-        const meta = JSON.parse(fs.readFileSync(path.join(dir, 'studio_adapter.json'), 'utf8')) as {
-          method?: string;
-        };
         return {
           id: d.name,
           name: d.name,
-          method: meta.method ?? 'unknown',
+          method: folderMethod(dir),
           model: this.model,
           labels: adapterLabels(dir) ?? [],
           dir,
@@ -127,5 +166,6 @@ export class FolderLibrary implements AdapterLibrary {
 
   refresh(): void {
     this.#adapters = null;
+    this.#model = null;
   }
 }

@@ -6,7 +6,7 @@ import type { Database } from 'better-sqlite3';
 import { DEFAULT_DECODER, DEFAULT_MODEL, hasDefaultDecoder } from '../models/default-model.ts';
 import { ServingClient } from '../serving/client.ts';
 import type { AdapterLibrary } from './library.ts';
-import { ProjectLibrary } from './library.ts';
+import { folderModel, ProjectLibrary } from './library.ts';
 import { BatchScheduler, DEFAULT_SCHEDULER } from './scheduler.ts';
 import type { SchedulerOptions } from './scheduler.ts';
 import { startApiServer } from './server.ts';
@@ -21,14 +21,11 @@ export interface ServeApiStatus {
   project: string | null;
 }
 
-/** No project: the bundled models (the decoder where its folder is present) and no adapters. */
-const baseOnly: AdapterLibrary = {
-  models: () => [
-    { id: DEFAULT_MODEL, architecture: 'bert', task: 'base' },
-    ...(hasDefaultDecoder() ? [{ id: DEFAULT_DECODER, architecture: 'gpt2', task: 'causal-lm' }] : []),
-  ],
-  adapters: () => [],
-};
+/** No project: the bundled models (the decoder where its folder is present), as their configs say, and no adapters. */
+function baseOnly(): AdapterLibrary {
+  const models = [folderModel(DEFAULT_MODEL), ...(hasDefaultDecoder() ? [folderModel(DEFAULT_DECODER)] : [])];
+  return { models: () => models, adapters: () => [] };
+}
 
 interface Running {
   server: RunningApiServer;
@@ -80,7 +77,7 @@ export class ServeApi {
     if (this.#running && this.#running.project === project && !opts.library) return this.status();
     await this.stop();
     const library =
-      opts.library ?? (project ? new ProjectLibrary(() => this.openDb(project), project) : baseOnly);
+      opts.library ?? (project ? new ProjectLibrary(() => this.openDb(project), project) : baseOnly());
     const serving = new ServingClient();
     const scheduler = new BatchScheduler((model, items) => serving.batch(model, items), {
       ...DEFAULT_SCHEDULER,

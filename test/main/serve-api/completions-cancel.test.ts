@@ -7,8 +7,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterLibrary } from '../../../src-main/serve-api/library.ts';
-import { ServeApi } from '../../../src-main/serve-api/service.ts';
+import type { ServeApi } from '../../../src-main/serve-api/service.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { startTestApi } from '../../helpers/serve-api.ts';
 
 const BASE = path.join(HF_TINY_DIR, 'gpt2-lm', 'base');
 const TOKEN = 'completions-cancel-token';
@@ -49,10 +50,7 @@ function firstEventThenDrop(body: unknown): Promise<string> {
 }
 
 beforeAll(async () => {
-  api = new ServeApi(TOKEN, () => {
-    throw new Error('no project here');
-  });
-  url = (await api.start({ library })).url as string;
+  ({ api, url } = await startTestApi(TOKEN, { library }));
 });
 
 afterAll(async () => {

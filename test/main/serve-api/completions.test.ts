@@ -10,8 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationResult } from '../../../src-shared/generation.ts';
 import type { AdapterLibrary } from '../../../src-main/serve-api/library.ts';
-import { ServeApi } from '../../../src-main/serve-api/service.ts';
+import type { ServeApi } from '../../../src-main/serve-api/service.ts';
 import { HF_TINY_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { startTestApi } from '../../helpers/serve-api.ts';
 import { OpenAiStyleClient, OpenAiStyleError } from '../../helpers/openai-style-client.ts';
 import type { Completion } from '../../helpers/openai-style-client.ts';
 import { tempDir } from '../../helpers/temp.ts';
@@ -55,10 +56,7 @@ const joined = (chunks: Completion[], index = 0) =>
   chunks.flatMap((c) => c.choices.filter((x) => x.index === index).map((x) => x.text)).join('');
 
 beforeAll(async () => {
-  api = new ServeApi(TOKEN, () => {
-    throw new Error('no project here');
-  });
-  url = (await api.start({ library })).url as string;
+  ({ api, url } = await startTestApi(TOKEN, { library }));
 });
 
 afterAll(async () => {

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FolderLibrary } from '../../../src-main/serve-api/library.ts';
-import { ServeApi } from '../../../src-main/serve-api/service.ts';
 import { DEFAULT_DECODER, DEFAULT_MODEL, hasDefaultDecoder } from '../../../src-main/models/default-model.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { startTestApi } from '../../helpers/serve-api.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('serve-folder-library-');
@@ -65,11 +65,8 @@ describe('FolderLibrary', () => {
 describe('the library without a project', () => {
   it('lists the bundled decoder as a GPT-2 in GET /v1/models', async (ctx) => {
     if (!hasDefaultDecoder()) ctx.skip('the bundled decoder folder is not in place');
-    const api = new ServeApi('folder-library-token', () => {
-      throw new Error('no project here');
-    });
+    const { api, url } = await startTestApi('folder-library-token');
     try {
-      const { url } = await api.start({});
       const res = await fetch(`${url}/v1/models`, {
         headers: { authorization: 'Bearer folder-library-token' },
       });

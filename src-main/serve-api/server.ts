@@ -69,12 +69,8 @@ function refusalOf(
  * after it, the status is sent already: it goes out as an event with the error body, as OpenAI's streams carry
  * errors, and the stream ends without [DONE].
  */
-async function stream(res: http.ServerResponse, answer: EventStream): Promise<void> {
+async function stream(res: http.ServerResponse, answer: EventStream, gone: AbortSignal): Promise<void> {
   let open = false;
-  // 'close' comes when the answer ended, or when the client dropped the connection before: then what produces
-  // the events stops (a generation would otherwise run on to max_tokens for nobody).
-  const gone = new AbortController();
-  res.once('close', () => gone.abort());
   const emit = (data: unknown) => {
     if (!open) {
       res.writeHead(200, {
@@ -85,10 +81,10 @@ async function stream(res: http.ServerResponse, answer: EventStream): Promise<vo
       });
       open = true;
     }
-    if (!gone.signal.aborted) res.write(sseEvent(data));
+    if (!gone.aborted) res.write(sseEvent(data));
   };
   try {
-    await answer.produce(emit, gone.signal);
+    await answer.produce(emit, gone);
   } catch (err) {
     if (!open) throw err;
     const r = refusalOf(err);
@@ -189,10 +185,14 @@ export async function startApiServer(opts: {
         return other
           ? fail(res, 405, 'method-not-allowed', `${req.method} is not allowed on ${url.pathname}`)
           : fail(res, 404, 'not-found', `no such endpoint: ${url.pathname} (GET /openapi.json lists them)`);
+      // 'close' comes when the answer ended, or when the client dropped the connection before: then the work for
+      // it stops (a generation would otherwise run on to max_tokens for nobody, holding the serving process).
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
       try {
         const body = await parseBody(route, req);
-        const answer = await route.handle(ctx, { body, params });
-        if (answer instanceof EventStream) await stream(res, answer);
+        const answer = await route.handle(ctx, { body, params, signal: gone.signal });
+        if (answer instanceof EventStream) await stream(res, answer, gone.signal);
         else send(res, 200, answer);
       } catch (err) {
         const r = refusalOf(err);

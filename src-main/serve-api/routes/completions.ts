@@ -69,7 +69,7 @@ export const completionsRoute = defineRoute({
   response: completionResponse,
   stream: completionChunk,
   errors: [400, 404, 422, 503],
-  async handle(ctx, { body }) {
+  async handle(ctx, { body, signal }) {
     const { base, adapter } = resolveModel(ctx, body.model);
     const options = samplingOf(body);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
@@ -113,7 +113,7 @@ export const completionsRoute = defineRoute({
     if (!body.stream) {
       try {
         const columns: GenerationColumn[] = [];
-        for (const p of prompts) columns.push(await one(p));
+        for (const p of prompts) columns.push(await one(p, undefined, signal));
         return {
           ...head,
           choices: columns.map((c, index) => ({

@@ -36,6 +36,8 @@ export interface RouteInput<B> {
   body: B;
   /** Path parameters by name (`{adapter}` in the path). */
   params: Record<string, string>;
+  /** Aborts when the client goes away before the whole answer is sent: work for it may stop. */
+  signal: AbortSignal;
 }
 
 interface RouteSpec<S extends z.ZodType | undefined> {

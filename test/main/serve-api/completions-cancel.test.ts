@@ -100,4 +100,40 @@ describe('/v1/completions, streamed, when the client drops the connection', () =
     expect(body.usage.completion_tokens).toBe(maxTokens);
     expect((await health()).numTensors).toBe(before.numTensors);
   });
+
+  it('also stops a non-streamed generation whose client gave up waiting', async () => {
+    const ask = (body: unknown, signal?: AbortSignal) =>
+      fetch(`${url}/v1/completions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        ...(signal ? { signal } : {}),
+      });
+    // The model loaded first, so the wait below is generation time only.
+    await (await ask({ model: BASE, prompt: 'Hello world', max_tokens: 1 })).arrayBuffer();
+    const before = await health();
+    // Four prompts of up to 120 tokens each, one after another: 480 tokens when nothing stops them.
+    const prompts = ['Hello world', 'Another prompt', 'A third one', 'And the last'];
+    const maxTokens = 120;
+    const gaveUp = new AbortController();
+    const pending = ask(
+      { model: BASE, prompt: prompts, temperature: 0, max_tokens: maxTokens },
+      gaveUp.signal,
+    );
+    setTimeout(() => gaveUp.abort(), 300);
+    await expect(pending).rejects.toThrow();
+    // Each prompt is a job of its own, so a status may come between two of them: read until the count holds.
+    let after = await health();
+    for (let last = -1; after.generatedTokens !== last; ) {
+      last = after.generatedTokens;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      after = await health();
+    }
+    const made = after.generatedTokens - before.generatedTokens;
+    // It had begun (the abort came mid-generation, not before the request was read) and stopped within the
+    // first prompts.
+    expect(made).toBeGreaterThan(0);
+    expect(made).toBeLessThan((prompts.length * maxTokens) / 2);
+    expect(after.numTensors).toBe(before.numTensors);
+  });
 });

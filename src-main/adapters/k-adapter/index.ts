@@ -2,14 +2,15 @@
  * The `k-adapter` method. Without `knowledge`: one knowledge adapter (layer.ts) beside the frozen encoder and a
  * head over [encoder's final hidden state; adapter's feature] at the first token, both trained on a source task.
  * With `knowledge`: trained K-Adapters loaded frozen (their heads unused), and only a new head over
- * [encoder; feature 1; feature 2; ...] trains on the target task. The saved combination carries its knowledge
- * adapters' weights (`sources.<i>.`) and configs, as AdapterFusion does, so it loads without their folders.
+ * [encoder; LN(learned part 1); LN(learned part 2); ...] trains on the target task (see `combinedInput`). The saved
+ * combination carries its knowledge adapters' weights (`sources.<i>.`) and configs, as AdapterFusion does, so it
+ * loads without their folders.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ComposeSource } from '../../../src-shared/compose.ts';
 import type { MethodConfigOf } from '../../../src-shared/methods.ts';
-import { linear } from '../../engine/ops/index.ts';
+import { layerNorm, linear } from '../../engine/ops/index.ts';
 import { UserError } from '../../errors.ts';
 import { callsHook } from '../../models/architectures.ts';
 import { firstToken } from '../../models/base/encoder-layer.ts';
@@ -29,11 +30,23 @@ import type { KnowledgeShape } from './layer.ts';
 
 type KConfig = MethodConfigOf<'k-adapter'>;
 const HEAD = { dense: 'k_adapter.head.dense', out: 'k_adapter.head.out_proj' } as const;
+/** The combination head's layer norm of knowledge adapter i's learned part (absent in combinations saved before). */
+const headNorm = (i: number) => `k_adapter.head.norm.${i}`;
+const NORM_EPS = 1e-5;
+
+/** What one knowledge adapter hands the head: its last layer's output and the part of it the adapter computed. */
+interface Feature {
+  /** The last adapter layer's output: the encoder's hidden states it read, summed, plus `learned`. */
+  output: tf.Tensor2D;
+  /** The sum of the adapter layers' up-projections: the output minus the hidden states read. */
+  learned: tf.Tensor2D;
+}
 
 /** One knowledge adapter's weights and its state within a forward pass (the running adapter-layer output). */
 class Knowledge {
   #next = 0;
   #running: tf.Tensor2D | null = null;
+  #learned: tf.Tensor2D | null = null;
 
   constructor(
     readonly shape: KnowledgeShape,
@@ -45,21 +58,36 @@ class Knowledge {
     if (layer === this.shape.layers[0]) {
       this.#next = 0;
       this.#running = null;
+      this.#learned = null;
     }
     if (this.shape.layers[this.#next] !== layer) return;
-    this.#running = adapterLayer(this.weights, this.shape, this.#next, h, this.#running, mask, batch, seq);
+    const { out, up } = adapterLayer(
+      this.weights,
+      this.shape,
+      this.#next,
+      h,
+      this.#running,
+      mask,
+      batch,
+      seq,
+    );
+    this.#running = out;
+    // Summed apart from the skip path, so the learned part is exact rather than a difference of large numbers.
+    this.#learned = this.#learned ? (this.#learned.add(up) as tf.Tensor2D) : up;
     this.#next++;
   }
 
-  /** This pass's knowledge feature [batch * seq, hidden]; the state is cleared (its tensors belong to the pass). */
-  take(): tf.Tensor2D {
-    const out = this.#running;
+  /** This pass's feature, rows [batch * seq, hidden]; the state is cleared (its tensors belong to the pass). */
+  take(): Feature {
+    const output = this.#running;
+    const learned = this.#learned;
     const complete = this.#next === this.shape.layers.length;
     this.#running = null;
+    this.#learned = null;
     this.#next = 0;
-    if (!out || !complete)
+    if (!output || !learned || !complete)
       throw new Error('k-adapter: the encoder did not pass every layer the adapter reads');
-    return out;
+    return { output, learned };
   }
 }
 
@@ -76,6 +104,11 @@ class KAdapter implements AdapterInstance {
     /** Frozen K-Adapters combined (their own heads unused); empty when this run trains its own adapter. */
     readonly sources: KAdapter[] = [],
     readonly recipe: ComposeSource[] = [],
+    /**
+     * What the head reads of each adapter: `output` for a source-task run (the adapter and its head train together)
+     * and for combinations saved before the head had norms; `learned`, layer-normalised, for a combination.
+     */
+    readonly reads: 'output' | 'learned' = 'output',
   ) {
     if (sources.length === 0)
       for (const k of knowledge) for (const [n, v] of k.weights) this.weights.set(n, v);
@@ -90,11 +123,15 @@ class KAdapter implements AdapterInstance {
       },
       sequenceHead: (last: tf.Tensor3D) => {
         const [batch, seq, hidden] = last.shape;
-        const features = this.knowledge.map((k) =>
-          firstToken(k.take().reshape([batch, seq, hidden]) as tf.Tensor3D),
-        );
-        const x = tf.concat([firstToken(last), ...features], 1) as tf.Tensor2D;
         const get = (n: string) => this.head.get(n) as tf.Variable;
+        const first = (t: tf.Tensor2D) => firstToken(t.reshape([batch, seq, hidden]) as tf.Tensor3D);
+        const features = this.knowledge.map((k, i) => {
+          const { output, learned } = k.take();
+          if (this.reads === 'output') return first(output);
+          const n = headNorm(i);
+          return layerNorm(first(learned), get(`${n}.weight`), get(`${n}.bias`), NORM_EPS) as tf.Tensor2D;
+        });
+        const x = tf.concat([firstToken(last), ...features], 1) as tf.Tensor2D;
         const d = tf.tanh(linear(x, get(`${HEAD.dense}.weight`), get(`${HEAD.dense}.bias`))) as tf.Tensor2D;
         return linear(d, get(`${HEAD.out}.weight`), get(`${HEAD.out}.bias`)) as tf.Tensor2D;
       },
@@ -166,6 +203,32 @@ function newHead(
   ]);
 }
 
+/**
+ * A combination head's layer norms, one per knowledge adapter (scale 1, shift 0). Why the head reads each adapter's
+ * learned part, normalised, and not its output: an adapter layer adds its input (the encoder's hidden state plus the
+ * previous adapter layer's output) to its up-projection, so an adapter's output is mostly the sum of the encoder's
+ * hidden states it read, the same for every adapter (cosine 0.98 between two adapters, norm 33 against the
+ * encoder's 12.9: test/bench/k-adapter-scale.ts). Concatenated, that large vector entered the head once per adapter
+ * and drowned the small parts that differ, and each adapter added made the head's input wider and larger, so its
+ * steps larger: with both adapters the target head learned slower than with either (docs/MODALITIES.md). The
+ * learned part is what the adapter knows beyond the encoder, whose final hidden state the head reads anyway, and
+ * normalising it gives every block the same scale whatever the adapter's; the paper's code likewise does not feed
+ * the raw outputs side by side (a dense layer per adapter over [encoder; adapter] first). The trainable scale and
+ * shift let the head weigh each adapter, down to ignoring one.
+ */
+function combinedNorms(count: number, hidden: number, scope: string): [string, tf.Variable][] {
+  return Array.from({ length: count }, (_, i) => [
+    [`${headNorm(i)}.weight`, trainableVar(tf.ones([hidden]), `${scope}${headNorm(i)}.weight`)] as [
+      string,
+      tf.Variable,
+    ],
+    [`${headNorm(i)}.bias`, trainableVar(tf.zeros([hidden]), `${scope}${headNorm(i)}.bias`)] as [
+      string,
+      tf.Variable,
+    ],
+  ]).flat();
+}
+
 /** The knowledge adapters to combine, from the config's folders or, once saved, its recorded sources. */
 function recipeOf(config: KConfig): ComposeSource[] | null {
   if (config.sources) return config.sources;
@@ -197,14 +260,21 @@ function loadKnowledge(
   return loadSources(model, recipe, saved) as KAdapter[];
 }
 
-const scopedHead = (weights: ReadonlyMap<string, tf.Tensor>, scope: string) => {
+/** The saved head as variables, with `norms` knowledge adapters' layer norms (0: a head without norms). */
+const scopedHead = (weights: ReadonlyMap<string, tf.Tensor>, scope: string, norms = 0) => {
   const head = new Map<string, tf.Variable>();
-  for (const n of [HEAD.dense, HEAD.out])
-    for (const part of ['weight', 'bias']) {
-      const t = weights.get(`${n}.${part}`);
-      if (!t) throw new UserError(`k-adapter: the saved adapter is missing ${n}.${part}`);
-      head.set(`${n}.${part}`, trainableVar(t.clone(), `${scope}${n}.${part}`));
-    }
+  const names = [HEAD.dense, HEAD.out, ...Array.from({ length: norms }, (_, i) => headNorm(i))];
+  try {
+    for (const n of names)
+      for (const part of ['weight', 'bias']) {
+        const t = weights.get(`${n}.${part}`);
+        if (!t) throw new UserError(`k-adapter: the saved adapter is missing ${n}.${part}`);
+        head.set(`${n}.${part}`, trainableVar(t.clone(), `${scope}${n}.${part}`));
+      }
+  } catch (err) {
+    tf.dispose([...head.values()]);
+    throw err;
+  }
   return head;
 };
 
@@ -219,7 +289,8 @@ export const kAdapterMethod = registerMethod({
       const sources = loadKnowledge(model, recipe);
       const knowledge = sources.map((s) => s.knowledge[0] as Knowledge);
       const head = newHead(enc.hidden * (1 + knowledge.length), enc.hidden, labels, seed, scope);
-      return new KAdapter(knowledge, head, sources, recipe);
+      for (const [n, v] of combinedNorms(knowledge.length, enc.hidden, scope)) head.set(n, v);
+      return new KAdapter(knowledge, head, sources, recipe, 'learned');
     }
     const shape = shapeOf(config, enc.hidden, enc.numLayers);
     const knowledge = new Knowledge(shape, initKnowledge(shape, seed, scope));
@@ -232,12 +303,15 @@ export const kAdapterMethod = registerMethod({
     if (recipe) {
       const saved = [...weights.keys()].some((n) => n.startsWith(sourcePrefix(0)));
       const sources = loadKnowledge(model, recipe, saved ? weights : undefined);
+      // Combinations saved before the head had norms read the adapters' outputs; they load and answer as before.
+      const normed = weights.has(`${headNorm(0)}.weight`);
       try {
         return new KAdapter(
           sources.map((s) => s.knowledge[0] as Knowledge),
-          scopedHead(weights, scope),
+          scopedHead(weights, scope, normed ? sources.length : 0),
           sources,
           recipe,
+          normed ? 'learned' : 'output',
         );
       } catch (err) {
         for (const s of sources) s.dispose();

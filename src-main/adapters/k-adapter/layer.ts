@@ -93,6 +93,12 @@ function block(
   return norm('ffn_norm', out.add(h));
 }
 
+/** One adapter layer's output and the part of it the adapter computed (its up-projection, without the skip). */
+export interface AdapterLayerOut {
+  out: tf.Tensor2D;
+  up: tf.Tensor2D;
+}
+
 /**
  * Adapter layer k on the encoder's hidden state `base` [batch * seq, hidden] and the previous adapter layer's
  * output (null for the first); `mask` is the pass's 0/1 mask [batch, seq].
@@ -106,11 +112,12 @@ export function adapterLayer(
   mask: tf.Tensor2D,
   batch: number,
   seq: number,
-): tf.Tensor2D {
+): AdapterLayerOut {
   const p = `k_adapter.layer.${k}`;
   const x = previous ? (base.add(previous) as tf.Tensor2D) : base;
   const bias = attentionBias(mask, batch, seq, seq, false);
   let h = dense(weights, `${p}.down`, x);
   for (let j = 0; j < s.blocks; j++) h = block(weights, `${p}.block.${j}`, h, bias, s, batch, seq);
-  return x.add(dense(weights, `${p}.up`, h)) as tf.Tensor2D;
+  const up = dense(weights, `${p}.up`, h);
+  return { out: x.add(up) as tf.Tensor2D, up };
 }

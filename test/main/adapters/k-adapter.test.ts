@@ -1,7 +1,9 @@
 /**
  * K-Adapter beyond the method matrix's single-adapter rows: combining trained knowledge adapters trains only the
  * new head (the base and the knowledge adapters stay bit-identical), the head reads every adapter's feature, the
- * saved combination loads without the folders it came from, and misuse fails with one line.
+ * saved combination loads without the folders it came from, and misuse fails with one line. The combination head
+ * reads each adapter's learned part, layer-normalised: an adapter that learned nothing adds nothing, an adapter's
+ * scale does not matter, and combinations saved before (reading the outputs) still load and answer as before.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,8 @@ import {
 } from '../../../src-main/adapters/index.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
+import { readSafetensors, writeSafetensors } from '../../../src-main/engine/safetensors/index.ts';
+import { STUDIO_WEIGHTS_FILE } from '../../../src-main/node-shared/adapter-folder.ts';
 import { AdamW } from '../../../src-main/training/adamw.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
@@ -77,9 +81,16 @@ async function trainedKnowledge(
   name: string,
   seed: number,
   config: MethodConfig = knowledge,
+  edit?: (name: string, v: tf.Variable) => tf.Tensor,
 ): Promise<string> {
   const adapter = createAdapter(model, config, seed);
   step(adapter, seed);
+  if (edit)
+    for (const [n, v] of adapter.weights) {
+      const t = edit(n, v);
+      v.assign(t);
+      t.dispose();
+    }
   const dir = path.join(tmp.dir, name, 'adapter');
   const { type: _t, ...rest } = config;
   await saveAdapter(model, adapter, rest, dir, baseIdentity(model));
@@ -102,9 +113,10 @@ describe('K-Adapter: combining knowledge adapters', () => {
     const combo = createAdapter(model, combine([a, b]), 5);
     const H = model.config.hiddenSize;
     const L = model.config.labels.length;
-    // The head reads three features of width H at the first token: 3H x H + H, then H x labels + labels.
+    // The head reads three features of width H at the first token: 3H x H + H, then H x labels + labels, and
+    // normalises each adapter's part (scale and shift, 2H each).
     expect([...combo.weights.keys()].every((n) => n.startsWith('k_adapter.head.'))).toBe(true);
-    expect(accountParams(model, combo).trainable).toBe(3 * H * H + H + (H + 1) * L);
+    expect(accountParams(model, combo).trainable).toBe(3 * H * H + H + (H + 1) * L + 2 * 2 * H);
 
     const numTensors = tf.memory().numTensors;
     const before = logits(ref.inputs, combo.hooks);
@@ -138,6 +150,63 @@ describe('K-Adapter: combining knowledge adapters', () => {
     loaded.dispose();
     withoutB.dispose();
     combo.dispose();
+  });
+
+  it('an adapter that learned nothing adds nothing to the combined head, and its scale does not matter', async () => {
+    const H = model.config.hiddenSize;
+    const a = await trainedKnowledge('s-a', 1);
+    const one = { ...knowledge, layers: [1] } as MethodConfig;
+    // One adapter layer, so its learned part is its up-projection: scaling (or zeroing) that scales it exactly.
+    const scaled = async (name: string, factor: number) =>
+      trainedKnowledge(name, 2, one, (n, v) => (n.includes('.up.') ? v.mul(factor) : v.clone()));
+    const [b, b10, b0] = [await scaled('s-b', 1), await scaled('s-b10', 10), await scaled('s-b0', 0)];
+    const out = async (dirs: string[], edit?: (n: string, v: tf.Variable) => void) => {
+      const combo = createAdapter(model, combine(dirs), 5);
+      if (edit) for (const [n, v] of combo.weights) edit(n, v);
+      const t = logits(ref.inputs, combo.hooks);
+      const values = Float32Array.from(await t.data());
+      tf.dispose(t);
+      combo.dispose();
+      return values;
+    };
+    // Same head seed, same head: only b's learned part differs, by a factor of 10.
+    expect(maxAbsDiff(await out([a, b10]), await out([a, b]))).toBeLessThan(1e-4);
+    // b's output is the encoder's hidden state plus nothing: the head over [encoder; a; b] with b's rows kept
+    // answers as the head over [encoder; a] with the same other weights.
+    const withZero = createAdapter(model, combine([a, b0]), 5);
+    const dense = withZero.weights.get('k_adapter.head.dense.weight') as tf.Variable;
+    const kept = dense.slice([0, 0], [2 * H, H]);
+    const expected = await out([a], (n, v) => {
+      if (n === 'k_adapter.head.dense.weight') v.assign(kept);
+      else if (!n.includes('.norm.')) v.assign(withZero.weights.get(n) as tf.Variable);
+    });
+    kept.dispose();
+    const t = logits(ref.inputs, withZero.hooks);
+    expect(maxAbsDiff(await t.data(), expected)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(await out([a, b]), expected)).toBeGreaterThan(1e-3);
+    tf.dispose(t);
+    withZero.dispose();
+  });
+
+  it('a combination saved before the head had norms loads and reads the adapters’ outputs', async () => {
+    const a = await trainedKnowledge('l-a', 1);
+    const combo = createAdapter(model, combine([a]), 5);
+    const saved = path.join(tmp.dir, 'legacy', 'adapter');
+    await saveAdapter(model, combo, { knowledge: [a] }, saved, baseIdentity(model));
+    combo.dispose();
+    // As it was written before: no norms; here with a's own head, so it must answer exactly as a alone does.
+    const file = path.join(saved, STUDIO_WEIGHTS_FILE);
+    const { tensors, metadata } = readSafetensors(file, (n) => !n.startsWith('k_adapter.head.norm.'));
+    for (const [n, t] of readSafetensors(path.join(a, STUDIO_WEIGHTS_FILE)).tensors)
+      if (n.startsWith('k_adapter.head.')) tensors.set(n, t);
+    writeSafetensors(file, tensors, metadata);
+    const legacy = loadAdapter(model, saved);
+    const alone = loadAdapter(model, a);
+    const [l, r] = [logits(ref.inputs, legacy.hooks), logits(ref.inputs, alone.hooks)];
+    expect(maxAbsDiff(await l.data(), await r.data())).toBe(0);
+    tf.dispose([l, r]);
+    legacy.dispose();
+    alone.dispose();
   });
 
   it('refuses what it cannot do, in one line', async () => {

@@ -1,25 +1,54 @@
 #!/usr/bin/env bash
 # K-Adapter on moby-questions: two knowledge adapters (first-names, spam-assassin) trained on their own tasks, then
-# three target runs with the same options and seed, only the knowledge adapters differing (docs/MODALITIES.md,
+# three target runs per seed with the same options, only the knowledge adapters differing (docs/MODALITIES.md,
 # K-Adapter "Numbers"). Usage: bash test/bench/k-adapter-combine.sh [DIR] [EPOCHS]   (DIR default /tmp/ka-bench)
-# Each run's --json result is kept in DIR/<name>.json; the last lines print every run's validation accuracy.
+# Environment (all optional):
+#   STUDIO   the CLI command (default "npm run -s studio --"; on the GPU machine "node .gpu/studio.mjs")
+#   BACKEND  the engine backend, passed on as STUDIO_BACKEND (e.g. webgpu; default: the studio's own choice)
+#   SEEDS    train seeds of the target runs, space-separated (default "0"); each combination runs once per seed
+#   EPOCHS   target epochs (default 3; the second argument wins)   TARGET_MAX_STEPS  cap on target steps (default none)
+#   NAMES_STEPS, SPAM_STEPS   the knowledge adapters' steps (default 150 and 100)
+# Each run's --json result is kept in DIR/<name>.json; the end prints every run's validation accuracy, then the
+# mean and sample sd over the seeds per combination, and per seed both minus the better single adapter.
 set -euo pipefail
 DIR=${1:-/tmp/ka-bench}
-EPOCHS=${2:-3}
+EPOCHS=${2:-${EPOCHS:-3}}
+STUDIO=${STUDIO:-npm run -s studio --}
+SEEDS=${SEEDS:-0}
+if [ -n "${BACKEND:-}" ]; then export STUDIO_BACKEND=$BACKEND; fi
 rm -rf "$DIR" && mkdir -p "$DIR"
 P="$DIR/project"
 train() { # NAME DATASET METHOD TRAIN
   echo "{\"project\": \"$P\", \"model\": \"default\", \"dataset\": $2, \"method\": $3, \"train\": $4}" > "$DIR/$1.config.json"
-  npm run -s studio -- train --config "$DIR/$1.config.json" --json > "$DIR/$1.json"
+  $STUDIO train --config "$DIR/$1.config.json" --json > "$DIR/$1.json"
   echo "$1 done $(date -u +%T)"
 }
+# The accuracy of a --json result file (its last line is the run's summary).
+accuracy() { node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").at(-1);
+  console.log(JSON.parse(l).metrics.accuracy)' "$1"; }
+
 SRC='"epochs": 1, "batchSize": 32, "lr": 0.001, "maxEvalExamples": 400, "dropout": false'
-train names '{"sample": "first-names"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 16, \"maxSteps\": 150}"
-train spam '{"sample": "spam-assassin"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 32, \"maxSteps\": 100}"
-TGT="{\"epochs\": $EPOCHS, \"batchSize\": 32, \"lr\": 0.002, \"maxLength\": 16, \"maxEvalExamples\": 0, \"dropout\": false}"
-train target-names '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowledge": [1]}' "$TGT"
-train target-spam '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowledge": [2]}' "$TGT"
-train target-both '{"sample": "moby-questions"}' '{"type": "k-adapter", "knowledge": [1, 2]}' "$TGT"
-for n in names spam target-names target-spam target-both; do
-  echo "$n: $(node -e 'console.log(JSON.stringify(require(process.argv[1]).metrics))' "$DIR/$n.json")"
+train names '{"sample": "first-names"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 16, \"maxSteps\": ${NAMES_STEPS:-150}}"
+train spam '{"sample": "spam-assassin"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 32, \"maxSteps\": ${SPAM_STEPS:-100}}"
+CAP=${TARGET_MAX_STEPS:+, \"maxSteps\": $TARGET_MAX_STEPS}
+# The knowledge adapters are the project's runs 1 (names) and 2 (spam).
+declare -A KNOWLEDGE=([names]='[1]' [spam]='[2]' [both]='[1, 2]')
+for seed in $SEEDS; do
+  TGT="{\"epochs\": $EPOCHS, \"batchSize\": 32, \"lr\": 0.002, \"maxLength\": 16, \"maxEvalExamples\": 0, \"dropout\": false, \"seed\": $seed$CAP}"
+  for c in names spam both; do
+    train "target-$c-seed$seed" '{"sample": "moby-questions"}' "{\"type\": \"k-adapter\", \"knowledge\": ${KNOWLEDGE[$c]}}" "$TGT"
+  done
+done
+
+for n in names spam; do echo "$n (its own task): $(accuracy "$DIR/$n.json")"; done
+for c in names spam both; do
+  values=$(for seed in $SEEDS; do accuracy "$DIR/target-$c-seed$seed.json"; done | tr '\n' ' ')
+  node -e 'const v=process.argv[2].trim().split(/\s+/).map(Number), n=v.length, m=v.reduce((a,b)=>a+b,0)/n;
+    const sd=n>1?Math.sqrt(v.reduce((a,b)=>a+(b-m)**2,0)/(n-1)):0;
+    console.log(`target, ${process.argv[1]}: mean ${m.toFixed(3)} sd ${sd.toFixed(3)} over ${n} seed(s): ${v.map((x)=>x.toFixed(3)).join(" ")}`)' "$c" "$values"
+done
+for seed in $SEEDS; do
+  a=$(accuracy "$DIR/target-names-seed$seed.json") b=$(accuracy "$DIR/target-spam-seed$seed.json")
+  both=$(accuracy "$DIR/target-both-seed$seed.json")
+  node -e 'const [s,a,b,c]=process.argv.slice(1);console.log(`seed ${s}: both - better single = ${(c-Math.max(a,b)).toFixed(3)}`)' "$seed" "$a" "$b" "$both"
 done

@@ -1,7 +1,8 @@
 /**
- * Why two knowledge adapters can train a worse head than one (docs/MODALITIES.md, K-Adapter): measures, on the
- * default encoder, the size of what the head reads at the first token, the encoder's final hidden state and a
- * freshly initialised knowledge adapter's feature, and how alike two adapters' features are.
+ * Why two knowledge adapters' raw outputs made a worse combined head than one (docs/MODALITIES.md, K-Adapter):
+ * measures, on the default encoder at the first token, the encoder's final hidden state, a freshly initialised
+ * knowledge adapter's output and its learned part (the output minus the hidden states it read, which the
+ * combination head reads now, layer-normalised), and how alike two adapters' outputs and learned parts are.
  *   npx tsx test/bench/k-adapter-scale.ts
  */
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { initBackend } from '../../src-main/engine/backends.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 
 interface Tap {
-  knowledge: { take(): tf.Tensor2D }[];
+  knowledge: { take(): { output: tf.Tensor2D; learned: tf.Tensor2D } }[];
   hooks: { layerOutput: (...a: never[]) => tf.Tensor2D };
 }
 
@@ -28,6 +29,7 @@ const features = (seed: number) => {
   const a = createAdapter(model, kAdapterSchema.parse({ type: 'k-adapter' }), seed) as unknown as Tap;
   let last: tf.Tensor2D | null = null;
   let f: tf.Tensor2D | null = null;
+  let g: tf.Tensor2D | null = null;
   model.forward(
     { inputIds, attentionMask },
     {
@@ -36,14 +38,26 @@ const features = (seed: number) => {
         sequenceHead: (h: tf.Tensor3D) => {
           // Kept past the forward pass's tidy: what the head would read at the first token.
           last = tf.keep(h.slice([0, 0, 0], [batch, 1, -1]).reshape([batch, -1]) as tf.Tensor2D);
-          const k = a.knowledge[0]!.take().reshape([batch, seq, -1]).slice([0, 0, 0], [batch, 1, -1]);
-          f = tf.keep(k.reshape([batch, -1]) as tf.Tensor2D);
+          const { output, learned } = a.knowledge[0]!.take();
+          const first = (t: tf.Tensor2D) =>
+            tf.keep(
+              t
+                .reshape([batch, seq, -1])
+                .slice([0, 0, 0], [batch, 1, -1])
+                .reshape([batch, -1]) as tf.Tensor2D,
+            );
+          f = first(output);
+          g = first(learned);
           return tf.zeros([batch, 2]) as tf.Tensor2D;
         },
       },
     },
   );
-  return { base: last as unknown as tf.Tensor2D, f: f as unknown as tf.Tensor2D };
+  return {
+    base: last as unknown as tf.Tensor2D,
+    f: f as unknown as tf.Tensor2D,
+    g: g as unknown as tf.Tensor2D,
+  };
 };
 const one = features(1);
 const two = features(2);
@@ -57,7 +71,9 @@ const cos = (a: tf.Tensor2D, b: tf.Tensor2D) =>
     .mean(tf.sum(a.mul(b), 1).div(tf.norm(a, 'euclidean', 1).mul(tf.norm(b, 'euclidean', 1))))
     .dataSync()[0]!
     .toFixed(3);
-console.log(`first-token L2 norm: encoder final hidden ${norm(one.base)}, knowledge feature ${norm(one.f)}`);
 console.log(
-  `cosine: feature 1 vs feature 2 ${cos(one.f, two.f)}, feature vs encoder ${cos(one.f, one.base)}`,
+  `first-token L2 norm: encoder final hidden ${norm(one.base)}, adapter output ${norm(one.f)}, its learned part ${norm(one.g)}`,
+);
+console.log(
+  `cosine: output 1 vs output 2 ${cos(one.f, two.f)}, output vs encoder ${cos(one.f, one.base)}; learned part 1 vs 2 ${cos(one.g, two.g)}, learned part vs encoder ${cos(one.g, one.base)}`,
 );

@@ -204,22 +204,23 @@ function newHead(
 }
 
 /**
- * A combination head's layer norms, one per knowledge adapter (scale 1/√count, shift 0). Why the head reads each adapter's
- * learned part, normalised, and not its output: an adapter layer adds its input (the encoder's hidden state plus the
- * previous adapter layer's output) to its up-projection, so an adapter's output is mostly the sum of the encoder's
- * hidden states it read, the same for every adapter (cosine 0.98 between two adapters, norm 33 against the
- * encoder's 12.9: test/bench/k-adapter-scale.ts). Concatenated, that large vector entered the head once per adapter
- * and drowned the small parts that differ, and each adapter added made the head's input wider and larger, so its
- * steps larger: with both adapters the target head learned slower than with either (docs/MODALITIES.md). The
+ * A combination head's layer norms, one per knowledge adapter (scale 1/count, shift 0). Why the head reads each
+ * adapter's learned part, normalised, and not its output: an adapter layer adds its input (the encoder's hidden
+ * state plus the previous adapter layer's output) to its up-projection, so an adapter's output is mostly the sum of
+ * the encoder's hidden states it read, the same for every adapter (cosine 0.98 between two adapters, norm 33 against
+ * the encoder's 12.9: test/bench/k-adapter-scale.ts). Concatenated, that large vector entered the head once per
+ * adapter and drowned the small parts that differ, and each adapter added made the head's input wider and larger,
+ * so its steps larger: with both adapters the target head learned slower than with either (docs/MODALITIES.md). The
  * learned part is what the adapter knows beyond the encoder, whose final hidden state the head reads anyway, and
  * normalising it gives every block the same scale whatever the adapter's; the paper's code likewise does not feed
  * the raw outputs side by side (a dense layer per adapter over [encoder; adapter] first). The scale starts at
- * 1/√count so that the adapters' part of the head's input has one adapter's norm however many are combined: the
- * head's first steps, at the same learning rate, are then no larger with two adapters than with one. Scale and shift
- * train, so the head can weigh each adapter, down to ignoring one.
+ * 1/count because AdamW moves every weight by about the learning rate per step whatever its gradient's size, so a
+ * dense layer's pre-activations move by about lr times its input's L1 norm: so scaled, the adapters' part of the
+ * head's input has one adapter's L1 norm however many are combined, and the head's first steps are no larger with
+ * two adapters than with one. Scale and shift train, so the head can weigh each adapter, down to ignoring one.
  */
 function combinedNorms(count: number, hidden: number, scope: string): [string, tf.Variable][] {
-  const scale = 1 / Math.sqrt(count);
+  const scale = 1 / count;
   return Array.from({ length: count }, (_, i) => [
     [`${headNorm(i)}.weight`, trainableVar(tf.fill([hidden], scale), `${scope}${headNorm(i)}.weight`)] as [
       string,

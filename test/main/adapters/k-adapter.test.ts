@@ -117,9 +117,9 @@ describe('K-Adapter: combining knowledge adapters', () => {
     // normalises each adapter's part (scale and shift, 2H each).
     expect([...combo.weights.keys()].every((n) => n.startsWith('k_adapter.head.'))).toBe(true);
     expect(accountParams(model, combo).trainable).toBe(3 * H * H + H + (H + 1) * L + 2 * 2 * H);
-    // Each adapter's normalised part starts at scale 1/√2, so both together have one adapter's norm.
+    // Each adapter's normalised part starts at scale 1/2, so both together have one adapter's L1 norm.
     const scale = await combo.weights.get('k_adapter.head.norm.1.weight')?.data();
-    expect(maxAbsDiff(scale ?? [], new Array<number>(H).fill(Math.SQRT1_2))).toBeLessThan(1e-7);
+    expect(maxAbsDiff(scale ?? [], new Array<number>(H).fill(0.5))).toBeLessThan(1e-7);
 
     const numTensors = tf.memory().numTensors;
     const before = logits(ref.inputs, combo.hooks);

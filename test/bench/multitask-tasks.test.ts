@@ -16,6 +16,7 @@ import {
   meanSd,
   noiseLabel,
   pickNames,
+  wideFactor,
 } from './multitask-tasks.ts';
 
 const tmp = tempDir('studio-multitask-tasks-');
@@ -90,6 +91,13 @@ describe('the table', () => {
       '| own | 60.0 | 50.0 |',
       '| shared adapter | 50.0 (−10.0) | 70.0 (+20.0) |',
     ]);
+  });
+
+  it('the shared-wide control is as wide as the shared and task-specific adapters together', () => {
+    // 256 / 64 = 4 shared units + 2 tasks x 4 = 12; 16 + 4 x 4 = 32; 16 + 3 x 5 (floor(256 / 48)) = 31.
+    expect(Math.floor(256 / wideFactor(256, 64, 64, 2))).toBe(12);
+    expect(Math.floor(256 / wideFactor(256, 16, 64, 4))).toBe(32);
+    expect(Math.floor(256 / wideFactor(256, 16, 48, 3))).toBe(31);
   });
 
   it('lists are checked against the known names', () => {

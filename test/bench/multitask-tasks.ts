@@ -70,6 +70,16 @@ export function benchTasks(
   return names.map((name) => ({ name, dataset: spec(name) }));
 }
 
+/**
+ * The reduction factor of the `shared-wide` control: one adapter as wide as shared-specific's shared adapter and
+ * its `tasks` task-specific ones together. Widths are floor(hidden / factor); + 0.5 keeps float rounding from
+ * taking a unit off.
+ */
+export function wideFactor(hidden: number, rf: number, specificRf: number, tasks: number): number {
+  const width = Math.floor(hidden / rf) + tasks * Math.floor(hidden / specificRf);
+  return hidden / (width + 0.5);
+}
+
 /** Parses a comma-separated list against the allowed names; an unknown one is an error that lists them. */
 export function pickNames<T extends string>(list: string | undefined, all: readonly T[], what: string): T[] {
   if (list === undefined) return [...all];

@@ -8,8 +8,11 @@
  *                       says what the constructed ones are)
  *   --variants LIST     of shared, shared-wide, shared-specific, affinity, full (default: all)
  *   --no-single         skip the single-task rows
- *   --steps N           optimizer steps per task (default 40): a single-task run trains N, a multi-task run
- *                       N x tasks, so each task sees about as many examples either way
+ *   --steps N           a single-task run's optimizer steps (default 40)
+ *   --match WHAT        what a multi-task run keeps equal to each single-task run (each task sees about as many
+ *                       examples either way): `updates` (default): N steps of batch x tasks rows, so every weight
+ *                       gets as many optimizer updates; `examples`: N x tasks steps of batch rows (the first
+ *                       version of the table), where the shared adapter and heads get tasks times the updates
  *   --seeds N           repeat every row over seeds 0..N-1 (default 1); the seed also draws the split
  *   --max-length N      tokens per example (default 24; names are at most 8)
  *   --eval N            validation examples per task (default 200; 0: the whole validation split)
@@ -37,7 +40,7 @@ import { prepareMultiTask } from '../../src-main/training/multitask.ts';
 import { classifierLabels, loadModelAndTokenizer, prepareRun } from '../../src-main/training/prepare.ts';
 import type { TrainTask } from '../../src-main/training/task.ts';
 import { trainLoop } from '../../src-main/training/trainer.ts';
-import { benchTasks, formatTable, pickNames, TASK_NAMES } from './multitask-tasks.ts';
+import { benchTasks, formatTable, pickNames, TASK_NAMES, wideFactor } from './multitask-tasks.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -54,6 +57,11 @@ const num = (name: string, fallback: number): number => {
 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
+function matchOf(v: string): 'updates' | 'examples' {
+  if (v !== 'updates' && v !== 'examples') throw new Error(`--match: updates or examples, not ${v}`);
+  return v;
+}
+
 const VARIANTS_ALL = ['shared', 'shared-wide', 'shared-specific', 'affinity', 'full'] as const;
 type Variant = (typeof VARIANTS_ALL)[number];
 const opts = {
@@ -69,6 +77,7 @@ const opts = {
   tasks: pickNames(arg('--tasks'), TASK_NAMES, 'tasks'),
   variants: pickNames(arg('--variants'), VARIANTS_ALL, 'variants'),
   single: !args.includes('--no-single'),
+  match: matchOf(arg('--match') ?? 'updates'),
 };
 if (opts.tasks.length < 2) throw new Error('--tasks: a multi-task run needs two or more tasks');
 const jsonOut = arg('--json');
@@ -76,9 +85,9 @@ const jsonOut = arg('--json');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-multitask-bench-'));
 const TASKS = benchTasks(dir, opts.tasks);
 
-const train = (steps: number, lr: number, seed: number) => ({
+const train = (steps: number, lr: number, seed: number, batchSize = opts.batchSize) => ({
   epochs: 1000,
-  batchSize: opts.batchSize,
+  batchSize,
   lr,
   maxLength: opts.maxLength,
   seed,
@@ -121,9 +130,8 @@ async function multi(variant: Variant, seed: number): Promise<Record<string, num
     classifierLabels(loadDataset(first.dataset)),
   );
   const H = model.config.hiddenSize;
-  // The control's one adapter is as wide as shared-specific's shared + specific ones together. The width is
-  // floor(H / factor): + 0.5 keeps float rounding from taking one unit off.
-  const wide = Math.floor(H / opts.rf) + TASKS.length * Math.floor(H / opts.specificRf);
+  // Full fine-tuning moves every weight: a smaller step, as one would pick for it alone.
+  const lr = variant === 'full' ? 2e-4 : 2e-3;
   const config = trainConfigSchema.parse({
     project: dir,
     model: 'default',
@@ -134,11 +142,14 @@ async function multi(variant: Variant, seed: number): Promise<Record<string, num
       variant: variant === 'shared-wide' ? 'shared' : variant,
       firstTask: first.name,
       tasks: rest,
-      reductionFactor: variant === 'shared-wide' ? H / (wide + 0.5) : opts.rf,
+      reductionFactor:
+        variant === 'shared-wide' ? wideFactor(H, opts.rf, opts.specificRf, TASKS.length) : opts.rf,
       specificReductionFactor: opts.specificRf,
     },
-    // Full fine-tuning moves every weight: a smaller step, as one would pick for it alone.
-    train: train(opts.steps * TASKS.length, variant === 'full' ? 2e-4 : 2e-3, seed),
+    train:
+      opts.match === 'updates'
+        ? train(opts.steps, lr, seed, opts.batchSize * TASKS.length)
+        : train(opts.steps * TASKS.length, lr, seed),
   });
   const p = prepareMultiTask(config, model, tok);
   try {
@@ -178,7 +189,7 @@ const emit = (seedsDone: number, note: string) => {
     LABELS,
   );
   process.stdout.write(
-    `${table}\n\n${opts.steps} steps per task, batch ${opts.batchSize}, ${seedsDone} seed(s), ${report.backend}, ${min()} min${note}\n\n`,
+    `${table}\n\n${opts.steps} steps, batch ${opts.batchSize}, multi-task runs matching ${opts.match}, ${seedsDone} seed(s), ${report.backend}, ${min()} min${note}\n\n`,
   );
   if (jsonOut) fs.writeFileSync(jsonOut, `${JSON.stringify({ options: opts, seedsDone, rows }, null, 2)}\n`);
 };

@@ -138,6 +138,19 @@ export const SAME_SEED_CASES: SameSeedCase[] = [
     }),
   },
   {
+    label: 'router (layers)',
+    type: 'router',
+    // Trained on the tasks' own labels: the union of its adapters' (three each).
+    numLabels: 6,
+    dir: bert,
+    method: async (tmp) => ({
+      type: 'router',
+      adapters: await bottleneckSources(tmp, 'router-layers'),
+      mode: 'layers',
+      perTask: 600,
+    }),
+  },
+  {
     label: 'conv',
     type: 'conv',
     dir: path.join(HF_TINY_DIR, 'resnet-imgcls/base'),

@@ -59,9 +59,12 @@ export async function trainFromSeed(
       loss: () =>
         tf.tidy(
           () =>
-            m
-              .forward(inputs, { hooks: adapter.hooks, training: true, dropoutSeed })
-              .logits.square()
+            // As the training session scores it: through trainForward where the adapter has one (a layers router).
+            (adapter.trainForward
+              ? adapter.trainForward(m, inputs, { training: true, dropoutSeed })
+              : m.forward(inputs, { hooks: adapter.hooks, training: true, dropoutSeed }).logits
+            )
+              .square()
               .mean() as tf.Scalar,
         ),
       trainable,

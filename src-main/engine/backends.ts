@@ -10,6 +10,7 @@ import './tf-core.ts';
 import { BACKEND_NAMES } from '../../src-shared/domain.ts';
 import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/domain.ts';
 import { UserError } from '../errors.ts';
+import { useDeterministicMatMul } from './webgpu/deterministic-matmul.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -112,6 +113,8 @@ function applyTfFlags(json: string | undefined): void {
  */
 function applyWebGpuDefaults(): void {
   tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 128);
+  // tf.js's split-K products add with float atomics in GPU order: the same seed would not give the same run.
+  useDeterministicMatMul();
 }
 
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;

@@ -121,10 +121,13 @@ export const doraMethod = registerMethod({
       // LoRA's A and B (B = 0), and m = ‖W + s·A·B‖ = ‖W‖: the model starts unchanged.
       const { a, b } = initLinearPair(info, config.r, `${scope}${m}`, s++);
       const w = model.params.get(info.weightName) as tf.Tensor2D;
-      const norm = doraMergeTerms(w, a as tf.Tensor2D, b as tf.Tensor2D, tf.ones([info.outFeatures]), scale);
-      norm.delta.dispose();
-      const magnitude = trainableVar(norm.factor.reshape([-1]).reciprocal(), `${scope}${m}.m`);
-      norm.factor.dispose();
+      // In a tidy: the ones and the reshaped factor were left behind, 2 tensors per target and adapter.
+      const initial = tf.tidy(() =>
+        doraMergeTerms(w, a as tf.Tensor2D, b as tf.Tensor2D, tf.ones([info.outFeatures]), scale)
+          .factor.reshape([-1])
+          .reciprocal(),
+      );
+      const magnitude = trainableVar(initial, `${scope}${m}.m`);
       modules.set(m, { a, b, magnitude, weightName: info.weightName });
     }
     return new DoraAdapter(model, config, modules, HeadCopy.forAdapter(model, opts, scope, seed));

@@ -35,27 +35,40 @@ export const stNames = (layer: number) => {
 /**
  * Depthwise 3-D convolution, stride 1, zero "same" padding, on [clips, frames, height, width, channels]: a sum of
  * shifted copies times each tap's per-channel weight. Written with pad/slice/mul, which every backend
- * differentiates (tf.js has no depthwise conv3d, and its conv3d has no gradient on wasm).
+ * differentiates (tf.js has no depthwise conv3d, and its conv3d has no gradient on wasm). Every op is on rank-4
+ * views ([clips, frames, height, width x channels]): tf.js's webgpu pad and broadcasting kernels emit invalid WGSL
+ * for rank 5 (`vec5`), and their dispatches were dropped, leaving whatever the reused buffers held — ST-Adapter runs
+ * on webgpu trained on garbage, differently every time.
  */
 export function depthwiseConv3d(x: tf.Tensor5D, kernel: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor5D {
   return tf.tidy(() => {
     const [kt, kh, kw] = kernel.shape;
     const [n, t, h, w, c] = x.shape;
-    const padded = tf.pad(x, [
+    const [pt, ph, pw] = [(kt - 1) / 2, (kh - 1) / 2, (kw - 1) / 2];
+    // Height and width padded on [clips x frames, height, width, channels], then frames on the merged view.
+    const spatial = tf.pad(x.reshape([n * t, h, w, c]), [
       [0, 0],
-      [(kt - 1) / 2, (kt - 1) / 2],
-      [(kh - 1) / 2, (kh - 1) / 2],
-      [(kw - 1) / 2, (kw - 1) / 2],
+      [ph, ph],
+      [pw, pw],
       [0, 0],
     ]);
-    let out: tf.Tensor = bias;
+    const padded = tf.pad(spatial.reshape([n, t, h + 2 * ph, (w + 2 * pw) * c]), [
+      [0, 0],
+      [pt, pt],
+      [0, 0],
+      [0, 0],
+    ]);
+    // Per-channel weights repeated along the width: the merged last axis is (width, channel).
+    const perColumn = (v: tf.Tensor1D) => tf.tile(v, [w]);
+    let out: tf.Tensor = perColumn(bias);
     for (let a = 0; a < kt; a++)
       for (let b = 0; b < kh; b++)
         for (let d = 0; d < kw; d++) {
-          const tap = kernel.slice([a, b, d, 0], [1, 1, 1, c]).reshape([c]);
-          out = out.add(padded.slice([0, a, b, d, 0], [n, t, h, w, c]).mul(tap));
+          const tap = perColumn(kernel.slice([a, b, d, 0], [1, 1, 1, c]).reshape([c]) as tf.Tensor1D);
+          // Columns d..d+w-1 of every channel are one contiguous run of the merged (width, channel) axis.
+          out = out.add(padded.slice([0, a, b, d * c], [n, t, h, w * c]).mul(tap));
         }
-    return out as tf.Tensor5D;
+    return out.reshape([n, t, h, w, c]) as tf.Tensor5D;
   });
 }
 

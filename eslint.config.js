@@ -158,6 +158,18 @@ const NO_POLLING = [
   { selector: "CallExpression[callee.property.name='setInterval']", message: pollingMessage },
 ];
 
+/**
+ * Synchronous reads of a tensor's values. tf.js's webgpu backend implements them with an OffscreenCanvas, which
+ * Node does not have, so on the GPU backend they fail ("OffscreenCanvas is not defined", issue #16); on a real
+ * GPU they would also stall the queue. Engine code reads with `await t.data()` / `await t.array()`.
+ */
+const syncReadMessage =
+  'a synchronous read fails on the webgpu backend under Node (OffscreenCanvas is not defined): read with `await t.data()` / `await t.array()` and dispose after; where the tensor can only be in host memory, disable this line with the reason (test/lint/no-sync-reads.test.ts).';
+const NO_SYNC_READS = ['dataSync', 'arraySync', 'bufferSync'].map((property) => ({
+  property,
+  message: `${property}: ${syncReadMessage}`,
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -218,6 +230,8 @@ export default tseslint.config(
     rules: srcMainRule(dir, MAIN_PROCESS_FOLDERS.includes(dir) ? mainProcessPatterns() : []),
   })),
   { files: ['src-main/errors.ts'], rules: srcMainRule('app', mainProcessPatterns()) },
+  // Any src-main code may run on the webgpu backend (a worker started with STUDIO_BACKEND=webgpu).
+  { files: ['src-main/**/*.ts'], rules: { 'no-restricted-properties': ['error', ...NO_SYNC_READS] } },
   // The files of the mixed folders that main runs: no engine code, their siblings' included.
   ...Object.entries(MAIN_PROCESS_FILES_IN).map(([dir, files]) => ({
     files: files.map((f) => `src-main/${dir}/${f}.ts`),

@@ -9,12 +9,13 @@ import { loadAdapter } from './io.ts';
 export async function withAdapter<T>(
   model: Model,
   dir: string | undefined,
-  fn: (hooks: ForwardHooks) => T,
+  fn: (hooks: ForwardHooks) => T | Promise<T>,
 ): Promise<T> {
   if (!dir) return fn({});
   const adapter = loadAdapter(model, dir, { warn: (w) => process.stderr.write(`warning: ${w}\n`) });
   try {
-    return fn(adapter.hooks);
+    // Awaited here: an asynchronous fn (one that reads its outputs back) still uses the adapter until it settles.
+    return await fn(adapter.hooks);
   } finally {
     adapter.dispose();
   }

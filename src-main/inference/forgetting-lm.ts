@@ -45,19 +45,19 @@ function plan(b: Batch, objective: 'masked-lm' | 'causal-lm', maskId: number) {
   return { ids, targets };
 }
 
-export function lmScores(
+export async function lmScores(
   model: Model,
   batches: readonly Batch[],
   objective: 'masked-lm' | 'causal-lm',
   maskId: number,
   reference: Int32Array | null,
-): LmPass {
+): Promise<LmPass> {
   let nll = 0;
   const top1: number[] = [];
   for (const b of batches) {
     const { ids, targets } = plan(b, objective, maskId);
     if (targets.length === 0) continue;
-    const [logp, best] = tf.tidy(() => {
+    const [pickedT, bestT] = tf.tidy(() => {
       const logits = model.forward({
         inputIds: tf.tensor2d(ids, [b.rows, b.length], 'int32'),
         attentionMask: tf.tensor2d(b.mask, [b.rows, b.length], 'int32'),
@@ -82,8 +82,12 @@ export function lmScores(
           ),
         )
         .sum(1);
-      return [picked.dataSync(), rows.argMax(1).dataSync()];
+      return [picked, rows.argMax(1)];
     });
+    // Read asynchronously: a synchronous read of a GPU tensor fails on the webgpu backend under Node.
+    const [logp, best] = await Promise.all([pickedT.data(), bestT.data()]).finally(() =>
+      tf.dispose([pickedT, bestT]),
+    );
     for (const v of logp) nll -= v;
     for (const v of best) top1.push(v);
   }

@@ -59,14 +59,16 @@ export function fitProbe(rows: readonly Float32Array[], labels: readonly number[
 }
 
 /** The probe's mean cross-entropy, accuracy and predicted label per row. */
-export function probeScores(probe: Probe, rows: readonly Float32Array[], labels: readonly number[]) {
-  const [lp, pred] = tf.tidy(() => {
+export async function probeScores(probe: Probe, rows: readonly Float32Array[], labels: readonly number[]) {
+  const [lpT, predT] = tf.tidy(() => {
     const logits = standardize(rows, probe.mean, probe.scale).matMul(probe.w).add(probe.b);
     const logp = tf.logSoftmax(logits);
     const classes = probe.b.shape[0];
     const picked = logp.mul(tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), classes)).sum(1);
-    return [picked.dataSync(), logits.argMax(1).dataSync()];
+    return [picked, logits.argMax(1)];
   });
+  // Read asynchronously: a synchronous read of a GPU tensor fails on the webgpu backend under Node.
+  const [lp, pred] = await Promise.all([lpT.data(), predT.data()]).finally(() => tf.dispose([lpT, predT]));
   const predicted = Array.from(pred);
   return {
     loss: -Array.from(lp).reduce((a, v) => a + v, 0) / rows.length,

@@ -83,8 +83,8 @@ function maskId(dir: string, tok: TextTokenizer): number | null {
 }
 
 /** Mean of the last hidden states over the attention mask: one feature row per text (probe input). */
-function features(model: Model, b: Batch): Float32Array {
-  return tf.tidy(() => {
+async function features(model: Model, b: Batch): Promise<Float32Array> {
+  const pooled = tf.tidy(() => {
     const mask = tf.tensor2d(b.mask, [b.rows, b.length], 'int32');
     const out = model.forward({
       inputIds: tf.tensor2d(b.ids, [b.rows, b.length], 'int32'),
@@ -95,15 +95,16 @@ function features(model: Model, b: Batch): Float32Array {
     if (!h || h.rank !== 3)
       throw new UserError(`${model.config.modelType}: this architecture gives no hidden states to score`);
     const m = mask.toFloat().expandDims(2);
-    const pooled = h.mul(m).sum(1).div(m.sum(1).maximum(1));
-    return pooled.dataSync() as Float32Array;
+    return h.mul(m).sum(1).div(m.sum(1).maximum(1));
   });
+  // Read asynchronously: a synchronous read of a GPU tensor fails on the webgpu backend under Node.
+  return (await pooled.data().finally(() => pooled.dispose())) as Float32Array;
 }
 
-function allFeatures(model: Model, bs: readonly Batch[]): Float32Array[] {
+async function allFeatures(model: Model, bs: readonly Batch[]): Promise<Float32Array[]> {
   const rows: Float32Array[] = [];
   for (const b of bs) {
-    const f = features(model, b);
+    const f = await features(model, b);
     const h = f.length / b.rows;
     for (let r = 0; r < b.rows; r++) rows.push(f.slice(r * h, (r + 1) * h));
   }
@@ -114,7 +115,7 @@ function allFeatures(model: Model, bs: readonly Batch[]): Float32Array[] {
  * Puts every saved tensor that is a base weight of the same shape in place; returns how many differ from the base.
  * The run's own head (another label set, a pooler the base lacks) and adapter weights name no base weight.
  */
-function applyRunWeights(model: Model, adapterDir: string): number {
+async function applyRunWeights(model: Model, adapterDir: string): Promise<number> {
   const folder = readAdapterFolder(adapterDir);
   let changed = 0;
   for (const [name, raw] of folder.tensors) {
@@ -125,7 +126,8 @@ function applyRunWeights(model: Model, adapterDir: string): number {
     if (raw.shape.length !== v.shape.length || raw.shape.some((d, i) => d !== v.shape[i])) continue;
     const saved = tf.tensor(raw.data, raw.shape, 'float32');
     try {
-      const same = tf.tidy(() => saved.equal(v).all().dataSync()[0] === 1);
+      const all = tf.tidy(() => saved.equal(v).all());
+      const same = (await all.data().finally(() => all.dispose()))[0] === 1;
       if (same) continue;
       changed++;
       v.assign(saved);
@@ -137,7 +139,7 @@ function applyRunWeights(model: Model, adapterDir: string): number {
 }
 
 /** Scores the reference before and after the run; the model is loaded for this call alone and disposed after. */
-export function scoreForgetting(req: ForgettingRequest): ForgettingResult {
+export async function scoreForgetting(req: ForgettingRequest): Promise<ForgettingResult> {
   const ref = readReference(req.reference, req.maxExamples);
   const dir = resolveModelDir(req.model);
   const model = loadModel(dir);
@@ -155,17 +157,17 @@ export function scoreForgetting(req: ForgettingRequest): ForgettingResult {
         `${ref.source}: this base model has no language-model head, so the reference needs labels (an earlier task's dataset)`,
       );
     const objective = model.config.task === 'masked-lm' ? 'masked-lm' : 'causal-lm';
-    const lmBefore: LmPass | null = lmTask ? lmScores(model, bs, objective, mask ?? 0, null) : null;
-    const featsBefore = ref.labelIds ? allFeatures(model, bs) : null;
+    const lmBefore: LmPass | null = lmTask ? await lmScores(model, bs, objective, mask ?? 0, null) : null;
+    const featsBefore = ref.labelIds ? await allFeatures(model, bs) : null;
     const probe = featsBefore && ref.labelIds ? fitProbe(featsBefore, ref.labelIds, ref.labels.length) : null;
 
-    const changed = applyRunWeights(model, req.adapterDir);
+    const changed = await applyRunWeights(model, req.adapterDir);
 
-    const lmAfter = lmBefore ? lmScores(model, bs, objective, mask ?? 0, lmBefore.top1) : null;
+    const lmAfter = lmBefore ? await lmScores(model, bs, objective, mask ?? 0, lmBefore.top1) : null;
     let classification: ForgettingScores['classification'] = null;
     if (probe && featsBefore && ref.labelIds) {
-      const before = probeScores(probe, featsBefore, ref.labelIds);
-      const after = probeScores(probe, allFeatures(model, bs), ref.labelIds);
+      const before = await probeScores(probe, featsBefore, ref.labelIds);
+      const after = await probeScores(probe, await allFeatures(model, bs), ref.labelIds);
       probe.dispose();
       const same = before.predicted.filter((p, i) => p === after.predicted[i]).length;
       classification = {

@@ -22,7 +22,7 @@ import { resolveModelDir } from '../models/default-model.ts';
 import { loadModel } from '../models/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import { loadTokenizer } from '../models/tokenizer/index.ts';
-import { imageFromBase64, parseLabels, zeroShot } from './zero-shot.ts';
+import { zeroShotColumns } from './zero-shot-columns.ts';
 import { ContentHashes } from '../models/content-hash.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 
@@ -136,25 +136,27 @@ function inputsFor(entry: Loaded, req: PredictRequest): ModelInputs {
 }
 
 /** Softmax over the logits of the one example, top `k` labels. */
-function topLabels(logits: tf.Tensor, labels: readonly string[], k: number): LabelScore[] {
-  const probs = tf.tidy(() => tf.softmax(logits.reshape([-1])).dataSync());
+async function topLabels(logits: tf.Tensor, labels: readonly string[], k: number): Promise<LabelScore[]> {
+  const softmax = tf.tidy(() => tf.softmax(logits.reshape([-1])));
+  const probs = await softmax.data().finally(() => softmax.dispose());
   return Array.from(probs, (p, i) => ({ label: labels[i] ?? `LABEL_${i}`, probability: p }))
     .sort((a, b) => b.probability - a.probability)
     .slice(0, k);
 }
 
-function forward(
+async function forward(
   entry: Loaded,
   inputs: ModelInputs,
   hooks = {},
   adapter?: AdapterInstance,
-): { logits: tf.Tensor; ms: number } {
+): Promise<{ logits: tf.Tensor; ms: number }> {
   const t0 = performance.now();
   // A router runs the model more than once (its pick, then the adapters): its own forward answers.
-  const logits = tf.tidy(() =>
-    adapter?.forward ? adapter.forward(entry.model, inputs) : entry.model.forward(inputs, { hooks }).logits,
-  );
-  logits.dataSync(); // the forward time includes the read-back, as a user waits for it
+  const logits = adapter?.forward
+    ? await adapter.forward(entry.model, inputs)
+    : tf.tidy(() => entry.model.forward(inputs, { hooks }).logits);
+  // The forward time includes the read-back, as a user waits for it (asynchronous: the GPU backend has no other).
+  await logits.data();
   return { logits, ms: performance.now() - t0 };
 }
 
@@ -176,28 +178,28 @@ const sameLabels = (a: readonly string[], b: readonly string[]) =>
  * A composition with `parallel` at its root: the input repeated once per child, one forward pass, one column per
  * child with that child's labels (as the composition recorded them).
  */
-function parallelColumns(
+async function parallelColumns(
   entry: Loaded,
   inputs: ModelInputs,
   adapter: AdapterInstance,
   a: PredictRequest['adapters'][number],
   k: number,
   applyMs: number,
-): PredictionColumn[] {
+): Promise<PredictionColumn[]> {
   const outs = recordedOutputs(a.dir) ?? [];
   const repeated = repeatInputs({ ...inputs }, outs.length);
   try {
-    const { logits, ms } = forward(entry, repeated, adapter.hooks);
+    const { logits, ms } = await forward(entry, repeated, adapter.hooks);
     const rows = tf.split(logits, outs.length, 0);
     const t1 = performance.now();
     adapter.dispose();
     const removeMs = performance.now() - t1;
-    const cols = outs.map((o, i) => {
+    const cols: PredictionColumn[] = [];
+    for (const [i, o] of outs.entries()) {
       // A head with fewer labels than the widest was padded with zeros: only its own labels count.
       const own = (rows[i] as tf.Tensor).slice([0, 0], [1, o.labels.length]);
-      const top = topLabels(own, o.labels, k);
-      own.dispose();
-      return {
+      const top = await topLabels(own, o.labels, k).finally(() => own.dispose());
+      cols.push({
         key: `${a.key}/${i}`,
         title: `${a.title}: ${o.title}`,
         top,
@@ -205,8 +207,8 @@ function parallelColumns(
         applyMs,
         forwardMs: ms,
         removeMs,
-      };
-    });
+      });
+    }
     tf.dispose([logits, ...rows]);
     return cols;
   } finally {
@@ -214,7 +216,7 @@ function parallelColumns(
   }
 }
 
-export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResult {
+export async function predict(cache: ModelCache, req: PredictRequest): Promise<PlaygroundResult> {
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
   const base = cache.get(req.model, undefined);
@@ -238,17 +240,16 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
         removeMs: null,
       });
     } else if (isClassifier(model.config.task)) {
-      const { logits, ms } = forward(base.entry, baseInputs);
+      const { logits, ms } = await forward(base.entry, baseInputs);
       columns.push({
         key: 'base',
         title: 'Base model',
-        top: topLabels(logits, model.config.labels, k),
+        top: await topLabels(logits, model.config.labels, k).finally(() => logits.dispose()),
         note: null,
         applyMs: null,
         forwardMs: ms,
         removeMs: null,
       });
-      logits.dispose();
     } else {
       columns.push({
         key: 'base',
@@ -276,18 +277,21 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       const adapter = loadAdapter(entry.model, a.dir);
       const applyMs = performance.now() - t0;
       if (adapter instanceof MultiTaskAdapter) {
-        columns.push(...taskColumns(entry.model, inputs, adapter, a, k, applyMs, topLabels, req.task));
+        columns.push(
+          ...(await taskColumns(entry.model, inputs, adapter, a, k, applyMs, topLabels, req.task)),
+        );
         continue;
       }
       const outputs = (adapter as Partial<CompositeAdapter>).outputs ?? 1;
       if (outputs > 1) {
-        columns.push(...parallelColumns(entry, inputs, adapter, a, k, applyMs));
+        columns.push(...(await parallelColumns(entry, inputs, adapter, a, k, applyMs)));
         continue;
       }
-      const { logits, ms } = forward(entry, inputs, adapter.hooks, adapter);
-      const top = topLabels(logits, labels ?? entry.model.config.labels, k);
-      logits.dispose();
-      const routing = adapter instanceof RouterAdapter ? routedTo(adapter, entry.model, inputs) : {};
+      const { logits, ms } = await forward(entry, inputs, adapter.hooks, adapter);
+      const top = await topLabels(logits, labels ?? entry.model.config.labels, k).finally(() =>
+        logits.dispose(),
+      );
+      const routing = adapter instanceof RouterAdapter ? await routedTo(adapter, entry.model, inputs) : {};
       const t1 = performance.now();
       adapter.dispose();
       columns.push({
@@ -312,71 +316,6 @@ export function predict(cache: ModelCache, req: PredictRequest): PlaygroundResul
       });
     } finally {
       tf.dispose(Object.values(inputs));
-    }
-  }
-  return { model: req.model, loadMs, columns };
-}
-
-/**
- * A CLIP base in the playground: the labels ranked for the image by their prompts (zero-shot), by the base and
- * with each adapter attached to its towers in turn.
- */
-function zeroShotColumns(entry: Loaded, loadMs: number | null, req: PredictRequest): PlaygroundResult {
-  if (!req.imageBase64) throw new UserError('this is a CLIP model: drop or choose an image');
-  if (!entry.tok) throw new UserError('this model has no tokenizer');
-  const labels = parseLabels(req.labels ?? []);
-  const input = {
-    model: entry.model,
-    tok: entry.tok,
-    dir: entry.dir,
-    images: [imageFromBase64(req.imageBase64)],
-    labels,
-    ...(req.template ? { template: req.template } : {}),
-  };
-  const k = req.topK ?? labels.length;
-  const t0 = performance.now();
-  const top = zeroShot(input)[0]?.slice(0, k) ?? null;
-  const columns: PredictionColumn[] = [
-    {
-      key: 'base',
-      title: 'Base model (zero-shot)',
-      top,
-      note: null,
-      applyMs: null,
-      forwardMs: performance.now() - t0,
-      removeMs: null,
-    },
-  ];
-  for (const a of req.adapters) {
-    try {
-      const t1 = performance.now();
-      const adapter = loadAdapter(entry.model, a.dir);
-      const applyMs = performance.now() - t1;
-      const t2 = performance.now();
-      const ranked = zeroShot({ ...input, hooks: adapter.hooks })[0]?.slice(0, k) ?? null;
-      const forwardMs = performance.now() - t2;
-      const t3 = performance.now();
-      adapter.dispose();
-      columns.push({
-        key: a.key,
-        title: a.title,
-        top: ranked,
-        note: null,
-        applyMs,
-        forwardMs,
-        removeMs: performance.now() - t3,
-      });
-    } catch (err) {
-      const note = err instanceof Error ? err.message : String(err);
-      columns.push({
-        key: a.key,
-        title: a.title,
-        top: null,
-        note,
-        applyMs: null,
-        forwardMs: null,
-        removeMs: null,
-      });
     }
   }
   return { model: req.model, loadMs, columns };

@@ -6,16 +6,16 @@ import type { PredictionColumn } from '../../src-shared/library.ts';
 import type { RouterAdapter } from '../adapters/router/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 
-export function routedTo(
+export async function routedTo(
   router: RouterAdapter,
   model: Model,
   inputs: ModelInputs,
-): Pick<PredictionColumn, 'routing' | 'layers'> {
+): Promise<Pick<PredictionColumn, 'routing' | 'layers'>> {
   const name = (i: number) => router.recipe[i]?.name ?? `adapter ${i + 1}`;
-  const [row] = router.routing(model, inputs);
+  const [row] = await router.routing(model, inputs);
   const routing = (row ?? []).map((r) => ({ adapter: name(r.source), weight: r.weight }));
   if (router.mode !== 'layers') return { routing };
-  const [weights] = router.layerWeights(model, inputs);
+  const [weights] = await router.layerWeights(model, inputs);
   const slots = (weights ?? []).map((_, l, all) => (l === all.length - 1 ? 'answer' : `layer ${l}`));
   return {
     routing,

@@ -83,7 +83,12 @@ function routesOf(dir: string): string[] | null {
 }
 
 /** Softmax probabilities [rows][labels] of base + the run's adapter over `rows` (a router's routing: `routing`). */
-function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly TextRow[], routing = false) {
+async function probabilities(
+  cache: ModelCache,
+  req: ScoreFileRequest,
+  rows: readonly TextRow[],
+  routing = false,
+) {
   const { entry, tok, labels } = loadForRun(cache, req, routing);
   const adapter = loadAdapter(entry.model, req.adapterDir);
   const out: Float32Array[] = [];
@@ -96,33 +101,37 @@ function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly 
       const len = Math.max(...enc.map((e) => e.ids.length));
       const pad = (f: (e: (typeof enc)[number], i: number) => number) =>
         enc.flatMap((e) => Array.from({ length: len }, (_, i) => (i < e.ids.length ? f(e, i) : 0)));
-      const probs = tf.tidy(() => {
-        const inputs = {
-          inputIds: tf.tensor2d(
-            pad((e, i) => e.ids[i] ?? 0),
-            [batch.length, len],
-            'int32',
-          ),
-          attentionMask: tf.tensor2d(
-            pad(() => 1),
-            [batch.length, len],
-            'int32',
-          ),
-          tokenTypeIds: tf.tensor2d(
-            pad((e, i) => e.typeIds[i] ?? 0),
-            [batch.length, len],
-            'int32',
-          ),
-        };
+      const inputs = {
+        inputIds: tf.tensor2d(
+          pad((e, i) => e.ids[i] ?? 0),
+          [batch.length, len],
+          'int32',
+        ),
+        attentionMask: tf.tensor2d(
+          pad(() => 1),
+          [batch.length, len],
+          'int32',
+        ),
+        tokenTypeIds: tf.tensor2d(
+          pad((e, i) => e.typeIds[i] ?? 0),
+          [batch.length, len],
+          'int32',
+        ),
+      };
+      let data: Float32Array;
+      try {
         // A router runs the model more than once (its pick, then the adapters): its own forward answers.
-        return tf.softmax(
+        const logits =
           adapter.forward && !routing
-            ? adapter.forward(entry.model, inputs)
-            : entry.model.forward(inputs, { hooks: adapter.hooks }).logits,
-        );
-      });
-      const data = probs.dataSync() as Float32Array;
-      probs.dispose();
+            ? await adapter.forward(entry.model, inputs)
+            : tf.tidy(() => entry.model.forward(inputs, { hooks: adapter.hooks }).logits);
+        const probs = tf.tidy(() => tf.softmax(logits));
+        logits.dispose();
+        // Read asynchronously: a synchronous read of a GPU tensor fails on the webgpu backend under Node.
+        data = (await probs.data().finally(() => probs.dispose())) as Float32Array;
+      } finally {
+        tf.dispose(Object.values(inputs));
+      }
       for (let r = 0; r < batch.length; r++) out.push(data.slice(r * labels.length, (r + 1) * labels.length));
     }
   } finally {
@@ -134,12 +143,12 @@ function probabilities(cache: ModelCache, req: ScoreFileRequest, rows: readonly 
 const argmax = (p: Float32Array): number => p.indexOf(Math.max(...p));
 
 /** Every row's prediction (batch prediction to a file), with the labels in probability order. */
-export function predictRows(
+export async function predictRows(
   cache: ModelCache,
   req: ScoreFileRequest,
-): { labels: string[]; rows: PredictionRow[] } {
+): Promise<{ labels: string[]; rows: PredictionRow[] }> {
   const rows = readRows(req, false);
-  const { labels, probs } = probabilities(cache, req, rows);
+  const { labels, probs } = await probabilities(cache, req, rows);
   return {
     labels,
     rows: rows.map((r, i) => {
@@ -157,7 +166,7 @@ export function predictRows(
 }
 
 /** Metrics, confusion matrix, per-class scores and the most confidently wrong rows of the run on the file. */
-export function evaluateRows(cache: ModelCache, req: ScoreFileRequest): EvaluationReport {
+export async function evaluateRows(cache: ModelCache, req: ScoreFileRequest): Promise<EvaluationReport> {
   const rows = readRows(req, true);
   if (rows.length === 0) throw new DatasetError(req.file, 'has no rows to evaluate');
   const routes = routesOf(req.adapterDir);
@@ -174,7 +183,7 @@ export function evaluateRows(cache: ModelCache, req: ScoreFileRequest): Evaluati
       );
     return g;
   });
-  const { probs } = probabilities(cache, req, rows, routing);
+  const { probs } = await probabilities(cache, req, rows, routing);
   const predicted = probs.map(argmax);
   const n = labels.length;
   const confusion = labels.map(() => new Array<number>(n).fill(0));

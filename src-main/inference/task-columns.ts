@@ -7,36 +7,37 @@ import type { LabelScore, PredictionColumn } from '../../src-shared/library.ts';
 import type { MultiTaskAdapter } from '../adapters/multitask/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 
-export function taskColumns(
+export async function taskColumns(
   model: Model,
   inputs: ModelInputs,
   adapter: MultiTaskAdapter,
   a: { key: string; title: string },
   k: number,
   applyMs: number,
-  top: (logits: tf.Tensor, labels: readonly string[], k: number) => LabelScore[],
+  top: (logits: tf.Tensor, labels: readonly string[], k: number) => Promise<LabelScore[]>,
   task?: string,
-): PredictionColumn[] {
+): Promise<PredictionColumn[]> {
   // A name the adapter does not have is refused (UserError) before anything runs.
   const picked = task === undefined ? adapter.tasks.map((_, i) => i) : [adapter.taskIndex(task)];
-  const cols = picked.map((t) => {
+  const cols: PredictionColumn[] = [];
+  for (const t of picked) {
     const t0 = performance.now();
     const logits = tf.tidy(() => model.forward(inputs, { hooks: adapter.hooksFor(t) }).logits);
-    logits.dataSync(); // the forward time includes the read-back, as a user waits for it
+    // The forward time includes the read-back, as a user waits for it (asynchronous: a GPU backend has no other).
+    await logits.data();
     const forwardMs = performance.now() - t0;
     const own = adapter.tasks[t] as { name: string; labels: string[] };
-    const scores = top(logits, own.labels, k);
-    logits.dispose();
-    return {
+    const scores = await top(logits, own.labels, k).finally(() => logits.dispose());
+    cols.push({
       key: `${a.key}/${own.name}`,
       title: `${a.title}: ${own.name}`,
       top: scores,
       note: null,
       applyMs,
       forwardMs,
-      removeMs: null as number | null,
-    };
-  });
+      removeMs: null,
+    });
+  }
   const t1 = performance.now();
   adapter.dispose();
   const removeMs = performance.now() - t1;

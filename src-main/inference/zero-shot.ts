@@ -54,19 +54,22 @@ export interface ZeroShotBatch {
  * Per image, every label with its probability (softmax of logits_per_image over the labels), most probable first.
  * Leaves no tensor behind; the batch stays the caller's.
  */
-export function rankLabels(
+export async function rankLabels(
   model: Model,
   batch: ZeroShotBatch,
   labels: readonly string[],
   hooks?: ForwardHooks,
-): LabelScore[][] {
+): Promise<LabelScore[][]> {
   const probs = tf.tidy(() =>
     tf.softmax(model.forward(batch, hooks ? { hooks } : {}).logits as tf.Tensor2D, -1),
   );
   const [images, n] = probs.shape as [number, number];
-  if (n !== labels.length) throw new Error(`${n} logits per image for ${labels.length} labels`);
-  const data = probs.dataSync();
-  probs.dispose();
+  if (n !== labels.length) {
+    probs.dispose();
+    throw new Error(`${n} logits per image for ${labels.length} labels`);
+  }
+  // Asynchronous: on the webgpu backend a synchronous read of a GPU tensor fails under Node.
+  const data = await probs.data().finally(() => probs.dispose());
   return Array.from({ length: images }, (_, i) =>
     labels
       .map((label, j) => ({ label, probability: data[i * n + j] as number }))
@@ -97,10 +100,10 @@ export function zeroShotBatch(input: Omit<ZeroShotInput, 'hooks'>): ZeroShotBatc
 }
 
 /** Zero-shot classification of each image over the labels. Leaves no tensor behind. */
-export function zeroShot(input: ZeroShotInput): LabelScore[][] {
+export async function zeroShot(input: ZeroShotInput): Promise<LabelScore[][]> {
   const batch = zeroShotBatch(input);
   try {
-    return rankLabels(input.model, batch, input.labels, input.hooks);
+    return await rankLabels(input.model, batch, input.labels, input.hooks);
   } finally {
     tf.dispose(Object.values(batch));
   }

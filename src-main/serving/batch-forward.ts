@@ -52,9 +52,10 @@ function segmentsOf(sorted: readonly ServeRow[]): Segment[] {
 
 /**
  * Runs `rows` as one batch. With `hooks` (an adapter that cannot share a batch), every row uses them; otherwise
- * each row's `parts` apply to it alone.
+ * each row's `parts` apply to it alone. The outputs are read back asynchronously: a synchronous read of a GPU
+ * tensor fails on tf.js's webgpu backend under Node (it needs an OffscreenCanvas).
  */
-export function forwardRows(
+export async function forwardRows(
   model: Model,
   rows: readonly ServeRow[],
   opts: {
@@ -62,9 +63,9 @@ export function forwardRows(
     loraMode: LoraMode;
     hooks?: ForwardHooks;
     /** An adapter that runs the model more than once (a router): its answer replaces the head's logits. */
-    answer?: (inputs: ModelInputs) => tf.Tensor2D;
+    answer?: (inputs: ModelInputs) => Promise<tf.Tensor2D>;
   },
-): RowOutput[] {
+): Promise<RowOutput[]> {
   const order = groupOrder(rows);
   const sorted = order.map((i) => rows[i]!);
   const batch = sorted.length;
@@ -78,39 +79,41 @@ export function forwardRows(
     mask.fill(1, b * len, b * len + r.ids.length);
   });
   const mixed = opts.hooks ? null : new MixedHooks(segmentsOf(sorted), batch, opts.loraMode);
-  const [logits, pooled] = tf.tidy(() => {
-    const inputs = {
-      inputIds: tf.tensor2d(ids, [batch, len], 'int32'),
-      attentionMask: tf.tensor2d(mask, [batch, len], 'int32'),
-      tokenTypeIds: tf.tensor2d(types, [batch, len], 'int32'),
-    };
-    const out = model.forward(inputs, { hooks: opts.hooks ?? mixed ?? {} });
-    const last = (out.lastHiddenState ?? out.logits) as tf.Tensor3D;
-    const seq = last.shape[1];
-    // The attended positions as the forward saw them: each row's own virtual tokens, its tokens, then padding.
-    const m = new Float32Array(batch * seq);
-    sorted.forEach((r, b) => {
-      const own = r.parts?.kind === 'prompt' ? (r.parts.prompt.shape[0] as number) : 0;
-      const p = mixed ? own : seq - len;
-      m.fill(1, b * seq, b * seq + p + r.ids.length);
+  const inputs = {
+    inputIds: tf.tensor2d(ids, [batch, len], 'int32'),
+    attentionMask: tf.tensor2d(mask, [batch, len], 'int32'),
+    tokenTypeIds: tf.tensor2d(types, [batch, len], 'int32'),
+  };
+  const outputs: tf.Tensor[] = [];
+  try {
+    const [logits, pooled] = tf.tidy(() => {
+      const out = model.forward(inputs, { hooks: opts.hooks ?? mixed ?? {} });
+      const last = (out.lastHiddenState ?? out.logits) as tf.Tensor3D;
+      const seq = last.shape[1];
+      // The attended positions as the forward saw them: each row's own virtual tokens, its tokens, then padding.
+      const m = new Float32Array(batch * seq);
+      sorted.forEach((r, b) => {
+        const own = r.parts?.kind === 'prompt' ? (r.parts.prompt.shape[0] as number) : 0;
+        const p = mixed ? own : seq - len;
+        m.fill(1, b * seq, b * seq + p + r.ids.length);
+      });
+      const m3 = tf.tensor3d(m, [batch, seq, 1]);
+      const emb = last.mul(m3).sum(1).div(m3.sum(1));
+      const head = !opts.answer && out.logits.rank === 2 ? out.logits : tf.zeros([batch, 0]);
+      return [head, emb];
     });
-    const m3 = tf.tensor3d(m, [batch, seq, 1]);
-    const emb = last.mul(m3).sum(1).div(m3.sum(1));
-    const head = opts.answer
-      ? opts.answer(inputs)
-      : out.logits.rank === 2
-        ? out.logits
-        : tf.zeros([batch, 0]);
-    return [head, emb];
-  });
-  const l = logits.dataSync() as Float32Array;
-  const e = pooled.dataSync() as Float32Array;
-  const lw = logits.shape[1] as number;
-  const ew = pooled.shape[1] as number;
-  tf.dispose([logits, pooled]);
-  const result: RowOutput[] = new Array<RowOutput>(batch);
-  order.forEach((orig, b) => {
-    result[orig] = { logits: l.slice(b * lw, (b + 1) * lw), embedding: e.slice(b * ew, (b + 1) * ew) };
-  });
-  return result;
+    outputs.push(logits, pooled);
+    const answer = opts.answer ? await opts.answer(inputs) : logits;
+    if (answer !== logits) outputs.push(answer);
+    const [l, e] = (await Promise.all([answer.data(), pooled.data()])) as [Float32Array, Float32Array];
+    const lw = answer.shape[1] as number;
+    const ew = pooled.shape[1] as number;
+    const result: RowOutput[] = new Array<RowOutput>(batch);
+    order.forEach((orig, b) => {
+      result[orig] = { logits: l.slice(b * lw, (b + 1) * lw), embedding: e.slice(b * ew, (b + 1) * ew) };
+    });
+    return result;
+  } finally {
+    tf.dispose([...Object.values(inputs), ...outputs]);
+  }
 }

@@ -62,12 +62,12 @@ function groupKey(p: Pending): string {
   return 'mixed';
 }
 
-export function runBatch(
+export async function runBatch(
   models: LoadedModels,
   modelName: string,
   items: readonly ServeItem[],
   opts: { capacity: number; loraMode?: LoraMode },
-): ItemResult[] {
+): Promise<ItemResult[]> {
   const results: ItemResult[] = new Array<ItemResult>(items.length);
   const entry = models.get(modelName);
   const pending: Pending[] = [];
@@ -105,7 +105,7 @@ export function runBatch(
     // A router answers through its own forward (its pick on the base, then the adapters).
     const answer = own?.forward ? own.forward.bind(own, entry.model) : undefined;
     try {
-      const outs = forwardRows(
+      const outs = await forwardRows(
         entry.model,
         group.map((p) => p.row),
         {

@@ -16,22 +16,9 @@ export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
 }
 
 /**
- * Scales gradients so their global norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_). Returns new
- * tensors and the norm before clipping; the inputs are disposed.
- */
-export function clipByGlobalNorm(
-  grads: Map<string, tf.Tensor>,
-  maxNorm: number,
-): { grads: Map<string, tf.Tensor>; norm: number } {
-  const normT = globalNorm(grads);
-  const norm = normT.dataSync()[0] ?? 0;
-  normT.dispose();
-  return { grads: clipToNorm(grads, norm, maxNorm), norm };
-}
-
-/**
- * The clipping step of {@link clipByGlobalNorm} for a norm already read back (the training loop reads it in the
- * same transfer as the loss: one device sync per step). Returns `grads` itself when no clipping is needed;
+ * Scales gradients so their global norm is at most `maxNorm` (torch.nn.utils.clip_grad_norm_), given the norm
+ * ({@link globalNorm}) already read back: the training loop reads it in the same asynchronous transfer as the loss,
+ * one device sync per step. Returns `grads` itself when no clipping is needed;
  * otherwise new, scaled tensors, and the inputs are disposed.
  */
 export function clipToNorm(

@@ -96,10 +96,10 @@ for (let round = 0; round < ROUNDS + 2; round++)
     const t0 = performance.now();
     const a = loadAdapter(model, dir);
     const t1 = performance.now();
-    const out = tf.tidy(() =>
-      a.forward ? a.forward(model, x) : model.forward(x, { hooks: a.hooks }).logits,
-    );
-    out.dataSync();
+    const out = a.forward
+      ? await a.forward(model, x)
+      : tf.tidy(() => model.forward(x, { hooks: a.hooks }).logits);
+    await out.data();
     const t2 = performance.now();
     a.dispose();
     const t3 = performance.now();

@@ -68,7 +68,7 @@ describe('zero-shot in the playground (web mode)', () => {
 
     // The engine's own answer for the same image, labels and template.
     const model = loadModel(clip);
-    const [ranked] = zeroShot({
+    const [ranked] = await zeroShot({
       model,
       tok: loadTokenizer(clip),
       dir: clip,

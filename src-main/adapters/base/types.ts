@@ -36,9 +36,10 @@ export interface AdapterInstance {
   savedConfig?(config: Record<string, unknown>): Record<string, unknown>;
   /**
    * The logits [rows, labels] for an adapter that runs the model more than once (a router: the base for its pick,
-   * then the adapters); absent: `model.forward(inputs, { hooks })` is its answer.
+   * then the adapters); absent: `model.forward(inputs, { hooks })` is its answer. Asynchronous: a hard router
+   * reads its picks back before running them, and on a GPU backend only an asynchronous read works.
    */
-  forward?(model: Model, inputs: ModelInputs): tf.Tensor2D;
+  forward?(model: Model, inputs: ModelInputs): Promise<tf.Tensor2D>;
   /**
    * The logits the training loop scores, for an adapter trained through more than one pass (a `layers` router: the
    * base for its gates, then the adapters weighed per layer); absent: `model.forward(inputs, { hooks })`.

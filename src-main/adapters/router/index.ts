@@ -86,18 +86,15 @@ export class RouterAdapter implements AdapterInstance {
   }
 
   /** `layers` mode: per input, its gate weights as numbers, [slot][adapter] (the playground's heat table). */
-  layerWeights(model: Model, inputs: ModelInputs): number[][][] {
+  async layerWeights(model: Model, inputs: ModelInputs): Promise<number[][][]> {
     const g = this.gates(model, inputs);
-    const rows = g.arraySync();
-    g.dispose();
-    return rows;
+    return await g.array().finally(() => g.dispose());
   }
 
   /** Per input, the adapters used and their weights, largest first (the playground shows them). */
-  routing(model: Model, inputs: ModelInputs): Routing[] {
+  async routing(model: Model, inputs: ModelInputs): Promise<Routing[]> {
     const w = this.route(model, inputs);
-    const rows = w.arraySync();
-    w.dispose();
+    const rows = await w.array().finally(() => w.dispose());
     return rows.map((r) =>
       r
         .map((weight, source) => ({ source, weight }))
@@ -107,19 +104,23 @@ export class RouterAdapter implements AdapterInstance {
   }
 
   /** Log-probabilities [rows, labels] over the union of the adapters' labels: the routed answer. */
-  forward(model: Model, inputs: ModelInputs): tf.Tensor2D {
+  async forward(model: Model, inputs: ModelInputs): Promise<tf.Tensor2D> {
     if (this.mode === 'layers') return this.#mixed(model, inputs, {});
-    return tf.tidy(() => {
-      const w = this.route(model, inputs);
-      // Hard routing runs only the adapters some row picked.
-      const used = this.mode === 'hard' ? new Set(tf.argMax(w, 1).dataSync()) : null;
-      const probs = this.sources.map((s, n) =>
-        used && !used.has(n)
-          ? null
-          : tf.softmax(model.forward(inputs, { hooks: s.hooks }).logits as tf.Tensor2D),
-      );
-      return mixProbabilities(w, probs, this.#placements);
-    });
+    const w = this.route(model, inputs);
+    try {
+      // Hard routing runs only the adapters some row picked (read back asynchronously: w may be on a GPU).
+      const used = this.mode === 'hard' ? new Set(await picks(w)) : null;
+      return tf.tidy(() => {
+        const probs = this.sources.map((s, n) =>
+          used && !used.has(n)
+            ? null
+            : tf.softmax(model.forward(inputs, { hooks: s.hooks }).logits as tf.Tensor2D),
+        );
+        return mixProbabilities(w, probs, this.#placements);
+      });
+    } finally {
+      w.dispose();
+    }
   }
 
   /**
@@ -186,6 +187,16 @@ export class RouterAdapter implements AdapterInstance {
     for (const s of this.sources) s.dispose();
     tf.dispose(this.#placements);
     this.head.dispose();
+  }
+}
+
+/** Each row's picked adapter (the column of its largest weight). */
+async function picks(w: tf.Tensor2D): Promise<Int32Array> {
+  const best = tf.argMax(w, 1);
+  try {
+    return (await best.data()) as Int32Array;
+  } finally {
+    best.dispose();
   }
 }
 

@@ -26,22 +26,21 @@ export function layerOf(moduleName: string): number | null {
 /**
  * Gate weights [rows, slots, N] from the gate's logits [rows, slots * N]: a softmax over the adapters per slot.
  * With `topK`, logits below a slot's k-th largest are left out of its softmax (ties at the k-th are kept). The mask
- * is computed off the gradient tape (read back as numbers): which adapters are kept is a choice, not a function
- * the gate is trained through, as in X-LoRA's top-k.
+ * is off the gradient tape (a custom gradient of zero): which adapters are kept is a choice, not a function the
+ * gate is trained through, as in X-LoRA's top-k. It is computed on the device (tf.topk), not read back: a
+ * synchronous read fails on the webgpu backend under Node (issue #16).
  */
 export function gateWeights(logits: tf.Tensor2D, slots: number, n: number, topK?: number): tf.Tensor3D {
   return tf.tidy(() => {
     const rows = logits.shape[0];
     const g = logits.reshape([rows, slots, n]) as tf.Tensor3D;
     if (topK === undefined || topK >= n) return tf.softmax(g) as tf.Tensor3D;
-    const v = g.dataSync();
-    const keep = new Float32Array(v.length);
-    for (let s = 0; s < rows * slots; s++) {
-      const slot = Array.from(v.subarray(s * n, (s + 1) * n));
-      const kth = [...slot].sort((a, b) => b - a)[topK - 1] as number;
-      slot.forEach((x, i) => (keep[s * n + i] = x >= kth ? 1 : 0));
-    }
-    const mask = tf.tensor3d(keep, [rows, slots, n]);
+    const keepTopK = tf.customGrad((x) => {
+      const t = x as tf.Tensor3D;
+      const kth = tf.topk(t, topK).values.slice([0, 0, topK - 1], [rows, slots, 1]);
+      return { value: t.greaterEqual(kth).cast('float32'), gradFunc: () => tf.zerosLike(t) };
+    });
+    const mask = keepTopK(g);
     return tf.softmax(g.add(mask.sub(1).mul(1e9))) as tf.Tensor3D;
   });
 }

@@ -44,7 +44,7 @@ export function register(program: Command): void {
           if (!fs.existsSync(f)) throw new UserError(`${f}: no such file`);
         await initBackend();
         const cache = new ModelCache();
-        const result = predict(cache, {
+        const result = await predict(cache, {
           model: opts.model,
           adapters: opts.adapter.map((dir) => ({ key: dir, title: path.basename(path.resolve(dir)), dir })),
           ...(opts.text !== undefined ? { text: opts.text } : {}),

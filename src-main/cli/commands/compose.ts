@@ -227,20 +227,21 @@ export function register(program: Command): void {
         await initBackend();
         const cache = new ModelCache();
         try {
-          const result = await withProject(opts.project, (db, abs) => {
+          const result = await withProject(opts.project, async (db, abs) => {
             const text = { text: opts.text, ...(opts.pair ? { pair: opts.pair } : {}) };
             if (opts.run !== undefined) {
               if (!adapterDirOf(db, abs, opts.run))
                 throw new UserError(`run ${opts.run}: has no finished adapter`);
               const model = String(runView(db, opts.run).config.model ?? 'default');
-              return predict(cache, {
+              return await predict(cache, {
                 ...playgroundRequest(db, abs, { model, runIds: [opts.run], ...text }),
                 topK: opts.top,
               });
             }
             const draft = draftComposition(db, abs, recipeOf(opts));
             try {
-              return predict(cache, {
+              // Awaited: the draft's folder must stay until the prediction has read it.
+              return await predict(cache, {
                 model: draft.model,
                 adapters: [{ key: 'composition', title: 'Composition', dir: draft.dir }],
                 ...text,

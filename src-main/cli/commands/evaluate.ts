@@ -23,7 +23,7 @@ export function runIdOption(value: string): number {
 /** Opens the project, builds the scorer's request and runs `f` with a model cache, closing everything after. */
 export async function withRunOnFile<T>(
   opts: { project: string; run: string; data: string },
-  f: (cache: ModelCache, req: ReturnType<typeof scoreRequest>) => T,
+  f: (cache: ModelCache, req: ReturnType<typeof scoreRequest>) => T | Promise<T>,
 ): Promise<T> {
   if (!isProjectDir(opts.project))
     throw new UserError(`${opts.project}/${PROJECT_DB_FILE}: not an Adapter Studio project`);
@@ -33,7 +33,8 @@ export async function withRunOnFile<T>(
     await initBackend();
     const cache = new ModelCache();
     try {
-      return f(cache, req);
+      // Awaited: the cache must outlive an asynchronous f.
+      return await f(cache, req);
     } finally {
       cache.dispose();
     }
@@ -94,8 +95,8 @@ export async function predictFileCommand(opts: {
   data: string;
   out: string;
 }): Promise<void> {
-  const { out, rows } = await withRunOnFile(opts, (cache, req) => {
-    const { labels, rows } = predictRows(cache, req);
+  const { out, rows } = await withRunOnFile(opts, async (cache, req) => {
+    const { labels, rows } = await predictRows(cache, req);
     return { rows, out: writePredictions(opts.out, labels, rows) };
   });
   process.stderr.write(`wrote ${out} (${rows.length} predictions)\n`);

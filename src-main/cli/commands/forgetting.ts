@@ -97,7 +97,7 @@ export function register(program: Command): void {
           const db = projects.db(dir);
           const req = forgettingRequest(db, dir, runId, spec);
           await initBackend();
-          const report = storeForgetting(db, runId, req, scoreForgetting(req));
+          const report = storeForgetting(db, runId, req, await scoreForgetting(req));
           process.stdout.write(
             opts.json ? `${JSON.stringify(report)}\n` : `${forgettingLines(report).join('\n')}\n`,
           );

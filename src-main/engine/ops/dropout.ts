@@ -52,6 +52,9 @@ export function dropout(x: tf.Tensor, rate: number, base: number | tf.Tensor, ca
       );
       if (mask) return x.mul(mask);
     }
+    // Only reached off webgpu (there gpuDropoutMask always answers), where a synchronous read works: the cpu and
+    // wasm backends keep tensors in host memory; tfjs-node reads synchronously from native memory.
+    // eslint-disable-next-line no-restricted-properties -- only host-memory tensors reach this line (see above)
     const seed = seedTensor ? (seedTensor.dataSync()[0] ?? 0) >>> 0 : (base as number);
     return x.mul(dropoutMask(x.shape, rate, callSeed(seed, call)));
   });

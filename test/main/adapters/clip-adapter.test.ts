@@ -132,7 +132,7 @@ describe('CLIP-Adapter few-shot vs zero-shot', () => {
 
   // The random tiny CLIP cannot tell the colours apart zero-shot (its prompts' features nearly coincide): an adapter
   // on both towers separates the prototypes and the images (towers 'image' alone plateaus at 2 of 3 classes here).
-  it('8 shots per class train the adapter (both towers) past zero-shot accuracy on held-out images', () => {
+  it('8 shots per class train the adapter (both towers) past zero-shot accuracy on held-out images', async () => {
     const dir = writeClipFolder(tmp.dir);
     const model = loadModel(dir);
     const tok = loadTokenizer(dir);
@@ -142,13 +142,13 @@ describe('CLIP-Adapter few-shot vs zero-shot', () => {
       Array.from({ length: 3 * n }, (_, i) => ({ cls: i % 3, img: image(i % 3, rand) }));
     const train = set(8);
     const test = set(20);
-    const accuracy = (hooks?: Parameters<typeof rankLabels>[3]) => {
+    const accuracy = async (hooks?: Parameters<typeof rankLabels>[3]) => {
       const batch = zeroShotBatch({ model, tok, dir, images: test.map((t) => t.img), labels });
-      const ranked = rankLabels(model, batch, labels, hooks);
+      const ranked = await rankLabels(model, batch, labels, hooks);
       tf.dispose(Object.values(batch));
       return ranked.filter((r, i) => r[0]?.label === labels[test[i]!.cls]).length / test.length;
     };
-    const zeroShot = accuracy();
+    const zeroShot = await accuracy();
 
     const adapter = clipAdapterMethod.create(model, config({ towers: 'both' }), 3);
     const batch = zeroShotBatch({ model, tok, dir, images: train.map((t) => t.img), labels });
@@ -174,7 +174,7 @@ describe('CLIP-Adapter few-shot vs zero-shot', () => {
     }
     // Adam's moments are created on the first step; nothing else may accumulate.
     expect(tf.memory().numTensors - before).toBeLessThanOrEqual(4 * adapter.weights.size);
-    const fewShot = accuracy(adapter.hooks);
+    const fewShot = await accuracy(adapter.hooks);
     console.log(`CLIP-Adapter few-shot accuracy ${fewShot.toFixed(3)} vs zero-shot ${zeroShot.toFixed(3)}`);
     expect(fewShot).toBeGreaterThan(zeroShot);
     expect(fewShot).toBeGreaterThanOrEqual(0.9);

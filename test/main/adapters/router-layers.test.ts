@@ -79,6 +79,13 @@ describe('gate weights', () => {
   });
 });
 
+/** Softmax of a router's answer; the answer is disposed. */
+function softmaxOf(answer: tf.Tensor2D): tf.Tensor2D {
+  const p = tf.softmax(answer);
+  answer.dispose();
+  return p;
+}
+
 describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture) => {
   let model: Model;
   let ref: ReturnType<typeof loadReference>;
@@ -164,7 +171,7 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
     }
     const idRouter = createAdapter(model, layers(ids), 2) as RouterAdapter;
     const base = tf.tidy(() => tf.softmax(model.forward(ref.inputs).logits));
-    const mixed = tf.tidy(() => tf.softmax(idRouter.forward(model, ref.inputs)));
+    const mixed = softmaxOf(await idRouter.forward(model, ref.inputs));
     // The union of one label set, sorted: compare by label.
     const order = model.config.labels.map((l) => idRouter.labels.indexOf(l));
     const m = mixed.arraySync() as number[][];
@@ -184,20 +191,20 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
         v.assign(tf.zerosLike(v));
     const alone = loadAdapter(model, sources[1] as string);
     const own = tf.tidy(() => tf.softmax(model.forward(ref.inputs, { hooks: alone.hooks }).logits));
-    const answer = tf.tidy(() => tf.softmax(router.forward(model, ref.inputs)));
+    const answer = softmaxOf(await router.forward(model, ref.inputs));
     const a = answer.arraySync() as number[][];
     (own.arraySync() as number[][]).forEach((row, r) =>
       row.forEach((p, c) => expect(a[r]?.[UNION.indexOf(LABELS[1]?.[c] as string)]).toBeCloseTo(p, 5)),
     );
-    expect(router.layerWeights(model, ref.inputs)[0]?.every((slot) => (slot[1] as number) > 0.999999)).toBe(
-      true,
-    );
+    expect(
+      (await router.layerWeights(model, ref.inputs))[0]?.every((slot) => (slot[1] as number) > 0.999999),
+    ).toBe(true);
     tf.dispose([own, answer]);
     alone.dispose();
     router.dispose();
   });
 
-  it('leaks no tensors through create, both passes, a gradient, the weights table and dispose', () => {
+  it('leaks no tensors through create, both passes, a gradient, the weights table and dispose', async () => {
     const before = tf.memory().numTensors;
     const router = createAdapter(model, layers(sources, 1), 9, { numLabels: 3 }) as RouterAdapter;
     const forward = router.trainForward;
@@ -207,9 +214,9 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
       [...router.weights.values()],
     );
     tf.dispose([value, ...Object.values(grads)]);
-    tf.dispose(router.forward(model, ref.inputs));
-    router.layerWeights(model, ref.inputs);
-    router.routing(model, ref.inputs);
+    tf.dispose(await router.forward(model, ref.inputs));
+    await router.layerWeights(model, ref.inputs);
+    await router.routing(model, ref.inputs);
     router.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -233,7 +240,7 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
           );
       const alone = loadAdapter(model, dirs[pick] as string);
       const own = tf.tidy(() => tf.softmax(model.forward(ref.inputs, { hooks: alone.hooks }).logits));
-      const answer = tf.tidy(() => tf.softmax(router.forward(model, ref.inputs)));
+      const answer = softmaxOf(await router.forward(model, ref.inputs));
       const a = answer.arraySync() as number[][];
       (own.arraySync() as number[][]).forEach((row, r) =>
         row.forEach((p, c) => expect(a[r]?.[UNION.indexOf(LABELS[pick]?.[c] as string)]).toBeCloseTo(p, 5)),
@@ -251,8 +258,8 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
       let s = 11;
       for (const v of router.weights.values())
         v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.5, 'float32', s++))));
-      const out = tf.tidy(() => router.forward(model, ref.inputs));
-      const weights = router.layerWeights(model, ref.inputs);
+      const out = await router.forward(model, ref.inputs);
+      const weights = await router.layerWeights(model, ref.inputs);
       const dir = path.join(tmp.dir, fixture, `saved-${topK ?? 'all'}`);
       await saveAdapter(
         model,
@@ -274,9 +281,9 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
       expect(loaded.mode).toBe('layers');
       expect(loaded.labels).toEqual(UNION);
       expect(loaded.recipe.map((r) => r.name)).toEqual(['#1 spam adapter', '#2 names adapter']);
-      const again = tf.tidy(() => loaded.forward(model, ref.inputs));
+      const again = await loaded.forward(model, ref.inputs);
       expect(maxAbsDiff(await again.data(), await out.data())).toBe(0);
-      expect(loaded.layerWeights(model, ref.inputs)).toEqual(weights);
+      expect(await loaded.layerWeights(model, ref.inputs)).toEqual(weights);
       if (topK === 1) for (const slot of weights[0] ?? []) expect(slot.filter((x) => x > 0)).toHaveLength(1);
       loaded.dispose();
       tf.dispose([out, again]);

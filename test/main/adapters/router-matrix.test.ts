@@ -49,6 +49,15 @@ async function snapshot(model: Model): Promise<Map<string, Float32Array>> {
   return out;
 }
 
+/** Softmax of a router's answer, row by row; the answer is disposed. */
+async function softmaxRows(answer: tf.Tensor2D): Promise<number[][]> {
+  const p = tf.softmax(answer);
+  answer.dispose();
+  const rows = (await p.array()) as number[][];
+  p.dispose();
+  return rows;
+}
+
 /** Source n's probabilities placed in the union's columns. */
 function placed(model: Model, inputs: Parameters<Model['forward']>[0], dir: string, own: string[]) {
   const a = loadAdapter(model, dir);
@@ -126,13 +135,13 @@ describe.each(TEXT_FIXTURES)('router on %s', (fixture) => {
     expect(soft.labels).toEqual(UNION);
     // Its N(0, 0.02) start is near uniform; with the output layer at zero it is exactly uniform.
     for (const w of soft.weights.values()) if (w.shape.at(-1) === 2) w.assign(tf.zerosLike(w));
-    const mixed = tf.tidy(() => tf.softmax(soft.forward(model, ref.inputs)).arraySync() as number[][]);
+    const mixed = await softmaxRows(await soft.forward(model, ref.inputs));
     mixed.forEach((row, r) =>
       row.forEach((p, c) =>
         expect(p).toBeCloseTo(((expected[0]?.[r]?.[c] ?? 0) + (expected[1]?.[r]?.[c] ?? 0)) / 2, 5),
       ),
     );
-    expect(soft.routing(model, ref.inputs)[0]).toEqual([
+    expect((await soft.routing(model, ref.inputs))[0]).toEqual([
       { source: 0, weight: 0.5 },
       { source: 1, weight: 0.5 },
     ]);
@@ -141,8 +150,8 @@ describe.each(TEXT_FIXTURES)('router on %s', (fixture) => {
     const hard = createAdapter(model, { type: 'router', adapters: sources, mode: 'hard', perTask: 600 }, 4, {
       numLabels: 2,
     }) as RouterAdapter;
-    const picks = hard.routing(model, ref.inputs);
-    const answers = tf.tidy(() => tf.softmax(hard.forward(model, ref.inputs)).arraySync() as number[][]);
+    const picks = await hard.routing(model, ref.inputs);
+    const answers = await softmaxRows(await hard.forward(model, ref.inputs));
     answers.forEach((row, r) => {
       const pick = picks[r] ?? [];
       expect(pick).toHaveLength(1);
@@ -163,8 +172,8 @@ describe.each(TEXT_FIXTURES)('router on %s', (fixture) => {
       let s = 11;
       for (const v of router.weights.values())
         v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.5, 'float32', s++))));
-      const out = tf.tidy(() => router.forward(model, ref.inputs));
-      const routed = router.routing(model, ref.inputs);
+      const out = await router.forward(model, ref.inputs);
+      const routed = await router.routing(model, ref.inputs);
       const dir = path.join(tmp.dir, fixture, `saved-${mode}`);
       await saveAdapter(
         model,
@@ -177,9 +186,9 @@ describe.each(TEXT_FIXTURES)('router on %s', (fixture) => {
       const loaded = loadAdapter(model, dir) as RouterAdapter;
       expect(loaded.method).toBe('router');
       expect(loaded.labels).toEqual(UNION);
-      const again = tf.tidy(() => loaded.forward(model, ref.inputs));
+      const again = await loaded.forward(model, ref.inputs);
       expect(maxAbsDiff(await again.data(), await out.data())).toBe(0);
-      expect(loaded.routing(model, ref.inputs)).toEqual(routed);
+      expect(await loaded.routing(model, ref.inputs)).toEqual(routed);
       loaded.dispose();
       tf.dispose([out, again]);
     },

@@ -53,10 +53,10 @@ const score = (adapterDir: string, reference: { path: string } | { sample: strin
   scoreForgetting({ model: 'default', adapterDir, reference, maxExamples, maxLength: 32 });
 
 describe('forgetting: a reference set scored before and after a run', () => {
-  it('an adapter leaves the base untouched: zero change on a corpus and on an earlier task, all tensors freed', () => {
+  it('an adapter leaves the base untouched: zero change on a corpus and on an earlier task, all tensors freed', async () => {
     const before = tf.memory().numTensors;
-    const corpus = score(lora, { sample: 'moby-dick' });
-    const task = score(lora, { path: TOPIC }, 40);
+    const corpus = await score(lora, { sample: 'moby-dick' });
+    const task = await score(lora, { path: TOPIC }, 40);
     expect(tf.memory().numTensors).toBe(before);
     expect(corpus.scores.baseWeightsChanged).toBe(0);
     expect(corpus.scores.baseWeights).toBeGreaterThan(10);
@@ -79,9 +79,9 @@ describe('forgetting: a reference set scored before and after a run', () => {
     expect(c.accuracyBefore).toBeGreaterThan(1 / c.labels.length);
   });
 
-  it('full fine-tuning changes the base: a measurable change on the same reference sets', () => {
-    const corpus = score(full, { sample: 'moby-dick' });
-    const task = score(full, { path: TOPIC }, 40);
+  it('full fine-tuning changes the base: a measurable change on the same reference sets', async () => {
+    const corpus = await score(full, { sample: 'moby-dick' });
+    const task = await score(full, { path: TOPIC }, 40);
     expect(corpus.scores.baseWeightsChanged).toBeGreaterThan(10);
     const lm = corpus.scores.lm!;
     expect(Math.abs(lm.lossAfter - lm.lossBefore)).toBeGreaterThan(1e-3);
@@ -89,12 +89,14 @@ describe('forgetting: a reference set scored before and after a run', () => {
     const c = task.scores.classification!;
     expect(Math.abs(c.lossAfter - c.lossBefore)).toBeGreaterThan(1e-4);
     // The same reference scores the same "before" whatever the run: it is the base model's.
-    const loraCorpus = score(lora, { sample: 'moby-dick' });
+    const loraCorpus = await score(lora, { sample: 'moby-dick' });
     expect(lm.lossBefore).toBeCloseTo(loraCorpus.scores.lm!.lossBefore, 5);
   });
 
-  it('refuses an image reference and a missing file with one line', () => {
-    expect(() => score(lora, { path: path.join(tmp.dir, 'nope.csv') })).toThrow(/nope\.csv: no such file/);
+  it('refuses an image reference and a missing file with one line', async () => {
+    await expect(score(lora, { path: path.join(tmp.dir, 'nope.csv') })).rejects.toThrow(
+      /nope\.csv: no such file/,
+    );
   });
 });
 

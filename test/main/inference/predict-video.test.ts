@@ -56,9 +56,9 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-const topOf = (framesBase64: string[]) => {
+const topOf = async (framesBase64: string[]) => {
   const cache = new ModelCache();
-  const r = predict(cache, {
+  const r = await predict(cache, {
     model: vit,
     adapters: [{ key: 'st', title: 'st', dir: adapterDir }],
     framesBase64,
@@ -70,22 +70,22 @@ const topOf = (framesBase64: string[]) => {
 };
 
 describe('playground video input', () => {
-  it('a GIF and its frames as PNG files give the probabilities of the model on the clip', () => {
+  it('a GIF and its frames as PNG files give the probabilities of the model on the clip', async () => {
     const gif = fs.readFileSync(path.join(tmp.dir, 'clip.gif'));
-    const fromGif = topOf([gif.toString('base64')]);
+    const fromGif = await topOf([gif.toString('base64')]);
     const pngs = decodeClip(path.join(tmp.dir, 'clip.gif')).map((f) => {
       const png = new PNG({ width: f.width, height: f.height });
       png.data.set(f.rgba);
       return PNG.sync.write(png).toString('base64');
     });
-    const fromFrames = topOf(pngs);
+    const fromFrames = await topOf(pngs);
     expect(fromGif.size).toBe(4);
     for (const [label, p] of fromGif) expect(fromFrames.get(label)).toBeCloseTo(p, 6);
     ['LABEL_0', 'LABEL_1', 'LABEL_2', 'LABEL_3'].forEach((l, i) =>
       expect(fromGif.get(l)).toBeCloseTo(expected[i] as number, 5),
     );
     // The clip reversed is another input to the adapter: its probabilities move.
-    const reversed = topOf([...pngs].reverse());
+    const reversed = await topOf([...pngs].reverse());
     const moved = Math.max(...[...fromGif].map(([l, p]) => Math.abs(p - (reversed.get(l) ?? 0))));
     expect(moved).toBeGreaterThan(1e-4);
   });

@@ -75,7 +75,7 @@ describe('zero-shot on a CLIP base', () => {
       const adapter = fixture === 'lora' ? loadAdapter(model, fdir) : null;
       const labels = ['x', 'y', 'z'];
       const before = tf.memory().numTensors;
-      const ranked = rankLabels(model, batch, labels, adapter?.hooks);
+      const ranked = await rankLabels(model, batch, labels, adapter?.hooks);
       expect(tf.memory().numTensors).toBe(before);
       const ref = get('logits_per_image');
       const want = tf.tidy(() => tf.softmax(tf.tensor2d(ref.data as Float32Array, [2, 3])).dataSync());
@@ -116,9 +116,9 @@ describe('zero-shot on a CLIP base', () => {
     tf.dispose(Object.values(batch));
   });
 
-  it('classifies images: every label once, probabilities summing to 1, no tensor left behind', () => {
+  it('classifies images: every label once, probabilities summing to 1, no tensor left behind', async () => {
     const before = tf.memory().numTensors;
-    const ranked = zeroShot({
+    const ranked = await zeroShot({
       model,
       tok,
       dir,
@@ -150,20 +150,20 @@ describe('zero-shot on a CLIP base', () => {
     const out = classifier.forward({ pixelValues: batch.pixelValues });
     expect(out.logits.shape).toEqual([1, 3]);
     const probs = tf.tidy(() => tf.softmax(out.logits).dataSync());
-    const ranked = zeroShot({ model, tok, dir, images: [img], labels })[0] ?? [];
+    const ranked = (await zeroShot({ model, tok, dir, images: [img], labels }))[0] ?? [];
     for (const s of ranked) expect(probs[labels.indexOf(s.label)]).toBeCloseTo(s.probability, 5);
     tf.dispose([out.logits, ...Object.values(out.extra ?? {}), ...Object.values(batch)]);
     classifier.dispose();
   });
 
-  it('refuses one label, a repeated label, a template without {label} and a model without two towers', () => {
+  it('refuses one label, a repeated label, a template without {label} and a model without two towers', async () => {
     expect(() => parseLabels('cat')).toThrow(/at least two labels/);
     expect(() => parseLabels('cat,dog,cat')).toThrow(/"cat" is given twice/);
     expect(() => prompts(['cat', 'dog'], 'a photo')).toThrow(/no \{label\}/);
     expect(prompts(['cat'], '{label}, a {label}')).toEqual(['cat, a cat']);
     const text = { ...model, config: { ...model.config, inputKind: 'text' as const } } as Model;
-    expect(() => zeroShot({ model: text, tok, dir, images: [solid([0, 0, 0])], labels: ['a', 'b'] })).toThrow(
-      /needs a CLIP model/,
-    );
+    await expect(
+      zeroShot({ model: text, tok, dir, images: [solid([0, 0, 0])], labels: ['a', 'b'] }),
+    ).rejects.toThrow(/needs a CLIP model/);
   });
 });

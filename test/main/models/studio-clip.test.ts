@@ -66,7 +66,7 @@ describe('the shipped CLIP (models/studio-clip-small)', () => {
     expect(maxAbsDiff(await perText.data(), ref.logits_per_text.flat())).toBeLessThanOrEqual(1e-4);
     tf.dispose([out.logits, ...Object.values(out.extra ?? {})]);
     expect(tf.memory().numTensors).toBe(before);
-    const ranked = rankLabels(model, batch, ref.labels);
+    const ranked = await rankLabels(model, batch, ref.labels);
     expect(ranked.map((r) => r[0]?.label)).toEqual(ref.predicted);
     // It was pretrained on these concepts: most of the card's pictures are named right.
     const right = ranked.filter((r, i) => r[0]?.label === ref.truth[i]).length;

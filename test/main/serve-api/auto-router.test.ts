@@ -93,17 +93,14 @@ beforeAll(async () => {
   const loaded = loadAdapter(model, dir) as RouterAdapter;
   const enc = loadTokenizer(MODEL).encode(TEXT, { maxLength: 512 });
   const n = enc.ids.length;
-  const probs = tf.tidy(() =>
-    tf
-      .softmax(
-        loaded.forward(model, {
-          inputIds: tf.tensor2d([enc.ids], [1, n], 'int32'),
-          attentionMask: tf.ones([1, n], 'int32') as tf.Tensor2D,
-          tokenTypeIds: tf.tensor2d([enc.typeIds], [1, n], 'int32'),
-        }),
-      )
-      .dataSync(),
-  );
+  const inputs = {
+    inputIds: tf.tensor2d([enc.ids], [1, n], 'int32'),
+    attentionMask: tf.ones([1, n], 'int32') as tf.Tensor2D,
+    tokenTypeIds: tf.tensor2d([enc.typeIds], [1, n], 'int32'),
+  };
+  const answer = await loaded.forward(model, inputs);
+  const probs = tf.tidy(() => tf.softmax(answer).dataSync());
+  tf.dispose([answer, ...Object.values(inputs)]);
   expected = new Map(loaded.labels.map((l, i) => [l, probs[i] as number]));
   loaded.dispose();
   model.dispose();

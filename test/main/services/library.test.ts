@@ -162,13 +162,13 @@ describe('the adapter library and the playground', () => {
     ).rejects.toThrow(/run 999/);
   });
 
-  it('leaves tf.memory().numTensors unchanged across predictions once the base is loaded', () => {
+  it('leaves tf.memory().numTensors unchanged across predictions once the base is loaded', async () => {
     const cache = new ModelCache();
     const adapters = [{ key: 'lora', title: 'lora', dir: adapterDir(runs.lora as number) }];
-    predict(cache, { model: FIXTURE, adapters, text: 'warm up' });
+    await predict(cache, { model: FIXTURE, adapters, text: 'warm up' });
     const before = tf.memory().numTensors;
     for (const text of ['one', 'two words', 'a longer text to classify'])
-      predict(cache, { model: FIXTURE, adapters, text });
+      await predict(cache, { model: FIXTURE, adapters, text });
     expect(tf.memory().numTensors).toBe(before);
     cache.dispose();
   });

@@ -109,7 +109,7 @@ const maxDiff = (a: Float32Array, b: Float32Array) =>
   a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
 
 describe.each<LoraMode>(['segments', 'gathered'])('mixed-adapter batch (%s LoRA products)', (loraMode) => {
-  it('equals each adapter alone, row for row', () => {
+  it('equals each adapter alone, row for row', async () => {
     const keys = [null, ...METHODS.map(([k]) => k)];
     // Interleaved adapters, two rows each, lengths 4..12: padding and prompts of 3 and 5 virtual tokens.
     const rows: ServeRow[] = [];
@@ -125,7 +125,7 @@ describe.each<LoraMode>(['segments', 'gathered'])('mixed-adapter batch (%s LoRA 
     }
     expect(rows.every((r) => r.key === null || r.parts)).toBe(true);
     const before = tf.memory().numTensors;
-    const mixed = forwardRows(model, rows, { padId: 0, loraMode });
+    const mixed = await forwardRows(model, rows, { padId: 0, loraMode });
     expect(tf.memory().numTensors).toBe(before);
     rows.forEach((r, i) => {
       const ref = alone(r.key ? adapters.get(r.key) : undefined, [...r.ids]);

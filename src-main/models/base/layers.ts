@@ -68,6 +68,8 @@ export function tidyForward(run: () => ModelOutputs): ModelOutputs {
 /** One forward pass's state: weights, adapter hooks, and whether dropout is on. */
 export class ForwardContext {
   #dropoutCalls = 0;
+  /** The attention biases built in this pass, by key mask and shape (see attentionBias). */
+  readonly #biases: { mask: tf.Tensor2D | null; shape: string; bias: tf.Tensor | null }[] = [];
 
   constructor(
     readonly params: ParamStore,
@@ -188,6 +190,26 @@ export class ForwardContext {
     return r;
   }
 
+  /**
+   * {@link attentionBias}, built once per pass for each key mask and shape: every layer of a decoder attends with
+   * the same one. Built per layer it was ~15 small kernels a layer, a fifth of a generation step's kernels, and on
+   * a GPU a step's time is its kernels' count, not their arithmetic.
+   */
+  attentionBias(
+    mask: tf.Tensor2D | null,
+    batch: number,
+    queries: number,
+    keys: number,
+    causal: boolean,
+  ): tf.Tensor | null {
+    const shape = `${batch},${queries},${keys},${causal}`;
+    const hit = this.#biases.find((b) => b.mask === mask && b.shape === shape);
+    if (hit) return hit.bias;
+    const bias = attentionBias(mask, batch, queries, keys, causal);
+    this.#biases.push({ mask, shape, bias });
+    return bias;
+  }
+
   /** A two-tower model's projected features through the `features` hook (CLIP-Adapter). */
   features(tower: 'image' | 'text', x: tf.Tensor2D): tf.Tensor2D {
     return this.hooks.features ? this.hooks.features(tower, x) : x;
@@ -261,7 +283,8 @@ export function attentionBias(
 ): tf.Tensor | null {
   let bias: tf.Tensor | null = null;
   if (mask) bias = tf.sub(1, mask.cast('float32')).mul(-1e9).reshape([batch, 1, 1, keys]);
-  if (causal) {
+  // One query (a cached generation step) sees every key: the causal part would be all zeros.
+  if (causal && queries > 1) {
     // Query i may see keys up to (keys - queries + i): prefixes/past at the front are always visible.
     const offset = keys - queries;
     const q = tf.range(0, queries, 1, 'int32').reshape([queries, 1]);

@@ -1,14 +1,7 @@
 /** GPT-2: pre-LN causal decoder with a fused QKV Conv1D and the LM head tied to the token embeddings. */
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
-import {
-  activate,
-  attentionBias,
-  mergeHeads,
-  scaledDotAttention,
-  splitHeads,
-  tiedHead,
-} from '../base/layers.ts';
+import { activate, mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { positionIds, textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -41,7 +34,7 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
       );
       let scale = c.scaleAttn ? 1 / Math.sqrt(hd) : 1;
       if (c.scaleByLayer) scale /= i + 1;
-      const bias = attentionBias(keyMask, batch, seq, k.shape[2], true);
+      const bias = ctx.attentionBias(keyMask, batch, seq, k.shape[2], true);
       const context = scaledDotAttention(q, k, v, bias, {
         scale,
         dropout: (p) => ctx.dropout(p, c.attnDropout),

@@ -2,14 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherRows } from '../../engine/ops/index.ts';
 import { GraphModel } from '../base/graph-model.ts';
-import {
-  activate,
-  attentionBias,
-  mergeHeads,
-  scaledDotAttention,
-  splitHeads,
-  tiedHead,
-} from '../base/layers.ts';
+import { activate, mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -46,7 +39,7 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
         splitHeads(ctx.linear(`${l}.self_attn.v_proj`, a), batch, seq, c.kvHeads, c.headDim),
         mask,
       );
-      const bias = attentionBias(keyMask, batch, seq, k.shape[2], true);
+      const bias = ctx.attentionBias(keyMask, batch, seq, k.shape[2], true);
       const context = scaledDotAttention(q, k, v, bias, {
         scale: 1 / Math.sqrt(c.headDim),
         dropout: (p) => ctx.dropout(p, c.attentionDropout),

@@ -20,6 +20,8 @@ const lint = async (code: string, file: string) =>
 const FIXED = [
   'src-main/serving/batch-forward.ts',
   'src-main/adapters/router/index.ts',
+  'src-main/adapters/router/layers.ts',
+  'src-main/inference/routed-to.ts',
   'src-main/inference/predict.ts',
   'src-main/inference/task-columns.ts',
   'src-main/inference/zero-shot.ts',

@@ -2,9 +2,10 @@
  * The serving API and the playground on the webgpu backend (issue #16). tf.js's webgpu backend reads a GPU tensor
  * synchronously (dataSync/arraySync) through an OffscreenCanvas, which Node does not have: every such read failed
  * with "OffscreenCanvas is not defined", so `STUDIO_BACKEND=webgpu studio bench-serve` got 422s at once. Here the
- * serving process's batch job (runBatch: classify and embed, LoRA, IA3 and prompt-tuning rows mixed in one pass, and
- * a hard router, which reads its picks back before running the picked adapter) and a playground prediction
- * (predict, with the router's routing) run on webgpu and must answer what wasm answers, within 1e-4.
+ * serving process's batch job (runBatch: classify and embed, LoRA, IA3 and prompt-tuning rows mixed in one pass, a
+ * hard router, which reads its picks back before running the picked adapter, and a per-layer router with top-1
+ * gates) and a playground prediction (predict, with the routers' routing and gate weights) run on webgpu and must
+ * answer what wasm answers, within 1e-4.
  * On a machine without a GPU, webgpu runs on lavapipe (Mesa's CPU Vulkan driver); skipped, with the reason, only
  * where no WebGPU adapter exists at all.
  */
@@ -12,6 +13,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlaygroundResult } from '../../../src-shared/library.ts';
+import type { MethodConfig } from '../../../src-shared/train-config.ts';
 import { baseIdentity, createAdapter, saveAdapter } from '../../../src-main/adapters/index.ts';
 import { ModelCache, predict } from '../../../src-main/inference/predict.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
@@ -30,8 +32,11 @@ const MODEL = path.join(HF_TINY_DIR, 'bert-seqcls', 'base');
 const tmp = tempDir('webgpu-reads-');
 afterAll(() => tmp.cleanup());
 
-/** A hard router over two bottleneck adapters, with random weights so it picks differently per text. */
-async function makeRouter(model: Model, lib: string): Promise<string> {
+/**
+ * Routers over two bottleneck adapters, with random weights so they pick differently per text: a hard one (reads
+ * its picks back before running them) and a per-layer one with top-1 gates (its mask is computed on the device).
+ */
+async function makeRouters(model: Model, lib: string): Promise<{ router: string; layers: string }> {
   const spam = await makeAdapterFolder(
     model,
     path.join(lib, 'spam'),
@@ -46,21 +51,31 @@ async function makeRouter(model: Model, lib: string): Promise<string> {
     ['a', 'b', 'c'],
     12,
   );
-  const config = { type: 'router' as const, adapters: [spam, topic], mode: 'hard' as const, perTask: 600 };
-  const router = createAdapter(model, config, 3, { numLabels: 2 });
-  let s = 5;
-  for (const v of router.weights.values())
-    v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.5, 'float32', s++))));
-  const dir = path.join(lib, 'router');
-  await saveAdapter(
-    model,
-    router,
-    { ...config, task: 'classification', labels: ['01 spam', '02 topic'] },
-    dir,
-    baseIdentity(model),
-  );
-  router.dispose();
-  return dir;
+  const save = async (name: string, config: MethodConfig, labels: string[]) => {
+    const router = createAdapter(model, config, 3, { numLabels: labels.length });
+    let s = 5;
+    for (const v of router.weights.values())
+      v.assign(tf.tidy(() => v.add(tf.randomNormal(v.shape, 0, 0.5, 'float32', s++))));
+    const dir = path.join(lib, name);
+    await saveAdapter(model, router, { ...config, task: 'classification', labels }, dir, baseIdentity(model));
+    router.dispose();
+    return dir;
+  };
+  const adapters = [spam, topic];
+  return {
+    router: await save('router', { type: 'router', adapters, mode: 'hard', perTask: 600 }, [
+      '01 spam',
+      '02 topic',
+    ]),
+    // A layers router trains on its tasks' own labels (the union); its saved labels are the union.
+    layers: await save('layers', { type: 'router', adapters, mode: 'layers', perTask: 600, topK: 1 }, [
+      'ham',
+      'spam',
+      'a',
+      'b',
+      'c',
+    ]),
+  };
 }
 
 async function makeLibrary(): Promise<Record<string, string>> {
@@ -83,7 +98,7 @@ async function makeLibrary(): Promise<Record<string, string>> {
       ['p', 'q'],
       3,
     ),
-    router: await makeRouter(model, lib),
+    ...(await makeRouters(model, lib)),
   };
   model.dispose();
   return dirs;
@@ -100,6 +115,7 @@ function items(dirs: Record<string, string>): ServeItem[] {
     { op: 'embed' as const, adapter: ref('prompt'), text },
     { op: 'classify' as const, adapter: ref('prompt'), text, topK: 5 },
     { op: 'classify' as const, adapter: ref('router'), text, topK: 5 },
+    { op: 'classify' as const, adapter: ref('layers'), text, topK: 5 },
     { op: 'embed' as const, adapter: null, text },
   ]);
 }
@@ -117,7 +133,11 @@ async function compute(dirs: Record<string, string>): Promise<Outputs> {
   const served = await runBatch(models, MODEL, items(dirs), { capacity: 16 });
   for (const m of models.list()) m.dispose();
   const cache = new ModelCache();
-  const adapters = ['lora', 'ia3', 'router'].map((key) => ({ key, title: key, dir: dirs[key] as string }));
+  const adapters = ['lora', 'ia3', 'router', 'layers'].map((key) => ({
+    key,
+    title: key,
+    dir: dirs[key] as string,
+  }));
   const predicted: PlaygroundResult[] = [];
   for (const text of TEXTS) predicted.push(await predict(cache, { model: MODEL, adapters, text }));
   cache.dispose();
@@ -162,7 +182,7 @@ describe.skipIf(unavailable !== null)('serving and predicting on webgpu (no sync
     expect(onWasm.numTensors.after).toBe(onWasm.numTensors.before);
   });
 
-  it("a playground prediction (base, LoRA, IA3, a hard router and its routing) equals wasm's within 1e-4", async () => {
+  it("a playground prediction (base, LoRA, IA3, a hard and a top-1 per-layer router, their routing) equals wasm's within 1e-4", async () => {
     const gpu = await onGpu!;
     gpu.predicted.forEach((res, t) => {
       const want = onWasm.predicted[t] as PlaygroundResult;
@@ -177,8 +197,11 @@ describe.skipIf(unavailable !== null)('serving and predicting on webgpu (no sync
           1e-4,
         );
         expect(col.routing, col.key).toEqual(w.routing);
+        const gates = (c: typeof col) => (c.layers?.weights ?? []).flat(2);
+        expect(maxDiff(gates(col), gates(w)), `${col.key} gates`).toBeLessThanOrEqual(1e-4);
       });
     });
     expect(gpu.predicted.some((r) => r.columns.some((c) => c.routing?.length))).toBe(true);
+    expect(gpu.predicted.some((r) => r.columns.some((c) => c.layers?.weights.length))).toBe(true);
   });
 });

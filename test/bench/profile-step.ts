@@ -41,7 +41,7 @@ const trainable = new Map<string, tf.Variable>(adapter.weights);
 for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
 const opt = new AdamW();
 const labels = tf.oneHot(tf.zeros([B], 'int32') as tf.Tensor1D, 2);
-const step = () => {
+const step = async () => {
   const { value, grads } = tf.variableGrads(
     () =>
       tf.tidy(
@@ -55,10 +55,11 @@ const step = () => {
   );
   const named = new Map([...trainable].map(([n, v]) => [n, grads[v.name] as tf.Tensor]));
   opt.apply(trainable, named, 1e-4);
-  value.dataSync();
+  // Asynchronous: a synchronous read fails on the webgpu backend under Node (issue #16).
+  await value.data();
   tf.dispose([value, ...Object.values(grads)]);
 };
-step(); // warm-up
+await step(); // warm-up
 // Wall time and this process's CPU time per step (best of 3): on a shared machine CPU time is the steadier
 // measure of the work a step does (one wasm thread by default), wall time is what users wait.
 let wall = Infinity;
@@ -66,7 +67,7 @@ let cpu = Infinity;
 for (let i = 0; i < 3; i++) {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  step();
+  await step();
   wall = Math.min(wall, performance.now() - t0);
   const c = process.cpuUsage(c0);
   cpu = Math.min(cpu, (c.user + c.system) / 1000);

@@ -10,4 +10,14 @@ export interface ContinualView {
   matrix: (number | null)[][];
   /** change[i][j]: the largest |logit| change on task j since it was learned. */
   change: (number | null)[][];
+  /** The tasks whose stage adapter the run kept, in training order (runs from before keep none). */
+  stageAdapters: string[];
+  /** AdapterFusion runs over this run's stage adapters, oldest first. */
+  fusions: ContinualFusionView[];
+}
+
+/** A fusion over a continual run's stage adapters, trained on its task `task`. */
+export interface ContinualFusionView {
+  task: string;
+  run: RunView;
 }

@@ -16,6 +16,7 @@ import { superviseRun } from '../training/supervisor.ts';
 import type { SupervisedRun } from '../training/supervisor.ts';
 import { listRunViews } from './runs.ts';
 import { removeStaleRunDir } from '../export/project-cleanup.ts';
+import { continualFusions, stageAdapters } from './continual-fusion.ts';
 
 /** The marker a continual run's stored config carries (the CLI writes the same). */
 export const CONTINUAL_PROTOCOL = 'continual';
@@ -67,12 +68,21 @@ export function startContinual(
   return superviseRun({ db, projectDir, runId, job: { kind: 'continual', config }, onMessage, env });
 }
 
-/** Every continual run of a project with the rows of its retention matrix recorded so far, newest first. */
-export function continualViews(db: Database): ContinualView[] {
+/**
+ * Every continual run of a project with the rows of its retention matrix recorded so far, the tasks whose adapter
+ * it kept and the fusions made from them, newest first.
+ */
+export function continualViews(db: Database, projectDir: string): ContinualView[] {
   return listRunViews(db)
     .filter((run) => run.config.protocol === CONTINUAL_PROTOCOL)
     .map((run) => {
       const tasks = ((run.config.tasks ?? []) as { name: string }[]).map((t) => t.name);
-      return { run, ...retentionFromPoints(tasks, metricsForRun(db, run.id)) };
+      const kept = new Set(stageAdapters(db, projectDir, run.id).map((s) => s.task));
+      return {
+        run,
+        ...retentionFromPoints(tasks, metricsForRun(db, run.id)),
+        stageAdapters: tasks.filter((t) => kept.has(t)),
+        fusions: continualFusions(db, run.id),
+      };
     });
 }

@@ -75,6 +75,14 @@ export async function runContinual(
   tok: TextTokenizer | null,
   hooks: {
     onStage?: (i: number, name: string) => void;
+    /**
+     * Stage i has trained (before it is evaluated): its adapter, to keep. Not called with `full`, whose stages
+     * share base weights that later stages change, so a stage alone is no adapter.
+     */
+    onStageTrained?: (
+      i: number,
+      stage: { adapter: AdapterInstance; labels: string[]; lm: boolean },
+    ) => Promise<void>;
     /** Row i of the matrix, as soon as stage i has been evaluated. */
     onRow?: (i: number, row: (number | null)[], change: (number | null)[], metric: string) => void;
     trainer?: TrainerHooks;
@@ -129,6 +137,7 @@ export async function runContinual(
       };
     }
     if (full) model.params.setTrainable(() => false);
+    else await hooks.onStageTrained?.(i, { adapter, labels: data.labels, lm: data.lm });
     stage.logitsAtEnd = await validationLogits(model, stage);
     const row: (number | null)[] = [];
     const changes: (number | null)[] = [];

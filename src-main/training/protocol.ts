@@ -46,8 +46,10 @@ export type FromWorker =
   | { type: 'metrics'; points: MetricPoint[] }
   | {
       type: 'checkpoint';
-      kind: 'checkpoint-best' | 'checkpoint-last' | 'adapter';
+      /** `stage-adapter`: a continual run's stage `task` has trained; its adapter is kept (stage-adapter.ts). */
+      kind: 'checkpoint-best' | 'checkpoint-last' | 'adapter' | 'stage-adapter';
       path: string;
+      task?: string;
       /**
        * Where the worker wrote it, when main is to move it to `path` (the resume point): main stores the metrics
        * reported before it first, so the checkpoint on disk is never ahead of the database.

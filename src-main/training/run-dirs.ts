@@ -11,3 +11,10 @@ export const runDirs = (runId: number) => {
     adapter: path.join(root, 'adapter'),
   };
 };
+
+/** The artifact kind of a continual run's stage adapter (its meta names the task): stage-adapter.ts saves it. */
+export const STAGE_ADAPTER = 'stage-adapter';
+
+/** Where stage `index` (from 0) of continual run `runId` keeps its adapter, relative to the project folder. */
+export const stageAdapterDir = (runId: number, index: number): string =>
+  path.join(runDirs(runId).root, `stage-${index + 1}`, 'adapter');

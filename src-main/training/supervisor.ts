@@ -157,7 +157,7 @@ export function superviseRun(opts: {
           path: msg.path,
           sha256: msg.sha256,
           bytes: msg.bytes,
-          meta: { step: msg.step },
+          meta: { step: msg.step, ...(msg.task !== undefined ? { task: msg.task } : {}) },
           createdAt: new Date().toISOString(),
         });
         // Each resume point is also kept by step, so the user can resume or fork from an earlier one.

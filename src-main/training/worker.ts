@@ -30,6 +30,7 @@ import { saveFinalAdapter } from './final-adapter.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
 import { firstTaskLabels, runContinual } from './continual.ts';
+import { saveStageAdapter, STAGE_ADAPTER } from './stage-adapter.ts';
 import { retentionPoints } from './retention.ts';
 import { prepareMultiTask } from './multitask.ts';
 import type { TrainTask } from './task.ts';
@@ -194,8 +195,25 @@ async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): P
   // first step is recorded as `system/stage`, so the charts mark where a stage starts.
   let offset = 0;
   let stageSteps = 0;
+  const identity = baseIdentity(model, modelContentHash(resolveModelDir(config.model)));
   try {
     const result = await runContinual(config, model, tok, {
+      onStageTrained: async (i, stage) => {
+        const saved = await saveStageAdapter(
+          model,
+          config,
+          { index: i, ...stage },
+          { projectDir: cmd.projectDir, runId: cmd.runId },
+          identity,
+        );
+        send({
+          type: 'checkpoint',
+          kind: STAGE_ADAPTER,
+          ...saved,
+          step: offset + stageSteps,
+          task: tasks[i],
+        });
+      },
       onStage: (i, name) => {
         offset += stageSteps;
         stageSteps = 0;

@@ -16,6 +16,10 @@ export class ContinualState extends ProjectListState<ContinualView> {
   /** Start's refusal, with the field it is about (the form shows it there). */
   #startError = $state.raw<ShownError | null>(null);
   #starting = $state(false);
+  /** A refused fusion, by the continual run it was asked for. */
+  #fuseErrors = $state.raw<Record<number, string>>({});
+  /** The continual run whose fusion is being started, if any. */
+  #fusing = $state<number | null>(null);
 
   constructor() {
     // A new, finished or stopped run changes the list: reload when any run of this project changes status.
@@ -36,6 +40,34 @@ export class ContinualState extends ProjectListState<ContinualView> {
   }
   get starting() {
     return this.#starting;
+  }
+
+  fuseError(runId: number): string | null {
+    return this.#fuseErrors[runId] || null;
+  }
+  fusing(runId: number): boolean {
+    return this.#fusing === runId;
+  }
+
+  /**
+   * Starts AdapterFusion over continual run `runId`'s stage adapters, trained on its task `task`; the fusion then
+   * shows under that run (the list reloads on its status events). Returns the fusion's run id, or null if refused.
+   */
+  async fuse(runId: number, task: string, epochs: number): Promise<number | null> {
+    const project = this.project;
+    if (!project) return null;
+    this.#fusing = runId;
+    this.#fuseErrors = { ...this.#fuseErrors, [runId]: '' };
+    try {
+      const started = await call('continual:fuse', { project, runId, task, epochs });
+      await this.refresh();
+      return started.runId;
+    } catch (err) {
+      this.#fuseErrors = { ...this.#fuseErrors, [runId]: shownError(err).message };
+      return null;
+    } finally {
+      this.#fusing = null;
+    }
   }
 
   async start(config: ContinualConfigInput): Promise<number | null> {

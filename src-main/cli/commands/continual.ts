@@ -8,7 +8,11 @@ import { updateRunStatus } from '../../db/tables/runs.ts';
 import { insertContinualRun } from '../../services/continual.ts';
 import { retentionPoints } from '../../training/retention.ts';
 import { firstTaskLabels, runContinual } from '../../training/continual.ts';
-import { loadModelAndTokenizer } from '../../training/prepare.ts';
+import { loadModelAndTokenizer, resolveModelDir } from '../../training/prepare.ts';
+import { saveStageAdapter, STAGE_ADAPTER } from '../../training/stage-adapter.ts';
+import { insertArtifact } from '../../db/tables/artifacts.ts';
+import { baseIdentity } from '../../adapters/index.ts';
+import { modelContentHash } from '../../models/content-hash.ts';
 import { loadDataset } from '../../data/index.ts';
 import { preflightRun } from '../../training/preflight/index.ts';
 import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
@@ -53,8 +57,26 @@ export function register(program: Command): void {
       const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
       try {
         const tasks = config.tasks.map((t) => t.name);
+        const identity = baseIdentity(model, modelContentHash(resolveModelDir(config.model)));
         const result = await runContinual(config, model, tok, {
           onStage: (i, name) => reporter.message(`stage ${i + 1}/${config.tasks.length}: ${name}`),
+          // Each stage's adapter is kept as the studio's runs keep theirs, for `studio continual-fuse`.
+          onStageTrained: async (i, stage) => {
+            const saved = await saveStageAdapter(
+              model,
+              config,
+              { index: i, ...stage },
+              { projectDir: dir, runId },
+              identity,
+            );
+            insertArtifact(db, {
+              runId,
+              kind: STAGE_ADAPTER,
+              ...saved,
+              meta: { task: tasks[i] },
+              createdAt: new Date().toISOString(),
+            });
+          },
           onRow: (i, row, change, metric) =>
             logMetrics(db, runId, retentionPoints(tasks, metric, i, row, change)),
           trainer: { onProgress: (p) => reporter.update(p) },

@@ -3,6 +3,7 @@ import { register as benchServe } from './bench-serve.ts';
 import { register as classify } from './classify.ts';
 import { register as compose } from './compose.ts';
 import { register as continual } from './continual.ts';
+import { register as continualFuse } from './continual-fuse.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './evaluate.ts';
 import { register as exportImport } from './export.ts';
@@ -35,6 +36,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   evaluate,
   forgetting,
   continual,
+  continualFuse,
   sweep,
   shootout,
   compose,

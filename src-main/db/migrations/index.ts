@@ -12,6 +12,7 @@ import { m0160Sweeps } from './0160-sweeps.ts';
 import { m0170Shootouts } from './0170-shootouts.ts';
 import { m0180Forgetting } from './0180-forgetting.ts';
 import { m0270RunMemory } from './0270-run-memory.ts';
+import { m0310ContinualFusions } from './0310-continual-fusions.ts';
 import type { Migration } from './types.ts';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0170Shootouts,
   m0180Forgetting,
   m0270RunMemory,
+  m0310ContinualFusions,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -126,6 +126,22 @@ const seed: Record<number, (db: Database.Database) => void> = {
     db.prepare('DELETE FROM runs WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM forgetting').get()).toEqual({ n: 0 });
   },
+  310: (db) => {
+    // A fusion belongs to one continual run; the link goes with either of its runs.
+    const run = db.prepare(
+      `INSERT INTO runs (name, method, config_json, status, created_at) VALUES ('r', 'bottleneck', '{}', 'completed', 'now')`,
+    );
+    const [continual, fusion, other] = [1, 2, 3].map(() => Number(run.run().lastInsertRowid));
+    const link = db.prepare(`INSERT INTO continual_fusions VALUES (?, ?, 'spam')`);
+    link.run(fusion, continual);
+    expect(() => link.run(fusion, continual)).toThrow(/UNIQUE/);
+    expect(() => link.run(other, 999)).toThrow(/FOREIGN KEY/);
+    link.run(other, continual);
+    db.prepare('DELETE FROM runs WHERE id = ?').run(fusion);
+    expect(db.prepare('SELECT fusion_run_id AS id FROM continual_fusions').all()).toEqual([{ id: other }]);
+    db.prepare('DELETE FROM runs WHERE id = ?').run(continual);
+    expect(db.prepare('SELECT count(*) AS n FROM continual_fusions').get()).toEqual({ n: 0 });
+  },
 };
 
 describe('migrations', () => {

@@ -256,9 +256,11 @@ export const routerMethod = registerMethod({
 /** Refuses a base or adapters the per-layer mixture cannot run on (disposing the loaded adapters first). */
 function refuseLayers(model: Model, sources: readonly AdapterInstance[]): void {
   try {
-    if (!callsHook(model.config.modelType, 'sequenceHead'))
+    const { modelType, task } = model.config;
+    // The answers are mixed at a classifier's head: an architecture declares whether its graph offers one.
+    if (task !== 'sequence-classification' || !callsHook(modelType, 'sequenceHead'))
       throw new UserError(
-        `router (layers) mixes the adapters' heads at the sequence head, which a ${model.config.modelType} here lacks; use BERT or RoBERTa, or mode soft`,
+        `router (layers) mixes the adapters' answers at a sequence classifier's head; this ${modelType} is loaded for ${task} and has none`,
       );
     refuseUnmixable(sources);
   } catch (err) {

@@ -44,8 +44,11 @@ export class DistilBertModel extends GraphModel<DistilBertConfig> {
     });
     const last = x.reshape([batch, seq, c.hiddenSize]) as tf.Tensor3D;
     if (c.task !== 'sequence-classification') return { logits: last, lastHiddenState: last };
-    const pre = tf.relu(ctx.linear('pre_classifier', firstToken(last))) as tf.Tensor2D;
-    const logits = ctx.linear('classifier', ctx.dropout(pre, c.classifierDropout) as tf.Tensor2D);
+    // Through the sequence head hook, so adapters that answer with their own heads (the per-layer router) can.
+    const logits = ctx.sequenceHead(last, (l) => {
+      const pre = tf.relu(ctx.linear('pre_classifier', firstToken(l))) as tf.Tensor2D;
+      return ctx.linear('classifier', ctx.dropout(pre, c.classifierDropout) as tf.Tensor2D);
+    });
     return { logits, lastHiddenState: last };
   }
 }

@@ -58,7 +58,11 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
     const last = ctx.rmsNorm('model.norm', x, c.eps) as tf.Tensor2D;
     const lastHiddenState = last.reshape([batch, seq, c.hiddenSize]);
     if (c.task === 'sequence-classification') {
-      return { logits: this.#scoreLastToken(ctx, last, ids, batch, seq), lastHiddenState };
+      // The score head through the sequence head hook, so adapters that answer with their own heads can.
+      const logits = ctx.sequenceHead(lastHiddenState as tf.Tensor3D, (l) =>
+        this.#scoreLastToken(ctx, l.reshape([batch * seq, c.hiddenSize]), ids, batch, seq),
+      );
+      return { logits, lastHiddenState };
     }
     const logits = c.tied
       ? tiedHead(ctx, 'lm_head', last, this.params.get('model.embed_tokens.weight'))

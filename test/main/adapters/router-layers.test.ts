@@ -1,9 +1,10 @@
 /**
- * The router's `layers` mode (X-LoRA style, adapters/router/layers.ts) on the text architectures with a sequence
- * head hook (BERT, RoBERTa): the gate's shape and per-layer softmax (top-k included), a training step through its
- * two-pass `trainForward` that moves only the gate (base and adapters bit-identical), over identity adapters the
- * base's own answer, a gate that picks one adapter everywhere answering exactly as that adapter alone, and an exact
- * save/load. DistilBERT (no sequence head hook) is refused in one line.
+ * The router's `layers` mode (X-LoRA style, adapters/router/layers.ts) on every text architecture the hard and soft
+ * router support (BERT, DistilBERT, RoBERTa, and Llama loaded as a classifier): the gate's shape and per-layer
+ * softmax (top-k included), a training step through its two-pass `trainForward` that moves only the gate (base and
+ * adapters bit-identical), over identity adapters the base's own answer, a gate that picks one adapter everywhere
+ * answering exactly as that adapter alone, an exact save/load and no leaked tensors. A causal LM loaded for its LM
+ * head (GPT-2 has no classifier here) is refused in one line.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -86,12 +87,18 @@ function softmaxOf(answer: tf.Tensor2D): tf.Tensor2D {
   return p;
 }
 
-describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture) => {
+/** Every text architecture with a classifier here; a causal LM routes as a classifier (its `score` head). */
+const TEXT_FIXTURES = ['bert-seqcls', 'distilbert-seqcls', 'roberta-seqcls', 'llama-lm'];
+
+describe.each(TEXT_FIXTURES)('layers router on %s', (fixture) => {
   let model: Model;
   let ref: ReturnType<typeof loadReference>;
   const sources: string[] = [];
   beforeAll(async () => {
-    model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
+    const dir = path.join(HF_TINY_DIR, fixture, 'base');
+    model = fixture.endsWith('-lm')
+      ? loadModel(dir, { task: 'sequence-classification', labels: ['a', 'b'] })
+      : loadModel(dir);
     ref = loadReference(path.join(HF_TINY_DIR, fixture, 'base'));
     for (const [i, labels] of LABELS.entries()) {
       const m = bottleneck16(i === 0 ? 'houlsby' : 'pfeiffer');
@@ -127,7 +134,13 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
           const o = forward(model, ref.inputs, { training: true, dropoutSeed: 1 });
           expect(o.shape).toEqual([rows, 3]);
           return tf.losses.softmaxCrossEntropy(
-            tf.oneHot(tf.tensor1d([2, 0], 'int32').slice(0, rows), 3),
+            tf.oneHot(
+              tf.tensor1d(
+                Array.from({ length: rows }, (_, r) => (r % 2 === 0 ? 2 : 0)),
+                'int32',
+              ),
+              3,
+            ),
             o,
           ) as tf.Scalar;
         }),
@@ -291,23 +304,42 @@ describe.each(['bert-seqcls', 'roberta-seqcls'])('layers router on %s', (fixture
   );
 });
 
-describe('layers router on distilbert-seqcls', () => {
-  it('is refused in one line (no sequence head hook to mix the answers at)', async () => {
-    const model = loadModel(path.join(HF_TINY_DIR, 'distilbert-seqcls', 'base'));
+describe.each(['gpt2-lm', 'llama-lm'])('layers router on %s loaded for its LM head', (fixture) => {
+  it('is refused in one line (no classifier head to mix the answers at)', async () => {
+    const dir = path.join(HF_TINY_DIR, fixture, 'base');
+    // Adapters trained where the base is a classifier (Llama), or none at all (GPT-2 has no classifier here).
+    const classifier =
+      fixture === 'llama-lm' ? loadModel(dir, { task: 'sequence-classification', labels: ['a', 'b'] }) : null;
     const dirs: string[] = [];
-    for (const [i, labels] of LABELS.entries())
-      dirs.push(
-        await trainedLookingAdapter(
-          model,
-          bottleneck16('pfeiffer'),
-          i + 1,
-          path.join(tmp.dir, 'db', `s${i}`),
-          labels,
-        ),
-      );
+    if (classifier)
+      for (const [i, labels] of LABELS.entries())
+        dirs.push(
+          await trainedLookingAdapter(
+            classifier,
+            bottleneck16('pfeiffer'),
+            i + 1,
+            path.join(tmp.dir, `${fixture}-lm`, `s${i}`),
+            labels,
+          ),
+        );
+    classifier?.dispose();
+    const model = loadModel(dir);
+    if (dirs.length === 0)
+      for (const i of [0, 1]) {
+        const out = path.join(tmp.dir, `${fixture}-lm`, `lm-${i}`);
+        const a = createAdapter(model, bottleneck16('pfeiffer'), i + 1);
+        await saveAdapter(model, a, { task: 'causal-lm', labels: [] }, out, baseIdentity(model));
+        a.dispose();
+        dirs.push(out);
+      }
+    const before = tf.memory().numTensors;
     expect(() => createAdapter(model, layers(dirs), 1, { numLabels: 3 })).toThrow(
-      /router \(layers\) .* distilbert .*use BERT or RoBERTa/,
+      fixture === 'gpt2-lm'
+        ? /^router: source 0 .* is not a classifier with labels/
+        : /^router \(layers\) mixes the adapters' answers at a sequence classifier's head; this llama is loaded for causal-lm and has none$/,
     );
+    // The adapters it loaded before refusing are disposed.
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });

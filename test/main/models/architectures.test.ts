@@ -82,6 +82,13 @@ describe.each(HF_TINY_MODELS)('%s: its declaration matches its graph', (fixture)
   beforeAll(() => {
     model = loadModel(dir);
     traced = traceHooks(model);
+    // A causal LM that declares a classification head calls that head's hooks when loaded as a classifier.
+    const spec = architectureOf(model.config.modelType);
+    if (model.config.task !== 'sequence-classification' && spec.heads['sequence-classification']) {
+      const classifier = loadModel(dir, { task: 'sequence-classification', labels: ['a', 'b'] });
+      for (const h of traceHooks(classifier).hooks) traced.hooks.add(h);
+      classifier.dispose();
+    }
   });
   afterAll(() => model.dispose());
 

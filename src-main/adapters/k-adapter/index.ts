@@ -161,7 +161,9 @@ class KAdapter implements AdapterInstance {
 function encoderOf(model: Model): { hidden: number; numLayers: number; labels: number } {
   const c = model.config;
   if (!callsHook(c.modelType, 'layerOutput') || !callsHook(c.modelType, 'sequenceHead'))
-    throw new UserError(`k-adapter needs a BERT or RoBERTa encoder; this is a ${c.modelType}`);
+    throw new UserError(
+      `k-adapter needs an encoder classifier (BERT, DistilBERT, RoBERTa); this is a ${c.modelType}`,
+    );
   if (c.task !== 'sequence-classification')
     throw new UserError(
       `k-adapter trains a sequence classifier; this ${c.modelType} is loaded for ${c.task}`,

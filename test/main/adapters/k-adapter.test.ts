@@ -229,7 +229,7 @@ describe('K-Adapter: combining knowledge adapters', () => {
     expect(() => createAdapter(model, combine([lora]), 1)).toThrow(/not a trained knowledge adapter/);
     const gpt2 = loadModel(path.join(HF_TINY_DIR, 'gpt2-lm', 'base'));
     expect(() => createAdapter(gpt2, knowledge, 1)).toThrow(
-      /needs a BERT or RoBERTa encoder; this is a gpt2/,
+      /needs an encoder classifier \(BERT, DistilBERT, RoBERTa\); this is a gpt2/,
     );
     gpt2.dispose();
   });

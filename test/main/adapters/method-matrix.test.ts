@@ -210,6 +210,7 @@ const CASES: Case[] = [
   // (12 w^2 + 13 w each); a new head over [encoder; knowledge] at the first token (2H x H + H, H x labels + labels).
   ['k-adapter', 'bert-seqcls', kAdapter([0, 1], 8, 1, 2), kAdapterCount(2, 8, 1)],
   ['k-adapter', 'roberta-seqcls', kAdapter([1], 16, 2, 4), kAdapterCount(1, 16, 2)],
+  ['k-adapter', 'distilbert-seqcls', kAdapter([0, 1], 8, 1, 2), kAdapterCount(2, 8, 1)],
   ['head (linear probe)', 'bert-seqcls', { type: 'head' }, headSize],
   ['head (linear probe)', 'resnet-imgcls', { type: 'head' }, headSize],
   ['full', 'distilbert-seqcls', { type: 'full' }, (m) => m.params.count()],

@@ -6,8 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../helpers/backend.ts';
-import { seedAdapterRun } from '../helpers/compose.ts';
-import { bottleneck16 } from '../helpers/methods.ts';
+import { seedTwoTaskLibrary } from '../helpers/compose.ts';
 import { screenshot } from './helpers/browser.ts';
 import { openProjectDb, TINY_BERT } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
@@ -23,15 +22,7 @@ describe('the Compose page (web mode)', () => {
     const { page, errors } = await openStudioPage(session);
     const projectDir = await createProject(page, 'Composition');
     db = openProjectDb(projectDir);
-    const base = { method: bottleneck16('pfeiffer'), modelDir: TINY_BERT };
-    await seedAdapterRun(db, projectDir, { ...base, name: 'spam or ham', labels: ['ham', 'spam'], seed: 1 });
-    await seedAdapterRun(db, projectDir, {
-      ...base,
-      name: 'names by gender',
-      dataset: 'first-names',
-      labels: ['female', 'male'],
-      seed: 2,
-    });
+    await seedTwoTaskLibrary(db, projectDir, TINY_BERT);
 
     await mainNav(page).getByRole('link', { name: 'Compose' }).click();
     await page.getByRole('checkbox', { name: 'Use #1 spam or ham' }).check();

@@ -16,8 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PAGES } from '../../src-renderer/lib/router.svelte.ts';
 import { useTestBackend } from '../helpers/backend.ts';
 import { writeClipFolder } from '../helpers/clip-folder.ts';
-import { seedAdapterRun } from '../helpers/compose.ts';
-import { bottleneck16 } from '../helpers/methods.ts';
+import { seedTwoTaskLibrary } from '../helpers/compose.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { screenshot } from './helpers/browser.ts';
 import { openProjectDb, SEED_RUNS, seedRun, TINY_BERT } from './helpers/seed-runs.ts';
@@ -91,20 +90,7 @@ describe('the newer pages (web mode)', () => {
     };
     // Compositions take adapters trained in the studio: two of its own bottleneck adapters.
     await useTestBackend();
-    const bottleneck = { method: bottleneck16('pfeiffer'), modelDir: TINY_BERT };
-    const spam = await seedAdapterRun(db, projectDir, {
-      ...bottleneck,
-      name: 'spam or ham',
-      labels: ['ham', 'spam'],
-      seed: 1,
-    });
-    const names = await seedAdapterRun(db, projectDir, {
-      ...bottleneck,
-      name: 'names by gender',
-      dataset: 'first-names',
-      labels: ['female', 'male'],
-      seed: 2,
-    });
+    const { spam, names } = await seedTwoTaskLibrary(db, projectDir, TINY_BERT);
     clip = writeClipFolder(session.dir);
     await mainNav(page).getByRole('link', { name: 'Models' }).click();
     for (const dir of [gpt2, clip]) {

@@ -12,8 +12,7 @@ import { insertArtifact } from '../../src-main/db/tables/artifacts.ts';
 import { insertRun, updateRunStatus } from '../../src-main/db/tables/runs.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import { useTestBackend } from '../helpers/backend.ts';
-import { seedAdapterRun } from '../helpers/compose.ts';
-import { bottleneck16 } from '../helpers/methods.ts';
+import { seedTwoTaskLibrary } from '../helpers/compose.ts';
 import { screenshot } from './helpers/browser.ts';
 import { openProjectDb, TINY_BERT } from './helpers/seed-runs.ts';
 import { useStudioSession } from './helpers/session.ts';
@@ -77,15 +76,7 @@ describe('the router (web mode)', () => {
     const { page, errors } = await openStudioPage(session);
     const projectDir = await createProject(page, 'Routing');
     db = openProjectDb(projectDir);
-    const base = { method: bottleneck16('pfeiffer'), modelDir: TINY_BERT };
-    await seedAdapterRun(db, projectDir, { ...base, name: 'spam or ham', labels: ['ham', 'spam'], seed: 1 });
-    await seedAdapterRun(db, projectDir, {
-      ...base,
-      name: 'names by gender',
-      dataset: 'first-names',
-      labels: ['female', 'male'],
-      seed: 2,
-    });
+    await seedTwoTaskLibrary(db, projectDir, TINY_BERT);
 
     await mainNav(page).getByRole('link', { name: 'New run' }).click();
     await page

@@ -8,6 +8,7 @@ import { describeSourceFolder } from '../../src-main/adapters/compose/sources.ts
 import { insertArtifact } from '../../src-main/db/tables/artifacts.ts';
 import { logMetrics } from '../../src-main/db/tables/metrics.ts';
 import { insertRun, updateRunStatus } from '../../src-main/db/tables/runs.ts';
+import { bottleneck16 } from './methods.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { Model } from '../../src-main/models/index.ts';
 
@@ -96,4 +97,30 @@ export async function seedAdapterRun(
   updateRunStatus(db, id, { status: 'completed', step: 10, totalSteps: 10, startedAt: now, finishedAt: now });
   logMetrics(db, id, [{ split: 'validation', name: 'accuracy', step: 10, value: 0.9 }]);
   return id;
+}
+
+/**
+ * The library the composition UI tests start from: two Pfeiffer bottleneck adapters on `modelDir`, "spam or ham"
+ * (spam-assassin, seed 1) and then "names by gender" (first-names, seed 2); their run ids.
+ */
+export async function seedTwoTaskLibrary(
+  db: Database,
+  projectDir: string,
+  modelDir: string,
+): Promise<{ spam: number; names: number }> {
+  const base = { method: bottleneck16('pfeiffer'), modelDir };
+  const spam = await seedAdapterRun(db, projectDir, {
+    ...base,
+    name: 'spam or ham',
+    labels: ['ham', 'spam'],
+    seed: 1,
+  });
+  const names = await seedAdapterRun(db, projectDir, {
+    ...base,
+    name: 'names by gender',
+    dataset: 'first-names',
+    labels: ['female', 'male'],
+    seed: 2,
+  });
+  return { spam, names };
 }

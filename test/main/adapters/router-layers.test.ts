@@ -26,13 +26,15 @@ import { useTestBackend } from '../../helpers/backend.ts';
 import { trainedLookingAdapter } from '../../helpers/compose.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { bottleneck16 } from '../../helpers/methods.ts';
-import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
+import type { loadReference } from '../../helpers/reference.ts';
+import { maxAbsDiff } from '../../helpers/reference.ts';
+import {
+  ROUTER_LABELS as LABELS,
+  ROUTER_TEXT_FIXTURES,
+  loadRouterFixture,
+} from '../../helpers/router-fixture.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
-const LABELS = [
-  ['spam', 'other'],
-  ['female', 'other'],
-];
 /** The union in the order a dataset sorts its labels (the layers router's class order). */
 const UNION = ['female', 'other', 'spam'];
 
@@ -87,25 +89,12 @@ function softmaxOf(answer: tf.Tensor2D): tf.Tensor2D {
   return p;
 }
 
-/** Every text architecture with a classifier here; a causal LM routes as a classifier (its `score` head). */
-const TEXT_FIXTURES = ['bert-seqcls', 'distilbert-seqcls', 'roberta-seqcls', 'llama-lm'];
-
-describe.each(TEXT_FIXTURES)('layers router on %s', (fixture) => {
+describe.each(ROUTER_TEXT_FIXTURES)('layers router on %s', (fixture) => {
   let model: Model;
   let ref: ReturnType<typeof loadReference>;
-  const sources: string[] = [];
+  let sources: string[] = [];
   beforeAll(async () => {
-    const dir = path.join(HF_TINY_DIR, fixture, 'base');
-    model = fixture.endsWith('-lm')
-      ? loadModel(dir, { task: 'sequence-classification', labels: ['a', 'b'] })
-      : loadModel(dir);
-    ref = loadReference(path.join(HF_TINY_DIR, fixture, 'base'));
-    for (const [i, labels] of LABELS.entries()) {
-      const m = bottleneck16(i === 0 ? 'houlsby' : 'pfeiffer');
-      sources.push(
-        await trainedLookingAdapter(model, m, i + 5, path.join(tmp.dir, fixture, `src-${i}`), labels),
-      );
-    }
+    ({ model, ref, sources } = await loadRouterFixture(fixture, tmp.dir));
   });
   afterAll(() => {
     ref.dispose();

@@ -21,22 +21,17 @@ import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';
 import { AdamW } from '../../../src-main/training/adamw.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
-import { trainedLookingAdapter } from '../../helpers/compose.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { bottleneck16 } from '../../helpers/methods.ts';
-import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
+import type { loadReference } from '../../helpers/reference.ts';
+import { maxAbsDiff } from '../../helpers/reference.ts';
+import {
+  ROUTER_LABELS as LABELS,
+  ROUTER_TEXT_FIXTURES,
+  loadRouterFixture,
+} from '../../helpers/router-fixture.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
-/** GPT-2 has no classification head here (only its LM head): a router over its adapters is refused (below). */
-const TEXT_FIXTURES = ['bert-seqcls', 'distilbert-seqcls', 'roberta-seqcls', 'llama-lm'];
-/**
- * Two tasks with their own labels and one shared ("other"): the union has three columns. Two labels each, as many as
- * the causal LMs' classification heads are loaded with here.
- */
-const LABELS = [
-  ['spam', 'other'],
-  ['female', 'other'],
-];
 const UNION = ['spam', 'other', 'female'];
 
 const tmp = tempDir('studio-router-matrix-');
@@ -68,23 +63,12 @@ function placed(model: Model, inputs: Parameters<Model['forward']>[0], dir: stri
   return p.map((row) => UNION.map((l) => (own.includes(l) ? (row[own.indexOf(l)] as number) : 0)));
 }
 
-describe.each(TEXT_FIXTURES)('router on %s', (fixture) => {
+describe.each(ROUTER_TEXT_FIXTURES)('router on %s', (fixture) => {
   let model: Model;
   let ref: ReturnType<typeof loadReference>;
-  const sources: string[] = [];
+  let sources: string[] = [];
   beforeAll(async () => {
-    // A causal LM routes as a classifier: its adapters and the router bring classification heads.
-    const dir = path.join(HF_TINY_DIR, fixture, 'base');
-    model = fixture.endsWith('-lm')
-      ? loadModel(dir, { task: 'sequence-classification', labels: ['a', 'b'] })
-      : loadModel(dir);
-    ref = loadReference(path.join(HF_TINY_DIR, fixture, 'base'));
-    for (const [i, labels] of LABELS.entries()) {
-      const m = bottleneck16(i === 0 ? 'houlsby' : 'pfeiffer');
-      sources.push(
-        await trainedLookingAdapter(model, m, i + 5, path.join(tmp.dir, fixture, `src-${i}`), labels),
-      );
-    }
+    ({ model, ref, sources } = await loadRouterFixture(fixture, tmp.dir));
   });
   afterAll(() => {
     ref.dispose();

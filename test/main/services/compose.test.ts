@@ -5,48 +5,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ComposeBlock } from '../../../src-shared/compose.ts';
 import type { PlaygroundResult } from '../../../src-shared/library.ts';
-import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfigInput } from '../../../src-shared/train-config.ts';
-import { resolveFuseAdapters } from '../../../src-main/services/compose.ts';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
-import { startRun } from '../../../src-main/services/training.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext, trainLibraryRun } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-compose-svc-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
+const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-compose-svc-');
 const FIXTURE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 const data = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
 let project = '';
 const runs: Record<string, number> = {};
 const TEXT = 'felt goal story film';
 
-async function train(name: string, extra: Partial<TrainConfigInput>): Promise<number> {
-  const config = trainConfigSchema.parse({
-    project,
-    model: FIXTURE,
-    name,
-    dataset: { path: data('continual-sentiment.csv') },
-    method: { type: 'bottleneck', reductionFactor: 8 },
-    train: { epochs: 2, batchSize: 8, lr: 0.01, maxLength: 12, seed: 1, dropout: false },
-    ...extra,
-  });
-  const db = ctx.projects.db(project);
-  const run = startRun(db, project, resolveFuseAdapters(db, project, config));
-  const outcome = await run.done;
-  expect(outcome.status, outcome.message).toBe('completed');
-  return run.runId;
-}
+const train = (name: string, extra: Partial<TrainConfigInput> = {}) =>
+  trainLibraryRun(ctx, project, name, extra);
 
 const leaf = (source: number): ComposeBlock => ({ block: 'adapter', source });
 const tops = (r: PlaygroundResult) => r.columns.filter((c) => c.key !== 'base').map((c) => c.top);
@@ -55,15 +30,10 @@ const single = async (runId: number) =>
 
 beforeAll(async () => {
   await useTestBackend();
-  project = (await handlers['projects:create']({ name: 'compose', parentDir: tmp.dir })).path;
+  project = (await handlers['projects:create']({ name: 'compose', parentDir: tmpDir })).path;
   runs.sentiment = await train('sentiment adapter', {});
   runs.topic = await train('topic adapter', { dataset: { path: data('continual-topic.csv') } });
 }, 300_000);
-afterAll(() => {
-  ctx.inference.stop();
-  ctx.projects.close();
-  tmp.cleanup();
-});
 
 describe('compose:try and compose:save', () => {
   it('parallel answers once per adapter, each as that adapter alone, with its own labels', async () => {
@@ -135,7 +105,7 @@ describe('a fusion run over library adapters, and bundles', () => {
     const run = await handlers['runs:get']({ project, runId: runs.fuse });
     expect(run.method).toBe('fuse');
     expect(run.trainableParams).toBeGreaterThan(0);
-    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmp.dir })).path;
+    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmpDir })).path;
     for (const id of [runs.fuse, runs.stack] as number[]) {
       const before = await single(id);
       const bundle = await handlers['export:run']({

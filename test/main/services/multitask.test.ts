@@ -4,25 +4,17 @@
  * bundle export and import with identical predictions. The sampling table's shares are checked on their own.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundResult } from '../../../src-shared/library.ts';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfigInput } from '../../../src-shared/train-config.ts';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
 import { startRun } from '../../../src-main/services/training.ts';
 import { samplingTable, taskShares } from '../../../src-main/training/multitask.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-multitask-svc-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
+const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-multitask-svc-');
 const FIXTURE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 const data = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
 const TEXT = 'felt goal story film';
@@ -30,12 +22,7 @@ let project = '';
 
 beforeAll(async () => {
   await useTestBackend();
-  project = (await handlers['projects:create']({ name: 'multitask', parentDir: tmp.dir })).path;
-});
-afterAll(() => {
-  ctx.inference.stop();
-  ctx.projects.close();
-  tmp.cleanup();
+  project = (await handlers['projects:create']({ name: 'multitask', parentDir: tmpDir })).path;
 });
 
 describe('task sampling', () => {
@@ -110,7 +97,7 @@ describe('a multi-task run', () => {
     const unknown = tops(await ask(project, run.runId, 'weather'));
     expect(unknown[0]?.note).toMatch(/no task "weather"/);
 
-    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmp.dir })).path;
+    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmpDir })).path;
     const bundle = await handlers['export:run']({
       project,
       runId: run.runId,

@@ -7,48 +7,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlaygroundResult } from '../../../src-shared/library.ts';
-import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfigInput } from '../../../src-shared/train-config.ts';
-import { resolveFuseAdapters } from '../../../src-main/services/compose.ts';
-import { createServiceContext } from '../../../src-main/services/context.ts';
-import { createHandlers } from '../../../src-main/services/handlers.ts';
 import { ROUTER_DATA_DIR } from '../../../src-main/services/router-data.ts';
-import { startRun } from '../../../src-main/services/training.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR } from '../../helpers/fixtures.ts';
-import { tempDir } from '../../helpers/temp.ts';
+import { serviceTestContext, trainLibraryRun } from '../../helpers/service-context.ts';
 
-const tmp = tempDir('studio-router-svc-');
-const ctx = createServiceContext({
-  mode: 'web',
-  version: '0.0.0-test',
-  userDataDir: path.join(tmp.dir, 'home'),
-});
-const handlers = createHandlers(ctx);
+const { ctx, handlers, dir: tmpDir } = serviceTestContext('studio-router-svc-');
 const FIXTURE = path.join(HF_TINY_DIR, 'bert-seqcls/base');
 const data = (f: string) => path.join(OWN_FIXTURES_DIR, 'datasets', f);
 let project = '';
 const runs: Record<string, number> = {};
 const TEXT = 'felt goal story film';
 
-async function train(name: string, extra: Partial<TrainConfigInput>): Promise<number> {
-  const config = trainConfigSchema.parse({
-    project,
-    model: FIXTURE,
-    name,
-    dataset: { path: data('continual-sentiment.csv') },
-    method: { type: 'bottleneck', reductionFactor: 8 },
-    train: { epochs: 2, batchSize: 8, lr: 0.01, maxLength: 12, seed: 1, dropout: false },
-    ...extra,
-  });
-  const db = ctx.projects.db(project);
-  const run = startRun(db, project, resolveFuseAdapters(db, project, config));
-  const outcome = await run.done;
-  expect(outcome.status, outcome.message).toBe('completed');
-  return run.runId;
-}
+const train = (name: string, extra: Partial<TrainConfigInput> = {}) =>
+  trainLibraryRun(ctx, project, name, extra);
 
 const predictOne = async (proj: string, runId: number) =>
   (
@@ -57,15 +32,10 @@ const predictOne = async (proj: string, runId: number) =>
 
 beforeAll(async () => {
   await useTestBackend();
-  project = (await handlers['projects:create']({ name: 'router', parentDir: tmp.dir })).path;
+  project = (await handlers['projects:create']({ name: 'router', parentDir: tmpDir })).path;
   runs.sentiment = await train('sentiment adapter', {});
   runs.topic = await train('topic adapter', { dataset: { path: data('continual-topic.csv') } });
 }, 300_000);
-afterAll(() => {
-  ctx.inference.stop();
-  ctx.projects.close();
-  tmp.cleanup();
-});
 
 describe('a router run over library adapters', () => {
   it('learns from the adapters own datasets, answers over their labels and names whom it used', async () => {
@@ -124,7 +94,7 @@ describe('a router run over library adapters', () => {
 
   it('round-trips through a bundle export and import with identical answers', async () => {
     const before = await predictOne(project, runs.router as number);
-    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmp.dir })).path;
+    const target = (await handlers['projects:create']({ name: 'imported', parentDir: tmpDir })).path;
     const bundle = await handlers['export:run']({
       project,
       runId: runs.router as number,
@@ -176,7 +146,7 @@ describe('a layers router run (X-LoRA style) over library adapters', () => {
     expect(layers?.slots[0]).toBe('layer 0');
     for (const row of layers?.weights ?? []) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
 
-    const target = (await handlers['projects:create']({ name: 'imported-layers', parentDir: tmp.dir })).path;
+    const target = (await handlers['projects:create']({ name: 'imported-layers', parentDir: tmpDir })).path;
     const bundle = await handlers['export:run']({
       project,
       runId: runs.layers,

@@ -202,6 +202,9 @@ export function peftContext(model: Model): PeftModelContext {
     hiddenSize: c.hiddenSize,
     fanInFanOut: findArchitecture(c.modelType)?.conv1d ?? false,
     defaultLoraTargets: c.defaultLoraTargets,
+    ...(findArchitecture(c.modelType)?.peftAutoMapping
+      ? { autoMapping: findArchitecture(c.modelType)?.peftAutoMapping }
+      : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export interface PeftModelContext {
   fanInFanOut: boolean;
   /** The architecture's default LoRA targets (written out when the config leaves them to the default). */
   defaultLoraTargets: readonly string[] | string;
+  /** The architecture's `auto_mapping` (models/base/spec.ts), written when the task has no PEFT task type. */
+  autoMapping?: { base_model_class: string; parent_library: string };
 }
 
 export interface PeftCodec<K extends MethodType = MethodType> {

@@ -46,11 +46,14 @@ export function peftConfigJson(
   const base: Record<string, unknown> = Object.fromEntries(
     [...COMMON_KEYS, ...codec.knownKeys].map((k) => [k, null]),
   );
+  const taskType = TASK_TYPES[ctx.task] ?? null;
   const common = {
+    // Only without a task type: PEFT picks the class from task_type otherwise (and writes null here).
+    auto_mapping: taskType === null ? (ctx.autoMapping ?? null) : null,
     inference_mode: true,
     peft_type: codec.peftType,
     peft_version: '0.21.0',
-    task_type: TASK_TYPES[ctx.task] ?? null,
+    task_type: taskType,
     modules_to_save: ctx.task === 'sequence-classification' ? ['classifier', 'score'] : null,
   };
   return Object.fromEntries(

@@ -45,6 +45,11 @@ export interface ArchitectureSpec {
    * transformers' names; absent: logits only. CLIP's `logits` is logits_per_image when both inputs are given.
    */
   outputs?: readonly string[];
+  /**
+   * PEFT's `auto_mapping` for an adapter with no task type (the transformers class PEFT wrapped): AutoPeftModel
+   * cannot pick a base class without it. Absent: null, as PEFT writes for the task types it maps itself.
+   */
+  peftAutoMapping?: { base_model_class: string; parent_library: string };
 }
 
 /** The CommonConfig fields that come from the declaration rather than from config.json. */

@@ -4,6 +4,7 @@
  * text. Either tower runs alone when only its input is given (zero-shot caches the label prompts' embeddings).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from '../../engine/ops/index.ts';
 import { firstToken } from '../base/encoder-layer.ts';
 import { ModelInputError } from '../base/errors.ts';
 import { GraphModel } from '../base/graph-model.ts';
@@ -104,7 +105,9 @@ export class ClipModel extends GraphModel<ClipConfig> {
     const at = (t.eosTokenId === 2 ? ids : ids.equal(t.eosTokenId).cast('int32')).argMax(-1);
     const rows = tf.range(0, batch * seq, seq, 'int32').add(at.cast('int32'));
     return {
-      pooled: tf.gather(normed, rows) as tf.Tensor2D,
+      // gatherRows, not tf.gather: tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks, so a LoRA in
+      // the text tower could not take a training step on the CPU path.
+      pooled: gatherRows(normed, rows) as tf.Tensor2D,
       last: normed.reshape([batch, seq, t.hiddenSize]),
     };
   }

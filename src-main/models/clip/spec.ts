@@ -14,6 +14,11 @@ export const clipSpec: ArchitectureSpec = {
   conv1d: false,
   heads: {},
   adapterHub: null,
+  // PEFT wraps CLIPModel with no task type and records the class, so AutoPeftModel can load the adapter.
+  peftAutoMapping: {
+    base_model_class: 'CLIPModel',
+    parent_library: 'transformers.models.clip.modeling_clip',
+  },
   outputs: [
     'logits_per_image',
     'logits_per_text',

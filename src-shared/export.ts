@@ -64,8 +64,15 @@ export const mergingLabels = (): string =>
     .map((d) => d.info.label)
     .join(', ');
 
-/** Why `method` cannot be exported as `format`, or null when it can: read from the method's capabilities. */
-export function unavailableReason(method: string, format: ExportFormat): string | null {
+/**
+ * Why `method` cannot be exported as `format`, or null when it can: read from the method's capabilities
+ * (`architecture`: the base's model_type, where a method refuses PEFT on some bases).
+ */
+export function unavailableReason(
+  method: string,
+  format: ExportFormat,
+  architecture?: string,
+): string | null {
   const caps = methodDefinition(method)?.capabilities;
   if (format === 'bundle') return null;
   if (format === 'accelerate')
@@ -75,7 +82,8 @@ export function unavailableReason(method: string, format: ExportFormat): string 
   if (!caps) return `"${method}" is not a method of this build: export a bundle instead`;
   switch (format) {
     case 'peft':
-      return 'type' in caps.peft ? null : caps.peft.unavailable;
+      if (!('type' in caps.peft)) return caps.peft.unavailable;
+      return (architecture && caps.peft.refusedFor?.[architecture]) || null;
     case 'adapterhub':
       return caps.adapterhub
         ? null

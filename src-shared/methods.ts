@@ -28,8 +28,11 @@ export type MethodConfigInput = { [K in MethodType]: z.input<SchemaOf<K>> }[Meth
 export interface MethodCapabilities {
   /** Folds into the base weights (zero added latency; `merge`, the merged export). */
   merges: boolean;
-  /** PEFT's `peft_type` the method saves as, or why PEFT cannot carry it. */
-  peft: { type: string } | { unavailable: string };
+  /**
+   * PEFT's `peft_type` the method saves as, or why PEFT cannot carry it; `refusedFor`: why not on a base of this
+   * model_type (the method trains there, PEFT has no equivalent).
+   */
+  peft: { type: string; refusedFor?: Readonly<Record<string, string>> } | { unavailable: string };
   /** Exports as an AdapterHub folder (bottleneck adapters). */
   adapterhub: boolean;
   /** Architecture kinds it applies to. */

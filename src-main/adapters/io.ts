@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MethodConfig, MethodType } from '../../src-shared/methods.ts';
+import { unavailableReason } from '../../src-shared/export.ts';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors/index.ts';
 import type { RawTensor } from '../engine/safetensors/index.ts';
 import { UserError } from '../errors.ts';
@@ -187,7 +188,9 @@ export async function saveAdapter(
     `${JSON.stringify({ format: 'adapter-studio', version: 1, method: adapter.method, config: recorded, base: identity }, null, 2)}\n`,
   );
   const codec = getMethod(adapter.method).peft;
-  if (codec) written.push(...writePeft(model, adapter, codec, config, ours, dir));
+  // A method PEFT cannot carry on this base (prompt tuning on CLIP) gets no PEFT files; export says why.
+  const refused = unavailableReason(adapter.method, 'peft', model.config.modelType);
+  if (codec && !refused) written.push(...writePeft(model, adapter, codec, config, ours, dir));
   return written;
 }
 

@@ -91,7 +91,7 @@ export async function exportRun(
     return { format, out: abs, bytes: files.reduce((a, f) => a + f.bytes, 0), files, warnings: [] };
   }
   const source = runSource(db, projectDir, runId);
-  const reason = unavailableReason(source.run.method, format);
+  const reason = unavailableReason(source.run.method, format, source.base.architecture);
   if (reason) throw new UserError(`run ${runId} (${source.run.method}): ${reason}`);
   const abs = path.resolve(out);
   checkOutput(abs, format);
@@ -180,7 +180,7 @@ export function exportPreview(db: Database, projectDir: string, runId: number): 
     formats: EXPORT_FORMATS.map((format) => ({
       ...EXPORT_FORMAT_INFO[format],
       unavailable:
-        unavailableReason(source.run.method, format) ??
+        unavailableReason(source.run.method, format, source.base.architecture) ??
         (format === 'merged' || format === 'adapterhub' ? missingBase : null),
     })),
     modelCard: exportCard(source, 'bundle'),

@@ -16,7 +16,7 @@ import { cardTarget, writeCardAndBase } from './card-target.ts';
 export const PEFT_FILES = ['adapter_config.json', 'adapter_model.safetensors'] as const;
 
 export function writePeftExport(s: RunSource, outDir: string): ExportedFile[] {
-  const reason = unavailableReason(s.run.method, 'peft');
+  const reason = unavailableReason(s.run.method, 'peft', s.base.architecture);
   if (reason) throw new UserError(`run ${s.run.id}: ${reason}`);
   for (const f of PEFT_FILES) {
     const p = path.join(s.adapterDir, f);

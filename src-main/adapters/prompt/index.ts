@@ -1,5 +1,10 @@
-/** Prompt tuning (Lester et al. 2021): trainable virtual token embeddings prepended to every input. */
+/**
+ * Prompt tuning (Lester et al. 2021): trainable virtual token embeddings prepended to every input. On CLIP they go
+ * before each text of the text tower (CoOp-style learned context, Zhou et al. 2022): the label prompts are the
+ * class prototypes, as in zero-shot CLIP, and the tower pools at their end token past the virtual tokens.
+ */
 import * as tf from '@tensorflow/tfjs-core';
+import { findArchitecture } from '../../models/architectures.ts';
 import type { Model } from '../../models/base/types.ts';
 import { HeadCopy } from '../base/head.ts';
 import { normal, trainableVar, uniqueScope } from '../base/init.ts';
@@ -55,8 +60,15 @@ class PromptAdapter implements AdapterInstance {
   }
 }
 
+/** Text models, and CLIP's text tower: any architecture whose graph runs the `embeddings` hook on token ids. */
 function checkModel(model: Model): void {
-  if (model.config.inputKind !== 'text') throw new UserError('prompt tuning needs a text model');
+  const c = model.config;
+  const textTower =
+    c.inputKind === 'image-text' && findArchitecture(c.modelType)?.hooks.includes('embeddings');
+  if (c.inputKind !== 'text' && !textTower)
+    throw new UserError(
+      `prompt tuning needs a text model or CLIP's text tower; this is a ${c.modelType} (${c.inputKind})`,
+    );
 }
 
 export const promptMethod = registerMethod({

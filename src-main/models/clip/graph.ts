@@ -90,25 +90,35 @@ export class ClipModel extends GraphModel<ClipConfig> {
     ctx: ForwardContext,
   ): { pooled: tf.Tensor2D; last: tf.Tensor3D } {
     const t = this.config.text;
-    const [batch, seq] = ids.shape;
+    const [batch, len] = ids.shape;
+    let mask = (attentionMask ?? tf.ones([batch, len], 'int32')).cast('float32') as tf.Tensor2D;
+    let words = ctx.embed('text_model.embeddings.token_embedding.weight', ids) as tf.Tensor3D;
+    // Prompt tuning prepends its virtual tokens here, before positions are added (as PEFT does for text models).
+    if (ctx.hooks.embeddings) ({ h: words, mask } = ctx.hooks.embeddings(words, mask));
+    const seq = words.shape[1];
+    const virtual = seq - len;
     if (seq > t.maxPositions)
-      throw new ModelInputError(`clip's text tower takes at most ${t.maxPositions} tokens, got ${seq}`);
-    const h = ctx
-      .embed('text_model.embeddings.token_embedding.weight', ids)
-      .add(ctx.embed('text_model.embeddings.position_embedding.weight', positionIds(batch, seq)));
-    const mask = attentionMask ? (attentionMask.cast('float32') as tf.Tensor2D) : null;
+      throw new ModelInputError(
+        `clip's text tower takes at most ${t.maxPositions} tokens, got ${len}${virtual ? ` and ${virtual} virtual tokens` : ''}`,
+      );
+    const h = words.add(
+      ctx.embed('text_model.embeddings.position_embedding.weight', positionIds(batch, seq)),
+    );
     // Causal, and padded keys hidden (transformers combines the two for CLIP's text tower).
     const bias = attentionBias(mask, batch, seq, seq, true);
     const x = this.encoder('text_model', t, h.reshape([batch * seq, t.hiddenSize]), batch, seq, bias, ctx);
     const normed = ctx.layerNorm('text_model.final_layer_norm', x, t.eps) as tf.Tensor2D;
     // Pooled at the first end token; the legacy eos id 2 meant "the highest id" (the end token in OpenAI's vocab).
+    // Virtual tokens come first, so the real end token sits `virtual` places further on.
     const at = (t.eosTokenId === 2 ? ids : ids.equal(t.eosTokenId).cast('int32')).argMax(-1);
-    const rows = tf.range(0, batch * seq, seq, 'int32').add(at.cast('int32'));
+    const rows = tf.range(virtual, batch * seq, seq, 'int32').add(at.cast('int32'));
+    const last = normed.reshape([batch, seq, t.hiddenSize]) as tf.Tensor3D;
     return {
       // gatherRows, not tf.gather: tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks, so a LoRA in
       // the text tower could not take a training step on the CPU path.
       pooled: gatherRows(normed, rows) as tf.Tensor2D,
-      last: normed.reshape([batch, seq, t.hiddenSize]),
+      // The ids' positions only: the hidden states line up with input_ids with or without virtual tokens.
+      last: virtual ? (last.slice([0, virtual, 0], [batch, len, t.hiddenSize]) as tf.Tensor3D) : last,
     };
   }
 

@@ -4,10 +4,10 @@ export const clipSpec: ArchitectureSpec = {
   modelType: 'clip',
   // Two towers: token ids for the text tower, pixel values for the vision tower, either or both per call.
   inputKind: 'image-text',
-  // Only per-module hooks: the layer-indexed hooks (attentionKV, sublayerOutput) would see two towers' layer 0,
-  // and a prompt prepended at `embeddings` would move the end token the text tower pools at.
-  // `features`: the projected embeddings, where CLIP-Adapter blends in its bottleneck.
-  hooks: ['linear', 'conv2d', 'features'],
+  // No layer-indexed hooks (attentionKV, sublayerOutput): they would see two towers' layer 0. `embeddings`: the
+  // text tower's token embeddings, where prompt tuning prepends its virtual tokens (the tower then pools at the end
+  // token shifted past them). `features`: the projected embeddings, where CLIP-Adapter blends in its bottleneck.
+  hooks: ['linear', 'conv2d', 'embeddings', 'features'],
   // PEFT's mapping for clip: both towers' q_proj and v_proj.
   loraTargets: ['q_proj', 'v_proj'],
   ia3: { targets: ['k_proj', 'v_proj', 'fc2'], feedforward: ['fc2'] },

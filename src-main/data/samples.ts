@@ -1,8 +1,10 @@
 /**
  * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, Moby-Dick's sentences as
- * question or statement, Moby-Dick for language modelling, and a list of first names for language modelling (the
- * causal-LM task for the bundled decoder, which was pretrained on Moby-Dick). They ship as small gzipped files in resources/samples/, written once from the @stdlib npm packages by
- * scripts/make-samples.ts (which also records their row counts and hashes in resources/samples/samples.json).
+ * question or statement, Moby-Dick for language modelling, a list of first names for language modelling (the
+ * causal-LM task for the bundled decoder, which was pretrained on Moby-Dick), and first names each with the start of
+ * an e-mail, labelled by gender and spam (K-Adapter's target that needs both knowledge adapters). They ship as small
+ * gzipped files in resources/samples/, written once from the @stdlib npm packages by scripts/make-samples.ts (which
+ * also records their row counts and hashes in resources/samples/samples.json).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,7 @@ export const SAMPLE_NAMES = [
   'moby-dick',
   'moving-shapes',
   'name-list',
+  'named-mail',
 ] as const;
 
 /** The video sample's shape (scripts/make-samples.ts writes it; a folder of GIFs per class). */
@@ -96,6 +99,15 @@ export const SAMPLES: readonly SampleInfo[] = [
     kind: 'lm',
     labels: [],
     file: 'name-list.txt.gz',
+  },
+  {
+    name: 'named-mail',
+    title: 'Named e-mails: gender and spam',
+    description:
+      '"<first name>: <start of an e-mail>" labelled by the name\'s gender and spam or ham: needs both kinds of knowledge',
+    kind: 'classification',
+    labels: ['female-ham', 'female-spam', 'male-ham', 'male-spam'],
+    file: 'named-mail.jsonl.gz',
   },
 ];
 

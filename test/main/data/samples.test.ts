@@ -7,7 +7,10 @@ import { DatasetError, SAMPLES, listSamples, loadDataset, loadSample } from '../
 import { SAMPLES_DIR } from '../../../src-main/data/samples.ts';
 import {
   emailText,
+  mailSnippet,
   mobyDickText,
+  NAMED_MAIL,
+  namedMailRows,
   nameListText,
   nameRows,
   questionRows,
@@ -51,6 +54,7 @@ describe('built-in samples', () => {
       'moby-dick',
       'moving-shapes',
       'name-list',
+      'named-mail',
     ]);
     for (const s of list) {
       expect(s.description).not.toContain('\n');
@@ -104,6 +108,52 @@ describe('built-in samples', () => {
     expect(listSamples()[5]).toMatchObject({ kind: 'lm', rows: names.length, labels: [] });
   });
 
+  it("named-mail: a name and an e-mail's start, labelled by both (gender x spam), each name and e-mail once", () => {
+    const d = loadDataset({ sample: 'named-mail' });
+    expect(d.labels).toEqual(['female-ham', 'female-spam', 'male-ham', 'male-spam']);
+    expect(d.rows).toHaveLength(1600);
+    for (const l of d.labels) expect(d.rows.filter((r) => r.label === l)).toHaveLength(400);
+    // Balanced in any prefix: the classes are interleaved.
+    expect(d.rows.slice(0, 4).map((r) => r.label)).toEqual(d.labels);
+    expect(d.stats.duplicates).toBe(0);
+    expect(d.stats.conflicting).toBe(0);
+    expect(listSamples().find((s) => s.name === 'named-mail')).toMatchObject({
+      rows: 1600,
+      labels: d.labels,
+    });
+
+    // Each label is the truth of both sources: the name's gender in first-names, the snippet's class in spam-assassin.
+    const gender = new Map(loadSample('first-names').rows.map((r) => [r.text, r.label]));
+    const mails = loadSample('spam-assassin').rows;
+    const mailClass = new Map(mails.map((r) => [mailSnippet(r.text), r.label]));
+    const names = new Set<string>();
+    const snippets = new Set<string>();
+    for (const r of d.rows) {
+      const colon = r.text.indexOf(': ');
+      const [name, snippet] = [r.text.slice(0, colon), r.text.slice(colon + 2)];
+      expect(r.label, r.text).toBe(`${gender.get(name)}-${mailClass.get(snippet)}`);
+      // Short enough for a max length of 32 tokens to hold most of it (test/bench/k-adapter-combine.sh).
+      expect(snippet.length).toBeLessThanOrEqual(NAMED_MAIL.snippetChars);
+      expect(snippet.length).toBeGreaterThanOrEqual(24);
+      names.add(name);
+      snippets.add(snippet);
+    }
+    // No name or e-mail twice: a validation row's name was never in the target's training split.
+    expect(names.size).toBe(1600);
+    expect(snippets.size).toBe(1600);
+    // Exactly what the script builds from the shipped first-names and spam-assassin rows.
+    const strip = (name: string) => loadSample(name).rows.map((r): [string, string] => [r.text, r.label]);
+    expect(loadSample('named-mail').rows.map((r) => [r.text, r.label])).toEqual(
+      namedMailRows(strip('first-names'), strip('spam-assassin')),
+    );
+  });
+
+  it('mailSnippet: one line, cut at a word boundary, a long word cut inside', () => {
+    expect(mailSnippet('Win\n  money   now', 64)).toBe('Win money now');
+    expect(mailSnippet('aaaa bbbb cccc', 10)).toBe('aaaa bbbb');
+    expect(mailSnippet('http://example.com/a/very/long/path', 10)).toBe('http://exa');
+  });
+
   it('spam-assassin: spam vs ham, headers stripped', () => {
     const s = loadSample('spam-assassin');
     expect(s.rows).toHaveLength(6046);
@@ -133,6 +183,7 @@ describe('built-in samples', () => {
       // The video sample's clips (test/main/data/video.test.ts regenerates them).
       200,
       BEFORE['first-names'].rows,
+      4 * NAMED_MAIL.perClass,
     ]);
     expect(listSamples()[3]?.characters).toBe(BEFORE['moby-dick'].characters);
   });
@@ -171,8 +222,8 @@ describe('built-in samples', () => {
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(
-      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes, name-list/,
+      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes, name-list, named-mail/,
     );
-    expect(SAMPLES).toHaveLength(6);
+    expect(SAMPLES).toHaveLength(7);
   });
 });

@@ -2,9 +2,10 @@
  * Built-in sample datasets: SpamAssassin (spam vs ham), English first names by gender, Moby-Dick's sentences as
  * question or statement, Moby-Dick for language modelling, a list of first names for language modelling (the
  * causal-LM task for the bundled decoder, which was pretrained on Moby-Dick), and first names each with the start of
- * an e-mail, labelled by gender and spam (K-Adapter's target that needs both knowledge adapters). They ship as small
- * gzipped files in resources/samples/, written once from the @stdlib npm packages by scripts/make-samples.ts (which
- * also records their row counts and hashes in resources/samples/samples.json).
+ * an e-mail, labelled by gender and spam (K-Adapter's target that needs both knowledge adapters) or by one of them
+ * (its two source tasks in its form). They ship as small gzipped files in resources/samples/, written once from the
+ * @stdlib npm packages by scripts/make-samples.ts (which also records their row counts and hashes in
+ * resources/samples/samples.json).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,8 @@ export const SAMPLE_NAMES = [
   'moving-shapes',
   'name-list',
   'named-mail',
+  'named-mail-gender',
+  'named-mail-spam',
 ] as const;
 
 /** The video sample's shape (scripts/make-samples.ts writes it; a folder of GIFs per class). */
@@ -104,10 +107,28 @@ export const SAMPLES: readonly SampleInfo[] = [
     name: 'named-mail',
     title: 'Named e-mails: gender and spam',
     description:
-      '"<first name>: <start of an e-mail>" labelled by the name\'s gender and spam or ham: needs both kinds of knowledge',
+      "A first name and an e-mail's start, labelled gender x spam: a task that needs names and spam knowledge",
     kind: 'classification',
     labels: ['female-ham', 'female-spam', 'male-ham', 'male-spam'],
     file: 'named-mail.jsonl.gz',
+  },
+  {
+    name: 'named-mail-gender',
+    title: 'Named e-mails: gender only',
+    description:
+      "Every first name before a random e-mail's start, labelled female or male: names knowledge in that form",
+    kind: 'classification',
+    labels: ['female', 'male'],
+    file: 'named-mail-gender.jsonl.gz',
+  },
+  {
+    name: 'named-mail-spam',
+    title: 'Named e-mails: spam only',
+    description:
+      "Every e-mail's start after a random first name, labelled spam or ham: spam knowledge in that form",
+    kind: 'classification',
+    labels: ['ham', 'spam'],
+    file: 'named-mail-spam.jsonl.gz',
   },
 ];
 

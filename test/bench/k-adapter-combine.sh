@@ -5,6 +5,8 @@
 # Environment (all optional):
 #   TARGET   the target sample: moby-questions (default; related to neither source) or named-mail (needs both:
 #            "<name>: <e-mail start>", gender x spam); its max length is 16 and 32 tokens respectively
+#   SOURCES  the knowledge adapters' source tasks: plain (default: first-names, max length 16, and spam-assassin)
+#            or in-form (named-mail-gender and named-mail-spam: the same labels on named-mail's form of text)
 #   STUDIO   the CLI command (default "npm run -s studio --"; on the GPU machine "node .gpu/studio.mjs")
 #   BACKEND  the engine backend, passed on as STUDIO_BACKEND (e.g. webgpu; default: the studio's own choice)
 #   SEEDS    train seeds of the target runs, space-separated (default "0"); each combination runs once per seed
@@ -24,6 +26,13 @@ case "$TARGET" in
   named-mail) TARGET_LEN=32 ;;
   *) echo "TARGET must be moby-questions or named-mail, not $TARGET" >&2; exit 2 ;;
 esac
+SOURCES=${SOURCES:-plain}
+case "$SOURCES" in
+  plain) NAMES_DS=first-names NAMES_LEN=16 SPAM_DS=spam-assassin ;;
+  # Why a knowledge adapter should learn on text of the form it is used on: docs/MODALITIES.md, K-Adapter.
+  in-form) NAMES_DS=named-mail-gender NAMES_LEN=32 SPAM_DS=named-mail-spam ;;
+  *) echo "SOURCES must be plain or in-form, not $SOURCES" >&2; exit 2 ;;
+esac
 if [ -n "${BACKEND:-}" ]; then export STUDIO_BACKEND=$BACKEND; fi
 rm -rf "$DIR" && mkdir -p "$DIR"
 P="$DIR/project"
@@ -37,8 +46,8 @@ accuracy() { node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8")
   console.log(JSON.parse(l).metrics.accuracy)' "$1"; }
 
 SRC='"epochs": 1, "batchSize": 32, "lr": 0.001, "maxEvalExamples": 400, "dropout": false'
-train names '{"sample": "first-names"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 16, \"maxSteps\": ${NAMES_STEPS:-150}}"
-train spam '{"sample": "spam-assassin"}' '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 32, \"maxSteps\": ${SPAM_STEPS:-100}}"
+train names "{\"sample\": \"$NAMES_DS\"}" '{"type": "k-adapter"}' "{$SRC, \"maxLength\": $NAMES_LEN, \"maxSteps\": ${NAMES_STEPS:-150}}"
+train spam "{\"sample\": \"$SPAM_DS\"}" '{"type": "k-adapter"}' "{$SRC, \"maxLength\": 32, \"maxSteps\": ${SPAM_STEPS:-100}}"
 CAP=${TARGET_MAX_STEPS:+, \"maxSteps\": $TARGET_MAX_STEPS}
 # The knowledge adapters are the project's runs 1 (names) and 2 (spam).
 declare -A KNOWLEDGE=([names]='[1]' [spam]='[2]' [both]='[1, 2]')
@@ -49,6 +58,7 @@ for seed in $SEEDS; do
   done
 done
 
+echo "target $TARGET, sources $SOURCES ($NAMES_DS, $SPAM_DS)"
 for n in names spam; do echo "$n (its own task): $(accuracy "$DIR/$n.json")"; done
 for c in names spam both; do
   values=$(for seed in $SEEDS; do accuracy "$DIR/target-$c-seed$seed.json"; done | tr '\n' ' ')

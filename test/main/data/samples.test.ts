@@ -11,6 +11,7 @@ import {
   mobyDickText,
   NAMED_MAIL,
   namedMailRows,
+  namedMailSourceRows,
   nameListText,
   nameRows,
   questionRows,
@@ -55,6 +56,8 @@ describe('built-in samples', () => {
       'moving-shapes',
       'name-list',
       'named-mail',
+      'named-mail-gender',
+      'named-mail-spam',
     ]);
     for (const s of list) {
       expect(s.description).not.toContain('\n');
@@ -148,6 +151,44 @@ describe('built-in samples', () => {
     );
   });
 
+  it("named-mail's sources: its form of text, each labelled by one source only, the other half at random", () => {
+    const gender = new Map(loadSample('first-names').rows.map((r) => [r.text, r.label]));
+    const mails = loadSample('spam-assassin').rows;
+    const mailClass = new Map(mails.map((r) => [mailSnippet(r.text), r.label]));
+    const split = (text: string) => [text.slice(0, text.indexOf(': ')), text.slice(text.indexOf(': ') + 2)];
+    const g = loadDataset({ sample: 'named-mail-gender' });
+    expect(g.labels).toEqual(['female', 'male']);
+    // Every first name once, with its own label; the e-mail after it is any of either class.
+    expect(g.rows.map((r) => split(r.text)[0]).sort()).toEqual([...gender.keys()].sort());
+    for (const r of g.rows) expect(r.label).toBe(gender.get(split(r.text)[0] ?? ''));
+    const after = g.rows.map((r) => mailClass.get(split(r.text)[1] ?? ''));
+    expect(after.every((c) => c === 'ham' || c === 'spam')).toBe(true);
+    expect(after.filter((c) => c === 'spam').length).toBeGreaterThan(g.rows.length * 0.2);
+
+    const sp = loadDataset({ sample: 'named-mail-spam' });
+    expect(sp.labels).toEqual(['ham', 'spam']);
+    const snippets = sp.rows.map((r) => split(r.text)[1] ?? '');
+    expect(new Set(snippets).size).toBe(sp.rows.length);
+    expect(sp.rows.length).toBeGreaterThan(5000);
+    for (const r of sp.rows) {
+      const [name, snippet] = split(r.text);
+      expect(r.label).toBe(mailClass.get(snippet ?? ''));
+      expect(gender.has(name ?? '')).toBe(true);
+    }
+    // The name before an e-mail carries no label: both genders come before spam alike.
+    const spamNames = sp.rows
+      .filter((r) => r.label === 'spam')
+      .map((r) => gender.get(split(r.text)[0] ?? ''));
+    const female = spamNames.filter((x) => x === 'female').length / spamNames.length;
+    const share = [...gender.values()].filter((x) => x === 'female').length / gender.size;
+    expect(Math.abs(female - share)).toBeLessThan(0.05);
+
+    const strip = (name: string) => loadSample(name).rows.map((r): [string, string] => [r.text, r.label]);
+    const built = namedMailSourceRows(strip('first-names'), strip('spam-assassin'));
+    expect(strip('named-mail-gender')).toEqual(built.gender);
+    expect(strip('named-mail-spam')).toEqual(built.spam);
+  });
+
   it('mailSnippet: one line, cut at a word boundary, a long word cut inside', () => {
     expect(mailSnippet('Win\n  money   now', 64)).toBe('Win money now');
     expect(mailSnippet('aaaa bbbb cccc', 10)).toBe('aaaa bbbb');
@@ -184,6 +225,8 @@ describe('built-in samples', () => {
       200,
       BEFORE['first-names'].rows,
       4 * NAMED_MAIL.perClass,
+      BEFORE['first-names'].rows,
+      loadSample('named-mail-spam').rows.length,
     ]);
     expect(listSamples()[3]?.characters).toBe(BEFORE['moby-dick'].characters);
   });
@@ -222,8 +265,8 @@ describe('built-in samples', () => {
   it('refuses an unknown sample with the list of choices', () => {
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(DatasetError);
     expect(() => loadDataset({ sample: 'sotu' })).toThrow(
-      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes, name-list, named-mail/,
+      /choose one of spam-assassin, first-names, moby-questions, moby-dick, moving-shapes, name-list, named-mail, named-mail-gender, named-mail-spam/,
     );
-    expect(SAMPLES).toHaveLength(7);
+    expect(SAMPLES).toHaveLength(9);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * K-Adapter in New run, clicked through in Chromium (web mode): the method's options and help come from its schema,
- * the library's two knowledge adapters are offered to combine, and the combination trains (the run ids become their
- * folders in main) to completion with only its head trainable.
+ * the library's two knowledge adapters are offered to combine, and the combination trains on the named-mail sample
+ * (the target that needs both adapters' knowledge; the run ids become their folders in main) to completion with
+ * only its head trainable.
  */
 import type { Database } from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,11 +87,26 @@ describe('K-Adapter in New run (web mode)', () => {
           JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}').method?.knowledge,
       )
       .toEqual([1, 2]);
+    // The target that needs both adapters' knowledge (a name's gender and an e-mail's spam) is a built-in sample.
+    const namedMail = page.getByTestId('sample').locator('option[value="named-mail"]');
+    expect(await namedMail.textContent()).toContain('Named e-mails: gender and spam');
+    await page.getByTestId('sample').selectOption('named-mail');
+    await expect
+      .poll(async () => JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}').dataset)
+      .toEqual({ sample: 'named-mail' });
     await page.getByLabel('Max length (tokens)').fill('12');
     await page.getByTestId('max-steps').fill('6');
     await screenshot(page, 'k-adapter-02-combine');
     await page.getByTestId('start-run').click();
     await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 240_000 });
+    // The run is named after the sample's title, as the user picked it.
+    await page.getByRole('heading', { name: /k-adapter on Named e-mails: gender and spam/ }).waitFor();
+    const config = JSON.parse((await page.getByTestId('run-config').textContent()) ?? '{}') as {
+      dataset?: unknown;
+      method?: { knowledge?: unknown };
+    };
+    expect(config.dataset).toEqual({ sample: 'named-mail' });
+    expect(config.method?.knowledge).toHaveLength(2);
     await screenshot(page, 'k-adapter-03-combination-trained');
     expect(errors).toEqual([]);
   });

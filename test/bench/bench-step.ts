@@ -37,18 +37,45 @@ export interface BenchStep {
   dispose(): void;
 }
 
+/**
+ * The training loop's causal-LM loss (training/session.ts): next-token cross-entropy over the vocabulary, each
+ * position's target the following input id, averaged over the unmasked targets (all of them here).
+ */
+function lmLoss(logits: tf.Tensor, targets: tf.Tensor2D, mask: tf.Tensor1D): tf.Scalar {
+  const [rows, seq, vocab] = logits.shape as [number, number, number];
+  const pred = logits.slice([0, 0, 0], [rows, seq - 1, vocab]).reshape([rows * (seq - 1), vocab]);
+  const target = tf.oneHot(targets.reshape([-1]) as tf.Tensor1D, vocab);
+  const nll = tf.losses.softmaxCrossEntropy(
+    target,
+    pred,
+    undefined,
+    undefined,
+    tf.Reduction.NONE,
+  ) as tf.Tensor1D;
+  return nll.mul(mask).sum().div(mask.sum().maximum(1)) as tf.Scalar;
+}
+
+/** `lm`: a causal LM trained on next-token prediction of `inp.inputIds` (numLabels unused) instead of labels. */
 export function benchStep(
   model: Model,
   method: MethodConfig,
   inp: ModelInputs,
   numLabels: number,
+  opts: { lm?: boolean } = {},
 ): BenchStep {
   const adapter = createAdapter(model, method, 1);
   const trainable = new Map<string, tf.Variable>(adapter.weights);
   for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
   const optimizer = new AdamW();
   const batch = inp.inputIds?.shape[0] ?? 1;
-  const labels = tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, numLabels);
+  const labels = tf.tidy(() => tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, opts.lm ? 2 : numLabels));
+  const seq = inp.inputIds?.shape[1] ?? 2;
+  const lm = opts.lm
+    ? {
+        targets: (inp.inputIds as tf.Tensor2D).slice([0, 1], [batch, seq - 1]),
+        mask: tf.ones([batch * (seq - 1)]) as tf.Tensor1D,
+      }
+    : null;
   let stepNo = 0;
   const nextInputs = () => [
     tf.tensor1d([callSeed(7, stepNo++) | 0], 'int32'),
@@ -57,13 +84,16 @@ export function benchStep(
   const stepFn = (ins: tf.Tensor[]) => () => [
     deviceStep({
       loss: () =>
-        tf.tidy(
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              labels,
-              model.forward(inp, { hooks: adapter.hooks, training: true, dropoutSeed: ins[0] }).logits,
-            ) as tf.Scalar,
-        ),
+        tf.tidy(() => {
+          const logits = model.forward(inp, {
+            hooks: adapter.hooks,
+            training: true,
+            dropoutSeed: ins[0],
+          }).logits;
+          return lm
+            ? lmLoss(logits, lm.targets, lm.mask)
+            : (tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar);
+        }),
       trainable,
       optimizer,
       scalars: ins[1] as tf.Tensor1D,
@@ -99,6 +129,7 @@ export function benchStep(
     dispose() {
       optimizer.dispose();
       labels.dispose();
+      if (lm) tf.dispose([lm.targets, lm.mask]);
       adapter.dispose();
     },
   };

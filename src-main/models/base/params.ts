@@ -123,6 +123,33 @@ export class ParamStore {
     return store;
   }
 
+  /**
+   * A store whose weights `make` creates (in tf's layout, on the active backend) instead of reading a file: the
+   * GPU benches build billion-parameter bases this way, with no multi-gigabyte file written and read back.
+   */
+  static generated(
+    specs: readonly ParamSpec[],
+    make: (spec: ParamSpec, tfShape: number[]) => tf.Tensor,
+  ): ParamStore {
+    const prefix = `model${++ParamStore.#instances}/`;
+    const store = new ParamStore();
+    for (const spec of specs) {
+      if (spec.tiedTo || !spec.shape) continue;
+      const s = spec.shape;
+      const tfShape =
+        spec.layout === 'linear'
+          ? [s[1] ?? 1, s[0] ?? 1]
+          : spec.layout === 'conv2d'
+            ? [s[2] ?? 1, s[3] ?? 1, s[1] ?? 1, s[0] ?? 1]
+            : [...s];
+      const value = make(spec, tfShape);
+      store.#vars.set(spec.name, tf.variable(value, false, `${prefix}${spec.name}`));
+      value.dispose();
+      store.#layout.set(spec.name, spec.layout);
+    }
+    return store;
+  }
+
   get(name: string): tf.Variable {
     const v = this.#vars.get(name);
     if (!v) throw new Error(`no weight named ${name}`);

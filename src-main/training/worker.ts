@@ -26,6 +26,7 @@ import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
 import { peakMemoryBytes } from './peak-memory.ts';
+import { checkGpuRun } from './preflight/gpu-run.ts';
 import { saveFinalAdapter } from './final-adapter.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
@@ -68,6 +69,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { adapter, data } = prepared;
   const task = prepared.task as TrainTask<unknown>;
   const account = accountParams(model, adapter);
+  // On a GPU, a run too big for the device is refused here, before its first step, with the estimate.
+  const gpuEstimate = checkGpuRun(config, model, account.trainable);
   // "Of M" is the base model's count, as the Models page shows it, not the run's graph with its new head.
   const baseParams = modelParameterCount(config.model);
   const dirs = runDirs(runId);
@@ -99,6 +102,12 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       type: 'log',
       level: 'info',
       message: `task ${t.name}: ${t.data.train.length} training, ${t.data.validation.length} validation examples, labels ${t.data.labels.join(', ')}`,
+    });
+  if (gpuEstimate)
+    send({
+      type: 'log',
+      level: 'info',
+      message: `GPU memory estimate: ${(gpuEstimate.total / 1024).toFixed(2)} GB (weights ${(gpuEstimate.weights / 1024).toFixed(2)}, gradients and optimizer ${(gpuEstimate.optimizer / 1024).toFixed(2)}, activations ${(gpuEstimate.activations / 1024).toFixed(2)})`,
     });
   if (resume) send({ type: 'log', level: 'info', message: `resuming from step ${resume.position.step}` });
 

@@ -8,7 +8,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activeBackend, initBackend } from '../../src-main/engine/backends.ts';
 import { gpuLimits } from '../../src-main/engine/webgpu/gpu-limits.ts';
+import { UserError } from '../../src-main/errors.ts';
 import { KvCache } from '../../src-main/models/base/kv-cache.ts';
+import { checkGpuFit, gpuMemoryFromEnv } from '../../src-main/training/preflight/gpu-fit.ts';
+import { estimateMemory, estimateTrainable } from '../../src-main/training/preflight/sizes.ts';
+import type { ModelDims } from '../../src-main/training/preflight/sizes.ts';
+import { trainConfigSchema } from '../../src-shared/train-config.ts';
+import type { TrainConfig } from '../../src-shared/train-config.ts';
 import type { Model } from '../../src-main/models/base/types.ts';
 import { benchStep } from './bench-step.ts';
 import { CAUSAL_SHAPES, LORA_TARGETS, TINY_SHAPES, paramCount, randomCausalLm } from './causal-shapes.ts';
@@ -49,7 +55,50 @@ function randomIds(rows: number, cols: number, vocab: number, seed: number): tf.
   return tf.tensor2d(ids, [rows, cols], 'int32');
 }
 
+/** The dimensions the studio's memory checks read (training/preflight), for the shape as this bench trains it. */
+function stepCheck(shape: CausalShape): { config: TrainConfig; dims: ModelDims } {
+  const headDim = shape.hidden / shape.heads;
+  const config = trainConfigSchema.parse({
+    project: 'bench',
+    model: 'random',
+    dataset: { path: 'bench.jsonl' },
+    method: { type: 'lora', r: 8, alpha: 16, targets: LORA_TARGETS[shape.arch] },
+    train: { batchSize: STEP_BATCH, maxLength: STEP_SEQ },
+  });
+  const widths = shape.arch === 'gpt2' ? [shape.hidden] : [shape.hidden, shape.kvHeads * headDim];
+  const dims: ModelDims = {
+    inputKind: 'text',
+    hiddenSize: shape.hidden,
+    numLayers: shape.layers,
+    numHeads: shape.heads,
+    kvHeads: shape.kvHeads,
+    vocabSize: shape.vocab,
+    maxPositions: shape.positions,
+    ffnSize: shape.ffn,
+    imageTokens: 0,
+    totalParams: paramCount(shape),
+    outputsPerToken: shape.vocab,
+    loraTargetWidths: Array.from({ length: shape.layers }, () => widths).flat(),
+  };
+  return { config, dims };
+}
+
 async function loraStep(name: string, shape: CausalShape, peak: GpuPeak) {
+  // The training process's own check first (training/preflight/gpu-fit.ts): a shape the device cannot hold is
+  // reported in its one line instead of failing somewhere inside tf.js.
+  const { config, dims } = stepCheck(shape);
+  const count = (c: TrainConfig) => estimateTrainable(c, dims);
+  const estimateMB = estimateMemory(config, dims, count(config)).total;
+  const limits = gpuLimits();
+  if (limits) {
+    try {
+      checkGpuFit(config, dims, { ...limits, memoryBytes: gpuMemoryFromEnv() }, count);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      log(`${name}: refused: ${err.message}`);
+      return { error: err.message, estimateMB };
+    }
+  }
   const t0 = performance.now();
   const model = randomCausalLm(shape);
   await flush();
@@ -106,6 +155,7 @@ async function loraStep(name: string, shape: CausalShape, peak: GpuPeak) {
     eagerStepMs: median(eagerMs),
     ...(kernels !== undefined ? { capturedKernels: kernels } : {}),
     ...peak.report(),
+    estimateMB,
     params: model.params.count(),
     expectedParams: paramCount(shape),
     trainableTensors: trainable,

@@ -206,6 +206,8 @@ export function checkMemory(
   dims: ModelDims,
   budget = memoryBudget(),
   trainable?: (c: TrainConfig) => number,
+  /** The setting that sets the budget, named in the refusal (the GPU's check passes STUDIO_GPU_MEMORY_MB). */
+  budgetSetting = 'STUDIO_MEMORY_BUDGET_MB',
 ): MemoryEstimate {
   const count = trainable ?? ((c: TrainConfig) => estimateTrainable(c, dims));
   const bytes = (c: TrainConfig) => estimateMemory(c, dims, count(c)).total * MB;
@@ -213,7 +215,7 @@ export function checkMemory(
   const need = est.total * MB;
   if (need <= budget) return est;
   const o = config.train;
-  const what = `needs about ${fmtGB(need)} of memory, over the budget of ${fmtGB(budget)} (STUDIO_MEMORY_BUDGET_MB)`;
+  const what = `needs about ${fmtGB(need)} of memory, over the budget of ${fmtGB(budget)} (${budgetSetting})`;
   const batch = largestFitting(
     o.batchSize - 1,
     (b) => bytes({ ...config, train: { ...o, batchSize: b } }) <= budget,

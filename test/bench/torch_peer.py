@@ -124,7 +124,8 @@ def causal(out, shapes):
             out[f"causal/{name}/{precision}"] = {
                 "stepMs": ms, **peak(), "params": sum(p.numel() for p in model.parameters()),
                 "attention": model.base_model.model.config._attn_implementation}
-            del model, opt, step
+            # `run` holds the step, which holds the model: all of them go before the next precision's peak.
+            del model, opt, step, run
     fresh()
 
 

@@ -78,6 +78,7 @@ function stepCheck(shape: CausalShape): { config: TrainConfig; dims: ModelDims }
     imageTokens: 0,
     totalParams: paramCount(shape),
     outputsPerToken: shape.vocab,
+    causalLm: true,
     loraTargetWidths: Array.from({ length: shape.layers }, () => widths).flat(),
   };
   return { config, dims };

@@ -84,6 +84,7 @@ export function modelDims(model: Model, raw: Record<string, unknown>, config: Tr
     imageTokens: Math.ceil(imageSize / patch) ** 2 + 1,
     totalParams: model.params.count(),
     outputsPerToken: c.task === 'causal-lm' ? (c.vocabSize ?? 0) : Math.max(2, c.labels.length),
+    causalLm: c.task === 'causal-lm',
     loraTargetWidths,
   };
 }

@@ -26,6 +26,8 @@ export interface ModelDims {
   totalParams: number;
   /** Output logits per token: the vocabulary for a language model, else the labels. */
   outputsPerToken: number;
+  /** A causal LM trained on next tokens: its LM head stays frozen under every method but full fine-tuning. */
+  causalLm?: boolean;
   /** Widths of the linear modules a LoRA config targets (min of in and out), when known. */
   loraTargetWidths: number[];
 }
@@ -66,7 +68,9 @@ export function estimateTrainable(config: TrainConfig, dims: ModelDims): number 
   const m = config.method;
   const h = dims.hiddenSize;
   const L = dims.numLayers;
-  const head = h * Math.max(2, dims.outputsPerToken);
+  // A classifier's head trains with every method; a causal LM's vocabulary-wide head does not (it would otherwise
+  // count a Llama 1B's 263M-weight embedding as trained: 3 GB of optimizer state that no run allocates).
+  const head = dims.causalLm ? 0 : h * Math.max(2, dims.outputsPerToken);
   switch (m.type) {
     case 'lora':
       // A is [in, r] and B is [r, out]; (in + out) >= 2 * min(in, out), so this never overestimates.

@@ -34,6 +34,7 @@ const LLAMA: ModelDims = {
   imageTokens: 0,
   totalParams: 1_235_814_400,
   outputsPerToken: 128256,
+  causalLm: true,
   loraTargetWidths: Array.from({ length: 32 }, (_, i) => (i % 2 ? 512 : 2048)),
 };
 /** GPT-2 medium. */
@@ -133,6 +134,17 @@ describe('checkGpuFit', () => {
     expect(by['the embedding matrix']).toBe(4 * 128256 * 2048);
     expect(by['the attention scores']).toBe(4 * 4 * 32 * 256 * 256);
     expect(by['the feed-forward activations']).toBe(4 * 4 * 256 * 8192);
+  });
+});
+
+describe('estimateTrainable on a causal LM', () => {
+  it("counts LoRA's matrices and not the frozen LM head", () => {
+    const c = config({ batchSize: 4, maxLength: 256 });
+    // r x (in + out) >= 2 r min(in, out) per target: 16 layers of q (2048) and v (512).
+    expect(estimateTrainable(c, LLAMA)).toBe(8 * 16 * 2 * (2048 + 512));
+    // A classifier's head does train: hidden x labels on top.
+    const classifier = { ...LLAMA, causalLm: false, outputsPerToken: 2 };
+    expect(estimateTrainable(c, classifier)).toBe(2048 * 2 + 8 * 16 * 2 * (2048 + 512));
   });
 });
 

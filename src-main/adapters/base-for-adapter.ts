@@ -1,7 +1,7 @@
 import { loadModel } from '../models/index.ts';
 import type { Model } from '../models/index.ts';
 import { resolveModelDir } from '../models/default-model.ts';
-import { adapterLabels } from '../node-shared/adapter-folder.ts';
+import { adapterIsVideo, adapterLabels } from '../node-shared/adapter-folder.ts';
 
 // Read from the adapter's small JSON file: main lists adapters with it without loading any weights.
 export { adapterLabels };
@@ -15,6 +15,12 @@ export function loadBaseForAdapter(modelDir: string, adapterDir?: string): Model
   const labels = adapterDir ? adapterLabels(adapterDir) : undefined;
   return loadModel(
     resolveModelDir(modelDir),
-    labels ? { task: 'sequence-classification', labels } : undefined,
+    labels
+      ? {
+          task: 'sequence-classification',
+          labels,
+          ...(adapterIsVideo(adapterDir ?? '') ? { video: true } : {}),
+        }
+      : undefined,
   );
 }

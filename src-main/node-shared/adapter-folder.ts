@@ -20,6 +20,22 @@ export interface BaseIdentity {
 }
 
 /**
+ * Whether an adapter folder was trained on video clips (`video` in studio_adapter.json's config): its base is then
+ * read as a video classifier (models/base/new-head.ts), which for CLIP means a linear head instead of prompts.
+ */
+export function adapterIsVideo(adapterDir: string): boolean {
+  const file = path.join(adapterDir, STUDIO_ADAPTER_FILE);
+  if (!fs.existsSync(file)) return false;
+  try {
+    const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as { config?: { video?: unknown } };
+    return meta.config?.video === true;
+  } catch {
+    // adapterLabels reports a broken file in one line; here it is simply not a video adapter.
+    return false;
+  }
+}
+
+/**
  * The classification labels an adapter folder was trained for (ours records them in studio_adapter.json; PEFT's
  * adapter_config.json does not), or undefined.
  */

@@ -10,6 +10,7 @@ import { createAdapter } from '../adapters/index.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { chunkTokens, loadDataset, splitRows, subsetRows } from '../data/index.ts';
 import type { LoadedDataset } from '../data/index.ts';
+import { isClip } from '../data/video.ts';
 import { UserError } from '../errors.ts';
 import { loadModel } from '../models/index.ts';
 import type { Model } from '../models/index.ts';
@@ -120,17 +121,29 @@ export function classifierLabels(dataset: LoadedDataset): string[] | undefined {
     : undefined;
 }
 
+/** Whether a dataset's examples are video clips (GIFs or folders of frames): a base is then read as a video classifier. */
+export function isVideoDataset(dataset: LoadedDataset): boolean {
+  return (
+    dataset.kind === 'image' && dataset.images.length > 0 && dataset.images.every((it) => isClip(it.file))
+  );
+}
+
 /**
  * The base model and its tokenizer. With `labels` (a classification dataset), a base without a classification
  * head (the bundled default masked-LM, a causal LM, a bare encoder) gets a fresh one, as transformers'
- * AutoModelForSequenceClassification does; a classifier base keeps its own head.
+ * AutoModelForSequenceClassification does; a classifier base keeps its own head. `video`: the dataset's examples
+ * are clips (a CLIP base then gets a linear head instead of label prompts: models/clip/config.ts).
  */
 export function loadModelAndTokenizer(
   config: Pick<TrainConfig, 'model'>,
   labels?: readonly string[],
+  video = false,
 ): { model: Model; tok: TextTokenizer | null } {
   const dir = resolveModelDir(config.model);
-  const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
+  const model = loadModel(
+    dir,
+    labels ? { task: 'sequence-classification', labels, ...(video ? { video } : {}) } : undefined,
+  );
   return { model, tok: model.config.inputKind === 'text' ? loadTokenizer(dir) : null };
 }
 

@@ -21,7 +21,13 @@ import {
   writeCheckpoint,
 } from './checkpoint.ts';
 import { loadDataset } from '../data/index.ts';
-import { classifierLabels, loadModelAndTokenizer, prepareRun, resolveModelDir } from './prepare.ts';
+import {
+  classifierLabels,
+  isVideoDataset,
+  loadModelAndTokenizer,
+  prepareRun,
+  resolveModelDir,
+} from './prepare.ts';
 import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
@@ -62,7 +68,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
   const backend = await initBackend();
   const dataset = loadDataset(config.dataset);
-  const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset));
+  const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset), isVideoDataset(dataset));
   // A multi-task run's dataset is its first task; the others come from method.tasks (multitask.ts).
   const multi = config.method.type === 'multitask' ? prepareMultiTask(config, model, tok) : null;
   const prepared = multi ?? prepareRun(config, model, tok, config.dataset, dataset);
@@ -163,7 +169,13 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const files = await saveFinalAdapter(
     model,
     adapter,
-    { ...methodConfig, labels: data.labels, task: data.lm ? 'causal-lm' : 'classification' },
+    {
+      ...methodConfig,
+      labels: data.labels,
+      task: data.lm ? 'causal-lm' : 'classification',
+      // Trained on clips: the base is read as a video classifier again when the adapter is loaded.
+      ...(isVideoDataset(data.dataset) ? { video: true } : {}),
+    },
     abs(dirs.adapter),
     baseIdentity(model, modelContentHash(resolveModelDir(config.model))),
   );

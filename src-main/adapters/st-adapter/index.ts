@@ -60,7 +60,7 @@ class StAdapter implements AdapterInstance {
 function checkModel(model: Model): void {
   if (!callsHook(model.config.modelType, 'videoTokens')) {
     throw new UserError(
-      `st-adapter needs a vision transformer with a patch grid (ViT); this is a ${model.config.modelType}`,
+      `st-adapter needs a vision transformer with a patch grid (ViT, CLIP's vision tower); this is a ${model.config.modelType}`,
     );
   }
 }
@@ -78,13 +78,15 @@ export const stAdapterMethod = registerMethod({
   create(model, config, seed, opts) {
     checkModel(model);
     const scope = uniqueScope('st-adapter');
-    const H = model.config.hiddenSize;
+    // CLIP's own sizes are its text tower's; the adapters go in its vision tower.
+    const tower = model.config.vision ?? model.config;
+    const H = tower.hiddenSize;
     const width = stWidth(config, H);
     const kt = config.temporalKernel;
     const ks = config.spatialKernel;
     const modules = new Map<number, StModule>();
     let s = seed;
-    for (let layer = 0; layer < model.config.numLayers; layer++) {
+    for (let layer = 0; layer < tower.numLayers; layer++) {
       const p = `${scope}${layer}.`;
       // nn.Linear's and nn.Conv3d's default bounds (1/sqrt(fan_in)); the zero up-projection makes the module
       // the identity at the start.

@@ -32,7 +32,9 @@ export function taskFrom(
   if (a.endsWith('ForSequenceClassification')) return 'sequence-classification';
   if (isCausalLmArchitecture(a)) return 'causal-lm';
   if (a.endsWith('ForMaskedLM')) return 'masked-lm';
-  if (a.endsWith('ForImageClassification')) return 'image-classification';
+  // A video classifier is an image classifier whose examples are clips of frames (ModelInputs.frames).
+  if (a.endsWith('ForImageClassification') || a.endsWith('ForVideoClassification'))
+    return 'image-classification';
   return 'base';
 }
 

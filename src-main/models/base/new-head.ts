@@ -10,13 +10,19 @@ import type { InputKind } from './types.ts';
 export interface HeadOverride {
   task: 'sequence-classification';
   labels: readonly string[];
+  /**
+   * The examples are video clips: an image model reads them as a video classifier (`<Arch>ForVideoClassification`,
+   * this studio's own name). A ViT's image head serves as is; CLIP, whose image classes are its label prompts,
+   * then gets a linear head on its frame-averaged image features instead (models/clip/config.ts says why).
+   */
+  video?: boolean;
 }
 
 /** Classification architectures end in these suffixes (models/base/config-utils.ts taskFrom). */
 const isClassifier = (architectures: unknown) =>
   Array.isArray(architectures) &&
   typeof architectures[0] === 'string' &&
-  /For(Sequence|Image)Classification$/.test(architectures[0]);
+  /For(Sequence|Image|Video)Classification$/.test(architectures[0]);
 
 /** The raw config read as a classifier with `labels`, or undefined when it already is one. */
 export function asClassifierConfig(
@@ -31,7 +37,7 @@ export function asClassifierConfig(
     ...raw,
     architectures: [
       // A two-tower model (CLIP) classifies images: its classes are the labels' prompts.
-      `${base}${inputKind === 'text' ? 'ForSequenceClassification' : 'ForImageClassification'}`,
+      `${base}${inputKind === 'text' ? 'ForSequenceClassification' : override.video ? 'ForVideoClassification' : 'ForImageClassification'}`,
     ],
     id2label: Object.fromEntries(override.labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(override.labels.map((l, i) => [l, i])),

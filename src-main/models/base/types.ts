@@ -64,6 +64,11 @@ export interface CommonConfig {
   defaultLoraTargets: string[];
   /** Names of the modules PEFT saves as modules_to_save for this task (the head). */
   headModules: string[];
+  /**
+   * A two-tower model's vision tower (CLIP), where the `videoTokens` hook runs: video adapters size themselves by
+   * it. Absent: the model's own sizes above are the vision transformer's (ViT).
+   */
+  vision?: { hiddenSize: number; numLayers: number };
 }
 
 /** A loaded Hugging Face model: config, weights, and the forward pass. */

@@ -69,6 +69,14 @@ export interface ClipConfig extends CommonConfig {
    * ([labels, length] ids and mask). An image-only forward pass then gives logits over the labels.
    */
   prompts?: { ids: Int32Array; mask: Int32Array; length: number };
+  /**
+   * Read as a video classifier (`ClipForVideoClassification`, a clip dataset): a linear `classifier` on the vision
+   * tower's pooled output, averaged over each clip's frames, replaces the label prompts. Why: a video class
+   * ("left-to-right") is a motion, which no single frame's image embedding shows and no caption CLIP was trained on
+   * names, so prompt prototypes carry no signal; and a linear head is what the ST-Adapter paper puts on CLIP and
+   * what a linear probe needs. It reads the features before `visual_projection`, as the CLIP paper's linear probes do.
+   */
+  video: boolean;
   /** The folder's image normalisation (preprocessor_config.json, else CLIP's statistics), set by the loader. */
   imageNorm?: { mean: number[]; std: number[] };
 }
@@ -105,10 +113,15 @@ export function parseClipConfig(file: string, raw: unknown): ClipConfig {
         `${name}.hidden_size ${s.hidden_size} is not divisible by num_attention_heads ${s.num_attention_heads}`,
       );
   }
-  // ClipForImageClassification is this studio's own name for CLIP read as a classifier over label prompts.
+  // ClipForImageClassification is this studio's own name for CLIP read as a classifier over label prompts;
+  // ClipForVideoClassification for CLIP read as a video classifier with a linear head (see `video` above).
   const task = taskFrom(c.architectures) === 'image-classification' ? 'image-classification' : 'base';
+  const video = task === 'image-classification' && /ForVideoClassification$/.test(c.architectures?.[0] ?? '');
+  const declared = declaredFields(clipSpec, task);
   return {
-    ...declaredFields(clipSpec, task),
+    ...declared,
+    headModules: video ? ['classifier'] : declared.headModules,
+    video,
     // The shared fields describe the text tower (what tokenizers and sequence-length checks read).
     hiddenSize: t.hidden_size,
     numLayers: t.num_hidden_layers,

@@ -10,6 +10,7 @@ import { ModelInputError } from '../base/errors.ts';
 import { GraphModel } from '../base/graph-model.ts';
 import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
+import type { VideoGrid } from '../base/hooks.ts';
 import { positionIds } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { ClipConfig, ClipTower } from './config.ts';
@@ -20,6 +21,7 @@ export const normalizeRows = (x: tf.Tensor2D): tf.Tensor2D => x.div(x.norm('eucl
 
 export class ClipModel extends GraphModel<ClipConfig> {
   protected run(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
+    if (this.config.video) return this.videoClassifier(inputs, ctx);
     if (!inputs.inputIds && !inputs.pixelValues)
       throw new ModelInputError('clip needs input_ids (texts), pixel_values (images) or both');
     const p = this.config.prompts;
@@ -57,7 +59,27 @@ export class ClipModel extends GraphModel<ClipConfig> {
     return { logits: extra.logits_per_image, extra };
   }
 
-  /** A pre-LN encoder layer stack on [batch*seq, hidden] (quick_gelu MLP, scale 1/sqrt(head dim)). */
+  /**
+   * Read as a video classifier: every frame through the vision tower, each clip's pooled features averaged over its
+   * frames (as ViT's head does, so an image model with an untrained ST-Adapter classifies a still clip as its
+   * frame), then the linear head.
+   */
+  private videoClassifier(inputs: ModelInputs, ctx: ForwardContext): ModelOutputs {
+    if (!inputs.pixelValues) throw new ModelInputError('clip read as a video classifier needs pixel_values');
+    const frames = inputs.frames ?? 1;
+    const rows = inputs.pixelValues.shape[0];
+    if (!Number.isInteger(frames) || frames < 1 || rows % frames !== 0)
+      throw new ModelInputError(`clip got ${rows} frames, not a whole number of clips of ${frames} frames`);
+    const { pooled } = this.visionTower(inputs.pixelValues, ctx, frames);
+    const perClip = pooled.reshape([rows / frames, frames, pooled.shape[1]]).mean(1) as tf.Tensor2D;
+    return { logits: ctx.linear('classifier', perClip) };
+  }
+
+  /**
+   * A pre-LN encoder layer stack on [batch*seq, hidden] (quick_gelu MLP, scale 1/sqrt(head dim)). The vision tower
+   * passes its patch grid: its tokens go through the `videoTokens` hook before each block (ST-Adapter); the text
+   * tower has no grid and never calls it, so the hook's layer numbers are the vision tower's alone.
+   */
   private encoder(
     tower: 'text_model' | 'vision_model',
     t: ClipTower,
@@ -66,11 +88,13 @@ export class ClipModel extends GraphModel<ClipConfig> {
     seq: number,
     bias: tf.Tensor | null,
     ctx: ForwardContext,
+    grid?: VideoGrid,
   ): tf.Tensor2D {
     const hd = t.hiddenSize / t.numHeads;
     let x = x0;
     for (let i = 0; i < t.numLayers; i++) {
       const m = clipLayer(tower, i);
+      if (grid) x = ctx.videoTokens(i, x, grid);
       const a = ctx.layerNorm(m.norm1, x, t.eps) as tf.Tensor2D;
       const heads = (name: string) => splitHeads(ctx.linear(name, a), batch, seq, t.numHeads, hd);
       const context = scaledDotAttention(heads(m.query), heads(m.key), heads(m.value), bias, {
@@ -122,7 +146,12 @@ export class ClipModel extends GraphModel<ClipConfig> {
     };
   }
 
-  private visionTower(pixels: tf.Tensor4D, ctx: ForwardContext): { pooled: tf.Tensor2D; last: tf.Tensor3D } {
+  /** `frames`: the batch is clips of this many frames, clip after clip (an image is a clip of one frame). */
+  private visionTower(
+    pixels: tf.Tensor4D,
+    ctx: ForwardContext,
+    frames = 1,
+  ): { pooled: tf.Tensor2D; last: tf.Tensor3D } {
     const v = this.config.vision;
     const [batch, channels, height, width] = pixels.shape;
     if (channels !== v.channels || height !== v.imageSize || width !== v.imageSize) {
@@ -144,7 +173,14 @@ export class ClipModel extends GraphModel<ClipConfig> {
       .add(this.params.get('vision_model.embeddings.position_embedding.weight'));
     const seq = n + 1;
     const pre = ctx.layerNorm('vision_model.pre_layrnorm', h.reshape([batch * seq, H]), v.eps) as tf.Tensor2D;
-    const last = this.encoder('vision_model', v, pre, batch, seq, null, ctx).reshape([
+    const grid: VideoGrid = {
+      clips: batch / frames,
+      frames,
+      prefix: 1,
+      height: patches.shape[1],
+      width: patches.shape[2],
+    };
+    const last = this.encoder('vision_model', v, pre, batch, seq, null, ctx, grid).reshape([
       batch,
       seq,
       H,

@@ -22,7 +22,8 @@ registerArchitecture({
   spec: clipSpec,
   load(dir, raw, configFile) {
     const config = parseClipConfig(configFile, raw);
-    if (config.task === 'image-classification') config.prompts = labelPrompts(dir, config);
+    // A video classifier's classes are its linear head's, not prompts.
+    if (config.task === 'image-classification' && !config.video) config.prompts = labelPrompts(dir, config);
     config.imageNorm = imageNormalisation(dir);
     return new ClipModel(config, ParamStore.load(dir, readModelWeights(dir).tensors, clipParamSpecs(config)));
   },

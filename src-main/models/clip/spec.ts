@@ -4,10 +4,11 @@ export const clipSpec: ArchitectureSpec = {
   modelType: 'clip',
   // Two towers: token ids for the text tower, pixel values for the vision tower, either or both per call.
   inputKind: 'image-text',
-  // No layer-indexed hooks (attentionKV, sublayerOutput): they would see two towers' layer 0. `embeddings`: the
-  // text tower's token embeddings, where prompt tuning prepends its virtual tokens (the tower then pools at the end
-  // token shifted past them). `features`: the projected embeddings, where CLIP-Adapter blends in its bottleneck.
-  hooks: ['linear', 'conv2d', 'embeddings', 'features'],
+  // No attentionKV: it would see two towers' layer 0. `embeddings`: the text tower's token embeddings, where prompt
+  // tuning prepends its virtual tokens (the tower then pools at the end token shifted past them). `features`: the
+  // projected embeddings, where CLIP-Adapter blends in its bottleneck. `videoTokens` is layer-indexed but only the
+  // vision tower calls it (its layers alone): ST-Adapter on the frozen image tower.
+  hooks: ['linear', 'conv2d', 'embeddings', 'features', 'videoTokens'],
   // PEFT's mapping for clip: both towers' q_proj and v_proj.
   loraTargets: ['q_proj', 'v_proj'],
   ia3: { targets: ['k_proj', 'v_proj', 'fc2'], feedforward: ['fc2'] },

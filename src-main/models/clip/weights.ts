@@ -79,5 +79,7 @@ export function clipParamSpecs(c: ClipConfig): ParamSpec[] {
     ...lin('text_projection', c.projectionDim, t.hiddenSize, false),
     ...lin('visual_projection', c.projectionDim, v.hiddenSize, false),
     { name: 'logit_scale', layout: 'plain', shape: [] },
+    // A video classifier's head (config.ts `video`); no CLIPModel file has it, so it starts fresh (new-head.ts).
+    ...(c.video ? lin('classifier', c.labels.length, v.hiddenSize) : []),
   ];
 }

@@ -15,7 +15,7 @@ import { UserError } from '../../errors.ts';
 import type { Model } from '../../models/index.ts';
 import { resolveModelDir } from '../../models/default-model.ts';
 import { modelParameterCount } from '../../models/param-count.ts';
-import { classifierLabels, loadModelAndTokenizer } from '../prepare.ts';
+import { classifierLabels, isVideoDataset, loadModelAndTokenizer } from '../prepare.ts';
 import { multiTaskLabels } from '../multitask.ts';
 import { ensureSyncBackend } from './backend.ts';
 import { checkMemory, checkSizes, estimateTrainable } from './sizes.ts';
@@ -103,7 +103,7 @@ export function preflightRun(config: TrainConfig, dataset: LoadedDataset): Prefl
   checkEarlyStoppingMetric(config, dataset.kind === 'lm');
   const labels = classifierLabels(dataset);
   ensureSyncBackend();
-  const { model } = loadModelAndTokenizer(config, labels);
+  const { model } = loadModelAndTokenizer(config, labels, isVideoDataset(dataset));
   try {
     if (dataset.kind === 'image' && model.config.inputKind === 'text')
       throw new UserError(`${dataset.source}: an image dataset needs an image model (ViT, ResNet, CLIP)`);

@@ -1,0 +1,181 @@
+/**
+ * ST-Adapter in the shipped CLIP's vision tower (models/studio-clip-small read as a video classifier): the tower
+ * calls the `videoTokens` hook before each of its blocks and the text tower never does; identity at initialisation
+ * (a clip of identical frames gives the frozen tower's output on that frame); adapters sized by the vision tower;
+ * the linear probe's head; tensor hygiene and an exact save/load round trip, also through a fresh load of the base.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseIdentity, createAdapter, loadAdapter, saveAdapter } from '../../../src-main/adapters/index.ts';
+import { loadBaseForAdapter } from '../../../src-main/adapters/base-for-adapter.ts';
+import { resolveModelDir } from '../../../src-main/models/default-model.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import type { ForwardHooks, Model, ModelInputs } from '../../../src-main/models/index.ts';
+import type { MethodConfig } from '../../../src-shared/train-config.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { maxAbsDiff } from '../../helpers/reference.ts';
+import { tempDir } from '../../helpers/temp.ts';
+
+const tmp = tempDir('studio-st-adapter-clip-');
+const CLIP_DIR = resolveModelDir('studio-clip-small');
+const LABELS = ['left-to-right', 'right-to-left'];
+let model: Model;
+beforeAll(async () => {
+  await useTestBackend();
+  model = loadModel(CLIP_DIR, { task: 'sequence-classification', labels: LABELS, video: true });
+});
+afterAll(() => {
+  model.dispose();
+  tmp.cleanup();
+});
+
+const CONFIG: MethodConfig = {
+  type: 'st-adapter',
+  reductionFactor: 4,
+  temporalKernel: 3,
+  spatialKernel: 3,
+  activation: 'gelu',
+};
+const T = 4;
+/** Two clips of T random 32x32 frames, clip after clip. */
+const clips = () => tf.randomNormal([2 * T, 3, 32, 32], 0, 1, 'float32', 5) as tf.Tensor4D;
+
+function logits(m: Model, inputs: ModelInputs, hooks: ForwardHooks = {}): Promise<Float32Array> {
+  const out = m.forward(inputs, { hooks }).logits;
+  return out.data().then((d) => (out.dispose(), d as Float32Array));
+}
+
+/** The clips with each clip's frames in reverse order. */
+function reversed(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, c, h, w] = x.shape;
+    return x
+      .reshape([n / T, T, c, h, w])
+      .reverse(1)
+      .reshape([n, c, h, w]) as tf.Tensor4D;
+  });
+}
+
+describe('ST-Adapter in CLIP vision tower', () => {
+  it('is read as a video classifier: a linear head on the vision tower, no label prompts', () => {
+    expect(model.config.headModules).toEqual(['classifier']);
+    expect(model.params.get('classifier.weight').shape).toEqual([128, LABELS.length]);
+    // Read for images, the same folder keeps its prompt classes and has no linear head.
+    const images = loadModel(CLIP_DIR, { task: 'sequence-classification', labels: LABELS });
+    expect(images.config.headModules).toEqual([]);
+    expect(images.params.has('classifier.weight')).toBe(false);
+    images.dispose();
+  });
+
+  it('only the vision tower calls videoTokens, once per vision layer, with its patch grid', () => {
+    const base = loadModel(CLIP_DIR);
+    const seen: { layer: number; rows: number; grid: string }[] = [];
+    const hooks: ForwardHooks = {
+      videoTokens: (layer, x, g) => (seen.push({ layer, rows: x.shape[0], grid: JSON.stringify(g) }), x),
+    };
+    tf.tidy(() => {
+      const ids = tf.tensor2d([[5, 6, 7, 1]], [1, 4], 'int32');
+      base.forward({ inputIds: ids, attentionMask: tf.onesLike(ids) }, { hooks }).logits.dispose();
+    });
+    expect(seen).toEqual([]);
+    tf.tidy(() => {
+      const pixels = tf.zeros([2, 3, 32, 32]) as tf.Tensor4D;
+      base.forward({ pixelValues: pixels }, { hooks }).logits.dispose();
+    });
+    // 4 vision layers (the text tower has 3); 32x32 images in 4x4 patches: an 8x8 grid plus [CLS].
+    const grid = JSON.stringify({ clips: 2, frames: 1, prefix: 1, height: 8, width: 8 });
+    expect(seen).toEqual([0, 1, 2, 3].map((layer) => ({ layer, rows: 2 * 65, grid })));
+    base.dispose();
+  });
+
+  it('sizes its modules by the vision tower, not the text tower that stands for the model', () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    const downs = [...adapter.weights.keys()].filter((n) => n.endsWith('.down.weight'));
+    expect(downs).toHaveLength(4);
+    expect(adapter.weights.get('st_adapter.0.down.weight')?.shape).toEqual([128, 32]);
+    adapter.dispose();
+  });
+
+  it('starts as the frozen tower: frame-averaged features, and the image model on a still clip', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    const pixels = clips();
+    const frozen = await logits(model, { pixelValues: pixels, frames: T });
+    const adapted = await logits(model, { pixelValues: pixels, frames: T }, adapter.hooks);
+    expect(maxAbsDiff(adapted, frozen)).toBeLessThanOrEqual(1e-6);
+
+    const frame = tf.randomNormal([1, 3, 32, 32], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const still = tf.tile(frame, [T, 1, 1, 1]) as tf.Tensor4D;
+    const image = await logits(model, { pixelValues: frame });
+    const stillClip = await logits(model, { pixelValues: still, frames: T }, adapter.hooks);
+    expect(maxAbsDiff(stillClip, image)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([pixels, frame, still]);
+    adapter.dispose();
+  });
+
+  it('with trained (non-zero) weights, tells a clip from its reverse; the frozen tower cannot', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    for (const [name, w] of adapter.weights)
+      if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
+    const pixels = clips();
+    const back = reversed(pixels);
+    const inputs = (p: tf.Tensor4D) => ({ pixelValues: p, frames: T });
+    expect(
+      maxAbsDiff(await logits(model, inputs(pixels)), await logits(model, inputs(back))),
+    ).toBeLessThanOrEqual(1e-5);
+    const adaptedDiff = maxAbsDiff(
+      await logits(model, inputs(pixels), adapter.hooks),
+      await logits(model, inputs(back), adapter.hooks),
+    );
+    expect(adaptedDiff).toBeGreaterThan(1e-3);
+    tf.dispose([pixels, back]);
+    adapter.dispose();
+  });
+
+  it('a linear probe trains only the head on the frame-averaged features', () => {
+    const probe = createAdapter(model, { type: 'head' }, 1);
+    expect([...probe.weights.keys()].sort()).toEqual(['classifier.bias', 'classifier.weight']);
+    probe.dispose();
+  });
+
+  it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
+    const adapter = createAdapter(model, CONFIG, 3);
+    const pixels = clips();
+    const inputs = { pixelValues: pixels, frames: T };
+    const before = tf.memory().numTensors;
+    const out = model.forward(inputs, { hooks: adapter.hooks, training: true });
+    expect(tf.memory().numTensors).toBe(before + 1); // logits
+    expect(out.logits.shape).toEqual([2, LABELS.length]);
+    out.logits.dispose();
+    const weights = [...adapter.weights.values()];
+    const { value, grads } = tf.variableGrads(
+      () => tf.tidy(() => model.forward(inputs, { hooks: adapter.hooks }).logits.square().sum() as tf.Scalar),
+      weights,
+    );
+    tf.tidy(() => weights.forEach((w) => w.assign(w.sub(grads[w.name] as tf.Tensor))));
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const trained = await logits(model, inputs, adapter.hooks);
+    const dir = path.join(tmp.dir, 'st');
+    const { type: _t, ...config } = CONFIG;
+    await saveAdapter(
+      model,
+      adapter,
+      { ...config, labels: LABELS, task: 'classification', video: true },
+      dir,
+      baseIdentity(model),
+    );
+    const loaded = loadAdapter(model, dir);
+    expect(maxAbsDiff(await logits(model, inputs, loaded.hooks), trained)).toBe(0);
+    loaded.dispose();
+    // As the playground and export load it: the base read again as a video classifier from the adapter's folder.
+    const base = loadBaseForAdapter(CLIP_DIR, dir);
+    const again = loadAdapter(base, dir);
+    expect(maxAbsDiff(await logits(base, inputs, again.hooks), trained)).toBe(0);
+    again.dispose();
+    base.dispose();
+    adapter.dispose();
+    pixels.dispose();
+  });
+});

@@ -198,4 +198,6 @@ export interface ModelInfo {
   layers: number;
   labels: string[];
   tokenizer: string | null;
+  /** Its graph runs video clips through a vision transformer (calls the `videoTokens` hook: ST-Adapter attaches). */
+  video: boolean;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelInfo } from '../../src-shared/domain.ts';
 import { UserError, jsonSyntaxProblem } from '../errors.ts';
-import { findArchitecture } from './architectures.ts';
+import { callsHook, findArchitecture } from './architectures.ts';
 import { modelParameterCount } from './param-count.ts';
 import { readTokenizerFiles } from './tokenizer/fallback.ts';
 
@@ -48,5 +48,6 @@ export function modelInfo(folder: string): ModelInfo {
       .sort((a, b) => Number(a[0]) - Number(b[0]))
       .map(([, v]) => v),
     tokenizer: tok?.kind ?? null,
+    video: callsHook(String(c.model_type), 'videoTokens'),
   };
 }

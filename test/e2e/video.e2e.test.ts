@@ -1,7 +1,8 @@
 /**
  * Video end to end (web mode): New run offers the moving-shapes video sample and ST-Adapter with its options and
  * help on a ViT base; a short run trains; the Adapters page's playground takes the clip as a GIF and as frame
- * files and shows the adapter's prediction over the two motion classes.
+ * files and shows the adapter's prediction over the two motion classes. The shipped CLIP (studio-clip-small) is
+ * offered ST-Adapter too (its vision tower is the frozen image model) and a short run on the sample completes.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,6 +83,25 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
       .waitFor({ timeout: 60_000 });
     await column.getByText('right-to-left').waitFor();
     await screenshot(page, 'video-04-playground-frames');
+    expect(errors).toEqual([]);
+  });
+
+  it('trains an ST-Adapter in the shipped CLIP vision tower on the video sample', async () => {
+    const { page, errors } = await openStudioPage(session);
+    await createProject(page, 'Video CLIP');
+    await mainNav(page).getByRole('link', { name: 'New run' }).click();
+    await page.getByTestId('model-path').fill('studio-clip-small');
+    await page.getByTestId('model-path').press('Tab');
+    await page.getByTestId('model-info').getByText('clip').first().waitFor();
+    await page.getByTestId('sample').selectOption('moving-shapes');
+    // Offered for a CLIP base (an image-text model) because its graph runs video through the vision tower.
+    await page.getByTestId('method').selectOption('st-adapter');
+    await page.getByLabel('Temporal kernel').waitFor();
+    await page.getByTestId('max-steps').fill('3');
+    await screenshot(page, 'video-05-new-run-clip-st-adapter');
+    await page.getByTestId('start-run').click();
+    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await screenshot(page, 'video-06-clip-run-completed');
     expect(errors).toEqual([]);
   });
 });

@@ -72,6 +72,11 @@ function featureWidth(model: Model): number {
     throw new UserError(
       `clip-adapter needs a CLIP model (image and text towers); this is a ${model.config.modelType}`,
     );
+  // Read as a video classifier, CLIP has a linear head and no label prompts to blend features against.
+  if ((c as { video?: boolean }).video)
+    throw new UserError(
+      'clip-adapter classifies images against label prompts; for video clips use st-adapter or the linear probe (head)',
+    );
   return c.projectionDim;
 }
 

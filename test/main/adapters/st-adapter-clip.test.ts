@@ -138,6 +138,12 @@ describe('ST-Adapter in CLIP vision tower', () => {
     probe.dispose();
   });
 
+  it('CLIP-Adapter, which needs label prompts, is refused on clips in one line', () => {
+    expect(() =>
+      createAdapter(model, { type: 'clip-adapter', towers: 'image', reductionFactor: 4, alpha: 0.2 }, 1),
+    ).toThrow(/for video clips use st-adapter or the linear probe/);
+  });
+
   it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
     const adapter = createAdapter(model, CONFIG, 3);
     const pixels = clips();

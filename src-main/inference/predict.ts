@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelScore, PlaygroundResult, PredictionColumn } from '../../src-shared/library.ts';
 import { adapterLabels } from '../adapters/base-for-adapter.ts';
+import { adapterIsVideo } from '../node-shared/adapter-folder.ts';
 import { loadAdapter } from '../adapters/io.ts';
 import type { AdapterInstance } from '../adapters/index.ts';
 import { repeatInputs } from '../adapters/compose/blocks.ts';
@@ -67,10 +68,15 @@ export class ModelCache {
     return this.#loaded.size;
   }
 
-  get(modelDir: string, labels: readonly string[] | undefined): { entry: Loaded; loadMs: number | null } {
+  /** `video`: read as a video classifier for `labels` (an adapter trained on clips: CLIP then has a linear head). */
+  get(
+    modelDir: string,
+    labels: readonly string[] | undefined,
+    video = false,
+  ): { entry: Loaded; loadMs: number | null } {
     const dir = resolveModelDir(modelDir);
     const base = `${dir}#${this.#hashes.of(dir)}`;
-    const key = `${base}#${labels ? JSON.stringify(labels) : ''}`;
+    const key = `${base}#${labels ? JSON.stringify(labels) : ''}${video ? '#video' : ''}`;
     const hit = this.#loaded.get(key);
     if (hit) {
       // Most recently used last.
@@ -79,7 +85,10 @@ export class ModelCache {
       return { entry: hit, loadMs: null };
     }
     const t0 = performance.now();
-    const model = loadModel(dir, labels ? { task: 'sequence-classification', labels } : undefined);
+    const model = loadModel(
+      dir,
+      labels ? { task: 'sequence-classification', labels, ...(video ? { video } : {}) } : undefined,
+    );
     const tok = model.config.inputKind === 'image' ? null : loadTokenizer(dir);
     const entry = { key, base, model, tok, dir };
     for (const [k, v] of this.#loaded) {
@@ -109,13 +118,16 @@ function clipInputs(model: Loaded['model'], framesBase64: readonly string[]): Mo
   });
   const plane = 3 * size * size;
   const pixels = new Float32Array(frames.length * plane);
-  frames.forEach((f, i) => pixels.set(toPixelValues(f, size), i * plane));
+  // CLIP normalises with its folder's statistics (ViT's 0.5 when the model has none), as training did.
+  const norm = (model.config as { imageNorm?: { mean: number[]; std: number[] } }).imageNorm;
+  frames.forEach((f, i) => pixels.set(toPixelValues(f, size, norm?.mean, norm?.std), i * plane));
   return { pixelValues: tf.tensor4d(pixels, [frames.length, 3, size, size]), frames: frames.length };
 }
 
 function inputsFor(entry: Loaded, req: PredictRequest): ModelInputs {
   const { model, tok } = entry;
-  if (model.config.inputKind === 'image' && req.framesBase64?.length)
+  // A clip for any image model: a ViT, or CLIP's vision tower (read as a video classifier for its adapters).
+  if (model.config.inputKind !== 'text' && req.framesBase64?.length)
     return clipInputs(model, req.framesBase64);
   if (model.config.inputKind === 'image') {
     if (!req.imageBase64) throw new UserError('this is an image model: drop or choose an image');
@@ -220,7 +232,8 @@ export async function predict(cache: ModelCache, req: PredictRequest): Promise<P
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
   const base = cache.get(req.model, undefined);
-  if (base.entry.model.config.inputKind === 'image-text')
+  // CLIP compares an image with label prompts; a clip is classified by its video adapters' heads (below).
+  if (base.entry.model.config.inputKind === 'image-text' && !req.framesBase64?.length)
     return zeroShotColumns(base.entry, base.loadMs, req);
   let loadMs = base.loadMs;
   const baseInputs = inputsFor(base.entry, req);
@@ -269,7 +282,7 @@ export async function predict(cache: ModelCache, req: PredictRequest): Promise<P
     // An adapter whose head the base lacks goes on the base loaded as a classifier for its labels.
     const { entry, loadMs: extra } = isClassifier(base.entry.model.config.task)
       ? base
-      : cache.get(req.model, labels);
+      : cache.get(req.model, labels, adapterIsVideo(a.dir));
     if (extra !== null && entry !== base.entry) loadMs = (loadMs ?? 0) + extra;
     const inputs = inputsFor(entry, req);
     try {
@@ -325,7 +338,9 @@ export async function predict(cache: ModelCache, req: PredictRequest): Promise<P
 export function checkAdapter(cache: ModelCache, model: string, dir: string): { ok: true } {
   const labels = adapterLabels(dir);
   const base = cache.get(model, undefined).entry;
-  const { entry } = isClassifier(base.model.config.task) ? { entry: base } : cache.get(model, labels);
+  const { entry } = isClassifier(base.model.config.task)
+    ? { entry: base }
+    : cache.get(model, labels, adapterIsVideo(dir));
   loadAdapter(entry.model, dir).dispose();
   return { ok: true };
 }

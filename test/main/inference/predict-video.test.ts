@@ -1,6 +1,7 @@
 /**
  * The playground's video input: a clip given as one animated GIF or as its frames (PNG files in order) is one
- * example, and the adapter's probabilities are those of the model run on the clip's frames.
+ * example, and the adapter's probabilities are those of the model run on the clip's frames; on the shipped CLIP,
+ * a video adapter's head answers (the base is read as a video classifier for it, not compared with prompts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { encodeGif, movingShapeClips } from '../../../src-main/data/moving-shape
 import { decodeClip } from '../../../src-main/data/video.ts';
 import { toPixelValues } from '../../../src-main/data/index.ts';
 import { ModelCache, predict } from '../../../src-main/inference/predict.ts';
+import { resolveModelDir } from '../../../src-main/models/default-model.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
@@ -88,5 +90,52 @@ describe('playground video input', () => {
     const reversed = await topOf([...pngs].reverse());
     const moved = Math.max(...[...fromGif].map(([l, p]) => Math.abs(p - (reversed.get(l) ?? 0))));
     expect(moved).toBeGreaterThan(1e-4);
+  });
+
+  it("a clip on the shipped CLIP: the video adapter's head answers with the probabilities of the model", async () => {
+    const labels = ['left-to-right', 'right-to-left'];
+    const clip = loadModel(resolveModelDir('studio-clip-small'), {
+      task: 'sequence-classification',
+      labels,
+      video: true,
+    });
+    const method = { reductionFactor: 4, temporalKernel: 3, spatialKernel: 1, activation: 'none' } as const;
+    const adapter = createAdapter(clip, { type: 'st-adapter', ...method }, 2);
+    for (const [name, w] of adapter.weights)
+      if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 8));
+    const dir = path.join(tmp.dir, 'clip-st');
+    await saveAdapter(
+      clip,
+      adapter,
+      { ...method, labels, task: 'classification', video: true },
+      dir,
+      baseIdentity(clip),
+    );
+    const frames = decodeClip(path.join(tmp.dir, 'clip.gif'));
+    const pixels = new Float32Array(frames.length * 3 * 32 * 32);
+    frames.forEach((f, i) => pixels.set(toPixelValues(f, 32), i * 3 * 32 * 32));
+    const x = tf.tensor4d(pixels, [frames.length, 3, 32, 32]);
+    const probs = tf.tidy(() =>
+      tf.softmax(clip.forward({ pixelValues: x, frames: frames.length }, { hooks: adapter.hooks }).logits),
+    );
+    const want = Array.from(await probs.data());
+    tf.dispose([x, probs]);
+    adapter.dispose();
+    clip.dispose();
+
+    const cache = new ModelCache();
+    const gif = fs.readFileSync(path.join(tmp.dir, 'clip.gif')).toString('base64');
+    const r = await predict(cache, {
+      model: 'studio-clip-small',
+      adapters: [{ key: 'st', title: 'st', dir }],
+      framesBase64: [gif],
+      topK: 2,
+    });
+    cache.dispose();
+    expect(r.columns.find((c) => c.key === 'base')?.note).toMatch(/no trained classification head/);
+    const got = new Map(
+      (r.columns.find((c) => c.key === 'st')?.top ?? []).map((t) => [t.label, t.probability]),
+    );
+    labels.forEach((l, i) => expect(got.get(l)).toBeCloseTo(want[i] as number, 5));
   });
 });

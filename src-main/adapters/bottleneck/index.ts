@@ -70,6 +70,11 @@ class BottleneckAdapter implements AdapterInstance {
 }
 
 function checkModel(model: Model): void {
+  // CLIP is a transformer too, but its two towers have no per-tower sub-layer hook yet (issue #17).
+  if (model.config.inputKind === 'image-text' && !callsHook(model.config.modelType, 'sublayerOutput'))
+    throw new UserError(
+      "bottleneck adapters do not run inside CLIP's towers yet: use LoRA, IA3 or CLIP-Adapter (ST-Adapter for video)",
+    );
   if (!callsHook(model.config.modelType, 'sublayerOutput')) {
     throw new UserError(
       'bottleneck adapters need a transformer; for a CNN use the conv method (Conv-Adapter)',

@@ -70,11 +70,6 @@ class BottleneckAdapter implements AdapterInstance {
 }
 
 function checkModel(model: Model): void {
-  // CLIP is a transformer too, but its two towers have no per-tower sub-layer hook yet (issue #17).
-  if (model.config.inputKind === 'image-text' && !callsHook(model.config.modelType, 'sublayerOutput'))
-    throw new UserError(
-      "bottleneck adapters do not run inside CLIP's towers yet: use LoRA, IA3 or CLIP-Adapter (ST-Adapter for video)",
-    );
   if (!callsHook(model.config.modelType, 'sublayerOutput')) {
     throw new UserError(
       'bottleneck adapters need a transformer; for a CNN use the conv method (Conv-Adapter)',
@@ -87,11 +82,13 @@ export const bottleneckMethod = registerMethod({
   create(model, config, seed, opts) {
     checkModel(model);
     const scope = uniqueScope('bottleneck');
-    const H = model.config.hiddenSize;
-    const m = bottleneckSize(config, H);
+    // One width per numbered layer: CLIP numbers both towers' layers, each at its own tower's width.
+    const widths =
+      model.config.sublayerWidths ?? Array<number>(model.config.numLayers).fill(model.config.hiddenSize);
     const modules = new Map<string, BottleneckModule>();
     let s = seed;
-    for (let layer = 0; layer < model.config.numLayers; layer++) {
+    for (const [layer, H] of widths.entries()) {
+      const m = bottleneckSize(config, H);
       for (const kind of positionsOf(config)) {
         const p = `${scope}${layer}.${kind}`;
         modules.set(`${layer}/${kind}`, {

@@ -96,6 +96,9 @@ function recipeOf(config: FuseConfig): ComposeSource[] {
 
 /** Where fusion layers go: every position some fused adapter adapts. Fusion takes bottleneck adapters only. */
 function positions(model: Model, recipe: readonly ComposeSource[]): string[] {
+  // Its fusion layers are one width, numLayers deep: CLIP's two towers (sublayerWidths) are not mapped yet.
+  if (model.config.sublayerWidths)
+    throw new UserError(`fuse: AdapterFusion does not run inside ${model.config.modelType}'s towers yet`);
   const kinds = new Set<string>();
   for (const [i, s] of recipe.entries()) {
     if (s.method !== 'bottleneck')

@@ -69,6 +69,12 @@ export interface CommonConfig {
    * it. Absent: the model's own sizes above are the vision transformer's (ViT).
    */
   vision?: { hiddenSize: number; numLayers: number };
+  /**
+   * The width of every layer the `sublayerOutput` hook numbers, when the model has stacks of their own (CLIP: the
+   * text tower's layers, then the vision tower's, so the two towers' layer 0 are distinct numbers). Absent:
+   * `numLayers` layers of `hiddenSize`.
+   */
+  sublayerWidths?: readonly number[];
 }
 
 /** A loaded Hugging Face model: config, weights, and the forward pass. */

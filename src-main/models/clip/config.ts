@@ -137,6 +137,11 @@ export function parseClipConfig(file: string, raw: unknown): ClipConfig {
       padTokenId: t.pad_token_id ?? null,
     },
     vision: { ...towerOf(v), imageSize: v.image_size, patchSize: v.patch_size, channels: v.num_channels },
+    // graph.ts numbers the vision tower's layers after the text tower's in the sub-layer hook.
+    sublayerWidths: [
+      ...Array<number>(t.num_hidden_layers).fill(t.hidden_size),
+      ...Array<number>(v.num_hidden_layers).fill(v.hidden_size),
+    ],
     imageSize: v.image_size,
     channels: v.num_channels,
   };

@@ -78,7 +78,9 @@ export class ClipModel extends GraphModel<ClipConfig> {
   /**
    * A pre-LN encoder layer stack on [batch*seq, hidden] (quick_gelu MLP, scale 1/sqrt(head dim)). The vision tower
    * passes its patch grid: its tokens go through the `videoTokens` hook before each block (ST-Adapter); the text
-   * tower has no grid and never calls it, so the hook's layer numbers are the vision tower's alone.
+   * tower has no grid and never calls it, so the hook's layer numbers are the vision tower's alone. The
+   * `sublayerOutput` hook (bottleneck adapters) numbers both towers' layers in one sequence, the text tower's first
+   * (`first`: this tower's layer 0 in it), so an adapter for one tower's layer never lands in the other's.
    */
   private encoder(
     tower: 'text_model' | 'vision_model',
@@ -88,6 +90,7 @@ export class ClipModel extends GraphModel<ClipConfig> {
     seq: number,
     bias: tf.Tensor | null,
     ctx: ForwardContext,
+    first: number,
     grid?: VideoGrid,
   ): tf.Tensor2D {
     const hd = t.hiddenSize / t.numHeads;
@@ -101,9 +104,10 @@ export class ClipModel extends GraphModel<ClipConfig> {
         scale: 1 / Math.sqrt(hd),
         dropout: (p) => ctx.dropout(p, t.attentionDropout),
       });
-      x = x.add(ctx.linear(m.attnOut, mergeHeads(context)));
+      x = x.add(ctx.sublayer(first + i, 'attention', ctx.linear(m.attnOut, mergeHeads(context)), x));
       const b = ctx.layerNorm(m.norm2, x, t.eps) as tf.Tensor2D;
-      x = x.add(ctx.linear(m.fc2, activate(ctx.linear(m.fc1, b), t.act) as tf.Tensor2D));
+      const ffn = ctx.linear(m.fc2, activate(ctx.linear(m.fc1, b), t.act) as tf.Tensor2D);
+      x = x.add(ctx.sublayer(first + i, 'ffn', ffn, x));
     }
     return x;
   }
@@ -130,7 +134,7 @@ export class ClipModel extends GraphModel<ClipConfig> {
     );
     // Causal, and padded keys hidden (transformers combines the two for CLIP's text tower).
     const bias = attentionBias(mask, batch, seq, seq, true);
-    const x = this.encoder('text_model', t, h.reshape([batch * seq, t.hiddenSize]), batch, seq, bias, ctx);
+    const x = this.encoder('text_model', t, h.reshape([batch * seq, t.hiddenSize]), batch, seq, bias, ctx, 0);
     const normed = ctx.layerNorm('text_model.final_layer_norm', x, t.eps) as tf.Tensor2D;
     // Pooled at the first end token; the legacy eos id 2 meant "the highest id" (the end token in OpenAI's vocab).
     // Virtual tokens come first, so the real end token sits `virtual` places further on.
@@ -180,7 +184,8 @@ export class ClipModel extends GraphModel<ClipConfig> {
       height: patches.shape[1],
       width: patches.shape[2],
     };
-    const last = this.encoder('vision_model', v, pre, batch, seq, null, ctx, grid).reshape([
+    const first = this.config.text.numLayers;
+    const last = this.encoder('vision_model', v, pre, batch, seq, null, ctx, first, grid).reshape([
       batch,
       seq,
       H,

@@ -44,6 +44,12 @@ const doraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: 
 /** VeRA: out + r per targeted layer. */
 const veraLinear = (r: number, shapes: (m: Model) => [number, number][]) => (m: Model) =>
   shapes(m).reduce((a, [, o]) => a + o + r, 0) * m.config.numLayers + headSize(m);
+/** Bottleneck modules over every numbered layer at its own width (CLIP: the text tower's layers, then the vision's). */
+const bottleneckPerLayer = (positions: number, rf: number) => (m: Model) =>
+  (m.config.sublayerWidths ?? []).reduce((a, w) => {
+    const b = Math.floor(w / rf);
+    return a + positions * (2 * w * b + b + w);
+  }, 0) + headSize(m);
 const qv = (m: Model): [number, number][] => [
   [H(m), H(m)],
   [H(m), H(m)],
@@ -69,6 +75,8 @@ const kAdapterCount = (k: number, w: number, n: number) => (m: Model) =>
 
 const CASES: Case[] = [
   ['bottleneck houlsby sequential', 'bert-seqcls', bottleneck16('houlsby'), bottleneck(2, 16)],
+  // Inside both towers: texts and images in one pass, the sub-layer hook numbering the two towers' layers apart.
+  ['bottleneck houlsby in both CLIP towers', 'clip', bottleneck16('houlsby'), bottleneckPerLayer(2, 16)],
   [
     'bottleneck pfeiffer parallel',
     'gpt2-lm',

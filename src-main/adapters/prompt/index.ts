@@ -69,6 +69,11 @@ function checkModel(model: Model): void {
     throw new UserError(
       `prompt tuning needs a text model or CLIP's text tower; this is a ${c.modelType} (${c.inputKind})`,
     );
+  // Read as a video classifier, CLIP runs no text (a linear head replaces the label prompts): nothing to prepend to.
+  if ((c as { video?: boolean }).video)
+    throw new UserError(
+      "prompt tuning goes before CLIP's label prompts; for video clips use st-adapter or the linear probe (head)",
+    );
 }
 
 export const promptMethod = registerMethod({

@@ -138,10 +138,13 @@ describe('ST-Adapter in CLIP vision tower', () => {
     probe.dispose();
   });
 
-  it('CLIP-Adapter, which needs label prompts, is refused on clips in one line', () => {
+  it('CLIP-Adapter and prompt tuning, which need label prompts, are refused on clips in one line', () => {
     expect(() =>
       createAdapter(model, { type: 'clip-adapter', towers: 'image', reductionFactor: 4, alpha: 0.2 }, 1),
     ).toThrow(/for video clips use st-adapter or the linear probe/);
+    expect(() => createAdapter(model, { type: 'prompt', virtualTokens: 4 }, 1)).toThrow(
+      /for video clips use st-adapter or the linear probe/,
+    );
   });
 
   it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {

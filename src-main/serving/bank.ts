@@ -7,8 +7,8 @@
  *
  * Why: stacking the batch's matrices per batch (`tf.stack` of up to 33 tensors per LoRA target) and running the
  * heads once per adapter cost kernels per distinct adapter; on a GPU a batch's time is its kernel count, and 32
- * mixed adapters kept only 76% of the single-adapter rate on an H100 (docs/SERVING.md). The bank is rebuilt when
- * an adapter is loaded or unloaded (a hot load pays it, not a batch) and belongs to its LoadedModel.
+ * mixed adapters kept only 76% of the single-adapter rate on an H100 (docs/SERVING.md). The bank changes when an
+ * adapter is loaded or unloaded (a hot load pays it, not a batch) and belongs to its LoadedModel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RowwiseParts } from '../adapters/base/rowwise.ts';
@@ -40,19 +40,28 @@ const padTo = (t: tf.Tensor, shape: readonly number[]): tf.Tensor =>
     ? t
     : t.pad(t.shape.map((d, i) => [0, (shape[i] as number) - d] as [number, number]));
 
-/** One stacked tensor per module: each slot's tensor (undefined: `fill`) zero-padded to the largest shape. */
-function stackSlots(
-  slots: readonly (tf.Tensor | undefined)[],
-  fill: (shape: number[]) => tf.Tensor,
+/**
+ * `old` ([n, ...]) with one more slot: `item`, or `fill` where the new adapter has no such tensor; both are
+ * zero-padded to the larger shape (a larger LoRA rank, a wider head), which changes no product.
+ */
+function appendSlot(
+  old: tf.Tensor | undefined,
+  n: number,
+  item: tf.Tensor | undefined,
+  fill: 'zeros' | 'ones',
 ): tf.Tensor {
   return tf.tidy(() => {
-    const present = slots.filter((t) => t !== undefined);
-    const shape = present[0]!.shape.map((_, d) => Math.max(...present.map((t) => t.shape[d] as number)));
-    return tf.stack(slots.map((t) => (t ? padTo(t, shape) : fill(shape))));
+    const shape = old
+      ? old.shape.slice(1).map((d, i) => Math.max(d, (item?.shape[i] as number | undefined) ?? 0))
+      : item!.shape.slice();
+    const f = (s: number[]) => (fill === 'ones' ? tf.ones(s) : tf.zeros(s));
+    const before = old ? padTo(old, [n, ...shape]) : f([n, ...shape]);
+    return tf.concat([before, (item ? padTo(item, shape) : f(shape)).expandDims(0)], 0);
   });
 }
 
 export class AdapterBank {
+  #entries: BankEntry[] = [];
   #slots = new Map<string, { slot: number; parts: RowwiseParts }>();
   #lora = new Map<string, BankLora>();
   #ia3 = new Map<string, tf.Tensor2D>();
@@ -80,62 +89,118 @@ export class AdapterBank {
     return this.#heads.get(module);
   }
 
+  /**
+   * Adds an adapter in a new last slot. Each of the bank's tensors gets one concatenation (and a pad where the
+   * new adapter is larger), so a hot load costs a few kernels per module, not a restack of every adapter.
+   */
+  add(e: BankEntry): void {
+    const n = this.#entries.length + 1;
+    this.#entries.push(e);
+    this.#slots.set(e.key, { slot: n, parts: e.parts });
+    const p = e.parts;
+    const swap = <T>(
+      map: Map<string, T>,
+      key: string,
+      next: T,
+      old: T | undefined,
+      tensors: (t: T) => tf.Tensor[],
+    ) => {
+      map.set(key, next);
+      if (old) tf.dispose(tensors(old));
+    };
+
+    const loraNames = new Set([...this.#lora.keys(), ...(p.kind === 'lora' ? p.pairs.keys() : [])]);
+    for (const m of loraNames) {
+      const old = this.#lora.get(m);
+      const pair = p.kind === 'lora' ? p.pairs.get(m) : undefined;
+      const b = pair && p.kind === 'lora' ? tf.tidy(() => pair.b.mul(p.scale)) : undefined;
+      const next = {
+        a: appendSlot(old?.a, n, pair?.a, 'zeros') as tf.Tensor3D,
+        b: appendSlot(old?.b, n, b, 'zeros') as tf.Tensor3D,
+      };
+      b?.dispose();
+      swap(this.#lora, m, next, old, (l) => [l.a, l.b]);
+    }
+
+    const ia3Names = new Set([
+      ...this.#ia3.keys(),
+      ...(p.kind === 'ia3' ? [...p.scales].map(([m, sc]) => `${sc.feedforward ? 'in' : 'out'}:${m}`) : []),
+    ]);
+    for (const k of ia3Names) {
+      const m = k.slice(k.indexOf(':') + 1);
+      const sc = p.kind === 'ia3' ? p.scales.get(m) : undefined;
+      const v = sc && sc.feedforward === k.startsWith('in:') ? sc.v.reshape([-1]) : undefined;
+      const old = this.#ia3.get(k);
+      const next = appendSlot(old, n, v, 'ones') as tf.Tensor2D;
+      v?.dispose();
+      swap(this.#ia3, k, next, old, (t) => [t]);
+    }
+
+    for (const m of new Set([...this.#heads.keys(), ...p.head.modules])) {
+      const old = this.#heads.get(m);
+      const w = p.head.weights.get(`${m}.weight`);
+      const bias = w ? (p.head.weights.get(`${m}.bias`) ?? tf.zeros([w.shape[1] as number])) : undefined;
+      const b1 = bias?.reshape([1, -1]);
+      const next = {
+        w: appendSlot(old?.w, n, w, 'zeros') as tf.Tensor3D,
+        b: appendSlot(old?.b, n, b1, 'zeros') as tf.Tensor3D,
+        has: new Set([...(old?.has ?? []), ...(w ? [n] : [])]),
+      };
+      b1?.dispose();
+      if (bias && bias !== p.head.weights.get(`${m}.bias`)) bias.dispose();
+      swap(this.#heads, m, next, old, (h) => [h.w, h.b]);
+    }
+  }
+
+  /**
+   * Removes an adapter: every tensor keeps the other slots (one gather each), later slots move down by one, and a
+   * module no remaining adapter has is dropped. A LoRA rank or head width stays padded to the largest seen.
+   */
+  remove(key: string): boolean {
+    const at = this.#entries.findIndex((e) => e.key === key);
+    if (at < 0) return false;
+    this.#entries.splice(at, 1);
+    const keep = tf.tensor1d(
+      Array.from({ length: this.#entries.length + 2 }, (_, i) => i).filter((i) => i !== at + 1),
+      'int32',
+    );
+    const parts = this.#entries.map((e) => e.parts);
+    const still = {
+      lora: new Set(parts.flatMap((p) => (p.kind === 'lora' ? [...p.pairs.keys()] : []))),
+      ia3: new Set(
+        parts.flatMap((p) =>
+          p.kind === 'ia3' ? [...p.scales].map(([m, sc]) => `${sc.feedforward ? 'in' : 'out'}:${m}`) : [],
+        ),
+      ),
+      heads: new Set(parts.flatMap((p) => [...p.head.modules])),
+    };
+    const pick = <T extends tf.Tensor>(t: T): T => tf.gather(t, keep) as T;
+    for (const [m, l] of [...this.#lora]) {
+      if (still.lora.has(m)) this.#lora.set(m, { a: pick(l.a), b: pick(l.b) });
+      else this.#lora.delete(m);
+      tf.dispose([l.a, l.b]);
+    }
+    for (const [k, v] of [...this.#ia3]) {
+      if (still.ia3.has(k)) this.#ia3.set(k, pick(v));
+      else this.#ia3.delete(k);
+      v.dispose();
+    }
+    for (const [m, h] of [...this.#heads]) {
+      const has = new Set([...h.has].filter((s) => s !== at + 1).map((s) => (s > at + 1 ? s - 1 : s)));
+      if (still.heads.has(m)) this.#heads.set(m, { w: pick(h.w), b: pick(h.b), has });
+      else this.#heads.delete(m);
+      tf.dispose([h.w, h.b]);
+    }
+    keep.dispose();
+    this.#slots.clear();
+    this.#entries.forEach((e, i) => this.#slots.set(e.key, { slot: i + 1, parts: e.parts }));
+    return true;
+  }
+
   /** Stacks `entries` afresh (slots 1..n in order), disposing the previous stacks. */
   rebuild(entries: readonly BankEntry[]): void {
     this.dispose();
-    entries.forEach((e, i) => this.#slots.set(e.key, { slot: i + 1, parts: e.parts }));
-    const slots = [undefined, ...entries.map((e) => e.parts)];
-    const modules = (f: (p: RowwiseParts) => Iterable<string>) =>
-      new Set(entries.flatMap((e) => [...f(e.parts)]));
-
-    for (const m of modules((p) => (p.kind === 'lora' ? p.pairs.keys() : []))) {
-      const pair = (p: RowwiseParts | undefined) => (p?.kind === 'lora' ? p.pairs.get(m) : undefined);
-      const a = stackSlots(
-        slots.map((p) => pair(p)?.a),
-        (s) => tf.zeros(s),
-      );
-      const b = tf.tidy(() =>
-        stackSlots(
-          slots.map((p) => {
-            const q = pair(p);
-            return q && p?.kind === 'lora' ? q.b.mul(p.scale) : undefined;
-          }),
-          (s) => tf.zeros(s),
-        ),
-      );
-      this.#lora.set(m, { a: a as tf.Tensor3D, b: b as tf.Tensor3D });
-    }
-
-    const ia3Keys = modules((p) =>
-      p.kind === 'ia3' ? [...p.scales].map(([m, s]) => `${s.feedforward ? 'in' : 'out'}:${m}`) : [],
-    );
-    for (const k of ia3Keys) {
-      const [side, m] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
-      const v = (p: RowwiseParts | undefined) => {
-        const s = p?.kind === 'ia3' ? p.scales.get(m) : undefined;
-        return s && s.feedforward === (side === 'in') ? s.v.reshape([-1]) : undefined;
-      };
-      const stacked = tf.tidy(() => stackSlots(slots.map(v), (s) => tf.ones(s)));
-      this.#ia3.set(k, stacked as tf.Tensor2D);
-    }
-
-    for (const m of modules((p) => p.head.modules)) {
-      const w = (p: RowwiseParts | undefined) => p?.head.weights.get(`${m}.weight`);
-      const has = new Set(slots.flatMap((p, i) => (w(p) ? [i] : [])));
-      const ws = stackSlots(slots.map(w), (s) => tf.zeros(s));
-      const bs = tf.tidy(() =>
-        stackSlots(
-          slots.map((p) => {
-            const wt = w(p);
-            if (!wt) return undefined;
-            const bias = p?.head.weights.get(`${m}.bias`);
-            return (bias ?? tf.zeros([wt.shape[1] as number])).reshape([1, -1]);
-          }),
-          (s) => tf.zeros(s),
-        ),
-      );
-      this.#heads.set(m, { w: ws as tf.Tensor3D, b: bs as tf.Tensor3D, has });
-    }
+    for (const e of entries) this.add(e);
   }
 
   /** Every tensor the bank holds (for tests and accounting). */
@@ -151,5 +216,6 @@ export class AdapterBank {
     this.#ia3.clear();
     this.#heads.clear();
     this.#slots.clear();
+    this.#entries = [];
   }
 }

@@ -58,34 +58,21 @@ export class LoadedModel {
     const loaded = { key: ref.key, instance, labels: this.#labelsOf(ref.dir, instance) };
     while (this.adapters.size >= capacity) {
       const [oldest] = this.adapters.keys();
-      this.#drop(oldest as string);
+      this.unload(oldest as string);
     }
     this.adapters.set(ref.key, loaded);
-    this.#rebuildBank();
+    if (instance.rowwise) this.bank?.add({ key: ref.key, parts: instance.rowwise });
     // The bank is part of the hot load: a batch only gathers from it.
     return { loaded, loadMs: performance.now() - t0, hit: false };
   }
 
   unload(key: string): boolean {
-    if (!this.#drop(key)) return false;
-    this.#rebuildBank();
-    return true;
-  }
-
-  #drop(key: string): boolean {
     const a = this.adapters.get(key);
     if (!a) return false;
+    this.bank?.remove(key);
     a.instance.dispose();
     this.adapters.delete(key);
     return true;
-  }
-
-  #rebuildBank(): void {
-    this.bank?.rebuild(
-      [...this.adapters.values()].flatMap((a) =>
-        a.instance.rowwise ? [{ key: a.key, parts: a.instance.rowwise }] : [],
-      ),
-    );
   }
 
   /** The folder's labels, or LABEL_i for the width of its head (a PEFT folder records none). */
@@ -99,8 +86,8 @@ export class LoadedModel {
   }
 
   dispose(): void {
-    for (const key of [...this.adapters.keys()]) this.#drop(key);
     this.bank?.dispose();
+    for (const key of [...this.adapters.keys()]) this.unload(key);
     this.model.dispose();
   }
 }

@@ -25,6 +25,12 @@ export interface LoadedAdapter {
 
 const isClassifier = (task: string) => task === 'sequence-classification';
 
+/**
+ * Only gathered batches read the bank: wasm's per-adapter products would pay its updates for nothing.
+ * STUDIO_SERVE_BANK=0 turns it off, so one GPU session can measure the serving API with and without it.
+ */
+const useBank = () => defaultLoraMode() === 'gathered' && process.env.STUDIO_SERVE_BANK !== '0';
+
 export class LoadedModel {
   readonly adapters = new Map<string, LoadedAdapter>();
   /** The mixable adapters' tensors stacked for mixed batches (bank.ts); null where batches do not gather. */
@@ -121,10 +127,7 @@ export class LoadedModels {
     // Adapters find their target modules through a traced forward pass, cached per model: trace it now, so the
     // first adapter's hot load does not pay for it.
     traceModules(model);
-    // Only gathered batches read the bank; wasm's per-adapter products would pay its rebuilds for nothing.
-    const entry = new LoadedModel(name, model, loadTokenizer(dir), baseClassifies, {
-      bank: defaultLoraMode() === 'gathered',
-    });
+    const entry = new LoadedModel(name, model, loadTokenizer(dir), baseClassifies, { bank: useBank() });
     while (this.#models.size >= this.capacity) {
       const [oldest, m] = this.#models.entries().next().value as [string, LoadedModel];
       m.dispose();

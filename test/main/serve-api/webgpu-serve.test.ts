@@ -71,13 +71,19 @@ async function serve(backend: string): Promise<Served> {
       ),
     );
   try {
-    await call('/v1/embed', { text: 'the base model alone' });
+    const unloadAll = async () => {
+      for (const [adapter] of ADAPTERS)
+        expect((await call(`/v1/adapters/${adapter}/unload`, {})).unloaded, adapter).toBe(true);
+    };
+    // A first load and unload of each adapter: what stays after it (per-model caches) is not the bank's.
+    await round();
+    await unloadAll();
     const baseOnly = (await health()).numTensors;
     await round();
     const loaded = (await health()).numTensors;
     const answers = await round();
     const again = (await health()).numTensors;
-    for (const [adapter] of ADAPTERS) await call(`/v1/adapters/${adapter}/unload`, {});
+    await unloadAll();
     const h = await health();
     return { backend: h.backend, answers, tensors: { baseOnly, loaded, again, unloaded: h.numTensors } };
   } finally {

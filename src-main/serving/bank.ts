@@ -2,8 +2,9 @@
  * The loaded adapters' per-row tensors stacked once per base model (S-LoRA's unified adapter pool): for each LoRA
  * target, every adapter's A as one [slots, in, r] tensor and its B, scale folded in, as one [slots, r, out]; for
  * each IA3 module every adapter's vector as one [slots, n]; for each task-head linear every adapter's weight and
- * bias. Slot 0 is the row without an adapter (zeros for LoRA, ones for IA3). A mixed batch then picks its rows'
- * matrices with one gather per tensor by a per-row slot index, whatever the number of distinct adapters in it.
+ * bias; for each bottleneck sub-layer every adapter's down and up weights. Slot 0 is the row without an adapter
+ * (zeros for LoRA, ones for IA3). A mixed batch then picks its rows' matrices with one gather per tensor by a
+ * per-row slot index, whatever the number of distinct adapters in it.
  *
  * Why: stacking the batch's matrices per batch (`tf.stack` of up to 33 tensors per LoRA target) and running the
  * heads once per adapter cost kernels per distinct adapter; on a GPU a batch's time is its kernel count, and 32
@@ -33,6 +34,14 @@ export interface BankHead {
   b: tf.Tensor3D;
   /** Slots whose adapter has this head module. */
   has: ReadonlySet<number>;
+}
+
+export interface BankBottleneck {
+  /** [slots, hidden, r], [slots, 1, r], [slots, r, hidden], [slots, 1, hidden]: zeros where a slot has none. */
+  down: tf.Tensor3D;
+  downBias: tf.Tensor3D;
+  up: tf.Tensor3D;
+  upBias: tf.Tensor3D;
 }
 
 const padTo = (t: tf.Tensor, shape: readonly number[]): tf.Tensor =>
@@ -66,6 +75,7 @@ export class AdapterBank {
   #lora = new Map<string, BankLora>();
   #ia3 = new Map<string, tf.Tensor2D>();
   #heads = new Map<string, BankHead>();
+  #bottlenecks = new Map<string, BankBottleneck>();
 
   /**
    * The slot of the adapter these parts come from (an evicted or reloaded one: undefined). Instances make their
@@ -87,6 +97,11 @@ export class AdapterBank {
 
   head(module: string): BankHead | undefined {
     return this.#heads.get(module);
+  }
+
+  /** The bottleneck modules at a sub-layer (`${layer}/${kind}`). */
+  bottleneck(key: string): BankBottleneck | undefined {
+    return this.#bottlenecks.get(key);
   }
 
   /**
@@ -136,6 +151,24 @@ export class AdapterBank {
       swap(this.#ia3, k, next, old, (t) => [t]);
     }
 
+    for (const k of new Set([
+      ...this.#bottlenecks.keys(),
+      ...(p.kind === 'bottleneck' ? p.modules.keys() : []),
+    ])) {
+      const old = this.#bottlenecks.get(k);
+      const m = p.kind === 'bottleneck' ? p.modules.get(k) : undefined;
+      const row = (t: tf.Tensor | undefined) => t?.reshape([1, -1]);
+      const [db, ub] = [row(m?.downBias), row(m?.upBias)];
+      const next = {
+        down: appendSlot(old?.down, n, m?.down, 'zeros') as tf.Tensor3D,
+        downBias: appendSlot(old?.downBias, n, db, 'zeros') as tf.Tensor3D,
+        up: appendSlot(old?.up, n, m?.up, 'zeros') as tf.Tensor3D,
+        upBias: appendSlot(old?.upBias, n, ub, 'zeros') as tf.Tensor3D,
+      };
+      tf.dispose([db, ub].filter((t) => t !== undefined));
+      swap(this.#bottlenecks, k, next, old, (b) => [b.down, b.downBias, b.up, b.upBias]);
+    }
+
     for (const m of new Set([...this.#heads.keys(), ...p.head.modules])) {
       const old = this.#heads.get(m);
       const w = p.head.weights.get(`${m}.weight`);
@@ -173,6 +206,7 @@ export class AdapterBank {
         ),
       ),
       heads: new Set(parts.flatMap((p) => [...p.head.modules])),
+      bottlenecks: new Set(parts.flatMap((p) => (p.kind === 'bottleneck' ? [...p.modules.keys()] : []))),
     };
     const pick = <T extends tf.Tensor>(t: T): T => tf.gather(t, keep) as T;
     for (const [m, l] of [...this.#lora]) {
@@ -191,6 +225,18 @@ export class AdapterBank {
       else this.#heads.delete(m);
       tf.dispose([h.w, h.b]);
     }
+    for (const [k, b] of [...this.#bottlenecks]) {
+      const all = [b.down, b.downBias, b.up, b.upBias];
+      if (still.bottlenecks.has(k))
+        this.#bottlenecks.set(k, {
+          down: pick(b.down),
+          downBias: pick(b.downBias),
+          up: pick(b.up),
+          upBias: pick(b.upBias),
+        });
+      else this.#bottlenecks.delete(k);
+      tf.dispose(all);
+    }
     keep.dispose();
     this.#slots.clear();
     this.#entries.forEach((e, i) => this.#slots.set(e.key, { slot: i + 1, parts: e.parts }));
@@ -205,13 +251,15 @@ export class AdapterBank {
 
   /** Every tensor the bank holds (for tests and accounting). */
   get numTensors(): number {
-    return 2 * this.#lora.size + this.#ia3.size + 2 * this.#heads.size;
+    return 2 * this.#lora.size + this.#ia3.size + 2 * this.#heads.size + 4 * this.#bottlenecks.size;
   }
 
   dispose(): void {
     for (const l of this.#lora.values()) tf.dispose([l.a, l.b]);
     for (const h of this.#heads.values()) tf.dispose([h.w, h.b]);
     tf.dispose([...this.#ia3.values()]);
+    for (const b of this.#bottlenecks.values()) tf.dispose([b.down, b.downBias, b.up, b.upBias]);
+    this.#bottlenecks.clear();
     this.#lora.clear();
     this.#ia3.clear();
     this.#heads.clear();

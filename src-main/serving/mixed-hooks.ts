@@ -87,6 +87,8 @@ export class MixedHooks implements ForwardHooks {
     const key = `${layer}/${kind}`;
     if (!this.segments.some((s) => s.parts?.kind === 'bottleneck' && s.parts.modules.has(key))) return out;
     const per = out.shape[0] / this.batch;
+    const banked = this.#bottleneckBanked(key, out, input, per);
+    if (banked) return banked;
     const parts = this.segments.map((s) => {
       const o = rowsOf(out, s, per);
       const p = s.parts;
@@ -127,6 +129,40 @@ export class MixedHooks implements ForwardHooks {
       ms.push(tf.concat(mParts, 1));
     });
     return { h: tf.concat(hs, 0) as tf.Tensor3D, mask: tf.concat(ms, 0) as tf.Tensor2D };
+  }
+
+  /**
+   * The bottleneck modules of a sub-layer from the bank: each row's down and up weights gathered, two batched
+   * products, its placement's input chosen per row (tf.where: exact). Rows without a module here have zero weights
+   * and biases, so they add exactly zero whatever the activation. Null (per-adapter path) when the batch's
+   * bottlenecks use different activations.
+   */
+  #bottleneckBanked(key: string, out: tf.Tensor2D, input: tf.Tensor2D, per: number): tf.Tensor2D | null {
+    const b = this.banked?.bank.bottleneck(key);
+    const bn = this.segments.flatMap((s) => (s.parts?.kind === 'bottleneck' ? [s.parts] : []));
+    const act = bn[0]?.activation;
+    if (!b || !act || bn.some((p) => p.activation !== act)) return null;
+    const idx = this.banked!.index;
+    const parallel: boolean[] = [];
+    const scale: number[] = [];
+    for (const s of this.segments)
+      for (let k = 0; k < s.count; k++) {
+        const p = s.parts?.kind === 'bottleneck' ? s.parts : undefined;
+        parallel.push(p?.placement === 'parallel');
+        scale.push(p?.placement === 'parallel' ? p.scaling : 1);
+      }
+    const o3 = out.reshape([this.batch, per, -1]);
+    const src = parallel.some((v) => v)
+      ? tf.where(tf.tensor3d(parallel, [this.batch, 1, 1], 'bool'), input.reshape([this.batch, per, -1]), o3)
+      : o3;
+    const z = activate(
+      tf.matMul(src as tf.Tensor3D, tf.gather(b.down, idx)).add(tf.gather(b.downBias, idx)),
+      act,
+    );
+    let y = tf.matMul(z as tf.Tensor3D, tf.gather(b.up, idx)).add(tf.gather(b.upBias, idx));
+    // Sequential rows scale by nothing: their sum stays the per-adapter path's bit for bit.
+    if (scale.some((v) => v !== 1)) y = y.mul(tf.tensor3d(scale, [this.batch, 1, 1]));
+    return o3.add(y).reshape([this.batch * per, -1]) as tf.Tensor2D;
   }
 
   /**

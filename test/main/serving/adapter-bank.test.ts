@@ -29,6 +29,7 @@ const BATCH = 32;
 let model: Model;
 const lora: AdapterInstance[] = [];
 const ia3: AdapterInstance[] = [];
+const bottleneck: AdapterInstance[] = [];
 const tmp = tempDir('adapter-bank-');
 
 beforeAll(async () => {
@@ -39,11 +40,38 @@ beforeAll(async () => {
     const config: MethodConfig = { type: 'lora', r: 2 + 2 * (i % 2), alpha: 8, dropout: 0, rslora: false };
     lora.push(createAdapter(model, config, 500 + i, { numLabels: 2 }));
     ia3.push(createAdapter(model, { type: 'ia3' }, 700 + i, { numLabels: 2 }));
+    // Sequential and parallel alternate (one activation): rows pick their input per placement.
+    const bn: MethodConfig =
+      i % 2
+        ? {
+            type: 'bottleneck',
+            variant: 'pfeiffer',
+            placement: 'parallel',
+            activation: 'relu',
+            scaling: 2,
+            reductionFactor: 8,
+          }
+        : {
+            type: 'bottleneck',
+            variant: 'houlsby',
+            placement: 'sequential',
+            activation: 'relu',
+            scaling: 1,
+            reductionFactor: 4,
+          };
+    const a = createAdapter(model, bn, 900 + i, { numLabels: 2 });
+    // Random weights: a fresh bottleneck's up projection is zero, which would add nothing to compare.
+    for (const w of a.weights.values()) {
+      const fresh = tf.tidy(() => tf.randomNormal(w.shape, 0, 0.2, 'float32', 31 * i + 5));
+      w.assign(fresh);
+      fresh.dispose();
+    }
+    bottleneck.push(a);
   }
 });
 
 afterAll(() => {
-  for (const a of [...lora, ...ia3]) a.dispose();
+  for (const a of [...lora, ...ia3, ...bottleneck]) a.dispose();
   model?.dispose();
   tmp.cleanup();
 });
@@ -72,22 +100,34 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b
 describe.each([
   ['LoRA', lora],
   ['IA3', ia3],
+  ['bottleneck', bottleneck],
 ])('a mixed batch of %s adapters', (method, adapters) => {
-  it('runs as many kernels with 32 distinct adapters as with one, from the bank', async () => {
+  it('runs as many kernels with 32 distinct adapters as with two, from the bank', async () => {
     const bank = new AdapterBank();
     bank.rebuild(adapters.map((a, i) => ({ key: `a${i}`, parts: a.rowwise! })));
-    const one = await kernels(rowsOf(adapters, 1), bank);
+    // Two: a sequential and a parallel bottleneck (each placement's few kernels), two LoRA ranks.
+    const one = await kernels(rowsOf(adapters, 2), bank);
     const many = await kernels(rowsOf(adapters, BATCH), bank);
-    const [oneOwn, manyOwn] = [await kernels(rowsOf(adapters, 1)), await kernels(rowsOf(adapters, BATCH))];
+    const [oneOwn, manyOwn] = [await kernels(rowsOf(adapters, 2)), await kernels(rowsOf(adapters, BATCH))];
     // The numbers docs/SERVING.md reports (bank vs the batch's own stacks, 1 vs 32 distinct adapters).
     console.log(
       `${method}: kernels per batch of ${BATCH}: bank ${total(one)} / ${total(many)}, ` +
-        `own stacks ${total(oneOwn)} / ${total(manyOwn)} (1 / 32 distinct adapters)`,
+        `own stacks ${total(oneOwn)} / ${total(manyOwn)} (2 / 32 distinct adapters)`,
     );
     expect(total(many)).toBe(total(one));
     expect([...many]).toEqual([...one]);
     // Without the bank the same batch grows with its adapters: what the bank removes.
     expect(total(manyOwn)).toBeGreaterThan(total(oneOwn) + BATCH);
+    // And the bank's batch is the per-adapter batch's, row for row (that one equals each adapter alone).
+    const rows = rowsOf(adapters, BATCH);
+    const banked = await forwardRows(model, rows, { padId: 0, loraMode: 'gathered', bank });
+    const own = await forwardRows(model, rows, { padId: 0, loraMode: 'gathered' });
+    const diff = (a: Float32Array, b: Float32Array) =>
+      a.length !== b.length ? Infinity : a.reduce((m, v, j) => Math.max(m, Math.abs(v - b[j]!)), 0);
+    banked.forEach((r, i) => {
+      expect(diff(r.embedding, own[i]!.embedding), `row ${i} embedding`).toBeLessThan(1e-5);
+      expect(diff(r.logits, own[i]!.logits), `row ${i} logits`).toBeLessThan(1e-5);
+    });
     bank.dispose();
   });
 });

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RowwiseParts } from '../adapters/base/rowwise.ts';
 import type { ForwardHooks } from '../models/base/hooks.ts';
 import type { Model, ModelInputs } from '../models/base/types.ts';
+import type { AdapterBank } from './bank.ts';
 import { MixedHooks } from './mixed-hooks.ts';
-import type { LoraMode, Segment } from './mixed-hooks.ts';
+import type { BankedRows, LoraMode, Segment } from './mixed-hooks.ts';
 
 export interface ServeRow {
   /** The adapter's key (rows with the same key share a segment); null: the base. */
@@ -51,6 +52,20 @@ function segmentsOf(sorted: readonly ServeRow[]): Segment[] {
 }
 
 /**
+ * Each sorted row's slot in the bank, as a [batch] index the mixed hooks gather by; null when a row's adapter is
+ * not (or no longer) in the bank, and then the batch stacks its own tensors as before.
+ */
+function bankedRows(bank: AdapterBank, sorted: readonly ServeRow[]): BankedRows | null {
+  const slots: number[] = [];
+  for (const r of sorted) {
+    const slot = r.parts && r.key !== null ? bank.slotOf(r.key, r.parts) : 0;
+    if (slot === undefined) return null;
+    slots.push(slot);
+  }
+  return { bank, slots, index: tf.tensor1d(slots, 'int32') };
+}
+
+/**
  * Runs `rows` as one batch. With `hooks` (an adapter that cannot share a batch), every row uses them; otherwise
  * each row's `parts` apply to it alone. The outputs are read back asynchronously: a synchronous read of a GPU
  * tensor fails on tf.js's webgpu backend under Node (it needs an OffscreenCanvas).
@@ -61,6 +76,8 @@ export async function forwardRows(
   opts: {
     padId: number;
     loraMode: LoraMode;
+    /** The loaded adapters' stacked tensors (gathered mode only: batched products are slow on wasm). */
+    bank?: AdapterBank;
     hooks?: ForwardHooks;
     /** An adapter that runs the model more than once (a router): its answer replaces the head's logits. */
     answer?: (inputs: ModelInputs) => Promise<tf.Tensor2D>;
@@ -78,7 +95,11 @@ export async function forwardRows(
     types.set(r.typeIds, b * len);
     mask.fill(1, b * len, b * len + r.ids.length);
   });
-  const mixed = opts.hooks ? null : new MixedHooks(segmentsOf(sorted), batch, opts.loraMode);
+  const banked =
+    !opts.hooks && opts.bank && opts.loraMode === 'gathered' ? bankedRows(opts.bank, sorted) : null;
+  const mixed = opts.hooks
+    ? null
+    : new MixedHooks(segmentsOf(sorted), batch, opts.loraMode, banked ?? undefined);
   const inputs = {
     inputIds: tf.tensor2d(ids, [batch, len], 'int32'),
     attentionMask: tf.tensor2d(mask, [batch, len], 'int32'),
@@ -114,6 +135,6 @@ export async function forwardRows(
     });
     return result;
   } finally {
-    tf.dispose([...Object.values(inputs), ...outputs]);
+    tf.dispose([...Object.values(inputs), ...outputs, ...(banked ? [banked.index] : [])]);
   }
 }

@@ -12,6 +12,8 @@ import type { Model } from '../models/index.ts';
 import { loadTokenizer } from '../models/tokenizer/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 import { adapterLabels } from '../node-shared/adapter-folder.ts';
+import { AdapterBank } from './bank.ts';
+import { defaultLoraMode } from './mixed-hooks.ts';
 import type { AdapterRef, LoadResult } from './protocol.ts';
 
 export interface LoadedAdapter {
@@ -23,8 +25,16 @@ export interface LoadedAdapter {
 
 const isClassifier = (task: string) => task === 'sequence-classification';
 
+/**
+ * Only gathered batches read the bank: wasm's per-adapter products would pay its updates for nothing.
+ * STUDIO_SERVE_BANK=0 turns it off, so one GPU session can measure the serving API with and without it.
+ */
+const useBank = () => defaultLoraMode() === 'gathered' && process.env.STUDIO_SERVE_BANK !== '0';
+
 export class LoadedModel {
   readonly adapters = new Map<string, LoadedAdapter>();
+  /** The mixable adapters' tensors stacked for mixed batches (bank.ts); null where batches do not gather. */
+  readonly bank: AdapterBank | null;
 
   constructor(
     readonly name: string,
@@ -32,7 +42,10 @@ export class LoadedModel {
     readonly tok: TextTokenizer,
     /** Whether the base's own head was trained (a classifier folder) rather than a placeholder. */
     readonly baseClassifies: boolean,
-  ) {}
+    opts: { bank?: boolean } = {},
+  ) {
+    this.bank = opts.bank ? new AdapterBank() : null;
+  }
 
   /** An adapter by key, loading it from its folder on first use. */
   adapter(ref: AdapterRef, capacity: number): { loaded: LoadedAdapter; loadMs: number; hit: boolean } {
@@ -49,18 +62,20 @@ export class LoadedModel {
       throw new UserError(`${ref.key}: a full fine-tuning run is a whole model, not an adapter to serve`);
     }
     const loaded = { key: ref.key, instance, labels: this.#labelsOf(ref.dir, instance) };
-    const loadMs = performance.now() - t0;
     while (this.adapters.size >= capacity) {
       const [oldest] = this.adapters.keys();
       this.unload(oldest as string);
     }
     this.adapters.set(ref.key, loaded);
-    return { loaded, loadMs, hit: false };
+    if (instance.rowwise) this.bank?.add({ key: ref.key, parts: instance.rowwise });
+    // The bank is part of the hot load: a batch only gathers from it.
+    return { loaded, loadMs: performance.now() - t0, hit: false };
   }
 
   unload(key: string): boolean {
     const a = this.adapters.get(key);
     if (!a) return false;
+    this.bank?.remove(key);
     a.instance.dispose();
     this.adapters.delete(key);
     return true;
@@ -77,6 +92,7 @@ export class LoadedModel {
   }
 
   dispose(): void {
+    this.bank?.dispose();
     for (const key of [...this.adapters.keys()]) this.unload(key);
     this.model.dispose();
   }
@@ -111,7 +127,7 @@ export class LoadedModels {
     // Adapters find their target modules through a traced forward pass, cached per model: trace it now, so the
     // first adapter's hot load does not pay for it.
     traceModules(model);
-    const entry = new LoadedModel(name, model, loadTokenizer(dir), baseClassifies);
+    const entry = new LoadedModel(name, model, loadTokenizer(dir), baseClassifies, { bank: useBank() });
     while (this.#models.size >= this.capacity) {
       const [oldest, m] = this.#models.entries().next().value as [string, LoadedModel];
       m.dispose();

@@ -17,9 +17,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RowwiseParts } from '../adapters/base/rowwise.ts';
+import { activeBackend } from '../engine/backends.ts';
 import { linear as dense, matMul } from '../engine/ops/index.ts';
 import type { ForwardHooks, LinearInfo } from '../models/base/hooks.ts';
 import { activate } from '../models/base/layers.ts';
+import type { AdapterBank } from './bank.ts';
 
 /** Consecutive examples of a batch that carry the same adapter (`parts` null: the base alone). */
 export interface Segment {
@@ -29,6 +31,20 @@ export interface Segment {
 }
 
 export type LoraMode = 'segments' | 'gathered';
+
+/** Products per adapter on wasm (XNNPACK's fast 2-D path), gathered batched products elsewhere. */
+export const defaultLoraMode = (): LoraMode => (activeBackend() === 'wasm' ? 'segments' : 'gathered');
+
+/**
+ * The loaded adapters' stacked tensors and each example's slot in them ([batch] int32): with it, the gathered
+ * LoRA products, IA3 vectors and task heads gather per row from the bank instead of stacking the batch's tensors.
+ */
+export interface BankedRows {
+  bank: AdapterBank;
+  index: tf.Tensor1D;
+  /** Slot per example, as numbers (which rows have a head module). */
+  slots: readonly number[];
+}
 
 type Base = (x: tf.Tensor2D) => tf.Tensor2D;
 
@@ -43,13 +59,14 @@ export class MixedHooks implements ForwardHooks {
     readonly segments: readonly Segment[],
     readonly batch: number,
     readonly loraMode: LoraMode,
+    readonly banked?: BankedRows,
   ) {}
 
   linear(name: string, x: tf.Tensor2D, base: Base, info: LinearInfo): tf.Tensor2D {
     const per = x.shape[0] / this.batch;
     // A task head replaces the frozen module on its adapter's rows: run every segment as it would run alone.
     if (this.segments.some((s) => s.parts?.head.modules.has(name)))
-      return this.#perSegment(name, x, base, per);
+      return this.#headBanked(name, x, per) ?? this.#perSegment(name, x, base, per);
     const inScale = this.#ia3(name, true, info.inFeatures);
     const x3 = inScale ? x.reshape([this.batch, per, info.inFeatures]).mul(inScale) : null;
     let y = base(x3 ? (x3.reshape([-1, info.inFeatures]) as tf.Tensor2D) : x);
@@ -70,6 +87,8 @@ export class MixedHooks implements ForwardHooks {
     const key = `${layer}/${kind}`;
     if (!this.segments.some((s) => s.parts?.kind === 'bottleneck' && s.parts.modules.has(key))) return out;
     const per = out.shape[0] / this.batch;
+    const banked = this.#bottleneckBanked(key, out, input, per);
+    if (banked) return banked;
     const parts = this.segments.map((s) => {
       const o = rowsOf(out, s, per);
       const p = s.parts;
@@ -110,6 +129,53 @@ export class MixedHooks implements ForwardHooks {
       ms.push(tf.concat(mParts, 1));
     });
     return { h: tf.concat(hs, 0) as tf.Tensor3D, mask: tf.concat(ms, 0) as tf.Tensor2D };
+  }
+
+  /**
+   * The bottleneck modules of a sub-layer from the bank: each row's down and up weights gathered, two batched
+   * products, its placement's input chosen per row (tf.where: exact). Rows without a module here have zero weights
+   * and biases, so they add exactly zero whatever the activation. Null (per-adapter path) when the batch's
+   * bottlenecks use different activations.
+   */
+  #bottleneckBanked(key: string, out: tf.Tensor2D, input: tf.Tensor2D, per: number): tf.Tensor2D | null {
+    const b = this.banked?.bank.bottleneck(key);
+    const bn = this.segments.flatMap((s) => (s.parts?.kind === 'bottleneck' ? [s.parts] : []));
+    const act = bn[0]?.activation;
+    if (!b || !act || bn.some((p) => p.activation !== act)) return null;
+    const idx = this.banked!.index;
+    const parallel: boolean[] = [];
+    const scale: number[] = [];
+    for (const s of this.segments)
+      for (let k = 0; k < s.count; k++) {
+        const p = s.parts?.kind === 'bottleneck' ? s.parts : undefined;
+        parallel.push(p?.placement === 'parallel');
+        scale.push(p?.placement === 'parallel' ? p.scaling : 1);
+      }
+    const o3 = out.reshape([this.batch, per, -1]);
+    const src = parallel.some((v) => v)
+      ? tf.where(tf.tensor3d(parallel, [this.batch, 1, 1], 'bool'), input.reshape([this.batch, per, -1]), o3)
+      : o3;
+    const z = activate(
+      tf.matMul(src as tf.Tensor3D, tf.gather(b.down, idx)).add(tf.gather(b.downBias, idx)),
+      act,
+    );
+    let y = tf.matMul(z as tf.Tensor3D, tf.gather(b.up, idx)).add(tf.gather(b.upBias, idx));
+    // Sequential rows scale by nothing: their sum stays the per-adapter path's bit for bit.
+    if (scale.some((v) => v !== 1)) y = y.mul(tf.tensor3d(scale, [this.batch, 1, 1]));
+    return o3.add(y).reshape([this.batch * per, -1]) as tf.Tensor2D;
+  }
+
+  /**
+   * A task-head linear when every example's adapter has it: one gathered batched product from the bank (outputs
+   * zero-padded to the bank's widest head, as #perSegment pads to the batch's), else null.
+   */
+  #headBanked(name: string, x: tf.Tensor2D, per: number): tf.Tensor2D | null {
+    const head = this.banked?.bank.head(name);
+    if (!head || !this.banked!.slots.every((s) => head.has.has(s))) return null;
+    const idx = this.banked!.index;
+    const x3 = x.reshape([this.batch, per, -1]) as tf.Tensor3D;
+    const y = tf.matMul(x3, tf.gather(head.w, idx)).add(tf.gather(head.b, idx));
+    return y.reshape([this.batch * per, -1]) as tf.Tensor2D;
   }
 
   /** Every segment as its adapter alone would compute it, outputs zero-padded to the widest and stacked. */
@@ -153,6 +219,8 @@ export class MixedHooks implements ForwardHooks {
       return sc && sc.feedforward === feedforward ? sc.v : undefined;
     };
     if (!this.segments.some(vOf)) return null;
+    const bankV = this.banked?.bank.ia3(name, feedforward);
+    if (bankV) return tf.gather(bankV, this.banked!.index).reshape([this.batch, 1, n]) as tf.Tensor3D;
     const rows = this.segments.map((s) => {
       const v = vOf(s);
       return (v ? v.reshape([1, n]) : tf.ones([1, n])).tile([s.count, 1]);
@@ -181,6 +249,13 @@ export class MixedHooks implements ForwardHooks {
     const pairs = this.segments.map((s) => (s.parts?.kind === 'lora' ? s.parts.pairs.get(name) : undefined));
     const present = pairs.filter((p) => p !== undefined);
     if (present.length === 0) return null;
+    const banked = this.banked?.bank.lora(name);
+    if (banked) {
+      const idx = this.banked!.index;
+      const x3 = x.reshape([this.batch, per, -1]) as tf.Tensor3D;
+      const d = tf.matMul(tf.matMul(x3, tf.gather(banked.a, idx)), tf.gather(banked.b, idx));
+      return d.reshape([this.batch * per, -1]) as tf.Tensor2D;
+    }
     const [inF, r0] = present[0]!.a.shape as [number, number];
     const out = present[0]!.b.shape[1] as number;
     const rank = Math.max(r0, ...present.map((p) => p.a.shape[1] as number));

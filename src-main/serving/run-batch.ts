@@ -5,17 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describeUserFacing } from '../errors.ts';
-import { activeBackend } from '../engine/backends.ts';
 import { forwardRows } from './batch-forward.ts';
 import type { RowOutput, ServeRow } from './batch-forward.ts';
 import type { LoadedAdapter, LoadedModel, LoadedModels } from './loaded.ts';
+import { defaultLoraMode } from './mixed-hooks.ts';
 import type { LoraMode } from './mixed-hooks.ts';
 import type { ItemResult, ItemValue, ServeItem } from './protocol.ts';
 
 const MAX_LENGTH = 512;
 
-/** Products per adapter on wasm (XNNPACK's fast 2-D path), gathered batched products elsewhere. */
-export const defaultLoraMode = (): LoraMode => (activeBackend() === 'wasm' ? 'segments' : 'gathered');
+export { defaultLoraMode };
 
 interface Pending {
   index: number;
@@ -111,6 +110,7 @@ export async function runBatch(
         {
           padId: entry.tok.padId,
           loraMode,
+          ...(entry.bank ? { bank: entry.bank } : {}),
           ...(alone ? { hooks: alone } : {}),
           ...(answer ? { answer } : {}),
         },

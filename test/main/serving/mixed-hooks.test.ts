@@ -2,7 +2,9 @@
  * Mixed-adapter batches give, row for row, what each adapter gives alone (within 1e-5): LoRA (two ranks, both
  * product modes), bottleneck (sequential and parallel), IA3, prompt tuning (two prompt lengths, so rows are padded
  * to the longest) and the base, interleaved in one batch with texts of different lengths and heads of different
- * widths. Adapter weights are drawn at random so every adapter really changes the output.
+ * widths. Adapter weights are drawn at random so every adapter really changes the output. Gathered products run
+ * both with the batch's own stacks and from a bank of the loaded adapters (serving/bank.ts), which a batch only
+ * gathers from; a batch whose rows all have heads also takes the heads from the bank.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +14,7 @@ import { createAdapter } from '../../../src-main/adapters/index.ts';
 import type { AdapterInstance } from '../../../src-main/adapters/index.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';
+import { AdapterBank } from '../../../src-main/serving/bank.ts';
 import { forwardRows } from '../../../src-main/serving/batch-forward.ts';
 import type { ServeRow } from '../../../src-main/serving/batch-forward.ts';
 import type { LoraMode } from '../../../src-main/serving/mixed-hooks.ts';
@@ -52,6 +55,7 @@ const METHODS: [string, MethodConfig, number][] = [
 
 let model: Model;
 const adapters = new Map<string, AdapterInstance>();
+const bank = new AdapterBank();
 
 beforeAll(async () => {
   await useTestBackend();
@@ -70,9 +74,11 @@ beforeAll(async () => {
     }
     adapters.set(key, a);
   });
+  bank.rebuild([...adapters].map(([key, a]) => ({ key, parts: a.rowwise! })));
 });
 
 afterAll(() => {
+  bank.dispose();
   for (const a of adapters.values()) a.dispose();
   model?.dispose();
 });
@@ -108,9 +114,14 @@ function alone(
 const maxDiff = (a: Float32Array, b: Float32Array) =>
   a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
 
-describe.each<LoraMode>(['segments', 'gathered'])('mixed-adapter batch (%s LoRA products)', (loraMode) => {
-  it('equals each adapter alone, row for row', async () => {
-    const keys = [null, ...METHODS.map(([k]) => k)];
+describe.each<[LoraMode, boolean]>([
+  ['segments', false],
+  ['gathered', false],
+  ['gathered', true],
+])('mixed-adapter batch (%s LoRA products, bank: %s)', (loraMode, banked) => {
+  it.each([true, false])('equals each adapter alone, row for row (base rows: %s)', async (withBase) => {
+    // Without base rows every row has a head: a banked batch then gathers the heads too.
+    const keys = [...(withBase ? [null] : []), ...METHODS.map(([k]) => k)];
     // Interleaved adapters, two rows each, lengths 4..12: padding and prompts of 3 and 5 virtual tokens.
     const rows: ServeRow[] = [];
     for (let i = 0; i < 2 * keys.length; i++) {
@@ -125,7 +136,7 @@ describe.each<LoraMode>(['segments', 'gathered'])('mixed-adapter batch (%s LoRA 
     }
     expect(rows.every((r) => r.key === null || r.parts)).toBe(true);
     const before = tf.memory().numTensors;
-    const mixed = await forwardRows(model, rows, { padId: 0, loraMode });
+    const mixed = await forwardRows(model, rows, { padId: 0, loraMode, ...(banked ? { bank } : {}) });
     expect(tf.memory().numTensors).toBe(before);
     rows.forEach((r, i) => {
       const ref = alone(r.key ? adapters.get(r.key) : undefined, [...r.ids]);

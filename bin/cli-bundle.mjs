@@ -16,15 +16,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The files a bundle folder holds (scripts/bundle-cli.mjs writes them). */
-export const BUNDLE_FILES = [
-  'studio.mjs',
-  'training-worker.mjs',
-  'inference-worker.mjs',
-  'data-worker.mjs',
-  'serving-worker.mjs',
-];
-
 /** What a bundle depends on besides the modules it inlines: how it is built. */
 export const BUILD_FILES = [
   'bin/cli-bundle.mjs',
@@ -80,11 +71,13 @@ export function snapshotInputs(root, files, startedMs) {
 /** True when every input of the bundle in `dir` is as it was built from, and no method folder came or went. */
 export function bundleIsFresh(root, dir) {
   let recorded;
+  let outputs;
   try {
-    recorded = JSON.parse(fs.readFileSync(path.join(dir, 'inputs.json'), 'utf8')).inputs;
+    ({ inputs: recorded, outputs } = JSON.parse(fs.readFileSync(path.join(dir, 'inputs.json'), 'utf8')));
   } catch {
     return false;
   }
+  if (!Array.isArray(outputs) || !outputs.includes('studio.mjs')) return false;
   for (const [rel, was] of Object.entries(recorded)) {
     if (!was) return false;
     const st = fs.statSync(path.join(root, rel), { throwIfNoEntry: false });
@@ -92,8 +85,7 @@ export function bundleIsFresh(root, dir) {
   }
   // A folder added under adapters/ changes adapters/'s own mtime, but check the listing too: it is cheap.
   return (
-    listedDirs(root).every((d) => d in recorded) &&
-    BUNDLE_FILES.every((f) => fs.existsSync(path.join(dir, f)))
+    listedDirs(root).every((d) => d in recorded) && outputs.every((f) => fs.existsSync(path.join(dir, f)))
   );
 }
 

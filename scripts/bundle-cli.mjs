@@ -44,5 +44,7 @@ if (process.argv.includes('--inputs')) {
   // Metafile paths are relative to the working directory; the stdin entry has no file.
   const files = [...inputs].filter((f) => fs.existsSync(f)).map((f) => path.relative(process.cwd(), f));
   const snapshot = snapshotInputs(process.cwd(), files, startedMs);
-  fs.writeFileSync(path.join(out, 'inputs.json'), `${JSON.stringify(snapshot, null, 1)}\n`);
+  // The files written, so a reader can tell the folder is whole (written last, after every bundle).
+  const outputs = ['studio.mjs', ...Object.keys(WORKER_ENTRIES).map((kind) => `${kind}-worker.mjs`)];
+  fs.writeFileSync(path.join(out, 'inputs.json'), `${JSON.stringify({ ...snapshot, outputs }, null, 1)}\n`);
 }

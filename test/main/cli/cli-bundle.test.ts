@@ -108,6 +108,14 @@ describe('bin/studio.mjs runs a bundle of the sources as they are now', () => {
     expect(ran(await help()).built).toBe(true);
   }, 120_000);
 
+  it('rebuilds when a file of the bundle folder is gone', async () => {
+    const current = ran(await help()).dir;
+    fs.unlinkSync(path.join(current, 'serving-worker.mjs'));
+    const after = ran(await help());
+    expect(after.built).toBe(true);
+    expect(fs.existsSync(path.join(after.dir, 'serving-worker.mjs'))).toBe(true);
+  }, 120_000);
+
   it('runs the sources through tsx when esbuild is missing, saying why only under STUDIO_CLI_DEBUG', async () => {
     fs.unlinkSync(path.join(app, 'node_modules/esbuild'));
     editDescription('Adapter Studio: edited without esbuild');

@@ -178,6 +178,7 @@ export default tseslint.config(
       'release',
       'test/e2e/screenshots',
       '.gpu',
+      '.cache',
       '.electron-native',
       'test/fixtures',
       'test/lint-fixtures',

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_ROOT } from '../app/package-info.ts';
@@ -15,8 +16,9 @@ export const WORKERS = {
 export type WorkerKind = keyof typeof WORKERS;
 
 /**
- * The worker bundled beside this code, when this code itself runs as a Node bundle (scripts/bundle-node.mjs: the
- * GPU machine's `.gpu/studio.mjs`, which has no TypeScript loader): `<kind>-worker.mjs` in the same folder.
+ * The worker bundled beside this code, when this code itself runs as a Node bundle (scripts/bundle-cli.mjs: the CLI
+ * bin/studio.mjs runs from .cache/cli/, and the GPU machine's `.gpu/studio.mjs`, which has no TypeScript loader):
+ * `<kind>-worker.mjs` in the same folder.
  * From sources (a .ts file) there is none.
  */
 export function bundledWorkerBeside(kind: WorkerKind, selfUrl: string = import.meta.url): string | null {
@@ -26,14 +28,37 @@ export function bundledWorkerBeside(kind: WorkerKind, selfUrl: string = import.m
   return fs.existsSync(file) ? file : null;
 }
 
+/** bin/cli-bundle.mjs's answer: a bundle folder built from the sources as they are now, or why there is none. */
+type FreshCliBundle = (root: string) => { dir?: string; reason?: string };
+
 /**
- * Starts a worker process (process/launcher.ts picks utilityProcess in Electron, fork elsewhere). From sources
- * (CLI, tests, web mode) it runs through tsx; a packaged app runs the bundled dist/main/<kind>-worker.cjs
- * (scripts/build-electron.mjs); a Node bundle of the CLI runs the worker bundled beside it.
+ * The worker of the CLI bundle cached in .cache/cli/ (bin/cli-bundle.mjs), built from the sources as they are now
+ * (first rebuilt if a source changed): what code running from the sources (tests, the tsx fallback) starts instead
+ * of `bin/run-ts.mjs`, whose tsx compiled the worker's ~400 modules for about 2 s at every start. Null where no
+ * bundle can be built (no esbuild: a production install) or STUDIO_CLI_TSX=1 asks for the sources.
+ */
+function cachedBundleWorker(kind: WorkerKind): string | null {
+  const helper = path.join(APP_ROOT, 'bin/cli-bundle.mjs');
+  if (!fs.existsSync(helper) || !fs.existsSync(path.join(APP_ROOT, WORKERS[kind]))) return null;
+  // A plain ESM module without top-level await, so require() loads it synchronously (Node >= 20.19).
+  const { freshCliBundle } = createRequire(import.meta.url)(helper) as { freshCliBundle: FreshCliBundle };
+  const { dir } = freshCliBundle(APP_ROOT);
+  return dir ? path.join(dir, `${kind}-worker.mjs`) : null;
+}
+
+/**
+ * Starts a worker process (process/launcher.ts picks utilityProcess in Electron, fork elsewhere). The Electron app
+ * runs the bundled dist/main/<kind>-worker.cjs (scripts/build-electron.mjs); a Node bundle of the CLI runs the
+ * worker bundled beside it; from sources (tests) it runs the cached bundle's worker, and through tsx where there is
+ * none.
  */
 export function launchWorker(env: NodeJS.ProcessEnv = {}, kind: WorkerKind = 'training'): WorkerProcess {
   const packaged = path.join(APP_ROOT, `dist/main/${kind}-worker.cjs`);
-  const bundled = process.versions.electron && fs.existsSync(packaged) ? packaged : bundledWorkerBeside(kind);
+  const bundled = process.versions.electron
+    ? fs.existsSync(packaged)
+      ? packaged
+      : null
+    : (bundledWorkerBeside(kind) ?? cachedBundleWorker(kind));
   return launchProcess({
     script: bundled ?? path.join(APP_ROOT, 'bin/run-ts.mjs'),
     args: bundled ? [] : [path.join(APP_ROOT, WORKERS[kind])],

@@ -39,6 +39,8 @@ export interface AdapterEntry {
   trainablePercent: number | null;
   bytes: number | null;
   labels: string[];
+  /** Trained on video clips (its folder says so): on a CLIP base it classifies clips with its head, not prompts. */
+  video?: boolean;
   finishedAt: string | null;
 }
 

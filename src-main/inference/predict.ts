@@ -228,6 +228,48 @@ async function parallelColumns(
   }
 }
 
+const noteColumn = (note: string): PredictionColumn => ({
+  key: 'base',
+  title: 'Base model',
+  top: null,
+  note,
+  applyMs: null,
+  forwardMs: null,
+  removeMs: null,
+});
+
+/** The base's own column: its head's top labels, or a note on why it has nothing comparable to show. */
+async function baseColumn(
+  entry: Loaded,
+  req: PredictRequest,
+  taskLabels: readonly string[] | undefined,
+  k: number,
+): Promise<PredictionColumn> {
+  const { model } = entry;
+  // Read first even when the base has no head to run: a missing or unreadable input is the user's error here.
+  const inputs = inputsFor(entry, req);
+  try {
+    // Its own head scores other classes: showing them beside the adapters' would compare unrelated answers.
+    if (isClassifier(model.config.task) && taskLabels && !sameLabels(taskLabels, model.config.labels))
+      return noteColumn(
+        `the base has no trained head for these labels (${taskLabels.join(', ')}): its own head predicts ${model.config.labels.join(', ')}`,
+      );
+    if (!isClassifier(model.config.task))
+      return noteColumn(
+        `the base is a ${model.config.task} model with no trained classification head: an adapter brings its own`,
+      );
+    const { logits, ms } = await forward(entry, inputs);
+    return {
+      ...noteColumn(''),
+      top: await topLabels(logits, model.config.labels, k).finally(() => logits.dispose()),
+      note: null,
+      forwardMs: ms,
+    };
+  } finally {
+    tf.dispose(Object.values(inputs));
+  }
+}
+
 export async function predict(cache: ModelCache, req: PredictRequest): Promise<PlaygroundResult> {
   const k = req.topK ?? 5;
   const columns: PredictionColumn[] = [];
@@ -236,47 +278,16 @@ export async function predict(cache: ModelCache, req: PredictRequest): Promise<P
   if (base.entry.model.config.inputKind === 'image-text' && !req.framesBase64?.length)
     return zeroShotColumns(base.entry, base.loadMs, req);
   let loadMs = base.loadMs;
-  const baseInputs = inputsFor(base.entry, req);
   // The question the chosen adapters answer: the labels of the first one that records its labels.
   const taskLabels = req.adapters.map((a) => labelsOf(a.dir)).find((l) => l !== undefined);
-  try {
-    const { model } = base.entry;
-    if (isClassifier(model.config.task) && taskLabels && !sameLabels(taskLabels, model.config.labels)) {
-      // Its own head scores other classes: showing them beside the adapters' would compare unrelated answers.
-      columns.push({
-        key: 'base',
-        title: 'Base model',
-        top: null,
-        note: `the base has no trained head for these labels (${taskLabels.join(', ')}): its own head predicts ${model.config.labels.join(', ')}`,
-        applyMs: null,
-        forwardMs: null,
-        removeMs: null,
-      });
-    } else if (isClassifier(model.config.task)) {
-      const { logits, ms } = await forward(base.entry, baseInputs);
-      columns.push({
-        key: 'base',
-        title: 'Base model',
-        top: await topLabels(logits, model.config.labels, k).finally(() => logits.dispose()),
-        note: null,
-        applyMs: null,
-        forwardMs: ms,
-        removeMs: null,
-      });
-    } else {
-      columns.push({
-        key: 'base',
-        title: 'Base model',
-        top: null,
-        note: `the base is a ${model.config.task} model with no trained classification head: an adapter brings its own`,
-        applyMs: null,
-        forwardMs: null,
-        removeMs: null,
-      });
-    }
-  } finally {
-    tf.dispose(Object.values(baseInputs));
-  }
+  // CLIP reaches here only with a clip: it has no head for clips, each video adapter brings its own (below).
+  columns.push(
+    base.entry.model.config.inputKind === 'image-text'
+      ? noteColumn(
+          'no video head: the base alone cannot classify clips (it ranks label prompts for one image); each video adapter brings its own head',
+        )
+      : await baseColumn(base.entry, req, taskLabels, k),
+  );
   for (const a of req.adapters) {
     const labels = adapterLabels(a.dir);
     // An adapter whose head the base lacks goes on the base loaded as a classifier for its labels.

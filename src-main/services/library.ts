@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { isCausalLmArchitecture } from '../../src-shared/generation.ts';
 import type { AdapterEntry, ModelEntry } from '../../src-shared/library.ts';
-import { adapterLabels } from '../node-shared/adapter-folder.ts';
+import { adapterIsVideo, adapterLabels } from '../node-shared/adapter-folder.ts';
 import { artifactsForRun } from '../db/tables/artifacts.ts';
 import { listBaseModels, upsertBaseModel } from '../db/tables/base-models.ts';
 import { UserError } from '../errors.ts';
@@ -184,6 +184,7 @@ export function listAdapters(db: Database, projectDir: string): AdapterEntry[] {
             r.trainableParams !== null && r.totalParams ? (100 * r.trainableParams) / r.totalParams : null,
           bytes: r.adapterBytes,
           labels,
+          video: adapterIsVideo(dir),
           finishedAt: r.finishedAt,
         },
       ];

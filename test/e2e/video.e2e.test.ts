@@ -2,7 +2,8 @@
  * Video end to end (web mode): New run offers the moving-shapes video sample and ST-Adapter with its options and
  * help on a ViT base; a short run trains; the Adapters page's playground takes the clip as a GIF and as frame
  * files and shows the adapter's prediction over the two motion classes. The shipped CLIP (studio-clip-small) is
- * offered ST-Adapter too (its vision tower is the frozen image model) and a short run on the sample completes.
+ * offered ST-Adapter too (its vision tower is the frozen image model) and a short run on the sample completes; its
+ * adapter, chosen on the CLIP base, takes a GIF in the playground with no label prompts and predicts a motion class.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,7 +87,7 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('trains an ST-Adapter in the shipped CLIP vision tower on the video sample', async () => {
+  it('trains an ST-Adapter in the shipped CLIP vision tower on the video sample and classifies a GIF', async () => {
     const { page, errors } = await openStudioPage(session);
     await createProject(page, 'Video CLIP');
     await mainNav(page).getByRole('link', { name: 'New run' }).click();
@@ -102,6 +103,25 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     await page.getByTestId('start-run').click();
     await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
     await screenshot(page, 'video-06-clip-run-completed');
+
+    // The CLIP base with its video adapter chosen: a clip and no label prompts, the adapter's head answers.
+    await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
+    await page.getByRole('radio', { name: 'On studio-clip-small' }).check();
+    const tryIt = page.getByRole('checkbox', { name: /^Try / }).first();
+    if (!(await tryIt.isChecked())) await tryIt.check();
+    await page.getByTestId('playground-clip-video').waitFor();
+    expect(await page.getByTestId('playground-labels').count()).toBe(0);
+    const gif = path.join(SAMPLES_DIR, 'moving-shapes', 'left-to-right', 'clip-001.gif');
+    await page.getByTestId('playground-image').setInputFiles(gif);
+    await page.getByText('clip-001.gif (video clip)').waitFor();
+    await page.getByTestId('playground-predict').click();
+    const base = page.locator('[data-testid^="prediction-"]').nth(0);
+    const column = page.locator('[data-testid^="prediction-"]').nth(1);
+    await column.getByText('left-to-right').waitFor({ timeout: 60_000 });
+    expect(await column.textContent()).toContain('right-to-left');
+    expect(await base.textContent()).toContain('no video head: the base alone cannot classify clips');
+    expect(await page.getByTestId('playground-error').count()).toBe(0);
+    await screenshot(page, 'video-07-clip-playground-gif');
     expect(errors).toEqual([]);
   });
 });

@@ -132,7 +132,9 @@ describe('playground video input', () => {
       topK: 2,
     });
     cache.dispose();
-    expect(r.columns.find((c) => c.key === 'base')?.note).toMatch(/no trained classification head/);
+    expect(r.columns.find((c) => c.key === 'base')?.note).toMatch(
+      /^no video head: the base alone cannot classify clips/,
+    );
     const got = new Map(
       (r.columns.find((c) => c.key === 'st')?.top ?? []).map((t) => [t.label, t.probability]),
     );

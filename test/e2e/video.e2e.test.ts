@@ -111,9 +111,9 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     if (!(await tryIt.isChecked())) await tryIt.check();
     await page.getByTestId('playground-clip-video').waitFor();
     expect(await page.getByTestId('playground-labels').count()).toBe(0);
-    const gif = path.join(SAMPLES_DIR, 'moving-shapes', 'left-to-right', 'clip-001.gif');
+    const gif = path.join(SAMPLES_DIR, 'moving-shapes', 'left-to-right', 'clip-000.gif');
     await page.getByTestId('playground-image').setInputFiles(gif);
-    await page.getByText('clip-001.gif (video clip)').waitFor();
+    await page.getByText('clip-000.gif (video clip)').waitFor();
     await page.getByTestId('playground-predict').click();
     const base = page.locator('[data-testid^="prediction-"]').nth(0);
     const column = page.locator('[data-testid^="prediction-"]').nth(1);

@@ -114,20 +114,20 @@ describe('loadDataset', () => {
     expect(s.lengthPercentiles.max).toBe(3);
   });
 
-  it.each(SAMPLES.map((s) => s.name))(
+  it.each(SAMPLES.map((s) => [s.name, s]))(
     'loads the built-in sample %s from its file in resources/samples',
-    (name) => {
+    (name, info) => {
       const d = loadDataset({ sample: name });
       // Whole, as samples.json records it: the corpora's text, every clip of the video set, every row of a table.
       const recorded = SAMPLE_MANIFEST[name] as { rows: number; characters?: number };
       if (d.kind === 'lm') expect(d.text.length).toBeGreaterThan(0.9 * (recorded.characters ?? 0));
       else if (d.kind === 'image') {
         expect(d.images.length).toBe(recorded.rows);
-        expect(d.labels.length).toBe(2);
+        expect(d.labels).toEqual(info.labels);
         expect(d.train.length + d.validation.length).toBe(d.images.length);
       } else {
         expect(d.rows.length).toBe(recorded.rows);
-        expect(d.labels.length).toBe(2);
+        expect(d.labels).toEqual(info.labels);
         expect(d.train.length + d.validation.length).toBe(d.rows.length);
       }
       expect(d.contentHash).toMatch(/^[0-9a-f]{64}$/);

@@ -11,11 +11,11 @@ import { baseIdentity, createAdapter, loadAdapter, saveAdapter } from '../../../
 import { loadBaseForAdapter } from '../../../src-main/adapters/base-for-adapter.ts';
 import { resolveModelDir } from '../../../src-main/models/default-model.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
-import type { ForwardHooks, Model, ModelInputs } from '../../../src-main/models/index.ts';
-import type { MethodConfig } from '../../../src-shared/train-config.ts';
+import type { ForwardHooks, Model } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { maxAbsDiff } from '../../helpers/reference.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { ST_CONFIG, T, clips, logits, reversed } from '../../helpers/video-clips.ts';
 
 const tmp = tempDir('studio-st-adapter-clip-');
 const CLIP_DIR = resolveModelDir('studio-clip-small');
@@ -29,33 +29,6 @@ afterAll(() => {
   model.dispose();
   tmp.cleanup();
 });
-
-const CONFIG: MethodConfig = {
-  type: 'st-adapter',
-  reductionFactor: 4,
-  temporalKernel: 3,
-  spatialKernel: 3,
-  activation: 'gelu',
-};
-const T = 4;
-/** Two clips of T random 32x32 frames, clip after clip. */
-const clips = () => tf.randomNormal([2 * T, 3, 32, 32], 0, 1, 'float32', 5) as tf.Tensor4D;
-
-function logits(m: Model, inputs: ModelInputs, hooks: ForwardHooks = {}): Promise<Float32Array> {
-  const out = m.forward(inputs, { hooks }).logits;
-  return out.data().then((d) => (out.dispose(), d as Float32Array));
-}
-
-/** The clips with each clip's frames in reverse order. */
-function reversed(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, c, h, w] = x.shape;
-    return x
-      .reshape([n / T, T, c, h, w])
-      .reverse(1)
-      .reshape([n, c, h, w]) as tf.Tensor4D;
-  });
-}
 
 describe('ST-Adapter in CLIP vision tower', () => {
   it('is read as a video classifier: a linear head on the vision tower, no label prompts', () => {
@@ -90,7 +63,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
   });
 
   it('sizes its modules by the vision tower, not the text tower that stands for the model', () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     const downs = [...adapter.weights.keys()].filter((n) => n.endsWith('.down.weight'));
     expect(downs).toHaveLength(4);
     expect(adapter.weights.get('st_adapter.0.down.weight')?.shape).toEqual([128, 32]);
@@ -98,7 +71,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
   });
 
   it('starts as the frozen tower: frame-averaged features, and the image model on a still clip', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     const pixels = clips();
     const frozen = await logits(model, { pixelValues: pixels, frames: T });
     const adapted = await logits(model, { pixelValues: pixels, frames: T }, adapter.hooks);
@@ -114,7 +87,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
   });
 
   it('with trained (non-zero) weights, tells a clip from its reverse; the frozen tower cannot', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     for (const [name, w] of adapter.weights)
       if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
     const pixels = clips();
@@ -148,7 +121,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
   });
 
   it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     const pixels = clips();
     const inputs = { pixelValues: pixels, frames: T };
     const before = tf.memory().numTensors;
@@ -167,7 +140,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
 
     const trained = await logits(model, inputs, adapter.hooks);
     const dir = path.join(tmp.dir, 'st');
-    const { type: _t, ...config } = CONFIG;
+    const { type: _t, ...config } = ST_CONFIG;
     await saveAdapter(
       model,
       adapter,

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseIdentity, createAdapter, loadAdapter, saveAdapter } from '../../../src-main/adapters/index.ts';
 import { depthwiseConv3d } from '../../../src-main/adapters/st-adapter/layer.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
-import type { Model, ModelInputs } from '../../../src-main/models/index.ts';
-import type { MethodConfig } from '../../../src-shared/train-config.ts';
+import type { Model } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { maxAbsDiff } from '../../helpers/reference.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { ST_CONFIG, T, clips, logits, reversed } from '../../helpers/video-clips.ts';
 
 const tmp = tempDir('studio-st-adapter-');
 let model: Model;
@@ -28,43 +28,16 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const CONFIG: MethodConfig = {
-  type: 'st-adapter',
-  reductionFactor: 4,
-  temporalKernel: 3,
-  spatialKernel: 3,
-  activation: 'gelu',
-};
-const T = 4;
-/** Two clips of T random 32x32 frames, clip after clip. */
-const clips = () => tf.randomNormal([2 * T, 3, 32, 32], 0, 1, 'float32', 5) as tf.Tensor4D;
-
-function logits(inputs: ModelInputs, hooks = {}): Promise<Float32Array> {
-  const out = model.forward(inputs, { hooks }).logits;
-  return out.data().then((d) => (out.dispose(), d as Float32Array));
-}
-
-/** The clips with each clip's frames in reverse order. */
-function reversed(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, c, h, w] = x.shape;
-    return x
-      .reshape([n / T, T, c, h, w])
-      .reverse(1)
-      .reshape([n, c, h, w]) as tf.Tensor4D;
-  });
-}
-
 describe('ST-Adapter', () => {
   it('starts as the frozen image model: per-frame features averaged over time, and the image model on a still clip', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     const pixels = clips();
-    const frozen = await logits({ pixelValues: pixels, frames: T });
-    const adapted = await logits({ pixelValues: pixels, frames: T }, adapter.hooks);
+    const frozen = await logits(model, { pixelValues: pixels, frames: T });
+    const adapted = await logits(model, { pixelValues: pixels, frames: T }, adapter.hooks);
     expect(maxAbsDiff(adapted, frozen)).toBeLessThanOrEqual(1e-6);
 
     // The frozen video model is the image model's logits averaged over frames (the head is linear).
-    const perFrame = await logits({ pixelValues: pixels });
+    const perFrame = await logits(model, { pixelValues: pixels });
     const labels = model.config.labels.length;
     const mean = Array.from({ length: 2 * labels }, (_, i) => {
       const clip = Math.floor(i / labels);
@@ -76,27 +49,27 @@ describe('ST-Adapter', () => {
 
     const frame = tf.randomNormal([1, 3, 32, 32], 0, 1, 'float32', 9) as tf.Tensor4D;
     const still = tf.tile(frame, [T, 1, 1, 1]) as tf.Tensor4D;
-    const image = await logits({ pixelValues: frame });
-    const stillClip = await logits({ pixelValues: still, frames: T }, adapter.hooks);
+    const image = await logits(model, { pixelValues: frame });
+    const stillClip = await logits(model, { pixelValues: still, frames: T }, adapter.hooks);
     expect(maxAbsDiff(stillClip, image)).toBeLessThanOrEqual(1e-5);
     tf.dispose([pixels, frame, still]);
     adapter.dispose();
   });
 
   it('with trained (non-zero) weights, tells a clip from the same frames reversed; the frozen model cannot', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     for (const [name, w] of adapter.weights)
       if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
     const pixels = clips();
     const back = reversed(pixels);
     const frozenDiff = maxAbsDiff(
-      await logits({ pixelValues: pixels, frames: T }),
-      await logits({ pixelValues: back, frames: T }),
+      await logits(model, { pixelValues: pixels, frames: T }),
+      await logits(model, { pixelValues: back, frames: T }),
     );
     expect(frozenDiff).toBeLessThanOrEqual(1e-5);
     const adaptedDiff = maxAbsDiff(
-      await logits({ pixelValues: pixels, frames: T }, adapter.hooks),
-      await logits({ pixelValues: back, frames: T }, adapter.hooks),
+      await logits(model, { pixelValues: pixels, frames: T }, adapter.hooks),
+      await logits(model, { pixelValues: back, frames: T }, adapter.hooks),
     );
     expect(adaptedDiff).toBeGreaterThan(1e-3);
     tf.dispose([pixels, back]);
@@ -134,7 +107,7 @@ describe('ST-Adapter', () => {
   });
 
   it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
-    const adapter = createAdapter(model, CONFIG, 3);
+    const adapter = createAdapter(model, ST_CONFIG, 3);
     const pixels = clips();
     const inputs = { pixelValues: pixels, frames: T };
     const before = tf.memory().numTensors;
@@ -150,12 +123,12 @@ describe('ST-Adapter', () => {
     tf.dispose([value, ...Object.values(grads)]);
     expect(tf.memory().numTensors).toBe(before);
 
-    const trained = await logits(inputs, adapter.hooks);
+    const trained = await logits(model, inputs, adapter.hooks);
     const dir = path.join(tmp.dir, 'st');
-    const { type: _t, ...config } = CONFIG;
+    const { type: _t, ...config } = ST_CONFIG;
     await saveAdapter(model, adapter, config, dir, baseIdentity(model));
     const loaded = loadAdapter(model, dir);
-    expect(maxAbsDiff(await logits(inputs, loaded.hooks), trained)).toBe(0);
+    expect(maxAbsDiff(await logits(model, inputs, loaded.hooks), trained)).toBe(0);
     loaded.dispose();
     adapter.dispose();
     pixels.dispose();
@@ -163,7 +136,7 @@ describe('ST-Adapter', () => {
 
   it('refuses a model without a patch grid', () => {
     const resnet = loadModel(path.join(HF_TINY_DIR, 'resnet-imgcls', 'base'));
-    expect(() => createAdapter(resnet, CONFIG, 1)).toThrow(/vision transformer/);
+    expect(() => createAdapter(resnet, ST_CONFIG, 1)).toThrow(/vision transformer/);
     resnet.dispose();
   });
 });

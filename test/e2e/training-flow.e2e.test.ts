@@ -48,7 +48,15 @@ describe('a new user trains an adapter from the UI (web mode)', () => {
     const t0 = Date.now();
     await page.getByTestId('model-path').fill(path.join(HF_TINY_DIR, 'gpt2-lm/base'));
     await page.getByTestId('model-path').press('Tab');
-    await page.getByTestId('model-info').getByText('gpt2').waitFor({ timeout: 30_000 });
+    // Polled as text, so a failure shows what the page showed instead (another model's info, an error, nothing).
+    await expect
+      .poll(
+        async () => (await page.locator('[data-testid="model-info"], .error').allTextContents()).join(' | '),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toMatch(/\bgpt2 · /);
     const answered = Date.now() - t0;
     await page.goBack();
 

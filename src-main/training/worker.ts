@@ -41,6 +41,7 @@ import { saveStageAdapter, STAGE_ADAPTER } from './stage-adapter.ts';
 import { retentionPoints } from './retention.ts';
 import { prepareMultiTask } from './multitask.ts';
 import type { TrainTask } from './task.ts';
+import { PhaseClock } from './phase-clock.ts';
 
 const send = (msg: FromWorker): void => {
   process.send?.(msg);
@@ -66,7 +67,9 @@ const controls = {
 
 async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
+  const clock = new PhaseClock();
   const backend = await initBackend();
+  clock.mark('backend');
   const dataset = loadDataset(config.dataset);
   const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset), isVideoDataset(dataset));
   // A multi-task run's dataset is its first task; the others come from method.tasks (multitask.ts).
@@ -74,6 +77,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const prepared = multi ?? prepareRun(config, model, tok, config.dataset, dataset);
   const { adapter, data } = prepared;
   const task = prepared.task as TrainTask<unknown>;
+  clock.mark('model and data');
   const account = accountParams(model, adapter);
   // On a GPU, a run too big for the device is refused here, before its first step, with the estimate.
   const gpuEstimate = checkGpuRun(config, model, account.trainable);
@@ -153,6 +157,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     },
     resume,
   );
+  clock.mark('training and evaluation');
   if (result.status !== 'diverged' && result.warning)
     send({ type: 'log', level: 'warn', message: result.warning });
 
@@ -180,6 +185,8 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     baseIdentity(model, modelContentHash(resolveModelDir(config.model))),
   );
   const mainFile = files[0] as string;
+  clock.mark('save');
+  send({ type: 'log', level: 'info', message: clock.line() });
   send({
     type: 'checkpoint',
     kind: 'adapter',

@@ -2,7 +2,8 @@
 # Issue #19's whole-run comparison: the same LoRA run (load the bundled default model, read and tokenize the
 # moby-questions sample, train five epochs, evaluate each epoch, save the adapter) by `studio train` and by a
 # PyTorch + PEFT script (test/bench/whole_run_peft.py), on the same machine, one after the other, each twice.
-# Each side is timed twice: the whole process (start-up included) and, for PyTorch, from after its imports.
+# Each side is timed twice: the whole process (start-up included) and its own clock of its work: for PyTorch from
+# after its imports, for the studio from the training process's start of the job (its run.log "timings" line).
 # Usage (GPU machine, `.gpu` carried, after `. scripts/gpu-unpack.sh`):
 #   STUDIO="node .gpu/studio.mjs" STUDIO_BACKEND=webgpu bash test/bench/whole-run.sh [DIR] [EPOCHS]
 # Here: bash test/bench/whole-run.sh   (the studio through `npm run -s studio --`, its chosen backend)
@@ -25,4 +26,6 @@ for i in 1 2; do
   t=$(now)
   $STUDIO train --config "$DIR/run.json" --json > "$DIR/studio-$i.json"
   echo "studio run $i: process $(python3 -c "print(round($(now) - $t, 2))") s; backend ${STUDIO_BACKEND:-auto}; $(tail -1 "$DIR/studio-$i.json" | cut -c1-300)"
+  # The training process's own clock (src-main/training/phase-clock.ts), comparable with the script's "seconds".
+  echo "studio run $i: $(grep -ho 'timings: .*' "$DIR/project/artifacts/run-$i/run.log")"
 done

@@ -121,6 +121,21 @@ describe('run controls while the training process trains', () => {
     p.db.close();
   }, 300_000);
 
+  it("logs the training process's own clock of the run's phases, which add up to its work", () => {
+    const line = logOf(ref().dir, ref().runId).find((l) => l.startsWith('timings: '));
+    const m = line?.match(
+      /^timings: backend ([\d.]+) s, model and data ([\d.]+) s, training and evaluation ([\d.]+) s, save ([\d.]+) s; work ([\d.]+) s from the job's start \(process start-up ([\d.]+) s before it\)$/,
+    );
+    expect(m, line).toBeTruthy();
+    const [backend, data, train, save, work, startup] = (m ?? []).slice(1).map(Number);
+    expect(train).toBeGreaterThan(0);
+    expect(startup).toBeGreaterThan(0);
+    // Each phase is rounded to 10 ms on its own.
+    expect(Math.abs((backend ?? 0) + (data ?? 0) + (train ?? 0) + (save ?? 0) - (work ?? 0))).toBeLessThan(
+      0.03,
+    );
+  });
+
   it('a pause that arrives after the last step never marks the finished run paused', async () => {
     const p = newProject('late-pause');
     const run = startRun(p.db, p.dir, config(p.dir), (m) => {

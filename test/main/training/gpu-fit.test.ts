@@ -5,11 +5,7 @@
  * a run that fits gets its estimate back.
  */
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
-// The method registry the train-config schema is built from.
-import '../../../src-main/adapters/index.ts';
-import { UserError } from '../../../src-main/errors.ts';
 import {
   checkGpuFit,
   gpuMemoryFromEnv,
@@ -17,9 +13,7 @@ import {
 } from '../../../src-main/training/preflight/gpu-fit.ts';
 import type { ModelDims } from '../../../src-main/training/preflight/index.ts';
 import { estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
-
-const MB = 2 ** 20;
-const GB = 2 ** 30;
+import { GB, MB, preflightConfig, refusal } from '../../helpers/preflight.ts';
 
 /** The Llama 3.2 1B shape as a causal LM (LoRA on q and v of its 16 layers). */
 const LLAMA: ModelDims = {
@@ -52,29 +46,13 @@ const GPT2M: ModelDims = {
   loraTargetWidths: Array.from({ length: 24 }, () => 1024),
 };
 
-const config = (train: object): TrainConfig =>
-  trainConfigSchema.parse({
-    project: 'p',
-    model: 'm',
-    dataset: { path: 'd.jsonl' },
-    method: { type: 'lora', r: 8 },
-    train,
-  });
+const config = (train: object): TrainConfig => preflightConfig({ type: 'lora', r: 8 }, train);
 const count = (dims: ModelDims) => (c: TrainConfig) => estimateTrainable(c, dims);
 const limits = (bindingBytes: number, memoryBytes: number | null = null) => ({
   maxBufferSize: 4 * GB,
   maxStorageBufferBindingSize: bindingBytes,
   memoryBytes,
 });
-const refusal = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('checkGpuFit', () => {
   it('refuses a model whose embedding is over the largest binding, whatever the batch', () => {

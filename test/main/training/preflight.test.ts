@@ -1,9 +1,8 @@
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
-import { describeUserFacing, UserError } from '../../../src-main/errors.ts';
+import { describeUserFacing } from '../../../src-main/errors.ts';
 import { startWebServer } from '../../../src-main/server/web-server.ts';
 import { EventBus } from '../../../src-main/services/event-bus.ts';
 import { capValidation } from '../../../src-main/training/prepare.ts';
@@ -11,6 +10,7 @@ import { checkMemory, checkSizes, estimateMemory } from '../../../src-main/train
 import type { ModelDims } from '../../../src-main/training/preflight/index.ts';
 import { estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
 import { evalProgressLogger } from '../../../src-main/training/trainer.ts';
+import { MB, preflightConfig as config, refusal } from '../../helpers/preflight.ts';
 
 /** A BERT-small shape (4 layers, d=256, 4 heads, ffn 1024, 512 positions). */
 const DIMS: ModelDims = {
@@ -28,19 +28,6 @@ const DIMS: ModelDims = {
   loraTargetWidths: Array.from({ length: 8 }, () => 256),
 };
 
-const config = (method: object, train: object = {}): TrainConfig =>
-  trainConfigSchema.parse({ project: 'p', model: 'm', dataset: { path: 'd.csv' }, method, train });
-
-const refusal = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a refusal');
-};
-const MB = 2 ** 20;
 const bytes = (c: TrainConfig) => estimateMemory(c, DIMS, estimateTrainable(c, DIMS)).total * MB;
 
 describe('pre-flight size caps', () => {

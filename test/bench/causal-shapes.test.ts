@@ -29,6 +29,26 @@ describe('causal shapes', () => {
     });
   });
 
+  it('tiny stand-ins: 2 layers 64 wide, 4 heads, 512 tokens, the rest of the real shape kept', () => {
+    const small = { layers: 2, hidden: 64, heads: 4, vocab: 512 };
+    expect(TINY_SHAPES['gpt2-medium']).toEqual({
+      ...small,
+      arch: 'gpt2',
+      kvHeads: 4,
+      ffn: 256,
+      positions: 1024,
+    });
+    expect(TINY_SHAPES['gpt2-small']).toEqual(TINY_SHAPES['gpt2-medium']);
+    // Llama's grouped-query attention kept: 2 key/value heads for 4 query heads.
+    expect(TINY_SHAPES['llama-1b']).toEqual({
+      ...small,
+      arch: 'llama',
+      kvHeads: 2,
+      ffn: 128,
+      positions: 131072,
+    });
+  });
+
   for (const name of ['gpt2-medium', 'llama-1b'] as const) {
     it(`${name}: a tiny stand-in builds with random weights, runs forward and frees everything`, async () => {
       const before = tf.memory().numTensors;

@@ -67,35 +67,25 @@ export const CAUSAL_SHAPES = {
 
 export type CausalShapeName = keyof typeof CAUSAL_SHAPES;
 
+/**
+ * A stand-in of `s` on its own architecture: 2 layers 64 wide with 4 heads and a 512-token vocabulary, so its steps
+ * run in seconds on lavapipe; `kvHeads` and `ffn` per shape, so Llama's grouped-query attention is kept.
+ */
+const tiny = (s: CausalShape, kvHeads: number, ffn: number): CausalShape => ({
+  ...s,
+  layers: 2,
+  hidden: 64,
+  heads: 4,
+  kvHeads,
+  ffn,
+  vocab: 512,
+});
+
 /** Stand-ins of the same architectures (grouped-query attention kept) for lavapipe and the unit tests. */
 export const TINY_SHAPES: Record<CausalShapeName, CausalShape> = {
-  'gpt2-medium': {
-    ...CAUSAL_SHAPES['gpt2-medium'],
-    layers: 2,
-    hidden: 64,
-    heads: 4,
-    kvHeads: 4,
-    ffn: 256,
-    vocab: 512,
-  },
-  'llama-1b': {
-    ...CAUSAL_SHAPES['llama-1b'],
-    layers: 2,
-    hidden: 64,
-    heads: 4,
-    kvHeads: 2,
-    ffn: 128,
-    vocab: 512,
-  },
-  'gpt2-small': {
-    ...CAUSAL_SHAPES['gpt2-small'],
-    layers: 2,
-    hidden: 64,
-    heads: 4,
-    kvHeads: 4,
-    ffn: 256,
-    vocab: 512,
-  },
+  'gpt2-medium': tiny(CAUSAL_SHAPES['gpt2-medium'], 4, 256),
+  'llama-1b': tiny(CAUSAL_SHAPES['llama-1b'], 2, 128),
+  'gpt2-small': tiny(CAUSAL_SHAPES['gpt2-small'], 4, 256),
 };
 
 /** The shape's Hugging Face config.json (what torch_peer.py builds with GPT2Config / LlamaConfig). */

@@ -11,6 +11,7 @@ import type { ImageItem, TextRow } from '../data/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
+import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
 
 /** Examples after tokenization: classification rows carry a label id; LM chunks carry only ids. */
@@ -174,18 +175,7 @@ export function buildTask(opts: {
         const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
         return tf.losses.softmaxCrossEntropy(labels, out.logits as tf.Tensor2D) as tf.Scalar;
       }
-      const [rows, seq, vocab] = out.logits.shape as [number, number, number];
-      const pred = out.logits.slice([0, 0, 0], [rows, seq - 1, vocab]).reshape([rows * (seq - 1), vocab]);
-      const target = tf.oneHot(b.lm?.targets.reshape([-1]) as tf.Tensor1D, vocab);
-      const m = b.lm?.mask.reshape([-1]) as tf.Tensor1D;
-      const nll = tf.losses.softmaxCrossEntropy(
-        target,
-        pred,
-        undefined,
-        undefined,
-        tf.Reduction.NONE,
-      ) as tf.Tensor1D;
-      return nll.mul(m).sum().div(m.sum().maximum(1)) as tf.Scalar;
+      return nextTokenLoss(out.logits, b.lm?.targets as tf.Tensor2D, b.lm?.mask as tf.Tensor2D);
     });
 
   const evaluate = async (

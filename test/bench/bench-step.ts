@@ -13,6 +13,7 @@ import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts'
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
 import { AdamW } from '../../src-main/training/adamw.ts';
 import { deviceStep } from '../../src-main/training/device-step.ts';
+import { nextTokenLoss } from '../../src-main/training/next-token-loss.ts';
 import { bottleneck16 } from '../helpers/methods.ts';
 
 /** The methods every bench measures (CLI.md's bench contract): full fine-tuning, LoRA r=8, Houlsby and Pfeiffer. */
@@ -35,24 +36,6 @@ export interface BenchStep {
   /** One step replayed from `captured`, with the next step's inputs. */
   replay(captured: CapturedStep): Promise<void>;
   dispose(): void;
-}
-
-/**
- * The training loop's causal-LM loss (training/session.ts): next-token cross-entropy over the vocabulary, each
- * position's target the following input id, averaged over the unmasked targets (all of them here).
- */
-function lmLoss(logits: tf.Tensor, targets: tf.Tensor2D, mask: tf.Tensor1D): tf.Scalar {
-  const [rows, seq, vocab] = logits.shape as [number, number, number];
-  const pred = logits.slice([0, 0, 0], [rows, seq - 1, vocab]).reshape([rows * (seq - 1), vocab]);
-  const target = tf.oneHot(targets.reshape([-1]) as tf.Tensor1D, vocab);
-  const nll = tf.losses.softmaxCrossEntropy(
-    target,
-    pred,
-    undefined,
-    undefined,
-    tf.Reduction.NONE,
-  ) as tf.Tensor1D;
-  return nll.mul(mask).sum().div(mask.sum().maximum(1)) as tf.Scalar;
 }
 
 /** `lm`: a causal LM trained on next-token prediction of `inp.inputIds` (numLabels unused) instead of labels. */
@@ -91,7 +74,7 @@ export function benchStep(
             dropoutSeed: ins[0],
           }).logits;
           return lm
-            ? lmLoss(logits, lm.targets, lm.mask)
+            ? nextTokenLoss(logits, lm.targets, lm.mask)
             : (tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar);
         }),
       trainable,

@@ -1,6 +1,7 @@
 /** `bin/studio.mjs` run as a user would from a shell, for tests of the CLI contract (docs/CLI.md). */
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { readSafetensors } from '../../src-main/engine/safetensors/index.ts';
@@ -37,6 +38,46 @@ export function expectUserError(
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+/** `config` written to `file` as the JSON that `studio train|sweep --config` reads; returns `file`. */
+export function writeConfigFile(file: string, config: Record<string, unknown>): string {
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** What a `--json` command printed on its last line (`studio train`'s summary comes after its progress lines). */
+export function lastJsonLine<T>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as T;
+}
+
+/** `studio zero-shot --json`'s answer: each image's labels, most probable first. */
+export interface ZeroShotResult {
+  template: string;
+  images: { image: string; labels: { label: string; probability: number }[] }[];
+}
+
+/**
+ * `studio zero-shot --json` of `images` against the comma-separated `labels` on a CLIP folder, `extra` options
+ * (such as `--adapter DIR`) last; checked to succeed.
+ */
+export function zeroShotCli(
+  cli: StudioCli,
+  opts: { model: string; images: string[]; labels: string; extra?: string[] },
+): ZeroShotResult {
+  const r = cli([
+    'zero-shot',
+    '--model',
+    opts.model,
+    '--image',
+    ...opts.images,
+    '--labels',
+    opts.labels,
+    '--json',
+    ...(opts.extra ?? []),
+  ]);
+  expectSuccess(r);
+  return JSON.parse(r.stdout) as ZeroShotResult;
 }
 
 /** `studio predict` logits of a model folder, with an adapter when given, on a reference.safetensors's inputs. */

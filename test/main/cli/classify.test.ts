@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { lastJsonLine, writeConfigFile } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-classify-');
@@ -19,20 +19,16 @@ function studio(args: string[]) {
 describe('studio classify (the playground on the command line)', () => {
   it('gives the base and each adapter top labels side by side, with swap times', () => {
     const project = path.join(tmp.dir, 'project');
-    const config = path.join(tmp.dir, 'train.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project,
-        model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
-        dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
-        method: { type: 'lora', r: 2, alpha: 4 },
-        train: { epochs: 1, batchSize: 8, maxLength: 12 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
+      project,
+      model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+      dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
+      method: { type: 'lora', r: 2, alpha: 4 },
+      train: { epochs: 1, batchSize: 8, maxLength: 12 },
+    });
     const trained = studio(['train', '--config', config, '--json']);
     expect(trained.status, trained.stderr).toBe(0);
-    const summary = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as { adapterDir: string };
+    const summary = lastJsonLine<{ adapterDir: string }>(trained.stdout);
     const adapter = path.isAbsolute(summary.adapterDir)
       ? summary.adapterDir
       : path.join(project, summary.adapterDir);
@@ -48,13 +44,13 @@ describe('studio classify (the playground on the command line)', () => {
       '--json',
     ]);
     expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    const result = lastJsonLine<{
       columns: {
         key: string;
         top: { label: string; probability: number }[] | null;
         applyMs: number | null;
       }[];
-    };
+    }>(r.stdout);
     expect(result.columns.map((c) => c.key)).toEqual(['base', adapter]);
     expect(result.columns[1]?.top?.map((t) => t.label).sort()).toEqual(['negative', 'positive']);
     expect(result.columns[1]?.applyMs).toBeGreaterThanOrEqual(0);

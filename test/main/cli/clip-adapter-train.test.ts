@@ -3,11 +3,16 @@
  * (the text tower's label prompts are the class prototypes), then `studio zero-shot` with and without the adapter
  * on held-out images. The numbers are the ones docs/MODALITIES.md reports.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeClipFolder, writeColourImages } from '../../helpers/clip-folder.ts';
-import { expectSuccess, studioCli } from '../../helpers/studio-cli.ts';
+import {
+  expectSuccess,
+  lastJsonLine,
+  studioCli,
+  writeConfigFile,
+  zeroShotCli,
+} from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-clip-adapter-');
@@ -19,40 +24,21 @@ describe('CLIP-Adapter few-shot training from an image folder', () => {
     const model = writeClipFolder(tmp.dir);
     writeColourImages(path.join(tmp.dir, 'train'), 16, 5);
     const test = Object.values(writeColourImages(path.join(tmp.dir, 'test'), 20, 6)).flat();
-    const config = path.join(tmp.dir, 'train.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project: path.join(tmp.dir, 'project'),
-        model,
-        dataset: { path: path.join(tmp.dir, 'train') },
-        method: { type: 'clip-adapter', towers: 'both' },
-        train: { epochs: 30, batchSize: 8, lr: 0.1 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
+      project: path.join(tmp.dir, 'project'),
+      model,
+      dataset: { path: path.join(tmp.dir, 'train') },
+      method: { type: 'clip-adapter', towers: 'both' },
+      train: { epochs: 30, batchSize: 8, lr: 0.1 },
+    });
     const trained = cli(['train', '--config', config, '--json']);
     expectSuccess(trained);
-    const summary = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as {
-      adapterDir: string;
-      trainableParams: number;
-    };
+    const summary = lastJsonLine<{ adapterDir: string; trainableParams: number }>(trained.stdout);
     // Two towers x (16x4 down + 4x16 up), no head: the prompts are the classes.
     expect(summary.trainableParams).toBe(256);
 
     const accuracy = (extra: string[]) => {
-      const r = cli([
-        'zero-shot',
-        '--model',
-        model,
-        '--image',
-        ...test,
-        '--labels',
-        'red,green,blue',
-        '--json',
-        ...extra,
-      ]);
-      expectSuccess(r);
-      const out = JSON.parse(r.stdout) as { images: { image: string; labels: { label: string }[] }[] };
+      const out = zeroShotCli(cli, { model, images: test, labels: 'red,green,blue', extra });
       return (
         out.images.filter((i) => path.basename(path.dirname(i.image)) === i.labels[0]?.label).length /
         test.length

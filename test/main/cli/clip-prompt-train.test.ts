@@ -7,7 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeClipFolder, writeColourImages } from '../../helpers/clip-folder.ts';
-import { expectSuccess, expectUserError, studioCli } from '../../helpers/studio-cli.ts';
+import {
+  expectSuccess,
+  expectUserError,
+  lastJsonLine,
+  studioCli,
+  writeConfigFile,
+  zeroShotCli,
+} from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-clip-prompt-');
@@ -20,78 +27,41 @@ describe('prompt tuning on a CLIP base from the command line', () => {
     writeColourImages(path.join(tmp.dir, 'train'), 8, 5);
     const test = Object.values(writeColourImages(path.join(tmp.dir, 'test'), 4, 6)).flat();
     const project = path.join(tmp.dir, 'project');
-    const config = path.join(tmp.dir, 'train.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project,
-        model,
-        dataset: { path: path.join(tmp.dir, 'train') },
-        method: { type: 'prompt', virtualTokens: 4 },
-        train: { epochs: 3, batchSize: 8, lr: 0.05, seed: 0 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
+      project,
+      model,
+      dataset: { path: path.join(tmp.dir, 'train') },
+      method: { type: 'prompt', virtualTokens: 4 },
+      train: { epochs: 3, batchSize: 8, lr: 0.05, seed: 0 },
+    });
     const trained = cli(['train', '--config', config, '--json']);
     expectSuccess(trained);
-    const summary = JSON.parse(trained.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    const summary = lastJsonLine<{
       runId: number;
       status: string;
       adapterDir: string;
       trainableParams: number;
-    };
+    }>(trained.stdout);
     expect(summary.status).toBe('completed');
     // 4 virtual tokens x the text tower's width 32; no head (the label prompts are the classes).
     expect(summary.trainableParams).toBe(128);
     const adapter = path.join(project, summary.adapterDir);
     expect(fs.existsSync(path.join(adapter, 'adapter_config.json'))).toBe(false);
 
-    const ranked = (extra: string[]) => {
-      const r = cli([
-        'zero-shot',
-        '--model',
-        model,
-        '--image',
-        ...test,
-        '--labels',
-        'red,green,blue',
-        '--json',
-        ...extra,
-      ]);
-      expectSuccess(r);
-      return (JSON.parse(r.stdout) as { images: { labels: { probability: number }[] }[] }).images.map((i) =>
+    const ranked = (extra: string[]) =>
+      zeroShotCli(cli, { model, images: test, labels: 'red,green,blue', extra }).images.map((i) =>
         i.labels.map((l) => l.probability),
       );
-    };
     // The trained prompt changes what the text tower says about the labels.
     expect(ranked(['--adapter', adapter])).not.toEqual(ranked([]));
 
-    const peft = cli([
-      'export',
-      '--project',
-      project,
-      '--run',
-      String(summary.runId),
-      '--format',
-      'peft',
-      '--out',
-      path.join(tmp.dir, 'peft'),
-    ]);
+    const exportRun = (format: string, out: string) =>
+      cli(['export', '--project', project, '--run', String(summary.runId), '--format', format, '--out', out]);
+    const peft = exportRun('peft', path.join(tmp.dir, 'peft'));
     expectUserError(peft, /PEFT's prompt tuning cannot wrap CLIP's text tower: export a bundle/);
     expect(fs.existsSync(path.join(tmp.dir, 'peft'))).toBe(false);
     const bundle = path.join(tmp.dir, 'run.zip');
-    expectSuccess(
-      cli([
-        'export',
-        '--project',
-        project,
-        '--run',
-        String(summary.runId),
-        '--format',
-        'bundle',
-        '--out',
-        bundle,
-      ]),
-    );
+    expectSuccess(exportRun('bundle', bundle));
     expect(fs.statSync(bundle).size).toBeGreaterThan(0);
   }, 300_000);
 });

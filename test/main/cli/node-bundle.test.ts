@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WORKER_ENTRIES } from '../../../scripts/electron-build-config.mjs';
 import { WORKERS, bundledWorkerBeside } from '../../../src-main/process/worker-launch.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { writeConfigFile } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-node-bundle-');
@@ -44,17 +45,13 @@ describe('the bundled CLI (scripts/bundle-cli.mjs)', () => {
     ]);
 
     const project = path.join(tmp.dir, 'project');
-    const config = path.join(tmp.dir, 'train.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project,
-        model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
-        dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
-        method: { type: 'lora', r: 2, alpha: 4 },
-        train: { epochs: 1, batchSize: 8, maxLength: 12, maxSteps: 2 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
+      project,
+      model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+      dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
+      method: { type: 'lora', r: 2, alpha: 4 },
+      train: { epochs: 1, batchSize: 8, maxLength: 12, maxSteps: 2 },
+    });
     const trained = spawnSync(
       process.execPath,
       [path.join(app, 'dist-cli/studio.mjs'), 'train', '--config', config],

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SweepView } from '../../../src-shared/sweep.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { lastJsonLine, writeConfigFile } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-sweep-cli-');
@@ -18,7 +19,6 @@ const env = { ...process.env, STUDIO_HOME: path.join(tmp.dir, 'home') };
 const STUDIO = path.join(REPO_ROOT, 'bin/studio.mjs');
 const studio = (args: string[]) =>
   spawnSync(process.execPath, [STUDIO, ...args], { encoding: 'utf8', env, timeout: 300_000 });
-const lastJson = <T>(out: string) => JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as T;
 
 function query<T>(project: string, sql: string): T | undefined {
   const file = path.join(project, 'studio.db');
@@ -36,22 +36,18 @@ function query<T>(project: string, sql: string): T | undefined {
 describe('studio sweep', () => {
   it('runs a grid with halving, survives a kill in the middle of a trial, and marks the best on --resume', async () => {
     const project = path.join(tmp.dir, 'project');
-    const config = path.join(tmp.dir, 'sweep.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project,
-        name: 'lr',
-        base: {
-          model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
-          dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
-          method: { type: 'lora', r: 2, alpha: 4 },
-          train: { epochs: 20, batchSize: 8, maxLength: 12, maxSteps: 40, dropout: false },
-        },
-        space: { 'train.lr': [1e-5, 3e-3, 1e-2, 3e-2] },
-        halving: { eta: 2, rungs: 2 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'sweep.json'), {
+      project,
+      name: 'lr',
+      base: {
+        model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+        dataset: { path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv') },
+        method: { type: 'lora', r: 2, alpha: 4 },
+        train: { epochs: 20, batchSize: 8, maxLength: 12, maxSteps: 40, dropout: false },
+      },
+      space: { 'train.lr': [1e-5, 3e-3, 1e-2, 3e-2] },
+      halving: { eta: 2, rungs: 2 },
+    });
     const child = spawn(process.execPath, [STUDIO, 'sweep', '--config', config, '--json'], {
       env,
       stdio: 'ignore',
@@ -77,13 +73,13 @@ describe('studio sweep', () => {
 
     const listed = studio(['sweeps', '--project', project, '--json']);
     expect(listed.status, listed.stderr).toBe(0);
-    expect(lastJson<SweepView[]>(listed.stdout)[0]?.status).toBe('interrupted');
+    expect(lastJsonLine<SweepView[]>(listed.stdout)[0]?.status).toBe('interrupted');
 
     const resumed = studio(['sweep', '--project', project, '--resume', '1', '--json']);
     expect(resumed.status, resumed.stderr).toBe(0);
     // The cut-off trial went on from its checkpoint (not from step 0) in the same run.
     expect(resumed.stderr).toMatch(/resuming from step \d+/);
-    const view = lastJson<SweepView>(resumed.stdout);
+    const view = lastJsonLine<SweepView>(resumed.stdout);
     expect(view.status).toBe('completed');
     expect(view.trials[1]?.runId).toBe(cut?.run_id);
     expect(view.trials.every((t) => ['completed', 'stopped'].includes(t.state))).toBe(true);

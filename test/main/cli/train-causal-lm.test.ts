@@ -5,12 +5,12 @@
  * the bundled decoder trains the same way.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GenerationResult } from '../../../src-shared/generation.ts';
 import { HF_TINY_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { lastJsonLine, writeConfigFile } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-train-lm-');
@@ -29,24 +29,20 @@ const studio = async (args: string[]) =>
 describe('studio train on the name-list sample (causal LM)', () => {
   it('trains a LoRA with next-token loss, reports held-out perplexity, and generates with it', async () => {
     const project = path.join(tmp.dir, 'project');
-    const config = path.join(tmp.dir, 'run.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        project,
-        model: BASE,
-        name: 'names lora',
-        dataset: { sample: 'name-list' },
-        method: { type: 'lora', r: 4 },
-        train: { epochs: 0.1, batchSize: 16, lr: 0.02, maxLength: 32 },
-      }),
-    );
+    const config = writeConfigFile(path.join(tmp.dir, 'run.json'), {
+      project,
+      model: BASE,
+      name: 'names lora',
+      dataset: { sample: 'name-list' },
+      method: { type: 'lora', r: 4 },
+      train: { epochs: 0.1, batchSize: 16, lr: 0.02, maxLength: 32 },
+    });
     const out = await studio(['train', '--config', config, '--json']);
-    const summary = JSON.parse(out.trim().split('\n').at(-1) as string) as {
+    const summary = lastJsonLine<{
       status: string;
       metrics: { loss: number; perplexity: number };
       adapterDir: string;
-    };
+    }>(out);
     expect(summary.status).toBe('completed');
     expect(summary.metrics.perplexity).toBeCloseTo(Math.exp(summary.metrics.loss), 6);
     // Below what a model that learned nothing of the text does (uniform over the 800 tokens).

@@ -10,6 +10,7 @@ import { initProject } from '../../../src-main/db/tables/project.ts';
 import { getRun } from '../../../src-main/db/tables/runs.ts';
 import { resumeRun, startRun } from '../../../src-main/services/training.ts';
 import { HF_TINY_DIR, OWN_FIXTURES_DIR, REPO_ROOT } from '../../helpers/fixtures.ts';
+import { lastJsonLine, writeConfigFile } from '../../helpers/studio-cli.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
 const tmp = tempDir('studio-train-');
@@ -87,17 +88,13 @@ describe('training runs (child process, recorded in studio.db)', () => {
 describe('studio train (CLI contract)', () => {
   it('trains on a sample dataset and a fixture model, plain progress lines, the JSON summary last, all in studio.db', () => {
     const project = path.join(tmp.dir, 'cli-project');
-    const file = path.join(tmp.dir, 'train.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        project,
-        model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
-        dataset: { sample: 'first-names' },
-        method: { type: 'bottleneck', variant: 'houlsby' },
-        train: { epochs: 1, batchSize: 32, maxLength: 12, maxSteps: 8, evalEvery: 4 },
-      }),
-    );
+    const file = writeConfigFile(path.join(tmp.dir, 'train.json'), {
+      project,
+      model: path.join(HF_TINY_DIR, 'bert-seqcls/base'),
+      dataset: { sample: 'first-names' },
+      method: { type: 'bottleneck', variant: 'houlsby' },
+      train: { epochs: 1, batchSize: 32, maxLength: 12, maxSteps: 8, evalEvery: 4 },
+    });
     const r = spawnSync(
       process.execPath,
       [path.join(REPO_ROOT, 'bin/studio.mjs'), 'train', '--config', file, '--json'],
@@ -109,7 +106,7 @@ describe('studio train (CLI contract)', () => {
     );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^step 8\/8 epoch/m);
-    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+    const summary = lastJsonLine<Record<string, unknown>>(r.stdout);
     expect(summary).toMatchObject({ runId: 1, status: 'completed', adapterDir: 'artifacts/run-1/adapter' });
     expect(Object.keys(summary.metrics as object).sort()).toEqual(['accuracy', 'loss', 'macroF1']);
     expect(summary.trainableParams).toBeGreaterThan(0);
@@ -142,11 +139,12 @@ describe('studio train (CLI contract)', () => {
   });
 
   it('refuses a bad config field in one line', () => {
-    const file = path.join(tmp.dir, 'bad.json');
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ project: 'p', model: 'm', dataset: { sample: 'x' }, method: { type: 'lora', r: 0 } }),
-    );
+    const file = writeConfigFile(path.join(tmp.dir, 'bad.json'), {
+      project: 'p',
+      model: 'm',
+      dataset: { sample: 'x' },
+      method: { type: 'lora', r: 0 },
+    });
     const r = spawnSync(
       process.execPath,
       [path.join(REPO_ROOT, 'bin/studio.mjs'), 'train', '--config', file],

@@ -1,10 +1,13 @@
 /**
  * What the ST-Adapter tests share, whatever the image model (the tiny ViT fixture, CLIP's vision tower): the
- * adapter's options, random clips laid out clip after clip, clips played backwards, and a forward pass's logits.
+ * adapter's options, random clips laid out clip after clip, clips played backwards, a forward pass's logits, and
+ * the measures the tests bound: a still clip against the image model, a clip against its reverse.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { AdapterInstance } from '../../src-main/adapters/index.ts';
 import type { ForwardHooks, Model, ModelInputs } from '../../src-main/models/index.ts';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
+import { maxAbsDiff } from './reference.ts';
 
 /** Every option away from its default, so the tests cover the spatial kernel and the activation too. */
 export const ST_CONFIG: MethodConfig = {
@@ -36,4 +39,46 @@ export function reversed(x: tf.Tensor4D): tf.Tensor4D {
       .reverse(1)
       .reshape([n, c, h, w]) as tf.Tensor4D;
   });
+}
+
+/**
+ * How far a still clip (one random frame T times) lands from the image model on that frame: max |logits diff|.
+ * An adapter that starts as identity keeps it at rounding error.
+ */
+export async function stillClipGap(m: Model, hooks: ForwardHooks): Promise<number> {
+  const frame = tf.randomNormal([1, 3, 32, 32], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const still = tf.tile(frame, [T, 1, 1, 1]) as tf.Tensor4D;
+  const image = await logits(m, { pixelValues: frame });
+  const stillClip = await logits(m, { pixelValues: still, frames: T }, hooks);
+  tf.dispose([frame, still]);
+  return maxAbsDiff(stillClip, image);
+}
+
+/** Random `up` weights in place of their zeros at init, so the adapter changes the output as a trained one does. */
+export function randomizeUps(adapter: AdapterInstance): void {
+  for (const [name, w] of adapter.weights)
+    if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
+}
+
+/** Max |logits diff| between clips() and the same clips reversed: 0 to rounding for a model blind to frame order. */
+export async function reversalGap(m: Model, hooks: ForwardHooks = {}): Promise<number> {
+  const pixels = clips();
+  const back = reversed(pixels);
+  const gap = maxAbsDiff(
+    await logits(m, { pixelValues: pixels, frames: T }, hooks),
+    await logits(m, { pixelValues: back, frames: T }, hooks),
+  );
+  tf.dispose([pixels, back]);
+  return gap;
+}
+
+/** One plain gradient step of the adapter's weights on the logits' sum of squares (a training step's tensors). */
+export function gradientStep(m: Model, adapter: AdapterInstance, inputs: ModelInputs): void {
+  const weights = [...adapter.weights.values()];
+  const { value, grads } = tf.variableGrads(
+    () => tf.tidy(() => m.forward(inputs, { hooks: adapter.hooks }).logits.square().sum() as tf.Scalar),
+    weights,
+  );
+  tf.tidy(() => weights.forEach((w) => w.assign(w.sub(grads[w.name] as tf.Tensor))));
+  tf.dispose([value, ...Object.values(grads)]);
 }

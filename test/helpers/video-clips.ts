@@ -1,9 +1,11 @@
 /**
  * What the ST-Adapter tests share, whatever the image model (the tiny ViT fixture, CLIP's vision tower): the
- * adapter's options, random clips laid out clip after clip, clips played backwards, a forward pass's logits, and
- * the measures the tests bound: a still clip against the image model, a clip against its reverse.
+ * adapter's options, random clips laid out clip after clip, clips played backwards, a forward pass's logits, a
+ * gradient step, and the cases both models must pass (identity at init, sensitivity to frame order once trained).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { createAdapter } from '../../src-main/adapters/index.ts';
 import type { AdapterInstance } from '../../src-main/adapters/index.ts';
 import type { ForwardHooks, Model, ModelInputs } from '../../src-main/models/index.ts';
 import type { MethodConfig } from '../../src-shared/train-config.ts';
@@ -45,7 +47,7 @@ export function reversed(x: tf.Tensor4D): tf.Tensor4D {
  * How far a still clip (one random frame T times) lands from the image model on that frame: max |logits diff|.
  * An adapter that starts as identity keeps it at rounding error.
  */
-export async function stillClipGap(m: Model, hooks: ForwardHooks): Promise<number> {
+async function stillClipGap(m: Model, hooks: ForwardHooks): Promise<number> {
   const frame = tf.randomNormal([1, 3, 32, 32], 0, 1, 'float32', 9) as tf.Tensor4D;
   const still = tf.tile(frame, [T, 1, 1, 1]) as tf.Tensor4D;
   const image = await logits(m, { pixelValues: frame });
@@ -55,13 +57,13 @@ export async function stillClipGap(m: Model, hooks: ForwardHooks): Promise<numbe
 }
 
 /** Random `up` weights in place of their zeros at init, so the adapter changes the output as a trained one does. */
-export function randomizeUps(adapter: AdapterInstance): void {
+function randomizeUps(adapter: AdapterInstance): void {
   for (const [name, w] of adapter.weights)
     if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
 }
 
 /** Max |logits diff| between clips() and the same clips reversed: 0 to rounding for a model blind to frame order. */
-export async function reversalGap(m: Model, hooks: ForwardHooks = {}): Promise<number> {
+async function reversalGap(m: Model, hooks: ForwardHooks = {}): Promise<number> {
   const pixels = clips();
   const back = reversed(pixels);
   const gap = maxAbsDiff(
@@ -81,4 +83,32 @@ export function gradientStep(m: Model, adapter: AdapterInstance, inputs: ModelIn
   );
   tf.tidy(() => weights.forEach((w) => w.assign(w.sub(grads[w.name] as tf.Tensor))));
   tf.dispose([value, ...Object.values(grads)]);
+}
+
+/**
+ * The cases every image model's ST-Adapter passes (PEFT's identity-at-init row, and what the adapter is for), run
+ * on `model()` in the calling file's describe: at init it changes neither a clip's logits nor a still clip's (the
+ * image model's on that frame); with non-zero ups it tells a clip from its reverse, which the frozen model cannot.
+ */
+export function stAdapterVideoCases(model: () => Model): void {
+  it('starts as the frozen model on clips, and as the image model on a still clip', async () => {
+    const m = model();
+    const adapter = createAdapter(m, ST_CONFIG, 3);
+    const pixels = clips();
+    const frozen = await logits(m, { pixelValues: pixels, frames: T });
+    const adapted = await logits(m, { pixelValues: pixels, frames: T }, adapter.hooks);
+    expect(maxAbsDiff(adapted, frozen)).toBeLessThanOrEqual(1e-6);
+    expect(await stillClipGap(m, adapter.hooks)).toBeLessThanOrEqual(1e-5);
+    pixels.dispose();
+    adapter.dispose();
+  });
+
+  it('with trained (non-zero) weights, tells a clip from its reverse; the frozen model cannot', async () => {
+    const m = model();
+    const adapter = createAdapter(m, ST_CONFIG, 3);
+    randomizeUps(adapter);
+    expect(await reversalGap(m)).toBeLessThanOrEqual(1e-5);
+    expect(await reversalGap(m, adapter.hooks)).toBeGreaterThan(1e-3);
+    adapter.dispose();
+  });
 }

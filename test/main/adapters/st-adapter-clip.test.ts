@@ -15,16 +15,7 @@ import type { ForwardHooks, Model } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { maxAbsDiff } from '../../helpers/reference.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import {
-  ST_CONFIG,
-  T,
-  clips,
-  gradientStep,
-  logits,
-  randomizeUps,
-  reversalGap,
-  stillClipGap,
-} from '../../helpers/video-clips.ts';
+import { ST_CONFIG, T, clips, gradientStep, logits, stAdapterVideoCases } from '../../helpers/video-clips.ts';
 
 const tmp = tempDir('studio-st-adapter-clip-');
 const CLIP_DIR = resolveModelDir('studio-clip-small');
@@ -79,25 +70,7 @@ describe('ST-Adapter in CLIP vision tower', () => {
     adapter.dispose();
   });
 
-  it('starts as the frozen tower: frame-averaged features, and the image model on a still clip', async () => {
-    const adapter = createAdapter(model, ST_CONFIG, 3);
-    const pixels = clips();
-    const frozen = await logits(model, { pixelValues: pixels, frames: T });
-    const adapted = await logits(model, { pixelValues: pixels, frames: T }, adapter.hooks);
-    expect(maxAbsDiff(adapted, frozen)).toBeLessThanOrEqual(1e-6);
-
-    expect(await stillClipGap(model, adapter.hooks)).toBeLessThanOrEqual(1e-5);
-    pixels.dispose();
-    adapter.dispose();
-  });
-
-  it('with trained (non-zero) weights, tells a clip from its reverse; the frozen tower cannot', async () => {
-    const adapter = createAdapter(model, ST_CONFIG, 3);
-    randomizeUps(adapter);
-    expect(await reversalGap(model)).toBeLessThanOrEqual(1e-5);
-    expect(await reversalGap(model, adapter.hooks)).toBeGreaterThan(1e-3);
-    adapter.dispose();
-  });
+  stAdapterVideoCases(() => model);
 
   it('a linear probe trains only the head on the frame-averaged features', () => {
     const probe = createAdapter(model, { type: 'head' }, 1);

@@ -16,6 +16,7 @@ import { startWebServer } from '../../src-main/server/web-server.ts';
 import type { RunningWebServer } from '../../src-main/server/web-server.ts';
 import { useTestBackend } from '../helpers/backend.ts';
 import { HF_TINY_DIR } from '../helpers/fixtures.ts';
+import { bottleneckConfig } from '../helpers/methods.ts';
 import { makeAdapterFolder } from '../helpers/serve-adapters.ts';
 import { serviceTestContext } from '../helpers/service-context.ts';
 
@@ -40,14 +41,7 @@ beforeAll(async () => {
   await makeAdapterFolder(
     model,
     path.join(lib, 'bottleneck'),
-    {
-      type: 'bottleneck',
-      variant: 'houlsby',
-      placement: 'sequential',
-      activation: 'relu',
-      scaling: 1,
-      reductionFactor: 4,
-    },
+    bottleneckConfig({ variant: 'houlsby', reductionFactor: 4 }),
     ['p', 'q'],
     4,
   );

@@ -21,6 +21,7 @@ import type { ServeRow } from '../../../src-main/serving/batch-forward.ts';
 import { LoadedModel } from '../../../src-main/serving/loaded.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { bottleneckConfig } from '../../helpers/methods.ts';
 import { makeAdapterFolder } from '../../helpers/serve-adapters.ts';
 import { tempDir } from '../../helpers/temp.ts';
 
@@ -41,24 +42,10 @@ beforeAll(async () => {
     lora.push(createAdapter(model, config, 500 + i, { numLabels: 2 }));
     ia3.push(createAdapter(model, { type: 'ia3' }, 700 + i, { numLabels: 2 }));
     // Sequential and parallel alternate (one activation): rows pick their input per placement.
-    const bn: MethodConfig =
+    const bn =
       i % 2
-        ? {
-            type: 'bottleneck',
-            variant: 'pfeiffer',
-            placement: 'parallel',
-            activation: 'relu',
-            scaling: 2,
-            reductionFactor: 8,
-          }
-        : {
-            type: 'bottleneck',
-            variant: 'houlsby',
-            placement: 'sequential',
-            activation: 'relu',
-            scaling: 1,
-            reductionFactor: 4,
-          };
+        ? bottleneckConfig({ variant: 'pfeiffer', placement: 'parallel', scaling: 2, reductionFactor: 8 })
+        : bottleneckConfig({ variant: 'houlsby', reductionFactor: 4 });
     const a = createAdapter(model, bn, 900 + i, { numLabels: 2 });
     // Random weights: a fresh bottleneck's up projection is zero, which would add nothing to compare.
     for (const w of a.weights.values()) {

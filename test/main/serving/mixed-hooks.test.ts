@@ -20,32 +20,21 @@ import type { ServeRow } from '../../../src-main/serving/batch-forward.ts';
 import type { LoraMode } from '../../../src-main/serving/mixed-hooks.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { bottleneckConfig } from '../../helpers/methods.ts';
 
 const METHODS: [string, MethodConfig, number][] = [
   ['lora-r4', { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 2],
   ['lora-r2', { type: 'lora', r: 2, alpha: 4, dropout: 0, rslora: true }, 3],
-  [
-    'bottleneck-seq',
-    {
-      type: 'bottleneck',
-      variant: 'houlsby',
-      placement: 'sequential',
-      activation: 'relu',
-      scaling: 1,
-      reductionFactor: 4,
-    },
-    2,
-  ],
+  ['bottleneck-seq', bottleneckConfig({ variant: 'houlsby', reductionFactor: 4 }), 2],
   [
     'bottleneck-par',
-    {
-      type: 'bottleneck',
+    bottleneckConfig({
       variant: 'pfeiffer',
       placement: 'parallel',
       activation: 'gelu',
       scaling: 2,
       reductionFactor: 8,
-    },
+    }),
     4,
   ],
   ['ia3', { type: 'ia3' }, 2],

@@ -165,3 +165,19 @@ export function writeColourImages(root: string, perClass: number, seed: number):
 }
 
 const COLOURS: Record<string, number[]> = { red: [200, 40, 40], green: [40, 200, 40], blue: [40, 40, 200] };
+
+/**
+ * A few-shot CLIP task under `root`, as the CLI tests train one: the model folder, `train/` with `trainPerClass`
+ * images of each colour, and `testPerClass` held-out images of each (another seed) as one flat list.
+ */
+export function writeClipFewShot(
+  root: string,
+  trainPerClass: number,
+  testPerClass: number,
+): { model: string; train: string; test: string[] } {
+  const model = writeClipFolder(root);
+  const train = path.join(root, 'train');
+  writeColourImages(train, trainPerClass, 5);
+  const test = Object.values(writeColourImages(path.join(root, 'test'), testPerClass, 6)).flat();
+  return { model, train, test };
+}

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeClipFolder, writeColourImages } from '../../helpers/clip-folder.ts';
+import { writeClipFewShot } from '../../helpers/clip-folder.ts';
 import {
   expectSuccess,
   lastJsonLine,
@@ -21,13 +21,11 @@ const cli = studioCli(path.join(tmp.dir, 'home'));
 
 describe('CLIP-Adapter few-shot training from an image folder', () => {
   it('trains on 16 images per class and beats zero-shot CLIP on held-out images', () => {
-    const model = writeClipFolder(tmp.dir);
-    writeColourImages(path.join(tmp.dir, 'train'), 16, 5);
-    const test = Object.values(writeColourImages(path.join(tmp.dir, 'test'), 20, 6)).flat();
+    const { model, train, test } = writeClipFewShot(tmp.dir, 16, 20);
     const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
       project: path.join(tmp.dir, 'project'),
       model,
-      dataset: { path: path.join(tmp.dir, 'train') },
+      dataset: { path: train },
       method: { type: 'clip-adapter', towers: 'both' },
       train: { epochs: 30, batchSize: 8, lr: 0.1 },
     });

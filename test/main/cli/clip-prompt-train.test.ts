@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeClipFolder, writeColourImages } from '../../helpers/clip-folder.ts';
+import { writeClipFewShot } from '../../helpers/clip-folder.ts';
 import {
   expectSuccess,
   expectUserError,
@@ -23,14 +23,12 @@ const cli = studioCli(path.join(tmp.dir, 'home'));
 
 describe('prompt tuning on a CLIP base from the command line', () => {
   it('trains only the virtual tokens, ranks with them, and exports as a bundle but not as PEFT', () => {
-    const model = writeClipFolder(tmp.dir);
-    writeColourImages(path.join(tmp.dir, 'train'), 8, 5);
-    const test = Object.values(writeColourImages(path.join(tmp.dir, 'test'), 4, 6)).flat();
+    const { model, train, test } = writeClipFewShot(tmp.dir, 8, 4);
     const project = path.join(tmp.dir, 'project');
     const config = writeConfigFile(path.join(tmp.dir, 'train.json'), {
       project,
       model,
-      dataset: { path: path.join(tmp.dir, 'train') },
+      dataset: { path: train },
       method: { type: 'prompt', virtualTokens: 4 },
       train: { epochs: 3, batchSize: 8, lr: 0.05, seed: 0 },
     });

@@ -72,30 +72,23 @@ for (const distinct of [1, 8, 32]) {
       `  ${String(o.kernels).padStart(19)}  ${o.medianMs.toFixed(1).padStart(6)}`,
   );
 }
-// The hot load with the bank: one more adapter onto 32 loaded (the bank restacked), then unloaded.
-const hot: number[] = [];
-for (let r = 0; r < 9; r++) {
-  const key = names[r % names.length]!;
-  entry.unload(key);
-  hot.push(entry.adapter({ key, dir: `${tmp.dir}/${key}` }, 128).loadMs);
+/** Nine hot loads onto `m`'s 31 others (each adapter in turn unloaded, then loaded again), as `median ms, max ms`. */
+function hotLoads(m: LoadedModel): string {
+  const ms: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    const key = names[r % names.length]!;
+    m.unload(key);
+    ms.push(m.adapter({ key, dir: `${tmp.dir}/${key}` }, 128).loadMs);
+  }
+  ms.sort((a, b) => a - b);
+  return `median ${ms[4]!.toFixed(1)} ms, max ${ms[8]!.toFixed(1)} ms`;
 }
-hot.sort((a, b) => a - b);
-console.log(
-  `hot load onto 31 loaded, with the bank: median ${hot[4]!.toFixed(1)} ms, max ${hot[8]!.toFixed(1)} ms`,
-);
+// The hot load with the bank: one more adapter onto 31 loaded (the bank restacked).
+console.log(`hot load onto 31 loaded, with the bank: ${hotLoads(entry)}`);
 // The same without a bank, on a model entry of its own sharing the weights.
 const plain = new LoadedModel('default', base.model, base.tok, base.baseClassifies, { bank: false });
 for (const key of names) plain.adapter({ key, dir: `${tmp.dir}/${key}` }, 128);
-const hotPlain: number[] = [];
-for (let r = 0; r < 9; r++) {
-  const key = names[r % names.length]!;
-  plain.unload(key);
-  hotPlain.push(plain.adapter({ key, dir: `${tmp.dir}/${key}` }, 128).loadMs);
-}
-hotPlain.sort((a, b) => a - b);
-console.log(
-  `hot load without a bank: median ${hotPlain[4]!.toFixed(1)} ms, max ${hotPlain[8]!.toFixed(1)} ms`,
-);
+console.log(`hot load without a bank: ${hotLoads(plain)}`);
 for (const a of plain.adapters.values()) a.instance.dispose();
 entry.bank?.dispose();
 for (const a of entry.adapters.values()) a.instance.dispose();

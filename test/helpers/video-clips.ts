@@ -57,9 +57,9 @@ async function stillClipGap(m: Model, hooks: ForwardHooks): Promise<number> {
 }
 
 /** Random `up` weights in place of their zeros at init, so the adapter changes the output as a trained one does. */
-function randomizeUps(adapter: AdapterInstance): void {
+export function randomizeUps(adapter: AdapterInstance, seed = 4): void {
   for (const [name, w] of adapter.weights)
-    if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 4));
+    if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', seed));
 }
 
 /** Max |logits diff| between clips() and the same clips reversed: 0 to rounding for a model blind to frame order. */

@@ -15,14 +15,30 @@ import { toPixelValues } from '../../../src-main/data/index.ts';
 import { ModelCache, predict } from '../../../src-main/inference/predict.ts';
 import { resolveModelDir } from '../../../src-main/models/default-model.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
+import type { ForwardHooks, Model } from '../../../src-main/models/index.ts';
 import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { tempDir } from '../../helpers/temp.ts';
+import { randomizeUps } from '../../helpers/video-clips.ts';
 
 const tmp = tempDir('studio-predict-video-');
 const vit = path.join(HF_TINY_DIR, 'vit-imgcls', 'base');
 const adapterDir = path.join(tmp.dir, 'st');
 let expected: number[];
+
+/** The probabilities `model` with `hooks` gives the test's clip.gif, worked out here from its decoded frames. */
+async function clipProbabilities(model: Model, hooks: ForwardHooks): Promise<number[]> {
+  const frames = decodeClip(path.join(tmp.dir, 'clip.gif'));
+  const pixels = new Float32Array(frames.length * 3 * 32 * 32);
+  frames.forEach((f, i) => pixels.set(toPixelValues(f, 32), i * 3 * 32 * 32));
+  const x = tf.tensor4d(pixels, [frames.length, 3, 32, 32]);
+  const probs = tf.tidy(() =>
+    tf.softmax(model.forward({ pixelValues: x, frames: frames.length }, { hooks }).logits),
+  );
+  const values = Array.from(await probs.data());
+  tf.dispose([x, probs]);
+  return values;
+}
 
 beforeAll(async () => {
   await useTestBackend();
@@ -33,8 +49,7 @@ beforeAll(async () => {
     2,
   );
   // Non-zero up-projections, so the adapter's temporal mixing shows in the probabilities.
-  for (const [name, w] of adapter.weights)
-    if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 8));
+  randomizeUps(adapter, 8);
   await saveAdapter(
     model,
     adapter,
@@ -44,15 +59,7 @@ beforeAll(async () => {
   );
   const [clip] = movingShapeClips(1, 4);
   fs.writeFileSync(path.join(tmp.dir, 'clip.gif'), encodeGif(clip?.frames ?? [], 32));
-  const frames = decodeClip(path.join(tmp.dir, 'clip.gif'));
-  const pixels = new Float32Array(frames.length * 3 * 32 * 32);
-  frames.forEach((f, i) => pixels.set(toPixelValues(f, 32), i * 3 * 32 * 32));
-  const x = tf.tensor4d(pixels, [frames.length, 3, 32, 32]);
-  const probs = tf.tidy(() =>
-    tf.softmax(model.forward({ pixelValues: x, frames: frames.length }, { hooks: adapter.hooks }).logits),
-  );
-  expected = Array.from(await probs.data());
-  tf.dispose([x, probs]);
+  expected = await clipProbabilities(model, adapter.hooks);
   adapter.dispose();
   model.dispose();
 });
@@ -101,8 +108,7 @@ describe('playground video input', () => {
     });
     const method = { reductionFactor: 4, temporalKernel: 3, spatialKernel: 1, activation: 'none' } as const;
     const adapter = createAdapter(clip, { type: 'st-adapter', ...method }, 2);
-    for (const [name, w] of adapter.weights)
-      if (name.endsWith('up.weight')) w.assign(tf.randomNormal(w.shape, 0, 0.5, 'float32', 8));
+    randomizeUps(adapter, 8);
     const dir = path.join(tmp.dir, 'clip-st');
     await saveAdapter(
       clip,
@@ -111,15 +117,7 @@ describe('playground video input', () => {
       dir,
       baseIdentity(clip),
     );
-    const frames = decodeClip(path.join(tmp.dir, 'clip.gif'));
-    const pixels = new Float32Array(frames.length * 3 * 32 * 32);
-    frames.forEach((f, i) => pixels.set(toPixelValues(f, 32), i * 3 * 32 * 32));
-    const x = tf.tensor4d(pixels, [frames.length, 3, 32, 32]);
-    const probs = tf.tidy(() =>
-      tf.softmax(clip.forward({ pixelValues: x, frames: frames.length }, { hooks: adapter.hooks }).logits),
-    );
-    const want = Array.from(await probs.data());
-    tf.dispose([x, probs]);
+    const want = await clipProbabilities(clip, adapter.hooks);
     adapter.dispose();
     clip.dispose();
 

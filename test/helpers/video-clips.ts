@@ -75,7 +75,7 @@ async function reversalGap(m: Model, hooks: ForwardHooks = {}): Promise<number> 
 }
 
 /** One plain gradient step of the adapter's weights on the logits' sum of squares (a training step's tensors). */
-export function gradientStep(m: Model, adapter: AdapterInstance, inputs: ModelInputs): void {
+function gradientStep(m: Model, adapter: AdapterInstance, inputs: ModelInputs): void {
   const weights = [...adapter.weights.values()];
   const { value, grads } = tf.variableGrads(
     () => tf.tidy(() => m.forward(inputs, { hooks: adapter.hooks }).logits.square().sum() as tf.Scalar),
@@ -83,6 +83,27 @@ export function gradientStep(m: Model, adapter: AdapterInstance, inputs: ModelIn
   );
   tf.tidy(() => weights.forEach((w) => w.assign(w.sub(grads[w.name] as tf.Tensor))));
   tf.dispose([value, ...Object.values(grads)]);
+}
+
+/**
+ * A training-mode forward of clips() with the adapter, checked to add only its `outputs` tensors (logits, and
+ * lastHiddenState where the model returns one), then a gradient step, checked to leave no tensor behind once those
+ * are disposed. Returns the clips (the caller disposes them) as inputs and the logits' shape.
+ */
+export function checkedVideoStep(
+  m: Model,
+  adapter: AdapterInstance,
+  outputs: number,
+): { inputs: { pixelValues: tf.Tensor4D; frames: number }; logitsShape: number[] } {
+  const inputs = { pixelValues: clips(), frames: T };
+  const before = tf.memory().numTensors;
+  const out = m.forward(inputs, { hooks: adapter.hooks, training: true });
+  expect(tf.memory().numTensors).toBe(before + outputs);
+  const logitsShape = out.logits.shape;
+  tf.dispose([out.logits, ...(out.lastHiddenState ? [out.lastHiddenState] : [])]);
+  gradientStep(m, adapter, inputs);
+  expect(tf.memory().numTensors).toBe(before);
+  return { inputs, logitsShape };
 }
 
 /**

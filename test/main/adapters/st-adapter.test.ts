@@ -15,7 +15,14 @@ import { useTestBackend } from '../../helpers/backend.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { maxAbsDiff } from '../../helpers/reference.ts';
 import { tempDir } from '../../helpers/temp.ts';
-import { ST_CONFIG, T, clips, gradientStep, logits, stAdapterVideoCases } from '../../helpers/video-clips.ts';
+import {
+  ST_CONFIG,
+  T,
+  clips,
+  checkedVideoStep,
+  logits,
+  stAdapterVideoCases,
+} from '../../helpers/video-clips.ts';
 
 const tmp = tempDir('studio-st-adapter-');
 let model: Model;
@@ -78,14 +85,7 @@ describe('ST-Adapter', () => {
 
   it('a video forward pass and a training step leave no tensors behind; save/load is exact', async () => {
     const adapter = createAdapter(model, ST_CONFIG, 3);
-    const pixels = clips();
-    const inputs = { pixelValues: pixels, frames: T };
-    const before = tf.memory().numTensors;
-    const out = model.forward(inputs, { hooks: adapter.hooks, training: true });
-    expect(tf.memory().numTensors).toBe(before + 2); // logits and lastHiddenState
-    tf.dispose([out.logits, out.lastHiddenState as tf.Tensor]);
-    gradientStep(model, adapter, inputs);
-    expect(tf.memory().numTensors).toBe(before);
+    const { inputs } = checkedVideoStep(model, adapter, 2); // logits and lastHiddenState
 
     const trained = await logits(model, inputs, adapter.hooks);
     const dir = path.join(tmp.dir, 'st');
@@ -95,7 +95,7 @@ describe('ST-Adapter', () => {
     expect(maxAbsDiff(await logits(model, inputs, loaded.hooks), trained)).toBe(0);
     loaded.dispose();
     adapter.dispose();
-    pixels.dispose();
+    inputs.pixelValues.dispose();
   });
 
   it('refuses a model without a patch grid', () => {

@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { writeClipFolder, writeColourImages } from '../helpers/clip-folder.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
-import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
+import {
+  createProject,
+  mainNav,
+  openStudioPage,
+  runToCompletion,
+  tryFirstAdapterOn,
+} from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-clip-prompt-');
 
@@ -39,13 +45,10 @@ describe('prompt tuning on a CLIP base (web mode)', () => {
       .poll(async () => JSON.parse((await page.getByTestId('cli-config').textContent()) ?? '{}').method)
       .toEqual({ type: 'prompt', virtualTokens: 4 });
     await screenshot(page, 'clip-prompt-01-new-run');
-    await page.getByTestId('start-run').click();
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await runToCompletion(page);
     await screenshot(page, 'clip-prompt-02-run-completed');
 
-    await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
-    await page.getByRole('radio', { name: `On ${clip}` }).check();
-    await page.getByRole('checkbox', { name: /^Try / }).first().check();
+    await tryFirstAdapterOn(page, clip);
     await page.getByTestId('playground-image').setInputFiles(test.red?.[0] as string);
     await page.getByTestId('playground-labels').fill('red, green, blue');
     await page.getByTestId('playground-predict').click();

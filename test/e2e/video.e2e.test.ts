@@ -15,7 +15,13 @@ import { HF_TINY_DIR } from '../helpers/fixtures.ts';
 import { tempDir } from '../helpers/temp.ts';
 import { screenshot } from './helpers/browser.ts';
 import { useStudioSession } from './helpers/session.ts';
-import { createProject, mainNav, openStudioPage } from './helpers/steps.ts';
+import {
+  createProject,
+  mainNav,
+  openStudioPage,
+  runToCompletion,
+  tryFirstAdapterOn,
+} from './helpers/steps.ts';
 
 const session = useStudioSession('studio-e2e-video-');
 const tmp = tempDir('studio-e2e-video-frames-');
@@ -51,13 +57,10 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     };
     expect(config.dataset.sample).toBe('moving-shapes');
     await screenshot(page, 'video-01-new-run-st-adapter');
-    await page.getByTestId('start-run').click();
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await runToCompletion(page);
     await screenshot(page, 'video-02-run-completed');
 
-    await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
-    await page.getByRole('radio', { name: `On ${vit}` }).check();
-    await page.getByRole('checkbox', { name: /^Try / }).first().check();
+    await tryFirstAdapterOn(page, vit);
     const gif = path.join(SAMPLES_DIR, 'moving-shapes', 'right-to-left', 'clip-001.gif');
     await page.getByTestId('playground-image').setInputFiles(gif);
     await page.getByText('clip-001.gif (video clip)').waitFor();
@@ -100,15 +103,11 @@ describe('video: ST-Adapter in New run and the playground (web mode)', () => {
     await page.getByLabel('Temporal kernel').waitFor();
     await page.getByTestId('max-steps').fill('3');
     await screenshot(page, 'video-05-new-run-clip-st-adapter');
-    await page.getByTestId('start-run').click();
-    await page.getByTestId('run-status').getByText('completed').waitFor({ timeout: 300_000 });
+    await runToCompletion(page);
     await screenshot(page, 'video-06-clip-run-completed');
 
     // The CLIP base with its video adapter chosen: a clip and no label prompts, the adapter's head answers.
-    await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
-    await page.getByRole('radio', { name: 'On studio-clip-small' }).check();
-    const tryIt = page.getByRole('checkbox', { name: /^Try / }).first();
-    if (!(await tryIt.isChecked())) await tryIt.check();
+    await tryFirstAdapterOn(page, 'studio-clip-small');
     await page.getByTestId('playground-clip-video').waitFor();
     expect(await page.getByTestId('playground-labels').count()).toBe(0);
     const gif = path.join(SAMPLES_DIR, 'moving-shapes', 'left-to-right', 'clip-000.gif');

@@ -82,3 +82,17 @@ export async function waitForRunCompleted(page: Page, timeout = 300_000): Promis
     : '';
   expect((await status.textContent())?.trim(), message ?? '').toBe('completed');
 }
+
+/** Starts the run the New run form holds and waits on its page until it has completed. */
+export async function runToCompletion(page: Page): Promise<void> {
+  await page.getByTestId('start-run').click();
+  await waitForRunCompleted(page);
+}
+
+/** The Adapters page's playground on the base folder `base`, the first adapter listed under it tried. */
+export async function tryFirstAdapterOn(page: Page, base: string): Promise<void> {
+  await mainNav(page).getByRole('link', { name: 'Adapters' }).click();
+  await page.getByRole('radio', { name: `On ${base}` }).check();
+  // check() leaves a box that is already ticked as it is.
+  await page.getByRole('checkbox', { name: /^Try / }).first().check();
+}

@@ -3,10 +3,16 @@
  * naive loop (~1.5 GFLOP/s at BERT-small's shape, measured with test/bench/profile-step.ts); splitting into B·H
  * plain [S, D] x [D, S] products sends every one of them, forward and backward, to XNNPACK. Heads are separated
  * with reshapes; the products of all heads form one differentiable op (stacked-matmul.ts) whose transposes are
- * whole-stack ones. On GPUs one batched matMul is better: {@link defaultAttentionMode}.
+ * whole-stack ones. On GPUs one batched matMul is better: {@link defaultAttentionMode}. On webgpu the whole op is
+ * one fused kernel forward and two backward (engine/webgpu/attention.ts) unless STUDIO_FUSED_ATTENTION=0.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAttention, fusedAttentionApplies } from '../webgpu/attention.ts';
+import type { AttentionDropout } from '../webgpu/attention.ts';
+import { dropout } from './dropout.ts';
 import { stackedMatMul } from './stacked-matmul.ts';
+
+export type { AttentionDropout } from '../webgpu/attention.ts';
 
 /** Shape of q/k/v as they come out of the projections: [batch * seq, heads * headDim]. */
 export interface AttentionShape {
@@ -21,8 +27,13 @@ export interface AttentionOptions {
   bias?: tf.Tensor | null;
   /** Defaults to 1/sqrt(headDim). */
   scale?: number;
-  /** Applied to the attention probabilities (dropout); sees [batch, heads, seq, kvSeq]. */
+  /** Applied to the attention probabilities (dropout); sees [batch, heads, seq, kvSeq]. Keeps the composed form. */
   dropout?: (p: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Dropout of the attention probabilities as engine/ops/dropout.ts draws it (the mask of `call` from `seed`, over
+   * [batch, heads, seq, kvSeq]): the fused kernels draw the same mask inline.
+   */
+  dropoutMask?: AttentionDropout | null;
   /** 'perHead' (2-D products, the wasm fast path) or 'batched' (one 4-D matMul, best on GPUs). */
   mode?: 'perHead' | 'batched';
 }
@@ -55,6 +66,12 @@ export function attentionHeads(
   v: tf.Tensor4D,
   opts: AttentionOptions = {},
 ): tf.Tensor4D {
+  const fused = {
+    bias: opts.bias ?? null,
+    scale: opts.scale ?? 1 / Math.sqrt(q.shape[3]),
+    dropout: opts.dropoutMask ?? null,
+  };
+  if (!opts.dropout && fusedAttentionApplies(q, k, v, fused)) return fusedAttention(q, k, v, fused);
   return tf.tidy(() => {
     const [batch, heads, seq, headDim] = q.shape;
     const [, kvHeads, kvSeq] = k.shape;
@@ -81,6 +98,8 @@ export function attentionHeads(
     if (opts.bias) logits = logits.add(opts.bias);
     let probs = tf.softmax(logits, -1) as tf.Tensor4D;
     if (opts.dropout) probs = opts.dropout(probs);
+    const mask = opts.dropoutMask;
+    if (mask && mask.rate > 0) probs = dropout(probs, mask.rate, mask.seed, mask.call) as tf.Tensor4D;
     if (mode === 'batched') return tf.matMul(probs, repeatHeads(v, rep));
     const vs = v.reshape([batch * kvHeads, kvSeq, headDim]) as tf.Tensor3D;
     return stackedMatMul(probs.reshape([n, seq, kvSeq]), vs, false, kvOf).reshape([

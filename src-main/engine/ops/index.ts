@@ -45,7 +45,7 @@ export { isFrozen, linear, matMul } from './matmul.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';
 export { callSeed, dropout, dropoutMask } from './dropout.ts';
-export type { AttentionOptions, AttentionShape } from './attention.ts';
+export type { AttentionDropout, AttentionOptions, AttentionShape } from './attention.ts';
 export { cube, splitLastDim } from './split.ts';
 export { gelu, geluErf, geluTanh } from './gelu.ts';
 export { layerNorm, rmsNorm } from './norms.ts';

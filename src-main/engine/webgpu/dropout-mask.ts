@@ -6,16 +6,43 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
+import type { UniformInput } from './backend-internals.ts';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 
-/** mulberry32's draw `index` from the seed (input `seed`, its bits) and the call, then the multiplier. */
-const BODY = `
-  let s = bitcast<u32>(seed[0]) * 1000003u + uniforms.call;
-  let state = s + (u32(index) + 1u) * 0x6d2b79f5u;
-  var t = (state ^ (state >> 15u)) * (state | 1u);
-  t = t ^ (t + (t ^ (t >> 7u)) * (t | 61u));
-  let r = t ^ (t >> 14u);
-  result[index] = select(uniforms.keep, 0.0, r < uniforms.threshold);`;
+/**
+ * mulberry32's draw `index` from the seed's bits and the call, then the multiplier (0 or `keep`): WGSL shared by
+ * this mask and the kernels that apply it inline (attention-wgsl.ts), so both give the same masks.
+ */
+export const DROPOUT_MULTIPLIER_WGSL = `
+  fn dropoutMultiplier(seedBits : i32, call : u32, index : i32, threshold : u32, keep : f32) -> f32 {
+    let s = bitcast<u32>(seedBits) * 1000003u + call;
+    let state = s + (u32(index) + 1u) * 0x6d2b79f5u;
+    var t = (state ^ (state >> 15u)) * (state | 1u);
+    t = t ^ (t + (t ^ (t >> 7u)) * (t | 61u));
+    let r = t ^ (t >> 14u);
+    return select(keep, 0.0, r < threshold);
+  }`;
+
+const BODY = `result[index] = dropoutMultiplier(seed[0], uniforms.call, index, uniforms.threshold, uniforms.keep);`;
+
+/** The dropout uniforms of rate `rate` for call `call`, in the order `call : u32, threshold : u32, keep : f32`. */
+export function dropoutUniforms(rate: number, call: number): UniformInput[] {
+  return [
+    { type: 'uint32', data: [call >>> 0] },
+    { type: 'uint32', data: [Math.floor(rate * 2 ** 32)] },
+    { type: 'float32', data: [1 / (1 - rate)] },
+  ];
+}
+
+class MaskProgram extends ElementwiseProgram {
+  constructor(n: number) {
+    super('studio_dropout_mask', ['seed'], n, BODY, 'call : u32, threshold : u32, keep : f32,');
+  }
+
+  override getUserCode(): string {
+    return DROPOUT_MULTIPLIER_WGSL + super.getUserCode();
+  }
+}
 
 /**
  * [0 or 1/(1 - rate)] multipliers of `shape` on the webgpu backend for dropout call `call` of a forward pass whose
@@ -30,22 +57,6 @@ export function gpuDropoutMask(
 ): tf.Tensor | null {
   if (!webgpuBackend()) return null;
   const n = shape.reduce((a, b) => a * b, 1);
-  const program = new ElementwiseProgram(
-    'studio_dropout_mask',
-    ['seed'],
-    n,
-    BODY,
-    'call : u32, threshold : u32, keep : f32,',
-  );
-  return tf.tidy(() =>
-    runProgram(
-      program,
-      [seed],
-      [
-        { type: 'uint32', data: [call >>> 0] },
-        { type: 'uint32', data: [Math.floor(rate * 2 ** 32)] },
-        { type: 'float32', data: [1 / (1 - rate)] },
-      ],
-    ).reshape(shape),
-  );
+  const program = new MaskProgram(n);
+  return tf.tidy(() => runProgram(program, [seed], dropoutUniforms(rate, call)).reshape(shape));
 }

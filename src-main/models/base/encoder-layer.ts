@@ -47,7 +47,7 @@ export function encoderLayer(
   const bias = attentionBias(keyMask, batch, seq, k.shape[2], false);
   const context = scaledDotAttention(q, k, v, bias, {
     scale: 1 / Math.sqrt(headDim),
-    dropout: (p) => ctx.dropout(p, s.attentionDropout),
+    dropout: ctx.attentionDropout(s.attentionDropout),
   });
   let attn = ctx.dropout(ctx.linear(names.attnOut, mergeHeads(context)), s.hiddenDropout) as tf.Tensor2D;
   attn = ctx.sublayer(layer, 'attention', attn, x);

@@ -13,6 +13,7 @@ import {
   linear as denseLayer,
   rmsNorm,
 } from '../../engine/ops/index.ts';
+import type { AttentionDropout } from '../../engine/ops/index.ts';
 import type { ForwardHooks, VideoGrid } from './hooks.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { ParamStore } from './params.ts';
@@ -169,6 +170,15 @@ export class ForwardContext {
   }
 
   /**
+   * The dropout of attention probabilities as a mask description (the next dropout call's), which the fused
+   * attention kernel draws inline; null when dropout is off. Same masks as `dropout` on the probabilities.
+   */
+  attentionDropout(rate: number): AttentionDropout | null {
+    if (!this.training || rate <= 0) return null;
+    return { rate, seed: this.dropoutSeed, call: this.#dropoutCalls++ };
+  }
+
+  /**
    * One layer's keys and values [batch, kvHeads, seq, headDim] through the `attentionKV` hook, and the key mask
    * to match: positions the hook prepends (prefixes) are always attended to. A null mask (images) stays null.
    */
@@ -308,12 +318,7 @@ export function scaledDotAttention(
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   bias: tf.Tensor | null,
-  opts: { scale: number; dropout?: (t: tf.Tensor) => tf.Tensor },
+  opts: { scale: number; dropout?: AttentionDropout | null },
 ): tf.Tensor4D {
-  const dropout = opts.dropout;
-  return attentionHeads(q, k, v, {
-    bias,
-    scale: opts.scale,
-    ...(dropout ? { dropout: (p: tf.Tensor4D) => dropout(p) as tf.Tensor4D } : {}),
-  });
+  return attentionHeads(q, k, v, { bias, scale: opts.scale, dropoutMask: opts.dropout ?? null });
 }

@@ -102,7 +102,7 @@ export class ClipModel extends GraphModel<ClipConfig> {
       const heads = (name: string) => splitHeads(ctx.linear(name, a), batch, seq, t.numHeads, hd);
       const context = scaledDotAttention(heads(m.query), heads(m.key), heads(m.value), bias, {
         scale: 1 / Math.sqrt(hd),
-        dropout: (p) => ctx.dropout(p, t.attentionDropout),
+        dropout: ctx.attentionDropout(t.attentionDropout),
       });
       x = x.add(ctx.sublayer(first + i, 'attention', ctx.linear(m.attnOut, mergeHeads(context)), x));
       const b = ctx.layerNorm(m.norm2, x, t.eps) as tf.Tensor2D;

@@ -37,7 +37,7 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
       const bias = ctx.attentionBias(keyMask, batch, seq, k.shape[2], true);
       const context = scaledDotAttention(q, k, v, bias, {
         scale,
-        dropout: (p) => ctx.dropout(p, c.attnDropout),
+        dropout: ctx.attentionDropout(c.attnDropout),
       });
       let attn = ctx.dropout(
         ctx.linear(`${l}.attn.c_proj`, mergeHeads(context)),

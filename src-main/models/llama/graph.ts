@@ -42,7 +42,7 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
       const bias = ctx.attentionBias(keyMask, batch, seq, k.shape[2], true);
       const context = scaledDotAttention(q, k, v, bias, {
         scale: 1 / Math.sqrt(c.headDim),
-        dropout: (p) => ctx.dropout(p, c.attentionDropout),
+        dropout: ctx.attentionDropout(c.attentionDropout),
       });
       let attn = ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(context));
       attn = ctx.sublayer(i, 'attention', attn, x);

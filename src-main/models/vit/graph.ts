@@ -64,7 +64,7 @@ export class VitModel extends GraphModel<VitConfig> {
       );
       const context = scaledDotAttention(q, k, v, null, {
         scale: 1 / Math.sqrt(hd),
-        dropout: (p) => ctx.dropout(p, c.attentionDropout),
+        dropout: ctx.attentionDropout(c.attentionDropout),
       });
       let attn = ctx.dropout(
         ctx.linear(m.attnOut.file, mergeHeads(context), m.attnOut.hook),

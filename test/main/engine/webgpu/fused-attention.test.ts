@@ -1,0 +1,161 @@
+/**
+ * The fused attention kernels (engine/webgpu/attention.ts) against the composed form on the cpu backend: values and
+ * gradients of q, k and v with padding and causal biases, grouped-query heads, keys longer than queries (prefixes)
+ * and head sizes up to 128; the decode kernel for one query row. On a real GPU or on lavapipe; skipped, with the
+ * reason, where no WebGPU adapter exists.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { attentionHeads } from '../../../../src-main/engine/ops/index.ts';
+import type { AttentionOptions } from '../../../../src-main/engine/ops/index.ts';
+import { attentionBias } from '../../../../src-main/models/base/layers.ts';
+import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu fused-attention tests skipped: ${unavailable}`);
+const expectSame = sameAsReference({ inputs: 11, weights: 23 });
+const ON_GPU = ['webgpu'];
+
+afterAll(async () => {
+  await tf.setBackend(unavailable ? 'cpu' : 'webgpu');
+});
+afterEach(() => {
+  delete process.env.STUDIO_FUSED_ATTENTION;
+});
+
+interface Case {
+  name: string;
+  /** batch, heads, key/value heads, queries, keys, head size */
+  dims: [number, number, number, number, number, number];
+  /** The 0/1 key mask of each sequence (null: none) and whether the bias is causal too. */
+  mask: number[][] | null;
+  causal: boolean;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'padding',
+    dims: [2, 3, 3, 6, 6, 8],
+    mask: [
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 0, 0],
+    ],
+    causal: false,
+  },
+  { name: 'causal without a mask', dims: [1, 2, 2, 5, 5, 16], mask: null, causal: true },
+  {
+    name: 'causal, padding, grouped-query heads and prefix keys',
+    dims: [2, 4, 2, 5, 7, 8],
+    mask: [
+      [1, 1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 0, 0],
+    ],
+    causal: true,
+  },
+  {
+    name: 'no bias, head size 128, more rows than a workgroup',
+    dims: [1, 2, 1, 70, 70, 128],
+    mask: null,
+    causal: false,
+  },
+  {
+    name: 'head size 72 (tiles not dividing it)',
+    dims: [1, 1, 1, 9, 9, 72],
+    mask: [[1, 1, 1, 1, 1, 1, 1, 0, 0]],
+    causal: true,
+  },
+];
+
+/** The graphs' own bias for a case ([batch|1, 1, queries|1, keys]). */
+function biasOf(c: Case): tf.Tensor | null {
+  const [batch, , , seq, keys] = c.dims;
+  const mask = c.mask ? tf.tensor2d(c.mask, [batch, keys], 'int32') : null;
+  return attentionBias(mask, batch, seq, keys, c.causal);
+}
+
+const run =
+  (c: Case, extra: AttentionOptions = {}) =>
+  (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+    attentionHeads(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {
+      bias: biasOf(c),
+      scale: 0.3,
+      ...extra,
+    });
+
+const shapesOf = (c: Case) => {
+  const [b, h, kvh, s, kv, d] = c.dims;
+  return [
+    [b, h, s, d],
+    [b, kvh, kv, d],
+    [b, kvh, kv, d],
+  ];
+};
+
+/** Names of the kernels one call runs, forward only (no tape) or forward and backward. */
+async function kernelsOf(c: Case, withGrad: boolean): Promise<string[]> {
+  await tf.setBackend('webgpu');
+  const xs = shapesOf(c).map((s, i) => seeded(s, i));
+  const f = run(c);
+  const info = await tf.profile(() =>
+    withGrad
+      ? tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => f(q, k, v).sum())(xs)
+      : f(xs[0]!, xs[1]!, xs[2]!),
+  );
+  tf.dispose([...xs, ...(Array.isArray(info.result) ? info.result : [info.result])]);
+  return info.kernels.map((k) => k.name);
+}
+
+describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
+  it.each(CASES)('$name: values and q, k, v gradients equal the composed form', async (c) => {
+    await expectSame(run(c), run(c), shapesOf(c), 1e-5, ON_GPU);
+  });
+
+  it('runs as one kernel forward and two backward, with no softmax; STUDIO_FUSED_ATTENTION=0 composes it', async () => {
+    const c = CASES[2] as Case;
+    const fwd = await kernelsOf(c, false);
+    expect(fwd).not.toContain('Softmax');
+    expect(fwd).not.toContain('BatchMatMul');
+    const both = await kernelsOf(c, true);
+    expect(both).not.toContain('Softmax');
+    expect(both).not.toContain('BatchMatMul');
+    process.env.STUDIO_FUSED_ATTENTION = '0';
+    expect(await kernelsOf(c, false)).toContain('Softmax');
+  });
+
+  it('forward, backward and dispose leave no tensors behind', async () => {
+    await tf.setBackend('webgpu');
+    const c = CASES[2] as Case;
+    const before = tf.memory().numTensors;
+    const xs = shapesOf(c).map((s, i) => seeded(s, i));
+    const { value, grads } = tf.valueAndGrads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+      tf.tidy(() => run(c)(q, k, v).square().sum()),
+    )(xs);
+    const y = tf.tidy(() => run(c)(xs[0]!, xs[1]!, xs[2]!));
+    tf.dispose([value, ...grads, y, ...xs]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('decode: one query row against cached keys (padding, grouped-query heads, more keys than one step)', async () => {
+    const keys = 300;
+    const c: Case = {
+      name: 'decode',
+      dims: [2, 4, 2, 1, keys, 64],
+      mask: [Array<number>(keys).fill(1), Array.from({ length: keys }, (_, i) => (i < 7 ? 0 : 1))],
+      causal: true,
+    };
+    const values = async (backend: string) => {
+      await tf.setBackend(backend);
+      const out = tf.tidy(() => {
+        const xs = shapesOf(c).map((s, i) => seeded(s, 40 + i));
+        return run(c)(xs[0]!, xs[1]!, xs[2]!);
+      });
+      const data = Array.from(await out.data());
+      out.dispose();
+      return data;
+    };
+    expect(relErr(await values('webgpu'), await values('cpu'))).toBeLessThan(1e-5);
+    const kernels = await kernelsOf(c, false);
+    expect(kernels).not.toContain('Softmax');
+  });
+});

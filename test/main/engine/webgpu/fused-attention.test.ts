@@ -10,6 +10,7 @@ import { attentionHeads } from '../../../../src-main/engine/ops/index.ts';
 import type { AttentionOptions } from '../../../../src-main/engine/ops/index.ts';
 import { attentionBias } from '../../../../src-main/models/base/layers.ts';
 import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import type { Fn } from '../../../helpers/grad-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -109,6 +110,29 @@ async function kernelsOf(c: Case, withGrad: boolean): Promise<string[]> {
 describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
   it.each(CASES)('$name: values and q, k, v gradients equal the composed form', async (c) => {
     await expectSame(run(c), run(c), shapesOf(c), 1e-5, ON_GPU);
+  });
+
+  it.each([
+    ['a number', false],
+    ['an int32 tensor (a captured step)', true],
+  ])('dropout with the seed as %s: the mask the composed form draws, inline', async (_label, asTensor) => {
+    const c = CASES[2] as Case;
+    const seed = 0x9e3779b9 | 0;
+    const withDropout: Fn = (q, k, v) =>
+      run(c, {
+        dropoutMask: { rate: 0.25, seed: asTensor ? tf.tensor1d([seed], 'int32') : seed, call: 7 },
+      })(q!, k!, v!);
+    await expectSame(withDropout, withDropout, shapesOf(c), 1e-5, ON_GPU);
+  });
+
+  it('dropout changes the values (the mask is applied)', async () => {
+    await tf.setBackend('webgpu');
+    const c = CASES[0] as Case;
+    const xs = shapesOf(c).map((s, i) => seeded(s, i));
+    const plain = run(c)(xs[0]!, xs[1]!, xs[2]!);
+    const dropped = run(c, { dropoutMask: { rate: 0.5, seed: 5, call: 0 } })(xs[0]!, xs[1]!, xs[2]!);
+    expect(relErr(Array.from(await dropped.data()), Array.from(await plain.data()))).toBeGreaterThan(0.1);
+    tf.dispose([...xs, plain, dropped]);
   });
 
   it('runs as one kernel forward and two backward, with no softmax; STUDIO_FUSED_ATTENTION=0 composes it', async () => {

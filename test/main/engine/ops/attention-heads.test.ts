@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attentionHeads, stackedMatMul } from '../../../../src-main/engine/ops/index.ts';
+import {
+  attentionHeads,
+  callSeed,
+  dropoutMask,
+  stackedMatMul,
+} from '../../../../src-main/engine/ops/index.ts';
 import { useTestBackend } from '../../../helpers/backend.ts';
 import { sameAsReference, seeded } from '../../../helpers/grad-check.ts';
 import type { Fn } from '../../../helpers/grad-check.ts';
@@ -78,6 +83,30 @@ describe('attentionHeads: per-head and batched modes equal plain 4-D attention',
       [B, KVH, KV, D],
     ]);
   });
+
+  it.each(['perHead', 'batched'] as const)(
+    '%s: dropoutMask applies the seeded mask of engine/ops/dropout.ts to the probabilities',
+    async (mode) => {
+      const mask = () => dropoutMask([B, H, S, KV], 0.3, callSeed(99, 4));
+      const ours: Fn = (q, k, v) =>
+        attentionHeads(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {
+          bias: bias(),
+          scale: 0.5,
+          dropoutMask: { rate: 0.3, seed: 99, call: 4 },
+          mode,
+        });
+      const plain: Fn = (q, k, v) => {
+        const scores = tf.matMul(q!, repeat(k!, H / KVH), false, true).mul(0.5);
+        const p = tf.softmax(scores.add(bias())).mul(mask());
+        return tf.matMul(p as tf.Tensor4D, repeat(v!, H / KVH) as tf.Tensor4D);
+      };
+      await expectSame(ours, plain, [
+        [B, H, S, D],
+        [B, KVH, KV, D],
+        [B, KVH, KV, D],
+      ]);
+    },
+  );
 
   it('forward, backward and dispose leave no tensors behind (both modes, wasm)', async () => {
     await tf.setBackend('wasm');

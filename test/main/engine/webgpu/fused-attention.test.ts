@@ -152,11 +152,15 @@ describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
     const c = CASES[2] as Case;
     const before = tf.memory().numTensors;
     const xs = shapesOf(c).map((s, i) => seeded(s, i));
-    const { value, grads } = tf.valueAndGrads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
-      tf.tidy(() => run(c)(q, k, v).square().sum()),
-    )(xs);
-    const y = tf.tidy(() => run(c)(xs[0]!, xs[1]!, xs[2]!));
-    tf.dispose([value, ...grads, y, ...xs]);
+    // Without and with dropout (whose seed, a number here, becomes a tensor inside the op).
+    for (const extra of [{}, { dropoutMask: { rate: 0.1, seed: 3, call: 1 } }]) {
+      const { value, grads } = tf.valueAndGrads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+        tf.tidy(() => run(c, extra)(q, k, v).square().sum()),
+      )(xs);
+      const y = tf.tidy(() => run(c, extra)(xs[0]!, xs[1]!, xs[2]!));
+      tf.dispose([value, ...grads, y]);
+    }
+    tf.dispose(xs);
     expect(tf.memory().numTensors).toBe(before);
   });
 

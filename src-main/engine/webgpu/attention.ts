@@ -76,6 +76,11 @@ function biasStrides(bias: tf.Tensor, q: tf.Tensor4D, kvSeq: number): [number, n
   return [bb === 1 ? 0 : bh * bq * bk, bh === 1 ? 0 : bq * bk, bq === 1 ? 0 : bk];
 }
 
+/** Whether attention of this head size runs fused here: the webgpu backend, unless STUDIO_FUSED_ATTENTION=0. */
+export function fusedAttentionEnabled(headDim: number): boolean {
+  return process.env.STUDIO_FUSED_ATTENTION !== '0' && webgpuBackend() !== null && headDim <= MAX_HEAD_DIM;
+}
+
 /** Whether the fused kernels take these inputs (else the caller composes the op). */
 export function fusedAttentionApplies(
   q: tf.Tensor4D,
@@ -83,9 +88,9 @@ export function fusedAttentionApplies(
   v: tf.Tensor4D,
   opts: FusedAttentionOptions,
 ): boolean {
-  if (process.env.STUDIO_FUSED_ATTENTION === '0' || !webgpuBackend()) return false;
   const [, heads, , d] = q.shape;
-  if ([q, k, v].some((t) => t.dtype !== 'float32') || d > MAX_HEAD_DIM || v.shape[3] !== d) return false;
+  if (!fusedAttentionEnabled(d)) return false;
+  if ([q, k, v].some((t) => t.dtype !== 'float32') || v.shape[3] !== d) return false;
   if (heads % k.shape[1] !== 0 || q.size === 0 || k.shape[2] === 0) return false;
   return !opts.bias || biasStrides(opts.bias, q, k.shape[2]) !== null;
 }

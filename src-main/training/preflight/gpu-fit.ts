@@ -17,6 +17,8 @@ export interface GpuFitLimits {
   maxStorageBufferBindingSize: number;
   /** The GPU's memory in bytes (STUDIO_GPU_MEMORY_MB), or null when unknown. */
   memoryBytes: number | null;
+  /** Attention runs as the fused kernels (engine/webgpu/attention.ts), which never store the scores. */
+  fusedAttention?: boolean;
 }
 
 const MB = 2 ** 20;
@@ -40,21 +42,23 @@ interface Buffer {
 /**
  * The largest float32 tensors of one training step: the token embedding (a causal LM's tied head reads it whole),
  * the logits over the vocabulary with their softmax and gradient, the attention scores of a layer, and a layer's
- * feed-forward activations.
+ * feed-forward activations. With fused attention the scores are never a tensor: they are left out.
  */
 export function largestTensors(
   config: TrainConfig,
   dims: ModelDims,
   batch = config.train.batchSize,
+  fusedAttention = false,
 ): Buffer[] {
   const seq = sequenceLength(config, dims);
   const keys = seq + (config.method.type === 'prefix' ? config.method.prefixLength : 0);
+  const scores: Buffer = {
+    what: `the attention scores (${batch} x ${dims.numHeads} heads x ${seq} x ${keys})`,
+    bytes: 4 * batch * dims.numHeads * seq * keys,
+    perExample: true,
+  };
   const out: Buffer[] = [
-    {
-      what: `the attention scores (${batch} x ${dims.numHeads} heads x ${seq} x ${keys})`,
-      bytes: 4 * batch * dims.numHeads * seq * keys,
-      perExample: true,
-    },
+    ...(fusedAttention ? [] : [scores]),
     {
       what: `the feed-forward activations (${batch} x ${seq} x ${dims.ffnSize})`,
       bytes: 4 * batch * seq * dims.ffnSize,
@@ -92,7 +96,8 @@ export function checkGpuFit(
     limits.maxStorageBufferBindingSize <= limits.maxBufferSize
       ? 'maxStorageBufferBindingSize'
       : 'maxBufferSize';
-  const over = largestTensors(config, dims).filter((b) => b.bytes > binding);
+  const fused = limits.fusedAttention ?? false;
+  const over = largestTensors(config, dims, config.train.batchSize, fused).filter((b) => b.bytes > binding);
   const fixed = over.find((b) => !b.perExample);
   const largest = `this GPU's largest buffer of ${size(binding)} (${limitName})`;
   if (fixed)
@@ -101,7 +106,7 @@ export function checkGpuFit(
     );
   const first = over[0];
   if (first) {
-    const fits = (b: number) => largestTensors(config, dims, b).every((t) => t.bytes <= binding);
+    const fits = (b: number) => largestTensors(config, dims, b, fused).every((t) => t.bytes <= binding);
     let batch = config.train.batchSize - 1;
     while (batch > 0 && !fits(batch)) batch--;
     throw new UserError(

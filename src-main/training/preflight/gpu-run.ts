@@ -3,6 +3,7 @@
  * trainable count of the built adapter. Worker-side: it reads the device's limits from tf.js's webgpu backend.
  */
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
+import { fusedAttentionEnabled } from '../../engine/webgpu/attention.ts';
 import { gpuLimits } from '../../engine/webgpu/gpu-limits.ts';
 import type { Model } from '../../models/index.ts';
 import { checkGpuFit, gpuMemoryFromEnv } from './gpu-fit.ts';
@@ -20,7 +21,8 @@ export function checkGpuRun(config: TrainConfig, model: Model, trainable: number
   const dims = modelDims(model, rawModelConfig(config.model), config);
   // The exact count scales the estimate, so a refusal's "use at most" stays consistent with this check.
   const ratio = trainable / Math.max(1, estimateTrainable(config, dims));
-  return checkGpuFit(config, dims, { ...limits, memoryBytes: gpuMemoryFromEnv() }, (c) =>
+  const fusedAttention = fusedAttentionEnabled(dims.hiddenSize / Math.max(1, dims.numHeads));
+  return checkGpuFit(config, dims, { ...limits, memoryBytes: gpuMemoryFromEnv(), fusedAttention }, (c) =>
     Math.round(ratio * estimateTrainable(c, dims)),
   );
 }

@@ -105,6 +105,33 @@ describe('checkGpuFit', () => {
     expect(checkGpuFit(c, LLAMA, limits(4 * GB), count(LLAMA))).toBeNull();
   });
 
+  it('leaves the attention scores out where attention runs fused (they are never a tensor there)', () => {
+    // A BERT-base classifier at 512 tokens: 64 x 12 x 512 x 512 scores are 768 MB, the rest under 400 MB.
+    const bert: ModelDims = {
+      ...LLAMA,
+      hiddenSize: 768,
+      numLayers: 12,
+      numHeads: 12,
+      kvHeads: 12,
+      vocabSize: 30522,
+      maxPositions: 512,
+      ffnSize: 3072,
+      totalParams: 109_483_778,
+      outputsPerToken: 2,
+      causalLm: false,
+      loraTargetWidths: Array.from({ length: 24 }, () => 768),
+    };
+    const c = config({ batchSize: 64, maxLength: 512 });
+    const msg = refusal(() => checkGpuFit(c, bert, limits(512 * MB), count(bert)));
+    expect(msg).toMatch(/^train\.batchSize: 64 makes the attention scores .* use at most 42$/);
+    expect(() =>
+      checkGpuFit(c, bert, { ...limits(512 * MB), fusedAttention: true }, count(bert)),
+    ).not.toThrow();
+    const names = (fused: boolean) => largestTensors(c, bert, 64, fused).map((t) => t.what.split(' (')[0]);
+    expect(names(false)).toContain('the attention scores');
+    expect(names(true)).not.toContain('the attention scores');
+  });
+
   it('lists the step tensors the check compares', () => {
     const t = largestTensors(config({ batchSize: 4, maxLength: 256 }), LLAMA);
     const by = Object.fromEntries(t.map((x) => [x.what.split(' (')[0], x.bytes]));

@@ -3,7 +3,8 @@
  * never stored; keys and values stream through workgroup memory in tiles while each row keeps its running max and
  * sum (the softmax "online"), and the backward recomputes the probabilities from the forward's per-row logsumexp.
  * One invocation owns one row (a query row forward and for dQ, a key row for dK/dV) and keeps its vectors in
- * registers; the tiles it reads are shared by the workgroup.
+ * registers; the tiles it reads are shared by the workgroup. Vectors are held as vec4s (a head of D values is
+ * ceil(D/4) of them, zero past D), so each read of workgroup memory feeds four multiply-adds.
  *
  * Layouts (flat, float32): Q [batch, heads, seq, D]; K, V [batch, kvHeads, kvSeq, D]; an optional additive Bias
  * read at b·bsb + h·bsh + row·bsq + key (strides 0 on broadcast axes: padding [B,1,1,KV], causal [B|1,1,S,KV]); an
@@ -22,61 +23,83 @@ export interface AttentionVariant {
   tile: number;
   bias: boolean;
   dropout: boolean;
+  /**
+   * Loops over a head's vec4s run to a constant (the compiler unrolls them and keeps the vectors in registers) or to
+   * the `quads` uniform: lavapipe's compiler takes minutes over the unrolled kernels at head size 128.
+   */
+  unroll: boolean;
 }
 
 /** Custom uniforms shared by every attention kernel (attention.ts fills them in this order). */
 export const ATTENTION_UNIFORMS = `seq : i32, kvSeq : i32, heads : i32, rep : i32, scale : f32,
-  bsb : i32, bsh : i32, bsq : i32, call : u32, threshold : u32, keep : f32,`;
+  bsb : i32, bsh : i32, bsq : i32, call : u32, threshold : u32, keep : f32, quads : i32,`;
 
-const vec = (name: string, d: number) => `var ${name} : array<f32, ${d}>;`;
+/** vec4s per head. */
+const quads = (v: AttentionVariant) => Math.ceil(v.d / 4);
+const bound = (v: AttentionVariant) => (v.unroll ? String(quads(v)) : 'uniforms.quads');
+const vec = (name: string, n: number) => `var ${name} : array<vec4<f32>, ${n}>;`;
+const shared = (name: string, n: number) => `var<workgroup> ${name} : array<vec4<f32>, ${n}>;`;
+
+/** vec4 number `c` of the head-sized row starting at flat index `base` of `src` (zeros past D). */
+function load4(v: AttentionVariant, src: string, base: string, c: string): string {
+  const at = (i: number) => `${src}[${base} + 4 * ${c} + ${i}]`;
+  if (v.d % 4 === 0) return `vec4<f32>(${at(0)}, ${at(1)}, ${at(2)}, ${at(3)})`;
+  const part = (i: number) => `select(0.0, ${at(i)}, 4 * ${c} + ${i} < ${v.d})`;
+  return `vec4<f32>(${part(0)}, ${part(1)}, ${part(2)}, ${part(3)})`;
+}
+
+/** Writes register vector `x` (times `factor`) as the head-sized row at flat index `base` of `result`. */
+function store(v: AttentionVariant, base: string, x: string, factor: string): string {
+  return `
+      for (var c = 0; c < ${bound(v)}; c++) {
+        let y = ${x}[c] * ${factor};
+        for (var i = 0; i < 4; i++) {
+          if (4 * c + i < ${v.d}) { result[${base} + 4 * c + i] = y[i]; }
+        }
+      }`;
+}
 
 /**
- * `score(q, j, …)`: query vector q against key j of the tile in `kt`, scaled, plus the bias (logits as the composed
- * form computes them: the product times scale, then the bias); `dropMult`: the probability's dropout multiplier.
+ * `logit`: a product scaled plus the bias (the logits as the composed form computes them: the product times scale,
+ * then the bias); `score`: that of query vector q against key j of the tile in `kt`; `dropMult`: the probability's
+ * dropout multiplier.
  */
 function helpers(v: AttentionVariant, keysInTile: boolean): string {
+  const Q4 = quads(v);
   const score = keysInTile
     ? `
-  fn score(qv : ptr<function, array<f32, ${v.d}>>, j : i32, b : i32, h : i32, r : i32, key : i32) -> f32 {
+  fn score(qv : ptr<function, array<vec4<f32>, ${Q4}>>, j : i32, b : i32, h : i32, r : i32, key : i32) -> f32 {
     var qk = 0.0;
-    for (var d = 0; d < ${v.d}; d++) { qk += (*qv)[d] * kt[j * ${v.d} + d]; }
+    for (var c = 0; c < ${bound(v)}; c++) { qk += dot((*qv)[c], kt[j * ${Q4} + c]); }
     return logit(qk, b, h, r, key);
   }`
     : '';
+  const bias = 'Bias[b * uniforms.bsb + h * uniforms.bsh + r * uniforms.bsq + key]';
+  const mask = `dropoutMultiplier(Seed[0], uniforms.call,
+        ((b * uniforms.heads + h) * uniforms.seq + r) * uniforms.kvSeq + key, uniforms.threshold, uniforms.keep)`;
   return `
   ${v.dropout ? DROPOUT_MULTIPLIER_WGSL : ''}
   fn logit(qk : f32, b : i32, h : i32, r : i32, key : i32) -> f32 {
-    ${v.bias ? 'return qk * uniforms.scale + Bias[b * uniforms.bsb + h * uniforms.bsh + r * uniforms.bsq + key];' : 'return qk * uniforms.scale;'}
+    return qk * uniforms.scale${v.bias ? ` + ${bias}` : ''};
   }
   ${score}
   fn dropMult(b : i32, h : i32, r : i32, key : i32) -> f32 {
-    ${
-      v.dropout
-        ? `return dropoutMultiplier(Seed[0], uniforms.call, ((b * uniforms.heads + h) * uniforms.seq + r) * uniforms.kvSeq + key,
-        uniforms.threshold, uniforms.keep);`
-        : 'return 1.0;'
-    }
+    return ${v.dropout ? mask : '1.0'};
   }`;
 }
 
-/** Loads `count` rows of D floats starting at flat row `first` of `src` into tile memory `dst` (zeros past `limit`). */
-const loadTile = (v: AttentionVariant, dst: string, src: string, first: string, limit: string) => `
-    for (var e = tid; e < ${v.tile * v.d}; e += ${v.rows}) {
-      let j = e / ${v.d};
-      ${dst}[e] = select(0.0, ${src}[(${first} + j) * ${v.d} + e % ${v.d}], j < ${limit});
-    }`;
-
-/**
- * Forward: workgroup (query tile, head, batch), one query row per invocation. Writes the context rows at the front
- * of `result` and, with `lse`, each row's logsumexp after the batch·heads·seq·D context values.
- */
-export function forwardSource(v: AttentionVariant, lse: boolean): string {
-  const D = v.d;
+/** Loads tile rows of D floats starting at flat row `first` of `src` into tile memory `dst` (zeros past `limit`). */
+function loadTile(v: AttentionVariant, dst: string, src: string, first: string, limit: string): string {
+  const Q4 = quads(v);
   return `
-  var<workgroup> kt : array<f32, ${v.tile * D}>;
-  var<workgroup> vt : array<f32, ${v.tile * D}>;
-  ${helpers(v, true)}
-  fn main(index : i32) {
+    for (var e = tid; e < ${v.tile * Q4}; e += ${v.rows}) {
+      let j = e / ${Q4};
+      ${dst}[e] = select(vec4<f32>(0.0), ${load4(v, src, `(${first} + j) * ${v.d}`, `(e % ${Q4})`)}, j < ${limit});
+    }`;
+}
+
+/** The workgroup's position and its row's indices, shared by the forward and dQ kernels. */
+const QUERY_ROW = (v: AttentionVariant) => `
     let b = i32(workgroupId.z);
     let h = i32(workgroupId.y);
     let tid = i32(localId.x);
@@ -85,11 +108,25 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
     let KV = uniforms.kvSeq;
     let r = min(row, S - 1);
     let qRow = (b * uniforms.heads + h) * S + r;
-    let kvRow0 = (b * (uniforms.heads / uniforms.rep) + h / uniforms.rep) * KV;
-    ${vec('q', D)}
-    ${vec('acc', D)}
-    ${vec('s', v.tile)}
-    for (var d = 0; d < ${D}; d++) { q[d] = Q[qRow * ${D} + d]; acc[d] = 0.0; }
+    let kvRow0 = (b * (uniforms.heads / uniforms.rep) + h / uniforms.rep) * KV;`;
+
+/**
+ * Forward: workgroup (query tile, head, batch), one query row per invocation. Writes the context rows at the front
+ * of `result` and, with `lse`, each row's logsumexp after the batch·heads·seq·D context values.
+ */
+export function forwardSource(v: AttentionVariant, lse: boolean): string {
+  const D = v.d;
+  const Q4 = quads(v);
+  return `
+  ${shared('kt', v.tile * Q4)}
+  ${shared('vt', v.tile * Q4)}
+  ${helpers(v, true)}
+  fn main(index : i32) {
+    ${QUERY_ROW(v)}
+    ${vec('q', Q4)}
+    ${vec('acc', Q4)}
+    var s : array<f32, ${v.tile}>;
+    for (var c = 0; c < ${bound(v)}; c++) { q[c] = ${load4(v, 'Q', `qRow * ${D}`, 'c')}; acc[c] = vec4<f32>(0.0); }
     var m = -3.0e38;
     var l = 0.0;
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
@@ -105,17 +142,17 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
       }
       let corr = exp(m - tmax);
       l = l * corr;
-      for (var d = 0; d < ${D}; d++) { acc[d] = acc[d] * corr; }
+      for (var c = 0; c < ${bound(v)}; c++) { acc[c] = acc[c] * corr; }
       for (var j = 0; j < n; j++) {
         let p = exp(s[j] - tmax);
         l = l + p;
         let pv = p * dropMult(b, h, r, j0 + j);
-        for (var d = 0; d < ${D}; d++) { acc[d] = acc[d] + pv * vt[j * ${D} + d]; }
+        for (var c = 0; c < ${bound(v)}; c++) { acc[c] = acc[c] + pv * vt[j * ${Q4} + c]; }
       }
       m = tmax;
     }
     if (row < S) {
-      for (var d = 0; d < ${D}; d++) { result[qRow * ${D} + d] = acc[d] / l; }
+      ${store(v, `qRow * ${D}`, 'acc', '(1.0 / l)')}
       ${lse ? `result[uniforms.outShape - uniforms.heads * S * i32(numWorkgroups.z) + qRow] = m + log(l);` : ''}
     }
   }`;
@@ -125,36 +162,35 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
 const LSE_AT = (qRow: string) =>
   `F[uniforms.fShape - uniforms.heads * uniforms.seq * i32(numWorkgroups.z) + ${qRow}]`;
 
+/** Δ of query row `qi` (flat row index): dO · O, the softmax gradient's row term. */
+const deltaOf = (v: AttentionVariant, qi: string) => `
+    var delta = 0.0;
+    for (var c = 0; c < ${bound(v)}; c++) {
+      delta += dot(${load4(v, 'DY', `${qi} * ${v.d}`, 'c')}, ${load4(v, 'F', `${qi} * ${v.d}`, 'c')});
+    }`;
+
 /**
  * dQ: workgroup (query tile, head, batch), one query row per invocation, keys streamed. With P recomputed from the
  * logsumexp, dP̃ = dO·vᵀ, dP = dP̃ · mask and Δ = dO·O: dS = P (dP - Δ), dQ = scale · Σ dS k.
  */
 export function gradQSource(v: AttentionVariant): string {
   const D = v.d;
+  const Q4 = quads(v);
   return `
-  var<workgroup> kt : array<f32, ${v.tile * D}>;
-  var<workgroup> vt : array<f32, ${v.tile * D}>;
+  ${shared('kt', v.tile * Q4)}
+  ${shared('vt', v.tile * Q4)}
   ${helpers(v, true)}
   fn main(index : i32) {
-    let b = i32(workgroupId.z);
-    let h = i32(workgroupId.y);
-    let tid = i32(localId.x);
-    let row = i32(workgroupId.x) * ${v.rows} + tid;
-    let S = uniforms.seq;
-    let KV = uniforms.kvSeq;
-    let r = min(row, S - 1);
-    let qRow = (b * uniforms.heads + h) * S + r;
-    let kvRow0 = (b * (uniforms.heads / uniforms.rep) + h / uniforms.rep) * KV;
-    ${vec('q', D)}
-    ${vec('g', D)}
-    ${vec('dq', D)}
-    var delta = 0.0;
-    for (var d = 0; d < ${D}; d++) {
-      q[d] = Q[qRow * ${D} + d];
-      g[d] = DY[qRow * ${D} + d];
-      dq[d] = 0.0;
-      delta += g[d] * F[qRow * ${D} + d];
+    ${QUERY_ROW(v)}
+    ${vec('q', Q4)}
+    ${vec('g', Q4)}
+    ${vec('dq', Q4)}
+    for (var c = 0; c < ${bound(v)}; c++) {
+      q[c] = ${load4(v, 'Q', `qRow * ${D}`, 'c')};
+      g[c] = ${load4(v, 'DY', `qRow * ${D}`, 'c')};
+      dq[c] = vec4<f32>(0.0);
     }
+    ${deltaOf(v, 'qRow')}
     let lse = ${LSE_AT('qRow')};
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
       workgroupBarrier();
@@ -165,13 +201,13 @@ export function gradQSource(v: AttentionVariant): string {
       for (var j = 0; j < n; j++) {
         let p = exp(score(&q, j, b, h, r, j0 + j) - lse);
         var dpt = 0.0;
-        for (var d = 0; d < ${D}; d++) { dpt += g[d] * vt[j * ${D} + d]; }
+        for (var c = 0; c < ${bound(v)}; c++) { dpt += dot(g[c], vt[j * ${Q4} + c]); }
         let ds = p * (dpt * dropMult(b, h, r, j0 + j) - delta);
-        for (var d = 0; d < ${D}; d++) { dq[d] = dq[d] + ds * kt[j * ${D} + d]; }
+        for (var c = 0; c < ${bound(v)}; c++) { dq[c] = dq[c] + ds * kt[j * ${Q4} + c]; }
       }
     }
     if (row < S) {
-      for (var d = 0; d < ${D}; d++) { result[qRow * ${D} + d] = dq[d] * uniforms.scale; }
+      ${store(v, `qRow * ${D}`, 'dq', 'uniforms.scale')}
     }
   }`;
 }
@@ -183,9 +219,10 @@ export function gradQSource(v: AttentionVariant): string {
  */
 export function gradKVSource(v: AttentionVariant): string {
   const D = v.d;
+  const Q4 = quads(v);
   return `
-  var<workgroup> qt : array<f32, ${v.tile * D}>;
-  var<workgroup> gt : array<f32, ${v.tile * D}>;
+  ${shared('qt', v.tile * Q4)}
+  ${shared('gt', v.tile * Q4)}
   var<workgroup> lt : array<f32, ${v.tile}>;
   var<workgroup> dt : array<f32, ${v.tile}>;
   ${helpers(v, false)}
@@ -198,15 +235,15 @@ export function gradKVSource(v: AttentionVariant): string {
     let KV = uniforms.kvSeq;
     let kk = min(key, KV - 1);
     let kvRow = (b * (uniforms.heads / uniforms.rep) + kh) * KV + kk;
-    ${vec('k', D)}
-    ${vec('vv', D)}
-    ${vec('dk', D)}
-    ${vec('dv', D)}
-    for (var d = 0; d < ${D}; d++) {
-      k[d] = K[kvRow * ${D} + d];
-      vv[d] = V[kvRow * ${D} + d];
-      dk[d] = 0.0;
-      dv[d] = 0.0;
+    ${vec('k', Q4)}
+    ${vec('vv', Q4)}
+    ${vec('dk', Q4)}
+    ${vec('dv', Q4)}
+    for (var c = 0; c < ${bound(v)}; c++) {
+      k[c] = ${load4(v, 'K', `kvRow * ${D}`, 'c')};
+      vv[c] = ${load4(v, 'V', `kvRow * ${D}`, 'c')};
+      dk[c] = vec4<f32>(0.0);
+      dv[c] = vec4<f32>(0.0);
     }
     for (var hh = 0; hh < uniforms.rep; hh++) {
       let h = kh * uniforms.rep + hh;
@@ -217,8 +254,7 @@ export function gradKVSource(v: AttentionVariant): string {
         ${loadTile(v, 'gt', 'DY', 'qRow0 + i0', 'S - i0')}
         for (var e = tid; e < ${v.tile}; e += ${v.rows}) {
           let qi = qRow0 + min(i0 + e, S - 1);
-          var delta = 0.0;
-          for (var d = 0; d < ${D}; d++) { delta += DY[qi * ${D} + d] * F[qi * ${D} + d]; }
+          ${deltaOf(v, 'qi')}
           dt[e] = delta;
           lt[e] = ${LSE_AT('qi')};
         }
@@ -227,106 +263,23 @@ export function gradKVSource(v: AttentionVariant): string {
         for (var i = 0; i < n; i++) {
           var qk = 0.0;
           var dpt = 0.0;
-          for (var d = 0; d < ${D}; d++) {
-            qk += qt[i * ${D} + d] * k[d];
-            dpt += gt[i * ${D} + d] * vv[d];
+          for (var c = 0; c < ${bound(v)}; c++) {
+            qk += dot(qt[i * ${Q4} + c], k[c]);
+            dpt += dot(gt[i * ${Q4} + c], vv[c]);
           }
           let p = exp(logit(qk, b, h, i0 + i, kk) - lt[i]);
           let mult = dropMult(b, h, i0 + i, kk);
           let ds = p * (dpt * mult - dt[i]);
-          for (var d = 0; d < ${D}; d++) {
-            dv[d] = dv[d] + p * mult * gt[i * ${D} + d];
-            dk[d] = dk[d] + ds * qt[i * ${D} + d];
+          for (var c = 0; c < ${bound(v)}; c++) {
+            dv[c] = dv[c] + (p * mult) * gt[i * ${Q4} + c];
+            dk[c] = dk[c] + ds * qt[i * ${Q4} + c];
           }
         }
       }
     }
     if (key < KV) {
-      let half = uniforms.outShape / 2;
-      for (var d = 0; d < ${D}; d++) {
-        result[kvRow * ${D} + d] = dk[d] * uniforms.scale;
-        result[half + kvRow * ${D} + d] = dv[d];
-      }
-    }
-  }`;
-}
-
-/** Threads of the decode kernel's workgroup and keys per step of it. */
-export const DECODE_THREADS = 64;
-export const DECODE_KEYS = 256;
-
-/**
- * Decode: one query row per (head, batch) against every cached key (generation with a KV cache). The workgroup's
- * threads split the keys for the scores and the head's dimensions for the weighted sum of values; the softmax runs
- * online over steps of DECODE_KEYS keys. No logsumexp, no dropout: inference only.
- */
-export function decodeSource(v: Pick<AttentionVariant, 'd' | 'bias'>): string {
-  const D = v.d;
-  const T = DECODE_THREADS;
-  const per = Math.ceil(D / T);
-  return `
-  var<workgroup> qs : array<f32, ${D}>;
-  var<workgroup> sc : array<f32, ${DECODE_KEYS}>;
-  var<workgroup> red : array<f32, ${T}>;
-  fn reduce(x : f32, tid : i32, isMax : bool) -> f32 {
-    red[tid] = x;
-    workgroupBarrier();
-    for (var s = ${T / 2}; s > 0; s = s >> 1u) {
-      if (tid < s) {
-        red[tid] = select(red[tid] + red[tid + s], max(red[tid], red[tid + s]), isMax);
-      }
-      workgroupBarrier();
-    }
-    let total = red[0];
-    workgroupBarrier();
-    return total;
-  }
-  fn main(index : i32) {
-    let h = i32(workgroupId.x);
-    let b = i32(workgroupId.y);
-    let tid = i32(localId.x);
-    let KV = uniforms.kvSeq;
-    let qRow = b * uniforms.heads + h;
-    let kvRow0 = (b * (uniforms.heads / uniforms.rep) + h / uniforms.rep) * KV;
-    for (var d = tid; d < ${D}; d += ${T}) { qs[d] = Q[qRow * ${D} + d]; }
-    ${vec('acc', per)}
-    for (var c = 0; c < ${per}; c++) { acc[c] = 0.0; }
-    var m = -3.0e38;
-    var l = 0.0;
-    for (var j0 = 0; j0 < KV; j0 += ${DECODE_KEYS}) {
-      workgroupBarrier();
-      let n = min(${DECODE_KEYS}, KV - j0);
-      var localMax = -3.0e38;
-      for (var j = tid; j < n; j += ${T}) {
-        var qk = 0.0;
-        for (var d = 0; d < ${D}; d++) { qk += qs[d] * K[(kvRow0 + j0 + j) * ${D} + d]; }
-        var s = qk * uniforms.scale;
-        ${v.bias ? 's = s + Bias[b * uniforms.bsb + h * uniforms.bsh + j0 + j];' : ''}
-        sc[j] = s;
-        localMax = max(localMax, s);
-      }
-      let tmax = max(m, reduce(localMax, tid, true));
-      let corr = exp(m - tmax);
-      var localSum = 0.0;
-      for (var j = tid; j < n; j += ${T}) {
-        let p = exp(sc[j] - tmax);
-        sc[j] = p;
-        localSum += p;
-      }
-      l = l * corr + reduce(localSum, tid, false);
-      for (var c = 0; c < ${per}; c++) {
-        let d = tid + c * ${T};
-        var a = acc[c] * corr;
-        if (d < ${D}) {
-          for (var j = 0; j < n; j++) { a += sc[j] * V[(kvRow0 + j0 + j) * ${D} + d]; }
-        }
-        acc[c] = a;
-      }
-      m = tmax;
-    }
-    for (var c = 0; c < ${per}; c++) {
-      let d = tid + c * ${T};
-      if (d < ${D}) { result[qRow * ${D} + d] = acc[c] / l; }
+      ${store(v, `kvRow * ${D}`, 'dk', 'uniforms.scale')}
+      ${store(v, `uniforms.outShape / 2 + kvRow * ${D}`, 'dv', '1.0')}
     }
   }`;
 }

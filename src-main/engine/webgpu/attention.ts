@@ -8,14 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { UniformInput, WebGpuProgram } from './backend-internals.ts';
-import {
-  ATTENTION_UNIFORMS,
-  DECODE_THREADS,
-  decodeSource,
-  forwardSource,
-  gradKVSource,
-  gradQSource,
-} from './attention-wgsl.ts';
+import { DECODE_THREADS, decodeSource } from './attention-decode-wgsl.ts';
+import { ATTENTION_UNIFORMS, forwardSource, gradKVSource, gradQSource } from './attention-wgsl.ts';
 import type { AttentionVariant } from './attention-wgsl.ts';
 import { dropoutUniforms } from './dropout-mask.ts';
 import { runProgram } from './programs.ts';
@@ -76,6 +70,12 @@ function biasStrides(bias: tf.Tensor, q: tf.Tensor4D, kvSeq: number): [number, n
   return [bb === 1 ? 0 : bh * bq * bk, bh === 1 ? 0 : bq * bk, bq === 1 ? 0 : bk];
 }
 
+/**
+ * Whether the kernels' loops over a head run to a constant (unrolled: real GPUs) or to a uniform: on a software
+ * adapter (STUDIO_WEBGPU_SOFTWARE=1, lavapipe in the tests) the unrolled kernels take minutes to compile.
+ */
+export const unrollLoops = (): boolean => process.env.STUDIO_WEBGPU_SOFTWARE !== '1';
+
 /** Whether attention of this head size runs fused here: the webgpu backend, unless STUDIO_FUSED_ATTENTION=0. */
 export function fusedAttentionEnabled(headDim: number): boolean {
   return process.env.STUDIO_FUSED_ATTENTION !== '0' && webgpuBackend() !== null && headDim <= MAX_HEAD_DIM;
@@ -100,7 +100,14 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
   const [, heads, seq, d] = q.shape;
   const [, kvHeads, kvSeq] = k.shape;
   const dropout = opts.dropout && opts.dropout.rate > 0 ? opts.dropout : null;
-  const v: AttentionVariant = { d, rows: ROWS, tile: tileFor(d), bias: !!opts.bias, dropout: !!dropout };
+  const v: AttentionVariant = {
+    d,
+    rows: ROWS,
+    tile: tileFor(d),
+    bias: !!opts.bias,
+    dropout: !!dropout,
+    unroll: unrollLoops(),
+  };
   const extra: tf.Tensor[] = [];
   const names: string[] = [];
   if (opts.bias) {
@@ -121,6 +128,7 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
     { type: 'float32', data: [opts.scale] },
     ...strides.map((s): UniformInput => ({ type: 'int32', data: [s] })),
     ...(dropout ? dropoutUniforms(dropout.rate, dropout.call) : dropoutUniforms(0, 0)),
+    { type: 'int32', data: [Math.ceil(d / 4)] },
   ];
   const key = (kind: string) => `studio_attention_${kind}_${v.d}_${v.rows}_${v.tile}_${v.bias}_${v.dropout}`;
   return { v, extra, names, uniforms, key };

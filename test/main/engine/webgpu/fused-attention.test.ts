@@ -125,6 +125,20 @@ describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
     await expectSame(withDropout, withDropout, shapesOf(c), 1e-5, ON_GPU);
   });
 
+  it('the unrolled kernels real GPUs get (constant loop counts) compute the same', async () => {
+    // The tests run on a software adapter, where the kernels loop to a uniform (attention.ts: unrollLoops); unrolled,
+    // lavapipe compiles a small head size only in reasonable time.
+    const software = process.env.STUDIO_WEBGPU_SOFTWARE;
+    delete process.env.STUDIO_WEBGPU_SOFTWARE;
+    try {
+      const c = CASES[2] as Case;
+      const f: Fn = (q, k, v) => run(c, { dropoutMask: { rate: 0.2, seed: 77, call: 2 } })(q!, k!, v!);
+      await expectSame(f, f, shapesOf(c), 1e-5, ON_GPU);
+    } finally {
+      process.env.STUDIO_WEBGPU_SOFTWARE = software;
+    }
+  });
+
   it('dropout changes the values (the mask is applied)', async () => {
     await tf.setBackend('webgpu');
     const c = CASES[0] as Case;

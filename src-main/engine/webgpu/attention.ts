@@ -130,7 +130,9 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
     ...(dropout ? dropoutUniforms(dropout.rate, dropout.call) : dropoutUniforms(0, 0)),
     { type: 'int32', data: [Math.ceil(d / 4)] },
   ];
-  const key = (kind: string) => `studio_attention_${kind}_${v.d}_${v.rows}_${v.tile}_${v.bias}_${v.dropout}`;
+  // Everything baked into the source: tf.js caches compiled pipelines by this key.
+  const key = (kind: string) =>
+    `studio_attention_${kind}_${v.d}_${v.rows}_${v.tile}_${v.bias}_${v.dropout}_${v.unroll}`;
   return { v, extra, names, uniforms, key };
 }
 

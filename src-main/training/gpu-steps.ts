@@ -123,7 +123,9 @@ export class GpuSteps<B> {
     try {
       if (a !== b) throw new CaptureStale('batch shapes differ', 'inputs');
       this.#captured = (this.#recorder as StepRecorder).build();
-      this.log(`GPU steps captured: ${this.#captured.kernels} kernels replayed per step`);
+      this.log(
+        `GPU steps captured: ${this.#captured.kernels} kernels in ${this.#captured.passes} compute passes replayed per step`,
+      );
       this.#recorder = null;
       this.#recordedShapes = [];
     } catch (err) {

@@ -1,12 +1,15 @@
 /**
  * Where a training step's time goes on the GPU. Counts the tf.js kernels of one op-by-op step, then captures the
  * step (engine/webgpu/step-capture.ts), times replays end to end, and times one replay kernel by kernel with GPU
- * timestamps: the summed kernel time per tf.js program, and how much of the step is between kernels.
- * `node .gpu/gpu-profile.mjs [--shape small|base] [--method lora|full|houlsby|pfeiffer]` (test/bench/GPU-RUNS.md).
+ * timestamps: dispatches, compute passes, kernel time, replay time and GPU-busy % per step (step-profile.ts), and
+ * the summed kernel time per tf.js program.
+ * `node .gpu/gpu-profile.mjs [--shape tiny|small|base] [--method lora|full|houlsby|pfeiffer]` (test/bench/GPU-RUNS.md;
+ * STUDIO_FUSED_EPILOGUE=0 profiles the step without the matmul epilogues). `tiny` is for lavapipe: batch 2 x 16.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import type { KernelTime } from '../../src-main/engine/webgpu/step-capture.ts';
+import { stepProfile } from '../../src-main/engine/webgpu/step-profile.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { ModelInputs } from '../../src-main/models/index.ts';
 import { BENCH_METHODS, benchStep } from './bench-step.ts';
@@ -19,8 +22,8 @@ if (!method) throw new Error(`--method ${methodName}: expected ${Object.keys(BEN
 const { name: shapeName, shape } = shapeArg(args);
 const report = await initBackend();
 const model = loadModel(writeRandomBert(shape));
-const B = 16;
-const S = 128;
+const B = shapeName === 'tiny' ? 2 : 16;
+const S = shapeName === 'tiny' ? 16 : 128;
 const inp: ModelInputs = {
   inputIds: tf.randomUniform([B, S], 0, shape.vocab, 'int32', 5) as tf.Tensor2D,
   attentionMask: tf.ones([B, S], 'int32') as tf.Tensor2D,
@@ -67,11 +70,8 @@ if (report.backend === 'webgpu') {
     tf.dispose(ins);
     if (i === 2) times.push(...t); // the last of three: warm caches and clocks
   }
-  const kernelMs = times.reduce((s, t) => s + t.ms, 0);
   Object.assign(out, {
-    dispatches: captured.kernels,
-    replayMs: Math.round(replayMs * 100) / 100,
-    kernelMs: Math.round(kernelMs * 100) / 100,
+    ...stepProfile(captured, times, replayMs),
     byProgram: byKey(times, (t) => t.label.replace(/\[.*$/, ''), 25),
     byProgramAndShape: byKey(times, (t) => t.label, 30),
   });

@@ -17,17 +17,21 @@ export interface BertShape {
   labels: number;
 }
 
-/** The benches' shapes: BERT-small (CLI.md's bench contract) and BERT-base (12 layers, d=768), as on the GPU. */
+/**
+ * The benches' shapes: BERT-small (CLI.md's bench contract) and BERT-base (12 layers, d=768), as on the GPU; `tiny`
+ * for profiles on lavapipe (software Vulkan), where the others take minutes a step.
+ */
 export const BENCH_SHAPES = {
+  tiny: { layers: 2, hidden: 64, heads: 2, ffn: 256, vocab: 200, positions: 64, labels: 2 },
   small: { layers: 4, hidden: 256, heads: 4, ffn: 1024, vocab: 1000, positions: 512, labels: 2 },
   base: { layers: 12, hidden: 768, heads: 12, ffn: 3072, vocab: 1000, positions: 512, labels: 2 },
 } satisfies Record<string, BertShape>;
 
-/** The shape named by `--shape small|base` in argv (small when absent). */
+/** The shape named by `--shape tiny|small|base` in argv (small when absent). */
 export function shapeArg(args: readonly string[]): { name: keyof typeof BENCH_SHAPES; shape: BertShape } {
   const i = args.indexOf('--shape');
   const name = (i >= 0 ? args[i + 1] : 'small') as keyof typeof BENCH_SHAPES;
-  if (!(name in BENCH_SHAPES)) throw new Error(`--shape ${name}: expected small or base`);
+  if (!(name in BENCH_SHAPES)) throw new Error(`--shape ${name}: expected tiny, small or base`);
   return { name, shape: BENCH_SHAPES[name] };
 }
 

@@ -23,6 +23,7 @@ import { difference, flush, recordOnce, release } from './step-recording.ts';
 import { PassTimer } from './pass-timer.ts';
 import type { CommandEncoder, KernelTime } from './pass-timer.ts';
 import type { CaptureSpec, Recording } from './step-recording.ts';
+import { planConstants } from './capture-constants.ts';
 
 export { CaptureRefused, CaptureStale } from './capture-errors.ts';
 export type { CaptureSpec } from './step-recording.ts';
@@ -110,6 +111,10 @@ export class CapturedStep {
   readonly #outputLayout: { offset: number; size: number; dtype: tf.DataType }[] = [];
   /** Number of kernels one replay dispatches. */
   readonly kernels: number;
+  /** Compute passes one replay encodes: a copy between two dispatches ends one (a timed replay: one per kernel). */
+  readonly passes: number;
+  /** Buffer copies inside one replay (uploads capture-constants.ts cannot hoist), state copies apart. */
+  readonly copies: number;
 
   /** Tensors sharing the state's recorded end buffers, so those stay alive when a variable is reassigned. */
   readonly #pinned: tf.Tensor[];
@@ -119,7 +124,10 @@ export class CapturedStep {
     this.#rec = rec;
     this.#pinned = state.map((v) => tf.clone(v));
     this.#planStateCopies();
+    const constants = planConstants(b, rec);
+    this.#owned.push(...constants.made);
     for (const e of rec.events) {
+      if (e.kind === 'upload' && !constants.copied.has(e)) continue;
       if (e.kind === 'upload') {
         const src = gpuBuffer(b, e.bytes, Usage.COPY_SRC);
         this.#owned.push(src);
@@ -128,9 +136,10 @@ export class CapturedStep {
       }
       const uniform = gpuBuffer(b, e.uniform, Usage.UNIFORM);
       this.#owned.push(uniform);
-      const entries = e.buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+      const buffers = constants.buffers.get(e) ?? e.buffers;
+      const entries = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
       entries.push({
-        binding: e.buffers.length,
+        binding: buffers.length,
         resource: { buffer: uniform, offset: 0, size: e.uniform.length } as never,
       });
       const bindGroup = b.device.createBindGroup({ layout: e.pipeline.getBindGroupLayout(0), entries });
@@ -143,6 +152,10 @@ export class CapturedStep {
       });
     }
     this.kernels = rec.events.filter((e) => e.kind === 'dispatch').length;
+    this.passes = this.#commands.filter(
+      (c, i) => c.kind === 'dispatch' && this.#commands[i - 1]?.kind !== 'dispatch',
+    ).length;
+    this.copies = this.#commands.length - this.kernels;
     let offset = 0;
     for (const t of rec.outputs) {
       const size = t.size * 4;

@@ -124,6 +124,9 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
       tf.dispose(inp);
     }
     expect(captured?.kernels).toBeGreaterThan(50);
+    // The step's constants (the attention bias, dropout scales) live in buffers of their own, so a replay is one
+    // compute pass after the state copies; copying them back into pooled buffers made it 22 passes and 21 copies (capture-constants.ts).
+    expect([captured?.passes, captured?.copies]).toEqual([1, 0]);
     for (let i = 0; i < eagerLosses.length; i++) expect(losses[i]).toBeCloseTo(eagerLosses[i] as number, 5);
     for (const [k, v] of b.trainable) {
       const ref = eagerWeights.get(k) as number[];

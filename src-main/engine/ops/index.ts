@@ -41,7 +41,8 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 }
 
 export { conv2dWithGrad, embeddingLookup, embeddingLookupByProducts };
-export { isFrozen, linear, matMul } from './matmul.ts';
+export { isFrozen, matMul } from './matmul.ts';
+export { epiloguesOn, linear, matMulAdd } from './matmul-epilogue.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';
 export { callSeed, dropout, dropoutMask } from './dropout.ts';

@@ -56,24 +56,3 @@ export function matMul(
     return isFrozen(b, frozenB) ? matMulConstB(aa, bb) : (matMulBoth(aa, bb) as tf.Tensor2D);
   });
 }
-
-/**
- * A dense layer `x W + b` with W as [in, out]. x may have any rank >= 2: it is flattened to [rows, in] (tf.js
- * cannot differentiate a 3-D x 2-D matMul) and the leading shape restored. `opts.frozen` overrides the
- * trainable-flag detection of {@link isFrozen}.
- */
-export function linear<R extends tf.Rank>(
-  x: tf.Tensor<R>,
-  w: tf.Tensor,
-  b?: tf.Tensor | null,
-  opts: { frozen?: boolean } = {},
-): tf.Tensor<R> {
-  return tf.tidy(() => {
-    const [inF, outF] = w.shape as [number, number];
-    const lead = x.shape.slice(0, -1);
-    const x2 = x.rank === 2 ? (x as unknown as tf.Tensor2D) : x.reshape([-1, inF]);
-    let y: tf.Tensor = matMul(x2 as tf.Tensor2D, w as tf.Tensor2D, false, false, opts.frozen);
-    if (b) y = y.add(b);
-    return (x.rank === 2 ? y : y.reshape([...lead, outF])) as tf.Tensor<R>;
-  });
-}

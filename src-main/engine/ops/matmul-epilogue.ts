@@ -1,0 +1,94 @@
+/**
+ * Matrix products with their epilogue in the same dispatch on webgpu: `x·W + addend`, where the addend is a dense
+ * layer's bias ([out], broadcast over rows) or a whole [rows, out] tensor (LoRA's frozen path, added to the
+ * branch's last product). tf.js's _FusedMatMul kernel adds it as it writes each output element (the same f32
+ * addition as a separate Add kernel, so the values are the composed form's), one dispatch instead of two; on a GPU
+ * each dispatch costs a few µs however small (test/bench/RESULTS.md, the dispatch profile).
+ *
+ * tf.fused.matMul's own gradient is not used: it computes the weight gradient even for a frozen weight (adapter
+ * training's whole point is not to) and uses tf.js's transposed-operand products, which read slower on webgpu than
+ * an explicit transpose (RESULTS.md, "tried and not kept"). The gradient here is that of ops/matmul.ts: plain
+ * products after explicit transposes, nothing for frozen operands. STUDIO_FUSED_EPILOGUE=0 turns the fusion off
+ * (the composed product and Add), so one GPU session can time both (test/bench/GPU-RUNS.md).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { isFrozen, matMul } from './matmul.ts';
+
+type Args = (tf.Tensor | tf.GradSaveFunc)[];
+
+/** Whether products take their epilogue in the same dispatch: on webgpu, unless STUDIO_FUSED_EPILOGUE=0. */
+export function epiloguesOn(): boolean {
+  return tf.getBackend() === 'webgpu' && process.env.STUDIO_FUSED_EPILOGUE !== '0';
+}
+
+/** The addend's gradient: dy itself for a full-sized addend, summed over the rows for a broadcast bias. */
+function addendGrad(dy: tf.Tensor2D, shape: number[]): tf.Tensor {
+  return shape.length === 2 && shape[0] === dy.shape[0] ? dy : dy.sum(0).reshape(shape);
+}
+
+const fusedProduct = (x: tf.Tensor, w: tf.Tensor, addend: tf.Tensor): tf.Tensor2D =>
+  tf
+    .engine()
+    .runKernel(
+      '_FusedMatMul',
+      { a: x, b: w, bias: addend },
+      { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 },
+    ) as tf.Tensor2D;
+
+/**
+ * 2-D `x·w + addend` (addend [out] or [rows, out]) in one dispatch on webgpu; elsewhere, or with the epilogues
+ * off, the product and an Add. Frozen operands (a non-trainable Variable; `frozenW` overrides for w) get no
+ * gradient: they are closed over, not inputs.
+ */
+export function matMulAdd(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  addend: tf.Tensor,
+  opts: { frozenW?: boolean; frozenAddend?: boolean } = {},
+): tf.Tensor2D {
+  if (!epiloguesOn()) return matMul(x, w, false, false, opts.frozenW).add(addend);
+  const wFrozen = isFrozen(w, opts.frozenW);
+  const addFrozen = isFrozen(addend, opts.frozenAddend);
+  const f = tf.customGrad((...args: Args) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xs = args[0] as tf.Tensor2D;
+    const ws = (wFrozen ? w : args[1]) as tf.Tensor2D;
+    const as = (addFrozen ? addend : args[wFrozen ? 1 : 2]) as tf.Tensor;
+    save(wFrozen ? [xs] : [xs, ws]);
+    return {
+      value: fusedProduct(xs, ws, as),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const d = dy as tf.Tensor2D;
+        const sx = saved[0] as tf.Tensor2D;
+        const sw = (wFrozen ? w : saved[1]) as tf.Tensor2D;
+        const grads: tf.Tensor[] = [tf.matMul(d, sw.transpose())];
+        if (!wFrozen) grads.push(tf.matMul(sx.transpose(), d));
+        if (!addFrozen) grads.push(addendGrad(d, addend.shape));
+        return grads;
+      },
+    };
+  });
+  return f(x, ...(wFrozen ? [] : [w]), ...(addFrozen ? [] : [addend])) as tf.Tensor2D;
+}
+
+/**
+ * A dense layer `x W + b` with W as [in, out]. x may have any rank >= 2: it is flattened to [rows, in] (tf.js
+ * cannot differentiate a 3-D x 2-D matMul) and the leading shape restored. `opts.frozen` overrides the
+ * trainable-flag detection of {@link isFrozen}. The bias is the product's epilogue ({@link matMulAdd}).
+ */
+export function linear<R extends tf.Rank>(
+  x: tf.Tensor<R>,
+  w: tf.Tensor,
+  b?: tf.Tensor | null,
+  opts: { frozen?: boolean } = {},
+): tf.Tensor<R> {
+  return tf.tidy(() => {
+    const [inF, outF] = w.shape as [number, number];
+    const lead = x.shape.slice(0, -1);
+    const x2 = x.rank === 2 ? (x as unknown as tf.Tensor2D) : x.reshape([-1, inF]);
+    const y = b
+      ? matMulAdd(x2 as tf.Tensor2D, w as tf.Tensor2D, b, { frozenW: opts.frozen })
+      : matMul(x2 as tf.Tensor2D, w as tf.Tensor2D, false, false, opts.frozen);
+    return (x.rank === 2 ? y : y.reshape([...lead, outF])) as tf.Tensor<R>;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Matmul epilogues on webgpu (engine/ops/matmul-epilogue.ts): x·W + bias and x·W + a full-sized addend in one
+ * dispatch, values and gradients equal to the composed product and Add; frozen operands get no gradient product;
+ * and a BERT training step dispatches fewer kernels with them than with STUDIO_FUSED_EPILOGUE=0. Run on a real GPU
+ * or on lavapipe; skipped, with the reason, where no WebGPU adapter exists.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { linear, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
+import { loadModel } from '../../../../src-main/models/index.ts';
+import { benchStep } from '../../../bench/bench-step.ts';
+import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
+import { sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu epilogue tests skipped: ${unavailable}`);
+const expectSame = sameAsReference({ inputs: 71, weights: 73 });
+const ON_GPU = ['webgpu'];
+
+afterEach(() => {
+  delete process.env.STUDIO_FUSED_EPILOGUE;
+});
+afterAll(async () => {
+  await tf.setBackend(unavailable ? 'cpu' : 'webgpu');
+});
+
+/** The kernels tf.js runs for f, by name. */
+async function kernelNames(f: () => tf.Tensor): Promise<string[]> {
+  return (await tf.profile(() => f())).kernels.map((k) => k.name);
+}
+
+describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
+  it('x·W + bias: values and the gradients of x, W and the bias (widths packed by 4 and not)', async () => {
+    for (const [rows, inF, outF] of [
+      [6, 20, 12],
+      [5, 7, 9],
+      [130, 64, 33],
+    ] as const) {
+      await expectSame(
+        (x, w, b) => linear(x as tf.Tensor2D, w as tf.Tensor, b),
+        (x, w, b) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(b as tf.Tensor),
+        [[rows, inF], [inF, outF], [outF]],
+        1e-5,
+        ON_GPU,
+      );
+    }
+  });
+
+  it('x·W + a [rows, out] addend (LoRA adds its frozen path so): values and gradients', async () => {
+    await expectSame(
+      (x, w, r) => matMulAdd(x as tf.Tensor2D, w as tf.Tensor2D, r as tf.Tensor),
+      (x, w, r) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(r as tf.Tensor),
+      [
+        [9, 8],
+        [8, 16],
+        [9, 16],
+      ],
+      1e-5,
+      ON_GPU,
+    );
+  });
+
+  it('one dispatch forward, the same values as the product and Add; frozen W and bias: only x gets a product', async () => {
+    await tf.setBackend('webgpu');
+    const x = seeded([16, 32], 1) as tf.Tensor2D;
+    const w = tf.variable(seeded([32, 24], 2), false);
+    const b = tf.variable(seeded([24], 3), false);
+    const fused = linear(x, w, b);
+    const names = await kernelNames(() => linear(x, w, b));
+    expect(names).toContain('_FusedMatMul');
+    expect(names).not.toContain('Add');
+    process.env.STUDIO_FUSED_EPILOGUE = '0';
+    const composed = linear(x, w, b);
+    expect(await kernelNames(() => linear(x, w, b))).toContain('Add');
+    expect(Array.from(await fused.data())).toEqual(Array.from(await composed.data()));
+    delete process.env.STUDIO_FUSED_EPILOGUE;
+    // Gradient of x alone: one product (dy·Wᵀ); the frozen W and bias get neither xᵀ·dy nor a row sum.
+    const grad = tf.grad((xs: tf.Tensor) => linear(xs as tf.Tensor2D, w, b).sum());
+    const backward = await kernelNames(() => grad(x));
+    expect(backward.filter((n) => n === 'BatchMatMul')).toHaveLength(1);
+    tf.dispose([x, w, b, fused, composed]);
+  });
+
+  it('a BERT LoRA training step dispatches fewer kernels with the epilogues than without', async () => {
+    const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const inp = {
+      inputIds: tf.tensor2d([[5, 9, 13, 17, 21, 25, 29, 33]], [1, 8], 'int32'),
+      attentionMask: tf.ones([1, 8], 'int32') as tf.Tensor2D,
+    };
+    const dispatches = async (fused: boolean) => {
+      if (!fused) process.env.STUDIO_FUSED_EPILOGUE = '0';
+      const bench = benchStep(
+        model,
+        { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false },
+        inp,
+        model.config.labels.length,
+      );
+      await bench.eager();
+      const captured = await bench.capture();
+      const n = captured.kernels;
+      captured.dispose();
+      bench.dispose();
+      delete process.env.STUDIO_FUSED_EPILOGUE;
+      return n;
+    };
+    const on = await dispatches(true);
+    const off = await dispatches(false);
+    console.log(`BERT LoRA step: ${off} dispatches composed, ${on} with the epilogues`);
+    // Each biased linear of the forward loses its Add: 6 per layer x 2 layers, the pooler and the classifier.
+    expect(off - on).toBeGreaterThanOrEqual(12);
+    tf.dispose(Object.values(inp));
+    model.dispose();
+  });
+});

@@ -34,6 +34,13 @@ export abstract class LowRankAdapter<M> {
   abstract unmerge(): void;
   /** What the branch adds to a linear target's output for input x (already through the branch's dropout). */
   protected abstract linearDelta(m: M, x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The frozen path's output `y` plus the branch's for input x. A method whose branch ends in a product overrides
+   * it to add y in that product's epilogue (one dispatch fewer on webgpu: LoRA).
+   */
+  protected addLinearDelta(m: M, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    return y.add(this.linearDelta(m, x));
+  }
   /** What the branch adds to a Conv2d target's output; only methods that adapt convolutions define it. */
   protected convDelta?(m: M, x: tf.Tensor4D, info: ConvInfo): tf.Tensor4D;
   /** Every tensor a module owns, for dispose. */
@@ -53,7 +60,7 @@ export abstract class LowRankAdapter<M> {
       // The dropout touches the branch's input only, and info.dropout is the identity in evaluation: the frozen
       // path and inference are unchanged.
       const xd = this.dropout > 0 && info?.dropout ? info.dropout(x, this.dropout) : x;
-      return base(x).add(this.linearDelta(m, xd)) as tf.Tensor2D;
+      return this.addLinearDelta(m, xd, base(x));
     };
     const convDelta = this.convDelta?.bind(this);
     if (!convDelta) return { linear };

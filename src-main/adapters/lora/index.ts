@@ -13,7 +13,7 @@ import { loraPeft } from './peft.ts';
 import { loraScaling } from './config.ts';
 import { loraTargets } from './targets.ts';
 import type { LoraConfig } from './config.ts';
-import { initLinearPair, loraDelta, loraWeightDelta } from './layer.ts';
+import { initLinearPair, loraAdd, loraDelta, loraWeightDelta } from './layer.ts';
 import type { LoraPair } from './layer.ts';
 import { UserError } from '../../errors.ts';
 
@@ -42,6 +42,10 @@ class LoraAdapter extends AdditiveLowRankAdapter<LoraPair> implements AdapterIns
 
   protected linearDelta(p: LoraPair, x: tf.Tensor2D): tf.Tensor2D {
     return loraDelta(p, x, this.#scale) as tf.Tensor2D;
+  }
+
+  protected override addLinearDelta(p: LoraPair, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    return loraAdd(p, x, y, this.#scale);
   }
 
   protected override convDelta(p: LoraPair, x: tf.Tensor4D): tf.Tensor4D {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { linear, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
+import { loraAdd } from '../../../../src-main/adapters/lora/layer.ts';
 import { loadModel } from '../../../../src-main/models/index.ts';
 import { benchStep } from '../../../bench/bench-step.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
@@ -62,6 +63,30 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
     );
   });
 
+  it('LoRA: y + x·A·(B·scale) with y in the epilogue equals y + x·A·B·scale: values and gradients of x, A, B, y', async () => {
+    await expectSame(
+      (x, a, b, y) =>
+        loraAdd(
+          { kind: 'linear', a: a as tf.Variable, b: b as tf.Variable },
+          x as tf.Tensor2D,
+          y as tf.Tensor2D,
+          2.5,
+        ),
+      (x, a, b, y) =>
+        (y as tf.Tensor).add(
+          tf.matMul(tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D).mul(2.5),
+        ),
+      [
+        [12, 16],
+        [16, 4],
+        [4, 20],
+        [12, 20],
+      ],
+      1e-5,
+      ON_GPU,
+    );
+  });
+
   it('one dispatch forward, the same values as the product and Add; frozen W and bias: only x gets a product', async () => {
     await tf.setBackend('webgpu');
     const x = seeded([16, 32], 1) as tf.Tensor2D;
@@ -108,8 +133,9 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
     const on = await dispatches(true);
     const off = await dispatches(false);
     console.log(`BERT LoRA step: ${off} dispatches composed, ${on} with the epilogues`);
-    // Each biased linear of the forward loses its Add: 6 per layer x 2 layers, the pooler and the classifier.
-    expect(off - on).toBeGreaterThanOrEqual(12);
+    // Each biased linear of the forward loses its Add (6 per layer x 2 layers, the pooler, the classifier: 14), and
+    // each LoRA target (query and value x 2 layers) its [rows, out] Add (the scale moves onto the small B).
+    expect(off - on).toBeGreaterThanOrEqual(14 + 4);
     tf.dispose(Object.values(inp));
     model.dispose();
   });

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { linear } from '../../engine/ops/index.ts';
-import { activate } from '../../models/base/layers.ts';
+import { denseActivate } from '../../models/base/layers.ts';
 
 /** One bottleneck module: down-projection, non-linearity, up-projection (the residual is added by the caller). */
 export interface BottleneckModule {
@@ -11,7 +11,7 @@ export interface BottleneckModule {
 }
 
 export function bottleneckForward(m: BottleneckModule, x: tf.Tensor2D, act: string): tf.Tensor2D {
-  const h = activate(linear(x, m.down, m.downBias), act) as tf.Tensor2D;
+  const h = denseActivate(x, m.down, m.downBias, act);
   return linear(h, m.up, m.upBias);
 }
 

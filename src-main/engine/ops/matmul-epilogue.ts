@@ -12,6 +12,9 @@
  * (the composed product and Add), so one GPU session can time both (test/bench/GPU-RUNS.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedMatMulActivation, reluGradFromOutput } from '../webgpu/matmul-activation.ts';
+import type { EpilogueActivation } from '../webgpu/matmul-activation.ts';
+import { gelu } from './gelu.ts';
 import { isFrozen, matMul } from './matmul.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
@@ -26,19 +29,65 @@ function addendGrad(dy: tf.Tensor2D, shape: number[]): tf.Tensor {
   return shape.length === 2 && shape[0] === dy.shape[0] ? dy : dy.sum(0).reshape(shape);
 }
 
-const fusedProduct = (x: tf.Tensor, w: tf.Tensor, addend: tf.Tensor): tf.Tensor2D =>
-  tf
-    .engine()
-    .runKernel(
-      '_FusedMatMul',
-      { a: x, b: w, bias: addend },
-      { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 },
-    ) as tf.Tensor2D;
+/**
+ * Whether tf.js is recording gradients now: its own fused ops fuse an activation only when not (fused_util.ts
+ * shouldFuse), since the gradient of GELU or SiLU needs the product before the activation, which a fused
+ * dispatch does not keep. The engine's state is not public API; read where tf.js itself reads it.
+ */
+function recordingGradients(): boolean {
+  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+}
+
+/**
+ * `act(x·w + addend)` in one dispatch, differentiable: `act` 'linear' or 'relu' (whose gradient needs only the
+ * output). Frozen operands are closed over, not inputs, so they get no gradient product.
+ */
+function fusedProduct(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  addend: tf.Tensor | null,
+  act: 'linear' | 'relu',
+  opts: { frozenW?: boolean; frozenAddend?: boolean },
+): tf.Tensor2D {
+  const wFrozen = isFrozen(w, opts.frozenW);
+  const addFrozen = !addend || isFrozen(addend, opts.frozenAddend);
+  const f = tf.customGrad((...args: Args) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xs = args[0] as tf.Tensor2D;
+    const ws = (wFrozen ? w : args[1]) as tf.Tensor2D;
+    const as = addFrozen ? addend : (args[wFrozen ? 1 : 2] as tf.Tensor);
+    const y =
+      act === 'relu'
+        ? fusedMatMulActivation(xs, ws, as, 'relu')
+        : (tf.engine().runKernel('_FusedMatMul', as ? { a: xs, b: ws, bias: as } : { a: xs, b: ws }, {
+            transposeA: false,
+            transposeB: false,
+            activation: 'linear',
+            leakyreluAlpha: 0,
+          }) as tf.Tensor2D);
+    save([xs, ...(wFrozen ? [] : [ws]), ...(act === 'relu' ? [y] : [])]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const sx = saved[0] as tf.Tensor2D;
+        const sw = (wFrozen ? w : saved[1]) as tf.Tensor2D;
+        const d = (
+          act === 'relu' ? reluGradFromOutput(saved[saved.length - 1] as tf.Tensor, dy) : dy
+        ) as tf.Tensor2D;
+        const grads: tf.Tensor[] = [tf.matMul(d, sw.transpose())];
+        if (!wFrozen) grads.push(tf.matMul(sx.transpose(), d));
+        if (!addFrozen && addend) grads.push(addendGrad(d, addend.shape));
+        return grads;
+      },
+    };
+  });
+  return f(x, ...(wFrozen ? [] : [w]), ...(addFrozen || !addend ? [] : [addend])) as tf.Tensor2D;
+}
 
 /**
  * 2-D `x·w + addend` (addend [out] or [rows, out]) in one dispatch on webgpu; elsewhere, or with the epilogues
  * off, the product and an Add. Frozen operands (a non-trainable Variable; `frozenW` overrides for w) get no
- * gradient: they are closed over, not inputs.
+ * gradient.
  */
 export function matMulAdd(
   x: tf.Tensor2D,
@@ -47,28 +96,33 @@ export function matMulAdd(
   opts: { frozenW?: boolean; frozenAddend?: boolean } = {},
 ): tf.Tensor2D {
   if (!epiloguesOn()) return matMul(x, w, false, false, opts.frozenW).add(addend);
-  const wFrozen = isFrozen(w, opts.frozenW);
-  const addFrozen = isFrozen(addend, opts.frozenAddend);
-  const f = tf.customGrad((...args: Args) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const xs = args[0] as tf.Tensor2D;
-    const ws = (wFrozen ? w : args[1]) as tf.Tensor2D;
-    const as = (addFrozen ? addend : args[wFrozen ? 1 : 2]) as tf.Tensor;
-    save(wFrozen ? [xs] : [xs, ws]);
-    return {
-      value: fusedProduct(xs, ws, as),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const d = dy as tf.Tensor2D;
-        const sx = saved[0] as tf.Tensor2D;
-        const sw = (wFrozen ? w : saved[1]) as tf.Tensor2D;
-        const grads: tf.Tensor[] = [tf.matMul(d, sw.transpose())];
-        if (!wFrozen) grads.push(tf.matMul(sx.transpose(), d));
-        if (!addFrozen) grads.push(addendGrad(d, addend.shape));
-        return grads;
-      },
-    };
+  return fusedProduct(x, w, addend, 'linear', opts);
+}
+
+/** The activations as composed ops, the forms models/base/layers.ts `activate` uses. */
+function activation(z: tf.Tensor, act: EpilogueActivation): tf.Tensor {
+  if (act === 'relu') return tf.relu(z);
+  if (act === 'silu') return z.mul(tf.sigmoid(z));
+  return gelu(z, act === 'gelu_erf' ? 'erf' : 'tanh');
+}
+
+/**
+ * A dense layer and its activation, `act(x·w + b)`, x [rows, in]. On webgpu the activation is the product's
+ * epilogue where that keeps a gradient: ReLU always (its gradient needs only the output), GELU and SiLU when no
+ * gradient is recorded (inference; in training the product keeps the bias and the activation is its own kernel).
+ */
+export function linearActivated(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor | null,
+  act: EpilogueActivation,
+  opts: { frozen?: boolean } = {},
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (epiloguesOn() && act === 'relu') return fusedProduct(x, w, b, 'relu', { frozenW: opts.frozen });
+    if (epiloguesOn() && !recordingGradients()) return fusedMatMulActivation(x, w, b, act);
+    return activation(linear(x, w, b, opts), act) as tf.Tensor2D;
   });
-  return f(x, ...(wFrozen ? [] : [w]), ...(addFrozen ? [] : [addend])) as tf.Tensor2D;
 }
 
 /**

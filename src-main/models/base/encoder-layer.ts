@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from './layers.ts';
-import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
+import { attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
 
 export interface EncoderLayerNames {
   query: string;
@@ -52,7 +52,7 @@ export function encoderLayer(
   let attn = ctx.dropout(ctx.linear(names.attnOut, mergeHeads(context)), s.hiddenDropout) as tf.Tensor2D;
   attn = ctx.sublayer(layer, 'attention', attn, x);
   const h = ctx.layerNorm(names.attnNorm, attn.add(x), s.eps) as tf.Tensor2D;
-  const inter = activate(ctx.linear(names.ffnIn, h), s.act) as tf.Tensor2D;
+  const inter = ctx.linearAct(names.ffnIn, h, s.act);
   let out = ctx.dropout(ctx.linear(names.ffnOut, inter), s.hiddenDropout) as tf.Tensor2D;
   out = ctx.sublayer(layer, 'ffn', out, h);
   return ctx.layerNorm(names.ffnNorm, out.add(h), s.eps) as tf.Tensor2D;

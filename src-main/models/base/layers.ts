@@ -11,9 +11,10 @@ import {
   gelu,
   layerNorm,
   linear as denseLayer,
+  linearActivated,
   rmsNorm,
 } from '../../engine/ops/index.ts';
-import type { AttentionDropout } from '../../engine/ops/index.ts';
+import type { AttentionDropout, EpilogueActivation } from '../../engine/ops/index.ts';
 import type { ForwardHooks, VideoGrid } from './hooks.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { ParamStore } from './params.ts';
@@ -53,6 +54,30 @@ export function activate(x: tf.Tensor, kind: Activation | string): tf.Tensor {
     default:
       throw new Error(`unsupported activation ${kind}`);
   }
+}
+
+/** The activations the engine can put in a product's epilogue (engine/ops/matmul-epilogue.ts), by config name. */
+const EPILOGUES: Partial<Record<string, EpilogueActivation>> = {
+  gelu: 'gelu_erf',
+  gelu_python: 'gelu_erf',
+  gelu_new: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  relu: 'relu',
+  silu: 'silu',
+  swish: 'silu',
+};
+
+/** `activate(x·w + b, kind)`, x [rows, in], with the activation in the product's epilogue where the engine can. */
+export function denseActivate(
+  x: tf.Tensor2D,
+  w: tf.Tensor,
+  b: tf.Tensor | null,
+  kind: Activation | string,
+): tf.Tensor2D {
+  const e = EPILOGUES[kind];
+  return (
+    e ? linearActivated(x, w as tf.Tensor2D, b, e) : activate(denseLayer(x, w, b), kind)
+  ) as tf.Tensor2D;
 }
 
 /**
@@ -112,6 +137,16 @@ export class ForwardContext {
       outFeatures,
       dropout: (t, rate) => this.dropout(t, rate) as tf.Tensor2D,
     });
+  }
+
+  /**
+   * `activate(linear(module, x), kind)`: with no linear hook (a base model's own forward) the activation is the
+   * product's epilogue (denseActivate); a hook may change the product, so then the activation follows it.
+   */
+  linearAct(module: string, x: tf.Tensor2D, kind: string, hookName = module): tf.Tensor2D {
+    if (this.hooks.linear) return activate(this.linear(module, x, hookName), kind) as tf.Tensor2D;
+    const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
+    return denseActivate(x, this.params.get(`${module}.weight`), bias, kind);
   }
 
   /** A convolution (NHWC) through the `conv2d` hook; filter `${module}.weight` in tf's [kh, kw, in, out]. */

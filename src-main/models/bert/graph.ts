@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { encoderStack, firstToken } from '../base/encoder-layer.ts';
 import { GraphModel } from '../base/graph-model.ts';
-import { activate, tiedHead } from '../base/layers.ts';
+import { tiedHead } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { positionIds, textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -88,11 +88,7 @@ export class BertModel extends GraphModel<BertConfig> {
       const n = mlmHeadNames(c.prefix);
       // BertPredictionHeadTransform uses hidden_act; RobertaLMHead always uses (erf) gelu.
       const act = c.prefix === 'bert' ? c.hiddenAct : 'gelu';
-      const t = ctx.layerNorm(
-        n.norm,
-        activate(ctx.linear(n.dense, rows), act),
-        c.layerNormEps,
-      ) as tf.Tensor2D;
+      const t = ctx.layerNorm(n.norm, ctx.linearAct(n.dense, rows, act), c.layerNormEps) as tf.Tensor2D;
       // Untied, the decoder is a plain Linear with its own bias (`<head>.bias` is then unused: see weights.ts).
       const logits = c.tied
         ? tiedHead(

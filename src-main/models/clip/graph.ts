@@ -8,7 +8,7 @@ import { gatherRows } from '../../engine/ops/index.ts';
 import { firstToken } from '../base/encoder-layer.ts';
 import { ModelInputError } from '../base/errors.ts';
 import { GraphModel } from '../base/graph-model.ts';
-import { activate, attentionBias, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
+import { attentionBias, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import type { VideoGrid } from '../base/hooks.ts';
 import { positionIds } from '../base/text-prologue.ts';
@@ -106,7 +106,7 @@ export class ClipModel extends GraphModel<ClipConfig> {
       });
       x = x.add(ctx.sublayer(first + i, 'attention', ctx.linear(m.attnOut, mergeHeads(context)), x));
       const b = ctx.layerNorm(m.norm2, x, t.eps) as tf.Tensor2D;
-      const ffn = ctx.linear(m.fc2, activate(ctx.linear(m.fc1, b), t.act) as tf.Tensor2D);
+      const ffn = ctx.linear(m.fc2, ctx.linearAct(m.fc1, b, t.act));
       x = x.add(ctx.sublayer(first + i, 'ffn', ffn, x));
     }
     return x;

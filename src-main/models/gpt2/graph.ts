@@ -1,7 +1,7 @@
 /** GPT-2: pre-LN causal decoder with a fused QKV Conv1D and the LM head tied to the token embeddings. */
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
-import { activate, mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
+import { mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { positionIds, textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -46,7 +46,7 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
       attn = ctx.sublayer(i, 'attention', attn, x);
       x = attn.add(x);
       const m = ctx.layerNorm(`${l}.ln_2`, x, c.eps) as tf.Tensor2D;
-      const inner = activate(ctx.linear(`${l}.mlp.c_fc`, m), c.act) as tf.Tensor2D;
+      const inner = ctx.linearAct(`${l}.mlp.c_fc`, m, c.act);
       let ffn = ctx.dropout(ctx.linear(`${l}.mlp.c_proj`, inner), c.residDropout) as tf.Tensor2D;
       ffn = ctx.sublayer(i, 'ffn', ffn, x);
       x = ffn.add(x);

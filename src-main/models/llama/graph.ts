@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherRows } from '../../engine/ops/index.ts';
 import { GraphModel } from '../base/graph-model.ts';
-import { activate, mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
+import { mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -48,9 +48,9 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
       attn = ctx.sublayer(i, 'attention', attn, x);
       x = attn.add(x);
       const m = ctx.rmsNorm(`${l}.post_attention_layernorm`, x, c.eps) as tf.Tensor2D;
-      const gated = activate(ctx.linear(`${l}.mlp.gate_proj`, m), c.act).mul(
-        ctx.linear(`${l}.mlp.up_proj`, m),
-      ) as tf.Tensor2D;
+      const gated = ctx
+        .linearAct(`${l}.mlp.gate_proj`, m, c.act)
+        .mul(ctx.linear(`${l}.mlp.up_proj`, m)) as tf.Tensor2D;
       let ffn = ctx.linear(`${l}.mlp.down_proj`, gated);
       ffn = ctx.sublayer(i, 'ffn', ffn, x);
       x = ffn.add(x);

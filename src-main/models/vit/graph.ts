@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { firstToken } from '../base/encoder-layer.ts';
 import { GraphModel } from '../base/graph-model.ts';
-import { activate, mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
+import { mergeHeads, scaledDotAttention, splitHeads } from '../base/layers.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
 import type { VitConfig } from './config.ts';
@@ -73,7 +73,7 @@ export class VitModel extends GraphModel<VitConfig> {
       attn = ctx.sublayer(i, 'attention', attn, x);
       x = attn.add(x);
       const b = ctx.layerNorm(m.normAfter.file, x, c.eps) as tf.Tensor2D;
-      const inner = activate(ctx.linear(m.ffnIn.file, b, m.ffnIn.hook), c.act) as tf.Tensor2D;
+      const inner = ctx.linearAct(m.ffnIn.file, b, c.act, m.ffnIn.hook);
       let ffn = ctx.dropout(ctx.linear(m.ffnOut.file, inner, m.ffnOut.hook), c.dropout) as tf.Tensor2D;
       ffn = ctx.sublayer(i, 'ffn', ffn, x);
       x = ffn.add(x);

@@ -7,12 +7,16 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { linear, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
+import { linear, linearActivated, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
+import type { EpilogueActivation } from '../../../../src-main/engine/ops/index.ts';
+import { replaceActivationBody } from '../../../../src-main/engine/webgpu/matmul-activation.ts';
 import { loraAdd } from '../../../../src-main/adapters/lora/layer.ts';
+import { StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
 import { loadModel } from '../../../../src-main/models/index.ts';
 import { benchStep } from '../../../bench/bench-step.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
-import { sameAsReference, seeded } from '../../../helpers/grad-check.ts';
+import { bottleneck16 } from '../../../helpers/methods.ts';
+import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -61,6 +65,68 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
       1e-5,
       ON_GPU,
     );
+  });
+
+  it('ReLU in the epilogue, trained: values and the gradients of x, W and the bias', async () => {
+    for (const outF of [12, 9]) {
+      await expectSame(
+        (x, w, b) => linearActivated(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor, 'relu'),
+        (x, w, b) => tf.relu(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(b as tf.Tensor)),
+        [[10, 16], [16, outF], [outF]],
+        1e-5,
+        ON_GPU,
+      );
+    }
+  });
+
+  it('GELU (erf, tanh) and SiLU in the epilogue: one dispatch and the composed values where no gradient is recorded', async () => {
+    await tf.setBackend('webgpu');
+    const composed: Record<EpilogueActivation, (z: tf.Tensor) => tf.Tensor> = {
+      relu: (z) => tf.relu(z),
+      gelu_erf: (z) => z.mul(tf.erf(z.mul(Math.SQRT1_2)).add(1)).mul(0.5),
+      gelu_tanh: (z) =>
+        z.mul(tf.tanh(z.add(z.mul(z).mul(z).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5),
+      silu: (z) => z.mul(tf.sigmoid(z)),
+    };
+    for (const outF of [12, 9]) {
+      const x = seeded([10, 16], 5).mul(3) as tf.Tensor2D;
+      const w = seeded([16, outF], 6) as tf.Tensor2D;
+      const b = seeded([outF], 7);
+      for (const act of ['gelu_erf', 'gelu_tanh', 'silu'] as const) {
+        const names = await kernelNames(() => linearActivated(x, w, b, act));
+        expect(names, act).toEqual(['_FusedMatMul']);
+        const got = linearActivated(x, w, b, act);
+        const want = composed[act](tf.matMul(x, w).add(b));
+        expect(relErr(Array.from(await got.data()), Array.from(await want.data())), act).toBeLessThan(1e-5);
+        tf.dispose([got, want]);
+      }
+      tf.dispose([x, w, b]);
+    }
+  });
+
+  it('GELU and SiLU while training: the bias fused, the activation its own op, gradients as composed', async () => {
+    for (const act of ['gelu_erf', 'silu'] as const) {
+      await expectSame(
+        (x, w, b) => linearActivated(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor, act),
+        (x, w, b) => {
+          const z = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(b as tf.Tensor);
+          return act === 'silu' ? z.mul(tf.sigmoid(z)) : z.mul(tf.erf(z.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+        },
+        [[6, 8], [8, 12], [12]],
+        1e-5,
+        ON_GPU,
+      );
+    }
+  });
+
+  it('refuses a matmul program with no activation function to fuse into', () => {
+    expect(() => replaceActivationBody('fn main() {}', 'return a;')).toThrow(/no activation function/);
+    expect(
+      replaceActivationBody(
+        'fn activation(a : f32) -> f32 { if (a < 0.0) { return 0.0; } return a; }\nfn x() {}',
+        'return a;',
+      ),
+    ).toBe('fn activation(a : f32) -> f32 {return a;\n}\nfn x() {}');
   });
 
   it('LoRA: y + x·A·(B·scale) with y in the epilogue equals y + x·A·B·scale: values and gradients of x, A, B, y', async () => {
@@ -136,6 +202,44 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
     // Each biased linear of the forward loses its Add (6 per layer x 2 layers, the pooler, the classifier: 14), and
     // each LoRA target (query and value x 2 layers) its [rows, out] Add (the scale moves onto the small B).
     expect(off - on).toBeGreaterThanOrEqual(14 + 4);
+    tf.dispose(Object.values(inp));
+    model.dispose();
+  });
+
+  it('a Houlsby step (ReLU bottlenecks) and a base model forward (its FFN GELU) dispatch fewer kernels', async () => {
+    const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const inp = {
+      inputIds: tf.tensor2d([[5, 9, 13, 17, 21, 25, 29, 33]], [1, 8], 'int32'),
+      attentionMask: tf.ones([1, 8], 'int32') as tf.Tensor2D,
+    };
+    const counts = async (fused: boolean) => {
+      if (!fused) process.env.STUDIO_FUSED_EPILOGUE = '0';
+      const bench = benchStep(model, bottleneck16('houlsby'), inp, model.config.labels.length);
+      await bench.eager();
+      const captured = await bench.capture();
+      const step = captured.kernels;
+      captured.dispose();
+      bench.dispose();
+      // The forward alone, recorded like a step (no state): its dispatches.
+      const forward = () => [model.forward(inp, {}).logits];
+      tf.dispose(forward());
+      const recorder = new StepRecorder({ state: [] });
+      for (let i = 0; i < 2; i++) tf.dispose(recorder.record([], forward));
+      const built = recorder.build();
+      const inference = built.kernels;
+      built.dispose();
+      delete process.env.STUDIO_FUSED_EPILOGUE;
+      return { step, inference };
+    };
+    const on = await counts(true);
+    const off = await counts(false);
+    console.log(
+      `Houlsby step ${off.step} -> ${on.step}, base forward ${off.inference} -> ${on.inference} dispatches`,
+    );
+    // Houlsby: per layer 2 bottlenecks, each down-projection's Add and ReLU fused (4), besides the base's 6 Adds.
+    expect(off.step - on.step).toBeGreaterThanOrEqual(2 * (6 + 4));
+    // Forward: per layer 6 Adds and the GELU, the pooler's Add, the classifier's Add.
+    expect(off.inference - on.inference).toBeGreaterThanOrEqual(2 * 7 + 2);
     tf.dispose(Object.values(inp));
     model.dispose();
   });

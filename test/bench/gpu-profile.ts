@@ -71,6 +71,7 @@ if (report.backend === 'webgpu') {
     if (i === 2) times.push(...t); // the last of three: warm caches and clocks
   }
   Object.assign(out, {
+    fusedEpilogues: process.env.STUDIO_FUSED_EPILOGUE !== '0',
     ...stepProfile(captured, times, replayMs),
     byProgram: byKey(times, (t) => t.label.replace(/\[.*$/, ''), 25),
     byProgramAndShape: byKey(times, (t) => t.label, 30),

@@ -95,8 +95,11 @@ export function matMulAdd(
   addend: tf.Tensor,
   opts: { frozenW?: boolean; frozenAddend?: boolean } = {},
 ): tf.Tensor2D {
-  if (!epiloguesOn()) return matMul(x, w, false, false, opts.frozenW).add(addend);
-  return fusedProduct(x, w, addend, 'linear', opts);
+  return tf.tidy(() =>
+    epiloguesOn()
+      ? fusedProduct(x, w, addend, 'linear', opts)
+      : matMul(x, w, false, false, opts.frozenW).add(addend),
+  );
 }
 
 /** The activations as composed ops, the forms models/base/layers.ts `activate` uses. */

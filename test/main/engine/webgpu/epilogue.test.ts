@@ -104,6 +104,30 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
     }
   });
 
+  it("each of tf.js's matmul programs takes the epilogue: packed, small-output (for split-K shapes), reduce", async () => {
+    await tf.setBackend('webgpu');
+    // [1, 2100] x [2100, 256]: split-K by tf.js's rule, sent to the small-output program (deterministic-matmul.ts);
+    // [1, 2100] x [2100, 64]: 64 outputs, the reduce program; [40, 16] x [16, 36]: the packed program.
+    for (const [rows, inF, outF] of [
+      [1, 2100, 256],
+      [1, 2100, 64],
+      [40, 16, 36],
+    ] as const) {
+      const x = seeded([rows, inF], 8) as tf.Tensor2D;
+      const w = seeded([inF, outF], 9).mul(0.05) as tf.Tensor2D;
+      const b = seeded([outF], 10);
+      for (const act of ['gelu_erf', 'relu'] as const) {
+        const got = linearActivated(x, w, b, act);
+        const z = tf.matMul(x, w).add(b);
+        const want = act === 'relu' ? tf.relu(z) : z.mul(tf.erf(z.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+        const err = relErr(Array.from(await got.data()), Array.from(await want.data()));
+        expect(err, `${rows}x${inF}x${outF} ${act}`).toBeLessThan(1e-5);
+        tf.dispose([got, z, want]);
+      }
+      tf.dispose([x, w, b]);
+    }
+  });
+
   it('GELU and SiLU while training: the bias fused, the activation its own op, gradients as composed', async () => {
     for (const act of ['gelu_erf', 'silu'] as const) {
       await expectSame(

@@ -12,7 +12,11 @@
  * (the composed product and Add), so one GPU session can time both (test/bench/GPU-RUNS.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedMatMulActivation, reluGradFromOutput } from '../webgpu/matmul-activation.ts';
+import {
+  fusedMatMulActivation,
+  fusedMatMulBiasResidual,
+  reluGradFromOutput,
+} from '../webgpu/matmul-activation.ts';
 import type { EpilogueActivation } from '../webgpu/matmul-activation.ts';
 import { gelu } from './gelu.ts';
 import { isFrozen, matMul } from './matmul.ts';
@@ -125,6 +129,24 @@ export function linearActivated(
     if (epiloguesOn() && act === 'relu') return fusedProduct(x, w, b, 'relu', { frozenW: opts.frozen });
     if (epiloguesOn() && !recordingGradients()) return fusedMatMulActivation(x, w, b, act);
     return activation(linear(x, w, b, opts), act) as tf.Tensor2D;
+  });
+}
+
+/**
+ * `x·w + b + residual`, x [rows, in], residual [rows, out]: on webgpu one dispatch (the bias and the residual in
+ * the product's epilogue) where no gradient is recorded, or where there is no bias (the residual is then the
+ * addend of {@link matMulAdd}, which has a gradient); otherwise the dense layer and an Add.
+ */
+export function linearResidual(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor | null,
+  residual: tf.Tensor2D,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (epiloguesOn() && !b) return matMulAdd(x, w, residual);
+    if (epiloguesOn() && b && !recordingGradients()) return fusedMatMulBiasResidual(x, w, b, residual);
+    return linear(x, w, b).add(residual);
   });
 }
 

@@ -52,6 +52,44 @@ interface ActivatedProgram extends WebGpuProgram {
 }
 
 /**
+ * tf.js's _FusedMatMul on `inputs` with activation `carrier`, the program that applies it given `body` instead
+ * (and a shader key and profile name ending in `key`). Exactly one program must take it.
+ */
+function runRewritten(
+  inputs: tf.NamedTensorMap,
+  carrier: 'linear' | 'prelu',
+  body: string,
+  key: string,
+): tf.Tensor2D {
+  const b = webgpuBackend();
+  if (!b) throw new Error(`fused ${key}: needs the webgpu backend`);
+  const run = b.runWebGPUProgram;
+  let rewritten = 0;
+  b.runWebGPUProgram = (program: ActivatedProgram, ...rest: unknown[]) => {
+    if (program.activation === carrier) {
+      const code = program.getUserCode.bind(program);
+      program.getUserCode = () => replaceActivationBody(code(), body);
+      program.shaderKey = `${program.shaderKey}_studio_${key}`;
+      program.name = `${program.constructor.name}+${key}`;
+      rewritten++;
+    }
+    return (run as (...a: unknown[]) => ReturnType<typeof run>).call(b, program, ...rest);
+  };
+  try {
+    const y = tf.engine().runKernel('_FusedMatMul', inputs, {
+      transposeA: false,
+      transposeB: false,
+      leakyreluAlpha: 0,
+      activation: carrier,
+    }) as tf.Tensor2D;
+    if (rewritten !== 1) throw new Error(`fused ${key}: ${rewritten} tf.js programs took it, expected 1`);
+    return y;
+  } finally {
+    b.runWebGPUProgram = run;
+  }
+}
+
+/**
  * `x·w + bias` then `act`, one dispatch on webgpu (tf.js's _FusedMatMul with our activation body). relu is tf.js's
  * own activation; the others ride on 'linear'. x [rows, in], w [in, out], bias [out] or [rows, out] or null.
  */
@@ -61,41 +99,39 @@ export function fusedMatMulActivation(
   bias: tf.Tensor | null,
   act: EpilogueActivation,
 ): tf.Tensor2D {
-  const attrs = { transposeA: false, transposeB: false, leakyreluAlpha: 0 };
   const inputs: tf.NamedTensorMap = bias ? { a: x, b: w, bias } : { a: x, b: w };
   if (act === 'relu')
-    return tf.engine().runKernel('_FusedMatMul', inputs, { ...attrs, activation: 'relu' }) as tf.Tensor2D;
-  const b = webgpuBackend();
-  if (!b) throw new Error(`fused ${act}: needs the webgpu backend`);
-  const run = b.runWebGPUProgram;
-  let rewritten = 0;
-  b.runWebGPUProgram = (program: ActivatedProgram, ins, dtype, uniforms, ...rest: unknown[]) => {
-    if (program.activation === 'linear') {
-      const code = program.getUserCode.bind(program);
-      program.getUserCode = () => replaceActivationBody(code(), BODIES[act]);
-      program.shaderKey = `${program.shaderKey}_studio_${act}`;
-      program.name = `${program.constructor.name}+${act}`;
-      rewritten++;
-    }
-    return (run as (...a: unknown[]) => ReturnType<typeof run>).call(
-      b,
-      program,
-      ins,
-      dtype,
-      uniforms,
-      ...rest,
-    );
-  };
-  try {
-    const y = tf
-      .engine()
-      .runKernel('_FusedMatMul', inputs, { ...attrs, activation: 'linear' }) as tf.Tensor2D;
-    if (rewritten !== 1)
-      throw new Error(`fused ${act}: ${rewritten} tf.js programs took the activation, expected 1`);
-    return y;
-  } finally {
-    b.runWebGPUProgram = run;
-  }
+    return tf.engine().runKernel('_FusedMatMul', inputs, {
+      transposeA: false,
+      transposeB: false,
+      leakyreluAlpha: 0,
+      activation: 'relu',
+    }) as tf.Tensor2D;
+  return runRewritten(inputs, 'linear', BODIES[act], act);
+}
+
+/** The body for a second addend read at the output's coordinates (tf.js's PReLU weights input, as a carrier). */
+const ADD_SECOND = `
+    let b = getPreluActivationWeightsByOutputCoords(coords);
+    return a + b;`;
+
+/**
+ * `x·w + bias + residual` in one dispatch (webgpu), residual [rows, out]: tf.js's epilogue takes one bias, so the
+ * residual rides on its PReLU-weights input (read at each output's coordinates) with an activation that adds it.
+ * No gradient: for forwards with no dropout between the product and the residual (inference).
+ */
+export function fusedMatMulBiasResidual(
+  x: tf.Tensor,
+  w: tf.Tensor,
+  bias: tf.Tensor,
+  residual: tf.Tensor,
+): tf.Tensor2D {
+  return runRewritten(
+    { a: x, b: w, bias, preluActivationWeights: residual },
+    'prelu',
+    ADD_SECOND,
+    'residual',
+  );
 }
 
 class ReluGradProgram extends ElementwiseProgram {

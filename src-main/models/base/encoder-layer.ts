@@ -49,13 +49,11 @@ export function encoderLayer(
     scale: 1 / Math.sqrt(headDim),
     dropout: ctx.attentionDropout(s.attentionDropout),
   });
-  let attn = ctx.dropout(ctx.linear(names.attnOut, mergeHeads(context)), s.hiddenDropout) as tf.Tensor2D;
-  attn = ctx.sublayer(layer, 'attention', attn, x);
-  const h = ctx.layerNorm(names.attnNorm, attn.add(x), s.eps) as tf.Tensor2D;
+  const attn = ctx.residualLinear(layer, 'attention', names.attnOut, mergeHeads(context), x, s.hiddenDropout);
+  const h = ctx.layerNorm(names.attnNorm, attn, s.eps) as tf.Tensor2D;
   const inter = ctx.linearAct(names.ffnIn, h, s.act);
-  let out = ctx.dropout(ctx.linear(names.ffnOut, inter), s.hiddenDropout) as tf.Tensor2D;
-  out = ctx.sublayer(layer, 'ffn', out, h);
-  return ctx.layerNorm(names.ffnNorm, out.add(h), s.eps) as tf.Tensor2D;
+  const out = ctx.residualLinear(layer, 'ffn', names.ffnOut, inter, h, s.hiddenDropout);
+  return ctx.layerNorm(names.ffnNorm, out, s.eps) as tf.Tensor2D;
 }
 
 /** An encoder stack's settings: its size, and each layer's module names. */

@@ -12,6 +12,7 @@ import {
   layerNorm,
   linear as denseLayer,
   linearActivated,
+  linearResidual,
   rmsNorm,
 } from '../../engine/ops/index.ts';
 import type { AttentionDropout, EpilogueActivation } from '../../engine/ops/index.ts';
@@ -147,6 +148,27 @@ export class ForwardContext {
     if (this.hooks.linear) return activate(this.linear(module, x, hookName), kind) as tf.Tensor2D;
     const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
     return denseActivate(x, this.params.get(`${module}.weight`), bias, kind);
+  }
+
+  /**
+   * `residual + sublayer(dropout(linear(module, x)))`: a block's output projection, its adapter sublayer and its skip
+   * connection. With no dropout (inference), no linear or sublayer hook, the residual is the product's epilogue
+   * (engine/ops/matmul-epilogue.ts `linearResidual`): one dispatch instead of three on webgpu.
+   */
+  residualLinear(
+    layer: number,
+    kind: 'attention' | 'ffn',
+    module: string,
+    x: tf.Tensor2D,
+    residual: tf.Tensor2D,
+    dropoutRate: number,
+  ): tf.Tensor2D {
+    if (!this.hooks.linear && !this.hooks.sublayerOutput && (!this.training || dropoutRate <= 0)) {
+      const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
+      return linearResidual(x, this.params.get(`${module}.weight`) as tf.Tensor2D, bias, residual);
+    }
+    const out = this.dropout(this.linear(module, x), dropoutRate) as tf.Tensor2D;
+    return this.sublayer(layer, kind, out, residual).add(residual) as tf.Tensor2D;
   }
 
   /** A convolution (NHWC) through the `conv2d` hook; filter `${module}.weight` in tf's [kh, kw, in, out]. */

@@ -39,17 +39,10 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
         scale,
         dropout: ctx.attentionDropout(c.attnDropout),
       });
-      let attn = ctx.dropout(
-        ctx.linear(`${l}.attn.c_proj`, mergeHeads(context)),
-        c.residDropout,
-      ) as tf.Tensor2D;
-      attn = ctx.sublayer(i, 'attention', attn, x);
-      x = attn.add(x);
+      x = ctx.residualLinear(i, 'attention', `${l}.attn.c_proj`, mergeHeads(context), x, c.residDropout);
       const m = ctx.layerNorm(`${l}.ln_2`, x, c.eps) as tf.Tensor2D;
       const inner = ctx.linearAct(`${l}.mlp.c_fc`, m, c.act);
-      let ffn = ctx.dropout(ctx.linear(`${l}.mlp.c_proj`, inner), c.residDropout) as tf.Tensor2D;
-      ffn = ctx.sublayer(i, 'ffn', ffn, x);
-      x = ffn.add(x);
+      x = ctx.residualLinear(i, 'ffn', `${l}.mlp.c_proj`, inner, x, c.residDropout);
     }
     const last = ctx.layerNorm('transformer.ln_f', x, c.eps) as tf.Tensor2D;
     const logits = c.tied

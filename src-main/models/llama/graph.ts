@@ -44,16 +44,12 @@ export class LlamaModel extends GraphModel<LlamaConfig> {
         scale: 1 / Math.sqrt(c.headDim),
         dropout: ctx.attentionDropout(c.attentionDropout),
       });
-      let attn = ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(context));
-      attn = ctx.sublayer(i, 'attention', attn, x);
-      x = attn.add(x);
+      x = ctx.residualLinear(i, 'attention', `${l}.self_attn.o_proj`, mergeHeads(context), x, 0);
       const m = ctx.rmsNorm(`${l}.post_attention_layernorm`, x, c.eps) as tf.Tensor2D;
       const gated = ctx
         .linearAct(`${l}.mlp.gate_proj`, m, c.act)
         .mul(ctx.linear(`${l}.mlp.up_proj`, m)) as tf.Tensor2D;
-      let ffn = ctx.linear(`${l}.mlp.down_proj`, gated);
-      ffn = ctx.sublayer(i, 'ffn', ffn, x);
-      x = ffn.add(x);
+      x = ctx.residualLinear(i, 'ffn', `${l}.mlp.down_proj`, gated, x, 0);
     }
     const last = ctx.rmsNorm('model.norm', x, c.eps) as tf.Tensor2D;
     const lastHiddenState = last.reshape([batch, seq, c.hiddenSize]);

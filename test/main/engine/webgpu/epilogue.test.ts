@@ -7,7 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { linear, linearActivated, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
+import { linear, linearActivated, linearResidual, matMulAdd } from '../../../../src-main/engine/ops/index.ts';
 import type { EpilogueActivation } from '../../../../src-main/engine/ops/index.ts';
 import { replaceActivationBody } from '../../../../src-main/engine/webgpu/matmul-activation.ts';
 import { loraAdd } from '../../../../src-main/adapters/lora/layer.ts';
@@ -126,6 +126,46 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
       }
       tf.dispose([x, w, b]);
     }
+  });
+
+  it('x·W + bias + residual in one dispatch where no gradient is recorded; without a bias, trained too', async () => {
+    await tf.setBackend('webgpu');
+    for (const [rows, inF, outF] of [
+      [10, 16, 12],
+      [7, 5, 9],
+    ] as const) {
+      const x = seeded([rows, inF], 11) as tf.Tensor2D;
+      const w = seeded([inF, outF], 12) as tf.Tensor2D;
+      const b = seeded([outF], 13);
+      const r = seeded([rows, outF], 14) as tf.Tensor2D;
+      expect(await kernelNames(() => linearResidual(x, w, b, r))).toEqual(['_FusedMatMul']);
+      const got = linearResidual(x, w, b, r);
+      const want = tf.matMul(x, w).add(b).add(r);
+      expect(relErr(Array.from(await got.data()), Array.from(await want.data()))).toBeLessThan(1e-6);
+      tf.dispose([x, w, b, r, got, want]);
+    }
+    await expectSame(
+      (x, w, r) => linearResidual(x as tf.Tensor2D, w as tf.Tensor2D, null, r as tf.Tensor2D),
+      (x, w, r) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D).add(r as tf.Tensor),
+      [
+        [6, 8],
+        [8, 12],
+        [6, 12],
+      ],
+      1e-5,
+      ON_GPU,
+    );
+    await expectSame(
+      (x, w, b, r) => linearResidual(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor, r as tf.Tensor2D),
+      (x, w, b, r) =>
+        tf
+          .matMul(x as tf.Tensor2D, w as tf.Tensor2D)
+          .add(b as tf.Tensor)
+          .add(r as tf.Tensor),
+      [[6, 8], [8, 12], [12], [6, 12]],
+      1e-5,
+      ON_GPU,
+    );
   });
 
   it('GELU and SiLU while training: the bias fused, the activation its own op, gradients as composed', async () => {
@@ -262,8 +302,8 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
     );
     // Houlsby: per layer 2 bottlenecks, each down-projection's Add and ReLU fused (4), besides the base's 6 Adds.
     expect(off.step - on.step).toBeGreaterThanOrEqual(2 * (6 + 4));
-    // Forward: per layer 6 Adds and the GELU, the pooler's Add, the classifier's Add.
-    expect(off.inference - on.inference).toBeGreaterThanOrEqual(2 * 7 + 2);
+    // Forward: per layer 6 bias Adds, the GELU and 2 residual Adds; the pooler's and the classifier's Adds.
+    expect(off.inference - on.inference).toBeGreaterThanOrEqual(2 * 9 + 2);
     tf.dispose(Object.values(inp));
     model.dispose();
   });

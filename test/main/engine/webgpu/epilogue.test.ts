@@ -130,9 +130,12 @@ describe.skipIf(unavailable !== null)('matmul epilogues on webgpu', () => {
 
   it('x·W + bias + residual in one dispatch where no gradient is recorded; without a bias, trained too', async () => {
     await tf.setBackend('webgpu');
+    // Packed (vec4 and not), then one row (a generation step with the KV cache): small-output and reduce programs.
     for (const [rows, inF, outF] of [
       [10, 16, 12],
       [7, 5, 9],
+      [1, 64, 256],
+      [1, 64, 64],
     ] as const) {
       const x = seeded([rows, inF], 11) as tf.Tensor2D;
       const w = seeded([inF, outF], 12) as tf.Tensor2D;

@@ -4,23 +4,19 @@
  * equal tf.erf's; tanh is written as tf.js's webgpu tanh (stable for large |x|).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { erfWgsl, SQRT_2_OVER_PI, tanhWgsl } from './gelu-wgsl.ts';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 
 export type GeluKind = 'erf' | 'tanh';
 
-const u = tf.backend_util;
 const FUNCTIONS = `
-  fn erf_(a : f32) -> f32 {
-    let t = 1.0 / (1.0 + ${u.ERF_P} * abs(a));
-    return sign(a) * (1.0 - (((((${u.ERF_A5} * t + ${u.ERF_A4}) * t) + ${u.ERF_A3}) * t + ${u.ERF_A2}) * t
-      + ${u.ERF_A1}) * t * exp(-a * a));
+  fn erf_(a : f32) -> f32 {${erfWgsl('a', 'e')}
+    return e;
   }
-  fn tanh_(a : f32) -> f32 {
-    let e2x = exp(-2.0 * abs(a));
-    return sign(a) * (1.0 - e2x) / (1.0 + e2x);
+  fn tanh_(a : f32) -> f32 {${tanhWgsl('a', 't')}
+    return t;
   }`;
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** x·Φ(x): 0.5·x·(1 + erf(x/√2)), or its tanh approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). */

@@ -5,30 +5,24 @@
  * the kernel runs with 'linear' as a carrier and, on the way to the GPU, the program's activation function gets
  * our body and its shader key a suffix of its own (so the pipeline cache never hands the plain program out). The
  * rewrite is checked: a tf.js whose programs no longer emit that function fails loudly, not silently unfused.
- * The GELU bodies are engine/webgpu/gelu.ts's arithmetic, written for f32 and vec4<f32> alike.
+ * The GELU bodies share engine/webgpu/gelu.ts's arithmetic (gelu-wgsl.ts), which works for f32 and vec4<f32> alike.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { WebGpuProgram } from './backend-internals.ts';
+import { erfWgsl, SQRT_2_OVER_PI, tanhWgsl } from './gelu-wgsl.ts';
 import { ElementwiseProgram, runProgram } from './programs.ts';
 
 export type EpilogueActivation = 'relu' | 'gelu_erf' | 'gelu_tanh' | 'silu';
 
-const u = tf.backend_util;
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /** The body of `fn activation(a : T, coords) -> T`, T f32 or vec4<f32>. */
 const BODIES: Record<Exclude<EpilogueActivation, 'relu'>, string> = {
   gelu_erf: `
-    let x = a * ${Math.SQRT1_2};
-    let t = 1.0 / (1.0 + ${u.ERF_P} * abs(x));
-    let e = sign(x) * (1.0 - (((((${u.ERF_A5} * t + ${u.ERF_A4}) * t) + ${u.ERF_A3}) * t + ${u.ERF_A2}) * t
-      + ${u.ERF_A1}) * t * exp(-x * x));
+    let x = a * ${Math.SQRT1_2};${erfWgsl('x', 'e')}
     return a * (e + 1.0) * 0.5;`,
   gelu_tanh: `
-    let v = (a + a * a * a * 0.044715) * ${SQRT_2_OVER_PI};
-    let e2x = exp(-2.0 * abs(v));
-    return a * (sign(v) * (1.0 - e2x) / (1.0 + e2x) + 1.0) * 0.5;`,
+    let v = (a + a * a * a * 0.044715) * ${SQRT_2_OVER_PI};${tanhWgsl('v', 't')}
+    return a * (t + 1.0) * 0.5;`,
   silu: `return a * (1.0 / (1.0 + exp(-a)));`,
 };
 

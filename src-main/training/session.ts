@@ -159,22 +159,19 @@ export function buildTask(opts: {
   // On webgpu the loop replays captured steps (gpu-steps.ts), which needs one batch shape.
   const fixedLength = opts.fixedLength ?? (tf.getBackend() === 'webgpu' ? opts.options.maxLength : undefined);
   const dropoutSeed = (step: number): number => (opts.options.seed * 7919 + step) >>> 0;
-  /** Mean loss of a batch and, for evaluation, the per-row predictions. */
+  /** A classification batch's logits (no dropout unless `pass.training`). */
+  const logitsOf = (b: Batch, pass: { training?: boolean; dropoutSeed?: number | tf.Tensor }): tf.Tensor2D =>
+    (adapter.trainForward
+      ? adapter.trainForward(model, b.inputs, pass)
+      : model.forward(b.inputs, { hooks: adapter.hooks, ...pass }).logits) as tf.Tensor2D;
+  const classLoss = (b: Batch, logits: tf.Tensor2D): tf.Scalar =>
+    tf.losses.softmaxCrossEntropy(tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels), logits) as tf.Scalar;
+  /** Mean loss of a training batch. */
   const lossOf = (b: Batch, training: boolean, step: number, seed?: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
       const pass = { training, dropoutSeed: seed ?? dropoutSeed(step) };
-      if (!lm && adapter.trainForward) {
-        const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
-        return tf.losses.softmaxCrossEntropy(
-          labels,
-          adapter.trainForward(model, b.inputs, pass),
-        ) as tf.Scalar;
-      }
+      if (!lm) return classLoss(b, logitsOf(b, pass));
       const out = model.forward(b.inputs, { hooks: adapter.hooks, ...pass });
-      if (!lm) {
-        const labels = tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels);
-        return tf.losses.softmaxCrossEntropy(labels, out.logits as tf.Tensor2D) as tf.Scalar;
-      }
       return nextTokenLoss(out.logits, b.lm?.targets as tf.Tensor2D, b.lm?.mask as tf.Tensor2D);
     });
 
@@ -190,20 +187,23 @@ export function buildTask(opts: {
     for (let s = 0; s < v.length; s += opts.options.batchSize) {
       const idx = Array.from({ length: Math.min(opts.options.batchSize, v.length - s) }, (_, i) => s + i);
       const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize);
-      const loss = lossOf(b, false, 0);
-      const w = lm ? ((await b.lm?.mask.sum().data())?.[0] ?? 0) : idx.length;
-      lossSum += ((await loss.data())[0] ?? NaN) * w;
-      weight += w;
-      loss.dispose();
-      if (!lm) {
-        const logits = tf.tidy(() =>
-          adapter.trainForward
-            ? adapter.trainForward(model, b.inputs, {})
-            : model.forward(b.inputs, { hooks: adapter.hooks }).logits,
-        );
+      if (lm) {
+        const loss = lossOf(b, false, 0);
+        const w = (await b.lm?.mask.sum().data())?.[0] ?? 0;
+        lossSum += ((await loss.data())[0] ?? NaN) * w;
+        weight += w;
+        loss.dispose();
+      } else {
+        // One forward serves both the loss and the predictions (evaluation runs no dropout).
+        const [logits, loss] = tf.tidy(() => {
+          const l = logitsOf(b, {});
+          return [l, classLoss(b, l)];
+        });
+        lossSum += ((await loss.data())[0] ?? NaN) * idx.length;
+        weight += idx.length;
         predicted.push(...argmaxRows(await logits.data(), idx.length, opts.numLabels));
         gold.push(...(await (b.labels as tf.Tensor1D).data()));
-        logits.dispose();
+        tf.dispose([logits, loss]);
       }
       tf.dispose(b.own);
       onProgress?.(s + idx.length, v.length);

@@ -35,6 +35,25 @@ export interface SupervisedRun {
   readonly done: Promise<RunOutcome>;
 }
 
+/** A training process started before its run is recorded, its exit caught from its first moment. */
+export interface StartedWorker {
+  readonly child: WorkerProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a training process that waits for its job. The CLI starts it before its pre-flight, so the process's own
+ * start-up (Node, its modules) overlaps the checks instead of following them; a refused run stops it unused.
+ */
+export function startTrainingProcess(env?: NodeJS.ProcessEnv): StartedWorker {
+  const child = launchWorker(env);
+  // Listened for at once: a process that dies before superviseRun takes it over is still seen to have ended.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited };
+}
+
 /** How often buffered metric points are written (one transaction per flush). */
 const FLUSH_MS = 500;
 
@@ -48,9 +67,11 @@ export function superviseRun(opts: {
     | { kind: 'continual'; config: ContinualConfig };
   onMessage?: ((msg: FromWorker) => void) | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** A process already started for this run (startTrainingProcess); else one is started here with `env`. */
+  worker?: StartedWorker | undefined;
 }): SupervisedRun {
   const { db, runId } = opts;
-  const child = launchWorker(opts.env);
+  const { child, exited } = opts.worker ?? startTrainingProcess(opts.env);
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderrTail = (stderrTail + d.toString()).slice(-4000);
@@ -202,7 +223,7 @@ export function superviseRun(opts: {
   }
 
   const done = new Promise<RunOutcome>((resolve) => {
-    child.once('exit', (code, signal) => {
+    void exited.then(({ code, signal }) => {
       clearInterval(timer);
       if (finished && !unrecordable) {
         if (db.open) tryWrite(flush);
@@ -258,7 +279,8 @@ export function superviseRun(opts: {
           config: job.config,
           ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
         };
-  child.send(start);
+  // A process started ahead of its job may have died meanwhile: its exit (caught above) ends the run instead.
+  if (child.connected) child.send(start);
 
   return {
     runId,

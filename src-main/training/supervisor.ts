@@ -33,6 +33,12 @@ export interface SupervisedRun {
   send(cmd: Exclude<ToWorker, { type: 'start' | 'continual' }>): void;
   /** Resolves when the worker finishes or dies. */
   readonly done: Promise<RunOutcome>;
+  /**
+   * Resolves once the outcome is in the database: at the worker's `finished` message, or with `done` when the process
+   * dies first. The process may still be exiting (a WebGPU device to release, its wasm heap): a CLI that exits next
+   * need not wait for that (the process leaves when the CLI's channel closes); main's queue waits for `done`.
+   */
+  readonly recorded: Promise<RunOutcome>;
 }
 
 /** A training process started before its run is recorded, its exit caught from its first moment. */
@@ -103,6 +109,8 @@ export function superviseRun(opts: {
     }
   }, FLUSH_MS);
   let finished: RunOutcome | undefined;
+  let settle: ((outcome: RunOutcome) => void) | undefined;
+  const recorded = new Promise<RunOutcome>((resolve) => (settle = resolve));
   const owner = currentProcess();
 
   // A resumed run keeps the time it first started; its end and any earlier verdict are cleared.
@@ -216,6 +224,7 @@ export function superviseRun(opts: {
             : {}),
           peakMemoryBytes: msg.summary.peakMemoryBytes,
         });
+        settle?.(finished);
         break;
       case 'log':
         break;
@@ -282,6 +291,8 @@ export function superviseRun(opts: {
   // A process started ahead of its job may have died meanwhile: its exit (caught above) ends the run instead.
   if (child.connected) child.send(start);
 
+  // Whichever comes first; a later resolve of a settled promise changes nothing.
+  void done.then((outcome) => settle?.(outcome));
   return {
     runId,
     child,
@@ -289,5 +300,6 @@ export function superviseRun(opts: {
       if (child.connected) child.send(cmd);
     },
     done,
+    recorded,
   };
 }

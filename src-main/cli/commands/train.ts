@@ -92,7 +92,8 @@ export async function followRun(
   /** Work after a completed run whose result joins the summary (the forgetting report). */
   after?: () => Promise<Record<string, unknown>>,
 ): Promise<number> {
-  const outcome = await run.done;
+  // The outcome as recorded: no wait for the training process to finish exiting (supervisor.ts `recorded`).
+  const outcome = await run.recorded;
   const extra = outcome.status === 'completed' && after ? await after() : {};
   const summary = {
     runId: run.runId,
@@ -206,7 +207,7 @@ export function register(program: Command): void {
       const { onMessage } = reporterFor();
       const { projects, db, dir, run } = await checkAndStart(opts.config, config, worker, onMessage, clock);
       stopOnSignals(run);
-      await run.done;
+      await run.recorded;
       clock.mark('training process');
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage, async () => {
         const report = await forgettingAfterTrain(db, dir, run.runId);

@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import { openDatabase } from '../../../src-main/db/open.ts';
 import { initProject } from '../../../src-main/db/tables/project.ts';
+import { artifactsForRun } from '../../../src-main/db/tables/artifacts.ts';
 import { getRun, insertRun } from '../../../src-main/db/tables/runs.ts';
+import { startRun } from '../../../src-main/services/training.ts';
 import { startTrainingProcess, superviseRun } from '../../../src-main/training/supervisor.ts';
 import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { childPids, waitFor } from '../../helpers/processes.ts';
@@ -51,6 +53,23 @@ describe('studio train with its training process started ahead of the pre-flight
     // The process started for the run was stopped: this test process's only children are gone (the in-process CLI
     // keeps its IPC channel open, so a process left waiting would live on).
     expect(await waitFor(() => childPids(process.pid).length === 0, 10_000)).toBe(true);
+  });
+
+  it('settles `recorded` with the outcome in the database, the adapter row included, before or with `done`', async () => {
+    const dir = path.join(tmp.dir, 'recorded');
+    fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
+    const db = openDatabase(path.join(dir, 'studio.db'));
+    initProject(db, { name: 'recorded', createdAt: new Date().toISOString() });
+    const run = startRun(db, dir, trainConfigSchema.parse(config(dir, { type: 'lora', r: 2 })));
+    const outcome = await run.recorded;
+    // What the CLI prints and leaves behind is all there once `recorded` settles.
+    expect(outcome.status).toBe('completed');
+    const row = getRun(db, run.runId);
+    expect(row?.status).toBe('completed');
+    expect(row?.finishedAt).not.toBeNull();
+    expect(artifactsForRun(db, run.runId).map((a) => a.kind)).toContain('adapter');
+    expect(await run.done).toEqual(outcome);
+    db.close();
   });
 
   it('ends a run whose process died before the run was recorded as interrupted', async () => {

@@ -23,7 +23,7 @@ import { UserError } from '../errors.ts';
 import { resolveModelDir } from '../models/default-model.ts';
 import type { FromWorker } from '../training/protocol.ts';
 import { superviseRun } from '../training/supervisor.ts';
-import type { SupervisedRun } from '../training/supervisor.ts';
+import type { StartedWorker, SupervisedRun } from '../training/supervisor.ts';
 import { removeStaleRunDir } from '../export/project-cleanup.ts';
 
 function readModelConfig(dir: string) {
@@ -83,7 +83,10 @@ export function validateRun(config: TrainConfig): LoadedDataset {
   return loadDataset(config.dataset);
 }
 
-/** Records and starts a run; `validated` is validateRun's result when the caller already ran it. */
+/**
+ * Records and starts a run; `validated` is validateRun's result when the caller already ran it, `worker` a training
+ * process the caller started ahead of it (startTrainingProcess).
+ */
 export function startRun(
   db: Database,
   projectDir: string,
@@ -91,6 +94,7 @@ export function startRun(
   onMessage?: (m: FromWorker) => void,
   env?: NodeJS.ProcessEnv,
   validated?: LoadedDataset,
+  worker?: StartedWorker,
 ): SupervisedRun {
   // Bad input fails here, before any row is written: the database and the artifacts folder stay unchanged.
   const dataset = validated ?? validateRun(config);
@@ -145,7 +149,7 @@ export function startRun(
   })();
   // The id is new: a folder already under its name is a crash's leftover and must not be inherited.
   removeStaleRunDir(projectDir, runId);
-  return superviseRun({ db, projectDir, runId, job: { kind: 'train', config }, onMessage, env });
+  return superviseRun({ db, projectDir, runId, job: { kind: 'train', config }, onMessage, env, worker });
 }
 
 /** A run's stored config, parsed again: a config this version no longer accepts ends as one line. */

@@ -33,6 +33,31 @@ export interface SupervisedRun {
   send(cmd: Exclude<ToWorker, { type: 'start' | 'continual' }>): void;
   /** Resolves when the worker finishes or dies. */
   readonly done: Promise<RunOutcome>;
+  /**
+   * Resolves once the outcome is in the database: at the worker's `finished` message, or with `done` when the process
+   * dies first. The process may still be exiting (a WebGPU device to release, its wasm heap): a CLI that exits next
+   * need not wait for that (the process leaves when the CLI's channel closes); main's queue waits for `done`.
+   */
+  readonly recorded: Promise<RunOutcome>;
+}
+
+/** A training process started before its run is recorded, its exit caught from its first moment. */
+export interface StartedWorker {
+  readonly child: WorkerProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a training process that waits for its job. The CLI starts it before its pre-flight, so the process's own
+ * start-up (Node, its modules) overlaps the checks instead of following them; a refused run stops it unused.
+ */
+export function startTrainingProcess(env?: NodeJS.ProcessEnv): StartedWorker {
+  const child = launchWorker(env);
+  // Listened for at once: a process that dies before superviseRun takes it over is still seen to have ended.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited };
 }
 
 /** How often buffered metric points are written (one transaction per flush). */
@@ -48,9 +73,11 @@ export function superviseRun(opts: {
     | { kind: 'continual'; config: ContinualConfig };
   onMessage?: ((msg: FromWorker) => void) | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /** A process already started for this run (startTrainingProcess); else one is started here with `env`. */
+  worker?: StartedWorker | undefined;
 }): SupervisedRun {
   const { db, runId } = opts;
-  const child = launchWorker(opts.env);
+  const { child, exited } = opts.worker ?? startTrainingProcess(opts.env);
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderrTail = (stderrTail + d.toString()).slice(-4000);
@@ -82,6 +109,8 @@ export function superviseRun(opts: {
     }
   }, FLUSH_MS);
   let finished: RunOutcome | undefined;
+  let settle: ((outcome: RunOutcome) => void) | undefined;
+  const recorded = new Promise<RunOutcome>((resolve) => (settle = resolve));
   const owner = currentProcess();
 
   // A resumed run keeps the time it first started; its end and any earlier verdict are cleared.
@@ -195,6 +224,7 @@ export function superviseRun(opts: {
             : {}),
           peakMemoryBytes: msg.summary.peakMemoryBytes,
         });
+        settle?.(finished);
         break;
       case 'log':
         break;
@@ -202,7 +232,7 @@ export function superviseRun(opts: {
   }
 
   const done = new Promise<RunOutcome>((resolve) => {
-    child.once('exit', (code, signal) => {
+    void exited.then(({ code, signal }) => {
       clearInterval(timer);
       if (finished && !unrecordable) {
         if (db.open) tryWrite(flush);
@@ -258,8 +288,11 @@ export function superviseRun(opts: {
           config: job.config,
           ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
         };
-  child.send(start);
+  // A process started ahead of its job may have died meanwhile: its exit (caught above) ends the run instead.
+  if (child.connected) child.send(start);
 
+  // Whichever comes first; a later resolve of a settled promise changes nothing.
+  void done.then((outcome) => settle?.(outcome));
   return {
     runId,
     child,
@@ -267,5 +300,6 @@ export function superviseRun(opts: {
       if (child.connected) child.send(cmd);
     },
     done,
+    recorded,
   };
 }

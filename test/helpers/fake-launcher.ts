@@ -112,6 +112,8 @@ export class FakeLauncher implements TrialLauncher {
         if (cmd.type === 'cancel') cancelled = true;
       },
       done,
+      // The fake records its outcome and ends in the same moment.
+      recorded: done,
     };
   }
 }

@@ -49,8 +49,12 @@ export async function forgettingAfterTrain(
   projectDir: string,
   runId: number,
 ): Promise<ForgettingReport | null> {
-  await initBackend();
-  return scoreAfterRun(db, projectDir, runId, scoreForgetting);
+  // The engine starts only for a run that asked to be scored: the backend's probe and start-up (a WebGPU device on
+  // a GPU machine) would otherwise be paid after every `studio train` for nothing.
+  return scoreAfterRun(db, projectDir, runId, async (req) => {
+    await initBackend();
+    return scoreForgetting(req);
+  });
 }
 
 export function register(program: Command): void {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Database } from 'better-sqlite3';
 import type { Command } from 'commander';
 import { trainConfigSchema } from '../../../src-shared/train-config.ts';
 import '../../adapters/schemas.ts';
@@ -19,7 +20,9 @@ import {
 import { preflightReady } from '../../training/preflight/backend.ts';
 import { preflightRun } from '../../training/preflight/index.ts';
 import type { FromWorker } from '../../training/protocol.ts';
-import type { SupervisedRun } from '../../training/supervisor.ts';
+import { startTrainingProcess } from '../../training/supervisor.ts';
+import type { StartedWorker, SupervisedRun } from '../../training/supervisor.ts';
+import { PhaseClock } from '../../training/phase-clock.ts';
 import { configHelp } from '../config-help.ts';
 import { configPaths, namingConfigFile, readJsonConfig } from '../config-file.ts';
 import { ProgressReporter } from '../progress.ts';
@@ -89,7 +92,8 @@ export async function followRun(
   /** Work after a completed run whose result joins the summary (the forgetting report). */
   after?: () => Promise<Record<string, unknown>>,
 ): Promise<number> {
-  const outcome = await run.done;
+  // The outcome as recorded: no wait for the training process to finish exiting (supervisor.ts `recorded`).
+  const outcome = await run.recorded;
   const extra = outcome.status === 'completed' && after ? await after() : {};
   const summary = {
     runId: run.runId,
@@ -144,6 +148,39 @@ export function stopOnSignals(run: SupervisedRun): void {
   process.once('SIGTERM', () => run.child.kill());
 }
 
+/**
+ * `studio train`'s checks and records: the pre-flight, then the project folder, the run's rows and its start in
+ * `worker`. Checked before the project folder is opened or created: a refused config leaves nothing behind, and the
+ * waiting training process is stopped unused. The CLI owns its engine, so the pre-flight runs here (the studio sends
+ * it to its engine process).
+ */
+async function checkAndStart(
+  configFile: string,
+  config: TrainConfig,
+  worker: StartedWorker,
+  onMessage: (m: FromWorker) => void,
+  clock: PhaseClock,
+): Promise<{ projects: ProjectsService; db: Database; dir: string; run: SupervisedRun }> {
+  try {
+    await preflightReady();
+    const dataset = namingConfigFile(configFile, () => {
+      const loaded = validateRun(config);
+      preflightRun(config, loaded);
+      return loaded;
+    });
+    clock.mark('config and pre-flight');
+    const { projects, dir } = openProject(config.project);
+    const db = projects.db(dir);
+    markStaleRunsInterrupted(db);
+    const run = startRun(db, dir, config, onMessage, undefined, dataset, worker);
+    clock.mark('project and records');
+    return { projects, db, dir, run };
+  } catch (err) {
+    worker.child.kill();
+    throw err;
+  }
+}
+
 /** `studio train --config FILE [--json]` and `studio resume --project DIR --run ID [--json]`. */
 export function register(program: Command): void {
   program
@@ -157,6 +194,7 @@ export function register(program: Command): void {
       () => `\n${configHelp(trainConfigSchema, 'method')}\n\nExamples and details: docs/CLI.md`,
     )
     .action(async (opts: { config: string; project?: string; json?: boolean }) => {
+      const clock = new PhaseClock();
       let config = readTrainConfig(opts.config, opts.project);
       if (namesLibraryRuns(config)) {
         // A fusion over library adapters named by run id: their folders are found in the project's database.
@@ -164,26 +202,22 @@ export function register(program: Command): void {
         config = resolveFuseAdapters(projects.db(dir), dir, config);
         projects.close();
       }
-      await preflightReady();
-      // Checked before the project folder is opened or created: a refused config leaves nothing behind. The CLI owns
-      // its engine, so the pre-flight runs here (the studio sends it to its engine process).
-      const dataset = namingConfigFile(opts.config, () => {
-        const loaded = validateRun(config);
-        preflightRun(config, loaded);
-        return loaded;
-      });
-      const { projects, dir } = openProject(config.project);
-      const db = projects.db(dir);
-      markStaleRunsInterrupted(db);
+      // Started now, its start-up overlaps the pre-flight; it waits for its job and never gets one if refused.
+      const worker = startTrainingProcess();
       const { onMessage } = reporterFor();
-      const run = startRun(db, dir, config, onMessage, undefined, dataset);
+      const { projects, db, dir, run } = await checkAndStart(opts.config, config, worker, onMessage, clock);
       stopOnSignals(run);
+      await run.recorded;
+      clock.mark('training process');
       process.exitCode = await followRun(run, Boolean(opts.json), onMessage, async () => {
         const report = await forgettingAfterTrain(db, dir, run.runId);
         if (report && !opts.json) process.stdout.write(`${forgettingLines(report).join('\n')}\n`);
         return report ? { forgetting: report } : {};
       });
       projects.close();
+      clock.mark('after the run');
+      // Opt-in (test/bench/whole-run.sh): the CLI's own share of a whole run, beside the training process's run.log line.
+      if (process.env.STUDIO_CLI_TIMINGS === '1') process.stderr.write(`studio: cli ${clock.line()}\n`);
     });
 
   program

@@ -22,7 +22,29 @@ export interface ParamSpec {
   tiedTo?: string;
 }
 
+/** A row-major [rows, cols] matrix's transpose, [cols, rows]: a copy, so every value is exactly the stored one. */
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[row + c] as number;
+  }
+  return out;
+}
+
 function toTf(raw: RawTensor, layout: ParamLayout): tf.Tensor {
+  const [rows, cols] = raw.shape;
+  // The pure-JS cpu backend (pre-flight's shape checks) transposes by working out each element's index through
+  // strides: this plain loop is several times faster there. Other backends transpose on their device.
+  if (
+    layout === 'linear' &&
+    raw.data instanceof Float32Array &&
+    rows !== undefined &&
+    cols !== undefined &&
+    raw.shape.length === 2 &&
+    tf.getBackend() === 'cpu'
+  )
+    return tf.tensor2d(transpose2d(raw.data, rows, cols), [cols, rows], 'float32');
   return tf.tidy(() => {
     const t = tf.tensor(raw.data, raw.shape, 'float32');
     if (layout === 'linear') return t.transpose([1, 0]);

@@ -79,6 +79,32 @@ describe('safetensors', () => {
     expect(t.get('ids')).toEqual({ dtype: 'int32', shape: [1, 2], data: Int32Array.from([42, -7]) });
   });
 
+  it('decodes every class of f16 value: zeros, subnormals, normals, the largest, infinities, NaN', () => {
+    // Each value from the f16 layout (sign, 5-bit exponent biased by 15, 10-bit fraction), not from the reader.
+    const cases: [number, number][] = [
+      [0x0000, 0],
+      [0x8000, -0],
+      [0x0001, 2 ** -24], // the smallest subnormal: 2^-14 * 1/1024
+      [0x83ff, -(2 ** -14) * (1023 / 1024)], // the largest subnormal, negative
+      [0x0400, 2 ** -14], // the smallest normal
+      [0x3555, (1 + 341 / 1024) / 4],
+      [0x7bff, 65504], // the largest finite: 2^15 * (1 + 1023/1024)
+      [0x7c00, Infinity],
+      [0xfc00, -Infinity],
+      [0x7e00, NaN],
+    ];
+    const data = Buffer.alloc(2 * cases.length);
+    cases.forEach(([bits], i) => data.writeUInt16LE(bits, 2 * i));
+    const file = rawFile(
+      'f16-classes.safetensors',
+      { h: { dtype: 'F16', shape: [cases.length], data_offsets: [0, data.length] } },
+      data,
+    );
+    const got = Array.from(readSafetensors(file).tensors.get('h')?.data ?? []);
+    expect(got).toEqual(cases.map(([, v]) => v));
+    expect(Object.is(got[1], -0)).toBe(true);
+  });
+
   it('reads every reference model of the fixtures', () => {
     for (const m of ['bert-seqcls', 'gpt2-lm', 'llama-lm', 'resnet-imgcls']) {
       const w = readModelWeights(path.join(HF_TINY_DIR, m, 'base'));

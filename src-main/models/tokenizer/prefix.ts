@@ -18,7 +18,7 @@
  *   case-ignorable, and whitespace and the end of the text both stop it without a cased letter. Lowercase alike.
  *   So normalize(P) is normalize(T) up to a whitespace character.
  * - BertPreTokenizer: runs of non-space non-punctuation and single punctuation marks; a run that reaches c ends
- *   there in T too (T[c] is whitespace), so all of P's pre-tokens are T's.
+ *   there in T too (T[c] is whitespace), so all of P's pre-tokens are T's, its last included (Layout.lastExact).
  * - ByteLevel (GPT-2 regex): the letter, number and symbol alternatives stop at whitespace as they do at the end of
  *   the text, and `(?!\S)` holds at both; only a whitespace run reaching c can differ (in T it may leave its last
  *   space to the next word: " word"), and in P that run is the last pre-token.
@@ -40,6 +40,11 @@ type Json = Record<string, unknown>;
 export interface Layout {
   single: [number, number];
   pair: [number, number, number];
+  /**
+   * Every pre-token of a whitespace-cut prefix is the whole text's, its last included (BertPreTokenizer: whitespace
+   * makes no pre-token), so no ids are held back and a single text needs no second pass for its pre-tokens.
+   */
+  lastExact: boolean;
 }
 
 /** How many special tokens stand before, between and after the texts `order` of a TemplateProcessing template. */
@@ -83,7 +88,11 @@ export function prefixLayout(tok: Tokenizer, json: Json, config: Json): Layout |
   const single = specialRuns(post.single, 'A');
   const pair = specialRuns(post.pair, 'AB');
   if (!single || !pair) return null;
-  return { single: single as [number, number], pair: pair as [number, number, number] };
+  return {
+    single: single as [number, number],
+    pair: pair as [number, number, number],
+    lastExact: !byteLevel,
+  };
 }
 
 /** The first index at or after `from` holding ASCII whitespace (the cut points the reasoning above covers). */
@@ -101,9 +110,9 @@ export interface Part {
   cut: boolean;
 }
 
-/** Tokens of the pre-tokens that the rest of the text cannot change: all but the last one of a cut prefix. */
-function stable(pre: readonly PreToken[], cut: boolean): readonly PreToken[] {
-  return cut ? pre.slice(0, -1) : pre;
+/** The pre-tokens that the rest of the text cannot change: all but the last one of a cut prefix, unless lastExact. */
+function stable(pre: readonly PreToken[], cut: boolean, lastExact: boolean): readonly PreToken[] {
+  return cut && !lastExact ? pre.slice(0, -1) : pre;
 }
 
 const count = (pre: readonly PreToken[]) => pre.reduce((n, p) => n + p.tokens.length, 0);
@@ -112,10 +121,10 @@ const count = (pre: readonly PreToken[]) => pre.reduce((n, p) => n + p.tokens.le
  * The capped length (pretokens.ts) of the whole text, when the stable pre-tokens already decide it: the count stops
  * at one of them. Null when it would need pre-tokens the prefix does not have.
  */
-function stableCap(pre: readonly PreToken[], cut: boolean, max: number): number | null {
+function stableCap(pre: readonly PreToken[], cut: boolean, lastExact: boolean, max: number): number | null {
   if (!cut) return cappedLength(pre, max);
   let total = 0;
-  for (const p of stable(pre, cut)) {
+  for (const p of stable(pre, cut, lastExact)) {
     total += p.tokens.length;
     if (p.model && total >= max) return total;
   }
@@ -152,18 +161,20 @@ export function attempt(tok: Tokenizer, layout: Layout, a: Part, b: Part | null,
   let keepB = 0;
   if (!b) {
     keepA = max - special;
-    if (a.cut) {
+    if (a.cut && layout.lastExact) {
+      if (lenA <= keepA) return 'grow';
+    } else if (a.cut) {
       const preA = preTokens(tok, a.text, aTokens);
       if (!preA) return null;
-      if (count(stable(preA, true)) <= keepA) return 'grow';
+      if (count(stable(preA, true, false)) <= keepA) return 'grow';
     }
   } else {
     const preA = preTokens(tok, a.text, aTokens);
     const preB = preTokens(tok, b.text, full.tokens.slice(bStart, bStart + lenB));
     // Whole texts the mirror cannot follow are compared at full length by the whole-text path; leave them to it.
     if (!preA || !preB) return null;
-    const capA = stableCap(preA, a.cut, max);
-    const capB = stableCap(preB, b.cut, max);
+    const capA = stableCap(preA, a.cut, layout.lastExact, max);
+    const capB = stableCap(preB, b.cut, layout.lastExact, max);
     if (capA === null || capB === null) return 'grow';
     [keepA, keepB] = longestFirst(capA, capB, max - special);
   }
@@ -182,12 +193,13 @@ export function attempt(tok: Tokenizer, layout: Layout, a: Part, b: Part | null,
 }
 
 /**
- * Where to cut `text` to keep at least `from` characters, or null to take it whole: a prefix costs two passes (its
- * encoding, then its pre-tokens), the whole text one, so only a cut in the first half saves time.
+ * Where to cut `text` to keep at least `from` characters, or null to take it whole. A prefix whose pre-tokens are
+ * needed costs two passes (its encoding, then its pre-tokens) against the whole text's one, so only a cut in the
+ * first half saves time; with `onePass` (a single text, lastExact) any cut does.
  */
-export function cutPoint(text: string, from: number): number | null {
+export function cutPoint(text: string, from: number, onePass: boolean): number | null {
   const at = whitespaceAt(text, from);
-  return at !== null && at <= text.length / 2 ? at : null;
+  return at !== null && (onePass || at <= text.length / 2) ? at : null;
 }
 
 /**
@@ -210,9 +222,10 @@ export function encodeFromPrefix(
 ): Encoded | null {
   // The library encodes an empty pair as no pair at all (a single-text template): the whole-text path handles it.
   if (pair === '') return null;
+  const onePass = layout.lastExact && pair === undefined;
   for (let from = FIRST_CHARS_PER_ID * max; ; from *= 2) {
-    const cutA = cutPoint(text, from);
-    const cutB = pair === undefined ? null : cutPoint(pair, from);
+    const cutA = cutPoint(text, from, onePass);
+    const cutB = pair === undefined ? null : cutPoint(pair, from, false);
     const a = { text: cutA === null ? text : text.slice(0, cutA), cut: cutA !== null };
     const b =
       pair === undefined ? null : { text: cutB === null ? pair : pair.slice(0, cutB), cut: cutB !== null };

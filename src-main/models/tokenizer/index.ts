@@ -1,3 +1,4 @@
-export { TextTokenizer, loadTokenizer, longestFirst } from './tokenizer.ts';
+export { TextTokenizer, loadTokenizer } from './tokenizer.ts';
+export { longestFirst } from './truncation.ts';
 export type { EncodeOptions, Encoded } from './tokenizer.ts';
 export { readTokenizerFiles } from './fallback.ts';

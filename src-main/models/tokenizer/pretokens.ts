@@ -8,7 +8,7 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
 
 /** One pre-token's tokens; `model` is false for an added token, which the library found before the model ran. */
-interface PreToken {
+export interface PreToken {
   tokens: string[];
   model: boolean;
 }

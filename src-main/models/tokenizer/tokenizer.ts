@@ -8,7 +8,10 @@ import { UserError } from '../../errors.ts';
 import { readTokenizerFiles } from './fallback.ts';
 import type { TokenizerFiles } from './fallback.ts';
 import { joinPairsInPostProcessor } from './post-processor.ts';
+import { encodeFromPrefix, prefixLayout } from './prefix.ts';
+import type { Layout } from './prefix.ts';
 import { cappedLength, preTokens } from './pretokens.ts';
+import { longestFirst } from './truncation.ts';
 
 export interface Encoded {
   ids: number[];
@@ -32,39 +35,39 @@ function indexOfRun(whole: readonly number[], part: readonly number[], from: num
   return -1;
 }
 
-/**
- * How many ids of each text survive `longest_first` truncation to `target` ids (special tokens excluded): the
- * rule of the Rust tokenizers library (utils/truncation.rs), which transformers' fast tokenizers use. The shorter
- * text is kept whole when it fits in half; otherwise both get half, the odd id going to the longer text (to the
- * second on a tie). The lengths are the ones the library compares: see pairLengths for how 0.23 caps them.
- */
-export function longestFirst(lenA: number, lenB: number, target: number): [number, number] {
-  if (lenA + lenB <= target) return [lenA, lenB];
-  const swap = lenA > lenB;
-  let n1 = Math.min(lenA, lenB);
-  let n2 = n1 > target ? n1 : Math.max(n1, target - n1);
-  if (n1 + n2 > target) {
-    n1 = Math.floor(target / 2);
-    n2 = n1 + (target % 2);
-  }
-  const [keepA, keepB] = swap ? [n2, n1] : [n1, n2];
-  return [Math.min(lenA, keepA), Math.min(lenB, keepB)];
-}
-
 export class TextTokenizer {
   readonly #tok: Tokenizer;
   readonly kind: TokenizerFiles['kind'];
   readonly padId: number;
+  /** Set when truncating encodes may tokenize prefixes of long texts (prefix.ts); null: always the whole texts. */
+  readonly #layout: Layout | null;
 
   constructor(files: TokenizerFiles) {
-    this.#tok = new Tokenizer(joinPairsInPostProcessor(files.json), files.config);
+    const json = joinPairsInPostProcessor(files.json);
+    this.#tok = new Tokenizer(json, files.config);
+    this.#layout = prefixLayout(this.#tok, json, files.config);
     this.kind = files.kind;
     const padToken = typeof files.config.pad_token === 'string' ? files.config.pad_token : undefined;
     this.padId = (padToken !== undefined ? this.#tok.token_to_id(padToken) : undefined) ?? 0;
   }
 
+  /** Whether truncating encodes of long texts may tokenize prefixes of them (prefix.ts says when that is exact). */
+  get readsPrefixes(): boolean {
+    return this.#layout !== null;
+  }
+
   /** As transformers' tokenizer(text, text_pair) with add_special_tokens=True. */
   encode(text: string, opts: EncodeOptions = {}): Encoded {
+    // A truncated encode of a long text needs only its start: the same ids from a prefix, when provably so.
+    if (opts.maxLength !== undefined && this.#layout) {
+      const fast = encodeFromPrefix(this.#tok, this.#layout, text, opts.pair, opts.maxLength);
+      if (fast) return fast;
+    }
+    return this.encodeWhole(text, opts);
+  }
+
+  /** The same as encode, always tokenizing the whole texts: the reference the prefix path is tested against. */
+  encodeWhole(text: string, opts: EncodeOptions = {}): Encoded {
     const full = this.#tok.encode(text, { text_pair: opts.pair ?? null, return_token_type_ids: true });
     const out: Encoded = {
       ids: [...full.ids],

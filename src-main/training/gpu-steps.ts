@@ -3,27 +3,33 @@
  * step (device-step.ts: forward and backward of each micro-batch, clipping, AdamW; nothing read back) is recorded
  * on two real steps and replayed from then on (engine/webgpu/step-capture.ts): a BERT-small LoRA step 69 ms eager,
  * 10 ms replayed on an H200 (test/bench/RESULTS.md). The first step runs plainly (kernels compiled, optimizer
- * state created). A batch of another shape (the last, shorter batch of an epoch, or fewer micro-batches) or
- * anything else that makes the capture stale runs eagerly and the step is recorded again; a step that cannot be
- * captured at all runs eagerly for the rest of the run and says why once.
+ * state created). A capture replays only batches of the shape it recorded, and batches come in a few shapes
+ * (length buckets, length-buckets.ts; the last, shorter batch of an epoch; fewer micro-batches), so there is one
+ * capture per shape, each recorded on two steps of its shape whatever ran in between: a recording compares
+ * programs, not buffers, and a replay first takes the state from wherever the last step left it (adopt). A step
+ * that cannot be captured at all runs eagerly for the rest of the run and says why once.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
 import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';
 import { deviceStep } from './device-step.ts';
+import { MAX_CAPTURES } from './length-buckets.ts';
 import type { TrainTask } from './task.ts';
 
+type Slot =
+  | { kind: 'captured'; step: CapturedStep }
+  | { kind: 'recording'; recorder: StepRecorder; attempts: number };
+
 export class GpuSteps<B> {
-  #recorder: StepRecorder | null = null;
-  #captured: CapturedStep | null = null;
-  #recordedShapes: string[] = [];
+  /** By the inputs' shapes, least recently used first. */
+  #slots = new Map<string, Slot>();
   #refused = false;
-  /** Recordings tried since the last capture was built or reset. */
-  #attempts = 0;
   #steps = 0;
   /** Steps replayed so far (for the run log and tests). */
   replayed = 0;
+  /** Captures built (a shape dropped and captured again counts again). */
+  captures = 0;
 
   constructor(
     readonly task: TrainTask<B> & Required<Pick<TrainTask<B>, 'dropoutSeed' | 'stepInputs'>>,
@@ -50,8 +56,7 @@ export class GpuSteps<B> {
 
   /**
    * One optimizer step on `batches` (its micro-batches: gradients averaged over them); returns the mean loss and
-   * the gradient norm before clipping. A step of fewer micro-batches than the recorded one (an epoch's end) runs
-   * op by op, like a batch of another shape.
+   * the gradient norm before clipping.
    */
   async step(batches: readonly B[], step: number, lr: number): Promise<{ loss: number; norm: number }> {
     // Micro-batch m of step s draws the dropout masks of micro-step s·accumulation + m, as the CPU loop does.
@@ -60,19 +65,19 @@ export class GpuSteps<B> {
     );
     const scalars = tf.tensor1d(this.optimizer.nextStep(lr));
     const inputs = [...batches.flatMap((b) => this.task.stepInputs(b)), ...seeds, scalars];
+    const shape = inputs.map((t) => `${t.dtype}:${t.shape.join('x')}`).join(',');
     try {
-      let adoptAfter = false;
-      if (this.#captured) {
+      const slot = this.#use(shape);
+      if (slot?.kind === 'captured') {
         try {
-          const [out] = await this.#captured.replay(inputs, this.#state());
+          const [out] = await slot.step.replay(inputs, this.#state());
           this.replayed++;
           this.#steps++;
           return { loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN };
         } catch (err) {
           if (!(err instanceof CaptureStale)) throw err;
-          // A batch of another shape runs op by op; the capture then takes the updated state back.
-          if (err.kind === 'inputs') adoptAfter = true;
-          else this.#reset();
+          // A tensor it reads is gone (a restored checkpoint, another shape's capture dropped): record it again.
+          this.#drop(shape);
         }
       }
       const run = () => [
@@ -91,16 +96,13 @@ export class GpuSteps<B> {
           maxNorm: this.opts.gradClip,
         }),
       ];
-      const record = !this.#refused && !adoptAfter && this.#steps > 0;
+      const recording = !this.#refused && this.#steps > 0 ? this.#recording(shape) : null;
       this.#steps++;
       let outs: tf.Tensor[];
-      if (record) {
-        this.#recorder ??= new StepRecorder({ state: this.#state() });
+      if (recording) {
         try {
-          outs = this.#recorder.record(inputs, run);
-          this.#recordedShapes.push(inputs.map((t) => t.shape.join('x')).join(','));
-          this.#recordedShapes = this.#recordedShapes.slice(-2);
-          this.#attempts++;
+          outs = recording.recorder.record(inputs, run);
+          recording.attempts++;
         } catch (err) {
           // Refused while recording (the step reads GPU data back): run op by op from now on.
           if (!(err instanceof CaptureRefused)) throw err;
@@ -110,31 +112,44 @@ export class GpuSteps<B> {
       } else outs = run();
       const values = await (outs[0] as tf.Tensor).data();
       tf.dispose(outs);
-      if (adoptAfter) this.#captured?.adopt(this.#state());
-      if (record && this.#recordedShapes.length === 2) this.#build();
+      if (recording && !this.#refused && recording.attempts >= 2) this.#build(shape, recording);
       return { loss: values[0] ?? NaN, norm: values[1] ?? NaN };
     } finally {
       tf.dispose(inputs);
     }
   }
 
-  #build(): void {
-    const [a, b] = this.#recordedShapes;
+  /** The shape's slot, marked most recently used. */
+  #use(shape: string): Slot | undefined {
+    const slot = this.#slots.get(shape);
+    if (slot) {
+      this.#slots.delete(shape);
+      this.#slots.set(shape, slot);
+    }
+    return slot;
+  }
+
+  /** The shape's recording in progress, started (dropping the least recently used shape if full) if none. */
+  #recording(shape: string): Extract<Slot, { kind: 'recording' }> {
+    const slot = this.#slots.get(shape);
+    if (slot?.kind === 'recording') return slot;
+    while (this.#slots.size >= MAX_CAPTURES) this.#drop(this.#slots.keys().next().value as string);
+    const fresh = { kind: 'recording' as const, recorder: new StepRecorder({ state: this.#state() }), attempts: 0 };
+    this.#slots.set(shape, fresh);
+    return fresh;
+  }
+
+  #build(shape: string, slot: Extract<Slot, { kind: 'recording' }>): void {
     try {
-      if (a !== b) throw new CaptureStale('batch shapes differ', 'inputs');
-      this.#captured = (this.#recorder as StepRecorder).build();
+      const step = slot.recorder.build();
+      this.#slots.set(shape, { kind: 'captured', step });
+      this.captures++;
       this.log(
-        `GPU steps captured: ${this.#captured.kernels} kernels in ${this.#captured.passes} compute passes replayed per step`,
+        `GPU steps captured for batches of shape ${shape.split(',')[0]}: ${step.kernels} kernels in ${step.passes} compute passes replayed per step`,
       );
-      this.#recorder = null;
-      this.#recordedShapes = [];
     } catch (err) {
-      if (err instanceof CaptureStale) {
-        this.#reset();
-        return;
-      }
       if (!(err instanceof CaptureRefused)) throw err;
-      if (err.retry && this.#attempts < 4) return; // record the next step too and compare the last two
+      if (err.retry && slot.attempts < 4) return; // record the next step of this shape too, compare the last two
       this.#refuse(err.message);
     }
   }
@@ -145,17 +160,22 @@ export class GpuSteps<B> {
     this.#reset();
   }
 
+  #drop(shape: string): void {
+    const slot = this.#slots.get(shape);
+    this.#slots.delete(shape);
+    if (slot?.kind === 'captured') slot.step.dispose();
+    else slot?.recorder.dispose();
+  }
+
   #reset(): void {
-    this.#attempts = 0;
-    this.#captured?.dispose();
-    this.#captured = null;
-    this.#recorder?.dispose();
-    this.#recorder = null;
-    this.#recordedShapes = [];
+    for (const shape of [...this.#slots.keys()]) this.#drop(shape);
   }
 
   dispose(): void {
-    if (this.#steps > 0) this.log(`GPU steps: ${this.replayed} of ${this.#steps} replayed from the capture`);
+    if (this.#steps > 0)
+      this.log(
+        `GPU steps: ${this.replayed} of ${this.#steps} replayed from ${this.captures} capture${this.captures === 1 ? '' : 's'}`,
+      );
     this.#reset();
   }
 }

@@ -13,6 +13,7 @@ import type { TextTokenizer } from '../models/tokenizer/index.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
 import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
+import { trainPadding } from './length-buckets.ts';
 
 /** Examples after tokenization: classification rows carry a label id; LM chunks carry only ids. */
 export type Example =
@@ -71,7 +72,8 @@ function makeBatch(
   padId: number,
   lm: boolean,
   imageSize: number,
-  fixedLength?: number,
+  /** The padded length of a batch whose longest row has `longest` tokens (default: `longest` itself). */
+  padTo: (longest: number) => number = (longest) => longest,
 ): Batch {
   const picked = idx.map((i) => examples[i] as Example);
   const own: tf.Tensor[] = [];
@@ -98,7 +100,7 @@ function makeBatch(
   }
   const texts = picked as { ids: number[]; typeIds: number[]; label: number }[];
   const longest = Math.max(2, ...texts.map((e) => e.ids.length));
-  const len = fixedLength !== undefined ? Math.max(longest, fixedLength) : longest;
+  const len = Math.max(longest, padTo(longest));
   const ids = new Int32Array(texts.length * len).fill(padId);
   const mask = new Int32Array(texts.length * len);
   const types = new Int32Array(texts.length * len);
@@ -147,8 +149,9 @@ export function buildTask(opts: {
   imageSize: number;
   options: TrainOptions;
   /**
-   * Pad every training batch to this many tokens instead of its longest row (default: the max length on webgpu,
-   * where a captured GPU step replays only batches of the recorded shape). Padding is masked: the loss is the same.
+   * Pad every training batch to this many tokens instead of its longest row (default on webgpu, where a captured
+   * GPU step replays only batches of the recorded shape: length buckets, length-buckets.ts). Padding is masked:
+   * the loss is the same.
    */
   fixedLength?: number;
 }): TrainTask<Batch> {
@@ -156,8 +159,9 @@ export function buildTask(opts: {
   const trainable = new Map<string, tf.Variable>(adapter.weights);
   for (const n of adapter.baseTrainable) trainable.set(n, model.params.get(n));
 
-  // On webgpu the loop replays captured steps (gpu-steps.ts), which needs one batch shape.
-  const fixedLength = opts.fixedLength ?? (tf.getBackend() === 'webgpu' ? opts.options.maxLength : undefined);
+  // On webgpu the loop replays captured steps (gpu-steps.ts), one capture per batch shape: batches are padded to a
+  // few length buckets (or all to the max length), not each to its own longest row.
+  const padding = trainPadding(opts.fixedLength, opts.options.maxLength, tf.getBackend() === 'webgpu');
   const dropoutSeed = (step: number): number => (opts.options.seed * 7919 + step) >>> 0;
   /** A classification batch's logits (no dropout unless `pass.training`). */
   const logitsOf = (b: Batch, pass: { training?: boolean; dropoutSeed?: number | tf.Tensor }): tf.Tensor2D =>
@@ -216,12 +220,13 @@ export function buildTask(opts: {
   return {
     trainable,
     trainSize: opts.train.length,
-    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, fixedLength),
+    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, padding?.padTo),
     disposeBatch: (b) => tf.dispose(b.own),
     loss: (b, o) => lossOf(b, o.training, o.step, o.seed),
     dropoutSeed,
     stepInputs: (b) => b.own,
     batchUnits: (b) => b.units,
     evaluate,
+    ...(padding ? { padding } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { TrainPadding } from './length-buckets.ts';
 
 /**
  * What the training loop needs from a model + adapter + dataset, and nothing more: the loop stays independent of
@@ -21,6 +22,8 @@ export interface TrainTask<B> {
   dropoutSeed?(step: number): number;
   /** The batch's tensors in a fixed order: what changes from one step to the next (captured GPU steps). */
   stepInputs?(batch: B): tf.Tensor[];
+  /** How training batches are padded where that is not simply to their longest row (webgpu: length-buckets.ts). */
+  readonly padding?: TrainPadding;
   /** Tokens (or images) in a batch, for throughput. */
   batchUnits(batch: B): number;
   /**

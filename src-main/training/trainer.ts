@@ -331,6 +331,8 @@ export async function trainLoop<B>(
     }
     return completed();
   } finally {
+    const padding = task.padding?.describe();
+    if (padding && pos.step > startStep) hooks.onLog?.(padding);
     gpu?.dispose();
     optimizer.dispose();
   }

@@ -32,7 +32,7 @@ import { validationFractionOf } from '../../src-shared/train-config.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { runDirs } from './run-dirs.ts';
 import { peakMemoryBytes } from './peak-memory.ts';
-import { checkGpuRun } from './preflight/gpu-run.ts';
+import { bucketsOverGpu, checkGpuRun } from './preflight/gpu-run.ts';
 import { saveFinalAdapter } from './final-adapter.ts';
 import { planSteps, restoreCheckpoint, trainLoop } from './trainer.ts';
 import { AdamW } from './adamw.ts';
@@ -119,6 +119,16 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       level: 'info',
       message: `GPU memory estimate: ${(gpuEstimate.total / 1024).toFixed(2)} GB (weights ${(gpuEstimate.weights / 1024).toFixed(2)}, gradients and optimizer ${(gpuEstimate.optimizer / 1024).toFixed(2)}, activations ${(gpuEstimate.activations / 1024).toFixed(2)})`,
     });
+  // One captured step per length bucket holds its own activations: where they would not fit, one length for all.
+  const bucketsOver = task.padding ? bucketsOverGpu(config, model, account.trainable) : null;
+  if (bucketsOver) {
+    task.padding?.oneLength();
+    send({
+      type: 'log',
+      level: 'info',
+      message: `batches padded to maxLength ${config.train.maxLength}: length buckets would need about ${(bucketsOver.total / 1024).toFixed(2)} GB of GPU memory (STUDIO_GPU_MEMORY_MB)`,
+    });
+  }
   if (resume) send({ type: 'log', level: 'info', message: `resuming from step ${resume.position.step}` });
 
   const evals = new Map<number, Record<string, number>>();

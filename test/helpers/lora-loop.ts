@@ -18,8 +18,10 @@ export interface LoraLoopSpec {
   /** Seeds the adapter's initial weights. */
   adapterSeed: number;
   numLabels: number;
-  /** Every batch padded to this length (as on webgpu). */
+  /** Every batch padded to this length (as on webgpu before length buckets), or with `buckets` the max length. */
   length: number;
+  /** Pads batches to the length buckets buildTask uses by default on webgpu (length-buckets.ts). */
+  buckets?: boolean;
 }
 
 export async function runLoraLoop(model: Model, train: Example[], spec: LoraLoopSpec) {
@@ -44,7 +46,7 @@ export async function runLoraLoop(model: Model, train: Example[], spec: LoraLoop
       padId: 0,
       imageSize: 32,
       options,
-      fixedLength: spec.length,
+      ...(spec.buckets ? {} : { fixedLength: spec.length }),
     });
     const losses: number[] = [];
     const stepMs: number[] = [];

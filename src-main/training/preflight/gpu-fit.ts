@@ -8,7 +8,8 @@
  */
 import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { UserError } from '../../errors.ts';
-import { checkMemory, sequenceLength } from './sizes.ts';
+import { capturedLengths } from '../length-buckets.ts';
+import { checkMemory, estimateMemory, sequenceLength } from './sizes.ts';
 import type { MemoryEstimate, ModelDims } from './sizes.ts';
 
 export interface GpuFitLimits {
@@ -115,4 +116,24 @@ export function checkGpuFit(
   }
   if (limits.memoryBytes === null) return null;
   return checkMemory(config, dims, limits.memoryBytes, trainable, 'STUDIO_GPU_MEMORY_MB');
+}
+
+/**
+ * The estimate with one captured step per length bucket (gpu-steps.ts), each holding its own activations, when
+ * that would not fit the GPU's memory: the run then pads every batch to the max length (one capture) as before.
+ * Null when it fits, or when the memory is unknown.
+ */
+export function bucketsOverMemory(
+  config: TrainConfig,
+  dims: ModelDims,
+  memoryBytes: number | null,
+  trainable: number,
+): MemoryEstimate | null {
+  if (memoryBytes === null || dims.inputKind !== 'text') return null;
+  const one = estimateMemory(config, dims, trainable);
+  const activations = capturedLengths(config.train.maxLength)
+    .map((maxLength) => estimateMemory({ ...config, train: { ...config.train, maxLength } }, dims, trainable))
+    .reduce((sum, e) => sum + e.activations, 0);
+  const est = { ...one, activations, total: one.weights + one.optimizer + activations };
+  return est.total * MB > memoryBytes ? est : null;
 }

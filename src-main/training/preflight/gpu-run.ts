@@ -6,7 +6,7 @@ import type { TrainConfig } from '../../../src-shared/train-config.ts';
 import { fusedAttentionEnabled } from '../../engine/webgpu/attention.ts';
 import { gpuLimits } from '../../engine/webgpu/gpu-limits.ts';
 import type { Model } from '../../models/index.ts';
-import { checkGpuFit, gpuMemoryFromEnv } from './gpu-fit.ts';
+import { bucketsOverMemory, checkGpuFit, gpuMemoryFromEnv } from './gpu-fit.ts';
 import { modelDims, rawModelConfig } from './index.ts';
 import { estimateTrainable } from './sizes.ts';
 import type { MemoryEstimate } from './sizes.ts';
@@ -25,4 +25,15 @@ export function checkGpuRun(config: TrainConfig, model: Model, trainable: number
   return checkGpuFit(config, dims, { ...limits, memoryBytes: gpuMemoryFromEnv(), fusedAttention }, (c) =>
     Math.round(ratio * estimateTrainable(c, dims)),
   );
+}
+
+/**
+ * The memory estimate of the run with one captured step per length bucket when it would not fit the GPU's known
+ * memory (the run then pads every batch to the max length); null when it fits, the memory is unknown or there is
+ * no webgpu device.
+ */
+export function bucketsOverGpu(config: TrainConfig, model: Model, trainable: number): MemoryEstimate | null {
+  if (!gpuLimits()) return null;
+  const dims = modelDims(model, rawModelConfig(config.model), config);
+  return bucketsOverMemory(config, dims, gpuMemoryFromEnv(), trainable);
 }

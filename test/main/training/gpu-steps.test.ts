@@ -58,14 +58,53 @@ function expectSameTraining(captured: LoraLoopRun, plain: LoraLoopRun): void {
   }
 }
 
+/** Rows of 10, 24 and 50 tokens: with max length 64 they fall in the length buckets 16, 32 and 64. */
+const bucketed = (n: number): Example[] =>
+  Array.from({ length: n }, (_, r) => {
+    const len = [8, 22, 48][r % 3] as number;
+    const ids = [2, ...Array.from({ length: len }, (_, i) => 5 + ((r * 31 + i * 7) % 90)), 3];
+    return { ids, typeIds: ids.map(() => 0), label: r % 3 };
+  });
+
+/** 3 epochs of 9 one-row batches, in the shuffled order: the three buckets interleave at random. */
+const runBuckets = (capture: boolean) =>
+  runLoraLoop(model as Model, bucketed(9), {
+    capture,
+    options: { epochs: 3, batchSize: 1, lr: 5e-3, seed: 5, dropout: true, gradClip: 1 },
+    lora: { r: 4, alpha: 8 },
+    adapterSeed: 3,
+    numLabels: 3,
+    length: 64,
+    buckets: true,
+  });
+
 describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
+  it('pads batches to length buckets, captures each bucket once and trains as op-by-op steps', async () => {
+    model ??= loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const before = tf.memory().numTensors;
+    const plain = await runBuckets(false);
+    const captured = await runBuckets(true);
+    expect(captured.result.status).toBe('completed');
+    expect(captured.losses).toHaveLength(27);
+    const log = captured.logs.join('\n');
+    const shapes = [...log.matchAll(/GPU steps captured for batches of shape int32:(\S+):/g)].map((m) => m[1]);
+    expect(shapes.sort()).toEqual(['1x16', '1x32', '1x64']);
+    expect(log).toContain('batches padded to length buckets 16, 32, 64 (of maxLength 64)');
+    // Step 0 runs plainly and each bucket records two steps (three when its first recording still made cached
+    // constants, so the first two differ); every other step replays.
+    const replayed = Number(/GPU steps: (\d+) of 27 replayed from 3 captures/.exec(log)?.[1]);
+    expect(replayed).toBeGreaterThanOrEqual(27 - 1 - 3 * 3);
+    expectSameTraining(captured, plain);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('replays captured steps with the losses and weights of op-by-op steps', async () => {
     model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
     const before = tf.memory().numTensors;
     const plain = await run(false);
     const captured = await run(true);
     expect(captured.result.status).toBe('completed');
-    expect(captured.logs.join('\n')).toMatch(/GPU steps captured: \d+ kernels/);
+    expect(captured.logs.join('\n')).toMatch(/GPU steps captured for batches of shape [\dx:a-z]+: \d+ kernels/);
     expect(captured.losses).toHaveLength(12);
     // The first steps run plainly or recorded and each epoch's 1-row batch runs op by op; the rest replay.
     const replayed = Number(/GPU steps: (\d+) of 12 replayed/.exec(captured.logs.join('\n'))?.[1]);

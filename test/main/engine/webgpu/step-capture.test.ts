@@ -27,11 +27,13 @@ let model: Model | undefined;
 afterAll(() => model?.dispose());
 
 /** The batch, dropout seed and optimizer scalars of step `s`: what changes from step to step. */
-function stepInputs(s: number, opt: AdamW): tf.Tensor[] {
-  const ids = Array.from({ length: 16 }, (_, i) => 5 + ((i * 7 + s * 13) % 90));
+function stepInputs(s: number, opt: AdamW, len = 8): tf.Tensor[] {
+  const ids = Array.from({ length: 2 * len }, (_, i) => 5 + ((i * 7 + s * 13) % 90));
+  // The second row ends with two padding tokens.
+  const mask = Array.from({ length: 2 * len }, (_, i) => (i < 2 * len - 2 ? 1 : 0));
   return [
-    tf.tensor2d(ids, [2, 8], 'int32'),
-    tf.tensor2d([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 8], 'int32'),
+    tf.tensor2d(ids, [2, len], 'int32'),
+    tf.tensor2d(mask, [2, len], 'int32'),
     tf.tensor1d([s % 3, (s + 1) % 3], 'int32'),
     tf.tensor1d([callSeed(1234, s) | 0], 'int32'),
     tf.tensor1d(opt.nextStep(1e-2)),
@@ -134,6 +136,69 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
       expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
     }
     captured?.dispose();
+    b.optimizer.dispose();
+    b.adapter.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('captures two shapes whose recordings and replays interleave, training exactly as eager steps', async () => {
+    model ??= loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const before = tf.memory().numTensors;
+    // Batches padded to 8 or 16 tokens (two length buckets): shape B is recorded between A's two recordings, and
+    // replays switch shapes, so each replay starts from state another shape's step left elsewhere.
+    const lens = [8, 8, 16, 8, 16, 8, 16, 16, 8, 8, 16, 8];
+    const eager = setup(model);
+    const eagerLosses: number[] = [];
+    for (let s = 0; s < lens.length; s++) {
+      const inp = stepInputs(s, eager.optimizer, lens[s]);
+      const [out] = eager.step(inp)();
+      eagerLosses.push(...(await (out as tf.Tensor).data()));
+      tf.dispose([...inp, out as tf.Tensor]);
+    }
+    const eagerWeights = new Map<string, number[]>();
+    for (const [k, v] of eager.trainable) eagerWeights.set(k, Array.from(await v.data()));
+    eager.optimizer.dispose();
+    eager.adapter.dispose();
+
+    const b = setup(model);
+    const state = () => [...b.trainable.values(), ...b.optimizer.stateVariables()];
+    const recorders = new Map<number, StepRecorder>();
+    const recorded = new Map<number, number>();
+    const captures = new Map<number, CapturedStep>();
+    const losses: number[] = [];
+    const replayed: number[] = [];
+    for (let s = 0; s < lens.length; s++) {
+      const len = lens[s] as number;
+      const inp = stepInputs(s, b.optimizer, len);
+      const captured = captures.get(len);
+      if (captured) {
+        const [out] = await captured.replay(inp, state());
+        losses.push(...(out as Float32Array));
+        replayed.push(s);
+      } else if (s === 0) {
+        const [out] = b.step(inp)();
+        losses.push(...(await (out as tf.Tensor).data()));
+        tf.dispose(out as tf.Tensor);
+      } else {
+        const recorder = recorders.get(len) ?? new StepRecorder({ state: state() });
+        recorders.set(len, recorder);
+        const outs = recorder.record(inp, b.step(inp));
+        losses.push(...(await (outs[0] as tf.Tensor).data()));
+        tf.dispose(outs);
+        recorded.set(len, (recorded.get(len) ?? 0) + 1);
+        if (recorded.get(len) === 2) captures.set(len, recorder.build());
+      }
+      tf.dispose(inp);
+    }
+    // Steps 1, 3 record shape 8 around step 2's recording of 16; from step 5 on every step replays.
+    expect(replayed).toEqual([5, 6, 7, 8, 9, 10, 11]);
+    for (let i = 0; i < eagerLosses.length; i++) expect(losses[i]).toBeCloseTo(eagerLosses[i] as number, 5);
+    for (const [k, v] of b.trainable) {
+      const ref = eagerWeights.get(k) as number[];
+      const got = Array.from(await v.data());
+      expect(Math.max(...got.map((x, i) => Math.abs(x - (ref[i] as number))))).toBeLessThan(1e-5);
+    }
+    for (const c of captures.values()) c.dispose();
     b.optimizer.dispose();
     b.adapter.dispose();
     expect(tf.memory().numTensors).toBe(before);

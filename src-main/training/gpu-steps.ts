@@ -134,7 +134,11 @@ export class GpuSteps<B> {
     const slot = this.#slots.get(shape);
     if (slot?.kind === 'recording') return slot;
     while (this.#slots.size >= MAX_CAPTURES) this.#drop(this.#slots.keys().next().value as string);
-    const fresh = { kind: 'recording' as const, recorder: new StepRecorder({ state: this.#state() }), attempts: 0 };
+    const fresh = {
+      kind: 'recording' as const,
+      recorder: new StepRecorder({ state: this.#state() }),
+      attempts: 0,
+    };
     this.#slots.set(shape, fresh);
     return fresh;
   }

@@ -87,7 +87,9 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     expect(captured.result.status).toBe('completed');
     expect(captured.losses).toHaveLength(27);
     const log = captured.logs.join('\n');
-    const shapes = [...log.matchAll(/GPU steps captured for batches of shape int32:(\S+):/g)].map((m) => m[1]);
+    const shapes = [...log.matchAll(/GPU steps captured for batches of shape int32:(\S+):/g)].map(
+      (m) => m[1],
+    );
     expect(shapes.sort()).toEqual(['1x16', '1x32', '1x64']);
     expect(log).toContain('batches padded to length buckets 16, 32, 64 (of maxLength 64)');
     // Step 0 runs plainly and each bucket records two steps (three when its first recording still made cached
@@ -104,7 +106,9 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     const plain = await run(false);
     const captured = await run(true);
     expect(captured.result.status).toBe('completed');
-    expect(captured.logs.join('\n')).toMatch(/GPU steps captured for batches of shape [\dx:a-z]+: \d+ kernels/);
+    expect(captured.logs.join('\n')).toMatch(
+      /GPU steps captured for batches of shape [\dx:a-z]+: \d+ kernels/,
+    );
     expect(captured.losses).toHaveLength(12);
     // The first steps run plainly or recorded and each epoch's 1-row batch runs op by op; the rest replay.
     const replayed = Number(/GPU steps: (\d+) of 12 replayed/.exec(captured.logs.join('\n'))?.[1]);

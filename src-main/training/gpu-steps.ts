@@ -2,8 +2,8 @@
  * The training loop's optimizer step on webgpu. tf.js spends most of a GPU step in per-kernel JavaScript, so the
  * step (device-step.ts: forward and backward of each micro-batch, clipping, AdamW; nothing read back) is recorded
  * on two real steps and replayed from then on (engine/webgpu/step-capture.ts): a BERT-small LoRA step 69 ms eager,
- * 10 ms replayed on an H200 (test/bench/RESULTS.md). The first step runs plainly (kernels compiled, optimizer
- * state created). A capture replays only batches of the shape it recorded, and batches come in a few shapes
+ * 10 ms replayed on an H200 (test/bench/RESULTS.md). A shape's first step runs plainly (kernels compiled,
+ * optimizer state created). A capture replays only batches of the shape it recorded, and batches come in a few shapes
  * (length buckets, length-buckets.ts; the last, shorter batch of an epoch; fewer micro-batches), so there is one
  * capture per shape, each recorded on two steps of its shape whatever ran in between: a recording compares
  * programs, not buffers, and a replay first takes the state from wherever the last step left it (adopt). A step
@@ -24,6 +24,8 @@ type Slot =
 export class GpuSteps<B> {
   /** By the inputs' shapes, least recently used first. */
   #slots = new Map<string, Slot>();
+  /** Shapes stepped at least once. */
+  readonly #seen = new Set<string>();
   #refused = false;
   #steps = 0;
   /** Steps replayed so far (for the run log and tests). */
@@ -96,7 +98,11 @@ export class GpuSteps<B> {
           maxNorm: this.opts.gradClip,
         }),
       ];
-      const recording = !this.#refused && this.#steps > 0 ? this.#recording(shape) : null;
+      // A shape's first step runs plainly (its kernels compiled, its cached constants made; the run's first step
+      // also creates the optimizer state), so a shape seen once (an epoch's last batch) holds no recording.
+      const seen = this.#seen.has(shape);
+      this.#seen.add(shape);
+      const recording = !this.#refused && seen ? this.#recording(shape) : null;
       this.#steps++;
       let outs: tf.Tensor[];
       if (recording) {

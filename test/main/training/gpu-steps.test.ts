@@ -92,10 +92,11 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     );
     expect(shapes.sort()).toEqual(['1x16', '1x32', '1x64']);
     expect(log).toContain('batches padded to length buckets 16, 32, 64 (of maxLength 64)');
-    // Step 0 runs plainly and each bucket records two steps (three when its first recording still made cached
-    // constants, so the first two differ); every other step replays.
+    // Each bucket's first step runs plainly and its next two are recorded; every other step replays. One bucket's
+    // first two recordings differed by one GPU command (299 vs 300: a constant still being made), so it recorded a
+    // third: 27 - 3 - 6 - 1 replayed.
     const replayed = Number(/GPU steps: (\d+) of 27 replayed from 3 captures/.exec(log)?.[1]);
-    expect(replayed).toBeGreaterThanOrEqual(27 - 1 - 3 * 3);
+    expect(replayed).toBeGreaterThanOrEqual(17);
     expectSameTraining(captured, plain);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -32,6 +32,8 @@ export class GpuSteps<B> {
   replayed = 0;
   /** Captures built (a shape dropped and captured again counts again). */
   captures = 0;
+  /** Shapes held at once; STUDIO_GPU_CAPTURES lowers it (less GPU memory, more steps recorded again). */
+  readonly #maxShapes = Math.max(1, Math.floor(Number(process.env.STUDIO_GPU_CAPTURES) || MAX_CAPTURES));
 
   constructor(
     readonly task: TrainTask<B> & Required<Pick<TrainTask<B>, 'dropoutSeed' | 'stepInputs'>>,
@@ -139,7 +141,7 @@ export class GpuSteps<B> {
   #recording(shape: string): Extract<Slot, { kind: 'recording' }> {
     const slot = this.#slots.get(shape);
     if (slot?.kind === 'recording') return slot;
-    while (this.#slots.size >= MAX_CAPTURES) this.#drop(this.#slots.keys().next().value as string);
+    while (this.#slots.size >= this.#maxShapes) this.#drop(this.#slots.keys().next().value as string);
     const fresh = {
       kind: 'recording' as const,
       recorder: new StepRecorder({ state: this.#state() }),

@@ -1,0 +1,77 @@
+/**
+ * Training batches on webgpu padded to length buckets (length-buckets.ts) by buildTask, for a classifier and a
+ * causal LM (whose targets and mask follow the padded length): the shapes are the bucket's, and the loss is the one
+ * of the same batch padded to the max length, since padding is masked. On lavapipe where no GPU is present;
+ * skipped, with the reason, where WebGPU cannot start.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
+import { createAdapter } from '../../../src-main/adapters/index.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import { buildTask } from '../../../src-main/training/session.ts';
+import type { Batch, Example } from '../../../src-main/training/session.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { useWebGpuForTests } from '../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu length-bucket tests skipped: ${unavailable}`);
+
+/** Rows of 7 to 25 tokens: their batch falls in the bucket 32 of max length 64. */
+const rows: Example[] = [5, 23, 12, 17].map((len, r) => {
+  const ids = [2, ...Array.from({ length: len }, (_, i) => 5 + ((r * 31 + i * 7) % 90)), 3];
+  return { ids, typeIds: ids.map(() => 0), label: r % 2 };
+});
+
+describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
+  it.each([
+    ['bert-seqcls', false],
+    ['gpt2-lm', true],
+  ] as const)(
+    '%s: a batch padded to its bucket has the loss of one padded to the max length',
+    async (fixture, lm) => {
+      const model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
+      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
+        numLabels: lm ? 0 : 2,
+      });
+      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, evalEvery: 0 });
+      const common = {
+        model,
+        adapter,
+        train: rows,
+        validation: [],
+        numLabels: 2,
+        lm,
+        padId: 0,
+        imageSize: 32,
+        options,
+      };
+      const losses: number[] = [];
+      const shapes: number[][][] = [];
+      for (const task of [buildTask(common), buildTask({ ...common, fixedLength: 64 })]) {
+        const b: Batch = task.makeBatch([0, 1, 2, 3], 'train');
+        shapes.push([b.inputs.inputIds?.shape ?? [], b.lm?.targets.shape ?? [], b.lm?.mask.shape ?? []]);
+        const loss = task.loss(b, { training: false, step: 0 });
+        losses.push((await loss.data())[0] ?? NaN);
+        tf.dispose(loss);
+        task.disposeBatch(b);
+      }
+      expect(shapes[0]).toEqual(
+        lm
+          ? [
+              [4, 32],
+              [4, 31],
+              [4, 31],
+            ]
+          : [[4, 32], [], []],
+      );
+      expect(shapes[1]?.[0]).toEqual([4, 64]);
+      expect(Math.abs((losses[0] as number) - (losses[1] as number))).toBeLessThan(
+        1e-5 * Math.abs(losses[1] as number),
+      );
+      adapter.dispose();
+      model.dispose();
+    },
+  );
+});

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../../src-shared/train-config.ts';
 // The method registry the train-config schema is built from.
 import '../../src-main/adapters/index.ts';
 import { UserError } from '../../src-main/errors.ts';
+import type { ModelDims } from '../../src-main/training/preflight/index.ts';
 
 export const MB = 2 ** 20;
 export const GB = 2 ** 30;
@@ -30,3 +31,20 @@ export function refusal(fn: () => unknown): string {
   }
   throw new Error('expected a refusal');
 }
+
+/** BERT-base's dimensions as the pre-flight reads a model (12 layers of 768, LoRA on query and value). */
+export const BERT_BASE_DIMS: ModelDims = {
+  inputKind: 'text',
+  hiddenSize: 768,
+  numLayers: 12,
+  numHeads: 12,
+  kvHeads: 12,
+  vocabSize: 30522,
+  maxPositions: 512,
+  ffnSize: 3072,
+  imageTokens: 0,
+  totalParams: 109_483_778,
+  outputsPerToken: 2,
+  causalLm: false,
+  loraTargetWidths: Array.from({ length: 24 }, () => 768),
+};

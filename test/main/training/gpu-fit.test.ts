@@ -13,7 +13,7 @@ import {
 } from '../../../src-main/training/preflight/gpu-fit.ts';
 import type { ModelDims } from '../../../src-main/training/preflight/index.ts';
 import { estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
-import { GB, MB, preflightConfig, refusal } from '../../helpers/preflight.ts';
+import { BERT_BASE_DIMS, GB, MB, preflightConfig, refusal } from '../../helpers/preflight.ts';
 
 /** The Llama 3.2 1B shape as a causal LM (LoRA on q and v of its 16 layers). */
 const LLAMA: ModelDims = {
@@ -107,20 +107,7 @@ describe('checkGpuFit', () => {
 
   it('leaves the attention scores out where attention runs fused (they are never a tensor there)', () => {
     // A BERT-base classifier at 512 tokens: 64 x 12 x 512 x 512 scores are 768 MB, the rest under 400 MB.
-    const bert: ModelDims = {
-      ...LLAMA,
-      hiddenSize: 768,
-      numLayers: 12,
-      numHeads: 12,
-      kvHeads: 12,
-      vocabSize: 30522,
-      maxPositions: 512,
-      ffnSize: 3072,
-      totalParams: 109_483_778,
-      outputsPerToken: 2,
-      causalLm: false,
-      loraTargetWidths: Array.from({ length: 24 }, () => 768),
-    };
+    const bert = BERT_BASE_DIMS;
     const c = config({ batchSize: 64, maxLength: 512 });
     const msg = refusal(() => checkGpuFit(c, bert, limits(512 * MB), count(bert)));
     expect(msg).toMatch(/^train\.batchSize: 64 makes the attention scores .* use at most 42$/);

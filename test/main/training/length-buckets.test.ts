@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { capturedLengths, lengthBuckets, trainPadding } from '../../../src-main/training/length-buckets.ts';
 import { bucketsOverMemory } from '../../../src-main/training/preflight/gpu-fit.ts';
-import type { ModelDims } from '../../../src-main/training/preflight/index.ts';
 import { estimateMemory, estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
-import { MB, preflightConfig } from '../../helpers/preflight.ts';
+import { BERT_BASE_DIMS, MB, preflightConfig } from '../../helpers/preflight.ts';
 
 describe('length buckets', () => {
   it('doubles from 16 and always ends at the max length', () => {
@@ -43,22 +42,7 @@ describe('length buckets', () => {
 });
 
 describe("the buckets' captures against the GPU's memory", () => {
-  /** BERT-base's shape. */
-  const bert: ModelDims = {
-    inputKind: 'text',
-    hiddenSize: 768,
-    numLayers: 12,
-    numHeads: 12,
-    kvHeads: 12,
-    vocabSize: 30522,
-    maxPositions: 512,
-    ffnSize: 3072,
-    imageTokens: 0,
-    totalParams: 110_000_000,
-    outputsPerToken: 2,
-    causalLm: false,
-    loraTargetWidths: Array.from({ length: 24 }, () => 768),
-  };
+  const bert = BERT_BASE_DIMS;
   const config = preflightConfig({ type: 'lora', r: 8, alpha: 16 }, { batchSize: 32, maxLength: 512 });
   const trainable = estimateTrainable(config, bert);
   const one = estimateMemory(config, bert, trainable);

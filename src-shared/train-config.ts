@@ -70,6 +70,11 @@ export const trainOptionsSchema = z
   .object({
     epochs: z.number().positive().default(3),
     batchSize: z.number().int().positive().default(16),
+    /**
+     * Rows per evaluation batch (default: batchSize). Evaluation keeps no gradients, so a larger one often fits and
+     * runs each evaluation in fewer, bigger passes; on a GPU its activations must fit beside the model's.
+     */
+    evalBatchSize: z.number().int().positive().optional(),
     lr: z.number().positive().default(1e-3),
     maxLength: z.number().int().positive().default(128),
     seed: z.number().int().min(0).default(0),

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
+import { webgpuBackend } from '../engine/webgpu/backend-internals.ts';
 import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';
 import { deviceStep } from './device-step.ts';
@@ -184,10 +185,13 @@ export class GpuSteps<B> {
   }
 
   dispose(): void {
-    if (this.#steps > 0)
+    if (this.#steps > 0) {
+      // Compiling programs is much of a run's first steps: their count tells how many the run needed.
+      const programs = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length;
       this.log(
-        `GPU steps: ${this.replayed} of ${this.#steps} replayed from ${this.captures} capture${this.captures === 1 ? '' : 's'}`,
+        `GPU steps: ${this.replayed} of ${this.#steps} replayed from ${this.captures} capture${this.captures === 1 ? '' : 's'}; ${programs} GPU programs compiled in this process`,
       );
+    }
     this.#reset();
   }
 }

@@ -15,6 +15,9 @@ import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
 import { trainPadding } from './length-buckets.ts';
 
+/** Validation batches read back together (evaluate): often enough to bound what waits on the device. */
+const EVAL_READ_EVERY = 8;
+
 /** Examples after tokenization: classification rows carry a label id; LM chunks carry only ids. */
 export type Example =
   | { ids: number[]; typeIds: number[]; label: number }
@@ -184,33 +187,63 @@ export function buildTask(opts: {
   ): Promise<Record<string, number>> => {
     const v = opts.validation;
     if (v.length === 0) return {};
+    const rows = opts.options.evalBatchSize ?? opts.options.batchSize;
     let lossSum = 0;
     let weight = 0;
     const predicted: number[] = [];
     const gold: number[] = [];
-    for (let s = 0; s < v.length; s += opts.options.batchSize) {
-      const idx = Array.from({ length: Math.min(opts.options.batchSize, v.length - s) }, (_, i) => s + i);
-      const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize);
-      if (lm) {
-        const loss = lossOf(b, false, 0);
-        const w = (await b.lm?.mask.sum().data())?.[0] ?? 0;
-        lossSum += ((await loss.data())[0] ?? NaN) * w;
-        weight += w;
-        loss.dispose();
-      } else {
-        // One forward serves both the loss and the predictions (evaluation runs no dropout).
-        const [logits, loss] = tf.tidy(() => {
-          const l = logitsOf(b, {});
-          return [l, classLoss(b, l)];
-        });
-        lossSum += ((await loss.data())[0] ?? NaN) * idx.length;
-        weight += idx.length;
-        predicted.push(...argmaxRows(await logits.data(), idx.length, opts.numLabels));
-        gold.push(...(await (b.labels as tf.Tensor1D).data()));
-        tf.dispose([logits, loss]);
+    // Each batch's [loss x weight, weight] (and logits) stay on the device and are read back together every few
+    // batches: on a GPU every read drains the queue, so reading each batch would leave the GPU idle between them.
+    let held: { sums: tf.Tensor1D; logits: tf.Tensor2D | null; n: number }[] = [];
+    const flush = async (): Promise<void> => {
+      if (held.length === 0) return;
+      const all = tf.tidy(() =>
+        tf.concat(held.flatMap((h) => (h.logits ? [h.sums, h.logits.reshape([-1])] : [h.sums]))),
+      );
+      const values = await all.data();
+      let o = 0;
+      for (const h of held) {
+        lossSum += values[o] ?? NaN;
+        weight += values[o + 1] ?? 0;
+        o += 2;
+        if (h.logits) {
+          predicted.push(...argmaxRows(values.subarray(o, o + h.n * opts.numLabels), h.n, opts.numLabels));
+          o += h.n * opts.numLabels;
+        }
       }
-      tf.dispose(b.own);
-      onProgress?.(s + idx.length, v.length);
+      tf.dispose([all, ...held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums]))]);
+      held = [];
+    };
+    try {
+      for (let s = 0; s < v.length; s += rows) {
+        const idx = Array.from({ length: Math.min(rows, v.length - s) }, (_, i) => s + i);
+        const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize);
+        try {
+          if (lm) {
+            const sums = tf.tidy(() => {
+              const w = (b.lm?.mask as tf.Tensor2D).sum();
+              return tf.stack([lossOf(b, false, 0).mul(w), w]) as tf.Tensor1D;
+            });
+            held.push({ sums, logits: null, n: idx.length });
+          } else {
+            // One forward serves both the loss and the predictions (evaluation runs no dropout).
+            const [logits, sums] = tf.tidy(() => {
+              const l = logitsOf(b, {});
+              return [l, tf.stack([classLoss(b, l).mul(idx.length), tf.scalar(idx.length)]) as tf.Tensor1D];
+            });
+            held.push({ sums, logits, n: idx.length });
+            for (const i of idx) gold.push((v[i] as { label: number }).label);
+          }
+        } finally {
+          tf.dispose(b.own);
+        }
+        if (held.length >= EVAL_READ_EVERY || s + idx.length >= v.length) {
+          await flush();
+          onProgress?.(s + idx.length, v.length);
+        }
+      }
+    } finally {
+      tf.dispose(held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums])));
     }
     const loss = lossSum / Math.max(1, weight);
     if (lm) return { loss, perplexity: perplexity(loss) };

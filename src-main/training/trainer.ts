@@ -10,6 +10,7 @@ import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
 import { learningRate } from './schedule.ts';
+import { LoopClock } from './loop-clock.ts';
 import { permutation } from '../data/rng.ts';
 import { evalStepsAt } from './eval-steps.ts';
 import { isLowerBetter } from './task.ts';
@@ -164,21 +165,25 @@ export async function trainLoop<B>(
   };
   const started = Date.now();
   const startStep = pos.step;
+  const clock = new LoopClock();
   /** Time spent paused: not part of any step's duration nor of the ETA. */
   let pausedMs = 0;
 
   const checkpoint = async (kind: 'checkpoint-best' | 'checkpoint-last') => {
-    if (!hooks.onCheckpoint) return;
-    await hooks.onCheckpoint(kind, {
-      position: structuredClone(pos),
-      optimizer: await optimizer.exportState(),
-      weights: await snapshotWeights(task.trainable),
-    });
+    const save = hooks.onCheckpoint;
+    if (!save) return;
+    await clock.time('checkpoints', async () =>
+      save(kind, {
+        position: structuredClone(pos),
+        optimizer: await optimizer.exportState(),
+        weights: await snapshotWeights(task.trainable),
+      }),
+    );
   };
 
   /** Evaluates, records, updates early stopping; returns true when training should stop early. */
   const evaluate = async (): Promise<boolean> => {
-    lastMetrics = await task.evaluate(evalProgressLogger(hooks.onLog));
+    lastMetrics = await clock.time('evaluations', () => task.evaluate(evalProgressLogger(hooks.onLog)));
     pos.lastEvalStep = pos.step;
     hooks.onEval?.(pos.step, lastMetrics);
     const metric = stopMetric ?? 'loss';
@@ -207,6 +212,8 @@ export async function trainLoop<B>(
       let pending: B[] = [];
       let units = 0;
       let stepStart = Date.now();
+      /** The current step's own work (forward, backward, update), without making batches or waiting on a pause. */
+      let stepWork = 0;
       while (pos.batchInEpoch < microPerEpoch && pos.step < totalSteps) {
         await yieldToEvents();
         if (hooks.isPaused?.() && !hooks.isCancelled?.()) {
@@ -227,12 +234,13 @@ export async function trainLoop<B>(
           return { status: 'cancelled', position: pos, lastMetrics };
         }
         const idx = order.slice(pos.batchInEpoch * o.batchSize, (pos.batchInEpoch + 1) * o.batchSize);
-        const batch = task.makeBatch(idx, 'train');
+        const batch = clock.timeSync('batches', () => task.makeBatch(idx, 'train'));
         const lr = learningRate(pos.step, { kind: o.schedule, baseLr: o.lr, totalSteps, warmupSteps });
         if (gpu) {
           pending.push(batch);
           units += task.batchUnits(batch);
         } else {
+          const t0 = performance.now();
           try {
             const { value, grads: named } = namedGradients(
               () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
@@ -243,6 +251,7 @@ export async function trainLoop<B>(
             units += task.batchUnits(batch);
           } finally {
             task.disposeBatch(batch);
+            stepWork += performance.now() - t0;
           }
         }
         micro++;
@@ -250,9 +259,13 @@ export async function trainLoop<B>(
         if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
 
         let loss: number;
+        let replayed = false;
+        const t = performance.now();
         if (gpu) {
+          const before = gpu.replayed;
           try {
             ({ loss } = await gpu.step(pending, pos.step, lr));
+            replayed = gpu.replayed > before;
           } finally {
             for (const b of pending) task.disposeBatch(b);
             pending = [];
@@ -286,8 +299,10 @@ export async function trainLoop<B>(
           }
           const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
           optimizer.apply(task.trainable, clipped, lr);
-          for (const t of clipped.values()) t.dispose();
+          for (const c of clipped.values()) c.dispose();
         }
+        clock.step(stepWork + performance.now() - t, replayed);
+        stepWork = 0;
         grads = new Map();
         pos.step++;
         pos.startLoss ??= loss;
@@ -319,20 +334,26 @@ export async function trainLoop<B>(
         // Started after the evaluation: its time is not the next step's (throughput would drop to ~0).
         stepStart = Date.now();
       }
-      if (pos.batchInEpoch >= microPerEpoch) {
+      const epochEnded = pos.batchInEpoch >= microPerEpoch;
+      if (epochEnded) {
         pos.epoch++;
         pos.batchInEpoch = 0;
       }
       // An epoch that ends on an `evalEvery` step has just been evaluated and checkpointed.
-      if (pos.lastEvalStep === pos.step) continue;
+      if (pos.lastEvalStep === pos.step) {
+        if (epochEnded) clock.epochEnded();
+        continue;
+      }
       const stop = await evaluate();
       await checkpoint('checkpoint-last');
+      if (epochEnded) clock.epochEnded();
       if (stop) break;
     }
     return completed();
   } finally {
     const padding = task.padding?.describe();
     if (padding && pos.step > startStep) hooks.onLog?.(padding);
+    if (pos.step > startStep) hooks.onLog?.(clock.line());
     gpu?.dispose();
     optimizer.dispose();
   }

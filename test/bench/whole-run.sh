@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue #19's whole-run comparison: the same LoRA run (load the bundled default model, read and tokenize the
 # moby-questions sample, train five epochs, evaluate each epoch, save the adapter) by `studio train` and by a
-# PyTorch + PEFT script (test/bench/whole_run_peft.py), on the same machine, one after the other, each twice.
+# PyTorch + PEFT script (test/bench/whole_run_peft.py; both evaluate in batches of 64), on the same machine, one after the other, each twice.
 # Each side is timed twice: the whole process (start-up included) and its own clock of its work: for PyTorch from
 # after its imports, for the studio from the training process's start of the job (its run.log "timings" line).
 # The studio's CLI adds its own line (STUDIO_CLI_TIMINGS=1): its start-up, pre-flight and records, the training
@@ -18,7 +18,7 @@ now() { date +%s.%N; }
 cat > "$DIR/run.json" <<JSON
 {"project": "$DIR/project", "model": "default", "dataset": {"sample": "moby-questions"},
  "method": {"type": "lora", "r": 8, "alpha": 16, "targets": ["query", "value"]},
- "train": {"epochs": $EPOCHS, "batchSize": 16, "lr": 0.001, "maxLength": 128, "seed": 0}}
+ "train": {"epochs": $EPOCHS, "batchSize": 16, "evalBatchSize": 64, "lr": 0.001, "maxLength": 128, "seed": 0}}
 JSON
 for i in 1 2; do
   t=$(now)

@@ -64,6 +64,8 @@ export interface WebGpuBackendInternals {
     numBytesAllocated: number;
   };
   commandEncoder: unknown;
+  /** Compiled GPU programs by shader key (read only to count them for the run log). */
+  pipelineCache?: Record<string, unknown>;
   uploadToGPU(dataId: object): void;
   recordAndSubmit(
     program: WebGpuProgram,

@@ -58,4 +58,40 @@ describe('evaluation of a classification run', () => {
     expect(metrics?.accuracy).toBeCloseTo(acc, 10);
     tf.dispose([logits, ...seen]);
   });
+
+  it('gives the same metrics in batches of train.evalBatchSize rows, one pass per batch, read back in groups', async () => {
+    const base = trainConfigSchema.parse({
+      ...config,
+      dataset: {
+        path: path.join(OWN_FIXTURES_DIR, 'datasets/continual-sentiment.csv'),
+        validationFraction: 0.25,
+      },
+    });
+    const { model, tok } = loadModelAndTokenizer(base, ['negative', 'positive']);
+    const first = prepareRun(base, model, tok, base.dataset);
+    const v = first.data.validation;
+    const reference = await first.task.evaluate?.();
+    // Batches of 1 make more batches than are read back at once (session.ts EVAL_READ_EVERY): several reads.
+    expect(v.length).toBeGreaterThan(8);
+    for (const rows of [1, 5, v.length]) {
+      const c = trainConfigSchema.parse({ ...base, train: { ...base.train, evalBatchSize: rows } });
+      const other = prepareRun(c, model, tok, c.dataset);
+      const forward = model.forward.bind(model);
+      let calls = 0;
+      model.forward = (inputs, opts) => {
+        calls++;
+        expect(inputs.inputIds?.shape[0]).toBeLessThanOrEqual(rows);
+        return forward(inputs, opts);
+      };
+      const before = tf.memory().numTensors;
+      const metrics = await other.task.evaluate?.();
+      model.forward = forward;
+      expect(tf.memory().numTensors).toBe(before);
+      expect(calls).toBe(Math.ceil(v.length / rows));
+      expect(metrics?.loss).toBeCloseTo(reference?.loss ?? NaN, 5);
+      expect(metrics?.accuracy).toBe(reference?.accuracy);
+      expect(metrics?.macroF1).toBeCloseTo(reference?.macroF1 ?? NaN, 10);
+    }
+    model.dispose();
+  });
 });

@@ -115,6 +115,27 @@ describe('training loop', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("logs where the loop's time went: steps, batches, evaluations, checkpoints and the first epoch", async () => {
+    const task = toyTask();
+    const logs: string[] = [];
+    let saved = 0;
+    await trainLoop(task, opts({ evalEvery: 5 }), {
+      onLog: (m) => logs.push(m),
+      onCheckpoint: async () => {
+        saved++;
+      },
+    });
+    task.dispose();
+    const line = logs.find((m) => m.startsWith('loop timings: ')) ?? '';
+    // 24 steps, 8 per epoch; evaluations at steps 5, 10, 15, 20 and at the three epoch ends: 7 (none twice).
+    expect(line).toMatch(
+      /^loop timings: 24 steps \d+\.\d\d s, 24 batches made \d+\.\d\d s, 7 evaluations \d+\.\d\d s, (\d+) checkpoints \d+\.\d\d s; first epoch \d+\.\d\d s of \d+\.\d\d s in all$/,
+    );
+    expect(Number(/(\d+) checkpoints/.exec(line)?.[1])).toBe(saved);
+    // Off the GPU no step is replayed: no split of the steps.
+    expect(line).not.toContain('replayed');
+  });
+
   it('is deterministic for a seed, and a run resumed from a checkpoint ends exactly as an uninterrupted one', async () => {
     const full = toyTask();
     await trainLoop(full, opts({ evalEvery: 5 }));

@@ -64,6 +64,19 @@ export class GpuSteps<B> {
    * the gradient norm before clipping.
    */
   async step(batches: readonly B[], step: number, lr: number): Promise<{ loss: number; norm: number }> {
+    return (await this.launch(batches, step, lr)).result;
+  }
+
+  /**
+   * Like {@link step}, but a replayed step resolves once it is submitted, its `result` when the GPU has run it:
+   * the caller can make and launch the next step meanwhile. A step run op by op (a shape's first steps) is
+   * finished when this resolves. Every `result` must be awaited (or caught), all of them before dispose.
+   */
+  async launch(
+    batches: readonly B[],
+    step: number,
+    lr: number,
+  ): Promise<{ result: Promise<{ loss: number; norm: number }>; replayed: boolean }> {
     // Micro-batch m of step s draws the dropout masks of micro-step s·accumulation + m, as the CPU loop does.
     const seeds = batches.map((_, m) =>
       tf.tensor1d([this.task.dropoutSeed(step * this.opts.accumulation + m) | 0], 'int32'),
@@ -75,10 +88,11 @@ export class GpuSteps<B> {
       const slot = this.#use(shape);
       if (slot?.kind === 'captured') {
         try {
-          const [out] = await slot.step.replay(inputs, this.#state());
+          const { outputs } = await slot.step.launch(inputs, this.#state());
           this.replayed++;
           this.#steps++;
-          return { loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN };
+          const result = outputs.then(([out]) => ({ loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN }));
+          return { result, replayed: true };
         } catch (err) {
           if (!(err instanceof CaptureStale)) throw err;
           // A tensor it reads is gone (a restored checkpoint, another shape's capture dropped): record it again.
@@ -122,7 +136,7 @@ export class GpuSteps<B> {
       const values = await (outs[0] as tf.Tensor).data();
       tf.dispose(outs);
       if (recording && !this.#refused && recording.attempts >= 2) this.#build(shape, recording);
-      return { loss: values[0] ?? NaN, norm: values[1] ?? NaN };
+      return { result: Promise.resolve({ loss: values[0] ?? NaN, norm: values[1] ?? NaN }), replayed: false };
     } finally {
       tf.dispose(inputs);
     }

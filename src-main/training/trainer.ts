@@ -151,11 +151,11 @@ export async function trainLoop<B>(
     : null;
   const stopMetric = o.earlyStopping?.metric;
   // Clipping is always on (gradClip is positive), so the advice is the learning rate.
-  const diverged = (loss: number): LoopResult => ({
+  const diverged = (loss: number, step: number): LoopResult => ({
     status: 'diverged',
     position: pos,
     lastMetrics,
-    message: `loss became ${loss} at step ${pos.step + 1} although gradients are clipped to norm ${o.gradClip}; lower the learning rate`,
+    message: `loss became ${loss} at step ${step} although gradients are clipped to norm ${o.gradClip}; lower the learning rate`,
   });
   let lastMetrics: Record<string, number> = {};
   let lastTrainLoss: number | undefined;
@@ -168,6 +168,19 @@ export async function trainLoop<B>(
   const clock = new LoopClock();
   /** Time spent paused: not part of any step's duration nor of the ETA. */
   let pausedMs = 0;
+  // On webgpu a replayed step's loss is read while the next step is made and launched, so the GPU does not wait
+  // for the CPU between steps (STUDIO_GPU_PIPELINE=0 reads each step before the next). Its progress is reported,
+  // and a non-finite loss caught, when it arrives: one step later. Whatever reads the weights or the position
+  // (evaluations, checkpoints, a pause, a cancel, the end) settles it first.
+  const pipelined = gpu !== null && process.env.STUDIO_GPU_PIPELINE !== '0';
+  let lagged: { result: Promise<{ loss: number }>; finish: (loss: number) => LoopResult | null } | null =
+    null;
+  const settle = async (): Promise<LoopResult | null> => {
+    const l = lagged;
+    if (!l) return null;
+    lagged = null;
+    return l.finish((await l.result).loss);
+  };
 
   const checkpoint = async (kind: 'checkpoint-best' | 'checkpoint-last') => {
     const save = hooks.onCheckpoint;
@@ -218,6 +231,8 @@ export async function trainLoop<B>(
         await yieldToEvents();
         if (hooks.isPaused?.() && !hooks.isCancelled?.()) {
           const pausedAt = Date.now();
+          const failed = await settle();
+          if (failed) return failed;
           // At a step boundary the position is saved: a paused run then survives closing the app.
           if (micro === 0) await checkpoint('checkpoint-last');
           await hooks.waitWhilePaused?.(pos.step);
@@ -228,6 +243,8 @@ export async function trainLoop<B>(
         if (hooks.isCancelled?.()) {
           tf.dispose([...grads.values(), ...losses]);
           for (const b of pending) task.disposeBatch(b);
+          const failed = await settle();
+          if (failed) return failed;
           // Back to the step's first micro-batch: checkpoints hold whole steps, so a resume redoes this one.
           pos.batchInEpoch -= micro;
           await checkpoint('checkpoint-last');
@@ -258,19 +275,19 @@ export async function trainLoop<B>(
         pos.batchInEpoch++;
         if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
 
-        let loss: number;
+        let loss: number | null = null;
+        let launched: Promise<{ loss: number }> | null = null;
         let replayed = false;
         const t = performance.now();
         if (gpu) {
-          const before = gpu.replayed;
           try {
-            ({ loss } = await gpu.step(pending, pos.step, lr));
-            replayed = gpu.replayed > before;
+            ({ result: launched, replayed } = await gpu.launch(pending, pos.step, lr));
+            // Handled here so that a read failing while unawaited (a run that stops first) is not a crash.
+            launched.catch(() => undefined);
           } finally {
             for (const b of pending) task.disposeBatch(b);
             pending = [];
           }
-          if (!Number.isFinite(loss)) return diverged(loss);
         } else {
           // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
           let averaged = grads;
@@ -295,36 +312,48 @@ export async function trainLoop<B>(
           loss = lossSum / micro;
           if (!Number.isFinite(loss)) {
             for (const t of averaged.values()) t.dispose();
-            return diverged(loss);
+            return diverged(loss, pos.step + 1);
           }
           const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
           optimizer.apply(task.trainable, clipped, lr);
           for (const c of clipped.values()) c.dispose();
         }
-        clock.step(stepWork + performance.now() - t, replayed);
-        stepWork = 0;
         grads = new Map();
         pos.step++;
-        pos.startLoss ??= loss;
-        lastTrainLoss = loss;
-        const now = Date.now();
-        const stepMs = now - stepStart;
-        const elapsed = (now - started - pausedMs) / 1000;
-        const perStep = elapsed / Math.max(1, pos.step - startStep);
-        hooks.onProgress?.({
-          step: pos.step,
-          totalSteps,
-          epoch: pos.epoch + pos.batchInEpoch / microPerEpoch,
-          loss,
-          lr,
-          throughput: stepMs > 0 ? (units * 1000) / stepMs : 0,
-          stepMs,
-          etaSeconds: perStep * (totalSteps - pos.step),
-        });
+        // This step's report, made when its loss is known (now, or one step later when pipelined).
+        const report = { step: pos.step, epoch: pos.epoch + pos.batchInEpoch / microPerEpoch, lr, units };
+        const finish = (value: number, stepMs: number): LoopResult | null => {
+          if (!Number.isFinite(value)) return diverged(value, report.step);
+          pos.startLoss ??= value;
+          lastTrainLoss = value;
+          const elapsed = (Date.now() - started - pausedMs) / 1000;
+          hooks.onProgress?.({
+            ...report,
+            totalSteps,
+            loss: value,
+            throughput: stepMs > 0 ? (report.units * 1000) / stepMs : 0,
+            stepMs,
+            etaSeconds: (elapsed / Math.max(1, report.step - startStep)) * (totalSteps - report.step),
+          });
+          return null;
+        };
+        let failed: LoopResult | null;
+        if (launched) {
+          // The previous step's loss is read now, while this one runs; this one's waits unless pipelined.
+          failed = await settle();
+          const stepMs = Date.now() - stepStart;
+          lagged = { result: launched, finish: (value) => finish(value, stepMs) };
+          if (!failed && !pipelined) failed = await settle();
+        } else failed = finish(loss ?? NaN, Date.now() - stepStart);
+        clock.step(stepWork + performance.now() - t, replayed);
+        stepWork = 0;
+        if (failed) return failed;
         micro = 0;
         units = 0;
         const due = (o.evalEvery > 0 && pos.step % o.evalEvery === 0) || evalSteps.has(pos.step);
         if (due && pos.step < totalSteps) {
+          const failedHere = await settle();
+          if (failedHere) return failedHere;
           if (await evaluate()) {
             await checkpoint('checkpoint-last');
             return completed();
@@ -339,6 +368,8 @@ export async function trainLoop<B>(
         pos.epoch++;
         pos.batchInEpoch = 0;
       }
+      const failed = await settle();
+      if (failed) return failed;
       // An epoch that ends on an `evalEvery` step has just been evaluated and checkpointed.
       if (pos.lastEvalStep === pos.step) {
         if (epochEnded) clock.epochEnded();

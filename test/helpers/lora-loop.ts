@@ -22,6 +22,8 @@ export interface LoraLoopSpec {
   length: number;
   /** Pads batches to the length buckets buildTask uses by default on webgpu (length-buckets.ts). */
   buckets?: boolean;
+  /** Hears each step's progress report, in the loop's order. */
+  onStep?: (step: number) => void;
 }
 
 export async function runLoraLoop(model: Model, train: Example[], spec: LoraLoopSpec) {
@@ -55,6 +57,7 @@ export async function runLoraLoop(model: Model, train: Example[], spec: LoraLoop
       onProgress: (p) => {
         losses.push(p.loss);
         stepMs.push(p.stepMs);
+        spec.onStep?.(p.step);
       },
       onLog: (m) => logs.push(m),
     });

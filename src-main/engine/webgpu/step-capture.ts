@@ -104,10 +104,15 @@ export class CapturedStep {
   readonly #b: WebGpuBackendInternals;
   readonly #rec: Recording;
   readonly #commands: Command[] = [];
-  /** Buffers this capture made (uniforms, constants, staging); destroyed on dispose. */
+  /** Buffers this capture made (uniforms, constants, scratch); destroyed on dispose. */
   readonly #owned: GpuBuffer[] = [];
   readonly #stateCopies: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
-  readonly #staging: GpuBuffer;
+  /**
+   * Two buffers the outputs are read through, used in turn: a step can be launched while the previous step's
+   * outputs are still being read (launch).
+   */
+  readonly #staging: { buffer: GpuBuffer; read: Promise<unknown> }[];
+  #nextStaging = 0;
   readonly #outputLayout: { offset: number; size: number; dtype: tf.DataType }[] = [];
   /** Number of kernels one replay dispatches. */
   readonly kernels: number;
@@ -162,11 +167,13 @@ export class CapturedStep {
       this.#outputLayout.push({ offset, size, dtype: t.dtype });
       offset += size;
     }
-    this.#staging = b.device.createBuffer({
-      size: Math.max(4, offset),
-      usage: Usage.MAP_READ | Usage.COPY_DST,
+    this.#staging = [0, 1].map(() => {
+      const buffer = b.device.createBuffer({
+        size: Math.max(4, offset),
+        usage: Usage.MAP_READ | Usage.COPY_DST,
+      });
+      return { buffer, read: Promise.resolve() };
     });
-    this.#owned.push(this.#staging);
   }
 
   /**
@@ -204,22 +211,42 @@ export class CapturedStep {
    * the step's input buffers, replays it and returns its outputs' values.
    */
   async replay(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<Float32Array[]> {
+    return (await this.launch(inputs, state)).outputs;
+  }
+
+  /**
+   * Like {@link replay}, but resolves once the step is submitted: `outputs` resolves when the GPU has run it. The
+   * next step can be launched before then (the queue runs them in order), so the GPU need not wait for the CPU
+   * between steps; at most two launched steps may be unread (their reads share two staging buffers). The caller
+   * must await (or catch) every `outputs`, and all of them before dispose.
+   */
+  async launch(
+    inputs: readonly tf.Tensor[],
+    state: readonly tf.Variable[],
+  ): Promise<{ outputs: Promise<Float32Array[]> }> {
     const b = this.#b;
+    const staging = this.#staging[this.#nextStaging] as { buffer: GpuBuffer; read: Promise<unknown> };
+    this.#nextStaging = 1 - this.#nextStaging;
+    await staging.read; // the read two launches ago, which used this buffer
     const encoder = await this.#begin(inputs, state);
     this.#encode(encoder);
     this.#rec.outputs.forEach((t, i) => {
       const l = this.#outputLayout[i] as { offset: number; size: number };
-      encoder.copyBufferToBuffer(bufferOf(b, t), 0, this.#staging, l.offset, l.size);
+      encoder.copyBufferToBuffer(bufferOf(b, t), 0, staging.buffer, l.offset, l.size);
     });
     b.queue.submit([encoder.finish()]);
-    await this.#staging.mapAsync(1 /* GPUMapMode.READ */);
-    const all = (this.#staging.getMappedRange() as ArrayBuffer).slice(0);
-    this.#staging.unmap();
-    return this.#outputLayout.map((l) =>
-      l.dtype === 'float32'
-        ? new Float32Array(all, l.offset, l.size / 4)
-        : Float32Array.from(new Int32Array(all, l.offset, l.size / 4)),
-    );
+    const outputs = (async () => {
+      await staging.buffer.mapAsync(1 /* GPUMapMode.READ */);
+      const all = (staging.buffer.getMappedRange() as ArrayBuffer).slice(0);
+      staging.buffer.unmap();
+      return this.#outputLayout.map((l) =>
+        l.dtype === 'float32'
+          ? new Float32Array(all, l.offset, l.size / 4)
+          : Float32Array.from(new Int32Array(all, l.offset, l.size / 4)),
+      );
+    })();
+    staging.read = outputs.catch(() => undefined);
+    return { outputs };
   }
 
   /**
@@ -310,6 +337,8 @@ export class CapturedStep {
 
   dispose(): void {
     tf.dispose(this.#pinned);
+    // A read still under way would fail if its buffer went now: each staging buffer goes once its read is done.
+    for (const s of this.#staging) void s.read.then(() => s.buffer.destroy());
     for (const buf of this.#owned) buf.destroy();
     this.#owned.length = 0;
     for (const buf of this.#rec.taken) {

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { GpuSteps } from '../../../src-main/training/gpu-steps.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import type { Model } from '../../../src-main/models/index.ts';
 import type { Example } from '../../../src-main/training/session.ts';
@@ -31,9 +32,10 @@ const examples = (n: number, seed: number): Example[] =>
  * Trains 3 epochs of `n` examples in batches of 3 (a last batch of 1 row runs op by op), `accumulation`
  * micro-batches per step.
  */
-const run = (capture: boolean, n = 10, accumulation = 1) =>
+const run = (capture: boolean, n = 10, accumulation = 1, onStep?: (step: number) => void) =>
   runLoraLoop(model as Model, examples(n, 1), {
     capture,
+    ...(onStep ? { onStep } : {}),
     options: {
       epochs: 3,
       batchSize: 3,
@@ -129,6 +131,48 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     const replayed = Number(/GPU steps: (\d+) of 12 replayed/.exec(captured.logs.join('\n'))?.[1]);
     expect(replayed).toBeGreaterThanOrEqual(4);
     expectSameTraining(captured, plain);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("reads a replayed step's loss while the next step runs, with the losses and weights of reading each at once", async () => {
+    model ??= loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const before = tf.memory().numTensors;
+    const traced = async () => {
+      const events: string[] = [];
+      let launches = 0;
+      const launch = GpuSteps.prototype.launch;
+      const spy = vi.spyOn(GpuSteps.prototype, 'launch').mockImplementation(function (
+        this: GpuSteps<unknown>,
+        ...a
+      ) {
+        events.push(`launch ${++launches}`);
+        return launch.apply(this, a);
+      });
+      const r = await run(true, 10, 1, (step) => events.push(`progress ${step}`)).finally(() =>
+        spy.mockRestore(),
+      );
+      return { r, events };
+    };
+    process.env.STUDIO_GPU_PIPELINE = '0';
+    const atOnce = await traced().finally(() => delete process.env.STUDIO_GPU_PIPELINE);
+    const pipelined = await traced();
+    // Read at once, every step reports before the next is launched.
+    atOnce.events.forEach((e, i) => {
+      const m = /launch (\d+)/.exec(e);
+      if (m && Number(m[1]) > 1) expect(atOnce.events[i - 1]).toBe(`progress ${Number(m[1]) - 1}`);
+    });
+    // Pipelined, some step is launched before the previous one reported: the GPU had the next step queued.
+    const early = pipelined.events.filter((e, i) => {
+      const m = /launch (\d+)/.exec(e);
+      return m && Number(m[1]) > 1 && pipelined.events[i - 1] !== `progress ${Number(m[1]) - 1}`;
+    });
+    expect(early.length).toBeGreaterThan(0);
+    // Every step still reports once, in order, with the same loss; the weights are the same.
+    expect(pipelined.events.filter((e) => e.startsWith('progress'))).toEqual(
+      atOnce.events.filter((e) => e.startsWith('progress')),
+    );
+    expect(pipelined.r.losses).toEqual(atOnce.r.losses);
+    for (const [k, ref] of atOnce.r.weights) expect(pipelined.r.weights.get(k)).toEqual(ref);
     expect(tf.memory().numTensors).toBe(before);
   });
 

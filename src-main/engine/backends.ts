@@ -51,10 +51,10 @@ function probeNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node',
   };
 }
 
-async function probeWebGpuBackend(): Promise<ProbeResult> {
+async function probeWebGpuBackend(inThisProcess = false): Promise<ProbeResult> {
   try {
     const { probeWebGpu } = await import('./webgpu.ts');
-    const r = await probeWebGpu();
+    const r = await probeWebGpu({ inThisProcess });
     return { ...r, tfName: 'webgpu' };
   } catch (err) {
     return { ok: false, reason: `webgpu could not be probed: ${firstLine(err)}` };
@@ -123,7 +123,17 @@ let active: { name: BackendName; device: string; probed: BackendProbe[] } | unde
  * Probes the chain and activates a backend: `requested` (or STUDIO_BACKEND) when given, else the first that
  * works. A requested backend that does not work is an error, not a silent fallback.
  */
-export async function initBackend(requested?: string): Promise<DoctorReport> {
+/**
+ * How `initBackend` probes. A training or inference process (`engineProcess`) is a process of its own: a driver
+ * that crashes there costs that process, which its supervisor reports, so Dawn is asked for an adapter in it
+ * directly instead of first in a child process; and nobody reads the backends after the chosen one there, so they
+ * are not probed (the wasm module alone costs a tenth of a second). `studio doctor` probes them all.
+ */
+export interface InitOptions {
+  engineProcess?: boolean;
+}
+
+export async function initBackend(requested?: string, opts: InitOptions = {}): Promise<DoctorReport> {
   const want = requested ?? process.env.STUDIO_BACKEND ?? undefined;
   if (want !== undefined && want !== '' && !isBackendName(want)) {
     throw new UserError(`STUDIO_BACKEND=${want}: unknown backend; choose one of ${BACKEND_NAMES.join(', ')}`);
@@ -134,11 +144,16 @@ export async function initBackend(requested?: string): Promise<DoctorReport> {
   let chosen: { name: BackendName; result: ProbeResult } | undefined;
   for (const name of BACKEND_NAMES) {
     // Probing a native package after another backend was chosen would only cost start-up time.
-    if (chosen && name !== 'cpu' && name !== 'wasm') {
+    if (chosen && (opts.engineProcess || (name !== 'cpu' && name !== 'wasm'))) {
       probed.push({ name, ok: false, reason: `not probed: ${chosen.name} was chosen first` });
       continue;
     }
-    const result = await probes[name]();
+    if (opts.engineProcess && want && name !== want) {
+      probed.push({ name, ok: false, reason: `not probed: STUDIO_BACKEND=${want} asked for another backend` });
+      continue;
+    }
+    const result =
+      name === 'webgpu' ? await probeWebGpuBackend(opts.engineProcess) : await probes[name]();
     const wanted = want ? name === want : !chosen;
     if (result.ok && wanted && !chosen) {
       chosen = { name, result };

@@ -92,7 +92,10 @@ function softwareAdapter(described: GpuAdapterInfo): { ok: false; reason: string
   };
 }
 
-export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; device?: string }> {
+/** `inThisProcess`: ask Dawn here without a child process first (a process whose crash is contained: backends.ts). */
+export async function probeWebGpu(
+  opts: { inThisProcess?: boolean } = {},
+): Promise<{ ok: boolean; reason: string; device?: string }> {
   if (missingVulkanLoader()) {
     return {
       ok: false,
@@ -108,7 +111,7 @@ export async function probeWebGpu(): Promise<{ ok: boolean; reason: string; devi
   }
   // In Electron the engine already runs in a utility process of its own (a driver crash costs that process, and
   // there is no CLI line to keep clean), and its binary cannot run a Node script: the runAsNode fuse is off.
-  const seen = process.versions.electron ? { info: {} } : lookInChild(dawnPath);
+  const seen = process.versions.electron || opts.inThisProcess ? { info: {} } : lookInChild(dawnPath);
   if ('problem' in seen) return { ok: false, reason: seen.problem };
   const software = softwareAdapter(seen.info);
   if (software) return software;

@@ -68,7 +68,7 @@ const controls = {
 async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { config, projectDir, runId } = cmd;
   const clock = new PhaseClock();
-  const backend = await initBackend();
+  const backend = await initBackend(undefined, { engineProcess: true });
   clock.mark('backend');
   const dataset = loadDataset(config.dataset);
   const { model, tok } = loadModelAndTokenizer(config, classifierLabels(dataset), isVideoDataset(dataset));
@@ -226,7 +226,7 @@ async function run(cmd: Extract<ToWorker, { type: 'start' }>): Promise<void> {
 /** A continual run: every stage's progress as usual, each row of the retention matrix as metrics when known. */
 async function runContinualJob(cmd: Extract<ToWorker, { type: 'continual' }>): Promise<void> {
   const { config } = cmd;
-  await initBackend();
+  await initBackend(undefined, { engineProcess: true });
   const { model, tok } = loadModelAndTokenizer(config, firstTaskLabels(config));
   const tasks = config.tasks.map((t) => t.name);
   // Stages follow each other on one step axis (stage 2's step 1 comes after stage 1's last), and each stage's

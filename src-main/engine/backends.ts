@@ -149,11 +149,14 @@ export async function initBackend(requested?: string, opts: InitOptions = {}): P
       continue;
     }
     if (opts.engineProcess && want && name !== want) {
-      probed.push({ name, ok: false, reason: `not probed: STUDIO_BACKEND=${want} asked for another backend` });
+      probed.push({
+        name,
+        ok: false,
+        reason: `not probed: STUDIO_BACKEND=${want} asked for another backend`,
+      });
       continue;
     }
-    const result =
-      name === 'webgpu' ? await probeWebGpuBackend(opts.engineProcess) : await probes[name]();
+    const result = name === 'webgpu' ? await probeWebGpuBackend(opts.engineProcess) : await probes[name]();
     const wanted = want ? name === want : !chosen;
     if (result.ok && wanted && !chosen) {
       chosen = { name, result };

@@ -4,6 +4,7 @@
  * weights decoupled nor expose their state in a form we can save and restore exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../engine/read-back.ts';
 import { gpuAdamWWeight, gpuMoment } from '../engine/webgpu/adamw-update.ts';
 
 export interface AdamWOptions {
@@ -150,15 +151,13 @@ export class AdamW {
     step: number;
     tensors: Map<string, { shape: number[]; data: Float32Array }>;
   }> {
+    const slots = [
+      ...[...this.#m].map(([name, s]) => [`m/${name}`, s] as const),
+      ...[...this.#v].map(([name, s]) => [`v/${name}`, s] as const),
+    ];
+    const values = await readFloats(slots.map(([, s]) => s));
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [prefix, slots] of [
-      ['m', this.#m],
-      ['v', this.#v],
-    ] as const) {
-      for (const [name, s] of slots) {
-        tensors.set(`${prefix}/${name}`, { shape: s.shape, data: (await s.data()) as Float32Array });
-      }
-    }
+    slots.forEach(([key, s], i) => tensors.set(key, { shape: s.shape, data: values[i] as Float32Array }));
     return { step: this.#step, tensors };
   }
 

@@ -10,6 +10,7 @@ import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
 import { learningRate } from './schedule.ts';
+import { readFloats } from '../engine/read-back.ts';
 import { LoopClock } from './loop-clock.ts';
 import { permutation } from '../data/rng.ts';
 import { evalStepsAt } from './eval-steps.ts';
@@ -95,8 +96,10 @@ export function planSteps(
 }
 
 async function snapshotWeights(vars: ReadonlyMap<string, tf.Variable>): Promise<CheckpointState['weights']> {
+  const entries = [...vars];
+  const values = await readFloats(entries.map(([, v]) => v));
   const out: CheckpointState['weights'] = new Map();
-  for (const [name, v] of vars) out.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  entries.forEach(([name, v], i) => out.set(name, { shape: v.shape, data: values[i] as Float32Array }));
   return out;
 }
 

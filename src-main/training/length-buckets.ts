@@ -74,6 +74,20 @@ export function trainPadding(
   };
 }
 
+/**
+ * An evaluation batch's padded length on webgpu: its length bucket (the max length with buckets off). Evaluation
+ * runs op by op, but tf.js compiles a GPU program per shape class (a product whose sides are multiples of its tile
+ * compiles other code than one whose are not), so batches padded to each longest row (37, 53, ... tokens) compiled
+ * programs of their own in every run; padded to the training buckets they reuse the training steps' programs.
+ */
+export function evalPadTo(
+  maxLength: number,
+  env: NodeJS.ProcessEnv = process.env,
+): (longest: number) => number {
+  const buckets = lengthBucketsEnabled(env) ? lengthBuckets(maxLength) : [maxLength];
+  return (longest) => buckets.find((b) => b >= longest) ?? longest;
+}
+
 function fixedPadding(length: number): TrainPadding {
   return { padTo: (longest) => Math.max(longest, length), describe: () => null, oneLength: () => {} };
 }

@@ -13,7 +13,7 @@ import type { TextTokenizer } from '../models/tokenizer/index.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
 import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
-import { trainPadding } from './length-buckets.ts';
+import { evalPadTo, trainPadding } from './length-buckets.ts';
 
 /** Validation batches read back together (evaluate): often enough to bound what waits on the device. */
 const EVAL_READ_EVERY = 8;
@@ -188,6 +188,9 @@ export function buildTask(opts: {
     const v = opts.validation;
     if (v.length === 0) return {};
     const rows = opts.options.evalBatchSize ?? opts.options.batchSize;
+    // On webgpu, to the training's length buckets (evalPadTo); elsewhere to each batch's longest row.
+    const evalPadding =
+      padding && tf.getBackend() === 'webgpu' ? evalPadTo(opts.options.maxLength) : undefined;
     let lossSum = 0;
     let weight = 0;
     const predicted: number[] = [];
@@ -217,7 +220,7 @@ export function buildTask(opts: {
     try {
       for (let s = 0; s < v.length; s += rows) {
         const idx = Array.from({ length: Math.min(rows, v.length - s) }, (_, i) => s + i);
-        const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize);
+        const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize, evalPadding);
         try {
           if (lm) {
             const sums = tf.tidy(() => {

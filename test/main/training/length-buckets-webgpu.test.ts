@@ -74,4 +74,59 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
       model.dispose();
     },
   );
+
+  it('evaluates in batches padded to the buckets, with the metrics of each row run alone', async () => {
+    const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
+    const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
+      numLabels: 2,
+    });
+    const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 2, evalEvery: 0 });
+    const task = buildTask({
+      model,
+      adapter,
+      train: rows,
+      validation: rows,
+      numLabels: 2,
+      lm: false,
+      padId: 0,
+      imageSize: 32,
+      options,
+    });
+    const widths: number[] = [];
+    const forward = model.forward.bind(model);
+    model.forward = (inputs, o) => {
+      widths.push(inputs.inputIds?.shape[1] ?? 0);
+      return forward(inputs, o);
+    };
+    const onGpu = await task.evaluate();
+    model.forward = forward;
+    // Rows of 7, 25, 14 and 19 tokens in batches of 2: longest 25 and 19, both in the bucket 32.
+    expect(widths).toEqual([32, 32]);
+    // Each row alone, unpadded: the reference loss and predictions.
+    let lossSum = 0;
+    let correct = 0;
+    for (const r of rows as { ids: number[]; label: number }[]) {
+      const logits = tf.tidy(
+        () =>
+          model.forward(
+            {
+              inputIds: tf.tensor2d([r.ids], [1, r.ids.length], 'int32'),
+              attentionMask: tf.ones([1, r.ids.length], 'int32') as tf.Tensor2D,
+              tokenTypeIds: tf.zeros([1, r.ids.length], 'int32') as tf.Tensor2D,
+            },
+            { hooks: adapter.hooks },
+          ).logits,
+      );
+      const [a, b] = Array.from(await logits.data());
+      logits.dispose();
+      const m = Math.max(a as number, b as number);
+      const lse = m + Math.log(Math.exp((a as number) - m) + Math.exp((b as number) - m));
+      lossSum += lse - (r.label === 0 ? (a as number) : (b as number));
+      if (((b as number) > (a as number) ? 1 : 0) === r.label) correct++;
+    }
+    expect(onGpu.accuracy).toBe(correct / rows.length);
+    expect(Math.abs((onGpu.loss as number) - lossSum / rows.length)).toBeLessThan(1e-4);
+    adapter.dispose();
+    model.dispose();
+  });
 });

@@ -4,7 +4,12 @@
  * one length (preflight/gpu-fit.ts). Pure arithmetic: no backend.
  */
 import { describe, expect, it } from 'vitest';
-import { capturedLengths, lengthBuckets, trainPadding } from '../../../src-main/training/length-buckets.ts';
+import {
+  capturedLengths,
+  evalPadTo,
+  lengthBuckets,
+  trainPadding,
+} from '../../../src-main/training/length-buckets.ts';
 import { bucketsOverMemory } from '../../../src-main/training/preflight/gpu-fit.ts';
 import { estimateMemory, estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
 import { BERT_BASE_DIMS, MB, preflightConfig } from '../../helpers/preflight.ts';
@@ -31,6 +36,11 @@ describe('length buckets', () => {
     expect([off?.padTo(20), off?.describe()]).toEqual([128, null]);
     expect(trainPadding(40, 128, false, {})?.padTo(20)).toBe(40);
     expect(trainPadding(undefined, 128, false, {})).toBeUndefined();
+  });
+
+  it('pads an evaluation batch to its training bucket, or to the max length with buckets off', () => {
+    expect([3, 16, 37, 100, 128, 130].map(evalPadTo(128, {}))).toEqual([16, 16, 64, 128, 128, 130]);
+    expect([3, 37].map(evalPadTo(128, { STUDIO_LENGTH_BUCKETS: '0' }))).toEqual([128, 128]);
   });
 
   it('says nothing when every batch had one length', () => {

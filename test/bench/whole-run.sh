@@ -30,7 +30,8 @@ for i in 1 2; do
   STUDIO_CLI_TIMINGS=1 $STUDIO train --config "$DIR/run.json" --json > "$DIR/studio-$i.json" 2> "$DIR/studio-$i.err"
   echo "studio run $i: process $(python3 -c "print(round($(now) - $t, 2))") s; backend ${STUDIO_BACKEND:-auto}; $(tail -1 "$DIR/studio-$i.json" | cut -c1-300)"
   # The training process's own clock (src-main/training/phase-clock.ts), comparable with the script's "seconds".
-  echo "studio run $i: $(grep -ho 'timings: .*' "$DIR/project/artifacts/run-$i/run.log")"
+  # Its loop's share (run.log "loop timings:") on the line before: steps, evaluations, checkpoints, the first epoch.
+  grep -h ' timings: ' "$DIR/project/artifacts/run-$i/run.log" | sed "s/^.*info  /studio run $i: /"
   # The CLI's clock: its start-up, pre-flight and records before the training process's span, and what follows it.
   echo "studio run $i: $(grep -ho 'cli timings: .*' "$DIR/studio-$i.err")"
 done

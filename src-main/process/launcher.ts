@@ -49,13 +49,19 @@ function forkWorker(o: LaunchOptions): WorkerProcess {
   // second studio, not a worker. Inside Electron only its main process starts workers, as utility processes.
   if (process.versions.electron)
     throw new Error('inside Electron, workers start from the main process as utility processes');
-  return fork(o.script, o.args, {
+  const child = fork(o.script, o.args, {
     cwd: o.cwd,
     env: o.env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     // Structured clone, as utilityProcess's postMessage: typed arrays and Maps cross unchanged.
     serialization: 'advanced',
   });
+  // A message to a process that is exiting (a cancel sent just after its run's outcome was recorded) can fail with
+  // EPIPE after `connected` said true, and without a callback Node raises that as an uncaught error in main. The
+  // process's exit is what its supervisor waits for, so such a send is dropped, as a utility process's is.
+  const send = child.send.bind(child) as (message: unknown, callback: (err: Error | null) => void) => boolean;
+  child.send = ((message: unknown) => send(message, () => {})) as typeof child.send;
+  return child;
 }
 
 /** A utility process seen as a WorkerProcess. Its worker talks through process.parentPort (parent-port.ts). */

@@ -33,6 +33,31 @@ describe('worker launcher', () => {
     expect(child.connected).toBe(false);
   });
 
+  it('drops a message to a process whose channel has closed instead of raising an uncaught error', async () => {
+    const tmp = tempDir('studio-launcher-');
+    try {
+      const script = path.join(tmp.dir, 'exits.cjs');
+      fs.writeFileSync(script, 'process.exit(0);\n');
+      const child = launchProcess({
+        script,
+        args: [],
+        cwd: tmp.dir,
+        env: process.env,
+        name: 'test exiting worker',
+      });
+      const errors: unknown[] = [];
+      // A ChildProcess's 'error' with no listener is an uncaught exception in main; listen to see whether one comes.
+      (child as unknown as NodeJS.EventEmitter).on('error', (err) => errors.push(err));
+      await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // As a cancel sent just after the run ended: the channel is closed (EPIPE or ERR_IPC_CHANNEL_CLOSED).
+      child.send({ type: 'cancel' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors).toEqual([]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('a data job runs in the worker and its result crosses back typed', async () => {
     const tmp = tempDir('studio-launcher-');
     const data = new DataClient();

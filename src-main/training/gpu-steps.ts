@@ -60,16 +60,9 @@ export class GpuSteps<B> {
   }
 
   /**
-   * One optimizer step on `batches` (its micro-batches: gradients averaged over them); returns the mean loss and
-   * the gradient norm before clipping.
-   */
-  async step(batches: readonly B[], step: number, lr: number): Promise<{ loss: number; norm: number }> {
-    return (await this.launch(batches, step, lr)).result;
-  }
-
-  /**
-   * Like {@link step}, but a replayed step resolves once it is submitted, its `result` when the GPU has run it:
-   * the caller can make and launch the next step meanwhile. A step run op by op (a shape's first steps) is
+   * One optimizer step on `batches` (its micro-batches: gradients averaged over them); `result` is the mean loss and
+   * the gradient norm before clipping. A replayed step resolves once it is submitted, its `result` when the GPU has
+   * run it: the caller can make and launch the next step meanwhile. A step run op by op (a shape's first steps) is
    * finished when this resolves. Every `result` must be awaited (or caught), all of them before dispose.
    */
   async launch(

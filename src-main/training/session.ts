@@ -10,6 +10,7 @@ import { clipPixelValues, decodeClip, isClip, sampleFrames } from '../data/video
 import type { ImageItem, TextRow } from '../data/index.ts';
 import type { Model, ModelInputs } from '../models/index.ts';
 import type { TextTokenizer } from '../models/tokenizer/index.ts';
+import { readFloats } from '../engine/read-back.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
 import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
@@ -200,21 +201,16 @@ export function buildTask(opts: {
     let held: { sums: tf.Tensor1D; logits: tf.Tensor2D | null; n: number }[] = [];
     const flush = async (): Promise<void> => {
       if (held.length === 0) return;
-      const all = tf.tidy(() =>
-        tf.concat(held.flatMap((h) => (h.logits ? [h.sums, h.logits.reshape([-1])] : [h.sums]))),
-      );
-      const values = await all.data();
-      let o = 0;
+      const tensors = held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums]));
+      const values = await readFloats(tensors);
+      let i = 0;
       for (const h of held) {
-        lossSum += values[o] ?? NaN;
-        weight += values[o + 1] ?? 0;
-        o += 2;
-        if (h.logits) {
-          predicted.push(...argmaxRows(values.subarray(o, o + h.n * opts.numLabels), h.n, opts.numLabels));
-          o += h.n * opts.numLabels;
-        }
+        const [loss, w] = values[i++] as Float32Array;
+        lossSum += loss ?? NaN;
+        weight += w ?? 0;
+        if (h.logits) predicted.push(...argmaxRows(values[i++] as Float32Array, h.n, opts.numLabels));
       }
-      tf.dispose([all, ...held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums]))]);
+      tf.dispose(tensors);
       held = [];
     };
     try {

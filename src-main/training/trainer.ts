@@ -224,7 +224,7 @@ export async function trainLoop<B>(
       // Micro-batch losses stay on the device until the step ends: they are read back together with the gradient
       // norm, one sync per step (on a GPU every read-back drains the queue).
       let losses: tf.Tensor[] = [];
-      // The GPU path's micro-batches of the current step, run together by gpu.step.
+      // The GPU path's micro-batches of the current step, run together by gpu.launch.
       let pending: B[] = [];
       let units = 0;
       let stepStart = Date.now();

@@ -11,6 +11,21 @@
 const FIRST_BUCKET = 16;
 
 /**
+ * A bucket that fewer of the run's batches than this are expected to use joins the next larger one. Its capture
+ * costs three op-by-op steps (a plain step and two recordings), each several replays' time, and its own GPU programs
+ * compiled; padding those few batches further costs at most one replay each. On moby-questions (batch 16, max
+ * length 128) the 32 bucket was used by 3 of 390 steps: its capture was built and never replayed.
+ */
+const RARE_BATCHES = 8;
+
+/** What a run will pad: its training rows' token lengths, rows per batch and batches in the whole run. */
+export interface BatchPlan {
+  lengths: readonly number[];
+  rows: number;
+  batches: number;
+}
+
+/**
  * Shapes holding a capture or a recording in progress at once (gpu-steps.ts): each holds its own activations on
  * the GPU. Four length buckets (max length 128) plus an epoch's last batch fit; beyond, the least recently used is
  * dropped.
@@ -25,6 +40,18 @@ export function capturedLengths(maxLength: number): number[] {
 export interface TrainPadding {
   /** The padded length of a batch whose longest row has `longest` tokens. */
   padTo(longest: number): number;
+  /**
+   * Rows a shorter batch (an epoch's last) is padded to with masked rows, so that it replays the full batches'
+   * capture instead of needing its own; absent: batches keep their rows.
+   */
+  readonly rows?: number;
+  /**
+   * An evaluation batch's padded length: its training bucket, not counted as a training batch. Evaluation runs op
+   * by op, but tf.js compiles a GPU program per shape class (a product whose sides are multiples of its tile
+   * compiles other code than one whose are not), so batches padded to each longest row (37, 53, ... tokens)
+   * compiled programs of their own in every run; padded to the training buckets they reuse the steps' programs.
+   */
+  evalPadTo(longest: number): number;
   /** The run log's line on the buckets the batches so far used (null when they all had one length). */
   describe(): string | null;
   /** Pads every batch to the max length from now on (the buckets' captures would not fit the GPU's memory). */
@@ -37,6 +64,33 @@ export function lengthBuckets(maxLength: number): number[] {
   for (let b = FIRST_BUCKET; b < maxLength; b *= 2) out.push(b);
   out.push(maxLength);
   return out;
+}
+
+/**
+ * The buckets a run uses: lengthBuckets(maxLength) less the rare ones (RARE_BATCHES), judged from the training
+ * rows' lengths. A batch of r rows drawn from rows of which a share F(L) have at most L tokens has its longest row
+ * within L with probability about F(L)^r, so about batches x (F(b)^r - F(b')^r) batches land in bucket b (b' the
+ * bucket kept below it). No plan: every bucket.
+ */
+export function plannedBuckets(maxLength: number, plan?: BatchPlan): number[] {
+  const all = lengthBuckets(maxLength);
+  if (!plan || plan.lengths.length === 0 || plan.batches <= 0) return all;
+  const sorted = [...plan.lengths].sort((a, b) => a - b);
+  const rows = Math.max(1, Math.min(plan.rows, sorted.length));
+  const within = (len: number): number => {
+    let n = 0;
+    while (n < sorted.length && (sorted[n] as number) <= len) n++;
+    return (n / sorted.length) ** rows;
+  };
+  const kept: number[] = [];
+  let below = 0;
+  for (const b of all.slice(0, -1)) {
+    const p = within(b);
+    if (plan.batches * (p - below) < RARE_BATCHES) continue;
+    kept.push(b);
+    below = p;
+  }
+  return [...kept, maxLength];
 }
 
 /** STUDIO_LENGTH_BUCKETS=0 pads every webgpu batch to the max length (one shape), to time both ways. */
@@ -52,42 +106,36 @@ export function trainPadding(
   maxLength: number,
   webgpu: boolean,
   env: NodeJS.ProcessEnv = process.env,
+  plan?: BatchPlan,
 ): TrainPadding | undefined {
   if (fixedLength !== undefined) return fixedPadding(fixedLength);
   if (!webgpu) return undefined;
-  if (!lengthBucketsEnabled(env)) return fixedPadding(maxLength);
-  let buckets = lengthBuckets(maxLength);
-  const used = new Set<number>();
+  const rows = plan && plan.rows > 1 ? { rows: plan.rows } : {};
+  if (!lengthBucketsEnabled(env)) return { ...fixedPadding(maxLength), ...rows };
+  let buckets = plannedBuckets(maxLength, plan);
+  const bucketFor = (longest: number): number =>
+    buckets.find((b) => b >= longest) ?? Math.max(longest, maxLength);
+  const used = new Map<number, number>();
   return {
+    ...rows,
     padTo: (longest) => {
-      const len = buckets.find((b) => b >= longest) ?? Math.max(longest, maxLength);
-      used.add(len);
+      const len = bucketFor(longest);
+      used.set(len, (used.get(len) ?? 0) + 1);
       return len;
     },
-    describe: () =>
-      used.size > 1
-        ? `batches padded to length buckets ${[...used].sort((a, b) => a - b).join(', ')} (of maxLength ${maxLength})`
-        : null,
+    evalPadTo: bucketFor,
+    describe: () => {
+      if (used.size < 2) return null;
+      const counts = [...used].sort((a, b) => a[0] - b[0]).map(([len, n]) => `${len} (${n})`);
+      return `batches padded to length buckets ${counts.join(', ')} (of maxLength ${maxLength})`;
+    },
     oneLength: () => {
       buckets = [maxLength];
     },
   };
 }
 
-/**
- * An evaluation batch's padded length on webgpu: its length bucket (the max length with buckets off). Evaluation
- * runs op by op, but tf.js compiles a GPU program per shape class (a product whose sides are multiples of its tile
- * compiles other code than one whose are not), so batches padded to each longest row (37, 53, ... tokens) compiled
- * programs of their own in every run; padded to the training buckets they reuse the training steps' programs.
- */
-export function evalPadTo(
-  maxLength: number,
-  env: NodeJS.ProcessEnv = process.env,
-): (longest: number) => number {
-  const buckets = lengthBucketsEnabled(env) ? lengthBuckets(maxLength) : [maxLength];
-  return (longest) => buckets.find((b) => b >= longest) ?? longest;
-}
-
 function fixedPadding(length: number): TrainPadding {
-  return { padTo: (longest) => Math.max(longest, length), describe: () => null, oneLength: () => {} };
+  const padTo = (longest: number): number => Math.max(longest, length);
+  return { padTo, evalPadTo: padTo, describe: () => null, oneLength: () => {} };
 }

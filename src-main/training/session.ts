@@ -14,7 +14,8 @@ import { readFloats } from '../engine/read-back.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
 import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
-import { evalPadTo, trainPadding } from './length-buckets.ts';
+import { trainPadding } from './length-buckets.ts';
+import { planSteps } from './trainer.ts';
 
 /** Validation batches read back together (evaluate): often enough to bound what waits on the device. */
 const EVAL_READ_EVERY = 8;
@@ -78,6 +79,12 @@ function makeBatch(
   imageSize: number,
   /** The padded length of a batch whose longest row has `longest` tokens (default: `longest` itself). */
   padTo: (longest: number) => number = (longest) => longest,
+  /**
+   * Text batches of fewer rows are padded to this many with masked rows: label -1 (no loss, no gradient: the
+   * weighted loss of buildTask), one attended padding token (a row with none would attend to nothing), no LM
+   * targets. They go at the end, so each real row draws the dropout masks it draws unpadded.
+   */
+  padRows = 0,
 ): Batch {
   const picked = idx.map((i) => examples[i] as Example);
   const own: tf.Tensor[] = [];
@@ -102,8 +109,10 @@ function makeBatch(
       own,
     };
   }
-  const texts = picked as { ids: number[]; typeIds: number[]; label: number }[];
-  const longest = Math.max(2, ...texts.map((e) => e.ids.length));
+  const real = picked as { ids: number[]; typeIds: number[]; label: number }[];
+  const filler = { ids: [padId], typeIds: [0], label: -1 };
+  const texts = [...real, ...Array.from({ length: Math.max(0, padRows - real.length) }, () => filler)];
+  const longest = Math.max(2, ...real.map((e) => e.ids.length));
   const len = Math.max(longest, padTo(longest));
   const ids = new Int32Array(texts.length * len).fill(padId);
   const mask = new Int32Array(texts.length * len);
@@ -113,7 +122,7 @@ function makeBatch(
     ids.set(e.ids, r * len);
     types.set(e.typeIds, r * len);
     mask.fill(1, r * len, r * len + e.ids.length);
-    units += e.ids.length;
+    if (e !== filler) units += e.ids.length;
   });
   const inputs: ModelInputs = {
     inputIds: keep(tf.tensor2d(ids, [texts.length, len], 'int32')),
@@ -165,15 +174,36 @@ export function buildTask(opts: {
 
   // On webgpu the loop replays captured steps (gpu-steps.ts), one capture per batch shape: batches are padded to a
   // few length buckets (or all to the max length), not each to its own longest row.
-  const padding = trainPadding(opts.fixedLength, opts.options.maxLength, tf.getBackend() === 'webgpu');
+  // The run's batches are known ahead (rows' lengths, batch size, steps), so buckets few batches would use are left
+  // out (length-buckets.ts) and an epoch's last, shorter batch is padded with masked rows to the full batch's shape.
+  const micro = opts.options.batchSize;
+  const plan = {
+    lengths: opts.train.flatMap((e) => ('ids' in e ? [e.ids.length] : [])),
+    rows: micro,
+    batches: planSteps(opts.train.length, opts.options).totalSteps * opts.options.gradAccumulation,
+  };
+  const padding = trainPadding(
+    opts.fixedLength,
+    opts.options.maxLength,
+    tf.getBackend() === 'webgpu',
+    process.env,
+    plan,
+  );
   const dropoutSeed = (step: number): number => (opts.options.seed * 7919 + step) >>> 0;
   /** A classification batch's logits (no dropout unless `pass.training`). */
   const logitsOf = (b: Batch, pass: { training?: boolean; dropoutSeed?: number | tf.Tensor }): tf.Tensor2D =>
     (adapter.trainForward
       ? adapter.trainForward(model, b.inputs, pass)
       : model.forward(b.inputs, { hooks: adapter.hooks, ...pass }).logits) as tf.Tensor2D;
-  const classLoss = (b: Batch, logits: tf.Tensor2D): tf.Scalar =>
-    tf.losses.softmaxCrossEntropy(tf.oneHot(b.labels as tf.Tensor1D, opts.numLabels), logits) as tf.Scalar;
+  // With padded rows (label -1, a one-hot of zeros) the mean is over the real rows: weight 0 zeroes a padded row's
+  // loss and its gradient (tf.js's gradient is softmax - labels, not zero for a zero one-hot, so a weight it needs).
+  // Every batch of such a task takes the weighted form, so full and padded batches run the same GPU programs.
+  const classLoss = (b: Batch, logits: tf.Tensor2D): tf.Scalar => {
+    const labels = b.labels as tf.Tensor1D;
+    const oneHot = tf.oneHot(labels, opts.numLabels);
+    if (!padding?.rows) return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+    return tf.losses.softmaxCrossEntropy(oneHot, logits, labels.greaterEqual(0).cast('float32')) as tf.Scalar;
+  };
   /** Mean loss of a training batch. */
   const lossOf = (b: Batch, training: boolean, step: number, seed?: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
@@ -189,9 +219,10 @@ export function buildTask(opts: {
     const v = opts.validation;
     if (v.length === 0) return {};
     const rows = opts.options.evalBatchSize ?? opts.options.batchSize;
-    // On webgpu, to the training's length buckets (evalPadTo); elsewhere to each batch's longest row.
-    const evalPadding =
-      padding && tf.getBackend() === 'webgpu' ? evalPadTo(opts.options.maxLength) : undefined;
+    // On webgpu, to the training's length buckets and, the last batch, to the full batch's rows; elsewhere to each
+    // batch's longest row.
+    const evalPadding = padding && tf.getBackend() === 'webgpu' ? padding.evalPadTo : undefined;
+    const evalRows = padding?.rows ? rows : 0;
     let lossSum = 0;
     let weight = 0;
     const predicted: number[] = [];
@@ -216,7 +247,7 @@ export function buildTask(opts: {
     try {
       for (let s = 0; s < v.length; s += rows) {
         const idx = Array.from({ length: Math.min(rows, v.length - s) }, (_, i) => s + i);
-        const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize, evalPadding);
+        const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize, evalPadding, evalRows);
         try {
           if (lm) {
             const sums = tf.tidy(() => {
@@ -252,7 +283,8 @@ export function buildTask(opts: {
   return {
     trainable,
     trainSize: opts.train.length,
-    makeBatch: (idx) => makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, padding?.padTo),
+    makeBatch: (idx) =>
+      makeBatch(opts.train, idx, opts.padId, lm, opts.imageSize, padding?.padTo, padding?.rows),
     disposeBatch: (b) => tf.dispose(b.own),
     loss: (b, o) => lossOf(b, o.training, o.step, o.seed),
     dropoutSeed,

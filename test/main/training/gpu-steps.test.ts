@@ -1,6 +1,7 @@
 /**
  * The training loop on webgpu (a real GPU, or lavapipe where there is none): captured and replayed steps give the
- * losses and weights of steps run op by op, including across the shorter last batch of an epoch (re-recorded).
+ * losses and weights of steps run op by op, including across the shorter last batch of an epoch (its own capture
+ * with a given length; padded with masked rows to the full batch's shape with length buckets).
  * Skipped, with the reason, where no WebGPU adapter exists.
  */
 import path from 'node:path';
@@ -93,13 +94,44 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
       (m) => m[1],
     );
     expect(shapes.sort()).toEqual(['1x16', '1x32', '1x64']);
-    expect(log).toContain('batches padded to length buckets 16, 32, 64 (of maxLength 64)');
+    const counts =
+      /batches padded to length buckets 16 \((\d+)\), 32 \((\d+)\), 64 \((\d+)\) \(of maxLength 64\)/
+        .exec(log)
+        ?.slice(1)
+        .map(Number);
+    expect(counts?.reduce((a, b) => a + b, 0)).toBe(27);
     // Each bucket's first step runs plainly and its next two are recorded; every other step replays. One bucket's
     // first two recordings differed by one GPU command (299 vs 300: a constant still being made), so it recorded a
     // third: 27 - 3 - 6 - 1 replayed.
     const replayed = Number(/GPU steps: (\d+) of 27 replayed from 3 captures/.exec(log)?.[1]);
     expect(replayed).toBeGreaterThanOrEqual(17);
     expectSameTraining(captured, plain);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("pads an epoch's last, shorter batch with masked rows: one capture, replayed there too, training as unpadded", async () => {
+    model ??= loadModel(path.join(HF_TINY_DIR, 'bert-seqcls/base'));
+    const before = tf.memory().numTensors;
+    // 10 rows in batches of 3: each epoch ends with a batch of 1 row, padded to 3 (rows of at most 14 tokens: the
+    // one bucket of max length 16).
+    const padded = (capture: boolean) =>
+      runLoraLoop(model as Model, examples(10, 1), {
+        capture,
+        options: { epochs: 3, batchSize: 3, lr: 5e-3, seed: 11, dropout: true, gradClip: 1 },
+        lora: { r: 4, alpha: 8 },
+        adapterSeed: 3,
+        numLabels: 3,
+        length: 16,
+        buckets: true,
+      });
+    const captured = await padded(true);
+    const log = captured.logs.join('\n');
+    expect(log.match(/GPU steps captured for batches of shape int32:3x16:/g)).toHaveLength(1);
+    // A plain step and two recordings; the other 9 of 12 replay, the 1-row batches among them.
+    expect(log).toContain('GPU steps: 9 of 12 replayed from 1 capture;');
+    expectSameTraining(captured, await padded(false));
+    // The same training as the batches unpadded (given length 16: no rows added), op by op.
+    expectSameTraining(captured, await run(false));
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -18,11 +18,16 @@ import { useWebGpuForTests } from '../../helpers/webgpu.ts';
 const unavailable = await useWebGpuForTests();
 if (unavailable) console.warn(`webgpu length-bucket tests skipped: ${unavailable}`);
 
-/** Rows of 7 to 25 tokens: their batch falls in the bucket 32 of max length 64. */
+/**
+ * Rows of 7 to 25 tokens: their batch falls in the bucket 32 of max length 64. The tests' options plan 20 epochs,
+ * so that the bucket 32 is used by enough batches to be kept (length-buckets.ts's plannedBuckets).
+ */
 const rows: Example[] = [5, 23, 12, 17].map((len, r) => {
   const ids = [2, ...Array.from({ length: len }, (_, i) => 5 + ((r * 31 + i * 7) % 90)), 3];
   return { ids, typeIds: ids.map(() => 0), label: r % 2 };
 });
+
+const tokens = (r: number): number => (rows[r] as { ids: number[] }).ids.length;
 
 describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
   it.each([
@@ -35,7 +40,7 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
       const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
         numLabels: lm ? 0 : 2,
       });
-      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, evalEvery: 0 });
+      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, epochs: 20, evalEvery: 0 });
       const common = {
         model,
         adapter,
@@ -75,58 +80,148 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
     },
   );
 
-  it('evaluates in batches padded to the buckets, with the metrics of each row run alone', async () => {
-    const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
-    const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
-      numLabels: 2,
-    });
-    const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 2, evalEvery: 0 });
-    const task = buildTask({
-      model,
-      adapter,
-      train: rows,
-      validation: rows,
-      numLabels: 2,
-      lm: false,
-      padId: 0,
-      imageSize: 32,
-      options,
-    });
-    const widths: number[] = [];
-    const forward = model.forward.bind(model);
-    model.forward = (inputs, o) => {
-      widths.push(inputs.inputIds?.shape[1] ?? 0);
-      return forward(inputs, o);
-    };
-    const onGpu = await task.evaluate();
-    model.forward = forward;
-    // Rows of 7, 25, 14 and 19 tokens in batches of 2: longest 25 and 19, both in the bucket 32.
-    expect(widths).toEqual([32, 32]);
-    // Each row alone, unpadded: the reference loss and predictions.
-    let lossSum = 0;
-    let correct = 0;
-    for (const r of rows as { ids: number[]; label: number }[]) {
-      const logits = tf.tidy(
-        () =>
-          model.forward(
-            {
-              inputIds: tf.tensor2d([r.ids], [1, r.ids.length], 'int32'),
-              attentionMask: tf.ones([1, r.ids.length], 'int32') as tf.Tensor2D,
-              tokenTypeIds: tf.zeros([1, r.ids.length], 'int32') as tf.Tensor2D,
-            },
-            { hooks: adapter.hooks },
-          ).logits,
+  it.each([
+    ['bert-seqcls', false],
+    ['gpt2-lm', true],
+  ] as const)(
+    '%s: a shorter batch padded with masked rows has the full shape, and the loss and gradients of its rows',
+    async (fixture, lm) => {
+      const model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
+      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }, 3, {
+        numLabels: lm ? 0 : 2,
+      });
+      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, epochs: 20, evalEvery: 0 });
+      const common = {
+        model,
+        adapter,
+        train: rows,
+        validation: [],
+        numLabels: 2,
+        lm,
+        padId: 0,
+        imageSize: 32,
+        options,
+      };
+      const padded = buildTask(common);
+      // A given length pads no rows: the same two rows as they are, the reference.
+      const plain = buildTask({ ...common, fixedLength: 32 });
+      expect([padded.padding?.rows, plain.padding?.rows]).toEqual([4, undefined]);
+      const results: { shape: number[]; loss: number; grads: Float32Array[] }[] = [];
+      for (const task of [padded, plain]) {
+        const b: Batch = task.makeBatch([1, 3], 'train');
+        // Dropout on: each real row must draw the masks it draws unpadded (the padded rows come after it).
+        const { value, grads } = tf.variableGrads(
+          () => task.loss(b, { training: true, step: 3 }),
+          [...task.trainable.values()],
+        );
+        results.push({
+          shape: b.inputs.inputIds?.shape ?? [],
+          loss: (await value.data())[0] ?? NaN,
+          grads: await Promise.all(Object.values(grads).map((g) => g.data() as Promise<Float32Array>)),
+        });
+        expect(b.units).toBe(tokens(1) + tokens(3));
+        tf.dispose([value, ...Object.values(grads)]);
+        task.disposeBatch(b);
+      }
+      const [p, q] = results as [(typeof results)[0], (typeof results)[0]];
+      expect([p.shape, q.shape]).toEqual([
+        [4, 32],
+        [2, 32],
+      ]);
+      expect(Math.abs(p.loss - q.loss)).toBeLessThan(1e-5 * Math.abs(q.loss));
+      let worst = 0;
+      let scale = 0;
+      p.grads.forEach((g, i) =>
+        g.forEach((x, j) => {
+          const y = q.grads[i]?.[j] ?? NaN;
+          worst = Math.max(worst, Math.abs(x - y));
+          scale = Math.max(scale, Math.abs(y));
+        }),
       );
-      const [a, b] = Array.from(await logits.data());
-      logits.dispose();
-      const m = Math.max(a as number, b as number);
-      const lse = m + Math.log(Math.exp((a as number) - m) + Math.exp((b as number) - m));
-      lossSum += lse - (r.label === 0 ? (a as number) : (b as number));
-      if (((b as number) > (a as number) ? 1 : 0) === r.label) correct++;
-    }
-    expect(onGpu.accuracy).toBe(correct / rows.length);
-    expect(Math.abs((onGpu.loss as number) - lossSum / rows.length)).toBeLessThan(1e-4);
-    adapter.dispose();
-    model.dispose();
-  });
+      expect(scale).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(1e-5 * scale);
+      adapter.dispose();
+      model.dispose();
+    },
+  );
+
+  it.each([
+    [
+      2,
+      [
+        [2, 32],
+        [2, 32],
+      ],
+    ],
+    // Batches of 3 and 1: the last padded with masked rows to 3.
+    [
+      3,
+      [
+        [3, 32],
+        [3, 32],
+      ],
+    ],
+  ])(
+    'evaluates in batches of %i padded to the buckets, with the metrics of each row run alone',
+    async (evalRows, shapes) => {
+      const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
+      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
+        numLabels: 2,
+      });
+      const options = trainOptionsSchema.parse({
+        maxLength: 64,
+        batchSize: 2,
+        evalBatchSize: evalRows,
+        epochs: 20,
+        evalEvery: 0,
+      });
+      const task = buildTask({
+        model,
+        adapter,
+        train: rows,
+        validation: rows,
+        numLabels: 2,
+        lm: false,
+        padId: 0,
+        imageSize: 32,
+        options,
+      });
+      const seen: number[][] = [];
+      const forward = model.forward.bind(model);
+      model.forward = (inputs, o) => {
+        seen.push(inputs.inputIds?.shape ?? []);
+        return forward(inputs, o);
+      };
+      const onGpu = await task.evaluate();
+      model.forward = forward;
+      // Rows of 7, 25, 14 and 19 tokens: longest 25 and 19 (batches of 2) or 25 and 19 (3 and 1), all in bucket 32.
+      expect(seen).toEqual(shapes);
+      // Each row alone, unpadded: the reference loss and predictions.
+      let lossSum = 0;
+      let correct = 0;
+      for (const r of rows as { ids: number[]; label: number }[]) {
+        const logits = tf.tidy(
+          () =>
+            model.forward(
+              {
+                inputIds: tf.tensor2d([r.ids], [1, r.ids.length], 'int32'),
+                attentionMask: tf.ones([1, r.ids.length], 'int32') as tf.Tensor2D,
+                tokenTypeIds: tf.zeros([1, r.ids.length], 'int32') as tf.Tensor2D,
+              },
+              { hooks: adapter.hooks },
+            ).logits,
+        );
+        const [a, b] = Array.from(await logits.data());
+        logits.dispose();
+        const m = Math.max(a as number, b as number);
+        const lse = m + Math.log(Math.exp((a as number) - m) + Math.exp((b as number) - m));
+        lossSum += lse - (r.label === 0 ? (a as number) : (b as number));
+        if (((b as number) > (a as number) ? 1 : 0) === r.label) correct++;
+      }
+      expect(onGpu.accuracy).toBe(correct / rows.length);
+      expect(Math.abs((onGpu.loss as number) - lossSum / rows.length)).toBeLessThan(1e-4);
+      adapter.dispose();
+      model.dispose();
+    },
+  );
 });

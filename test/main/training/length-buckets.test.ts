@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   capturedLengths,
-  evalPadTo,
   lengthBuckets,
+  plannedBuckets,
   trainPadding,
 } from '../../../src-main/training/length-buckets.ts';
 import { bucketsOverMemory } from '../../../src-main/training/preflight/gpu-fit.ts';
@@ -26,7 +26,9 @@ describe('length buckets', () => {
   it('pads a batch to the smallest bucket holding its longest row, and names the buckets used', () => {
     const p = trainPadding(undefined, 128, true, {});
     expect([2, 16, 17, 33, 64, 65, 128].map((n) => p?.padTo(n))).toEqual([16, 16, 32, 64, 64, 128, 128]);
-    expect(p?.describe()).toBe('batches padded to length buckets 16, 32, 64, 128 (of maxLength 128)');
+    expect(p?.describe()).toBe(
+      'batches padded to length buckets 16 (2), 32 (1), 64 (2), 128 (2) (of maxLength 128)',
+    );
     p?.oneLength();
     expect(p?.padTo(20)).toBe(128);
   });
@@ -39,8 +41,37 @@ describe('length buckets', () => {
   });
 
   it('pads an evaluation batch to its training bucket, or to the max length with buckets off', () => {
-    expect([3, 16, 37, 100, 128, 130].map(evalPadTo(128, {}))).toEqual([16, 16, 64, 128, 128, 130]);
-    expect([3, 37].map(evalPadTo(128, { STUDIO_LENGTH_BUCKETS: '0' }))).toEqual([128, 128]);
+    const p = trainPadding(undefined, 128, true, {});
+    expect([3, 16, 37, 100, 128, 130].map((n) => p?.evalPadTo(n))).toEqual([16, 16, 64, 128, 128, 130]);
+    expect(p?.describe()).toBeNull(); // evaluation batches are not counted as training batches
+    const off = trainPadding(undefined, 128, true, { STUDIO_LENGTH_BUCKETS: '0' });
+    expect([3, 37].map((n) => off?.evalPadTo(n))).toEqual([128, 128]);
+  });
+
+  it("leaves out a bucket that few of the run's batches would use, judged from the rows' lengths", () => {
+    // 70% of rows within 32 tokens, 99% within 64: a batch of 16 has its longest row within 32 with probability
+    // 0.7^16 = 0.3%, so about 1 of 390 batches would use the 32 bucket (and none the 16): both join 64.
+    const lengths = [...Array(70).fill(20), ...Array(29).fill(50), 100];
+    expect(plannedBuckets(128, { lengths, rows: 16, batches: 390 })).toEqual([64, 128]);
+    // Batches of 2 rows: half of them within 32 (0.7^2 = 49%), so the 32 bucket stays; 16 holds no row.
+    expect(plannedBuckets(128, { lengths, rows: 2, batches: 390 })).toEqual([32, 64, 128]);
+    // A short run: about 5 of 10 batches in the 32 bucket are too few to pay for its capture; 64 keeps the rest.
+    expect(plannedBuckets(128, { lengths, rows: 2, batches: 10 })).toEqual([64, 128]);
+    // No plan (or no rows): every bucket.
+    expect(plannedBuckets(128)).toEqual([16, 32, 64, 128]);
+    expect(plannedBuckets(128, { lengths: [], rows: 16, batches: 390 })).toEqual([16, 32, 64, 128]);
+    const p = trainPadding(undefined, 128, true, {}, { lengths, rows: 16, batches: 390 });
+    expect([20, 50, 100].map((n) => p?.padTo(n))).toEqual([64, 64, 128]);
+    expect(p?.rows).toBe(16);
+  });
+
+  it('pads shorter batches with rows on webgpu only, with buckets on or off, not for a given length', () => {
+    const plan = { lengths: [10, 20], rows: 8, batches: 100 };
+    expect(trainPadding(undefined, 128, true, {}, plan)?.rows).toBe(8);
+    expect(trainPadding(undefined, 128, true, { STUDIO_LENGTH_BUCKETS: '0' }, plan)?.rows).toBe(8);
+    expect(trainPadding(40, 128, true, {}, plan)?.rows).toBeUndefined();
+    expect(trainPadding(undefined, 128, false, {}, plan)).toBeUndefined();
+    expect(trainPadding(undefined, 128, true, {}, { ...plan, rows: 1 })?.rows).toBeUndefined();
   });
 
   it('says nothing when every batch had one length', () => {

@@ -129,7 +129,7 @@ describe('training loop', () => {
     const line = logs.find((m) => m.startsWith('loop timings: ')) ?? '';
     // 24 steps, 8 per epoch; evaluations at steps 5, 10, 15, 20 and at the three epoch ends: 7 (none twice).
     expect(line).toMatch(
-      /^loop timings: 24 steps \d+\.\d\d s, 24 batches made \d+\.\d\d s, 7 evaluations \d+\.\d\d s, (\d+) checkpoints \d+\.\d\d s; first epoch \d+\.\d\d s of \d+\.\d\d s in all$/,
+      /^loop timings: 24 steps \d+\.\d\d s, 24 batches made \d+\.\d\d s, 7 evaluations \d+\.\d\d s \(first \d+\.\d\d s\), (\d+) checkpoints \d+\.\d\d s; first epoch \d+\.\d\d s of \d+\.\d\d s in all$/,
     );
     expect(Number(/(\d+) checkpoints/.exec(line)?.[1])).toBe(saved);
     // Off the GPU no step is replayed: no split of the steps.

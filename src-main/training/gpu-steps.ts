@@ -15,6 +15,7 @@ import { webgpuBackend } from '../engine/webgpu/backend-internals.ts';
 import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';
 import { deviceStep } from './device-step.ts';
+import { GpuForwards } from './gpu-forwards.ts';
 import { MAX_CAPTURES } from './length-buckets.ts';
 import type { TrainTask } from './task.ts';
 
@@ -35,13 +36,19 @@ export class GpuSteps<B> {
   captures = 0;
   /** Shapes held at once; STUDIO_GPU_CAPTURES lowers it (less GPU memory, more steps recorded again). */
   readonly #maxShapes = Math.max(1, Math.floor(Number(process.env.STUDIO_GPU_CAPTURES) || MAX_CAPTURES));
+  /** Evaluation's forwards, captured too where the task allows (gpu-forwards.ts); disposed with the steps. */
+  readonly forwards: GpuForwards | undefined;
 
   constructor(
     readonly task: TrainTask<B> & Required<Pick<TrainTask<B>, 'dropoutSeed' | 'stepInputs'>>,
     readonly optimizer: AdamW,
     readonly opts: { dropout: boolean; gradClip: number; accumulation: number },
     readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.forwards = task.captureEvaluation
+      ? new GpuForwards(() => [...task.trainable.values()], log)
+      : undefined;
+  }
 
   /** Whether this task and backend can use captured steps (STUDIO_GPU_CAPTURE=0 turns them off, for comparison). */
   static usable<B>(
@@ -196,9 +203,14 @@ export class GpuSteps<B> {
       // Compiling programs is much of a run's first steps: their count tells how many the run needed.
       const programs = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length;
       this.log(
-        `GPU steps: ${this.replayed} of ${this.#steps} replayed from ${this.captures} capture${this.captures === 1 ? '' : 's'}; ${programs} GPU programs compiled in this process`,
+        `GPU steps: ${this.replayed} of ${this.#steps} replayed from ${this.captures} capture${this.captures === 1 ? '' : 's'}; ` +
+          (this.forwards?.runs
+            ? `evaluation batches: ${this.forwards.replayed} of ${this.forwards.runs} replayed; `
+            : '') +
+          `${programs} GPU programs compiled in this process`,
       );
     }
     this.#reset();
+    this.forwards?.dispose();
   }
 }

@@ -18,11 +18,27 @@ const FIRST_BUCKET = 16;
  */
 const RARE_BATCHES = 8;
 
+/**
+ * What a bucket's own capture costs: its shape's first step, two recorded steps and the capture's build, about
+ * 0.35-0.55 s each on an H100 for the default model (whose first shape also compiles the run's programs).
+ */
+const CAPTURE_SECONDS = 0.5;
+
+/**
+ * The training step's throughput assumed when weighing a bucket's padding against its capture: about half of the
+ * ~22 TFLOP/s that tf.js's WebGPU products reached on an H100/H200 (test/bench/RESULTS.md). A slower GPU pads
+ * more slowly than this, so there a bucket left out may have been worth keeping; on the GPUs measured a small
+ * model's step is bound by its kernel count, not its tokens, and padding costs even less than this says.
+ */
+const ASSUMED_FLOPS = 10e12;
+
 /** What a run will pad: its training rows' token lengths, rows per batch and batches in the whole run. */
 export interface BatchPlan {
   lengths: readonly number[];
   rows: number;
   batches: number;
+  /** The training step's floating-point operations per token (absent: only rare buckets are left out). */
+  flopsPerToken?: number;
 }
 
 /**
@@ -67,8 +83,10 @@ export function lengthBuckets(maxLength: number): number[] {
 }
 
 /**
- * The buckets a run uses: lengthBuckets(maxLength) less the rare ones (RARE_BATCHES), judged from the training
- * rows' lengths. A batch of r rows drawn from rows of which a share F(L) have at most L tokens has its longest row
+ * The buckets a run uses: lengthBuckets(maxLength) less the rare ones (RARE_BATCHES) and those whose batches would
+ * cost less padded to the next bucket than their own capture (CAPTURE_SECONDS), judged from the training rows'
+ * lengths. The default model on moby-questions keeps only 128: its 64 bucket (346 of 390 batches) would save
+ * about 0.46 s of padding at the assumed throughput (measured on an H100: 0.1-0.2 s), its capture costs ~0.5 s. A batch of r rows drawn from rows of which a share F(L) have at most L tokens has its longest row
  * within L with probability about F(L)^r, so about batches x (F(b)^r - F(b')^r) batches land in bucket b (b' the
  * bucket kept below it). No plan: every bucket.
  */
@@ -84,12 +102,16 @@ export function plannedBuckets(maxLength: number, plan?: BatchPlan): number[] {
   };
   const kept: number[] = [];
   let below = 0;
-  for (const b of all.slice(0, -1)) {
+  all.slice(0, -1).forEach((b, i) => {
     const p = within(b);
-    if (plan.batches * (p - below) < RARE_BATCHES) continue;
+    const batches = plan.batches * (p - below);
+    // What padding those batches to the next bucket instead would cost, at the assumed throughput.
+    const next = all[i + 1] as number;
+    const padding = (batches * rows * (next - b) * (plan.flopsPerToken ?? Infinity)) / ASSUMED_FLOPS;
+    if (batches < RARE_BATCHES || padding < CAPTURE_SECONDS) return;
     kept.push(b);
     below = p;
-  }
+  });
   return [...kept, maxLength];
 }
 
@@ -112,7 +134,9 @@ export function trainPadding(
   if (!webgpu) return undefined;
   const rows = plan && plan.rows > 1 ? { rows: plan.rows } : {};
   if (!lengthBucketsEnabled(env)) return { ...fixedPadding(maxLength), ...rows };
-  let buckets = plannedBuckets(maxLength, plan);
+  // STUDIO_LENGTH_BUCKETS=all keeps every bucket, however few batches use it (tests of the buckets on tiny models).
+  let buckets =
+    env.STUDIO_LENGTH_BUCKETS === 'all' ? lengthBuckets(maxLength) : plannedBuckets(maxLength, plan);
   const bucketFor = (longest: number): number =>
     buckets.find((b) => b >= longest) ?? Math.max(longest, maxLength);
   const used = new Map<number, number>();

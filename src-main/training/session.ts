@@ -14,6 +14,7 @@ import { readFloats } from '../engine/read-back.ts';
 import { accuracy, argmaxRows, macroF1, perplexity } from './metrics.ts';
 import { nextTokenLoss } from './next-token-loss.ts';
 import type { TrainTask } from './task.ts';
+import type { GpuForwards } from './gpu-forwards.ts';
 import { trainPadding } from './length-buckets.ts';
 import { planSteps } from './trainer.ts';
 
@@ -177,10 +178,15 @@ export function buildTask(opts: {
   // The run's batches are known ahead (rows' lengths, batch size, steps), so buckets few batches would use are left
   // out (length-buckets.ts) and an epoch's last, shorter batch is padded with masked rows to the full batch's shape.
   const micro = opts.options.batchSize;
+  // A step's work per token: forward and input gradients through every product (the embedding table is a lookup
+  // except as a language model's head), weight gradients for the trained weights.
+  const embedding = lm ? 0 : (model.config.vocabSize ?? 0) * model.config.hiddenSize;
+  const trained = [...trainable.values()].reduce((n, v) => n + v.size, 0);
   const plan = {
     lengths: opts.train.flatMap((e) => ('ids' in e ? [e.ids.length] : [])),
     rows: micro,
     batches: planSteps(opts.train.length, opts.options).totalSteps * opts.options.gradAccumulation,
+    flopsPerToken: 4 * Math.max(0, model.params.count() - embedding) + 2 * trained,
   };
   const padding = trainPadding(
     opts.fixedLength,
@@ -215,6 +221,7 @@ export function buildTask(opts: {
 
   const evaluate = async (
     onProgress?: (done: number, total: number) => void,
+    forwards?: GpuForwards,
   ): Promise<Record<string, number>> => {
     const v = opts.validation;
     if (v.length === 0) return {};
@@ -227,21 +234,39 @@ export function buildTask(opts: {
     let weight = 0;
     const predicted: number[] = [];
     const gold: number[] = [];
-    // Each batch's [loss x weight, weight] (and logits) stay on the device and are read back together every few
-    // batches: on a GPU every read drains the queue, so reading each batch would leave the GPU idle between them.
-    let held: { sums: tf.Tensor1D; logits: tf.Tensor2D | null; n: number }[] = [];
+    /**
+     * A batch's [loss x weight, weight] (and logits): nothing in it is read back or uploaded, so a captured forward
+     * can replay it. The rows counted are the labelled ones (padded rows have label -1).
+     */
+    const forward = (b: Batch): tf.Tensor[] =>
+      tf.tidy(() => {
+        if (lm) {
+          const w = (b.lm?.mask as tf.Tensor2D).sum();
+          return [tf.stack([lossOf(b, false, 0).mul(w), w])];
+        }
+        // One forward serves both the loss and the predictions (evaluation runs no dropout).
+        const l = logitsOf(b, {});
+        const n = (b.labels as tf.Tensor1D).greaterEqual(0).sum().cast('float32');
+        return [tf.stack([classLoss(b, l).mul(n), n]), l];
+      });
+    // Batches' outputs stay on the device and are read back together every few batches: on a GPU every read drains
+    // the queue, so reading each batch would leave the GPU idle between them. Captured forwards (webgpu) are read
+    // through their own staging buffers as they finish.
+    let held: { n: number; outs?: tf.Tensor[]; values?: Promise<Float32Array[]> }[] = [];
     const flush = async (): Promise<void> => {
-      if (held.length === 0) return;
-      const tensors = held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums]));
-      const values = await readFloats(tensors);
+      const direct = held.flatMap((h) => h.outs ?? []);
+      const read = direct.length > 0 ? await readFloats(direct) : [];
+      tf.dispose(direct);
       let i = 0;
       for (const h of held) {
-        const [loss, w] = values[i++] as Float32Array;
+        const values = h.outs
+          ? read.slice(i, (i += h.outs.length))
+          : await (h.values as Promise<Float32Array[]>);
+        const [loss, w] = values[0] as Float32Array;
         lossSum += loss ?? NaN;
         weight += w ?? 0;
-        if (h.logits) predicted.push(...argmaxRows(values[i++] as Float32Array, h.n, opts.numLabels));
+        if (!lm) predicted.push(...argmaxRows(values[1] as Float32Array, h.n, opts.numLabels));
       }
-      tf.dispose(tensors);
       held = [];
     };
     try {
@@ -249,21 +274,9 @@ export function buildTask(opts: {
         const idx = Array.from({ length: Math.min(rows, v.length - s) }, (_, i) => s + i);
         const b = makeBatch(v, idx, opts.padId, lm, opts.imageSize, evalPadding, evalRows);
         try {
-          if (lm) {
-            const sums = tf.tidy(() => {
-              const w = (b.lm?.mask as tf.Tensor2D).sum();
-              return tf.stack([lossOf(b, false, 0).mul(w), w]) as tf.Tensor1D;
-            });
-            held.push({ sums, logits: null, n: idx.length });
-          } else {
-            // One forward serves both the loss and the predictions (evaluation runs no dropout).
-            const [logits, sums] = tf.tidy(() => {
-              const l = logitsOf(b, {});
-              return [l, tf.stack([classLoss(b, l).mul(idx.length), tf.scalar(idx.length)]) as tf.Tensor1D];
-            });
-            held.push({ sums, logits, n: idx.length });
-            for (const i of idx) gold.push((v[i] as { label: number }).label);
-          }
+          if (forwards) held.push({ n: idx.length, ...(await forwards.run(b.own, () => forward(b))) });
+          else held.push({ n: idx.length, outs: forward(b) });
+          if (!lm) for (const i of idx) gold.push((v[i] as { label: number }).label);
         } finally {
           tf.dispose(b.own);
         }
@@ -273,12 +286,21 @@ export function buildTask(opts: {
         }
       }
     } finally {
-      tf.dispose(held.flatMap((h) => (h.logits ? [h.sums, h.logits] : [h.sums])));
+      tf.dispose(held.flatMap((h) => h.outs ?? []));
+      for (const h of held) h.values?.catch(() => undefined);
     }
     const loss = lossSum / Math.max(1, weight);
     if (lm) return { loss, perplexity: perplexity(loss) };
     return { loss, accuracy: accuracy(predicted, gold), macroF1: macroF1(predicted, gold, opts.numLabels) };
   };
+
+  // Evaluation's forwards are captured with the training steps (gpu-forwards.ts) where what a capture holds stays
+  // small: a base of at most 400M weights and, for a language model, logits of at most 64M values per batch. On a
+  // bigger base the forward's kernels are long enough that tf.js's per-kernel JavaScript matters little.
+  const evalLogits = lm
+    ? (opts.options.evalBatchSize ?? micro) * opts.options.maxLength * (model.config.vocabSize ?? 0)
+    : 0;
+  const captureEvaluation = model.params.count() <= 400e6 && evalLogits <= 64 * 2 ** 20;
 
   return {
     trainable,
@@ -292,5 +314,6 @@ export function buildTask(opts: {
     batchUnits: (b) => b.units,
     evaluate,
     ...(padding ? { padding } : {}),
+    captureEvaluation,
   };
 }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { GpuForwards } from './gpu-forwards.ts';
 import type { TrainPadding } from './length-buckets.ts';
 
 /**
@@ -28,9 +29,15 @@ export interface TrainTask<B> {
   batchUnits(batch: B): number;
   /**
    * Validation metrics of the current weights (loss, accuracy, macroF1 or perplexity); `onProgress` hears the
-   * examples done so far after each batch (a large validation split takes a while).
+   * examples done so far after each batch (a large validation split takes a while). With `forwards` (webgpu, the
+   * training loop's captured steps on) its batches' forwards are captured and replayed.
    */
-  evaluate(onProgress?: (done: number, total: number) => void): Promise<Record<string, number>>;
+  evaluate(
+    onProgress?: (done: number, total: number) => void,
+    forwards?: GpuForwards,
+  ): Promise<Record<string, number>>;
+  /** Whether evaluation's forwards may be captured (what a capture holds on the GPU stays small). */
+  readonly captureEvaluation?: boolean;
 }
 
 /** Lower is better for these metrics; higher for everything else (accuracy, macroF1). */

@@ -199,7 +199,9 @@ export async function trainLoop<B>(
 
   /** Evaluates, records, updates early stopping; returns true when training should stop early. */
   const evaluate = async (): Promise<boolean> => {
-    lastMetrics = await clock.time('evaluations', () => task.evaluate(evalProgressLogger(hooks.onLog)));
+    lastMetrics = await clock.time('evaluations', () =>
+      task.evaluate(evalProgressLogger(hooks.onLog), gpu?.forwards),
+    );
     pos.lastEvalStep = pos.step;
     hooks.onEval?.(pos.step, lastMetrics);
     const metric = stopMetric ?? 'loss';

@@ -60,6 +60,22 @@ describe('length buckets', () => {
     // No plan (or no rows): every bucket.
     expect(plannedBuckets(128)).toEqual([16, 32, 64, 128]);
     expect(plannedBuckets(128, { lengths: [], rows: 16, batches: 390 })).toEqual([16, 32, 64, 128]);
+    // With the step's work per token: a bucket whose batches pad more cheaply than its capture costs joins too.
+    // Batches of 2 over 390 steps: ~190 batches in the 32 bucket. Padded to 64 at 10 TFLOP/s: 190 x 2 x 32 tokens x
+    // 13M FLOPs = 0.016 s (the default model's size: left out); at 3G FLOPs a token (a 750M model: kept) 3.6 s.
+    expect(plannedBuckets(128, { lengths, rows: 2, batches: 390, flopsPerToken: 13e6 })).toEqual([128]);
+    expect(plannedBuckets(128, { lengths, rows: 2, batches: 390, flopsPerToken: 3e9 })).toEqual([
+      32, 64, 128,
+    ]);
+    // STUDIO_LENGTH_BUCKETS=all keeps them all.
+    const all = trainPadding(
+      undefined,
+      128,
+      true,
+      { STUDIO_LENGTH_BUCKETS: 'all' },
+      { lengths, rows: 16, batches: 1 },
+    );
+    expect([20, 50].map((n) => all?.padTo(n))).toEqual([32, 64]);
     const p = trainPadding(undefined, 128, true, {}, { lengths, rows: 16, batches: 390 });
     expect([20, 50, 100].map((n) => p?.padTo(n))).toEqual([64, 64, 128]);
     expect(p?.rows).toBe(16);

@@ -123,6 +123,14 @@ export class AdamW {
     return this.weightDecay > 0 && !this.#noDecay(name) ? this.weightDecay : 0;
   }
 
+  /** Makes the moment slots of these weights now (zeros) rather than at their first update. */
+  ensureSlots(params: ReadonlyMap<string, tf.Variable>): void {
+    for (const [name, p] of params) {
+      this.#slot(this.#m, name, p);
+      this.#slot(this.#v, name, p);
+    }
+  }
+
   /** The moment estimates (carried from step to step, like the weights). */
   stateVariables(): tf.Variable[] {
     return [...this.#m.values(), ...this.#v.values()];

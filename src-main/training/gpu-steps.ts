@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
 import { webgpuBackend } from '../engine/webgpu/backend-internals.ts';
+import { compileAhead, compileAheadEnabled } from '../engine/webgpu/compile-ahead.ts';
 import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';
 import { deviceStep } from './device-step.ts';
@@ -115,6 +116,15 @@ export class GpuSteps<B> {
           maxNorm: this.opts.gradClip,
         }),
       ];
+      // The run's first step compiles most of the run's GPU programs: in parallel, before it runs (compile-ahead.ts).
+      if (this.#steps === 0 && compileAheadEnabled()) {
+        this.optimizer.ensureSlots(this.task.trainable);
+        const t = performance.now();
+        const known = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length;
+        await compileAhead(run);
+        const made = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length - known;
+        this.log(`GPU programs compiled ahead: ${made} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+      }
       // A shape's first step runs plainly (its kernels compiled, its cached constants made; the run's first step
       // also creates the optimizer state), so a shape seen once (an epoch's last batch) holds no recording.
       const seen = this.#seen.has(shape);

@@ -85,6 +85,8 @@ export interface WebGpuBackendInternals {
   readToGPU(dataId: object): unknown;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  /** Waits for the pipelines compiled with WEBGPU_ENGINE_COMPILE_ONLY on and puts them in the cache. */
+  checkCompileCompletionAsync(): Promise<void>;
 }
 
 const REQUIRED = [
@@ -97,6 +99,7 @@ const REQUIRED = [
   'readToGPU',
   'endComputePassEncoder',
   'submitQueue',
+  'checkCompileCompletionAsync',
 ] as const;
 
 /** The active backend as WebGPU internals, or null when the active backend is not webgpu. */

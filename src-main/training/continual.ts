@@ -60,8 +60,11 @@ async function validationLogits(
   for (let s = 0; s < stage.data.validation.length; s += 16) {
     const idx = Array.from({ length: Math.min(16, stage.data.validation.length - s) }, (_, i) => s + i);
     // evalTask's "training" examples are this task's validation split.
+    // On webgpu a shorter batch comes padded with masked rows (length-buckets.ts): only its own rows' logits count.
     const b = stage.evalTask.makeBatch(idx, 'validation');
-    const logits = tf.tidy(() => model.forward(b.inputs, { hooks: stage.adapter.hooks }).logits);
+    const logits = tf.tidy(() =>
+      model.forward(b.inputs, { hooks: stage.adapter.hooks }).logits.slice(0, idx.length),
+    );
     out.push(...(await logits.data()));
     logits.dispose();
     tf.dispose(b.own);

@@ -74,9 +74,12 @@ export class StepRecorder {
    * step's tensors that change from step to step (a replay takes the next step's in the same order).
    */
   record(inputs: readonly tf.Tensor[], fn: () => tf.Tensor[]): tf.Tensor[] {
+    // Comparing two recordings needs only their commands: the earlier one's buffers go back to tf.js's pool first,
+    // so this one reuses them instead of holding a second set (a GPT-2 medium LoRA step's temporaries are GBs).
+    for (const r of this.#recordings) release(r, this.#b);
     const rec = recordOnce(this.#b, inputs, fn, this.spec);
     this.#recordings.push(rec);
-    while (this.#recordings.length > 2) release(this.#recordings.shift() as Recording, this.#b);
+    while (this.#recordings.length > 2) this.#recordings.shift();
     return rec.outputs.map((t) => tf.clone(t));
   }
 

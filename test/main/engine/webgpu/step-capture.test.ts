@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../../src-main/adapters/index.ts';
 import { callSeed, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
 import { gpuDropoutMask } from '../../../../src-main/engine/webgpu/dropout-mask.ts';
+import { webgpuBackend } from '../../../../src-main/engine/webgpu/backend-internals.ts';
 import { CaptureRefused, StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
 import type { CapturedStep } from '../../../../src-main/engine/webgpu/step-capture.ts';
 import { loadModel } from '../../../../src-main/models/index.ts';
@@ -108,6 +109,7 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     // Captured: one plain step, two recorded ones, then replays.
     const b = setup(model);
     const losses: number[] = [];
+    const allocated: number[] = [];
     let recorder: StepRecorder | null = null;
     let captured: CapturedStep | null = null;
     for (let s = 0; s < steps; s++) {
@@ -121,11 +123,17 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
         const outs = recorder ? recorder.record(inp, b.step(inp)) : b.step(inp)();
         losses.push(...(await (outs[0] as tf.Tensor).data()));
         tf.dispose(outs);
+        allocated.push(webgpuBackend()?.bufferManager.numBytesAllocated ?? NaN);
         if (s === 2) captured = (recorder as StepRecorder).build();
       }
       tf.dispose(inp);
     }
     expect(captured?.kernels).toBeGreaterThan(50);
+    // The second recording reuses the first's buffers (given back before it ran): it allocates no second set of the
+    // step's temporaries on the GPU (all of tf.js's buffers: in use and pooled). Holding both, it took ~690 KB more
+    // here, the tiny model's temporaries.
+    const [, first, second] = allocated as [number, number, number];
+    expect(second - first).toBeLessThan(16_384);
     // The step's constants (the attention bias, dropout scales) live in buffers of their own, so a replay is one
     // compute pass after the state copies; copying them back into pooled buffers made it 22 passes and 21 copies (capture-constants.ts).
     expect([captured?.passes, captured?.copies]).toEqual([1, 0]);

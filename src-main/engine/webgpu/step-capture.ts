@@ -321,6 +321,8 @@ export class CapturedStep {
   /** The recorded commands: dispatches share compute passes between copies, or get one each when timed. */
   #encode(encoder: CommandEncoder, timer?: PassTimer): void {
     let pass: ComputePass | null = null;
+    // A pass keeps its pipeline between dispatches: set only when it changes (each call crosses into Dawn).
+    let pipeline: GpuPipeline = null;
     for (const c of this.#commands) {
       if (c.kind === 'copy') {
         pass?.end();
@@ -328,9 +330,13 @@ export class CapturedStep {
         encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
         continue;
       }
-      if (timer) pass = encoder.beginComputePass(timer.next(c.label)) as ComputePass;
-      else pass ??= encoder.beginComputePass() as ComputePass;
-      pass.setPipeline(c.pipeline);
+      if (timer || !pass) {
+        pass = (
+          timer ? encoder.beginComputePass(timer.next(c.label)) : encoder.beginComputePass()
+        ) as ComputePass;
+        pipeline = null;
+      }
+      if (c.pipeline !== pipeline) pass.setPipeline((pipeline = c.pipeline));
       pass.setBindGroup(0, c.bindGroup);
       pass.dispatchWorkgroups(c.dispatch[0], c.dispatch[1], c.dispatch[2]);
       if (timer) {

@@ -20,6 +20,8 @@ import { GpuForwards } from './gpu-forwards.ts';
 import { MAX_CAPTURES } from './length-buckets.ts';
 import type { TrainTask } from './task.ts';
 
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 24 ? 1 : 0)} MB`;
+
 type Slot =
   | { kind: 'captured'; step: CapturedStep }
   | { kind: 'recording'; recorder: StepRecorder; attempts: number };
@@ -182,7 +184,8 @@ export class GpuSteps<B> {
       this.#slots.set(shape, { kind: 'captured', step });
       this.captures++;
       this.log(
-        `GPU steps captured for batches of shape ${shape.split(',')[0]}: ${step.kernels} kernels in ${step.passes} compute passes replayed per step`,
+        `GPU steps captured for batches of shape ${shape.split(',')[0]}: ${step.kernels} kernels in ${step.passes} compute passes replayed per step; ` +
+          `its temporaries ${mb(step.temporaryBytes)} in ${mb(step.sharedTemporaryBytes)} of shared buffers`,
       );
     } catch (err) {
       if (!(err instanceof CaptureRefused)) throw err;

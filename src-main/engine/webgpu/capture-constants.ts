@@ -62,3 +62,31 @@ export function planConstants(b: WebGpuBackendInternals, rec: Recording): Consta
   }
   return plan;
 }
+
+/** A buffer made with `bytes` in it. */
+export function gpuBuffer(b: WebGpuBackendInternals, bytes: Uint8Array, usage: number): GpuBuffer {
+  const size = Math.max(4, Math.ceil(bytes.length / 4) * 4);
+  const buf = b.device.createBuffer({ size, usage, mappedAtCreation: true });
+  new Uint8Array(buf.getMappedRange() as ArrayBuffer).set(bytes);
+  buf.unmap();
+  return buf;
+}
+
+/** One uniform buffer holding every dispatch's uniforms, each at an offset the device accepts for binding. */
+export function uniformBuffer(
+  b: WebGpuBackendInternals,
+  rec: Recording,
+): { buffer: GpuBuffer; offsets: number[] } {
+  const align = Number(b.device.limits?.minUniformBufferOffsetAlignment ?? 256);
+  const offsets: number[] = [];
+  let size = 0;
+  for (const e of rec.events) {
+    if (e.kind !== 'dispatch') continue;
+    offsets.push(size);
+    size += Math.ceil(Math.max(4, e.uniform.length) / align) * align;
+  }
+  const bytes = new Uint8Array(Math.max(4, size));
+  let i = 0;
+  for (const e of rec.events) if (e.kind === 'dispatch') bytes.set(e.uniform, offsets[i++]);
+  return { buffer: gpuBuffer(b, bytes, Usage.UNIFORM), offsets };
+}

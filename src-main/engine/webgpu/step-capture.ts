@@ -23,19 +23,12 @@ import { difference, flush, recordOnce, release } from './step-recording.ts';
 import { PassTimer } from './pass-timer.ts';
 import type { CommandEncoder, KernelTime } from './pass-timer.ts';
 import type { CaptureSpec, Recording } from './step-recording.ts';
-import { planConstants } from './capture-constants.ts';
+import { gpuBuffer, planConstants, uniformBuffer } from './capture-constants.ts';
+import { planStateCopies, shareTemporaries } from './capture-memory.ts';
 
 export { CaptureRefused, CaptureStale } from './capture-errors.ts';
 export type { CaptureSpec } from './step-recording.ts';
 export type { KernelTime } from './pass-timer.ts';
-
-function gpuBuffer(b: WebGpuBackendInternals, bytes: Uint8Array, usage: number): GpuBuffer {
-  const size = Math.max(4, Math.ceil(bytes.length / 4) * 4);
-  const buf = b.device.createBuffer({ size, usage, mappedAtCreation: true });
-  new Uint8Array(buf.getMappedRange() as ArrayBuffer).set(bytes);
-  buf.unmap();
-  return buf;
-}
 
 interface ComputePass {
   setPipeline(p: unknown): void;
@@ -123,6 +116,9 @@ export class CapturedStep {
   readonly passes: number;
   /** Buffer copies inside one replay (uploads capture-constants.ts cannot hoist), state copies apart. */
   readonly copies: number;
+  /** Bytes of the recording's temporaries, and of the buffers they share now (capture-memory.ts). */
+  temporaryBytes = 0;
+  sharedTemporaryBytes = 0;
 
   /** Tensors sharing the state's recorded end buffers, so those stay alive when a variable is reassigned. */
   readonly #pinned: tf.Tensor[];
@@ -131,27 +127,59 @@ export class CapturedStep {
     this.#b = b;
     this.#rec = rec;
     this.#pinned = state.map((v) => tf.clone(v));
-    this.#planStateCopies();
+    this.#stateCopies.push(...planStateCopies(b, rec, this.#owned));
     const constants = planConstants(b, rec);
     this.#owned.push(...constants.made);
     // Every dispatch's uniforms in one buffer at aligned offsets, and one bind-group layout per pipeline: building
     // a capture made a buffer and asked for a layout per dispatch, ~half its build time (~0.1 s per capture of a
     // 500-kernel step on an H100 host).
-    const uniforms = this.#uniformBuffer(rec);
-    const layouts = new Map<GpuPipeline, unknown>();
-    let u = 0;
+    const uniforms = uniformBuffer(b, rec);
+    this.#owned.push(uniforms.buffer);
+    // The replay's commands with their buffers, then temporaries used one after another share buffers
+    // (capture-memory.ts), then the bind groups.
+    type Planned =
+      | { kind: 'copy'; src: GpuBuffer; dst: GpuBuffer; size: number }
+      | {
+          kind: 'dispatch';
+          e: Extract<Recording['events'][number], { kind: 'dispatch' }>;
+          buffers: GpuBuffer[];
+        };
+    const planned: Planned[] = [];
     for (const e of rec.events) {
       if (e.kind === 'upload' && !constants.copied.has(e)) continue;
       if (e.kind === 'upload') {
         const src = gpuBuffer(b, e.bytes, Usage.COPY_SRC);
         this.#owned.push(src);
-        this.#commands.push({ kind: 'copy', src, dst: e.dst, size: Math.ceil(e.bytes.length / 4) * 4 });
+        planned.push({ kind: 'copy', src, dst: e.dst, size: Math.ceil(e.bytes.length / 4) * 4 });
+      } else planned.push({ kind: 'dispatch', e, buffers: constants.buffers.get(e) ?? e.buffers });
+    }
+    const { moved, made, freed } = shareTemporaries(
+      (size, usage) => b.device.createBuffer({ size, usage }) as GpuBuffer & { size: number; usage: number },
+      planned.map((c) =>
+        c.kind === 'copy'
+          ? { reads: [c.src], writes: [c.dst] }
+          : { reads: c.buffers.slice(1), writes: [c.buffers[0]] },
+      ),
+      rec.taken as (GpuBuffer & { size: number; usage: number })[],
+    );
+    this.#shareTaken(moved, made, freed);
+    const layouts = new Map<GpuPipeline, unknown>();
+    let u = 0;
+    for (const c of planned) {
+      if (c.kind === 'copy') {
+        this.#commands.push({ ...c, src: moved.get(c.src) ?? c.src, dst: moved.get(c.dst) ?? c.dst });
         continue;
       }
-      const buffers = constants.buffers.get(e) ?? e.buffers;
-      const entries = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+      const { e } = c;
+      // A temporary now in a larger shared buffer is bound at its own size, as tf.js's kernel was.
+      const entries = c.buffers.map((buffer, i) => {
+        const shared = moved.get(buffer);
+        return shared
+          ? { binding: i, resource: { buffer: shared, offset: 0, size: (buffer as { size: number }).size } }
+          : { binding: i, resource: { buffer } };
+      });
       entries.push({
-        binding: buffers.length,
+        binding: c.buffers.length,
         resource: { buffer: uniforms.buffer, offset: uniforms.offsets[u++], size: e.uniform.length } as never,
       });
       let layout = layouts.get(e.pipeline);
@@ -185,52 +213,21 @@ export class CapturedStep {
     });
   }
 
-  /** One uniform buffer holding every dispatch's uniforms, each at an offset the device accepts for binding. */
-  #uniformBuffer(rec: Recording): { buffer: GpuBuffer; offsets: number[] } {
-    const align = Number(this.#b.device.limits?.minUniformBufferOffsetAlignment ?? 256);
-    const offsets: number[] = [];
-    let size = 0;
-    for (const e of rec.events) {
-      if (e.kind !== 'dispatch') continue;
-      offsets.push(size);
-      size += Math.ceil(Math.max(4, e.uniform.length) / align) * align;
-    }
-    const bytes = new Uint8Array(Math.max(4, size));
-    let i = 0;
-    for (const e of rec.events) if (e.kind === 'dispatch') bytes.set(e.uniform, offsets[i++]);
-    const buffer = gpuBuffer(this.#b, bytes, Usage.UNIFORM);
-    this.#owned.push(buffer);
-    return { buffer, offsets };
-  }
-
   /**
-   * Each replay first copies the state's latest values (where the previous step left them) to where the recorded
-   * step reads them. When one variable's old buffer became another's new one, copying in place would overwrite a
-   * value not yet copied, so those go through a scratch buffer.
+   * The recording's temporaries that now share buffers go (destroyed, and out of tf.js's count of its buffers);
+   * the shared buffers take their place among what the capture holds and frees on dispose.
    */
-  #planStateCopies(): void {
-    const { stateStart, stateEnd } = this.#rec;
-    const ends = new Set(stateEnd);
-    const direct: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
-    const viaScratch: { src: GpuBuffer; dst: GpuBuffer; size: number }[] = [];
-    stateStart.forEach((start, i) => {
-      const end = stateEnd[i];
-      if (start === end) return;
-      const copy = { src: end, dst: start, size: (start as { size: number }).size };
-      (ends.has(start) ? viaScratch : direct).push(copy);
-    });
-    if (viaScratch.length > 0) {
-      // All conflicting ends go to scratch first, then to their starts.
-      const toScratch: typeof direct = [];
-      const fromScratch: typeof direct = [];
-      for (const c of [...viaScratch, ...direct]) {
-        const scratch = this.#b.device.createBuffer({ size: c.size, usage: Usage.COPY_SRC | Usage.COPY_DST });
-        this.#owned.push(scratch);
-        toScratch.push({ src: c.src, dst: scratch, size: c.size });
-        fromScratch.push({ src: scratch, dst: c.dst, size: c.size });
-      }
-      this.#stateCopies.push(...toScratch, ...fromScratch);
-    } else this.#stateCopies.push(...direct);
+  #shareTaken(
+    moved: ReadonlyMap<GpuBuffer, GpuBuffer>,
+    made: readonly GpuBuffer[],
+    freed: readonly GpuBuffer[],
+  ): void {
+    const bytes = (bufs: readonly GpuBuffer[]) => bufs.reduce((n, x) => n + (x as { size: number }).size, 0);
+    this.temporaryBytes = bytes(this.#rec.taken);
+    this.#rec.taken = [...this.#rec.taken.filter((t) => !moved.has(t)), ...made];
+    for (const t of freed) t.destroy();
+    this.#b.bufferManager.numBytesAllocated += bytes(made) - bytes(freed);
+    this.sharedTemporaryBytes = bytes(this.#rec.taken);
   }
 
   /**

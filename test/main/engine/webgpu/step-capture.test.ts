@@ -134,6 +134,9 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     // here, the tiny model's temporaries.
     const [, first, second] = allocated as [number, number, number];
     expect(second - first).toBeLessThan(16_384);
+    // Temporaries used one after another share buffers (capture-memory.ts): the capture holds less than they took.
+    expect(captured?.sharedTemporaryBytes).toBeGreaterThan(0);
+    expect(captured?.sharedTemporaryBytes).toBeLessThan(0.6 * (captured?.temporaryBytes ?? 0));
     // The step's constants (the attention bias, dropout scales) live in buffers of their own, so a replay is one
     // compute pass after the state copies; copying them back into pooled buffers made it 22 passes and 21 copies (capture-constants.ts).
     expect([captured?.passes, captured?.copies]).toEqual([1, 0]);

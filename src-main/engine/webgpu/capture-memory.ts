@@ -1,0 +1,156 @@
+/**
+ * Sharing GPU buffers between a captured step's temporaries whose lifetimes do not overlap. A recording keeps every
+ * buffer its step used (step-recording.ts), and tf.js's pool hands a freed buffer only to a request of exactly its
+ * size, so a step of many tensor shapes leaves many buffers each used for a short stretch: a GPT-2 medium LoRA
+ * step's capture held about twice the activations PyTorch keeps (test/bench/RESULTS.md). Here each temporary's
+ * first and last command in the replay are known, so temporaries used one after another can live in one buffer,
+ * as a compiler assigns registers. Within a compute pass WebGPU orders dispatches that touch the same buffer, so
+ * a later kernel overwriting a dead temporary is safe.
+ *
+ * Only a temporary whose first use writes it (a kernel's output, a copy's destination) is shared: one read first
+ * would see another temporary's data. The planning is pure arithmetic on ids, so it is tested without a GPU. Also
+ * here: the state copies a replay starts with.
+ */
+import { Usage } from './backend-internals.ts';
+import type { GpuBuffer, WebGpuBackendInternals } from './backend-internals.ts';
+import type { Recording } from './step-recording.ts';
+
+/** What one replayed command reads and writes, as buffer ids. */
+export interface CommandUse {
+  reads: readonly number[];
+  writes: readonly number[];
+}
+
+export interface AliasPlan {
+  /** Buffers to make: one per group, as large as its largest member, with its members' usage. */
+  groups: { size: number; usage: number }[];
+  /** Temporary id -> its group. Temporaries not in it keep their own buffer. */
+  groupOf: Map<number, number>;
+}
+
+/**
+ * Groups `temporaries` (id -> size and usage) so that members of a group are never in use at once. Greedy by first
+ * use: a temporary joins a free group of its usage, the smallest that holds it, else the largest (which grows).
+ */
+export function planAliases(
+  commands: readonly CommandUse[],
+  temporaries: ReadonlyMap<number, { size: number; usage: number }>,
+): AliasPlan {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const readFirst = new Set<number>();
+  commands.forEach((c, i) => {
+    for (const id of [...c.writes, ...c.reads]) {
+      if (!temporaries.has(id)) continue;
+      if (!first.has(id)) {
+        first.set(id, i);
+        if (c.reads.includes(id)) readFirst.add(id);
+      }
+      last.set(id, i);
+    }
+  });
+  const at = (m: Map<number, number>, id: number): number => m.get(id) as number;
+  const order = [...first.keys()]
+    .filter((id) => !readFirst.has(id))
+    .sort((a, b) => at(first, a) - at(first, b));
+  const groups: { size: number; usage: number; freeAfter: number }[] = [];
+  const groupOf = new Map<number, number>();
+  for (const id of order) {
+    const { size, usage } = temporaries.get(id) as { size: number; usage: number };
+    const start = at(first, id);
+    let best = -1;
+    groups.forEach((g, gi) => {
+      if (g.usage !== usage || g.freeAfter >= start) return;
+      const b = groups[best];
+      const fits = g.size >= size;
+      if (!b) best = gi;
+      else if (fits && (b.size < size || g.size < b.size)) best = gi;
+      else if (!fits && b.size < size && g.size > b.size) best = gi;
+    });
+    if (best < 0) {
+      best = groups.length;
+      groups.push({ size, usage, freeAfter: -1 });
+    }
+    const g = groups[best] as { size: number; usage: number; freeAfter: number };
+    g.size = Math.max(g.size, size);
+    g.freeAfter = at(last, id);
+    groupOf.set(id, best);
+  }
+  return { groups: groups.map(({ size, usage }) => ({ size, usage })), groupOf };
+}
+
+interface Sized {
+  size: number;
+  usage: number;
+}
+
+/**
+ * Applies planAliases to a capture's commands (`uses`: the buffers each reads and writes, in replay order) and its
+ * temporaries: makes a buffer per group of two or more, and returns which temporary now lives where and the
+ * temporaries no longer used (for the caller to destroy). Groups of one keep their buffer.
+ */
+export function shareTemporaries<B extends Sized>(
+  make: (size: number, usage: number) => B,
+  uses: readonly { reads: readonly B[]; writes: readonly B[] }[],
+  temporaries: readonly B[],
+): { moved: Map<B, B>; made: B[]; freed: B[] } {
+  const ids = new Map<B, number>();
+  const id = (buf: B): number => {
+    let n = ids.get(buf);
+    if (n === undefined) ids.set(buf, (n = ids.size));
+    return n;
+  };
+  const commands = uses.map((c) => ({ reads: c.reads.map(id), writes: c.writes.map(id) }));
+  const temps = new Map(temporaries.map((t) => [id(t), { size: t.size, usage: t.usage }]));
+  const plan = planAliases(commands, temps);
+  const members = plan.groups.map(() => [] as B[]);
+  for (const t of temporaries) {
+    const g = plan.groupOf.get(id(t));
+    if (g !== undefined) members[g]?.push(t);
+  }
+  const moved = new Map<B, B>();
+  const made: B[] = [];
+  const freed: B[] = [];
+  plan.groups.forEach((g, gi) => {
+    const group = members[gi] ?? [];
+    if (group.length < 2) return;
+    const shared = make(g.size, g.usage);
+    made.push(shared);
+    for (const t of group) {
+      moved.set(t, shared);
+      freed.push(t);
+    }
+  });
+  return { moved, made, freed };
+}
+
+type Copy = { src: GpuBuffer; dst: GpuBuffer; size: number };
+
+/**
+ * The copies a replay starts with: the state's latest values (where the previous step left them) to where the
+ * recorded step reads them. When one variable's old buffer became another's new one, copying in place would
+ * overwrite a value not yet copied, so those go through scratch buffers (pushed to `owned`, for the capture to free).
+ */
+export function planStateCopies(b: WebGpuBackendInternals, rec: Recording, owned: GpuBuffer[]): Copy[] {
+  const { stateStart, stateEnd } = rec;
+  const ends = new Set(stateEnd);
+  const direct: Copy[] = [];
+  const viaScratch: Copy[] = [];
+  stateStart.forEach((start, i) => {
+    const end = stateEnd[i];
+    if (start === end) return;
+    const copy = { src: end, dst: start, size: (start as { size: number }).size };
+    (ends.has(start) ? viaScratch : direct).push(copy);
+  });
+  if (viaScratch.length === 0) return direct;
+  // All conflicting ends go to scratch first, then to their starts.
+  const toScratch: Copy[] = [];
+  const fromScratch: Copy[] = [];
+  for (const c of [...viaScratch, ...direct]) {
+    const scratch = b.device.createBuffer({ size: c.size, usage: Usage.COPY_SRC | Usage.COPY_DST });
+    owned.push(scratch);
+    toScratch.push({ src: c.src, dst: scratch, size: c.size });
+    fromScratch.push({ src: scratch, dst: c.dst, size: c.size });
+  }
+  return [...toScratch, ...fromScratch];
+}

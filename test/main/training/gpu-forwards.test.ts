@@ -4,16 +4,11 @@
  * spans two length buckets and ends with a short batch (padded with masked rows), and for a causal LM. On lavapipe
  * where no GPU is present; skipped, with the reason, where WebGPU cannot start.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
-import { createAdapter } from '../../../src-main/adapters/index.ts';
-import { loadModel } from '../../../src-main/models/index.ts';
 import { GpuForwards } from '../../../src-main/training/gpu-forwards.ts';
-import { buildTask } from '../../../src-main/training/session.ts';
 import type { Example } from '../../../src-main/training/session.ts';
-import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { loraTask } from '../../helpers/lora-task.ts';
 import { useWebGpuForTests } from '../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -32,27 +27,14 @@ describe.skipIf(unavailable !== null)('evaluation forwards captured on webgpu', 
   ] as const)(
     '%s: replays give the metrics of evaluating op by op, as the weights change',
     async (fixture, lm) => {
-      const model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
-      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
-        numLabels: lm ? 0 : 2,
-      });
-      const options = trainOptionsSchema.parse({
-        maxLength: 64,
-        batchSize: 3,
-        evalBatchSize: 3,
-        evalEvery: 0,
-      });
-      const task = buildTask({
-        model,
-        adapter,
+      const t = loraTask({
+        fixture,
+        lm,
         train: rows,
         validation: rows,
-        numLabels: 2,
-        lm,
-        padId: 0,
-        imageSize: 32,
-        options,
+        options: { maxLength: 64, batchSize: 3, evalBatchSize: 3 },
       });
+      const { model, task } = t;
       expect(task.captureEvaluation).toBe(true);
       await task.evaluate(); // the model's own cached constants (masks, positions) made before counting
       const before = tf.memory().numTensors;
@@ -92,8 +74,7 @@ describe.skipIf(unavailable !== null)('evaluation forwards captured on webgpu', 
       expect(forwards.replayed).toBeGreaterThanOrEqual(15 - 3 * shapes.size - 1);
       forwards.dispose();
       expect(tf.memory().numTensors).toBe(before);
-      adapter.dispose();
-      model.dispose();
+      t.dispose();
     },
   );
 });

@@ -4,15 +4,11 @@
  * of the same batch padded to the max length, since padding is masked. On lavapipe where no GPU is present;
  * skipped, with the reason, where WebGPU cannot start.
  */
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainOptionsSchema } from '../../../src-shared/train-config.ts';
-import { createAdapter } from '../../../src-main/adapters/index.ts';
-import { loadModel } from '../../../src-main/models/index.ts';
 import { buildTask } from '../../../src-main/training/session.ts';
 import type { Batch, Example } from '../../../src-main/training/session.ts';
-import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
+import { loraTask } from '../../helpers/lora-task.ts';
 import { useWebGpuForTests } from '../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -38,25 +34,10 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
   ] as const)(
     '%s: a batch padded to its bucket has the loss of one padded to the max length',
     async (fixture, lm) => {
-      const model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
-      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
-        numLabels: lm ? 0 : 2,
-      });
-      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, evalEvery: 0 });
-      const common = {
-        model,
-        adapter,
-        train: rows,
-        validation: [],
-        numLabels: 2,
-        lm,
-        padId: 0,
-        imageSize: 32,
-        options,
-      };
+      const t = loraTask({ fixture, lm, train: rows, options: { maxLength: 64, batchSize: 4 } });
       const losses: number[] = [];
       const shapes: number[][][] = [];
-      for (const task of [buildTask(common), buildTask({ ...common, fixedLength: 64 })]) {
+      for (const task of [t.task, buildTask({ ...t.common, fixedLength: 64 })]) {
         const b: Batch = task.makeBatch([0, 1, 2, 3], 'train');
         shapes.push([b.inputs.inputIds?.shape ?? [], b.lm?.targets.shape ?? [], b.lm?.mask.shape ?? []]);
         const loss = task.loss(b, { training: false, step: 0 });
@@ -77,8 +58,7 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
       expect(Math.abs((losses[0] as number) - (losses[1] as number))).toBeLessThan(
         1e-5 * Math.abs(losses[1] as number),
       );
-      adapter.dispose();
-      model.dispose();
+      t.dispose();
     },
   );
 
@@ -88,25 +68,16 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
   ] as const)(
     '%s: a shorter batch padded with masked rows has the full shape, and the loss and gradients of its rows',
     async (fixture, lm) => {
-      const model = loadModel(path.join(HF_TINY_DIR, fixture, 'base'));
-      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0.1, rslora: false }, 3, {
-        numLabels: lm ? 0 : 2,
-      });
-      const options = trainOptionsSchema.parse({ maxLength: 64, batchSize: 4, evalEvery: 0 });
-      const common = {
-        model,
-        adapter,
-        train: rows,
-        validation: [],
-        numLabels: 2,
+      const t = loraTask({
+        fixture,
         lm,
-        padId: 0,
-        imageSize: 32,
-        options,
-      };
-      const padded = buildTask(common);
+        train: rows,
+        options: { maxLength: 64, batchSize: 4 },
+        dropout: 0.1,
+      });
+      const padded = t.task;
       // A given length pads no rows: the same two rows as they are, the reference.
-      const plain = buildTask({ ...common, fixedLength: 32 });
+      const plain = buildTask({ ...t.common, fixedLength: 32 });
       expect([padded.padding?.rows, plain.padding?.rows]).toEqual([4, undefined]);
       const results: { shape: number[]; loss: number; grads: Float32Array[] }[] = [];
       for (const task of [padded, plain]) {
@@ -142,8 +113,7 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
       );
       expect(scale).toBeGreaterThan(0);
       expect(worst).toBeLessThan(1e-5 * scale);
-      adapter.dispose();
-      model.dispose();
+      t.dispose();
     },
   );
 
@@ -166,27 +136,14 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
   ])(
     'evaluates in batches of %i padded to the buckets, with the metrics of each row run alone',
     async (evalRows, shapes) => {
-      const model = loadModel(path.join(HF_TINY_DIR, 'bert-seqcls', 'base'));
-      const adapter = createAdapter(model, { type: 'lora', r: 4, alpha: 8, dropout: 0, rslora: false }, 3, {
-        numLabels: 2,
-      });
-      const options = trainOptionsSchema.parse({
-        maxLength: 64,
-        batchSize: 2,
-        evalBatchSize: evalRows,
-        evalEvery: 0,
-      });
-      const task = buildTask({
-        model,
-        adapter,
+      const t = loraTask({
+        fixture: 'bert-seqcls',
+        lm: false,
         train: rows,
         validation: rows,
-        numLabels: 2,
-        lm: false,
-        padId: 0,
-        imageSize: 32,
-        options,
+        options: { maxLength: 64, batchSize: 2, evalBatchSize: evalRows },
       });
+      const { model, adapter, task } = t;
       const seen: number[][] = [];
       const forward = model.forward.bind(model);
       model.forward = (inputs, o) => {
@@ -221,8 +178,7 @@ describe.skipIf(unavailable !== null)('length buckets on webgpu', () => {
       }
       expect(onGpu.accuracy).toBe(correct / rows.length);
       expect(Math.abs((onGpu.loss as number) - lossSum / rows.length)).toBeLessThan(1e-4);
-      adapter.dispose();
-      model.dispose();
+      t.dispose();
     },
   );
 });

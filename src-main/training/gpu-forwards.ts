@@ -9,29 +9,27 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFloats } from '../engine/read-back.ts';
-import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
-import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
-
-type Slot =
-  | { kind: 'captured'; step: CapturedStep }
-  | { kind: 'recording'; recorder: StepRecorder; attempts: number };
+import { CaptureStale } from '../engine/webgpu/step-capture.ts';
+import { CaptureSlots, shapeKey } from './capture-slots.ts';
 
 /** Shapes held at once: evaluation batches come in as many shapes as the length buckets their rows fall in. */
 const MAX_SHAPES = 4;
 
 export class GpuForwards {
-  readonly #slots = new Map<string, Slot>();
-  readonly #seen = new Set<string>();
-  #refused = false;
+  readonly #slots: CaptureSlots;
   /** Forwards run and replayed so far (the run log's GPU steps line, tests). */
   runs = 0;
   replayed = 0;
 
   constructor(
     /** What the forwards read that training changes: the trained weights. */
-    readonly state: () => tf.Variable[],
-    readonly log: (message: string) => void,
-  ) {}
+    state: () => tf.Variable[],
+    log: (message: string) => void,
+  ) {
+    this.#slots = new CaptureSlots(state, MAX_SHAPES, (why) =>
+      log(`evaluation runs one kernel at a time (slower): ${why}`),
+    );
+  }
 
   /**
    * Runs `fn` (reading only `inputs`, the state and constants; no read-back) and gives its outputs' values, which
@@ -42,81 +40,32 @@ export class GpuForwards {
     inputs: readonly tf.Tensor[],
     fn: () => tf.Tensor[],
   ): Promise<{ values: Promise<Float32Array[]> }> {
-    const shape = inputs.map((t) => `${t.dtype}:${t.shape.join('x')}`).join(',');
+    const shape = shapeKey(inputs);
     this.runs++;
-    const slot = this.#slots.get(shape);
-    if (slot?.kind === 'captured') {
+    const captured = this.#slots.captured(shape);
+    if (captured) {
       try {
-        const { outputs } = await slot.step.launch(inputs, this.state());
+        const { outputs } = await captured.launch(inputs, this.#slots.state());
         this.replayed++;
         return { values: outputs };
       } catch (err) {
         if (!(err instanceof CaptureStale)) throw err;
-        this.#drop(shape); // a tensor it reads is gone (a restored checkpoint): record it again
+        this.#slots.drop(shape); // a tensor it reads is gone (a restored checkpoint): record it again
       }
     }
-    const seen = this.#seen.has(shape);
-    this.#seen.add(shape);
-    const recording = !this.#refused && seen ? this.#recording(shape) : null;
-    let outs: tf.Tensor[];
-    if (recording) {
-      try {
-        outs = recording.recorder.record(inputs, fn);
-        recording.attempts++;
-      } catch (err) {
-        if (!(err instanceof CaptureRefused)) throw err;
-        this.#refuse(err.message);
-        outs = fn();
-      }
-    } else outs = fn();
+    const { outs, recorded } = this.#slots.run(shape, inputs, fn);
     const values = readFloats(outs).finally(() => {
       for (const t of outs) t.dispose();
     });
-    if (recording && !this.#refused && recording.attempts >= 2) {
+    if (recorded) {
       // As the training steps do: the recorded forward has run before its capture is built.
       await values.catch(() => undefined);
-      this.#build(shape, recording);
+      this.#slots.build(shape);
     }
     return { values };
   }
 
-  #recording(shape: string): Extract<Slot, { kind: 'recording' }> | null {
-    const slot = this.#slots.get(shape);
-    if (slot?.kind === 'recording') return slot;
-    if (this.#slots.size >= MAX_SHAPES) return null;
-    const fresh = {
-      kind: 'recording' as const,
-      recorder: new StepRecorder({ state: this.state() }),
-      attempts: 0,
-    };
-    this.#slots.set(shape, fresh);
-    return fresh;
-  }
-
-  #build(shape: string, slot: Extract<Slot, { kind: 'recording' }>): void {
-    try {
-      this.#slots.set(shape, { kind: 'captured', step: slot.recorder.build() });
-    } catch (err) {
-      if (!(err instanceof CaptureRefused)) throw err;
-      if (err.retry && slot.attempts < 4) return; // record the next forward of this shape too
-      this.#refuse(err.message);
-    }
-  }
-
-  #refuse(why: string): void {
-    this.#refused = true;
-    this.log(`evaluation runs one kernel at a time (slower): ${why}`);
-    for (const shape of [...this.#slots.keys()]) this.#drop(shape);
-  }
-
-  #drop(shape: string): void {
-    const slot = this.#slots.get(shape);
-    this.#slots.delete(shape);
-    if (slot?.kind === 'captured') slot.step.dispose();
-    else slot?.recorder.dispose();
-  }
-
   dispose(): void {
-    for (const shape of [...this.#slots.keys()]) this.#drop(shape);
+    this.#slots.dispose();
   }
 }

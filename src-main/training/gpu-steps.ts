@@ -4,17 +4,16 @@
  * on two real steps and replayed from then on (engine/webgpu/step-capture.ts): a BERT-small LoRA step 69 ms eager,
  * 10 ms replayed on an H200 (test/bench/RESULTS.md). A shape's first step runs plainly (kernels compiled,
  * optimizer state created). A capture replays only batches of the shape it recorded, and batches come in a few shapes
- * (length buckets, length-buckets.ts; the last, shorter batch of an epoch; fewer micro-batches), so there is one
- * capture per shape, each recorded on two steps of its shape whatever ran in between: a recording compares
- * programs, not buffers, and a replay first takes the state from wherever the last step left it (adopt). A step
+ * (length buckets, length-buckets.ts; fewer micro-batches at an epoch's end), so there is one capture per shape
+ * (capture-slots.ts), and a replay first takes the state from wherever the last step left it (adopt). A step
  * that cannot be captured at all runs eagerly for the rest of the run and says why once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CaptureRefused, CaptureStale, StepRecorder } from '../engine/webgpu/step-capture.ts';
+import { CaptureStale } from '../engine/webgpu/step-capture.ts';
 import { webgpuBackend } from '../engine/webgpu/backend-internals.ts';
 import { compileAhead, compileAheadEnabled } from '../engine/webgpu/compile-ahead.ts';
-import type { CapturedStep } from '../engine/webgpu/step-capture.ts';
 import type { AdamW } from './adamw.ts';
+import { CaptureSlots, shapeKey } from './capture-slots.ts';
 import { deviceStep } from './device-step.ts';
 import { GpuForwards } from './gpu-forwards.ts';
 import { MAX_CAPTURES } from './length-buckets.ts';
@@ -22,23 +21,18 @@ import type { TrainTask } from './task.ts';
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 24 ? 1 : 0)} MB`;
 
-type Slot =
-  | { kind: 'captured'; step: CapturedStep }
-  | { kind: 'recording'; recorder: StepRecorder; attempts: number };
-
 export class GpuSteps<B> {
-  /** By the inputs' shapes, least recently used first. */
-  #slots = new Map<string, Slot>();
-  /** Shapes stepped at least once. */
-  readonly #seen = new Set<string>();
-  #refused = false;
   #steps = 0;
   /** Steps replayed so far (for the run log and tests). */
   replayed = 0;
   /** Captures built (a shape dropped and captured again counts again). */
   captures = 0;
-  /** Shapes held at once; STUDIO_GPU_CAPTURES lowers it (less GPU memory, more steps recorded again). */
-  readonly #maxShapes = Math.max(1, Math.floor(Number(process.env.STUDIO_GPU_CAPTURES) || MAX_CAPTURES));
+  /** By batch shape; STUDIO_GPU_CAPTURES lowers how many are held (less GPU memory, more steps recorded again). */
+  readonly #slots = new CaptureSlots(
+    () => this.#state(),
+    Math.max(1, Math.floor(Number(process.env.STUDIO_GPU_CAPTURES) || MAX_CAPTURES)),
+    (why) => this.log(`GPU steps run one kernel at a time (slower): ${why}`),
+  );
   /** Evaluation's forwards, captured too where the task allows (gpu-forwards.ts); disposed with the steps. */
   readonly forwards: GpuForwards | undefined;
 
@@ -86,12 +80,12 @@ export class GpuSteps<B> {
     );
     const scalars = tf.tensor1d(this.optimizer.nextStep(lr));
     const inputs = [...batches.flatMap((b) => this.task.stepInputs(b)), ...seeds, scalars];
-    const shape = inputs.map((t) => `${t.dtype}:${t.shape.join('x')}`).join(',');
+    const shape = shapeKey(inputs);
     try {
-      const slot = this.#use(shape);
-      if (slot?.kind === 'captured') {
+      const captured = this.#slots.captured(shape);
+      if (captured) {
         try {
-          const { outputs } = await slot.step.launch(inputs, this.#state());
+          const { outputs } = await captured.launch(inputs, this.#state());
           this.replayed++;
           this.#steps++;
           const result = outputs.then(([out]) => ({ loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN }));
@@ -99,7 +93,7 @@ export class GpuSteps<B> {
         } catch (err) {
           if (!(err instanceof CaptureStale)) throw err;
           // A tensor it reads is gone (a restored checkpoint, another shape's capture dropped): record it again.
-          this.#drop(shape);
+          this.#slots.drop(shape);
         }
       }
       const run = () => [
@@ -127,88 +121,24 @@ export class GpuSteps<B> {
         const made = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length - known;
         this.log(`GPU programs compiled ahead: ${made} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
       }
-      // A shape's first step runs plainly (its kernels compiled, its cached constants made; the run's first step
-      // also creates the optimizer state), so a shape seen once (an epoch's last batch) holds no recording.
-      const seen = this.#seen.has(shape);
-      this.#seen.add(shape);
-      const recording = !this.#refused && seen ? this.#recording(shape) : null;
+      // A shape's first step runs plainly (the run's first also creates the optimizer state), its next two are
+      // recorded (capture-slots.ts).
       this.#steps++;
-      let outs: tf.Tensor[];
-      if (recording) {
-        try {
-          outs = recording.recorder.record(inputs, run);
-          recording.attempts++;
-        } catch (err) {
-          // Refused while recording (the step reads GPU data back): run op by op from now on.
-          if (!(err instanceof CaptureRefused)) throw err;
-          this.#refuse(err.message);
-          outs = run();
-        }
-      } else outs = run();
+      const { outs, recorded } = this.#slots.run(shape, inputs, run);
       const values = await (outs[0] as tf.Tensor).data();
       tf.dispose(outs);
-      if (recording && !this.#refused && recording.attempts >= 2) this.#build(shape, recording);
+      const built = recorded ? this.#slots.build(shape) : null;
+      if (built) {
+        this.captures++;
+        this.log(
+          `GPU steps captured for batches of shape ${shape.split(',')[0]}: ${built.kernels} kernels in ${built.passes} compute passes replayed per step; ` +
+            `its temporaries ${mb(built.temporaryBytes)} in ${mb(built.sharedTemporaryBytes)} of shared buffers`,
+        );
+      }
       return { result: Promise.resolve({ loss: values[0] ?? NaN, norm: values[1] ?? NaN }), replayed: false };
     } finally {
       tf.dispose(inputs);
     }
-  }
-
-  /** The shape's slot, marked most recently used. */
-  #use(shape: string): Slot | undefined {
-    const slot = this.#slots.get(shape);
-    if (slot) {
-      this.#slots.delete(shape);
-      this.#slots.set(shape, slot);
-    }
-    return slot;
-  }
-
-  /** The shape's recording in progress, started (dropping the least recently used shape if full) if none. */
-  #recording(shape: string): Extract<Slot, { kind: 'recording' }> {
-    const slot = this.#slots.get(shape);
-    if (slot?.kind === 'recording') return slot;
-    while (this.#slots.size >= this.#maxShapes) this.#drop(this.#slots.keys().next().value as string);
-    const fresh = {
-      kind: 'recording' as const,
-      recorder: new StepRecorder({ state: this.#state() }),
-      attempts: 0,
-    };
-    this.#slots.set(shape, fresh);
-    return fresh;
-  }
-
-  #build(shape: string, slot: Extract<Slot, { kind: 'recording' }>): void {
-    try {
-      const step = slot.recorder.build();
-      this.#slots.set(shape, { kind: 'captured', step });
-      this.captures++;
-      this.log(
-        `GPU steps captured for batches of shape ${shape.split(',')[0]}: ${step.kernels} kernels in ${step.passes} compute passes replayed per step; ` +
-          `its temporaries ${mb(step.temporaryBytes)} in ${mb(step.sharedTemporaryBytes)} of shared buffers`,
-      );
-    } catch (err) {
-      if (!(err instanceof CaptureRefused)) throw err;
-      if (err.retry && slot.attempts < 4) return; // record the next step of this shape too, compare the last two
-      this.#refuse(err.message);
-    }
-  }
-
-  #refuse(why: string): void {
-    this.#refused = true;
-    this.log(`GPU steps run one kernel at a time (slower): ${why}`);
-    this.#reset();
-  }
-
-  #drop(shape: string): void {
-    const slot = this.#slots.get(shape);
-    this.#slots.delete(shape);
-    if (slot?.kind === 'captured') slot.step.dispose();
-    else slot?.recorder.dispose();
-  }
-
-  #reset(): void {
-    for (const shape of [...this.#slots.keys()]) this.#drop(shape);
   }
 
   dispose(): void {
@@ -223,7 +153,7 @@ export class GpuSteps<B> {
           `${programs} GPU programs compiled in this process`,
       );
     }
-    this.#reset();
+    this.#slots.dispose();
     this.forwards?.dispose();
   }
 }

@@ -30,12 +30,14 @@ const examples = (n: number, seed: number): Example[] =>
   });
 
 /**
- * Trains 3 epochs of `n` examples in batches of 3 (a last batch of 1 row runs op by op), `accumulation`
- * micro-batches per step.
+ * Trains 3 epochs of `n` examples in batches of 3, `accumulation` micro-batches per step. Every batch padded to
+ * length 16 (a last batch of 1 row is a shape of its own), or with `buckets` as buildTask pads on webgpu (the last
+ * batch padded with masked rows to 3).
  */
-const run = (capture: boolean, n = 10, accumulation = 1, onStep?: (step: number) => void) =>
+const run = (capture: boolean, n = 10, accumulation = 1, onStep?: (step: number) => void, buckets = false) =>
   runLoraLoop(model as Model, examples(n, 1), {
     capture,
+    buckets,
     ...(onStep ? { onStep } : {}),
     options: {
       epochs: 3,
@@ -121,16 +123,7 @@ describe.skipIf(unavailable !== null)('training loop on webgpu', () => {
     const before = tf.memory().numTensors;
     // 10 rows in batches of 3: each epoch ends with a batch of 1 row, padded to 3 (rows of at most 14 tokens: the
     // one bucket of max length 16).
-    const padded = (capture: boolean) =>
-      runLoraLoop(model as Model, examples(10, 1), {
-        capture,
-        options: { epochs: 3, batchSize: 3, lr: 5e-3, seed: 11, dropout: true, gradClip: 1 },
-        lora: { r: 4, alpha: 8 },
-        adapterSeed: 3,
-        numLabels: 3,
-        length: 16,
-        buckets: true,
-      });
+    const padded = (capture: boolean) => run(capture, 10, 1, undefined, true);
     const captured = await padded(true);
     const log = captured.logs.join('\n');
     expect(log.match(/GPU steps captured for batches of shape int32:3x16:/g)).toHaveLength(1);

@@ -115,11 +115,8 @@ export class GpuSteps<B> {
       // The run's first step compiles most of the run's GPU programs: in parallel, before it runs (compile-ahead.ts).
       if (this.#steps === 0 && compileAheadEnabled()) {
         this.optimizer.ensureSlots(this.task.trainable);
-        const t = performance.now();
-        const known = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length;
-        await compileAhead(run);
-        const made = Object.keys(webgpuBackend()?.pipelineCache ?? {}).length - known;
-        this.log(`GPU programs compiled ahead: ${made} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+        const { programs, seconds } = await compileAhead(run);
+        this.log(`GPU programs compiled ahead: ${programs} in ${seconds.toFixed(2)} s`);
       }
       // A shape's first step runs plainly (the run's first also creates the optimizer state), its next two are
       // recorded (capture-slots.ts).

@@ -86,9 +86,10 @@ export function lengthBuckets(maxLength: number): number[] {
  * The buckets a run uses: lengthBuckets(maxLength) less the rare ones (RARE_BATCHES) and those whose batches would
  * cost less padded to the next bucket than their own capture (CAPTURE_SECONDS), judged from the training rows'
  * lengths. The default model on moby-questions keeps only 128: its 64 bucket (346 of 390 batches) would save
- * about 0.46 s of padding at the assumed throughput (measured on an H100: 0.1-0.2 s), its capture costs ~0.5 s. A batch of r rows drawn from rows of which a share F(L) have at most L tokens has its longest row
- * within L with probability about F(L)^r, so about batches x (F(b)^r - F(b')^r) batches land in bucket b (b' the
- * bucket kept below it). No plan: every bucket.
+ * about 0.46 s of padding at the assumed throughput (measured on an H100: 0.1-0.2 s), its capture costs ~0.5 s.
+ * A batch of r rows drawn from rows of which a share F(L) have at most L tokens has its longest row within L with
+ * probability about F(L)^r, so about batches x (F(b)^r - F(b')^r) batches land in bucket b (b' the bucket kept
+ * below it). No plan: every bucket.
  */
 export function plannedBuckets(maxLength: number, plan?: BatchPlan): number[] {
   const all = lengthBuckets(maxLength);

@@ -16,10 +16,15 @@ import { webgpuBackend } from './backend-internals.ts';
 export const compileAheadEnabled = (env: NodeJS.ProcessEnv = process.env): boolean =>
   env.STUDIO_GPU_COMPILE_AHEAD !== '0' && webgpuBackend() !== null;
 
-/** Runs `fn` in compile-only mode, disposes its outputs, restores the variables it reassigned, awaits the programs. */
-export async function compileAhead(fn: () => tf.Tensor[]): Promise<void> {
+/**
+ * Runs `fn` in compile-only mode, disposes its outputs, restores the variables it reassigned, awaits the programs;
+ * returns how many programs it compiled and in how many seconds.
+ */
+export async function compileAhead(fn: () => tf.Tensor[]): Promise<{ programs: number; seconds: number }> {
   const b = webgpuBackend();
-  if (!b) return;
+  if (!b) return { programs: 0, seconds: 0 };
+  const start = performance.now();
+  const known = Object.keys(b.pipelineCache ?? {}).length;
   const variables = Object.values(tf.engine().state.registeredVariables);
   // A clone shares its variable's data: it keeps the values alive while the pass points the variable elsewhere.
   const kept = variables.map((v) => ({ v, dataId: v.dataId, values: tf.clone(v) }));
@@ -40,4 +45,6 @@ export async function compileAhead(fn: () => tf.Tensor[]): Promise<void> {
     throw new Error(
       `compiling ahead made variables it could not fill: ${made.map((v) => v.name).join(', ')}`,
     );
+  const programs = Object.keys(b.pipelineCache ?? {}).length - known;
+  return { programs, seconds: (performance.now() - start) / 1000 };
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { leanVariableGrads } from '../engine/lean-gradients.ts';
 import { gpuSumOfSquares } from '../engine/webgpu/sum-of-squares.ts';
 
 /**
@@ -44,7 +45,10 @@ export function namedGradients(
   loss: () => tf.Scalar,
   trainable: ReadonlyMap<string, tf.Variable>,
 ): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
-  const { value, grads } = tf.variableGrads(loss, [...trainable.values()]);
+  const { value, grads } =
+    process.env.STUDIO_LEAN_BACKWARD === '0'
+      ? tf.variableGrads(loss, [...trainable.values()])
+      : leanVariableGrads(loss, [...trainable.values()]);
   const named = new Map<string, tf.Tensor>();
   for (const [name, v] of trainable) {
     const g = grads[v.name];

@@ -62,6 +62,7 @@ export interface WebGpuBackendInternals {
     freeBuffers: Map<string, GpuBuffer[]>;
     numFreeBuffers: number;
     numBytesAllocated: number;
+    acquireBuffer(...args: unknown[]): GpuBuffer;
   };
   commandEncoder: unknown;
   /** Compiled GPU programs by shader key (read only to count them for the run log). */

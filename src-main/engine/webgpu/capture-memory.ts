@@ -84,44 +84,90 @@ interface Sized {
   usage: number;
 }
 
+/** How many of the sorted `starts` are at or before `i`. */
+function segmentAt(starts: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((starts[mid] as number) <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Applies planAliases to a capture's commands (`uses`: the buffers each reads and writes, in replay order) and its
- * temporaries: makes a buffer per group of two or more, and returns which temporary now lives where and the
- * temporaries no longer used (for the caller to destroy). Groups of one keep their buffer.
+ * temporaries: makes a buffer per group of two or more, and returns where each command finds each buffer now
+ * (`bufferAt`) and the temporaries no longer used (for the caller to destroy). Groups of one keep their buffer.
+ *
+ * tf.js reuses a freed buffer for a later tensor of the same size within the step (once the backward pass frees
+ * as it goes, often: engine/lean-gradients.ts). Such a buffer holds several temporaries one after another; taken
+ * whole, its lifetime would span them all and block sharing. `starts` gives, per temporary, the commands at which
+ * tf.js handed it out afresh: each stretch between two starts is planned as a temporary of its own. A buffer used
+ * before its first start (its contents come from before the step) is planned whole.
  */
 export function shareTemporaries<B extends Sized>(
   make: (size: number, usage: number) => B,
   uses: readonly { reads: readonly B[]; writes: readonly B[] }[],
   temporaries: readonly B[],
-): { moved: Map<B, B>; made: B[]; freed: B[] } {
-  const ids = new Map<B, number>();
-  const id = (buf: B): number => {
-    let n = ids.get(buf);
-    if (n === undefined) ids.set(buf, (n = ids.size));
-    return n;
-  };
-  const commands = uses.map((c) => ({ reads: c.reads.map(id), writes: c.writes.map(id) }));
-  const temps = new Map(temporaries.map((t) => [id(t), { size: t.size, usage: t.usage }]));
-  const plan = planAliases(commands, temps);
-  const members = plan.groups.map(() => [] as B[]);
-  for (const t of temporaries) {
-    const g = plan.groupOf.get(id(t));
-    if (g !== undefined) members[g]?.push(t);
+  starts: ReadonlyMap<B, readonly number[]> = new Map(),
+): { bufferAt: (command: number, buf: B) => B; made: B[]; freed: B[] } {
+  const isTemporary = new Set(temporaries);
+  const firstUse = new Map<B, number>();
+  uses.forEach((c, i) => {
+    for (const buf of [...c.writes, ...c.reads]) if (!firstUse.has(buf)) firstUse.set(buf, i);
+  });
+  const split = new Map<B, readonly number[]>();
+  for (const [buf, list] of starts) {
+    const sorted = [...list].sort((a, b) => a - b);
+    const used = firstUse.get(buf);
+    if (isTemporary.has(buf) && sorted.length > 0 && used !== undefined && used >= (sorted[0] as number))
+      split.set(buf, sorted);
   }
-  const moved = new Map<B, B>();
+  // One id per (buffer, stretch); a buffer not split is one stretch.
+  const bufferIds = new Map<B, number>();
+  const ids = new Map<string, number>();
+  const owner: B[] = [];
+  const idAt = (buf: B, i: number): number => {
+    let n = bufferIds.get(buf);
+    if (n === undefined) bufferIds.set(buf, (n = bufferIds.size));
+    const stretches = split.get(buf);
+    const key = `${n}/${stretches ? segmentAt(stretches, i) : 0}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      ids.set(key, (id = owner.length));
+      owner.push(buf);
+    }
+    return id;
+  };
+  const commands = uses.map((c, i) => ({
+    reads: c.reads.map((b) => idAt(b, i)),
+    writes: c.writes.map((b) => idAt(b, i)),
+  }));
+  const temps = new Map<number, Sized>();
+  owner.forEach((buf, id) => {
+    if (isTemporary.has(buf)) temps.set(id, { size: buf.size, usage: buf.usage });
+  });
+  const plan = planAliases(commands, temps);
+  const members = plan.groups.map(() => [] as number[]);
+  for (const [id, g] of plan.groupOf) members[g]?.push(id);
+  const movedTo = new Map<number, B>();
   const made: B[] = [];
-  const freed: B[] = [];
   plan.groups.forEach((g, gi) => {
     const group = members[gi] ?? [];
     if (group.length < 2) return;
     const shared = make(g.size, g.usage);
     made.push(shared);
-    for (const t of group) {
-      moved.set(t, shared);
-      freed.push(t);
-    }
+    for (const id of group) movedTo.set(id, shared);
   });
-  return { moved, made, freed };
+  const kept = new Set<B>();
+  owner.forEach((buf, id) => {
+    if (!movedTo.has(id)) kept.add(buf);
+  });
+  const freed = temporaries.filter((t) => bufferIds.has(t) && !kept.has(t));
+  const bufferAt = (i: number, buf: B): B => movedTo.get(idAt(buf, i)) ?? buf;
+  return { bufferAt, made, freed };
 }
 
 type Copy = { src: GpuBuffer; dst: GpuBuffer; size: number };

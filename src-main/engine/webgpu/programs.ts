@@ -62,8 +62,9 @@ export const ROW_WORKGROUP = 128;
 
 /**
  * One workgroup per row of the first input, [rows, d] (output [rows, d] or [rows, outCols]); `body` sees `row`, `d`,
- * `tid` and `rowSum(v)` (the sum of every thread's v over the workgroup, for means and norms). Loops over a row
- * must stride by ROW_WORKGROUP from `tid` and stop at `n` (0 for the padding workgroups a large dispatch adds).
+ * `tid`, `rowSum(v)` (the sum of every thread's v over the workgroup, for means and norms) and `rowMax(v)`. Loops
+ * over a row must stride by ROW_WORKGROUP from `tid` and stop at `n` (0 for the padding workgroups a large dispatch
+ * adds).
  */
 export class RowProgram implements WebGpuProgram {
   readonly outputShape: number[];
@@ -104,6 +105,20 @@ export class RowProgram implements WebGpuProgram {
         let total = partials[0];
         workgroupBarrier();
         return total;
+      }
+      fn rowMax(v : f32) -> f32 {
+        let t = localId.x;
+        partials[t] = v;
+        workgroupBarrier();
+        for (var s = ${ROW_WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+          if (t < s) {
+            partials[t] = max(partials[t], partials[t + s]);
+          }
+          workgroupBarrier();
+        }
+        let top = partials[0];
+        workgroupBarrier();
+        return top;
       }
       fn main(index : i32) {
         let row = index / ${ROW_WORKGROUP};

@@ -145,7 +145,10 @@ export class CapturedStep {
           buffers: GpuBuffer[];
         };
     const planned: Planned[] = [];
+    // The planned command each recorded event comes at (or, for an upload left out, the next one).
+    const plannedAt: number[] = [];
     for (const e of rec.events) {
+      plannedAt.push(planned.length);
       if (e.kind === 'upload' && !constants.copied.has(e)) continue;
       if (e.kind === 'upload') {
         const src = gpuBuffer(b, e.bytes, Usage.COPY_SRC);
@@ -153,7 +156,13 @@ export class CapturedStep {
         planned.push({ kind: 'copy', src, dst: e.dst, size: Math.ceil(e.bytes.length / 4) * 4 });
       } else planned.push({ kind: 'dispatch', e, buffers: constants.buffers.get(e) ?? e.buffers });
     }
-    const { moved, made, freed } = shareTemporaries(
+    const starts = new Map<GpuBuffer, number[]>();
+    for (const [buf, at] of rec.acquired)
+      starts.set(
+        buf,
+        at.map((e) => plannedAt[e] ?? planned.length),
+      );
+    const { bufferAt, made, freed } = shareTemporaries(
       (size, usage) => b.device.createBuffer({ size, usage }) as GpuBuffer & { size: number; usage: number },
       planned.map((c) =>
         c.kind === 'copy'
@@ -161,20 +170,22 @@ export class CapturedStep {
           : { reads: c.buffers.slice(1), writes: [c.buffers[0]] },
       ),
       rec.taken as (GpuBuffer & { size: number; usage: number })[],
+      starts as Map<GpuBuffer & { size: number; usage: number }, number[]>,
     );
-    this.#shareTaken(moved, made, freed);
+    this.#shareTaken(made, freed);
     const layouts = new Map<GpuPipeline, unknown>();
     let u = 0;
-    for (const c of planned) {
+    for (const [ci, c] of planned.entries()) {
+      const at = (buf: GpuBuffer) => bufferAt(ci, buf as GpuBuffer & { size: number; usage: number });
       if (c.kind === 'copy') {
-        this.#commands.push({ ...c, src: moved.get(c.src) ?? c.src, dst: moved.get(c.dst) ?? c.dst });
+        this.#commands.push({ ...c, src: at(c.src), dst: at(c.dst) });
         continue;
       }
       const { e } = c;
       // A temporary now in a larger shared buffer is bound at its own size, as tf.js's kernel was.
       const entries = c.buffers.map((buffer, i) => {
-        const shared = moved.get(buffer);
-        return shared
+        const shared = at(buffer);
+        return shared !== buffer
           ? { binding: i, resource: { buffer: shared, offset: 0, size: (buffer as { size: number }).size } }
           : { binding: i, resource: { buffer } };
       });
@@ -217,14 +228,11 @@ export class CapturedStep {
    * The recording's temporaries that now share buffers go (destroyed, and out of tf.js's count of its buffers);
    * the shared buffers take their place among what the capture holds and frees on dispose.
    */
-  #shareTaken(
-    moved: ReadonlyMap<GpuBuffer, GpuBuffer>,
-    made: readonly GpuBuffer[],
-    freed: readonly GpuBuffer[],
-  ): void {
+  #shareTaken(made: readonly GpuBuffer[], freed: readonly GpuBuffer[]): void {
     const bytes = (bufs: readonly GpuBuffer[]) => bufs.reduce((n, x) => n + (x as { size: number }).size, 0);
     this.temporaryBytes = bytes(this.#rec.taken);
-    this.#rec.taken = [...this.#rec.taken.filter((t) => !moved.has(t)), ...made];
+    const gone = new Set(freed);
+    this.#rec.taken = [...this.#rec.taken.filter((t) => !gone.has(t)), ...made];
     for (const t of freed) t.destroy();
     this.#b.bufferManager.numBytesAllocated += bytes(made) - bytes(freed);
     this.sharedTemporaryBytes = bytes(this.#rec.taken);

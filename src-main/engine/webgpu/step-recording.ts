@@ -38,6 +38,11 @@ export interface Recording {
   taken: GpuBuffer[];
   /** Buffers of live tensors the step uses, with the tensor that must still own each. */
   live: [GpuBuffer, object][];
+  /**
+   * Per buffer, the events before which tf.js handed it out for a new tensor (from its pool or new): a temporary's
+   * buffer between two of these holds one tensor (capture-memory.ts shares those stretches).
+   */
+  acquired: Map<GpuBuffer, number[]>;
 }
 
 export interface CaptureSpec {
@@ -72,6 +77,9 @@ export function recordOnce(
   let pendingUniform: Uint8Array | null = null;
   let inDispatch = false;
 
+  const acquired = new Map<GpuBuffer, number[]>();
+  const manager = b.bufferManager;
+  const acquire = manager.acquireBuffer;
   const realQueue = b.queue;
   const orig = {
     recordAndSubmit: b.recordAndSubmit,
@@ -132,6 +140,13 @@ export function recordOnce(
       owners.set(d.resource, dataId);
     }
   };
+  manager.acquireBuffer = (...args: unknown[]) => {
+    const buf = acquire.apply(manager, args);
+    const at = acquired.get(buf);
+    if (at) at.push(events.length);
+    else acquired.set(buf, [events.length]);
+    return buf;
+  };
   b.getBufferData = refuse('reads data back from the GPU');
   const readGpu = refuse('reads data back from the GPU');
   // Small tensors still on the CPU are read where they are (tf.js does so for constants): no GPU read-back.
@@ -147,6 +162,7 @@ export function recordOnce(
     throw err;
   } finally {
     Object.assign(b, orig);
+    manager.acquireBuffer = acquire;
     b.queue = realQueue;
     flush(b);
   }
@@ -156,7 +172,17 @@ export function recordOnce(
     throw new CaptureRefused(problem);
   }
   const stateEnd = spec.state.map((v) => bufferOf(b, v));
-  const rec: Recording = { events, owners, stateStart, stateEnd, inputs, outputs, taken: [], live: [] };
+  const rec: Recording = {
+    events,
+    owners,
+    stateStart,
+    stateEnd,
+    inputs,
+    outputs,
+    taken: [],
+    live: [],
+    acquired,
+  };
   takeBuffers(b, rec);
   return rec;
 }

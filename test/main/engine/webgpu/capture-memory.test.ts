@@ -88,9 +88,51 @@ describe('sharing buffers between temporaries', () => {
     );
     // a and c share; b is alone; d is read first (its own).
     expect(made).toHaveLength(1);
-    expect(r.moved.get(a)).toBe(made[0]);
-    expect(r.moved.get(c)).toBe(made[0]);
-    expect(r.moved.has(b) || r.moved.has(d)).toBe(false);
+    expect(r.bufferAt(0, a)).toBe(made[0]);
+    expect(r.bufferAt(3, c)).toBe(made[0]);
+    expect([r.bufferAt(1, b), r.bufferAt(3, d)]).toEqual([b, d]);
     expect(r.freed.sort((x, y) => x.size - y.size)).toEqual([a, c]);
+  });
+
+  it('plans each stretch of a buffer tf.js handed out again as a temporary of its own', () => {
+    const buf = (size: number) => ({ size, usage: STORAGE });
+    const [a, b, c, input, output] = [buf(40), buf(40), buf(40), buf(4), buf(4)];
+    // a holds one tensor at commands 0-1 and another at 3-4 (tf.js gave it out again before command 3); b is
+    // written at 1 and read until 4, c at 2 and read at 3. Taken whole, a (0-4) overlaps b and c: nothing shares.
+    // In stretches, a's first tensor ends before c starts, so they can share a buffer.
+    const uses = [
+      { reads: [input], writes: [a] },
+      { reads: [a], writes: [b] },
+      { reads: [b], writes: [c] },
+      { reads: [c], writes: [a] },
+      { reads: [a, b], writes: [output] },
+    ];
+    const made: { size: number; usage: number }[] = [];
+    const make = (size: number, usage: number) => {
+      const x = { size, usage };
+      made.push(x);
+      return x;
+    };
+    const whole = shareTemporaries(make, uses, [a, b, c]);
+    expect(made).toHaveLength(0);
+    expect(whole.freed).toEqual([]);
+    const split = shareTemporaries(make, uses, [a, b, c], new Map([[a, [0, 3]]]));
+    expect(made).toHaveLength(1);
+    // The first tensor of a and c share; a's second tensor stays in a (a group of one), so a is not freed.
+    expect(split.bufferAt(0, a)).toBe(made[0]);
+    expect(split.bufferAt(1, a)).toBe(made[0]);
+    expect(split.bufferAt(2, c)).toBe(made[0]);
+    expect(split.bufferAt(3, a)).toBe(a);
+    expect(split.bufferAt(4, a)).toBe(a);
+    expect(split.freed).toEqual([c]);
+    // A buffer read before tf.js first handed it out holds data from before the step: planned whole.
+    const readFirst = shareTemporaries(
+      make,
+      [{ reads: [a], writes: [b] }, ...uses],
+      [a, b, c],
+      new Map([[a, [1, 4]]]),
+    );
+    expect(readFirst.bufferAt(1, a)).toBe(a);
+    expect(readFirst.bufferAt(4, a)).toBe(a);
   });
 });

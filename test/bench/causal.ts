@@ -75,6 +75,7 @@ function stepCheck(shape: CausalShape): { config: TrainConfig; dims: ModelDims }
     vocabSize: shape.vocab,
     maxPositions: shape.positions,
     ffnSize: shape.ffn,
+    gatedFfn: shape.arch === 'llama',
     imageTokens: 0,
     totalParams: paramCount(shape),
     outputsPerToken: shape.vocab,

@@ -50,6 +50,11 @@ export interface ArchitectureSpec {
    * cannot pick a base class without it. Absent: null, as PEFT writes for the task types it maps itself.
    */
   peftAutoMapping?: { base_model_class: string; parent_library: string };
+  /**
+   * The feed-forward is gated (SwiGLU: gate and up projections, then silu(gate) times up), so a training step keeps
+   * twice the feed-forward-sized activations of a plain MLP (the memory estimate, training/preflight/sizes.ts).
+   */
+  gatedFfn?: boolean;
 }
 
 /** The CommonConfig fields that come from the declaration rather than from config.json. */

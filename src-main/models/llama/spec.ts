@@ -11,4 +11,5 @@ export const llamaSpec: ArchitectureSpec = {
   conv1d: false,
   heads: { 'sequence-classification': ['score'] },
   adapterHub: null,
+  gatedFfn: true,
 };

@@ -14,6 +14,7 @@ import type { LoadedDataset } from '../../data/index.ts';
 import { UserError } from '../../errors.ts';
 import type { Model } from '../../models/index.ts';
 import { resolveModelDir } from '../../models/default-model.ts';
+import { architectureOf } from '../../models/architectures.ts';
 import { modelParameterCount } from '../../models/param-count.ts';
 import { classifierLabels, isVideoDataset, loadModelAndTokenizer } from '../prepare.ts';
 import { multiTaskLabels } from '../multitask.ts';
@@ -81,6 +82,7 @@ export function modelDims(model: Model, raw: Record<string, unknown>, config: Tr
     vocabSize: c.vocabSize ?? 0,
     maxPositions: positive(raw.max_position_embeddings, raw.n_positions, raw.n_ctx),
     ffnSize: positive(raw.intermediate_size, raw.n_inner, raw.hidden_dim) ?? 4 * hidden,
+    gatedFfn: architectureOf(c.modelType).gatedFfn ?? false,
     imageTokens: Math.ceil(imageSize / patch) ** 2 + 1,
     totalParams: model.params.count(),
     outputsPerToken: c.task === 'causal-lm' ? (c.vocabSize ?? 0) : Math.max(2, c.labels.length),

@@ -6,10 +6,19 @@ import { describeUserFacing } from '../../../src-main/errors.ts';
 import { startWebServer } from '../../../src-main/server/web-server.ts';
 import { EventBus } from '../../../src-main/services/event-bus.ts';
 import { capValidation } from '../../../src-main/training/prepare.ts';
-import { checkMemory, checkSizes, estimateMemory } from '../../../src-main/training/preflight/index.ts';
+import { loadModel } from '../../../src-main/models/index.ts';
+import {
+  checkMemory,
+  checkSizes,
+  estimateMemory,
+  modelDims,
+  rawModelConfig,
+} from '../../../src-main/training/preflight/index.ts';
 import type { ModelDims } from '../../../src-main/training/preflight/index.ts';
 import { estimateTrainable } from '../../../src-main/training/preflight/sizes.ts';
 import { evalProgressLogger } from '../../../src-main/training/trainer.ts';
+import { useTestBackend } from '../../helpers/backend.ts';
+import { HF_TINY_DIR } from '../../helpers/fixtures.ts';
 import { MB, preflightConfig as config, refusal } from '../../helpers/preflight.ts';
 
 /** A BERT-small shape (4 layers, d=256, 4 heads, ffn 1024, 512 positions). */
@@ -71,6 +80,29 @@ describe('pre-flight size caps', () => {
     expect(
       bytes(config({ type: 'prompt', virtualTokens: most }, { batchSize: 1, maxLength: 128 })),
     ).toBeLessThanOrEqual(budget);
+  });
+});
+
+describe('the memory estimate of a gated feed-forward', () => {
+  it("counts SwiGLU's gate and up activations: two more FFN-sized vectors per token and layer", () => {
+    const c = config({ type: 'lora' }, { batchSize: 2, maxLength: 64 });
+    const plain = estimateMemory(c, DIMS, 1000).activations;
+    const gated = estimateMemory(c, { ...DIMS, gatedFfn: true }, 1000).activations;
+    expect((gated - plain) * MB).toBeCloseTo(4 * 2 * 64 * 2 * DIMS.ffnSize * DIMS.numLayers, 0);
+  });
+
+  it('takes it from the architecture: Llama declares it, GPT-2 does not', async () => {
+    await useTestBackend();
+    for (const [fixture, gated] of [
+      ['llama-lm', true],
+      ['gpt2-lm', false],
+    ] as const) {
+      const dir = path.join(HF_TINY_DIR, fixture, 'base');
+      const model = loadModel(dir);
+      const c = { ...config({ type: 'lora' }), model: dir };
+      expect(modelDims(model, rawModelConfig(dir), c).gatedFfn).toBe(gated);
+      model.dispose();
+    }
   });
 });
 

@@ -60,6 +60,23 @@ export class ElementwiseProgram implements WebGpuProgram {
 /** Threads per row in {@link RowProgram}: rows are model widths (256..4096), read in strides of this. */
 export const ROW_WORKGROUP = 128;
 
+/** A workgroup-wide reduction `name(v)` over the workgroup's `partials`, combining two of them with `combine`. */
+const reduction = (name: string, combine: string) => `
+      fn ${name}(v : f32) -> f32 {
+        let t = localId.x;
+        partials[t] = v;
+        workgroupBarrier();
+        for (var s = ${ROW_WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+          if (t < s) {
+            partials[t] = ${combine};
+          }
+          workgroupBarrier();
+        }
+        let total = partials[0];
+        workgroupBarrier();
+        return total;
+      }`;
+
 /**
  * One workgroup per row of the first input, [rows, d] (output [rows, d] or [rows, outCols]); `body` sees `row`, `d`,
  * `tid`, `rowSum(v)` (the sum of every thread's v over the workgroup, for means and norms) and `rowMax(v)`. Loops
@@ -92,34 +109,8 @@ export class RowProgram implements WebGpuProgram {
     const first = this.variableNames[0]?.replace(/^./, (c) => c.toLowerCase());
     return `
       var<workgroup> partials : array<f32, ${ROW_WORKGROUP}>;
-      fn rowSum(v : f32) -> f32 {
-        let t = localId.x;
-        partials[t] = v;
-        workgroupBarrier();
-        for (var s = ${ROW_WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
-          if (t < s) {
-            partials[t] = partials[t] + partials[t + s];
-          }
-          workgroupBarrier();
-        }
-        let total = partials[0];
-        workgroupBarrier();
-        return total;
-      }
-      fn rowMax(v : f32) -> f32 {
-        let t = localId.x;
-        partials[t] = v;
-        workgroupBarrier();
-        for (var s = ${ROW_WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
-          if (t < s) {
-            partials[t] = max(partials[t], partials[t + s]);
-          }
-          workgroupBarrier();
-        }
-        let top = partials[0];
-        workgroupBarrier();
-        return top;
-      }
+${reduction('rowSum', 'partials[t] + partials[t + s]')}
+${reduction('rowMax', 'max(partials[t], partials[t + s])')}
       fn main(index : i32) {
         let row = index / ${ROW_WORKGROUP};
         let tid = i32(localId.x);

@@ -35,7 +35,7 @@ const engine = () => tf.engine() as unknown as EngineInternals;
  * The nodes on a path from one of `xs` to `y`, in tape order, each with its inputs pruned to those that come from
  * `xs` (what tf.js's getFilteredNodesXToY returns, with sets instead of its nested loops).
  */
-export function nodesFromXToY(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
+function nodesFromXToY(tape: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
   const fromX = new Set(xs.map((x) => x.id));
   const nodesFromX = new Set<number>();
   for (const node of tape) {

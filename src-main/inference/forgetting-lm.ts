@@ -4,6 +4,7 @@
  * after training can say how many it still predicts as the base did.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sparseSoftmaxCrossEntropy } from '../engine/ops/cross-entropy.ts';
 import type { Model } from '../models/index.ts';
 import type { Batch } from './forgetting.ts';
 
@@ -57,7 +58,7 @@ export async function lmScores(
   for (const b of batches) {
     const { ids, targets } = plan(b, objective, maskId);
     if (targets.length === 0) continue;
-    const [pickedT, bestT] = tf.tidy(() => {
+    const [nllT, bestT] = tf.tidy(() => {
       const logits = model.forward({
         inputIds: tf.tensor2d(ids, [b.rows, b.length], 'int32'),
         attentionMask: tf.tensor2d(b.mask, [b.rows, b.length], 'int32'),
@@ -70,25 +71,20 @@ export async function lmScores(
           'int32',
         ),
       );
-      const lp = tf.logSoftmax(rows);
-      const picked = lp
-        .mul(
-          tf.oneHot(
-            tf.tensor1d(
-              targets.map((t) => t.id),
-              'int32',
-            ),
-            vocab,
-          ),
-        )
-        .sum(1);
-      return [picked, rows.argMax(1)];
+      const nllRows = sparseSoftmaxCrossEntropy(
+        rows as tf.Tensor2D,
+        tf.tensor1d(
+          targets.map((t) => t.id),
+          'int32',
+        ),
+      );
+      return [nllRows, rows.argMax(1)];
     });
     // Read asynchronously: a synchronous read of a GPU tensor fails on the webgpu backend under Node.
-    const [logp, best] = await Promise.all([pickedT.data(), bestT.data()]).finally(() =>
-      tf.dispose([pickedT, bestT]),
+    const [nlls, best] = await Promise.all([nllT.data(), bestT.data()]).finally(() =>
+      tf.dispose([nllT, bestT]),
     );
-    for (const v of logp) nll -= v;
+    for (const v of nlls) nll += v;
     for (const v of best) top1.push(v);
   }
   const tokens = top1.length;

@@ -11,6 +11,7 @@ import { BACKEND_NAMES } from '../../src-shared/domain.ts';
 import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/domain.ts';
 import { UserError } from '../errors.ts';
 import { useDeterministicMatMul } from './webgpu/deterministic-matmul.ts';
+import { mixedPrecisionUnavailable, setMixedPrecision } from './webgpu/mixed-precision.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -115,6 +116,12 @@ function applyWebGpuDefaults(): void {
   tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 128);
   // tf.js's split-K products add with float atomics in GPU order: the same seed would not give the same run.
   useDeterministicMatMul();
+  // f16 operands, f32 sums in every product (engine/webgpu/mixed-precision.ts), for benchmarks and trials.
+  if (process.env.STUDIO_MIXED_PRECISION === '1') {
+    const why = mixedPrecisionUnavailable();
+    if (why) process.stderr.write(`STUDIO_MIXED_PRECISION=1 ignored: ${why}\n`);
+    else setMixedPrecision(true);
+  }
 }
 
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import './tf-core.ts';
+import { dawnFlags, withOptionalFeatures } from './webgpu/gpu-features.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -19,6 +20,9 @@ interface GpuAdapterInfo {
 }
 interface GpuAdapter {
   info?: GpuAdapterInfo;
+  features: Set<string>;
+  limits: unknown;
+  requestDevice(descriptor?: unknown): Promise<never>;
 }
 interface Gpu {
   requestAdapter(opts?: { powerPreference?: string }): Promise<GpuAdapter | null>;
@@ -122,8 +126,8 @@ export async function probeWebGpu(
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, reason: `the webgpu (Dawn) package does not load here: ${msg}` };
   }
-  // Dawn's own flags, for profiling: e.g. disable-dawn-features=timestamp_quantization (exact GPU timestamps).
-  const gpu = dawn.create(process.env.STUDIO_DAWN_FLAGS?.split(' ').filter(Boolean) ?? []);
+  // Dawn's own flags (ours, and e.g. disable-dawn-features=timestamp_quantization for exact GPU timestamps).
+  const gpu = dawn.create(dawnFlags(process.env.STUDIO_DAWN_FLAGS));
   let adapter: GpuAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -136,7 +140,19 @@ export async function probeWebGpu(
   if (softwareHere) return softwareHere;
   // tf.js's webgpu backend looks for navigator.gpu and the WebGPU globals at import time.
   Object.assign(globalThis, dawn.globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  // tf.js asks this gpu for its adapter and device: the device gets the optional features our kernels use.
+  const forTfjs = {
+    requestAdapter: async (opts?: { powerPreference?: string }) => {
+      const a = await gpu.requestAdapter(opts);
+      return a ? withOptionalFeatures(a) : a;
+    },
+    getPreferredCanvasFormat: () => 'bgra8unorm',
+  };
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu: forTfjs },
+    configurable: true,
+    writable: true,
+  });
   await import('@tensorflow/tfjs-backend-webgpu');
   const info = adapter.info ?? {};
   const device = [info.vendor, info.device || info.description || info.architecture]

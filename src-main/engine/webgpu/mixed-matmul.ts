@@ -1,0 +1,293 @@
+/**
+ * Mixed-precision matrix products on webgpu: each operand is rounded to f16 as it is staged into workgroup memory,
+ * the products of those f16 values are summed in f32, and the output (with a bias and an activation applied in the
+ * same dispatch, as tf.js's _FusedMatMul does) is written in f32. That is what PyTorch's autocast does for a matmul
+ * on tensor cores (f16 operands, f32 accumulation), without f16 storage: tensors stay f32 in tf.js, so master
+ * weights, optimizer state and every other op keep full precision, and only the products change.
+ *
+ * Two programs with the same numbers (an f16 times an f16 is exact in f32, so only the order of the f32 sums may
+ * differ):
+ * - `tiled`: 64x64 output tiles, 4x4 per invocation. Needs only `shader-f16` (lavapipe has it, so CI runs it).
+ * - `subgroup-matrix`: the tile's products on the GPU's matrix units (Dawn's chromium_experimental_subgroup_matrix,
+ *   Vulkan's cooperative matrices: tensor cores on NVIDIA) when the adapter offers an f16 x f16 -> f32 shape and
+ *   the product's sizes are whole tiles; the result is stored to the output, then the epilogue runs in place.
+ */
+import type { WebGpuProgram } from './backend-internals.ts';
+
+export type MixedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu';
+
+/** An f16 x f16 -> f32 subgroup matrix shape the adapter offers (GPUSubgroupMatrixConfig). */
+export interface MatrixShape {
+  M: number;
+  N: number;
+  K: number;
+}
+
+export interface MixedMatMulSpec {
+  /** The output's shape: [...batch, m, n]. */
+  outShape: number[];
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  hasBias: boolean;
+  activation: MixedActivation | null;
+  /** Set when the program may use the matrix units: the shape, and the adapter's subgroup size. */
+  matrix?: { shape: MatrixShape; subgroupSize: number } | undefined;
+}
+
+/** tf.js's activation formulas (unary_op_util.ts, 4.22), on an f32 `a`; prelu reads its weight `b`. */
+const ACTIVATIONS: Record<MixedActivation, string> = {
+  linear: 'return a;',
+  relu: 'return select(a, 0.0, a < 0.0);',
+  relu6: 'return clamp(a, 0.0, 6.0);',
+  elu: 'if (a >= 0.0) { return a; } return (exp(a) - 1.0);',
+  sigmoid: 'return 1.0 / (1.0 + exp(-1.0 * a));',
+  leakyrelu: 'if (a < 0.0) { return uniforms.alpha * a; } return a;',
+  prelu: 'let b = getPreluActivationWeightsByOutputCoords(coords); if (a < 0.0) { return b * a; } return a;',
+};
+
+const TILE = 64;
+const TILE_K = 16;
+const PER_THREAD = 4;
+
+/** The subgroup-matrix tiling: subgroups in a wm x wn grid, each owning tm x tn fragments; K staged by bk. */
+interface MatrixTiling {
+  wm: number;
+  wn: number;
+  tm: number;
+  tn: number;
+  bk: number;
+}
+
+function matrixTiling(shape: MatrixShape): MatrixTiling & { bm: number; bn: number } {
+  const t: MatrixTiling = {
+    wm: 2,
+    wn: 2,
+    tm: Math.max(1, 32 / shape.M),
+    tn: Math.max(1, 32 / shape.N),
+    bk: 32,
+  };
+  return { ...t, bm: t.wm * t.tm * shape.M, bn: t.wn * t.tn * shape.N };
+}
+
+/** Whether a product of these sizes can take the subgroup-matrix program (whole tiles only). */
+export function fitsMatrixTiles(m: number, n: number, k: number, shape: MatrixShape): boolean {
+  const t = matrixTiling(shape);
+  return m % t.bm === 0 && n % t.bn === 0 && k % Math.max(t.bk, shape.K) === 0;
+}
+
+/** Index expressions of A[b, row, kk] and B[b, kb, col] honouring the transposes. */
+function operandIndex(s: MixedMatMulSpec): { a: string; b: string } {
+  return {
+    a: s.transposeA ? 'aBase + kk * M + row' : 'aBase + row * K + kk',
+    b: s.transposeB ? 'bBase + col * K + kb' : 'bBase + kb * N + col',
+  };
+}
+
+const DIMS = `
+    let M = uniforms.M;
+    let N = uniforms.N;
+    let K = uniforms.K;
+    let batch = i32(workgroupId.z);
+    let aBase = select(batch, 0, uniforms.batchA == 1) * M * K;
+    let bBase = select(batch, 0, uniforms.batchB == 1) * K * N;`;
+
+/** The output coordinates' WGSL type: tf.js's helpers take one of the output's rank (2 to 4). */
+const coordsType = (s: MixedMatMulSpec) => `vec${s.outShape.length}<i32>`;
+
+const outerCoords = (s: MixedMatMulSpec) => {
+  const outer = s.outShape.length - 2;
+  return outer === 1 ? ['batch'] : Array<string>(outer).fill('0');
+};
+
+/**
+ * Bias and activation on `value` at output (batch, row, col), then the write. Only a 3-D output has its batch as a
+ * coordinate; a bias or PReLU weight comes only with a batch of one (the wrapper leaves others to tf.js).
+ */
+const EPILOGUE = (s: MixedMatMulSpec) => `
+        let coords = ${coordsType(s)}(${[...outerCoords(s), 'row', 'col'].join(', ')});
+        ${s.hasBias ? 'value = value + getBiasByOutputCoords(coords);' : ''}
+        ${s.activation ? 'value = activation(value, coords);' : ''}
+        setOutputAtIndex(batch * M * N + row * N + col, value);`;
+
+function tiledCode(s: MixedMatMulSpec): string {
+  const idx = operandIndex(s);
+  const n = TILE * TILE_K;
+  return `
+  var<workgroup> As : array<f16, ${n}>;
+  var<workgroup> Bs : array<f16, ${n}>;
+  fn main() {
+    ${DIMS}
+    let t = i32(localIndex);
+    let row0 = i32(workgroupId.y) * ${TILE};
+    let col0 = i32(workgroupId.x) * ${TILE};
+    let tr = (t / ${TILE / PER_THREAD}) * ${PER_THREAD};
+    let tc = (t % ${TILE / PER_THREAD}) * ${PER_THREAD};
+    var acc : array<array<f32, ${PER_THREAD}>, ${PER_THREAD}>;
+    for (var k0 = 0; k0 < K; k0 = k0 + ${TILE_K}) {
+      for (var e = t; e < ${n}; e = e + 256) {
+        // Consecutive invocations read consecutive addresses of whichever operand layout this is.
+        let inner = ${s.transposeA ? `e / ${TILE}` : `e % ${TILE_K}`};
+        let outer = ${s.transposeA ? `e % ${TILE}` : `e / ${TILE_K}`};
+        let row = row0 + outer; let kk = k0 + inner;
+        As[inner * ${TILE} + outer] = f16(select(0.0, A[${idx.a}], row < M && kk < K));
+        let innerB = ${s.transposeB ? `e % ${TILE_K}` : `e / ${TILE}`};
+        let outerB = ${s.transposeB ? `e / ${TILE_K}` : `e % ${TILE}`};
+        let col = col0 + outerB; let kb = k0 + innerB;
+        Bs[innerB * ${TILE} + outerB] = f16(select(0.0, B[${idx.b}], col < N && kb < K));
+      }
+      workgroupBarrier();
+      for (var q = 0; q < ${TILE_K}; q = q + 1) {
+        var av : array<f32, ${PER_THREAD}>;
+        for (var i = 0; i < ${PER_THREAD}; i = i + 1) { av[i] = f32(As[q * ${TILE} + tr + i]); }
+        for (var j = 0; j < ${PER_THREAD}; j = j + 1) {
+          let bv = f32(Bs[q * ${TILE} + tc + j]);
+          for (var i = 0; i < ${PER_THREAD}; i = i + 1) { acc[i][j] = fma(av[i], bv, acc[i][j]); }
+        }
+      }
+      workgroupBarrier();
+    }
+    for (var i = 0; i < ${PER_THREAD}; i = i + 1) {
+      for (var j = 0; j < ${PER_THREAD}; j = j + 1) {
+        let row = row0 + tr + i; let col = col0 + tc + j;
+        if (row < M && col < N) {
+          var value = acc[i][j];${EPILOGUE(s)}
+        }
+      }
+    }
+  }`;
+}
+
+function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string {
+  const t = matrixTiling(shape);
+  const T = t.wm * t.wn * sg;
+  const idx = operandIndex(s);
+  const decl: string[] = [];
+  const loads: string[] = [];
+  const mma: string[] = [];
+  const stores: string[] = [];
+  for (let i = 0; i < t.tm; i++)
+    loads.push(
+      `let a${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, ${shape.K}, ${shape.M}>>(&As, u32((r0 + ${i * shape.M}) * ${t.bk} + q), false, ${t.bk}u);`,
+    );
+  for (let j = 0; j < t.tn; j++)
+    loads.push(
+      `let b${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, ${shape.N}, ${shape.K}>>(&Bs, u32(q * ${t.bn} + c0 + ${j * shape.N}), false, ${t.bn}u);`,
+    );
+  for (let i = 0; i < t.tm; i++)
+    for (let j = 0; j < t.tn; j++) {
+      decl.push(`var c${i}_${j} = subgroup_matrix_result<f32, ${shape.N}, ${shape.M}>();`);
+      mma.push(`c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
+      stores.push(
+        `subgroupMatrixStore(&result, u32(outBase + (row0 + r0 + ${i * shape.M}) * N + col0 + c0 + ${j * shape.N}), c${i}_${j}, false, u32(N));`,
+      );
+    }
+  return `
+  enable chromium_experimental_subgroup_matrix;
+  diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
+  var<workgroup> As : array<f16, ${t.bm * t.bk}>;
+  var<workgroup> Bs : array<f16, ${t.bk * t.bn}>;
+  fn main() {
+    ${DIMS}
+    let t = i32(localIndex);
+    let row0 = i32(workgroupId.y) * ${t.bm};
+    let col0 = i32(workgroupId.x) * ${t.bn};
+    let s = t / ${sg};
+    let r0 = (s / ${t.wn}) * ${t.tm * shape.M};
+    let c0 = (s % ${t.wn}) * ${t.tn * shape.N};
+    let outBase = batch * M * N;
+    ${decl.join('\n    ')}
+    for (var k0 = 0; k0 < K; k0 = k0 + ${t.bk}) {
+      for (var e = t; e < ${t.bm * t.bk}; e = e + ${T}) {
+        let inner = ${s.transposeA ? `e / ${t.bm}` : `e % ${t.bk}`};
+        let outer = ${s.transposeA ? `e % ${t.bm}` : `e / ${t.bk}`};
+        let row = row0 + outer; let kk = k0 + inner;
+        As[outer * ${t.bk} + inner] = f16(A[${idx.a}]);
+      }
+      for (var e = t; e < ${t.bk * t.bn}; e = e + ${T}) {
+        let inner = ${s.transposeB ? `e % ${t.bk}` : `e / ${t.bn}`};
+        let outer = ${s.transposeB ? `e / ${t.bk}` : `e % ${t.bn}`};
+        let col = col0 + outer; let kb = k0 + inner;
+        Bs[inner * ${t.bn} + outer] = f16(B[${idx.b}]);
+      }
+      workgroupBarrier();
+      for (var q = 0; q < ${t.bk}; q = q + ${shape.K}) {
+        ${loads.join('\n        ')}
+        ${mma.join('\n        ')}
+      }
+      workgroupBarrier();
+    }
+    ${stores.join('\n    ')}
+    ${
+      s.hasBias || (s.activation && s.activation !== 'linear')
+        ? `storageBarrier();
+    for (var e = t; e < ${t.bm * t.bn}; e = e + ${T}) {
+      let row = row0 + e / ${t.bn}; let col = col0 + e % ${t.bn};
+      var value = result[outBase + row * N + col];${EPILOGUE(s)}
+    }`
+        : ''
+    }
+  }`;
+}
+
+/** The product as a tf.js program: output [batch, m, n], inputs A, B (3-D) and the epilogue's. */
+export class MixedMatMulProgram implements WebGpuProgram {
+  readonly outputShape: number[];
+  /** Not flat, so tf.js calls main() without an index; the program places itself by workgroup id. */
+  readonly dispatchLayout = { x: [] as number[], y: [0] };
+  readonly dispatch: [number, number, number];
+  readonly workgroupSize: [number, number, number];
+  readonly variableNames: string[];
+  readonly shaderKey: string;
+  readonly name: string;
+  readonly uniforms: string;
+  /** Read by matmul-activation.ts's rewrite, as on tf.js's own matmul programs. */
+  readonly activation: MixedActivation | null;
+  readonly variant: 'tiled' | 'subgroup-matrix';
+
+  constructor(
+    private readonly spec: MixedMatMulSpec,
+    hasPrelu: boolean,
+  ) {
+    const { batch, m, n, k, matrix } = spec;
+    this.outputShape = spec.outShape;
+    this.activation = spec.activation;
+    this.variableNames = [
+      'A',
+      'B',
+      ...(spec.hasBias ? ['bias'] : []),
+      ...(hasPrelu ? ['preluActivationWeights'] : []),
+    ];
+    this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
+    const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, k, matrix.shape);
+    this.variant = useMatrix ? 'subgroup-matrix' : 'tiled';
+    if (useMatrix) {
+      const t = matrixTiling(matrix.shape);
+      this.workgroupSize = [t.wm * t.wn * matrix.subgroupSize, 1, 1];
+      this.dispatch = [n / t.bn, m / t.bm, batch];
+    } else {
+      this.workgroupSize = [256, 1, 1];
+      this.dispatch = [Math.ceil(n / TILE), Math.ceil(m / TILE), batch];
+    }
+    const shape = useMatrix
+      ? `${matrix.shape.M}x${matrix.shape.N}x${matrix.shape.K}_${matrix.subgroupSize}`
+      : '';
+    this.shaderKey = `studio_mixed_matmul_${this.variant}${shape}_${+spec.transposeA}${+spec.transposeB}_${+spec.hasBias}_${spec.activation ?? 'none'}_${+hasPrelu}`;
+    this.name = `mixed-matmul(${this.variant})`;
+  }
+
+  getUserCode(): string {
+    const act = this.activation
+      ? `fn activation(a : f32, coords : ${coordsType(this.spec)}) -> f32 { ${ACTIVATIONS[this.activation]} }`
+      : '';
+    const { matrix } = this.spec;
+    const body =
+      this.variant === 'subgroup-matrix' && matrix
+        ? matrixCode(this.spec, matrix.shape, matrix.subgroupSize)
+        : tiledCode(this.spec);
+    return `enable f16;\n${act}\n${body}`;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The mixed-precision switch of the webgpu engine. While it is on, every float32 matrix product tf.js runs
+ * (BatchMatMul and _FusedMatMul: dense layers, attention, LoRA's branch, and the products of their gradients) goes
+ * to mixed-matmul.ts (f16 operands, f32 sums). The kernels are re-registered once and read the switch on each call,
+ * so a captured step records whichever program was live when it was recorded.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { webgpuBackend } from './backend-internals.ts';
+import type { UniformInput } from './backend-internals.ts';
+import { mixedCapabilities } from './gpu-features.ts';
+import { MixedMatMulProgram } from './mixed-matmul.ts';
+import type { MixedActivation } from './mixed-matmul.ts';
+
+let on = false;
+/** Products that went to the mixed program since the switch was last set (what tests and the profile count). */
+let count = 0;
+let lastVariant: string | null = null;
+
+const ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu']);
+
+/** Why mixed precision cannot run on the active backend, or null when it can. */
+export function mixedPrecisionUnavailable(): string | null {
+  const b = tf.getBackend() === 'webgpu' ? webgpuBackend() : null;
+  if (!b) return `mixed precision runs on the webgpu backend (this run uses ${tf.getBackend()})`;
+  if (!mixedCapabilities(b.device as { features: Set<string> }).f16)
+    return "this GPU's WebGPU adapter does not offer shader-f16";
+  return null;
+}
+
+/** Turns f16 products on or off; throws a one-line reason when they cannot run here. */
+export function setMixedPrecision(value: boolean): void {
+  if (value) {
+    const why = mixedPrecisionUnavailable();
+    if (why) throw new Error(why);
+    useMixedPrecisionMatMul();
+  }
+  on = value;
+  count = 0;
+}
+
+export function mixedPrecisionOn(): boolean {
+  return on;
+}
+
+/** Which program the last mixed product ran ('tiled' or 'subgroup-matrix'), for benches. */
+export function lastMixedVariant(): string | null {
+  return lastVariant;
+}
+
+/** How many products ran as mixed since the switch was last set. */
+export function mixedProductCount(): number {
+  return count;
+}
+
+interface Attrs {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
+
+/** The product as the mixed program, or null when it is not one this program takes (tf.js runs it). */
+function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attrs): tf.TensorInfo | null {
+  const { a, b, bias, preluActivationWeights: prelu } = inputs;
+  if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2 || Math.max(ra, rb) > 4) return null;
+  const tA = attrs.transposeA ?? false;
+  const tB = attrs.transposeB ?? false;
+  const m = a.shape[tA ? ra - 1 : ra - 2] as number;
+  const k = a.shape[tA ? ra - 2 : ra - 1] as number;
+  const n = b.shape[tB ? rb - 2 : rb - 1] as number;
+  const batchA = size(a.shape.slice(0, -2));
+  const batchB = size(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
+  const batch = Math.max(batchA, batchB);
+  const activation = (attrs.activation ?? null) as MixedActivation | null;
+  if (activation && !ACTIVATIONS.has(activation)) return null;
+  // A bias or PReLU weight is read at 2-D coordinates (mixed-matmul.ts); batched ones stay with tf.js.
+  if ((bias || prelu) && batch !== 1) return null;
+  if (m * n * k === 0) return null;
+  const backend = webgpuBackend();
+  if (!backend) return null;
+  const caps = mixedCapabilities(backend.device as { features: Set<string> });
+  const program = new MixedMatMulProgram(
+    {
+      outShape: [...outer, m, n],
+      batch,
+      m,
+      n,
+      k,
+      transposeA: tA,
+      transposeB: tB,
+      hasBias: !!bias,
+      activation: activation === 'linear' ? null : activation,
+      matrix: caps.matrix,
+    },
+    !!prelu,
+  );
+  // One entry per field: tf.js aligns a multi-value entry as a vector, which these scalar fields are not.
+  const uniforms: UniformInput[] = [m, n, k, batchA, batchB].map((v) => ({ type: 'int32', data: [v] }));
+  if (activation === 'leakyrelu') uniforms.push({ type: 'float32', data: [attrs.leakyreluAlpha ?? 0.2] });
+  const ins = [a, b, ...(bias ? [bias] : []), ...(prelu ? [prelu] : [])];
+  count++;
+  lastVariant = program.variant;
+  return backend.runWebGPUProgram(program, ins, 'float32', uniforms);
+}
+
+const wrapped = new WeakSet<tf.KernelFunc>();
+
+/** Re-registers webgpu's BatchMatMul and _FusedMatMul to take the mixed program while the switch is on. */
+function useMixedPrecisionMatMul(): void {
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const kernel = tf.getKernel(name, 'webgpu');
+    if (!kernel || wrapped.has(kernel.kernelFunc)) continue;
+    const original = kernel.kernelFunc;
+    const kernelFunc: tf.KernelFunc = (args) => {
+      if (!on) return original(args);
+      const out = runMixed(args.inputs as Record<string, tf.TensorInfo>, args.attrs as Attrs);
+      return out ?? original(args);
+    };
+    wrapped.add(kernelFunc);
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({ ...kernel, kernelFunc });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Mixed-precision products on this GPU (engine/webgpu/mixed-precision.ts): which program each shape takes (the
+ * tiled one, or the matrix units' when the adapter offers f16 subgroup matrices), how far its values are from
+ * tf.js's f32 product, and the TFLOP/s of both on BERT's and a 4096³ shape (GPU time of 20 products, each timed
+ * to its read-back). `node .gpu/mixed-products.mjs` on the device; `--tiny` for lavapipe-sized shapes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../src-main/engine/backends.ts';
+import { webgpuBackend } from '../../src-main/engine/webgpu/backend-internals.ts';
+import { mixedCapabilities } from '../../src-main/engine/webgpu/gpu-features.ts';
+import {
+  lastMixedVariant,
+  mixedPrecisionUnavailable,
+  mixedProductCount,
+  setMixedPrecision,
+} from '../../src-main/engine/webgpu/mixed-precision.ts';
+
+const tiny = process.argv.includes('--tiny');
+const SHAPES: [number, number, number, boolean, boolean][] = tiny
+  ? [
+      [128, 64, 64, false, false],
+      [70, 50, 33, false, true],
+    ]
+  : [
+      [2048, 768, 768, false, false],
+      [2048, 3072, 768, false, false],
+      [2048, 768, 3072, false, false],
+      [768, 768, 2048, true, false],
+      [2048, 768, 768, false, true],
+      [4096, 4096, 4096, false, false],
+      [2000, 770, 768, false, false],
+    ];
+
+async function timed(f: () => tf.Tensor, reps: number): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    const w = f();
+    await w.data();
+    w.dispose();
+  }
+  const t0 = performance.now();
+  const ys: tf.Tensor[] = [];
+  for (let i = 0; i < reps; i++) ys.push(f());
+  await (ys.at(-1) as tf.Tensor).data();
+  const ms = (performance.now() - t0) / reps;
+  tf.dispose(ys);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  await initBackend('webgpu');
+  const why = mixedPrecisionUnavailable();
+  const b = webgpuBackend();
+  const caps = mixedCapabilities((b?.device ?? null) as { features: Set<string> } | null);
+  console.error(
+    `f16: ${caps.f16}, matrix units: ${JSON.stringify(caps.matrix ?? null)}${why ? ` (${why})` : ''}`,
+  );
+  const rows: Record<string, unknown>[] = [];
+  for (const [m, n, k, tA, tB] of SHAPES) {
+    const a = tf.randomUniform(tA ? [k, m] : [m, k], -1, 1, 'float32', 1);
+    const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
+    const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
+    const reps = m * n * k > 1e10 ? 20 : 50;
+    const fp32 = await timed(f, reps);
+    const ref = f();
+    let row: Record<string, unknown> = {
+      shape: `${m}x${n}x${k}${tA ? ' tA' : ''}${tB ? ' tB' : ''}`,
+      fp32Ms: fp32,
+    };
+    if (!why) {
+      setMixedPrecision(true);
+      const mixed = await timed(f, reps);
+      const y = f();
+      const err = tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max()));
+      const counted = mixedProductCount();
+      row = {
+        ...row,
+        mixedMs: mixed,
+        relErr: (await err.data())[0],
+        variant: lastMixedVariant(),
+        mixedProducts: counted,
+      };
+      setMixedPrecision(false);
+      tf.dispose([y, err]);
+    }
+    const flops = 2 * m * n * k;
+    const tflops = (ms: unknown) => (typeof ms === 'number' ? (flops / (ms * 1e9)).toFixed(1) : '-');
+    console.error(
+      `${String(row.shape).padEnd(22)} fp32 ${tflops(row.fp32Ms)} TFLOP/s  mixed ${tflops(row.mixedMs)} TFLOP/s  ` +
+        `rel err ${row.relErr ?? '-'}  ${row.variant ?? ''}`,
+    );
+    rows.push(row);
+    tf.dispose([a, w, ref]);
+  }
+  console.log(JSON.stringify({ f16: caps.f16, matrix: caps.matrix ?? null, rows }));
+}
+
+void main();

@@ -1,0 +1,180 @@
+/**
+ * Mixed-precision products (engine/webgpu/mixed-matmul.ts) against a CPU reference that rounds each operand to f16
+ * and sums in f64: the GPU's result must sit much closer to that than to the f32 product, which proves the operands
+ * really are rounded (a product left in f32 fails), and within the f32 summation error of it. Run on lavapipe in CI
+ * (the tiled program; the subgroup-matrix one needs a GPU with matrix units, gpu-compare checks it there).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dawnFlags, hoistDirectives } from '../../../../src-main/engine/webgpu/gpu-features.ts';
+import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
+import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
+
+const unavailable = await useWebGpuForTests();
+if (unavailable) console.warn(`webgpu mixed-precision tests skipped: ${unavailable}`);
+
+afterEach(() => {
+  if (!unavailable) setMixedPrecision(false);
+});
+afterAll(async () => {
+  await tf.setBackend(unavailable ? 'cpu' : 'webgpu');
+});
+
+/** Round to the nearest f16 value (ties to even), as a number. */
+function toF16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  if (a >= 65520) return Math.sign(x) * Infinity;
+  const e = Math.max(Math.floor(Math.log2(a)), -14);
+  const step = 2 ** (e - 10);
+  const q = a / step;
+  let r = Math.round(q);
+  if (Math.abs(q - Math.trunc(q) - 0.5) < 1e-12 && r % 2 === 1) r -= 1;
+  return Math.sign(x) * r * step;
+}
+
+function values(shape: number[], seed: number, scale = 1): Float32Array {
+  const n = shape.reduce((a, d) => a * d, 1);
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** a·b for 2-D row-major arrays with operands passed through `round`, summed in f64. */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  round: (x: number) => number,
+) {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += round(a[i * k + q] as number) * round(b[q * n + j] as number);
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+const maxDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs((x[i] as number) - (y[i] as number)));
+  return d;
+};
+
+describe('Dawn flags', () => {
+  it("adds the studio's toggles to the user's enable list, once, keeping their other flags", () => {
+    expect(dawnFlags(undefined)).toEqual([
+      'enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia',
+    ]);
+    expect(
+      dawnFlags(
+        'disable-dawn-features=timestamp_quantization enable-dawn-features=dump_shaders,allow_unsafe_apis',
+      ),
+    ).toEqual([
+      'disable-dawn-features=timestamp_quantization',
+      'enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia,dump_shaders',
+    ]);
+  });
+});
+
+describe('shader directives', () => {
+  it('moves enable and diagnostic lines to the top, enables first, each once', () => {
+    const code =
+      'struct U { a : f32 };\n  diagnostic(off, derivative_uniformity);\nenable f16;\nfn f() {}\n  enable f16;\n';
+    const out = hoistDirectives(code).split('\n');
+    expect(out.slice(0, 2)).toEqual(['enable f16;', 'diagnostic(off, derivative_uniformity);']);
+    expect(out.filter((l) => l.includes('enable')).length).toBe(1);
+    expect(out).toContain('struct U { a : f32 };');
+  });
+});
+
+describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () => {
+  it('rounds operands to f16 and sums in f32 (sizes off the tile, rows past a workgroup)', async () => {
+    await tf.setBackend('webgpu');
+    for (const [m, k, n] of [
+      [70, 50, 33],
+      [128, 96, 64],
+    ] as const) {
+      const av = values([m, k], m + k);
+      const bv = values([k, n], n + 7);
+      const a = tf.tensor2d(av, [m, k]);
+      const b = tf.tensor2d(bv, [k, n]);
+      setMixedPrecision(true);
+      const y = tf.matMul(a, b);
+      const got = await y.data();
+      expect(mixedProductCount()).toBe(1);
+      setMixedPrecision(false);
+      const plain = await tf.matMul(a, b).data();
+      const half = reference(av, bv, m, k, n, toF16);
+      const full = reference(av, bv, m, k, n, (x) => x);
+      const toHalf = maxDiff(got, half);
+      const toFull = maxDiff(got, full);
+      // f32 sums of k terms of size ~1: a few 1e-6; rounding the operands moves the result by ~1e-3.
+      expect(toHalf).toBeLessThan(2e-5);
+      expect(toFull).toBeGreaterThan(20 * toHalf);
+      expect(maxDiff(plain, full)).toBeLessThan(2e-5);
+      tf.dispose([a, b, y]);
+    }
+  });
+
+  it('takes transposed operands, batches (one side broadcast), bias and relu like tf.js, values within f16 rounding', async () => {
+    await tf.setBackend('webgpu');
+    const a = tf.tensor3d(values([3, 40, 24], 1), [3, 40, 24]);
+    const b = tf.tensor3d(values([1, 36, 24], 2), [1, 36, 24]);
+    const bias = tf.tensor1d(values([36], 3));
+    const run = () =>
+      tf.tidy(() => [
+        tf.matMul(a, b, false, true),
+        tf.matMul(a.transpose([0, 2, 1]), b, true, true),
+        tf.fused.matMul({
+          a: a.reshape([120, 24]),
+          b: b.reshape([36, 24]),
+          transposeB: true,
+          bias,
+          activation: 'relu',
+        }),
+      ]);
+    const want = run();
+    setMixedPrecision(true);
+    const got = run();
+    expect(mixedProductCount()).toBe(3);
+    for (let i = 0; i < want.length; i++) {
+      const w = await (want[i] as tf.Tensor).data();
+      const g = await (got[i] as tf.Tensor).data();
+      expect((got[i] as tf.Tensor).shape).toEqual((want[i] as tf.Tensor).shape);
+      // Operands of size ~1 rounded to 11 bits, 24 terms: differences of a few 1e-3, never more than 1e-2.
+      expect(maxDiff(g, w)).toBeLessThan(1e-2);
+      expect(maxDiff(g, w)).toBeGreaterThan(0);
+    }
+    tf.dispose([a, b, bias, ...want, ...got]);
+  });
+
+  it('gradients flow through the mixed products (the backward products are mixed too)', async () => {
+    await tf.setBackend('webgpu');
+    const x = tf.tensor2d(values([16, 32], 5), [16, 32]);
+    const w = tf.tensor2d(values([32, 8], 6), [32, 8]);
+    const f = (xx: tf.Tensor, ww: tf.Tensor) =>
+      tf
+        .matMul(xx as tf.Tensor2D, ww as tf.Tensor2D)
+        .square()
+        .sum();
+    const [gx0, gw0] = tf.grads(f)([x, w]);
+    setMixedPrecision(true);
+    const [gx1, gw1] = tf.grads(f)([x, w]);
+    expect(mixedProductCount()).toBe(3);
+    const scale = Math.max(...(await (gw0 as tf.Tensor).abs().data()));
+    expect(maxDiff(await (gw1 as tf.Tensor).data(), await (gw0 as tf.Tensor).data()) / scale).toBeLessThan(
+      5e-3,
+    );
+    expect(maxDiff(await (gx1 as tf.Tensor).data(), await (gx0 as tf.Tensor).data())).toBeLessThan(5e-2);
+    tf.dispose([x, w, gx0 as tf.Tensor, gw0 as tf.Tensor, gx1 as tf.Tensor, gw1 as tf.Tensor]);
+  });
+});

@@ -94,6 +94,12 @@ export const trainOptionsSchema = z
     /** Dropout inside the base model while training (off gives exact, deterministic steps). */
     dropout: z.boolean().default(true),
     /**
+     * 'mixed': every matrix product's operands in f16 with f32 sums (the GPU's matrix units where it has them),
+     * with a dynamic loss scale; weights, optimizer state and other ops stay f32 (unset: 'fp32'). Needs a WebGPU adapter with
+     * shader-f16; elsewhere the run trains in fp32 and its log says why (docs/MIXED-PRECISION.md).
+     */
+    precision: z.enum(['fp32', 'mixed']).optional(),
+    /**
      * Train on this fraction of the training split: a seeded, stratified subset, the validation split unchanged
      * (learning curves, the method shoot-out).
      */

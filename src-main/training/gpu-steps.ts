@@ -73,12 +73,15 @@ export class GpuSteps<B> {
     batches: readonly B[],
     step: number,
     lr: number,
+    /** Mixed precision's loss scale for this step (loss-scale.ts); none in fp32. */
+    lossScale?: number,
   ): Promise<{ result: Promise<{ loss: number; norm: number }>; replayed: boolean }> {
     // Micro-batch m of step s draws the dropout masks of micro-step s·accumulation + m, as the CPU loop does.
     const seeds = batches.map((_, m) =>
       tf.tensor1d([this.task.dropoutSeed(step * this.opts.accumulation + m) | 0], 'int32'),
     );
-    const scalars = tf.tensor1d(this.optimizer.nextStep(lr));
+    const scaled = lossScale !== undefined;
+    const scalars = tf.tensor1d([...this.optimizer.nextStep(lr), ...(scaled ? [lossScale] : [])]);
     const inputs = [...batches.flatMap((b) => this.task.stepInputs(b)), ...seeds, scalars];
     const shape = shapeKey(inputs);
     try {
@@ -109,6 +112,7 @@ export class GpuSteps<B> {
           trainable: this.task.trainable,
           optimizer: this.optimizer,
           scalars,
+          scaledLoss: scaled,
           maxNorm: this.opts.gradClip,
         }),
       ];

@@ -28,16 +28,20 @@ export function clipToNorm(
   maxNorm: number,
 ): Map<string, tf.Tensor> {
   if (!(maxNorm > 0) || norm <= maxNorm || !Number.isFinite(norm)) return grads;
-  const scale = maxNorm / (norm + 1e-6);
-  const clipped = new Map<string, tf.Tensor>();
+  return scaleAll(grads, maxNorm / (norm + 1e-6));
+}
+
+/** Each gradient times `factor`, as new tensors; the inputs are disposed. */
+export function scaleAll(grads: Map<string, tf.Tensor>, factor: number): Map<string, tf.Tensor> {
+  const scaled = new Map<string, tf.Tensor>();
   for (const [k, g] of grads) {
-    clipped.set(
+    scaled.set(
       k,
-      tf.tidy(() => g.mul(scale)),
+      tf.tidy(() => g.mul(factor)),
     );
     g.dispose();
   }
-  return clipped;
+  return scaled;
 }
 
 /** A loss and its gradients by trainable weight name (weights the loss does not reach are left out). */

@@ -8,7 +8,9 @@ import type { TrainingProgress } from '../../src-shared/domain.ts';
 import type { TrainOptions } from '../../src-shared/train-config.ts';
 import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
-import { accumulate, clipToNorm, globalNorm, namedGradients } from './gradients.ts';
+import { accumulate, namedGradients } from './gradients.ts';
+import { eagerUpdate } from './eager-update.ts';
+import { startPrecision, stopPrecision } from './loss-scale.ts';
 import { learningRate } from './schedule.ts';
 import { readFloats } from '../engine/read-back.ts';
 import { LoopClock } from './loop-clock.ts';
@@ -129,6 +131,12 @@ export function evalProgressLogger(log: ((message: string) => void) | undefined)
   };
 }
 
+/** A step's mean loss and gradient norm before clipping, as read back. */
+interface StepOut {
+  loss: number;
+  norm: number;
+}
+
 export async function trainLoop<B>(
   task: TrainTask<B>,
   o: TrainOptions,
@@ -143,6 +151,8 @@ export async function trainLoop<B>(
     ? structuredClone(resume.position)
     : { step: 0, epoch: 0, batchInEpoch: 0, best: null, evalsWithoutImprovement: 0 };
   if (resume) restoreCheckpoint(task as TrainTask<unknown>, optimizer, resume);
+  // Mixed precision (f16 products) and its loss scale, or null: fp32.
+  const scaler = startPrecision(o.precision ?? 'fp32', (m) => hooks.onLog?.(m));
   // On webgpu whole steps (all their micro-batches) are captured and replayed; elsewhere they run below, op by op.
   const gpu = GpuSteps.usable(task)
     ? new GpuSteps(
@@ -154,11 +164,14 @@ export async function trainLoop<B>(
     : null;
   const stopMetric = o.earlyStopping?.metric;
   // Clipping is always on (gradClip is positive), so the advice is the learning rate.
-  const diverged = (loss: number, step: number): LoopResult => ({
+  const diverged = (loss: number, step: number, what = 'loss'): LoopResult => ({
     status: 'diverged',
     position: pos,
     lastMetrics,
-    message: `loss became ${loss} at step ${step} although gradients are clipped to norm ${o.gradClip}; lower the learning rate`,
+    message:
+      `${what} became ${loss} at step ${step} although gradients are clipped to norm ${o.gradClip}` +
+      (scaler ? ' (mixed precision: values past f16 range; try precision fp32)' : '') +
+      '; lower the learning rate',
   });
   let lastMetrics: Record<string, number> = {};
   let lastTrainLoss: number | undefined;
@@ -176,13 +189,12 @@ export async function trainLoop<B>(
   // and a non-finite loss caught, when it arrives: one step later. Whatever reads the weights or the position
   // (evaluations, checkpoints, a pause, a cancel, the end) settles it first.
   const pipelined = gpu !== null && process.env.STUDIO_GPU_PIPELINE !== '0';
-  let lagged: { result: Promise<{ loss: number }>; finish: (loss: number) => LoopResult | null } | null =
-    null;
+  let lagged: { result: Promise<StepOut>; finish: (out: StepOut) => LoopResult | null } | null = null;
   const settle = async (): Promise<LoopResult | null> => {
     const l = lagged;
     if (!l) return null;
     lagged = null;
-    return l.finish((await l.result).loss);
+    return l.finish(await l.result);
   };
 
   const checkpoint = async (kind: 'checkpoint-best' | 'checkpoint-last') => {
@@ -264,10 +276,14 @@ export async function trainLoop<B>(
         } else {
           const t0 = performance.now();
           try {
-            const { value, grads: named } = namedGradients(
-              () => task.loss(batch, { training: o.dropout, step: pos.step * o.gradAccumulation + micro }),
-              task.trainable,
-            );
+            const scale = scaler?.scale;
+            const { value, grads: named } = namedGradients(() => {
+              const l = task.loss(batch, {
+                training: o.dropout,
+                step: pos.step * o.gradAccumulation + micro,
+              });
+              return scale === undefined ? l : (l.mul(scale) as tf.Scalar);
+            }, task.trainable);
             accumulate(grads, named);
             losses.push(value);
             units += task.batchUnits(batch);
@@ -281,12 +297,15 @@ export async function trainLoop<B>(
         if (micro < o.gradAccumulation && pos.batchInEpoch < microPerEpoch) continue;
 
         let loss: number | null = null;
-        let launched: Promise<{ loss: number }> | null = null;
+        let norm = NaN;
+        // The loss scale this step is made with (mixed precision only).
+        const usedScale = scaler?.scale;
+        let launched: Promise<StepOut> | null = null;
         let replayed = false;
         const t = performance.now();
         if (gpu) {
           try {
-            ({ result: launched, replayed } = await gpu.launch(pending, pos.step, lr));
+            ({ result: launched, replayed } = await gpu.launch(pending, pos.step, lr, usedScale));
             // Handled here so that a read failing while unawaited (a run that stops first) is not a crash.
             launched.catch(() => undefined);
           } finally {
@@ -294,41 +313,31 @@ export async function trainLoop<B>(
             pending = [];
           }
         } else {
-          // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
-          let averaged = grads;
-          if (micro > 1) {
-            averaged = new Map<string, tf.Tensor>();
-            for (const [k, t] of grads) {
-              averaged.set(
-                k,
-                tf.tidy(() => t.div(micro)),
-              );
-              t.dispose();
-            }
-          }
-          const read = tf.tidy(() =>
-            tf.concat([...losses.map((l) => l.reshape([1])), globalNorm(averaged).reshape([1])]),
-          );
-          const values = await read.data();
-          tf.dispose([read, ...losses]);
+          const out = await eagerUpdate({
+            grads,
+            losses,
+            micro,
+            usedScale,
+            optimizer,
+            task,
+            lr,
+            gradClip: o.gradClip,
+          });
           losses = [];
-          let lossSum = 0;
-          for (let i = 0; i < micro; i++) lossSum += values[i] ?? NaN;
-          loss = lossSum / micro;
-          if (!Number.isFinite(loss)) {
-            for (const t of averaged.values()) t.dispose();
-            return diverged(loss, pos.step + 1);
-          }
-          const clipped = clipToNorm(averaged, values[micro] ?? NaN, o.gradClip);
-          optimizer.apply(task.trainable, clipped, lr);
-          for (const c of clipped.values()) c.dispose();
+          ({ loss, norm } = out);
+          if (!Number.isFinite(loss)) return diverged(loss, pos.step + 1);
         }
         grads = new Map();
         pos.step++;
         // This step's report, made when its loss is known (now, or one step later when pipelined).
         const report = { step: pos.step, epoch: pos.epoch + pos.batchInEpoch / microPerEpoch, lr, units };
-        const finish = (value: number, stepMs: number): LoopResult | null => {
+        const finish = (out: StepOut, stepMs: number): LoopResult | null => {
+          const value = out.loss;
           if (!Number.isFinite(value)) return diverged(value, report.step);
+          if (scaler && usedScale !== undefined) {
+            scaler.record(report.step, usedScale, Number.isFinite(out.norm));
+            if (scaler.exhausted()) return diverged(out.norm, report.step, 'gradient norm');
+          }
           pos.startLoss ??= value;
           lastTrainLoss = value;
           const elapsed = (Date.now() - started - pausedMs) / 1000;
@@ -349,7 +358,7 @@ export async function trainLoop<B>(
           const stepMs = Date.now() - stepStart;
           lagged = { result: launched, finish: (value) => finish(value, stepMs) };
           if (!failed && !pipelined) failed = await settle();
-        } else failed = finish(loss ?? NaN, Date.now() - stepStart);
+        } else failed = finish({ loss: loss ?? NaN, norm }, Date.now() - stepStart);
         clock.step(stepWork + performance.now() - t, replayed);
         stepWork = 0;
         if (failed) return failed;
@@ -392,5 +401,6 @@ export async function trainLoop<B>(
     if (pos.step > startStep) hooks.onLog?.(clock.line());
     gpu?.dispose();
     optimizer.dispose();
+    stopPrecision(scaler, (m) => hooks.onLog?.(m));
   }
 }

@@ -27,6 +27,15 @@ export function mixedPrecisionUnavailable(): string | null {
   return null;
 }
 
+/** Where the f16 products run on this device, for the run log. */
+export function mixedPrecisionWhere(): string {
+  const b = webgpuBackend();
+  const m = mixedCapabilities((b?.device ?? null) as { features: Set<string> } | null).matrix;
+  return m
+    ? `on the GPU's matrix units (${m.shape.M}x${m.shape.N}x${m.shape.K} f16 subgroup matrices) where a product is whole tiles, else in a tiled kernel`
+    : 'in a tiled kernel (this adapter offers no f16 subgroup matrices)';
+}
+
 /** Turns f16 products on or off; throws a one-line reason when they cannot run here. */
 export function setMixedPrecision(value: boolean): void {
   if (value) {
@@ -96,7 +105,7 @@ function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attr
       transposeA: tA,
       transposeB: tB,
       hasBias: !!bias,
-      activation: activation === 'linear' ? null : activation,
+      activation,
       matrix: caps.matrix,
     },
     !!prelu,

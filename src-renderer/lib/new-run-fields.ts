@@ -37,6 +37,8 @@ export interface TrainingFields {
   seed: number;
   gradAccumulation: number;
   gradClip: number;
+  /** 'mixed': f16 products with a loss scale, on a GPU that offers them (train-config.ts). */
+  precision: 'fp32' | 'mixed';
   /** Empty metric: no early stopping. */
   earlyStoppingMetric: string;
   earlyStoppingPatience: number;
@@ -75,6 +77,7 @@ export const DEFAULT_TRAINING_FIELDS: Readonly<TrainingFields> = {
   seed: 0,
   gradAccumulation: 1,
   gradClip: 1,
+  precision: 'fp32',
   earlyStoppingMetric: '',
   earlyStoppingPatience: 3,
 };
@@ -109,6 +112,8 @@ export function trainOptions(f: TrainingFields): TrainInput {
     seed: f.seed,
     gradAccumulation: f.gradAccumulation,
     gradClip: f.gradClip,
+    // fp32 is the schema's own default: left out, so configs made before the option read the same.
+    ...(f.precision === 'mixed' ? { precision: 'mixed' as const } : {}),
     ...(f.earlyStoppingMetric
       ? { earlyStopping: { metric: f.earlyStoppingMetric, patience: f.earlyStoppingPatience } }
       : {}),
@@ -185,6 +190,7 @@ export function trainingFieldsFromPreset(f: TrainingFields, t: Record<string, un
     seed: num(t.seed, f.seed),
     gradAccumulation: num(t.gradAccumulation, f.gradAccumulation),
     gradClip: num(t.gradClip, f.gradClip),
+    precision: t.precision === 'mixed' ? 'mixed' : 'fp32',
     ...earlyStoppingFromPreset(t.earlyStopping),
   };
 }

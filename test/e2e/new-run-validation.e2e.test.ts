@@ -44,6 +44,7 @@ describe('New run with a validation file', () => {
     await page.getByTestId('seed').fill('3');
     await page.getByTestId('grad-accumulation').fill('2');
     await page.getByTestId('grad-clip').fill('0.5');
+    await page.getByTestId('precision').selectOption('mixed');
     await page.getByTestId('early-stopping-metric').selectOption('loss');
     await page.getByTestId('early-stopping-patience').fill('2');
     await page.getByTestId('max-steps').fill('2');
@@ -59,6 +60,7 @@ describe('New run with a validation file', () => {
       seed: 3,
       gradAccumulation: 2,
       gradClip: 0.5,
+      precision: 'mixed',
       earlyStopping: { metric: 'loss', patience: 2 },
       maxSteps: 2,
     });
@@ -70,6 +72,10 @@ describe('New run with a validation file', () => {
     await expect
       .poll(async () => (await page.getByTestId('run-log').textContent()) ?? '', { timeout: 30_000 })
       .toContain(`data: 40 training, 7 validation examples (validation: the file ${validation})`);
+    // This machine trains on wasm: mixed precision falls back to fp32 and the run log says so.
+    expect(await page.getByTestId('run-log').textContent()).toContain(
+      'mixed precision asked for, but mixed precision runs on the webgpu backend (this run uses wasm): this run trains in fp32',
+    );
     expect(errors).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { webgpuBackend } from '../../src-main/engine/webgpu/backend-internals.ts';
 import { mixedCapabilities } from '../../src-main/engine/webgpu/gpu-features.ts';
+import { setMatrixTiling } from '../../src-main/engine/webgpu/mixed-matmul.ts';
+import type { MatrixTiling } from '../../src-main/engine/webgpu/mixed-matmul.ts';
 import {
   lastMixedVariant,
   mixedPrecisionUnavailable,
@@ -91,7 +93,42 @@ async function main(): Promise<void> {
     rows.push(row);
     tf.dispose([a, w, ref]);
   }
-  console.log(JSON.stringify({ f16: caps.f16, matrix: caps.matrix ?? null, rows }));
+  // With matrix units: the same products under each subgroup-matrix tiling, to pick the default from.
+  const tilings: MatrixTiling[] = caps.matrix
+    ? [
+        { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32 },
+        { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32 },
+        { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32 },
+        { wm: 4, wn: 2, tm: 2, tn: 4, bk: 64 },
+        { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32 },
+      ]
+    : [];
+  const sweep: Record<string, unknown>[] = [];
+  for (const t of tilings) {
+    const old = setMatrixTiling(t);
+    setMixedPrecision(true);
+    const line: string[] = [];
+    for (const [m, n, k, tA, tB] of SHAPES) {
+      const a = tf.randomUniform(tA ? [k, m] : [m, k], -1, 1, 'float32', 1);
+      const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
+      const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
+      const ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+      const tflops = (2 * m * n * k) / (ms * 1e9);
+      // Against tf.js's f32 product: a wrong tiling shows here, not only in its speed.
+      setMixedPrecision(false);
+      const ref = f();
+      setMixedPrecision(true);
+      const y = f();
+      const err = (await tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max())).data())[0] ?? NaN;
+      line.push(`${m}x${n}x${k} ${tflops.toFixed(1)} (err ${err.toExponential(1)})`);
+      sweep.push({ tiling: t, shape: `${m}x${n}x${k}`, ms, relErr: err, variant: lastMixedVariant() });
+      tf.dispose([a, w, ref, y]);
+    }
+    setMixedPrecision(false);
+    setMatrixTiling(old);
+    console.error(`tiling ${JSON.stringify(t)}: ${line.join(' | ')}`);
+  }
+  console.log(JSON.stringify({ f16: caps.f16, matrix: caps.matrix ?? null, rows, sweep }));
 }
 
 void main();

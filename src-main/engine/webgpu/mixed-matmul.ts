@@ -54,7 +54,7 @@ const TILE_K = 16;
 const PER_THREAD = 4;
 
 /** The subgroup-matrix tiling: subgroups in a wm x wn grid, each owning tm x tn fragments; K staged by bk. */
-interface MatrixTiling {
+export interface MatrixTiling {
   wm: number;
   wn: number;
   tm: number;
@@ -62,21 +62,27 @@ interface MatrixTiling {
   bk: number;
 }
 
+/** 2 x 2 subgroups of 2 x 2 16x16 fragments: 64 x 64 outputs per workgroup, K staged 32 at a time. */
+let tiling: MatrixTiling = { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32 };
+
+/** Sets the subgroup-matrix tiling (benches compare several on a GPU); returns the one it replaces. */
+export function setMatrixTiling(t: MatrixTiling): MatrixTiling {
+  const old = tiling;
+  tiling = t;
+  return old;
+}
+
 function matrixTiling(shape: MatrixShape): MatrixTiling & { bm: number; bn: number } {
-  const t: MatrixTiling = {
-    wm: 2,
-    wn: 2,
-    tm: Math.max(1, 32 / shape.M),
-    tn: Math.max(1, 32 / shape.N),
-    bk: 32,
-  };
+  const t = { ...tiling, bk: Math.max(tiling.bk, shape.K) };
   return { ...t, bm: t.wm * t.tm * shape.M, bn: t.wn * t.tn * shape.N };
 }
 
-/** Whether a product of these sizes can take the subgroup-matrix program (whole tiles only). */
-export function fitsMatrixTiles(m: number, n: number, k: number, shape: MatrixShape): boolean {
-  const t = matrixTiling(shape);
-  return m % t.bm === 0 && n % t.bn === 0 && k % Math.max(t.bk, shape.K) === 0;
+/**
+ * Whether a product of these sizes can take the subgroup-matrix program: whole fragments (a fragment is stored
+ * straight to the output, so it must not cross its edge); partial tiles and inner sizes are padded with zeros.
+ */
+export function fitsMatrixTiles(m: number, n: number, shape: MatrixShape): boolean {
+  return m % shape.M === 0 && n % shape.N === 0;
 }
 
 /** Index expressions of A[b, row, kk] and B[b, kb, col] honouring the transposes. */
@@ -181,8 +187,9 @@ function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string 
     for (let j = 0; j < t.tn; j++) {
       decl.push(`var c${i}_${j} = subgroup_matrix_result<f32, ${shape.N}, ${shape.M}>();`);
       mma.push(`c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
+      // Fragments wholly past the output's edge (a partial tile) are not stored; the rest are whole.
       stores.push(
-        `subgroupMatrixStore(&result, u32(outBase + (row0 + r0 + ${i * shape.M}) * N + col0 + c0 + ${j * shape.N}), c${i}_${j}, false, u32(N));`,
+        `if (row0 + r0 + ${i * shape.M} < M && col0 + c0 + ${j * shape.N} < N) { subgroupMatrixStore(&result, u32(outBase + (row0 + r0 + ${i * shape.M}) * N + col0 + c0 + ${j * shape.N}), c${i}_${j}, false, u32(N)); }`,
       );
     }
   return `
@@ -205,13 +212,13 @@ function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string 
         let inner = ${s.transposeA ? `e / ${t.bm}` : `e % ${t.bk}`};
         let outer = ${s.transposeA ? `e % ${t.bm}` : `e / ${t.bk}`};
         let row = row0 + outer; let kk = k0 + inner;
-        As[outer * ${t.bk} + inner] = f16(A[${idx.a}]);
+        As[outer * ${t.bk} + inner] = f16(select(0.0, A[${idx.a}], row < M && kk < K));
       }
       for (var e = t; e < ${t.bk * t.bn}; e = e + ${T}) {
         let inner = ${s.transposeB ? `e % ${t.bk}` : `e / ${t.bn}`};
         let outer = ${s.transposeB ? `e / ${t.bk}` : `e % ${t.bn}`};
         let col = col0 + outer; let kb = k0 + inner;
-        Bs[inner * ${t.bn} + outer] = f16(B[${idx.b}]);
+        Bs[inner * ${t.bn} + outer] = f16(select(0.0, B[${idx.b}], col < N && kb < K));
       }
       workgroupBarrier();
       for (var q = 0; q < ${t.bk}; q = q + ${shape.K}) {
@@ -222,11 +229,14 @@ function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string 
     }
     ${stores.join('\n    ')}
     ${
-      s.hasBias || (s.activation && s.activation !== 'linear')
+      // Any activation, 'linear' too: matmul-activation.ts may have given it another body.
+      s.hasBias || s.activation
         ? `storageBarrier();
     for (var e = t; e < ${t.bm * t.bn}; e = e + ${T}) {
       let row = row0 + e / ${t.bn}; let col = col0 + e % ${t.bn};
-      var value = result[outBase + row * N + col];${EPILOGUE(s)}
+      if (row < M && col < N) {
+        var value = result[outBase + row * N + col];${EPILOGUE(s)}
+      }
     }`
         : ''
     }
@@ -252,7 +262,7 @@ export class MixedMatMulProgram implements WebGpuProgram {
     private readonly spec: MixedMatMulSpec,
     hasPrelu: boolean,
   ) {
-    const { batch, m, n, k, matrix } = spec;
+    const { batch, m, n, matrix } = spec;
     this.outputShape = spec.outShape;
     this.activation = spec.activation;
     this.variableNames = [
@@ -262,19 +272,21 @@ export class MixedMatMulProgram implements WebGpuProgram {
       ...(hasPrelu ? ['preluActivationWeights'] : []),
     ];
     this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
-    const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, k, matrix.shape);
+    const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, matrix.shape);
     this.variant = useMatrix ? 'subgroup-matrix' : 'tiled';
     if (useMatrix) {
       const t = matrixTiling(matrix.shape);
       this.workgroupSize = [t.wm * t.wn * matrix.subgroupSize, 1, 1];
-      this.dispatch = [n / t.bn, m / t.bm, batch];
+      this.dispatch = [Math.ceil(n / t.bn), Math.ceil(m / t.bm), batch];
     } else {
       this.workgroupSize = [256, 1, 1];
       this.dispatch = [Math.ceil(n / TILE), Math.ceil(m / TILE), batch];
     }
-    const shape = useMatrix
-      ? `${matrix.shape.M}x${matrix.shape.N}x${matrix.shape.K}_${matrix.subgroupSize}`
-      : '';
+    const t = useMatrix ? matrixTiling(matrix.shape) : null;
+    const shape =
+      useMatrix && t
+        ? `${matrix.shape.M}x${matrix.shape.N}x${matrix.shape.K}_${matrix.subgroupSize}_${t.wm}${t.wn}${t.tm}${t.tn}_${t.bk}`
+        : '';
     this.shaderKey = `studio_mixed_matmul_${this.variant}${shape}_${+spec.transposeA}${+spec.transposeB}_${+spec.hasBias}_${spec.activation ?? 'none'}_${+hasPrelu}`;
     this.name = `mixed-matmul(${this.variant})`;
   }

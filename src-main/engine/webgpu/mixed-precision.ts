@@ -32,7 +32,7 @@ export function mixedPrecisionWhere(): string {
   const b = webgpuBackend();
   const m = mixedCapabilities((b?.device ?? null) as { features: Set<string> } | null).matrix;
   return m
-    ? `on the GPU's matrix units (${m.shape.M}x${m.shape.N}x${m.shape.K} f16 subgroup matrices) where a product is whole tiles, else in a tiled kernel`
+    ? `on the GPU's matrix units (${m.shape.M}x${m.shape.N}x${m.shape.K} f16 subgroup matrices) where a product's output is whole ${m.shape.M}x${m.shape.N} fragments, else in a tiled kernel`
     : 'in a tiled kernel (this adapter offers no f16 subgroup matrices)';
 }
 

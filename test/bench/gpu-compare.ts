@@ -7,7 +7,8 @@
  * `--big`: LoRA steps of GPT-2 medium and the Llama 3.2 1B shape (step ms and peak GPU memory; torch in fp32 and
  * under bf16 autocast). `--generate`: greedy tokens/s with the KV cache on GPT-2 small, batch 1 and 16. With either,
  * BERT runs only when `--bert` is given too. `--tiny`: stand-in shapes (code paths, not numbers), `--backend NAME`:
- * our side's backend, `--no-torch`: our side alone (a machine without torch).
+ * our side's backend, `--no-torch`: our side alone (a machine without torch). `--mixed`: our side also runs with
+ * mixed precision (STUDIO_MIXED_PRECISION=1: f16 operands, f32 sums), beside torch under bf16 autocast.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,14 +25,21 @@ const big = has('--big');
 const gen = has('--generate');
 const tiny = has('--tiny');
 const withBert = has('--bert') || (!big && !gen);
+const mixed = has('--mixed');
 const backendArgs = has('--backend') ? ['--backend', args[args.indexOf('--backend') + 1] ?? ''] : [];
 
 type Json = Record<string, unknown>;
 
 /** Runs a command and returns the JSON object on the last line of its stdout, or its failure as `{error}`. */
-function lastJson(cmd: string, cmdArgs: string[]): Json {
-  log(`$ ${[cmd, ...cmdArgs].map((a) => (a.length > 80 ? `'${a.slice(0, 60)}…'` : a)).join(' ')}`);
+function lastJson(cmd: string, cmdArgs: string[], env: Record<string, string> = {}): Json {
+  const shown = [cmd, ...cmdArgs].map((a) => (a.length > 80 ? `'${a.slice(0, 60)}…'` : a));
+  log(
+    `$ ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('')}${shown.join(' ')}`,
+  );
   const r = spawnSync(cmd, cmdArgs, {
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 26,
@@ -48,12 +56,14 @@ function lastJson(cmd: string, cmdArgs: string[]): Json {
 }
 
 /** One of our benches: bundled on the device (.gpu/NAME.mjs beside this file), TypeScript through tsx elsewhere. */
-function ours(bundle: string, source: string, benchArgs: string[]): Json {
+function ours(bundle: string, source: string, benchArgs: string[], env: Record<string, string> = {}): Json {
   const bundled = path.join(here, `${bundle}.mjs`);
   return fs.existsSync(bundled)
-    ? lastJson(process.execPath, [bundled, ...benchArgs])
-    : lastJson(process.execPath, ['bin/run-ts.mjs', `test/bench/${source}.ts`, ...benchArgs]);
+    ? lastJson(process.execPath, [bundled, ...benchArgs], env)
+    : lastJson(process.execPath, ['bin/run-ts.mjs', `test/bench/${source}.ts`, ...benchArgs], env);
 }
+
+const MIXED = { STUDIO_MIXED_PRECISION: '1' };
 
 const shapes = tiny ? TINY_SHAPES : CAUSAL_SHAPES;
 const STEP = tiny ? { batch: 2, seq: 16 } : { batch: 4, seq: 256 };
@@ -93,25 +103,40 @@ const ratio = (a: number | null, b: number | null) => (a !== null && b ? `${(a /
 const out: Json = { torch };
 
 if (withBert) {
-  const bert: Record<string, Json> = {
-    small: ours('bench', 'run', ['--json', '--shape', 'small', ...backendArgs]),
-    base: ours('bench', 'run', ['--json', '--shape', 'base', ...backendArgs]),
-  };
+  const bench = (shape: string, env: Record<string, string> = {}) =>
+    ours('bench', 'run', ['--json', '--shape', shape, ...backendArgs], env);
+  const bert: Record<string, Json> = { small: bench('small'), base: bench('base') };
+  const bertMixed: Record<string, Json> = mixed
+    ? { small: bench('small', MIXED), base: bench('base', MIXED) }
+    : {};
   const rows: Json[] = [];
   log(
-    `\n${'shape'.padEnd(6)} ${'method'.padEnd(9)} ${'ours ms'.padStart(8)} ${'torch ms'.padStart(9)} ratio`,
+    `\n${'shape'.padEnd(6)} ${'method'.padEnd(9)} ${'ours ms'.padStart(8)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}` +
+      (mixed ? ` ${'mixed ms'.padStart(9)} ${'bf16 ms'.padStart(8)} ${'ratio'.padStart(6)}` : ''),
   );
   for (const shape of ['small', 'base']) {
     const steps = (bert[shape]?.steps ?? {}) as Record<string, { stepMs: number }>;
+    const mixedSteps = (bertMixed[shape]?.steps ?? {}) as Record<string, { stepMs: number }>;
     for (const [method, s] of Object.entries(steps)) {
       const torchMs = num(torch[`${shape}/${method}`]);
-      rows.push({ shape, method, oursMs: s.stepMs, torchMs, ratio: torchMs ? s.stepMs / torchMs : null });
+      const mixedMs = num(mixedSteps[method]?.stepMs);
+      const bf16Ms = num(torch[`${shape}/${method}/bf16`]);
+      rows.push({
+        shape,
+        method,
+        oursMs: s.stepMs,
+        torchMs,
+        ratio: torchMs ? s.stepMs / torchMs : null,
+        mixedMs,
+        bf16Ms,
+      });
       log(
-        `${shape.padEnd(6)} ${method.padEnd(9)} ${fmt(s.stepMs, 8)} ${fmt(torchMs, 9)} ${torchMs ? ratio(s.stepMs, torchMs) : '(no PEFT peer)'}`,
+        `${shape.padEnd(6)} ${method.padEnd(9)} ${fmt(s.stepMs, 8)} ${fmt(torchMs, 9)} ${(torchMs ? ratio(s.stepMs, torchMs) : '-').padStart(6)}` +
+          (mixed ? ` ${fmt(mixedMs, 9)} ${fmt(bf16Ms, 8)} ${ratio(mixedMs, bf16Ms).padStart(6)}` : ''),
       );
     }
   }
-  Object.assign(out, { ours: bert, rows });
+  Object.assign(out, { ours: bert, oursMixed: bertMixed, rows });
 }
 
 if (big) {
@@ -123,13 +148,9 @@ if (big) {
     `${'shape'.padEnd(12)} ${'ours'.padStart(8)} ${'torch32'.padStart(8)} ${'ratio'.padStart(6)} ${'bf16'.padStart(8)} ${'ratio'.padStart(6)} ${'ours MB'.padStart(9)} ${'torch MB'.padStart(9)} ${'ratio'.padStart(6)} ${'reserved'.padStart(9)}`,
   );
   for (const name of bigNames) {
-    const o = ours('causal', 'causal', [
-      '--json',
-      '--shape',
-      name,
-      ...(tiny ? ['--tiny'] : []),
-      ...backendArgs,
-    ]);
+    const causalArgs = ['--json', '--shape', name, ...(tiny ? ['--tiny'] : []), ...backendArgs];
+    const o = ours('causal', 'causal', causalArgs);
+    const m = mixed ? ours('causal', 'causal', causalArgs, MIXED) : null;
     const f32 = t(`causal/${name}/fp32`);
     const b16 = t(`causal/${name}/bf16`);
     const row = {
@@ -138,13 +159,16 @@ if (big) {
       oursMs: num(o.stepMs),
       torchFp32Ms: num(f32?.stepMs),
       torchBf16Ms: num(b16?.stepMs),
+      oursMixedMs: num(m?.stepMs),
       oursPeakMB: num(o.peakGpuMB ?? o.peakMemoryMB),
       torchPeakMB: num(f32?.peakAllocatedMB),
       torchReservedMB: num(f32?.peakReservedMB),
     };
     rows.push(row);
     log(
-      `${name.padEnd(12)} ${fmt(row.oursMs, 8)} ${fmt(row.torchFp32Ms, 8)} ${ratio(row.oursMs, row.torchFp32Ms).padStart(6)} ${fmt(row.torchBf16Ms, 8)} ${ratio(row.oursMs, row.torchBf16Ms).padStart(6)} ${fmt(row.oursPeakMB, 9, 0)} ${fmt(row.torchPeakMB, 9, 0)} ${ratio(row.oursPeakMB, row.torchPeakMB).padStart(6)} ${fmt(row.torchReservedMB, 9, 0)}${o.error ? `  ours: ${String(o.error)}` : ''}`,
+      `${name.padEnd(12)} ${fmt(row.oursMs, 8)} ${fmt(row.torchFp32Ms, 8)} ${ratio(row.oursMs, row.torchFp32Ms).padStart(6)} ${fmt(row.torchBf16Ms, 8)} ${ratio(row.oursMs, row.torchBf16Ms).padStart(6)} ${fmt(row.oursPeakMB, 9, 0)} ${fmt(row.torchPeakMB, 9, 0)} ${ratio(row.oursPeakMB, row.torchPeakMB).padStart(6)} ${fmt(row.torchReservedMB, 9, 0)}` +
+        (m ? `  mixed ${fmt(row.oursMixedMs, 7)} (${ratio(row.oursMixedMs, row.torchBf16Ms)} bf16)` : '') +
+        `${o.error ? `  ours: ${String(o.error)}` : ''}`,
     );
   }
   out.big = rows;

@@ -4,7 +4,8 @@ Prints one JSON line. Every timing is the median of REPS (>= 20) steps after 3 w
 torch.cuda.synchronize() (the GPU's work finished), as our side ends each step with a read-back. fp32 with TF32 off.
 
 - no flags: BERT-small and BERT-base shapes, full fine-tuning and LoRA r=8 on query/value, batch 16 x 128 tokens,
-  dropout 0.1 (BERT's default, as in our bench), AdamW: keys "small/full", "small/lora", "base/full", "base/lora".
+  dropout 0.1 (BERT's default, as in our bench), AdamW: keys "small/full", "small/lora", "base/full", "base/lora",
+  and the same four under bf16 autocast ("small/full/bf16", ...).
 - --causal JSON: {name: {"config": HF config.json, "targets": [...], "batch": B, "seq": T}} (gpu-compare passes
   test/bench/causal-shapes.ts' shapes): LoRA r=8 alpha 16 on the targets, next-token loss, AdamW, in fp32 and
   under bf16 autocast: keys "causal/NAME/fp32" and "causal/NAME/bf16" with stepMs and peak memory
@@ -54,19 +55,23 @@ def timed(fn, reps=REPS):
     return statistics.median(times)
 
 
-def train_step(model, opt, **batch):
+def train_step(model, opt, ctx=nullcontext, **batch):
     def step():
         opt.zero_grad()
-        model(**batch).loss.backward()
+        with ctx():
+            loss = model(**batch).loss
+        loss.backward()
         opt.step()
     return step
 
 
-def bert_step_ms(model):
+def bert_step_ms(model, bf16=False):
+    """Median step ms; with bf16, the forward under autocast (weights, gradients and AdamW in fp32)."""
     ids = torch.randint(0, 1000, (16, 128), device=dev)
     labels = torch.zeros(16, dtype=torch.long, device=dev)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    return timed(train_step(model, opt, input_ids=ids, labels=labels))
+    ctx = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if bf16 else nullcontext
+    return timed(train_step(model, opt, ctx, input_ids=ids, labels=labels))
 
 
 def bert(out):
@@ -75,11 +80,14 @@ def bert(out):
         # BERT's default dropout (0.1 on hidden states, attention probabilities and the classifier), as our bench's
         # model has: both sides do the same work.
         cfg = BertConfig(vocab_size=1000, max_position_embeddings=512, num_labels=2, **shape)
-        out[f"{name}/full"] = bert_step_ms(BertForSequenceClassification(cfg).to(dev).train())
+        full = BertForSequenceClassification(cfg).to(dev).train()
+        out[f"{name}/full"] = bert_step_ms(full)
+        out[f"{name}/full/bf16"] = bert_step_ms(full, bf16=True)
         lora = get_peft_model(BertForSequenceClassification(cfg),
                               LoraConfig(r=8, lora_alpha=16, target_modules=["query", "value"],
                                          task_type="SEQ_CLS")).to(dev).train()
         out[f"{name}/lora"] = bert_step_ms(lora)
+        out[f"{name}/lora/bf16"] = bert_step_ms(lora, bf16=True)
 
 
 def fresh():

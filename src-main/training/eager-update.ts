@@ -22,8 +22,14 @@ export interface EagerUpdateArgs {
   gradClip: number;
 }
 
+/** A step's mean loss and gradient norm before clipping, as read back (unscaled). */
+export interface StepOut {
+  loss: number;
+  norm: number;
+}
+
 /** Applies the step unless its loss is not finite; returns its mean loss and gradient norm, unscaled. */
-export async function eagerUpdate(a: EagerUpdateArgs): Promise<{ loss: number; norm: number }> {
+export async function eagerUpdate(a: EagerUpdateArgs): Promise<StepOut> {
   const { micro, usedScale } = a;
   // Averaged over micro-batches; with a single one the gradients are used as they are (no copy).
   let averaged = a.grads;

@@ -10,6 +10,7 @@ import { AdamW } from './adamw.ts';
 import { GpuSteps } from './gpu-steps.ts';
 import { accumulate, namedGradients } from './gradients.ts';
 import { eagerUpdate } from './eager-update.ts';
+import type { StepOut } from './eager-update.ts';
 import { startPrecision, stopPrecision } from './loss-scale.ts';
 import { learningRate } from './schedule.ts';
 import { readFloats } from '../engine/read-back.ts';
@@ -131,12 +132,6 @@ export function evalProgressLogger(log: ((message: string) => void) | undefined)
   };
 }
 
-/** A step's mean loss and gradient norm before clipping, as read back. */
-interface StepOut {
-  loss: number;
-  norm: number;
-}
-
 export async function trainLoop<B>(
   task: TrainTask<B>,
   o: TrainOptions,
@@ -168,10 +163,7 @@ export async function trainLoop<B>(
     status: 'diverged',
     position: pos,
     lastMetrics,
-    message:
-      `${what} became ${loss} at step ${step} although gradients are clipped to norm ${o.gradClip}` +
-      (scaler ? ' (mixed precision: values past f16 range; try precision fp32)' : '') +
-      '; lower the learning rate',
+    message: `${what} became ${loss} at step ${step} although gradients are clipped to norm ${o.gradClip}${scaler ? ' (mixed precision: values past f16 range; try precision fp32)' : ''}; lower the learning rate`,
   });
   let lastMetrics: Record<string, number> = {};
   let lastTrainLoss: number | undefined;

@@ -85,7 +85,10 @@ export function fitsMatrixTiles(m: number, n: number, shape: MatrixShape): boole
   return m % shape.M === 0 && n % shape.N === 0;
 }
 
-/** Index expressions of A[b, row, kk] and B[b, kb, col] honouring the transposes. */
+/**
+ * Index expressions of A[b, row, kk] and B[b, kb, col] honouring the transposes. Reads go through f32(): tf.js
+ * declares an input by its data's dtype, and a float32 tensor cast from int32 (a one-hot) keeps its int32 data.
+ */
 function operandIndex(s: MixedMatMulSpec): { a: string; b: string } {
   return {
     a: s.transposeA ? 'aBase + kk * M + row' : 'aBase + row * K + kk',
@@ -139,11 +142,11 @@ function tiledCode(s: MixedMatMulSpec): string {
         let inner = ${s.transposeA ? `e / ${TILE}` : `e % ${TILE_K}`};
         let outer = ${s.transposeA ? `e % ${TILE}` : `e / ${TILE_K}`};
         let row = row0 + outer; let kk = k0 + inner;
-        As[inner * ${TILE} + outer] = f16(select(0.0, A[${idx.a}], row < M && kk < K));
+        As[inner * ${TILE} + outer] = f16(select(0.0, f32(A[${idx.a}]), row < M && kk < K));
         let innerB = ${s.transposeB ? `e % ${TILE_K}` : `e / ${TILE}`};
         let outerB = ${s.transposeB ? `e / ${TILE_K}` : `e % ${TILE}`};
         let col = col0 + outerB; let kb = k0 + innerB;
-        Bs[innerB * ${TILE} + outerB] = f16(select(0.0, B[${idx.b}], col < N && kb < K));
+        Bs[innerB * ${TILE} + outerB] = f16(select(0.0, f32(B[${idx.b}]), col < N && kb < K));
       }
       workgroupBarrier();
       for (var q = 0; q < ${TILE_K}; q = q + 1) {
@@ -212,13 +215,13 @@ function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string 
         let inner = ${s.transposeA ? `e / ${t.bm}` : `e % ${t.bk}`};
         let outer = ${s.transposeA ? `e % ${t.bm}` : `e / ${t.bk}`};
         let row = row0 + outer; let kk = k0 + inner;
-        As[outer * ${t.bk} + inner] = f16(select(0.0, A[${idx.a}], row < M && kk < K));
+        As[outer * ${t.bk} + inner] = f16(select(0.0, f32(A[${idx.a}]), row < M && kk < K));
       }
       for (var e = t; e < ${t.bk * t.bn}; e = e + ${T}) {
         let inner = ${s.transposeB ? `e % ${t.bk}` : `e / ${t.bn}`};
         let outer = ${s.transposeB ? `e / ${t.bk}` : `e % ${t.bn}`};
         let col = col0 + outer; let kb = k0 + inner;
-        Bs[inner * ${t.bn} + outer] = f16(select(0.0, B[${idx.b}], col < N && kb < K));
+        Bs[inner * ${t.bn} + outer] = f16(select(0.0, f32(B[${idx.b}]), col < N && kb < K));
       }
       workgroupBarrier();
       for (var q = 0; q < ${t.bk}; q = q + ${shape.K}) {

@@ -157,6 +157,19 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
     tf.dispose([a, b, bias, ...want, ...got]);
   });
 
+  it('reads an operand cast from int32 (a one-hot, whose data stays int32 on webgpu)', async () => {
+    await tf.setBackend('webgpu');
+    const ids = tf.tensor1d([0, 2, 1, 2], 'int32');
+    const hot = tf.oneHot(ids, 3).cast('float32') as tf.Tensor2D;
+    const dy = tf.tensor2d(values([4, 5], 9), [4, 5]);
+    const want = await tf.matMul(hot, dy, true, false).data();
+    setMixedPrecision(true);
+    const y = tf.matMul(hot, dy, true, false);
+    expect(mixedProductCount()).toBe(1);
+    expect(maxDiff(await y.data(), want)).toBeLessThan(2e-3);
+    tf.dispose([ids, hot, dy, y]);
+  });
+
   it('gradients flow through the mixed products (the backward products are mixed too)', async () => {
     await tf.setBackend('webgpu');
     const x = tf.tensor2d(values([16, 32], 5), [16, 32]);

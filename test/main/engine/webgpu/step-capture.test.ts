@@ -17,6 +17,7 @@ import type { Model } from '../../../../src-main/models/index.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { deviceStep } from '../../../../src-main/training/device-step.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
+import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
 import { CAPTURE_MATRIX, maxWeightDiff, trainFixtureSteps } from '../../../helpers/capture-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
@@ -224,6 +225,25 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     replayed.losses.forEach((l, i) => expect(l).toBeCloseTo(eager.losses[i] as number, 5));
     expect(maxWeightDiff(replayed.weights, eager.weights)).toBeLessThan(1e-5);
   });
+
+  // The same with every product in f16 operands (mixed precision): a replay records the mixed programs.
+  it.each(CAPTURE_MATRIX)(
+    '%s with %o, mixed precision: replayed steps equal eager ones',
+    async (fixture, method) => {
+      const dir = path.join(HF_TINY_DIR, fixture, 'base');
+      setMixedPrecision(true);
+      try {
+        const eager = await trainFixtureSteps(dir, method, false);
+        const replayed = await trainFixtureSteps(dir, method, true);
+        expect(mixedProductCount()).toBeGreaterThan(0);
+        expect(eager.moved).toBeGreaterThan(0);
+        replayed.losses.forEach((l, i) => expect(l).toBeCloseTo(eager.losses[i] as number, 5));
+        expect(maxWeightDiff(replayed.weights, eager.weights)).toBeLessThan(1e-5);
+      } finally {
+        setMixedPrecision(false);
+      }
+    },
+  );
 
   it('refuses a step that uploads changing data it did not declare', () => {
     const w = tf.variable(tf.ones([4]));

@@ -33,7 +33,22 @@ const SHAPES: [number, number, number, boolean, boolean][] = tiny
       [2000, 770, 768, false, false],
     ];
 
+/** Runs f once inside a validation error scope: a program that failed to compile must not pass for a fast one. */
+async function validated(f: () => tf.Tensor): Promise<void> {
+  const device = webgpuBackend()?.device as {
+    pushErrorScope(kind: string): void;
+    popErrorScope(): Promise<{ message: string } | null>;
+  };
+  device.pushErrorScope('validation');
+  const y = f();
+  await y.data();
+  y.dispose();
+  const err = await device.popErrorScope();
+  if (err) throw new Error(`GPU validation error: ${err.message.split('\n')[0]}`);
+}
+
 async function timed(f: () => tf.Tensor, reps: number): Promise<number> {
+  await validated(f);
   for (let i = 0; i < 3; i++) {
     const w = f();
     await w.data();
@@ -63,6 +78,7 @@ async function main(): Promise<void> {
     const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
     const reps = m * n * k > 1e10 ? 20 : 50;
     const fp32 = await timed(f, reps);
+    const failed = (e: unknown) => `${String(e instanceof Error ? e.message : e).slice(0, 200)}`;
     const ref = f();
     let row: Record<string, unknown> = {
       shape: `${m}x${n}x${k}${tA ? ' tA' : ''}${tB ? ' tB' : ''}`,
@@ -70,7 +86,16 @@ async function main(): Promise<void> {
     };
     if (!why) {
       setMixedPrecision(true);
-      const mixed = await timed(f, reps);
+      let mixed: number;
+      try {
+        mixed = await timed(f, reps);
+      } catch (e) {
+        console.error(`${m}x${n}x${k}: mixed failed: ${failed(e)}`);
+        setMixedPrecision(false);
+        rows.push({ ...row, mixedError: failed(e) });
+        tf.dispose([a, w, ref]);
+        continue;
+      }
       const y = f();
       const err = tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max()));
       const counted = mixedProductCount();
@@ -112,7 +137,15 @@ async function main(): Promise<void> {
       const a = tf.randomUniform(tA ? [k, m] : [m, k], -1, 1, 'float32', 1);
       const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
       const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
-      const ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+      let ms: number;
+      try {
+        ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+      } catch (e) {
+        line.push(`${m}x${n}x${k} failed`);
+        sweep.push({ tiling: t, shape: `${m}x${n}x${k}`, error: String(e).slice(0, 200) });
+        tf.dispose([a, w]);
+        continue;
+      }
       const tflops = (2 * m * n * k) / (ms * 1e9);
       // Against tf.js's f32 product: a wrong tiling shows here, not only in its speed.
       setMixedPrecision(false);

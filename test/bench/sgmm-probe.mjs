@@ -9,7 +9,7 @@ const FLAGS = ['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvid
 for (const flags of [[], FLAGS]) {
   const a = await create(flags).requestAdapter({ powerPreference: 'high-performance' });
   console.log('flags', JSON.stringify(flags), [...a.features].sort().join(' '));
-  console.log('configs', JSON.stringify(a.info.subgroupMatrixConfigs), a.info.subgroupMinSize, a.info.subgroupMaxSize, a.info.device);
+  console.log('configs', JSON.stringify((a.info.subgroupMatrixConfigs ?? []).map((c) => ({ M: c.M, N: c.N, K: c.K, componentType: c.componentType, resultComponentType: c.resultComponentType }))), a.info.subgroupMinSize, a.info.subgroupMaxSize, a.info.device);
 }
 const adapter = await create(FLAGS).requestAdapter({ powerPreference: 'high-performance' });
 const want = ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix', 'timestamp-query'];
@@ -47,6 +47,7 @@ function kernel({ fm, fn, fk, wm, wn, tm, tn, bk, sg, sid }) {
     }
   const aVec = (BM * BK) / 4, bVec = (BK * BN) / 4;
   const code = `enable f16;
+enable subgroups;
 enable chromium_experimental_subgroup_matrix;
 diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
 struct Dims { m: u32, n: u32, k: u32 }

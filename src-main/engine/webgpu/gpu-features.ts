@@ -59,6 +59,29 @@ export function hoistDirectives(code: string): string {
   return `${unique.join('\n')}\n${code.replace(DIRECTIVE, '')}`;
 }
 
+/**
+ * A program whose code carries ENTRY_BUILTINS gets tf.js's entry point's workgroup id and its subgroup's id as
+ * arguments of `main` (tf.js's own entry copies builtins into private variables, which WGSL's uniformity analysis
+ * counts as varying per invocation; subgroup matrices must be loaded and stored at subgroup-uniform offsets).
+ */
+export const ENTRY_BUILTINS = '// studio:main(workgroup_id, subgroup_id)';
+
+/** tf.js's `_start` rewritten to pass `main` its workgroup id and subgroup id, for a program marked so. */
+export function passEntryBuiltins(code: string): string {
+  if (!code.includes(ENTRY_BUILTINS)) return code;
+  const start = code.indexOf('fn _start(');
+  // The parameter list ends at the `)` before the body's `{` (its attributes have parentheses of their own).
+  const body = start < 0 ? null : /\)\s*\{/.exec(code.slice(start));
+  const close = body && start >= 0 ? start + body.index : -1;
+  const call = close < 0 ? -1 : code.indexOf('main();', close);
+  if (call < 0)
+    throw new Error('tf.js shader: no _start calling main() to pass builtins to (tfjs 4.22 expected)');
+  return (
+    `${code.slice(0, close)}, @builtin(subgroup_id) SubgroupId : u32${code.slice(close, call)}` +
+    `main(WorkgroupId, SubgroupId);${code.slice(call + 'main();'.length)}`
+  );
+}
+
 /** The first f16 x f16 -> f32 matrix shape on the adapter's list (Dawn lists them by preference). */
 function f16Matrix(configs: SubgroupMatrixConfig[] | undefined): MatrixShape | null {
   const c = (configs ?? []).find((x) => x.componentType === 'f16' && x.resultComponentType === 'f32');
@@ -88,7 +111,8 @@ export function withOptionalFeatures(adapter: AdapterLike): AdapterLike {
         requiredFeatures: [...asked, ...extra.filter((f) => !asked.includes(f))],
       });
       const create = device.createShaderModule.bind(device) as (d: { code: string }) => unknown;
-      device.createShaderModule = (d: { code: string }) => create({ ...d, code: hoistDirectives(d.code) });
+      device.createShaderModule = (d: { code: string }) =>
+        create({ ...d, code: hoistDirectives(passEntryBuiltins(d.code)) });
       return device;
     },
   };

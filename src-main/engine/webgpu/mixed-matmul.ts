@@ -13,6 +13,7 @@
  *   the product's sizes are whole tiles; the result is stored to the output, then the epilogue runs in place.
  */
 import type { WebGpuProgram } from './backend-internals.ts';
+import { ENTRY_BUILTINS } from './gpu-features.ts';
 
 export type MixedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu';
 
@@ -195,17 +196,20 @@ function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string 
         `if (row0 + r0 + ${i * shape.M} < M && col0 + c0 + ${j * shape.N} < N) { subgroupMatrixStore(&result, u32(outBase + (row0 + r0 + ${i * shape.M}) * N + col0 + c0 + ${j * shape.N}), c${i}_${j}, false, u32(N)); }`,
       );
     }
+  // Offsets of subgroup-matrix loads and stores must be subgroup-uniform: they derive from the workgroup id and the
+  // subgroup id passed to main (gpu-features.ts' ENTRY_BUILTINS) and from uniforms only.
   return `
+  enable subgroups;
   enable chromium_experimental_subgroup_matrix;
-  diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
+  ${ENTRY_BUILTINS}
   var<workgroup> As : array<f16, ${t.bm * t.bk}>;
   var<workgroup> Bs : array<f16, ${t.bk * t.bn}>;
-  fn main() {
-    ${DIMS}
+  fn main(wgId : vec3<u32>, sgId : u32) {
+    ${DIMS.replace('i32(workgroupId.z)', 'i32(wgId.z)')}
     let t = i32(localIndex);
-    let row0 = i32(workgroupId.y) * ${t.bm};
-    let col0 = i32(workgroupId.x) * ${t.bn};
-    let s = t / ${sg};
+    let row0 = i32(wgId.y) * ${t.bm};
+    let col0 = i32(wgId.x) * ${t.bn};
+    let s = i32(sgId);
     let r0 = (s / ${t.wn}) * ${t.tm * shape.M};
     let c0 = (s % ${t.wn}) * ${t.tn * shape.N};
     let outBase = batch * M * N;

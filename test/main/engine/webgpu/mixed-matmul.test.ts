@@ -6,7 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { dawnFlags, hoistDirectives } from '../../../../src-main/engine/webgpu/gpu-features.ts';
+import {
+  dawnFlags,
+  ENTRY_BUILTINS,
+  hoistDirectives,
+} from '../../../../src-main/engine/webgpu/gpu-features.ts';
+import { runProgram } from '../../../../src-main/engine/webgpu/programs.ts';
 import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
@@ -155,6 +160,38 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
       expect(maxDiff(g, w)).toBeGreaterThan(0);
     }
     tf.dispose([a, b, bias, ...want, ...got]);
+  });
+
+  it("passes main the workgroup and subgroup ids from tf.js's own entry point when a program asks", async () => {
+    await tf.setBackend('webgpu');
+    const program = {
+      name: 'entry-builtins',
+      shaderKey: 'studio_test_entry_builtins',
+      variableNames: ['X'],
+      outputShape: [128],
+      dispatchLayout: { x: [] as number[], y: [0] },
+      dispatch: [2, 1, 1] as [number, number, number],
+      workgroupSize: [64, 1, 1] as [number, number, number],
+      getUserCode: () => `
+        enable subgroups;
+        ${ENTRY_BUILTINS}
+        fn main(wgId : vec3<u32>, sgId : u32) {
+          // (uniforms read too: tf.js binds them, and an unread binding is left out of the layout)
+          result[i32(wgId.x) * 64 + i32(localIndex)] = f32(wgId.x * 1000u + sgId * 10u) + X[0] + f32(uniforms.xShape) * 0.0;
+        }`,
+    };
+    const x = tf.tensor1d([0.5]);
+    const y = runProgram(program, [x]);
+    const out = await y.data();
+    for (let i = 0; i < 128; i++) {
+      const wg = Math.floor(i / 64);
+      const sg = Math.round(((out[i] as number) - 0.5 - wg * 1000) / 10);
+      // Subgroup ids count from 0 within each workgroup, fewer than its 64 invocations.
+      expect(sg).toBeGreaterThanOrEqual(0);
+      expect(sg).toBeLessThan(64);
+    }
+    expect(new Set(Array.from(out.slice(0, 64))).size).toBeGreaterThan(1);
+    tf.dispose([x, y]);
   });
 
   it('reads an operand cast from int32 (a one-hot, whose data stays int32 on webgpu)', async () => {

@@ -7,10 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  mixedProductCount,
-  setMixedPrecision,
-} from '../../../src-main/engine/webgpu/mixed-precision.ts';
+import { mixedProductCount, setMixedPrecision } from '../../../src-main/engine/webgpu/mixed-precision.ts';
 import { loadModel } from '../../../src-main/models/index.ts';
 import { MIXED_LOGITS_TOLERANCE } from '../../../src-main/engine/webgpu/mixed-matmul.ts';
 import { HF_TINY_DIR, HF_TINY_MODELS } from '../../helpers/fixtures.ts';

@@ -55,7 +55,9 @@ export async function startSampleRun(
   await mainNav(page).getByRole('link', { name: 'New run' }).click();
   await page.getByTestId('model-path').fill(opts.model);
   await page.getByTestId('model-path').press('Tab');
-  await page.getByTestId('model-info').getByText(opts.architecture).waitFor();
+  // Reading the model's config waits behind a finishing run's work on a loaded 2-core CI machine (60 s, as the
+  // other New run waits).
+  await page.getByTestId('model-info').getByText(opts.architecture).waitFor({ timeout: 60_000 });
   // The sample added on the Datasets page is listed once, under the built-in samples.
   await page.getByTestId('sample').selectOption('spam-assassin');
   await page.getByTestId('method').selectOption(opts.method);

@@ -12,6 +12,8 @@ import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/d
 import { UserError } from '../errors.ts';
 import { useDeterministicMatMul } from './webgpu/deterministic-matmul.ts';
 import { mixedPrecisionUnavailable, setMixedPrecision } from './webgpu/mixed-precision.ts';
+import { setMatrixTiling } from './webgpu/mixed-matmul.ts';
+import type { MatrixTiling } from './webgpu/mixed-matmul.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -122,6 +124,24 @@ function applyWebGpuDefaults(): void {
     if (why) process.stderr.write(`STUDIO_MIXED_PRECISION=1 ignored: ${why}\n`);
     else setMixedPrecision(true);
   }
+  // The subgroup-matrix tiling, as JSON (benches compare tilings: test/bench/mixed-products.ts prints the best).
+  const matrix = process.env.STUDIO_MATRIX_TILING;
+  if (matrix)
+    setMatrixTiling(
+      parseTiling<MatrixTiling>(matrix, ['wm', 'wn', 'tm', 'tn', 'bk'], 'STUDIO_MATRIX_TILING'),
+    );
+}
+
+function parseTiling<T>(text: string, keys: string[], name: string): T {
+  let t: Record<string, unknown> = {};
+  try {
+    t = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  if (!keys.every((k) => Number.isInteger(t[k])))
+    throw new UserError(`${name}: give a JSON object with integer ${keys.join(', ')}`);
+  return t as T;
 }
 
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;

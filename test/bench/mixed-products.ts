@@ -2,7 +2,8 @@
  * Mixed-precision products on this GPU (engine/webgpu/mixed-precision.ts): which program each shape takes (the
  * tiled one, or the matrix units' when the adapter offers f16 subgroup matrices), how far its values are from
  * tf.js's f32 product, and the TFLOP/s of both on BERT's and a 4096³ shape (GPU time of 20 products, each timed
- * to its read-back). `node .gpu/mixed-products.mjs` on the device; `--tiny` for lavapipe-sized shapes.
+ * to its read-back), then each subgroup-matrix tiling's and the best one (STUDIO_MATRIX_TILING takes it).
+ * `node .gpu/mixed-products.mjs` on the device; `--tiny` for lavapipe-sized shapes, `--no-sweep` without tilings.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
@@ -17,7 +18,8 @@ import {
   setMixedPrecision,
 } from '../../src-main/engine/webgpu/mixed-precision.ts';
 
-const tiny = process.argv.includes('--tiny');
+const args = process.argv.slice(2);
+const tiny = args.includes('--tiny');
 const SHAPES: [number, number, number, boolean, boolean][] = tiny
   ? [
       [128, 64, 64, false, false],
@@ -119,49 +121,90 @@ async function main(): Promise<void> {
     tf.dispose([a, w, ref]);
   }
   // With matrix units: the same products under each subgroup-matrix tiling, to pick the default from.
-  const tilings: MatrixTiling[] = caps.matrix
-    ? [
-        { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32 },
-        { wm: 4, wn: 2, tm: 2, tn: 4, bk: 32 },
-        { wm: 2, wn: 2, tm: 4, tn: 4, bk: 32 },
-        { wm: 4, wn: 2, tm: 2, tn: 4, bk: 64 },
-        { wm: 2, wn: 4, tm: 4, tn: 2, bk: 32 },
-      ]
-    : [];
-  const sweep: Record<string, unknown>[] = [];
+  const p = { pad: 8, prefetch: true };
+  const tilings: MatrixTiling[] =
+    caps.matrix && !args.includes('--no-sweep')
+      ? [
+          { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32, ...p },
+          { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32, pad: 16, prefetch: true },
+          { wm: 2, wn: 2, tm: 2, tn: 2, bk: 16, ...p },
+          { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32, pad: 8, prefetch: false },
+          { wm: 4, wn: 4, tm: 1, tn: 1, bk: 32, ...p },
+          { wm: 2, wn: 4, tm: 2, tn: 1, bk: 32, ...p },
+          { wm: 4, wn: 2, tm: 1, tn: 2, bk: 32, ...p },
+          { wm: 2, wn: 2, tm: 2, tn: 1, bk: 32, ...p },
+          { wm: 1, wn: 2, tm: 4, tn: 2, bk: 32, ...p },
+        ]
+      : [];
+  const sweep = await sweepTilings(
+    tilings,
+    (t, on) => {
+      if (on) {
+        const old = setMatrixTiling(t);
+        setMixedPrecision(true);
+        return old;
+      }
+      setMixedPrecision(false);
+      return setMatrixTiling(t);
+    },
+    2e-3,
+  );
+  console.log(
+    JSON.stringify({
+      f16: caps.f16,
+      matrix: caps.matrix ?? null,
+      rows,
+      sweep: sweep.rows,
+      best: sweep.best,
+    }),
+  );
+}
+
+/**
+ * Each tiling's time and error (against tf.js's f32 product: a wrong tiling shows here, not only in its speed) on
+ * the shapes, and the one with the least total time among those whose every product was within `tolerance`.
+ * `use(t, true)` switches a tiling on and returns the one it replaced; `use(old, false)` switches back.
+ */
+async function sweepTilings<T>(
+  tilings: T[],
+  use: (t: T, on: boolean) => T,
+  tolerance: number,
+): Promise<{ rows: Record<string, unknown>[]; best: string | null }> {
+  const rows: Record<string, unknown>[] = [];
   for (const t of tilings) {
-    const old = setMatrixTiling(t);
-    setMixedPrecision(true);
     const line: string[] = [];
     for (const [m, n, k, tA, tB] of SHAPES) {
       const a = tf.randomUniform(tA ? [k, m] : [m, k], -1, 1, 'float32', 1);
       const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
       const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
-      let ms: number;
+      const ref = f();
+      const old = use(t, true);
       try {
-        ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+        const ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+        const y = f();
+        const err = (await tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max())).data())[0] ?? NaN;
+        const tflops = (2 * m * n * k) / (ms * 1e9);
+        line.push(`${m}x${n}x${k} ${tflops.toFixed(1)} (err ${err.toExponential(1)})`);
+        rows.push({ tiling: t, shape: `${m}x${n}x${k}`, ms, relErr: err, variant: lastMixedVariant() });
+        y.dispose();
       } catch (e) {
         line.push(`${m}x${n}x${k} failed`);
-        sweep.push({ tiling: t, shape: `${m}x${n}x${k}`, error: String(e).slice(0, 200) });
-        tf.dispose([a, w]);
-        continue;
+        rows.push({ tiling: t, shape: `${m}x${n}x${k}`, error: String(e).slice(0, 200) });
       }
-      const tflops = (2 * m * n * k) / (ms * 1e9);
-      // Against tf.js's f32 product: a wrong tiling shows here, not only in its speed.
-      setMixedPrecision(false);
-      const ref = f();
-      setMixedPrecision(true);
-      const y = f();
-      const err = (await tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max())).data())[0] ?? NaN;
-      line.push(`${m}x${n}x${k} ${tflops.toFixed(1)} (err ${err.toExponential(1)})`);
-      sweep.push({ tiling: t, shape: `${m}x${n}x${k}`, ms, relErr: err, variant: lastMixedVariant() });
-      tf.dispose([a, w, ref, y]);
+      use(old, false);
+      tf.dispose([a, w, ref]);
     }
-    setMixedPrecision(false);
-    setMatrixTiling(old);
     console.error(`tiling ${JSON.stringify(t)}: ${line.join(' | ')}`);
   }
-  console.log(JSON.stringify({ f16: caps.f16, matrix: caps.matrix ?? null, rows, sweep }));
+  const total = new Map<string, number>();
+  for (const r of rows) {
+    const key = JSON.stringify(r.tiling);
+    const bad = typeof r.ms !== 'number' || !((r.relErr as number) < tolerance);
+    total.set(key, bad || total.get(key) === Infinity ? Infinity : (total.get(key) ?? 0) + (r.ms as number));
+  }
+  const best = [...total].filter(([, ms]) => ms < Infinity).sort((x, y) => x[1] - y[1])[0];
+  if (best) console.error(`best tiling ${best[0]} (${best[1].toFixed(2)} ms over the shapes)`);
+  return { rows, best: best?.[0] ?? null };
 }
 
 void main();

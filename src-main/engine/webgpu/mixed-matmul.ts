@@ -13,16 +13,12 @@
  *   the product's sizes are whole tiles; the result is stored to the output, then the epilogue runs in place.
  */
 import type { WebGpuProgram } from './backend-internals.ts';
-import { ENTRY_BUILTINS } from './gpu-features.ts';
+import { fullTiling, matrixBody } from './mixed-matmul-matrix.ts';
+import type { FullTiling, MatrixShape, MatrixTiling } from './mixed-matmul-matrix.ts';
+
+export type { MatrixShape, MatrixTiling } from './mixed-matmul-matrix.ts';
 
 export type MixedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'leakyrelu' | 'prelu';
-
-/** An f16 x f16 -> f32 subgroup matrix shape the adapter offers (GPUSubgroupMatrixConfig). */
-export interface MatrixShape {
-  M: number;
-  N: number;
-  K: number;
-}
 
 export interface MixedMatMulSpec {
   /** The output's shape: [...batch, m, n]. */
@@ -54,28 +50,17 @@ const TILE = 64;
 const TILE_K = 16;
 const PER_THREAD = 4;
 
-/** The subgroup-matrix tiling: subgroups in a wm x wn grid, each owning tm x tn fragments; K staged by bk. */
-export interface MatrixTiling {
-  wm: number;
-  wn: number;
-  tm: number;
-  tn: number;
-  bk: number;
-}
-
-/** 2 x 2 subgroups of 2 x 2 16x16 fragments: 64 x 64 outputs per workgroup, K staged 32 at a time. */
-let tiling: MatrixTiling = { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32 };
+/**
+ * 2 x 2 subgroups of 2 x 2 16x16 fragments: 64 x 64 outputs per workgroup, K staged 32 at a time, rows padded by 8
+ * halves, the next stage read ahead: the fastest of nine tilings on an H100 (test/bench/RESULTS.md).
+ */
+let tiling: MatrixTiling = { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32, pad: 8, prefetch: true };
 
 /** Sets the subgroup-matrix tiling (benches compare several on a GPU); returns the one it replaces. */
 export function setMatrixTiling(t: MatrixTiling): MatrixTiling {
   const old = tiling;
   tiling = t;
   return old;
-}
-
-function matrixTiling(shape: MatrixShape): MatrixTiling & { bm: number; bn: number } {
-  const t = { ...tiling, bk: Math.max(tiling.bk, shape.K) };
-  return { ...t, bm: t.wm * t.tm * shape.M, bn: t.wn * t.tn * shape.N };
 }
 
 /**
@@ -171,85 +156,6 @@ function tiledCode(s: MixedMatMulSpec): string {
   }`;
 }
 
-function matrixCode(s: MixedMatMulSpec, shape: MatrixShape, sg: number): string {
-  const t = matrixTiling(shape);
-  const T = t.wm * t.wn * sg;
-  const idx = operandIndex(s);
-  const decl: string[] = [];
-  const loads: string[] = [];
-  const mma: string[] = [];
-  const stores: string[] = [];
-  for (let i = 0; i < t.tm; i++)
-    loads.push(
-      `let a${i} = subgroupMatrixLoad<subgroup_matrix_left<f16, ${shape.K}, ${shape.M}>>(&As, u32((r0 + ${i * shape.M}) * ${t.bk} + q), false, ${t.bk}u);`,
-    );
-  for (let j = 0; j < t.tn; j++)
-    loads.push(
-      `let b${j} = subgroupMatrixLoad<subgroup_matrix_right<f16, ${shape.N}, ${shape.K}>>(&Bs, u32(q * ${t.bn} + c0 + ${j * shape.N}), false, ${t.bn}u);`,
-    );
-  for (let i = 0; i < t.tm; i++)
-    for (let j = 0; j < t.tn; j++) {
-      decl.push(`var c${i}_${j} = subgroup_matrix_result<f32, ${shape.N}, ${shape.M}>();`);
-      mma.push(`c${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, c${i}_${j});`);
-      // Fragments wholly past the output's edge (a partial tile) are not stored; the rest are whole.
-      stores.push(
-        `if (row0 + r0 + ${i * shape.M} < M && col0 + c0 + ${j * shape.N} < N) { subgroupMatrixStore(&result, u32(outBase + (row0 + r0 + ${i * shape.M}) * N + col0 + c0 + ${j * shape.N}), c${i}_${j}, false, u32(N)); }`,
-      );
-    }
-  // Offsets of subgroup-matrix loads and stores must be subgroup-uniform: they derive from the workgroup id and the
-  // subgroup id passed to main (gpu-features.ts' ENTRY_BUILTINS) and from uniforms only.
-  return `
-  enable subgroups;
-  enable chromium_experimental_subgroup_matrix;
-  ${ENTRY_BUILTINS}
-  var<workgroup> As : array<f16, ${t.bm * t.bk}>;
-  var<workgroup> Bs : array<f16, ${t.bk * t.bn}>;
-  fn main(wgId : vec3<u32>, sgId : u32) {
-    ${DIMS.replace('i32(workgroupId.z)', 'i32(wgId.z)')}
-    let t = i32(localIndex);
-    let row0 = i32(wgId.y) * ${t.bm};
-    let col0 = i32(wgId.x) * ${t.bn};
-    let s = i32(sgId);
-    let r0 = (s / ${t.wn}) * ${t.tm * shape.M};
-    let c0 = (s % ${t.wn}) * ${t.tn * shape.N};
-    let outBase = batch * M * N;
-    ${decl.join('\n    ')}
-    for (var k0 = 0; k0 < K; k0 = k0 + ${t.bk}) {
-      for (var e = t; e < ${t.bm * t.bk}; e = e + ${T}) {
-        let inner = ${s.transposeA ? `e / ${t.bm}` : `e % ${t.bk}`};
-        let outer = ${s.transposeA ? `e % ${t.bm}` : `e / ${t.bk}`};
-        let row = row0 + outer; let kk = k0 + inner;
-        As[outer * ${t.bk} + inner] = f16(select(0.0, f32(A[${idx.a}]), row < M && kk < K));
-      }
-      for (var e = t; e < ${t.bk * t.bn}; e = e + ${T}) {
-        let inner = ${s.transposeB ? `e % ${t.bk}` : `e / ${t.bn}`};
-        let outer = ${s.transposeB ? `e / ${t.bk}` : `e % ${t.bn}`};
-        let col = col0 + outer; let kb = k0 + inner;
-        Bs[inner * ${t.bn} + outer] = f16(select(0.0, f32(B[${idx.b}]), col < N && kb < K));
-      }
-      workgroupBarrier();
-      for (var q = 0; q < ${t.bk}; q = q + ${shape.K}) {
-        ${loads.join('\n        ')}
-        ${mma.join('\n        ')}
-      }
-      workgroupBarrier();
-    }
-    ${stores.join('\n    ')}
-    ${
-      // Any activation, 'linear' too: matmul-activation.ts may have given it another body.
-      s.hasBias || s.activation
-        ? `storageBarrier();
-    for (var e = t; e < ${t.bm * t.bn}; e = e + ${T}) {
-      let row = row0 + e / ${t.bn}; let col = col0 + e % ${t.bn};
-      if (row < M && col < N) {
-        var value = result[outBase + row * N + col];${EPILOGUE(s)}
-      }
-    }`
-        : ''
-    }
-  }`;
-}
-
 /** The product as a tf.js program: output [batch, m, n], inputs A, B (3-D) and the epilogue's. */
 export class MixedMatMulProgram implements WebGpuProgram {
   readonly outputShape: number[];
@@ -264,6 +170,10 @@ export class MixedMatMulProgram implements WebGpuProgram {
   /** Read by matmul-activation.ts's rewrite, as on tf.js's own matmul programs. */
   readonly activation: MixedActivation | null;
   readonly variant: 'tiled' | 'subgroup-matrix';
+  /** Components per element of each input as tf.js declares it (vec4 operands in the subgroup-matrix program). */
+  readonly variableComponents: number[] | undefined;
+  private readonly tiling: FullTiling | undefined;
+  private readonly widths: { widthA: 1 | 4; widthB: 1 | 4 } | undefined;
 
   constructor(
     private readonly spec: MixedMatMulSpec,
@@ -281,20 +191,24 @@ export class MixedMatMulProgram implements WebGpuProgram {
     this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
     const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, matrix.shape);
     this.variant = useMatrix ? 'subgroup-matrix' : 'tiled';
+    // Whole vec4 reads where the operand's contiguous size is a multiple of 4 (so is every row's start).
+    const widthA = (spec.transposeA ? m : spec.k) % 4 === 0 ? 4 : 1;
+    const widthB = (spec.transposeB ? spec.k : n) % 4 === 0 ? 4 : 1;
+    let key = '';
     if (useMatrix) {
-      const t = matrixTiling(matrix.shape);
+      const t = fullTiling(tiling, matrix.shape);
+      this.tiling = t;
+      this.widths = { widthA, widthB };
+      this.variableComponents = [widthA, widthB, ...this.variableNames.slice(2).map(() => 1)];
       this.workgroupSize = [t.wm * t.wn * matrix.subgroupSize, 1, 1];
       this.dispatch = [Math.ceil(n / t.bn), Math.ceil(m / t.bm), batch];
+      const { M, N, K } = matrix.shape;
+      key = `${M}x${N}x${K}_${matrix.subgroupSize}_${t.wm}${t.wn}${t.tm}${t.tn}_${t.bk}_${t.pad}_${+t.prefetch}_${widthA}${widthB}`;
     } else {
       this.workgroupSize = [256, 1, 1];
       this.dispatch = [Math.ceil(n / TILE), Math.ceil(m / TILE), batch];
     }
-    const t = useMatrix ? matrixTiling(matrix.shape) : null;
-    const shape =
-      useMatrix && t
-        ? `${matrix.shape.M}x${matrix.shape.N}x${matrix.shape.K}_${matrix.subgroupSize}_${t.wm}${t.wn}${t.tm}${t.tn}_${t.bk}`
-        : '';
-    this.shaderKey = `studio_mixed_matmul_${this.variant}${shape}_${+spec.transposeA}${+spec.transposeB}_${+spec.hasBias}_${spec.activation ?? 'none'}_${+hasPrelu}`;
+    this.shaderKey = `studio_mixed_matmul_${this.variant}${key}_${+spec.transposeA}${+spec.transposeB}_${+spec.hasBias}_${spec.activation ?? 'none'}_${+hasPrelu}`;
     this.name = `mixed-matmul(${this.variant})`;
   }
 
@@ -303,10 +217,19 @@ export class MixedMatMulProgram implements WebGpuProgram {
       ? `fn activation(a : f32, coords : ${coordsType(this.spec)}) -> f32 { ${ACTIVATIONS[this.activation]} }`
       : '';
     const { matrix } = this.spec;
-    const body =
-      this.variant === 'subgroup-matrix' && matrix
-        ? matrixCode(this.spec, matrix.shape, matrix.subgroupSize)
-        : tiledCode(this.spec);
+    const epilogue = EPILOGUE(this.spec);
+    let body: string;
+    if (matrix && this.tiling && this.widths)
+      body = matrixBody(
+        { ...this.spec, ...this.widths },
+        matrix.shape,
+        matrix.subgroupSize,
+        this.tiling,
+        DIMS,
+        // Any activation, 'linear' too: matmul-activation.ts may have given it another body.
+        this.spec.hasBias || this.spec.activation ? epilogue : null,
+      );
+    else body = tiledCode(this.spec);
     return `enable f16;\n${act}\n${body}`;
   }
 }

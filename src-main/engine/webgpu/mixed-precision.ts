@@ -31,9 +31,10 @@ export function mixedPrecisionUnavailable(): string | null {
 export function mixedPrecisionWhere(): string {
   const b = webgpuBackend();
   const m = mixedCapabilities((b?.device ?? null) as { features: Set<string> } | null).matrix;
-  return m
+  const where = m
     ? `on the GPU's matrix units (${m.shape.M}x${m.shape.N}x${m.shape.K} f16 subgroup matrices) where a product's output is whole ${m.shape.M}x${m.shape.N} fragments, else in a tiled kernel`
     : 'in a tiled kernel (this adapter offers no f16 subgroup matrices)';
+  return `${where}; products with an output side under ${THIN} and an inner size of ${LONG_INNER} or more (LoRA's rank-r ones) stay f32`;
 }
 
 /** Turns f16 products on or off; throws a one-line reason when they cannot run here. */
@@ -68,6 +69,10 @@ interface Attrs {
   leakyreluAlpha?: number;
 }
 
+/** Output sides under THIN with an inner size of LONG_INNER or more stay with tf.js (see runMixed). */
+export const THIN = 64;
+export const LONG_INNER = 256;
+
 const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 
 /** The product as the mixed program, or null when it is not one this program takes (tf.js runs it). */
@@ -92,6 +97,9 @@ function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attr
   // A bias or PReLU weight is read at 2-D coordinates (mixed-matmul.ts); batched ones stay with tf.js.
   if ((bias || prelu) && batch !== 1) return null;
   if (m * n * k === 0) return null;
+  // A product with a thin output and a long inner size (LoRA's rank-r products and their gradients) gives f16
+  // tiles too few workgroups to fill the GPU; tf.js's split-K programs run it in f32 at a tiny share of the FLOPs.
+  if (Math.min(m, n) < THIN && k >= LONG_INNER) return null;
   const backend = webgpuBackend();
   if (!backend) return null;
   const caps = mixedCapabilities(backend.device as { features: Set<string> });

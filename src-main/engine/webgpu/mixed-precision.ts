@@ -18,19 +18,23 @@ let lastVariant: string | null = null;
 
 const ACTIVATIONS = new Set<string>(['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu']);
 
+/** The active webgpu device's mixed-precision capabilities, or null when the backend is not webgpu. */
+function activeCapabilities(): ReturnType<typeof mixedCapabilities> | null {
+  const b = tf.getBackend() === 'webgpu' ? webgpuBackend() : null;
+  return b ? mixedCapabilities(b.device as { features: Set<string> }) : null;
+}
+
 /** Why mixed precision cannot run on the active backend, or null when it can. */
 export function mixedPrecisionUnavailable(): string | null {
-  const b = tf.getBackend() === 'webgpu' ? webgpuBackend() : null;
-  if (!b) return `mixed precision runs on the webgpu backend (this run uses ${tf.getBackend()})`;
-  if (!mixedCapabilities(b.device as { features: Set<string> }).f16)
-    return "this GPU's WebGPU adapter does not offer shader-f16";
+  const caps = activeCapabilities();
+  if (!caps) return `mixed precision runs on the webgpu backend (this run uses ${tf.getBackend()})`;
+  if (!caps.f16) return "this GPU's WebGPU adapter does not offer shader-f16";
   return null;
 }
 
 /** Where the f16 products run on this device, for the run log. */
 export function mixedPrecisionWhere(): string {
-  const b = webgpuBackend();
-  const m = mixedCapabilities((b?.device ?? null) as { features: Set<string> } | null).matrix;
+  const m = activeCapabilities()?.matrix;
   const where = m
     ? `on the GPU's matrix units (${m.shape.M}x${m.shape.N}x${m.shape.K} f16 subgroup matrices) where a product's output is whole ${m.shape.M}x${m.shape.N} fragments, else in a tiled kernel`
     : 'in a tiled kernel (this adapter offers no f16 subgroup matrices)';

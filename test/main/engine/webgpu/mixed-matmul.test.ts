@@ -194,6 +194,57 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
     tf.dispose([x, y]);
   });
 
+  it("applies each activation as tf.js 4.22's fused product does (mixed-matmul.ts restates its formulas)", async () => {
+    await tf.setBackend('webgpu');
+    // Outputs of both signs and beyond 6, so every branch of every formula is taken.
+    const a = tf.tensor2d(values([40, 24], 11, 2), [40, 24]);
+    const b = tf.tensor2d(values([24, 36], 12, 2), [24, 36]);
+    const bias = tf.tensor1d(values([36], 13));
+    const prelu = tf.tensor1d(values([36], 14, 0.5));
+    const acts = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
+    for (const activation of acts) {
+      const run = () =>
+        tf.fused.matMul({
+          a,
+          b,
+          bias,
+          activation,
+          ...(activation === 'prelu' ? { preluActivationWeights: prelu } : {}),
+          ...(activation === 'leakyrelu' ? { leakyreluAlpha: 0.3 } : {}),
+        });
+      const want = run();
+      setMixedPrecision(true);
+      const got = run();
+      expect(mixedProductCount(), activation).toBe(1);
+      setMixedPrecision(false);
+      const w = await want.data();
+      const g = await got.data();
+      const scale = Math.max(...Array.from(w, Math.abs));
+      // f16 operands move outputs of size ~10 by ~1e-2; a wrong formula moves some by more than 1e-1.
+      expect(maxDiff(g, w) / scale, activation).toBeLessThan(2e-3);
+      tf.dispose([want, got]);
+    }
+    tf.dispose([a, b, bias, prelu]);
+  });
+
+  it("leaves a thin product with a long inner size (LoRA's rank-r ones) to tf.js's f32 programs", async () => {
+    await tf.setBackend('webgpu');
+    const x = tf.tensor2d(values([300, 40], 21), [300, 40]);
+    const r = tf.tensor2d(values([300, 8], 22), [300, 8]);
+    const want = await tf.matMul(x, r, true, false).data();
+    setMixedPrecision(true);
+    // [40, 300] x [300, 8]: an output side of 8 (< 64) and an inner size of 300 (>= 256).
+    const thin = tf.matMul(x, r, true, false);
+    expect(mixedProductCount()).toBe(0);
+    expect(maxDiff(await thin.data(), want)).toBe(0);
+    // A thin product with a short inner size ([8, 40] x [40, 40]) is mixed.
+    const r40 = r.slice([0, 0], [40, 8]);
+    const x40 = x.slice([0, 0], [40, 40]);
+    const mixed = tf.matMul(r40, x40, true, false);
+    expect(mixedProductCount()).toBe(1);
+    tf.dispose([x, r, thin, r40, x40, mixed]);
+  });
+
   it('reads an operand cast from int32 (a one-hot, whose data stays int32 on webgpu)', async () => {
     await tf.setBackend('webgpu');
     const ids = tf.tensor1d([0, 2, 1, 2], 'int32');

@@ -77,6 +77,13 @@ interface Staging {
   colLimit: string;
 }
 
+/** One dimension of a staged tile: its size, where it starts and the operand's size along it. */
+interface Span {
+  size: number;
+  start: string;
+  limit: string;
+}
+
 function stagingCode(s: Staging, threads: number): { decl: string; load: string; store: string } {
   const items = (s.rows * s.cols) / s.width;
   const per = Math.ceil(items / threads);
@@ -120,52 +127,28 @@ export function matrixBody(
   epilogue: string | null,
 ): string {
   const T = t.wm * t.wn * subgroupSize;
-  // A's tile: [bm][bk] as A is laid out, or [bk][bm] when A is stored transposed ([K, M]); B's likewise.
-  const a: Staging = o.transposeA
-    ? {
-        ...common('A', t.bk, t.bm, o.widthA),
-        ld: 'M',
-        startRow: 'k0',
-        startCol: 'row0',
-        rowLimit: 'K',
-        colLimit: 'M',
-      }
-    : {
-        ...common('A', t.bm, t.bk, o.widthA),
-        ld: 'K',
-        startRow: 'row0',
-        startCol: 'k0',
-        rowLimit: 'M',
-        colLimit: 'K',
-      };
-  const b: Staging = o.transposeB
-    ? {
-        ...common('B', t.bn, t.bk, o.widthB),
-        ld: 'K',
-        startRow: 'col0',
-        startCol: 'k0',
-        rowLimit: 'N',
-        colLimit: 'K',
-      }
-    : {
-        ...common('B', t.bk, t.bn, o.widthB),
-        ld: 'N',
-        startRow: 'k0',
-        startCol: 'col0',
-        rowLimit: 'K',
-        colLimit: 'N',
-      };
-  function common(name: 'A' | 'B', rows: number, cols: number, width: 1 | 4) {
+  // A's tile: [bm][bk] as A is laid out, or [bk][bm] when A is stored transposed ([K, M]); B's likewise
+  // ([bk][bn], or [bn][bk] transposed). The tile's columns are the operand's contiguous dimension.
+  const k: Span = { size: t.bk, start: 'k0', limit: 'K' };
+  const staged = (name: 'A' | 'B', outer: Span, kRows: boolean, width: 1 | 4): Staging => {
+    const [r, c] = kRows ? [k, outer] : [outer, k];
     return {
       name,
       shared: `${name}s` as 'As' | 'Bs',
-      rows,
-      cols,
-      stride: cols + t.pad,
+      rows: r.size,
+      cols: c.size,
+      stride: c.size + t.pad,
       width,
       base: `${name.toLowerCase()}Base`,
+      ld: c.limit,
+      startRow: r.start,
+      startCol: c.start,
+      rowLimit: r.limit,
+      colLimit: c.limit,
     };
-  }
+  };
+  const a = staged('A', { size: t.bm, start: 'row0', limit: 'M' }, o.transposeA, o.widthA);
+  const b = staged('B', { size: t.bn, start: 'col0', limit: 'N' }, !o.transposeB, o.widthB);
   const sa = stagingCode(a, T);
   const sb = stagingCode(b, T);
   // Fragment (i) of A at tile row r0 + i*M, inner offset q; of B (j) at tile column c0 + j*N.

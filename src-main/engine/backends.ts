@@ -125,23 +125,20 @@ function applyWebGpuDefaults(): void {
     else setMixedPrecision(true);
   }
   // The subgroup-matrix tiling, as JSON (benches compare tilings: test/bench/mixed-products.ts prints the best).
-  const matrix = process.env.STUDIO_MATRIX_TILING;
-  if (matrix)
-    setMatrixTiling(
-      parseTiling<MatrixTiling>(matrix, ['wm', 'wn', 'tm', 'tn', 'bk'], 'STUDIO_MATRIX_TILING'),
-    );
+  const tiling = process.env.STUDIO_MATRIX_TILING;
+  if (tiling) setMatrixTiling(parseMatrixTiling(tiling));
 }
 
-function parseTiling<T>(text: string, keys: string[], name: string): T {
+function parseMatrixTiling(text: string): MatrixTiling {
   let t: Record<string, unknown> = {};
   try {
     t = JSON.parse(text) as Record<string, unknown>;
   } catch {
     // reported below
   }
-  if (!keys.every((k) => Number.isInteger(t[k])))
-    throw new UserError(`${name}: give a JSON object with integer ${keys.join(', ')}`);
-  return t as T;
+  if (!['wm', 'wn', 'tm', 'tn', 'bk'].every((k) => Number.isInteger(t[k])))
+    throw new UserError('STUDIO_MATRIX_TILING: give JSON like {"wm":2,"wn":2,"tm":2,"tn":2,"bk":32}');
+  return t as unknown as MatrixTiling;
 }
 
 let active: { name: BackendName; device: string; probed: BackendProbe[] } | undefined;

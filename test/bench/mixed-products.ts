@@ -136,19 +136,7 @@ async function main(): Promise<void> {
           { wm: 1, wn: 2, tm: 4, tn: 2, bk: 32, ...p },
         ]
       : [];
-  const sweep = await sweepTilings(
-    tilings,
-    (t, on) => {
-      if (on) {
-        const old = setMatrixTiling(t);
-        setMixedPrecision(true);
-        return old;
-      }
-      setMixedPrecision(false);
-      return setMatrixTiling(t);
-    },
-    2e-3,
-  );
+  const sweep = await sweepTilings(tilings);
   console.log(
     JSON.stringify({
       f16: caps.f16,
@@ -162,13 +150,10 @@ async function main(): Promise<void> {
 
 /**
  * Each tiling's time and error (against tf.js's f32 product: a wrong tiling shows here, not only in its speed) on
- * the shapes, and the one with the least total time among those whose every product was within `tolerance`.
- * `use(t, true)` switches a tiling on and returns the one it replaced; `use(old, false)` switches back.
+ * the shapes, and the one with the least total time among those whose every product was within f16 rounding.
  */
-async function sweepTilings<T>(
-  tilings: T[],
-  use: (t: T, on: boolean) => T,
-  tolerance: number,
+async function sweepTilings(
+  tilings: MatrixTiling[],
 ): Promise<{ rows: Record<string, unknown>[]; best: string | null }> {
   const rows: Record<string, unknown>[] = [];
   for (const t of tilings) {
@@ -178,7 +163,8 @@ async function sweepTilings<T>(
       const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
       const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
       const ref = f();
-      const old = use(t, true);
+      const old = setMatrixTiling(t);
+      setMixedPrecision(true);
       try {
         const ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
         const y = f();
@@ -191,7 +177,8 @@ async function sweepTilings<T>(
         line.push(`${m}x${n}x${k} failed`);
         rows.push({ tiling: t, shape: `${m}x${n}x${k}`, error: String(e).slice(0, 200) });
       }
-      use(old, false);
+      setMixedPrecision(false);
+      setMatrixTiling(old);
       tf.dispose([a, w, ref]);
     }
     console.error(`tiling ${JSON.stringify(t)}: ${line.join(' | ')}`);
@@ -199,7 +186,7 @@ async function sweepTilings<T>(
   const total = new Map<string, number>();
   for (const r of rows) {
     const key = JSON.stringify(r.tiling);
-    const bad = typeof r.ms !== 'number' || !((r.relErr as number) < tolerance);
+    const bad = typeof r.ms !== 'number' || !((r.relErr as number) < 2e-3);
     total.set(key, bad || total.get(key) === Infinity ? Infinity : (total.get(key) ?? 0) + (r.ms as number));
   }
   const best = [...total].filter(([, ms]) => ms < Infinity).sort((x, y) => x[1] - y[1])[0];

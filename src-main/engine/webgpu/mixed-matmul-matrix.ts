@@ -40,13 +40,9 @@ export interface MatrixOperands {
 export type FullTiling = Required<MatrixTiling> & { bm: number; bn: number };
 
 export function fullTiling(t: MatrixTiling, shape: MatrixShape): FullTiling {
-  const bk = Math.max(t.bk, shape.K);
   return {
-    wm: t.wm,
-    wn: t.wn,
-    tm: t.tm,
-    tn: t.tn,
-    bk,
+    ...t,
+    bk: Math.max(t.bk, shape.K),
     pad: t.pad ?? 0,
     prefetch: t.prefetch ?? false,
     bm: t.wm * t.tm * shape.M,

@@ -52,7 +52,7 @@ const PER_THREAD = 4;
 
 /**
  * 2 x 2 subgroups of 2 x 2 16x16 fragments: 64 x 64 outputs per workgroup, K staged 32 at a time, rows padded by 8
- * halves, the next stage read ahead: the fastest of nine tilings on an H100 (test/bench/RESULTS.md).
+ * halves, the next stage read ahead: the fastest of the tilings swept on an H100 and an H200 (test/bench/RESULTS.md).
  */
 let tiling: MatrixTiling = { wm: 2, wn: 2, tm: 2, tn: 2, bk: 32, pad: 8, prefetch: true };
 
@@ -172,8 +172,8 @@ export class MixedMatMulProgram implements WebGpuProgram {
   readonly variant: 'tiled' | 'subgroup-matrix';
   /** Components per element of each input as tf.js declares it (vec4 operands in the subgroup-matrix program). */
   readonly variableComponents: number[] | undefined;
-  private readonly tiling: FullTiling | undefined;
-  private readonly widths: { widthA: 1 | 4; widthB: 1 | 4 } | undefined;
+  /** The subgroup-matrix program's tiling and operand read widths (absent for the tiled program). */
+  private readonly plan: { tiling: FullTiling; widthA: 1 | 4; widthB: 1 | 4 } | undefined;
 
   constructor(
     private readonly spec: MixedMatMulSpec,
@@ -191,14 +191,13 @@ export class MixedMatMulProgram implements WebGpuProgram {
     this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
     const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, matrix.shape);
     this.variant = useMatrix ? 'subgroup-matrix' : 'tiled';
-    // Whole vec4 reads where the operand's contiguous size is a multiple of 4 (so is every row's start).
-    const widthA = (spec.transposeA ? m : spec.k) % 4 === 0 ? 4 : 1;
-    const widthB = (spec.transposeB ? spec.k : n) % 4 === 0 ? 4 : 1;
     let key = '';
     if (useMatrix) {
+      // Whole vec4 reads where the operand's contiguous size is a multiple of 4 (so is every row's start).
+      const widthA = (spec.transposeA ? m : spec.k) % 4 === 0 ? 4 : 1;
+      const widthB = (spec.transposeB ? spec.k : n) % 4 === 0 ? 4 : 1;
       const t = fullTiling(tiling, matrix.shape);
-      this.tiling = t;
-      this.widths = { widthA, widthB };
+      this.plan = { tiling: t, widthA, widthB };
       this.variableComponents = [widthA, widthB, ...this.variableNames.slice(2).map(() => 1)];
       this.workgroupSize = [t.wm * t.wn * matrix.subgroupSize, 1, 1];
       this.dispatch = [Math.ceil(n / t.bn), Math.ceil(m / t.bm), batch];
@@ -217,19 +216,18 @@ export class MixedMatMulProgram implements WebGpuProgram {
       ? `fn activation(a : f32, coords : ${coordsType(this.spec)}) -> f32 { ${ACTIVATIONS[this.activation]} }`
       : '';
     const { matrix } = this.spec;
-    const epilogue = EPILOGUE(this.spec);
-    let body: string;
-    if (matrix && this.tiling && this.widths)
-      body = matrixBody(
-        { ...this.spec, ...this.widths },
-        matrix.shape,
-        matrix.subgroupSize,
-        this.tiling,
-        DIMS,
-        // Any activation, 'linear' too: matmul-activation.ts may have given it another body.
-        this.spec.hasBias || this.spec.activation ? epilogue : null,
-      );
-    else body = tiledCode(this.spec);
+    const body =
+      matrix && this.plan
+        ? matrixBody(
+            { ...this.spec, ...this.plan },
+            matrix.shape,
+            matrix.subgroupSize,
+            this.plan.tiling,
+            DIMS,
+            // Any activation, 'linear' too: matmul-activation.ts may have given it another body.
+            this.spec.hasBias || this.spec.activation ? EPILOGUE(this.spec) : null,
+          )
+        : tiledCode(this.spec);
     return `enable f16;\n${act}\n${body}`;
   }
 }

@@ -74,8 +74,8 @@ interface Attrs {
 }
 
 /** Output sides under THIN with an inner size of LONG_INNER or more stay with tf.js (see runMixed). */
-export const THIN = 64;
-export const LONG_INNER = 256;
+const THIN = 64;
+const LONG_INNER = 256;
 
 const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 

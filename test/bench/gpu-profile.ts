@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import type { KernelTime } from '../../src-main/engine/webgpu/step-capture.ts';
-import { stepProfile } from '../../src-main/engine/webgpu/step-profile.ts';
+import { stepProfile, transitionGaps } from '../../src-main/engine/webgpu/step-profile.ts';
 import { loadModel } from '../../src-main/models/index.ts';
 import type { ModelInputs } from '../../src-main/models/index.ts';
 import { BENCH_METHODS, benchStep } from './bench-step.ts';
@@ -64,15 +64,29 @@ if (report.backend === 'webgpu') {
   for (let i = 0; i < reps; i++) await bench.replay(captured);
   const replayMs = (performance.now() - t0) / reps;
   const times: KernelTime[] = [];
-  for (let i = 0; i < 3; i++) {
+  const timed = async (i: number, window: number) => {
     const ins = [tf.tensor1d([i], 'int32'), tf.tensor1d(bench.optimizer.nextStep(1e-4))];
-    const t = await captured.profile(ins, [...bench.state()]);
+    const t = await captured.profilePasses(ins, [...bench.state()], window);
     tf.dispose(ins);
-    if (i === 2) times.push(...t); // the last of three: warm caches and clocks
+    return t;
+  };
+  for (let i = 0; i < 3; i++) {
+    const t = await timed(i, 1);
+    // the last of three: warm caches and clocks
+    if (i === 2) times.push(...t.map((p) => ({ label: p.labels[0] ?? '', ms: p.ms })));
   }
+  // The same step with kernels in pairs, and as the plain replay's passes: the gap between dispatches on the GPU
+  // itself (not the host's encoding and submission) and which transitions it comes from.
+  const pairs = await timed(3, 2);
+  const onePassMs = (await timed(4, Infinity)).reduce((s, p) => s + p.ms, 0);
+  const kernelSum = times.reduce((s, t) => s + t.ms, 0);
+  const program = (label: string) => label.replace(/\[.*$/, '');
   Object.assign(out, {
     fusedEpilogues: process.env.STUDIO_FUSED_EPILOGUE !== '0',
     ...stepProfile(captured, times, replayMs),
+    gpuPassMs: Math.round(onePassMs * 1000) / 1000,
+    gpuGapUsPerDispatch: Math.round(((onePassMs - kernelSum) * 1e5) / times.length) / 100,
+    transitions: transitionGaps(times, pairs, program).slice(0, 20),
     byProgram: byKey(times, (t) => t.label.replace(/\[.*$/, ''), 25),
     byProgramAndShape: byKey(times, (t) => t.label, 30),
   });

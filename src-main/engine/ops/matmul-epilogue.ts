@@ -19,7 +19,7 @@ import {
 } from '../webgpu/matmul-activation.ts';
 import type { EpilogueActivation } from '../webgpu/matmul-activation.ts';
 import { gelu } from './gelu.ts';
-import { isFrozen, matMul } from './matmul.ts';
+import { isFrozen, matMul, productT } from './matmul.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
@@ -78,8 +78,8 @@ function fusedProduct(
         const d = (
           act === 'relu' ? reluGradFromOutput(saved[saved.length - 1] as tf.Tensor, dy) : dy
         ) as tf.Tensor2D;
-        const grads: tf.Tensor[] = [tf.matMul(d, sw.transpose())];
-        if (!wFrozen) grads.push(tf.matMul(sx.transpose(), d));
+        const grads: tf.Tensor[] = [productT(d, sw, false, true)];
+        if (!wFrozen) grads.push(productT(sx, d, true, false));
         if (!addFrozen && addend) grads.push(addendGrad(d, addend.shape));
         return grads;
       },

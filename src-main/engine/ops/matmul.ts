@@ -6,8 +6,28 @@
  * get no weight gradient at all, which saves the 2·N·T weight-gradient FLOPs of adapter training.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { mixedTakesProduct } from '../webgpu/mixed-precision.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
+
+/**
+ * A gradient's product with one operand transposed (`aᵀ·b` or `a·bᵀ`, 2-D). Where the mixed-precision program runs
+ * it, that program reads the operand transposed at full speed, so it gets the transpose flag (one dispatch instead
+ * of a transpose and a product); elsewhere an explicit transpose and a plain product, which wasm's XNNPACK and
+ * tf.js's f32 webgpu programs run faster (see the file comment and matmul-epilogue.ts).
+ */
+export function productT(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor2D {
+  const m = a.shape[transposeA ? 1 : 0];
+  const k = a.shape[transposeA ? 0 : 1];
+  const n = b.shape[transposeB ? 0 : 1];
+  if (mixedTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
+}
 
 /** a @ b, both differentiable. */
 const matMulBoth = tf.customGrad((...args: Args) => {
@@ -17,7 +37,7 @@ const matMulBoth = tf.customGrad((...args: Args) => {
     value: tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, sb.transpose()), tf.matMul(sa.transpose(), dy as tf.Tensor2D)];
+      return [productT(dy as tf.Tensor2D, sb, false, true), productT(sa, dy as tf.Tensor2D, true, false)];
     },
   };
 });
@@ -28,7 +48,7 @@ function matMulConstB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     const [x] = args as [tf.Tensor2D];
     return {
       value: tf.matMul(x, b),
-      gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, b.transpose()),
+      gradFunc: (dy: tf.Tensor) => productT(dy as tf.Tensor2D, b, false, true),
     };
   });
   return f(a) as tf.Tensor2D;

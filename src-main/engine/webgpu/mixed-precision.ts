@@ -79,6 +79,24 @@ const LONG_INNER = 256;
 
 const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 
+/**
+ * Whether the program takes an m x n x k product. A thin output with a long inner size (LoRA's rank-r products and
+ * their gradients) gives f16 tiles too few workgroups to fill the GPU; tf.js's split-K programs run it in f32 at a
+ * tiny share of the FLOPs.
+ */
+function takesShape(m: number, n: number, k: number): boolean {
+  return m * n * k > 0 && !(Math.min(m, n) < THIN && k >= LONG_INNER);
+}
+
+/**
+ * Whether a 2-D float32 product of these sizes (no bias) runs as the mixed program now: the switch is on and the
+ * shape is one it takes. Gradients ask, since the mixed program reads a transposed operand at full speed where
+ * tf.js's programs are faster after an explicit transpose (engine/ops/matmul.ts).
+ */
+export function mixedTakesProduct(m: number, n: number, k: number): boolean {
+  return on && tf.getBackend() === 'webgpu' && takesShape(m, n, k);
+}
+
 /** The product as the mixed program, or null when it is not one this program takes (tf.js runs it). */
 function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attrs): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights: prelu } = inputs;
@@ -100,10 +118,7 @@ function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attr
   if (activation && !ACTIVATIONS.has(activation)) return null;
   // A bias or PReLU weight is read at 2-D coordinates (mixed-matmul.ts); batched ones stay with tf.js.
   if ((bias || prelu) && batch !== 1) return null;
-  if (m * n * k === 0) return null;
-  // A product with a thin output and a long inner size (LoRA's rank-r products and their gradients) gives f16
-  // tiles too few workgroups to fill the GPU; tf.js's split-K programs run it in f32 at a tiny share of the FLOPs.
-  if (Math.min(m, n) < THIN && k >= LONG_INNER) return null;
+  if (!takesShape(m, n, k)) return null;
   const backend = webgpuBackend();
   if (!backend) return null;
   const caps = mixedCapabilities(backend.device as { features: Set<string> });

@@ -24,12 +24,19 @@ export interface KernelTime {
   ms: number;
 }
 
+/** A timed pass of several dispatches: their labels in order and the pass's GPU time. */
+export interface PassTime {
+  labels: string[];
+  ms: number;
+}
+
 /** WebGPU allows at most 4096 queries per set: two per pass. */
 const PASSES_PER_SET = 2048;
 const QUERY_RESOLVE = 0x0200;
 
 export class PassTimer {
-  readonly #labels: string[] = [];
+  /** Each timed pass's dispatch labels. */
+  readonly #labels: string[][] = [];
   readonly #sets: { destroy(): void }[] = [];
 
   constructor(private readonly device: GpuDevice) {
@@ -42,15 +49,20 @@ export class PassTimer {
     const i = this.#labels.length % PASSES_PER_SET;
     if (i === 0)
       this.#sets.push(this.device.createQuerySet({ type: 'timestamp', count: 2 * PASSES_PER_SET }));
-    this.#labels.push(label);
+    this.#labels.push([label]);
     const querySet = this.#sets[this.#sets.length - 1];
     return {
       timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
     };
   }
 
+  /** Adds a dispatch to the pass begun last. */
+  also(label: string): void {
+    this.#labels[this.#labels.length - 1]?.push(label);
+  }
+
   /** Resolves the timestamps into `encoder`, submits it and returns each pass's GPU time. */
-  async read(queue: { submit(buffers: unknown[]): void }, encoder: CommandEncoder): Promise<KernelTime[]> {
+  async read(queue: { submit(buffers: unknown[]): void }, encoder: CommandEncoder): Promise<PassTime[]> {
     const bytes = this.#sets.length * 2 * PASSES_PER_SET * 8;
     const resolved: GpuBuffer = this.device.createBuffer({
       size: bytes,
@@ -71,10 +83,10 @@ export class PassTimer {
     staging.unmap();
     for (const b of [resolved, staging]) b.destroy();
     for (const set of this.#sets) set.destroy();
-    return this.#labels.map((label, i) => {
+    return this.#labels.map((labels, i) => {
       const at = Math.floor(i / PASSES_PER_SET) * 2 * PASSES_PER_SET + 2 * (i % PASSES_PER_SET);
       const ns = Number((ticks[at + 1] ?? 0n) - (ticks[at] ?? 0n));
-      return { label, ms: ns / 1e6 };
+      return { labels, ms: ns / 1e6 };
     });
   }
 }

@@ -21,31 +21,16 @@ import type { GpuBuffer, GpuPipeline, WebGpuBackendInternals } from './backend-i
 import { CaptureRefused, CaptureStale } from './capture-errors.ts';
 import { difference, flush, recordOnce, release } from './step-recording.ts';
 import { PassTimer } from './pass-timer.ts';
-import type { CommandEncoder, KernelTime } from './pass-timer.ts';
+import type { CommandEncoder, KernelTime, PassTime } from './pass-timer.ts';
 import type { CaptureSpec, Recording } from './step-recording.ts';
 import { gpuBuffer, planConstants, uniformBuffer } from './capture-constants.ts';
 import { planStateCopies, shareTemporaries } from './capture-memory.ts';
+import { encodeCommands, submitEvery } from './replay-encode.ts';
+import type { Command } from './replay-encode.ts';
 
 export { CaptureRefused, CaptureStale } from './capture-errors.ts';
 export type { CaptureSpec } from './step-recording.ts';
-export type { KernelTime } from './pass-timer.ts';
-
-interface ComputePass {
-  setPipeline(p: unknown): void;
-  setBindGroup(i: number, g: unknown): void;
-  dispatchWorkgroups(x: number, y: number, z: number): void;
-  end(): void;
-}
-
-type Command =
-  | {
-      kind: 'dispatch';
-      label: string;
-      pipeline: GpuPipeline;
-      bindGroup: unknown;
-      dispatch: [number, number, number];
-    }
-  | { kind: 'copy'; src: GpuBuffer; dst: GpuBuffer; size: number };
+export type { KernelTime, PassTime } from './pass-timer.ts';
 
 /**
  * Records a step twice (two real, consecutive training steps) and, when both are the same program, replays it.
@@ -260,8 +245,16 @@ export class CapturedStep {
     const staging = this.#staging[this.#nextStaging] as { buffer: GpuBuffer; read: Promise<unknown> };
     this.#nextStaging = 1 - this.#nextStaging;
     await staging.read; // the read two launches ago, which used this buffer
-    const encoder = await this.#begin(inputs, state);
-    this.#encode(encoder);
+    let encoder = await this.#begin(inputs, state);
+    // Submitting every `submitEvery` dispatches lets the GPU start on the step while the rest is still encoded.
+    const every = submitEvery();
+    encodeCommands(this.#commands, encoder, undefined, {
+      every,
+      next: () => {
+        b.queue.submit([encoder.finish()]);
+        return (encoder = b.device.createCommandEncoder() as CommandEncoder);
+      },
+    });
     this.#rec.outputs.forEach((t, i) => {
       const l = this.#outputLayout[i] as { offset: number; size: number };
       encoder.copyBufferToBuffer(bufferOf(b, t), 0, staging.buffer, l.offset, l.size);
@@ -286,9 +279,23 @@ export class CapturedStep {
    * costs on the GPU (needs the device's 'timestamp-query' feature). The step's state moves on as in a replay.
    */
   async profile(inputs: readonly tf.Tensor[], state: readonly tf.Variable[]): Promise<KernelTime[]> {
+    const passes = await this.profilePasses(inputs, state, 1);
+    return passes.map((p) => ({ label: p.labels[0] ?? '', ms: p.ms }));
+  }
+
+  /**
+   * Like {@link profile}, with up to `window` consecutive dispatches per timed pass (a copy still ends one):
+   * against the kernels' own times, what the transitions between them cost; Infinity times each whole pass of a
+   * plain replay.
+   */
+  async profilePasses(
+    inputs: readonly tf.Tensor[],
+    state: readonly tf.Variable[],
+    window: number,
+  ): Promise<PassTime[]> {
     const encoder = await this.#begin(inputs, state);
     const timer = new PassTimer(this.#b.device);
-    this.#encode(encoder, timer);
+    encodeCommands(this.#commands, encoder, { timer, window });
     return timer.read(this.#b.queue, encoder);
   }
 
@@ -321,35 +328,6 @@ export class CapturedStep {
     const encoder = b.device.createCommandEncoder() as CommandEncoder;
     for (const c of this.#stateCopies) encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
     return encoder;
-  }
-
-  /** The recorded commands: dispatches share compute passes between copies, or get one each when timed. */
-  #encode(encoder: CommandEncoder, timer?: PassTimer): void {
-    let pass: ComputePass | null = null;
-    // A pass keeps its pipeline between dispatches: set only when it changes (each call crosses into Dawn).
-    let pipeline: GpuPipeline = null;
-    for (const c of this.#commands) {
-      if (c.kind === 'copy') {
-        pass?.end();
-        pass = null;
-        encoder.copyBufferToBuffer(c.src, 0, c.dst, 0, c.size);
-        continue;
-      }
-      if (timer || !pass) {
-        pass = (
-          timer ? encoder.beginComputePass(timer.next(c.label)) : encoder.beginComputePass()
-        ) as ComputePass;
-        pipeline = null;
-      }
-      if (c.pipeline !== pipeline) pass.setPipeline((pipeline = c.pipeline));
-      pass.setBindGroup(0, c.bindGroup);
-      pass.dispatchWorkgroups(c.dispatch[0], c.dispatch[1], c.dispatch[2]);
-      if (timer) {
-        pass.end();
-        pass = null;
-      }
-    }
-    pass?.end();
   }
 
   /**

@@ -13,6 +13,8 @@ import {
 } from '../../../../src-main/engine/webgpu/gpu-features.ts';
 import { runProgram } from '../../../../src-main/engine/webgpu/programs.ts';
 import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
+import { matMul } from '../../../../src-main/engine/ops/matmul.ts';
+import { matMulAdd } from '../../../../src-main/engine/ops/matmul-epilogue.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -277,5 +279,41 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
     );
     expect(maxDiff(await (gx1 as tf.Tensor).data(), await (gx0 as tf.Tensor).data())).toBeLessThan(5e-2);
     tf.dispose([x, w, gx0 as tf.Tensor, gw0 as tf.Tensor, gx1 as tf.Tensor, gw1 as tf.Tensor]);
+  });
+
+  it("the engine's gradient products take transposed operands as flags when mixed, explicit transposes when not", async () => {
+    await tf.setBackend('webgpu');
+    const x = tf.tensor2d(values([80, 72], 11), [80, 72]);
+    const w = tf.variable(tf.tensor2d(values([72, 68], 12, 0.2), [72, 68]), true);
+    const frozen = tf.variable(tf.tensor2d(values([68, 64], 13, 0.2), [68, 64]), false);
+    const bias = tf.tensor1d(values([64], 14));
+    // A trainable product (both gradients) feeding a frozen one with its bias in the epilogue (x's gradient only).
+    const f = (xx: tf.Tensor) =>
+      matMulAdd(matMul(xx as tf.Tensor2D, w), frozen, bias)
+        .square()
+        .sum();
+    const run = async () => {
+      let grads: tf.Tensor[] = [];
+      const info = await tf.profile(() => {
+        grads = tf.grads(f)([x, w]);
+        return grads;
+      });
+      return {
+        grads: await Promise.all(grads.map((g) => g.data())),
+        kernels: info.kernels.map((k) => k.name),
+      };
+    };
+    const f32 = await run();
+    expect(f32.kernels.filter((k) => k === 'Transpose')).toHaveLength(3);
+    setMixedPrecision(true);
+    const mixed = await run();
+    expect(mixed.kernels).not.toContain('Transpose');
+    expect(mixedProductCount()).toBe(5); // two forward, three backward
+    for (const [i, g] of mixed.grads.entries()) {
+      const want = f32.grads[i] as Float32Array;
+      const scale = Math.max(...Array.from(want, Math.abs));
+      expect(maxDiff(g, want) / scale).toBeLessThan(5e-3);
+    }
+    tf.dispose([x, w, frozen, bias]);
   });
 });

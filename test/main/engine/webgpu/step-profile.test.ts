@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stepProfile } from '../../../../src-main/engine/webgpu/step-profile.ts';
+import { stepProfile, transitionGaps } from '../../../../src-main/engine/webgpu/step-profile.ts';
 import { StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
 import { webgpuBackend } from '../../../../src-main/engine/webgpu/backend-internals.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
@@ -42,6 +42,32 @@ describe('step profile', () => {
     expect(() => stepProfile({ kernels: 0, passes: 0, copies: 0 }, [], 0)).toThrow(/positive/);
   });
 
+  it('a transition costs its pair pass less both kernels alone, averaged by class', () => {
+    const kernels = [
+      { label: 'mm[4]', ms: 1 },
+      { label: 'add[4]', ms: 0.5 },
+      { label: 'mm[4]', ms: 1 },
+      { label: 'add[4]', ms: 0.5 },
+      { label: 'add[4]', ms: 0.25 },
+    ];
+    const pairs = [
+      { labels: ['mm[4]', 'add[4]'], ms: 1.51 }, // 10 µs
+      { labels: ['mm[4]', 'add[4]'], ms: 1.53 }, // 30 µs
+      { labels: ['add[4]'], ms: 0.25 }, // a pass of one (a copy ended the last): no transition
+    ];
+    const cls = (l: string) => l.replace(/\[.*$/, '');
+    const gaps = transitionGaps(kernels, pairs, cls);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]?.transition).toBe('mm>add');
+    expect(gaps[0]?.count).toBe(2);
+    expect(gaps[0]?.meanUs).toBeCloseTo(20, 6);
+    // Passes that are not the same dispatches as the kernels are refused.
+    expect(() => transitionGaps(kernels, [{ labels: ['add[4]', 'mm[4]'], ms: 1 }], cls)).toThrow(
+      /does not match/,
+    );
+    expect(() => transitionGaps(kernels, pairs.slice(0, 2), cls)).toThrow(/4 dispatches in the passes, 5/);
+  });
+
   it.skipIf(unavailable !== null)('profiles a captured step with GPU timestamps', async () => {
     if (!webgpuBackend()?.device.features?.has?.('timestamp-query')) return;
     const w = tf.variable(tf.ones([64, 64]), true);
@@ -60,6 +86,14 @@ describe('step profile', () => {
     expect(p.dispatches).toBeGreaterThanOrEqual(3); // product, relu, sum
     expect(p.kernelMs).toBeGreaterThan(0);
     expect(p.busyPercent).toBeGreaterThan(0);
+    // The same dispatches in pairs, and in the plain replay's one pass.
+    const pairs = await captured.profilePasses([], [w], 2);
+    expect(pairs.flatMap((q) => q.labels)).toEqual(times.map((t) => t.label));
+    expect(pairs[0]?.labels).toHaveLength(2);
+    expect(transitionGaps(times, pairs, (l) => l).length).toBeGreaterThan(0);
+    const whole = await captured.profilePasses([], [w], Infinity);
+    expect(whole).toHaveLength(captured.passes);
+    expect(whole[0]?.labels).toHaveLength(times.length);
     captured.dispose();
     tf.dispose([w, x]);
   });

@@ -125,6 +125,18 @@ export function multiHeadAttention(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const { batch, seq, heads, headDim } = shape;
+    // On webgpu the fused kernels read the heads where the rows hold them ([batch, seq, heads, headDim]): no
+    // transposes into and out of the per-head layout, forward or backward.
+    const rowsOf = (x: tf.Tensor2D, len: number) => x.reshape([batch, len, heads, headDim]) as tf.Tensor4D;
+    const fused = {
+      bias: opts.bias ?? null,
+      scale: opts.scale ?? 1 / Math.sqrt(headDim),
+      dropout: opts.dropoutMask ?? null,
+      layout: 'bshd' as const,
+    };
+    const [q4, k4, v4] = [rowsOf(q, seq), rowsOf(k, kvSeq), rowsOf(v, kvSeq)];
+    if (!opts.dropout && fusedAttentionApplies(q4, k4, v4, fused))
+      return fusedAttention(q4, k4, v4, fused).reshape([batch * seq, heads * headDim]);
     const split = (x: tf.Tensor2D, len: number) =>
       x.reshape([batch, len, heads, headDim]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
     const context = attentionHeads(split(q, seq), split(k, kvSeq), split(v, kvSeq), opts);

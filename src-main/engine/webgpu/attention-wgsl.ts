@@ -6,7 +6,10 @@
  * registers; the tiles it reads are shared by the workgroup. Vectors are held as vec4s (a head of D values is
  * ceil(D/4) of them, zero past D), so each read of workgroup memory feeds four multiply-adds.
  *
- * Layouts (flat, float32): Q [batch, heads, seq, D]; K, V [batch, kvHeads, kvSeq, D]; an optional additive Bias
+ * Layouts (flat, float32): Q, K and V rows at strides the uniforms give (qsb, qsh, qsr: a query row (b, h, r) starts
+ * at b·qsb + h·qsh + r·qsr; ksb, ksh, ksr for key/value rows), so heads may sit [batch, heads, seq, D] or, as the
+ * projections write them, [batch, seq, heads, D] without a transpose either way; the context, the gradients and
+ * the packed forward output's context part are written at their input's strides. An optional additive Bias
  * read at b·bsb + h·bsh + row·bsq + key (strides 0 on broadcast axes: padding [B,1,1,KV], causal [B|1,1,S,KV]); an
  * optional dropout Seed (int32 [1]) whose mask is the one engine/ops/dropout.ts draws for probabilities of shape
  * [batch, heads, seq, kvSeq].
@@ -32,7 +35,8 @@ export interface AttentionVariant {
 
 /** Custom uniforms shared by every attention kernel (attention.ts fills them in this order). */
 export const ATTENTION_UNIFORMS = `seq : i32, kvSeq : i32, heads : i32, rep : i32, scale : f32,
-  bsb : i32, bsh : i32, bsq : i32, call : u32, threshold : u32, keep : f32, quads : i32,`;
+  bsb : i32, bsh : i32, bsq : i32, call : u32, threshold : u32, keep : f32, quads : i32,
+  qsb : i32, qsh : i32, qsr : i32, ksb : i32, ksh : i32, ksr : i32,`;
 
 /** vec4s per head. */
 const quads = (v: AttentionVariant) => Math.ceil(v.d / 4);
@@ -79,6 +83,8 @@ function helpers(v: AttentionVariant, keysInTile: boolean): string {
         ((b * uniforms.heads + h) * uniforms.seq + r) * uniforms.kvSeq + key, uniforms.threshold, uniforms.keep)`;
   return `
   ${v.dropout ? DROPOUT_MULTIPLIER_WGSL : ''}
+  fn qAt(b : i32, h : i32, r : i32) -> i32 { return b * uniforms.qsb + h * uniforms.qsh + r * uniforms.qsr; }
+  fn kAt(b : i32, kh : i32, j : i32) -> i32 { return b * uniforms.ksb + kh * uniforms.ksh + j * uniforms.ksr; }
   fn logit(qk : f32, b : i32, h : i32, r : i32, key : i32) -> f32 {
     return qk * uniforms.scale${v.bias ? ` + ${bias}` : ''};
   }
@@ -88,15 +94,30 @@ function helpers(v: AttentionVariant, keysInTile: boolean): string {
   }`;
 }
 
-/** Loads tile rows of D floats starting at flat row `first` of `src` into tile memory `dst` (zeros past `limit`). */
-function loadTile(v: AttentionVariant, dst: string, src: string, first: string, limit: string): string {
+/**
+ * Loads tile rows of D floats into tile memory `dst` (zeros past `limit`): row j of the tile starts at `rowAt(j)`
+ * in `src`.
+ */
+function loadTile(
+  v: AttentionVariant,
+  dst: string,
+  src: string,
+  rowAt: (j: string) => string,
+  limit: string,
+): string {
   const Q4 = quads(v);
   return `
     for (var e = tid; e < ${v.tile * Q4}; e += ${v.rows}) {
       let j = e / ${Q4};
-      ${dst}[e] = select(vec4<f32>(0.0), ${load4(v, src, `(${first} + j) * ${v.d}`, `(e % ${Q4})`)}, j < ${limit});
+      ${dst}[e] = select(vec4<f32>(0.0), ${load4(v, src, rowAt('j'), `(e % ${Q4})`)}, j < ${limit});
     }`;
 }
+
+/** Row j of the key/value tile from key j0: the workgroup's key/value head `kh`. */
+const kvTileRow = (j: string) => `kAt(b, kh, j0 + ${j})`;
+
+/** Row j of the query tile from query i0: query head `h`. */
+const qTileRow = (j: string) => `qAt(b, h, i0 + ${j})`;
 
 /** The workgroup's position and its row's indices, shared by the forward and dQ kernels. */
 const QUERY_ROW = (v: AttentionVariant) => `
@@ -108,14 +129,14 @@ const QUERY_ROW = (v: AttentionVariant) => `
     let KV = uniforms.kvSeq;
     let r = min(row, S - 1);
     let qRow = (b * uniforms.heads + h) * S + r;
-    let kvRow0 = (b * (uniforms.heads / uniforms.rep) + h / uniforms.rep) * KV;`;
+    let qBase = qAt(b, h, r);
+    let kh = h / uniforms.rep;`;
 
 /**
  * Forward: workgroup (query tile, head, batch), one query row per invocation. Writes the context rows at the front
  * of `result` and, with `lse`, each row's logsumexp after the batch·heads·seq·D context values.
  */
 export function forwardSource(v: AttentionVariant, lse: boolean): string {
-  const D = v.d;
   const Q4 = quads(v);
   return `
   ${shared('kt', v.tile * Q4)}
@@ -126,13 +147,13 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
     ${vec('q', Q4)}
     ${vec('acc', Q4)}
     var s : array<f32, ${v.tile}>;
-    for (var c = 0; c < ${bound(v)}; c++) { q[c] = ${load4(v, 'Q', `qRow * ${D}`, 'c')}; acc[c] = vec4<f32>(0.0); }
+    for (var c = 0; c < ${bound(v)}; c++) { q[c] = ${load4(v, 'Q', 'qBase', 'c')}; acc[c] = vec4<f32>(0.0); }
     var m = -3.0e38;
     var l = 0.0;
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
       workgroupBarrier();
-      ${loadTile(v, 'kt', 'K', 'kvRow0 + j0', 'KV - j0')}
-      ${loadTile(v, 'vt', 'V', 'kvRow0 + j0', 'KV - j0')}
+      ${loadTile(v, 'kt', 'K', kvTileRow, 'KV - j0')}
+      ${loadTile(v, 'vt', 'V', kvTileRow, 'KV - j0')}
       workgroupBarrier();
       let n = min(${v.tile}, KV - j0);
       var tmax = m;
@@ -152,7 +173,7 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
       m = tmax;
     }
     if (row < S) {
-      ${store(v, `qRow * ${D}`, 'acc', '(1.0 / l)')}
+      ${store(v, 'qBase', 'acc', '(1.0 / l)')}
       ${lse ? `result[uniforms.outShape - uniforms.heads * S * i32(numWorkgroups.z) + qRow] = m + log(l);` : ''}
     }
   }`;
@@ -162,11 +183,11 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
 const LSE_AT = (qRow: string) =>
   `F[uniforms.fShape - uniforms.heads * uniforms.seq * i32(numWorkgroups.z) + ${qRow}]`;
 
-/** Δ of query row `qi` (flat row index): dO · O, the softmax gradient's row term. */
-const deltaOf = (v: AttentionVariant, qi: string) => `
+/** Δ of the query row starting at `base` (in DY and F, which share Q's strides): dO · O, the softmax gradient's row term. */
+const deltaOf = (v: AttentionVariant, base: string) => `
     var delta = 0.0;
     for (var c = 0; c < ${bound(v)}; c++) {
-      delta += dot(${load4(v, 'DY', `${qi} * ${v.d}`, 'c')}, ${load4(v, 'F', `${qi} * ${v.d}`, 'c')});
+      delta += dot(${load4(v, 'DY', base, 'c')}, ${load4(v, 'F', base, 'c')});
     }`;
 
 /**
@@ -174,7 +195,6 @@ const deltaOf = (v: AttentionVariant, qi: string) => `
  * logsumexp, dP̃ = dO·vᵀ, dP = dP̃ · mask and Δ = dO·O: dS = P (dP - Δ), dQ = scale · Σ dS k.
  */
 export function gradQSource(v: AttentionVariant): string {
-  const D = v.d;
   const Q4 = quads(v);
   return `
   ${shared('kt', v.tile * Q4)}
@@ -186,16 +206,16 @@ export function gradQSource(v: AttentionVariant): string {
     ${vec('g', Q4)}
     ${vec('dq', Q4)}
     for (var c = 0; c < ${bound(v)}; c++) {
-      q[c] = ${load4(v, 'Q', `qRow * ${D}`, 'c')};
-      g[c] = ${load4(v, 'DY', `qRow * ${D}`, 'c')};
+      q[c] = ${load4(v, 'Q', 'qBase', 'c')};
+      g[c] = ${load4(v, 'DY', 'qBase', 'c')};
       dq[c] = vec4<f32>(0.0);
     }
-    ${deltaOf(v, 'qRow')}
+    ${deltaOf(v, 'qBase')}
     let lse = ${LSE_AT('qRow')};
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
       workgroupBarrier();
-      ${loadTile(v, 'kt', 'K', 'kvRow0 + j0', 'KV - j0')}
-      ${loadTile(v, 'vt', 'V', 'kvRow0 + j0', 'KV - j0')}
+      ${loadTile(v, 'kt', 'K', kvTileRow, 'KV - j0')}
+      ${loadTile(v, 'vt', 'V', kvTileRow, 'KV - j0')}
       workgroupBarrier();
       let n = min(${v.tile}, KV - j0);
       for (var j = 0; j < n; j++) {
@@ -207,7 +227,7 @@ export function gradQSource(v: AttentionVariant): string {
       }
     }
     if (row < S) {
-      ${store(v, `qRow * ${D}`, 'dq', 'uniforms.scale')}
+      ${store(v, 'qBase', 'dq', 'uniforms.scale')}
     }
   }`;
 }
@@ -218,7 +238,6 @@ export function gradQSource(v: AttentionVariant): string {
  * dK in the first half of `result`, dV in the second.
  */
 export function gradKVSource(v: AttentionVariant): string {
-  const D = v.d;
   const Q4 = quads(v);
   return `
   ${shared('qt', v.tile * Q4)}
@@ -234,14 +253,14 @@ export function gradKVSource(v: AttentionVariant): string {
     let S = uniforms.seq;
     let KV = uniforms.kvSeq;
     let kk = min(key, KV - 1);
-    let kvRow = (b * (uniforms.heads / uniforms.rep) + kh) * KV + kk;
+    let kBase = kAt(b, kh, kk);
     ${vec('k', Q4)}
     ${vec('vv', Q4)}
     ${vec('dk', Q4)}
     ${vec('dv', Q4)}
     for (var c = 0; c < ${bound(v)}; c++) {
-      k[c] = ${load4(v, 'K', `kvRow * ${D}`, 'c')};
-      vv[c] = ${load4(v, 'V', `kvRow * ${D}`, 'c')};
+      k[c] = ${load4(v, 'K', 'kBase', 'c')};
+      vv[c] = ${load4(v, 'V', 'kBase', 'c')};
       dk[c] = vec4<f32>(0.0);
       dv[c] = vec4<f32>(0.0);
     }
@@ -250,13 +269,13 @@ export function gradKVSource(v: AttentionVariant): string {
       let qRow0 = (b * uniforms.heads + h) * S;
       for (var i0 = 0; i0 < S; i0 += ${v.tile}) {
         workgroupBarrier();
-        ${loadTile(v, 'qt', 'Q', 'qRow0 + i0', 'S - i0')}
-        ${loadTile(v, 'gt', 'DY', 'qRow0 + i0', 'S - i0')}
+        ${loadTile(v, 'qt', 'Q', qTileRow, 'S - i0')}
+        ${loadTile(v, 'gt', 'DY', qTileRow, 'S - i0')}
         for (var e = tid; e < ${v.tile}; e += ${v.rows}) {
-          let qi = qRow0 + min(i0 + e, S - 1);
-          ${deltaOf(v, 'qi')}
+          let qi = min(i0 + e, S - 1);
+          ${deltaOf(v, 'qAt(b, h, qi)')}
           dt[e] = delta;
-          lt[e] = ${LSE_AT('qi')};
+          lt[e] = ${LSE_AT('qRow0 + qi')};
         }
         workgroupBarrier();
         let n = min(${v.tile}, S - i0);
@@ -278,8 +297,8 @@ export function gradKVSource(v: AttentionVariant): string {
       }
     }
     if (key < KV) {
-      ${store(v, `kvRow * ${D}`, 'dk', 'uniforms.scale')}
-      ${store(v, `uniforms.outShape / 2 + kvRow * ${D}`, 'dv', '1.0')}
+      ${store(v, 'kBase', 'dk', 'uniforms.scale')}
+      ${store(v, 'uniforms.outShape / 2 + kBase', 'dv', '1.0')}
     }
   }`;
 }

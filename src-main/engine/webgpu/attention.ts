@@ -26,6 +26,29 @@ export interface FusedAttentionOptions {
   bias: tf.Tensor | null;
   scale: number;
   dropout: AttentionDropout | null;
+  /**
+   * How q, k and v hold their heads: [batch, heads, seq, d] ('bhsd', the default) or [batch, seq, heads, d] ('bshd':
+   * the projections' [batch·seq, heads·d] rows reshaped, no transpose). The context and gradients come back alike.
+   */
+  layout?: 'bhsd' | 'bshd';
+}
+
+/** A q/k/v tensor's sizes whatever its layout. */
+interface HeadDims {
+  batch: number;
+  heads: number;
+  seq: number;
+  d: number;
+}
+
+function dimsOf(t: tf.Tensor4D, layout: FusedAttentionOptions['layout']): HeadDims {
+  const [batch, a, b, d] = t.shape;
+  return layout === 'bshd' ? { batch, heads: b, seq: a, d } : { batch, heads: a, seq: b, d };
+}
+
+/** Element strides of a row's batch, head and position in the layout (the kernels' qsb, qsh, qsr and ksb, ksh, ksr uniforms). */
+function rowStrides({ heads, seq, d }: HeadDims, layout: FusedAttentionOptions['layout']): number[] {
+  return layout === 'bshd' ? [seq * heads * d, d, heads * d] : [heads * seq * d, seq * d, d];
 }
 
 /** Rows per workgroup: one invocation per row. */
@@ -61,10 +84,10 @@ class AttentionProgram implements WebGpuProgram {
 }
 
 /** Element strides of a bias [b|1, h|1, s|1, kvSeq] (0 on broadcast axes), or null when it is not of that form. */
-function biasStrides(bias: tf.Tensor, q: tf.Tensor4D, kvSeq: number): [number, number, number] | null {
+function biasStrides(bias: tf.Tensor, q: HeadDims, kvSeq: number): [number, number, number] | null {
   if (bias.rank !== 4 || bias.dtype !== 'float32') return null;
   const [bb, bh, bq, bk] = bias.shape as [number, number, number, number];
-  const [batch, heads, seq] = q.shape;
+  const { batch, heads, seq } = q;
   if (bk !== kvSeq || ![1, batch].includes(bb) || ![1, heads].includes(bh) || ![1, seq].includes(bq))
     return null;
   return [bb === 1 ? 0 : bh * bq * bk, bh === 1 ? 0 : bq * bk, bq === 1 ? 0 : bk];
@@ -88,17 +111,21 @@ export function fusedAttentionApplies(
   v: tf.Tensor4D,
   opts: FusedAttentionOptions,
 ): boolean {
-  const [, heads, , d] = q.shape;
-  if (!fusedAttentionEnabled(d)) return false;
-  if ([q, k, v].some((t) => t.dtype !== 'float32') || v.shape[3] !== d) return false;
-  if (heads % k.shape[1] !== 0 || q.size === 0 || k.shape[2] === 0) return false;
-  return !opts.bias || biasStrides(opts.bias, q, k.shape[2]) !== null;
+  const qd = dimsOf(q, opts.layout);
+  const kd = dimsOf(k, opts.layout);
+  if (!fusedAttentionEnabled(qd.d)) return false;
+  if ([q, k, v].some((t) => t.dtype !== 'float32') || v.shape.join() !== k.shape.join() || kd.d !== qd.d)
+    return false;
+  if (qd.heads % kd.heads !== 0 || q.size === 0 || kd.seq === 0 || kd.batch !== qd.batch) return false;
+  return !opts.bias || biasStrides(opts.bias, qd, kd.seq) !== null;
 }
 
 /** Everything a kernel launch needs from the inputs: variant, inputs past q/k/v and uniforms. */
 function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
-  const [, heads, seq, d] = q.shape;
-  const [, kvHeads, kvSeq] = k.shape;
+  const qd = dimsOf(q, opts.layout);
+  const kd = dimsOf(k, opts.layout);
+  const { heads, seq, d } = qd;
+  const { heads: kvHeads, seq: kvSeq } = kd;
   const dropout = opts.dropout && opts.dropout.rate > 0 ? opts.dropout : null;
   const v: AttentionVariant = {
     d,
@@ -119,7 +146,7 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
     extra.push(typeof seed === 'number' ? tf.tensor1d([seed | 0], 'int32') : seed);
     names.push('Seed');
   }
-  const strides = opts.bias ? (biasStrides(opts.bias, q, kvSeq) ?? [0, 0, 0]) : [0, 0, 0];
+  const strides = opts.bias ? (biasStrides(opts.bias, qd, kvSeq) ?? [0, 0, 0]) : [0, 0, 0];
   const uniforms: UniformInput[] = [
     { type: 'int32', data: [seq] },
     { type: 'int32', data: [kvSeq] },
@@ -129,11 +156,14 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
     ...strides.map((s): UniformInput => ({ type: 'int32', data: [s] })),
     ...(dropout ? dropoutUniforms(dropout.rate, dropout.call) : dropoutUniforms(0, 0)),
     { type: 'int32', data: [Math.ceil(d / 4)] },
+    ...[...rowStrides(qd, opts.layout), ...rowStrides(kd, opts.layout)].map(
+      (x): UniformInput => ({ type: 'int32', data: [x] }),
+    ),
   ];
   // Everything baked into the source: tf.js caches compiled pipelines by this key.
   const key = (kind: string) =>
     `studio_attention_${kind}_${v.d}_${v.rows}_${v.tile}_${v.bias}_${v.dropout}_${v.unroll}`;
-  return { v, extra, names, uniforms, key };
+  return { v, extra, names, uniforms, key, q: qd, k: kd };
 }
 
 /**
@@ -141,8 +171,8 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
  * logsumexp after it (flat [batch·heads·seq·(d + 1)]), which the backward kernels read.
  */
 function forward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: FusedAttentionOptions, lse: boolean) {
-  const [batch, heads, seq, d] = q.shape;
   const l = launch(q, k, opts);
+  const { batch, heads, seq, d } = l.q;
   const rows = batch * heads * seq;
   const program = new AttentionProgram(
     'studio_attention',
@@ -165,9 +195,9 @@ function backward(
   dy: tf.Tensor,
   opts: FusedAttentionOptions,
 ): tf.Tensor4D[] {
-  const [batch, heads, seq] = q.shape;
-  const [, kvHeads, kvSeq] = k.shape;
   const l = launch(q, k, opts);
+  const { batch, heads, seq } = l.q;
+  const { heads: kvHeads, seq: kvSeq } = l.k;
   const inputs = [q, k, v, f, dy.reshape([dy.size]), ...l.extra];
   const names = ['Q', 'K', 'V', 'F', 'DY', ...l.names];
   const dq = new AttentionProgram(
@@ -211,7 +241,8 @@ export function fusedAttention(
   // Without a gradient tape nothing reads the logsumexp: the lighter variant (and the decode kernel for one row).
   if (!tf.engine().isTapeOn()) {
     return tf.tidy(() =>
-      (q.shape[2] === 1 && !(opts.dropout && opts.dropout.rate > 0)
+      // The decode kernel reads the [batch, heads, seq, d] layout.
+      (q.shape[2] === 1 && opts.layout !== 'bshd' && !(opts.dropout && opts.dropout.rate > 0)
         ? decode(q, k, v, opts)
         : forward(q, k, v, opts, false)
       ).reshape(q.shape),

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from './layers.ts';
-import { attentionBias, mergeHeads, scaledDotAttention, splitHeads } from './layers.ts';
+import { selfAttention } from './self-attention.ts';
 
 export interface EncoderLayerNames {
   query: string;
@@ -37,19 +37,21 @@ export function encoderLayer(
   s: EncoderShape,
 ): tf.Tensor2D {
   const { batch, seq, heads, headDim } = s;
-  const q = splitHeads(ctx.linear(names.query, x), batch, seq, heads, headDim);
-  const { k, v, keyMask } = ctx.attentionKV(
-    layer,
-    splitHeads(ctx.linear(names.key, x), batch, seq, heads, headDim),
-    splitHeads(ctx.linear(names.value, x), batch, seq, heads, headDim),
-    mask,
-  );
-  const bias = attentionBias(keyMask, batch, seq, k.shape[2], false);
-  const context = scaledDotAttention(q, k, v, bias, {
+  const rows = {
+    q: ctx.linear(names.query, x),
+    k: ctx.linear(names.key, x),
+    v: ctx.linear(names.value, x),
+  };
+  const context = selfAttention(ctx, layer, rows, mask, {
+    batch,
+    seq,
+    heads,
+    headDim,
     scale: 1 / Math.sqrt(headDim),
-    dropout: ctx.attentionDropout(s.attentionDropout),
+    causal: false,
+    dropout: s.attentionDropout,
   });
-  const attn = ctx.residualLinear(layer, 'attention', names.attnOut, mergeHeads(context), x, s.hiddenDropout);
+  const attn = ctx.residualLinear(layer, 'attention', names.attnOut, context, x, s.hiddenDropout);
   const h = ctx.layerNorm(names.attnNorm, attn, s.eps) as tf.Tensor2D;
   const inter = ctx.linearAct(names.ffnIn, h, s.act);
   const out = ctx.residualLinear(layer, 'ffn', names.ffnOut, inter, h, s.hiddenDropout);

@@ -1,7 +1,8 @@
 /** GPT-2: pre-LN causal decoder with a fused QKV Conv1D and the LM head tied to the token embeddings. */
 import * as tf from '@tensorflow/tfjs-core';
 import { GraphModel } from '../base/graph-model.ts';
-import { mergeHeads, scaledDotAttention, splitHeads, tiedHead } from '../base/layers.ts';
+import { tiedHead } from '../base/layers.ts';
+import { selfAttention } from '../base/self-attention.ts';
 import type { ForwardContext } from '../base/layers.ts';
 import { positionIds, textPrologue } from '../base/text-prologue.ts';
 import type { ModelInputs, ModelOutputs } from '../base/types.ts';
@@ -25,21 +26,18 @@ export class Gpt2Model extends GraphModel<Gpt2Config> {
         tf.Tensor2D,
         tf.Tensor2D,
       ];
-      const q = splitHeads(q2, batch, seq, heads, hd);
-      const { k, v, keyMask } = ctx.attentionKV(
-        i,
-        splitHeads(k2, batch, seq, heads, hd),
-        splitHeads(v2, batch, seq, heads, hd),
-        mask,
-      );
       let scale = c.scaleAttn ? 1 / Math.sqrt(hd) : 1;
       if (c.scaleByLayer) scale /= i + 1;
-      const bias = ctx.attentionBias(keyMask, batch, seq, k.shape[2], true);
-      const context = scaledDotAttention(q, k, v, bias, {
+      const context = selfAttention(ctx, i, { q: q2, k: k2, v: v2 }, mask, {
+        batch,
+        seq,
+        heads,
+        headDim: hd,
         scale,
-        dropout: ctx.attentionDropout(c.attnDropout),
+        causal: true,
+        dropout: c.attnDropout,
       });
-      x = ctx.residualLinear(i, 'attention', `${l}.attn.c_proj`, mergeHeads(context), x, c.residDropout);
+      x = ctx.residualLinear(i, 'attention', `${l}.attn.c_proj`, context, x, c.residDropout);
       const m = ctx.layerNorm(`${l}.ln_2`, x, c.eps) as tf.Tensor2D;
       const inner = ctx.linearAct(`${l}.mlp.c_fc`, m, c.act);
       x = ctx.residualLinear(i, 'ffn', `${l}.mlp.c_proj`, inner, x, c.residDropout);

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { attentionHeads } from '../../../../src-main/engine/ops/index.ts';
+import { attentionHeads, multiHeadAttention } from '../../../../src-main/engine/ops/index.ts';
+import { fusedAttention } from '../../../../src-main/engine/webgpu/attention.ts';
 import type { AttentionOptions } from '../../../../src-main/engine/ops/index.ts';
 import { attentionBias } from '../../../../src-main/models/base/layers.ts';
 import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
@@ -199,5 +200,86 @@ describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
     expect(relErr(await values('webgpu'), await values('cpu'))).toBeLessThan(1e-5);
     const kernels = await kernelsOf(c, false);
     expect(kernels).not.toContain('Softmax');
+  });
+
+  describe('heads read where the projections wrote them ([batch, seq, heads, d] rows)', () => {
+    /** A case as rows [batch·seq, heads·d] (key/value heads as many as query heads). */
+    const rowsCase = (c: Case) => {
+      const [b, h, , s, kv, d] = c.dims;
+      const shape = { batch: b, seq: s, heads: h, headDim: d };
+      const f: Fn = (q, k, v) =>
+        multiHeadAttention(
+          q as tf.Tensor2D,
+          k as tf.Tensor2D,
+          v as tf.Tensor2D,
+          shape,
+          {
+            bias: biasOf(c),
+            scale: 0.3,
+            dropoutMask: { rate: 0.2, seed: 99, call: 3 },
+          },
+          kv,
+        );
+      return {
+        f,
+        shapes: [
+          [b * s, h * d],
+          [b * kv, h * d],
+          [b * kv, h * d],
+        ],
+      };
+    };
+    const sameHeads = CASES.filter((c) => c.dims[1] === c.dims[2]);
+
+    it.each(sameHeads)(
+      '$name: values and gradients equal the composed form (which transposes)',
+      async (c) => {
+        const { f, shapes } = rowsCase(c);
+        await expectSame(f, f, shapes, 1e-5, ON_GPU);
+      },
+    );
+
+    it('runs no transposes forward or backward', async () => {
+      await tf.setBackend('webgpu');
+      const { f, shapes } = rowsCase(CASES[0] as Case);
+      const xs = shapes.map((s, i) => seeded(s, i));
+      const info = await tf.profile(() =>
+        tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => f(q, k, v).sum())(xs),
+      );
+      tf.dispose(info.result as tf.Tensor[]);
+      const kernels = info.kernels.map((k) => k.name);
+      expect(kernels).not.toContain('Transpose');
+      expect(kernels.length).toBeGreaterThan(0);
+      // The composed form of the same rows transposes heads in and out, forward and backward.
+      process.env.STUDIO_FUSED_ATTENTION = '0';
+      const composed = await tf.profile(() => f(xs[0]!, xs[1]!, xs[2]!));
+      (composed.result as tf.Tensor).dispose();
+      expect(composed.kernels.map((k) => k.name)).toContain('Transpose');
+      tf.dispose(xs);
+    });
+
+    it('grouped-query heads: the same context and gradients as the [batch, heads, seq, d] layout', async () => {
+      await tf.setBackend('webgpu');
+      const c = CASES[2] as Case;
+      const opts = { bias: biasOf(c), scale: 0.3, dropout: { rate: 0.1, seed: 5, call: 1 } };
+      const toRows = (t: tf.Tensor) => t.transpose([0, 2, 1, 3]) as tf.Tensor4D;
+      const xs = shapesOf(c).map((s, i) => seeded(s, i)) as tf.Tensor4D[];
+      const w = seeded([c.dims[0], c.dims[3], c.dims[1], c.dims[5]], 50);
+      const heads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+        toRows(fusedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, opts))
+          .mul(w)
+          .sum(),
+      )(xs);
+      const rows = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+        fusedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, { ...opts, layout: 'bshd' })
+          .mul(w)
+          .sum(),
+      )(xs.map(toRows));
+      for (let i = 0; i < 3; i++) {
+        const want = Array.from(await toRows(heads[i] as tf.Tensor).data());
+        expect(relErr(Array.from(await (rows[i] as tf.Tensor).data()), want)).toBeLessThan(1e-6);
+      }
+      tf.dispose([...xs, w, ...heads, ...rows]);
+    });
   });
 });

@@ -5,12 +5,13 @@ import { gpuSumOfSquares } from '../engine/webgpu/sum-of-squares.ts';
 /**
  * Global L2 norm of a set of gradients (a scalar tensor). The squares are added one by one: tf.addN binds one
  * buffer per input, and WebGPU's default limit is 8 per shader, so addN of more than 7 tensors fails there. On
- * webgpu each gradient's Σ g² is one kernel of ours (tf.js reduces a whole tensor in a single workgroup).
+ * webgpu our kernel sums the squares of seven gradients per dispatch (tf.js reduces a whole tensor in a single
+ * workgroup).
  */
 export function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
   return tf.tidy(() => {
-    const onGpu = tf.getBackend() === 'webgpu';
-    const squares = [...grads.values()].map((g) => (onGpu ? gpuSumOfSquares(g) : g.square().sum()));
+    if (tf.getBackend() === 'webgpu') return gpuSumOfSquares([...grads.values()]).sqrt() as tf.Scalar;
+    const squares = [...grads.values()].map((g) => g.square().sum());
     const total = squares.reduce((acc, s) => acc.add(s), tf.scalar(0));
     return total.sqrt() as tf.Scalar;
   });

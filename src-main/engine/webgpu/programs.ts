@@ -61,7 +61,7 @@ export class ElementwiseProgram implements WebGpuProgram {
 export const ROW_WORKGROUP = 128;
 
 /** A workgroup-wide reduction `name(v)` over the workgroup's `partials`, combining two of them with `combine`. */
-const reduction = (name: string, combine: string) => `
+export const reduction = (name: string, combine: string) => `
       fn ${name}(v : f32) -> f32 {
         let t = localId.x;
         partials[t] = v;

@@ -141,8 +141,10 @@ describe.skipIf(unavailable !== null)('fused webgpu kernels', () => {
     }
   });
 
-  it('global gradient norm: one kernel per gradient, the value of the composed sum', async () => {
-    const shapes = [[300, 7], [5], [2, 3, 129], [1]];
+  it('global gradient norm: seven gradients per kernel, chunks of any size, the value of the composed sum', async () => {
+    // 17 gradients: three dispatches of up to seven; some span several 2,048-element chunks, one is empty.
+    const shapes = [[300, 7], [5], [2, 3, 129], [1], [3000, 5], [0], [64], [17, 33], [4097], [2], [8, 8]];
+    shapes.push(...shapes.slice(0, 6));
     const norm = async (backend: string) => {
       await tf.setBackend(backend);
       const grads = new Map(shapes.map((s, i) => [String(i), seeded(s, 40 + i)]));

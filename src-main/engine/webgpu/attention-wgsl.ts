@@ -2,9 +2,12 @@
  * WGSL of the fused attention kernels (attention.ts runs them). Flash-attention style: a query row's scores are
  * never stored; keys and values stream through workgroup memory in tiles while each row keeps its running max and
  * sum (the softmax "online"), and the backward recomputes the probabilities from the forward's per-row logsumexp.
- * One invocation owns one row (a query row forward and for dQ, a key row for dK/dV) and keeps its vectors in
- * registers; the tiles it reads are shared by the workgroup. Vectors are held as vec4s (a head of D values is
- * ceil(D/4) of them, zero past D), so each read of workgroup memory feeds four multiply-adds.
+ * `parts` consecutive invocations own one row (a query row forward and for dQ, a key row for dK/dV), each a slice
+ * of its head-sized vectors in registers, and add their partial dot products with subgroup shuffles: one
+ * invocation per row left a GPU mostly idle (BERT-base has 24,576 query rows a layer, an H100 270,336 invocation
+ * slots) and held up to four head-sized vectors per invocation. The tiles the rows read are shared by the
+ * workgroup. Vectors are held as vec4s (a head of D values is ceil(D/4) of them, zero past D), so each read of
+ * workgroup memory feeds four multiply-adds.
  *
  * Layouts (flat, float32): Q, K and V rows at strides the uniforms give (qsb, qsh, qsr: a query row (b, h, r) starts
  * at b·qsb + h·qsh + r·qsr; ksb, ksh, ksr for key/value rows), so heads may sit [batch, heads, seq, D] or, as the
@@ -20,8 +23,13 @@ import { DROPOUT_MULTIPLIER_WGSL } from './dropout-mask.ts';
 export interface AttentionVariant {
   /** Head size. */
   d: number;
-  /** Invocations per workgroup: rows of the tile a workgroup owns. */
+  /** Rows of the tile a workgroup owns. */
   rows: number;
+  /**
+   * Invocations per row, each holding ceil(D/4)/parts of its vec4s: a power of two dividing ceil(D/4), at most the
+   * subgroup size (1 where the adapter has no subgroups). A workgroup is rows · parts invocations.
+   */
+  parts: number;
   /** Rows of the other side streamed through workgroup memory per step. */
   tile: number;
   bias: boolean;
@@ -40,8 +48,14 @@ export const ATTENTION_UNIFORMS = `seq : i32, kvSeq : i32, heads : i32, rep : i3
 
 /** vec4s per head. */
 const quads = (v: AttentionVariant) => Math.ceil(v.d / 4);
-const bound = (v: AttentionVariant) => (v.unroll ? String(quads(v)) : 'uniforms.quads');
-const vec = (name: string, n: number) => `var ${name} : array<vec4<f32>, ${n}>;`;
+/** vec4s of a head one invocation holds (the `quads` uniform where loops do not unroll). */
+export const ownQuads = (v: Pick<AttentionVariant, 'd' | 'parts'>) => Math.ceil(v.d / 4) / v.parts;
+const bound = (v: AttentionVariant) => (v.unroll ? String(ownQuads(v)) : 'uniforms.quads');
+/** A whole head's vec4s, for loops one invocation runs over a whole row. */
+const allBound = (v: AttentionVariant) => (v.unroll ? String(quads(v)) : `(uniforms.quads * ${v.parts})`);
+const threads = (v: AttentionVariant) => v.rows * v.parts;
+/** Register vectors: this invocation's slice of a head; `c0 + c` is vec4 c's place in the head. */
+const vec = (name: string, v: AttentionVariant) => `var ${name} : array<vec4<f32>, ${ownQuads(v)}>;`;
 const shared = (name: string, n: number) => `var<workgroup> ${name} : array<vec4<f32>, ${n}>;`;
 
 /** vec4 number `c` of the head-sized row starting at flat index `base` of `src` (zeros past D). */
@@ -58,9 +72,25 @@ function store(v: AttentionVariant, base: string, x: string, factor: string): st
       for (var c = 0; c < ${bound(v)}; c++) {
         let y = ${x}[c] * ${factor};
         for (var i = 0; i < 4; i++) {
-          if (4 * c + i < ${v.d}) { result[${base} + 4 * c + i] = y[i]; }
+          if (4 * (c0 + c) + i < ${v.d}) { result[${base} + 4 * (c0 + c) + i] = y[i]; }
         }
       }`;
+}
+
+/** Register vector `x` from the head-sized row at `base` of `src`: this invocation's slice. */
+const loadOwn = (v: AttentionVariant, x: string, src: string, base: string) =>
+  `${x}[c] = ${load4(v, src, base, '(c0 + c)')};`;
+
+/** `rowSum(x)`: the sum of x over the row's `parts` invocations (consecutive lanes of one subgroup). */
+function rowSumFn(v: AttentionVariant): string {
+  const steps: string[] = [];
+  for (let m = 1; m < v.parts; m *= 2) steps.push(`s += subgroupShuffleXor(s, ${m}u);`);
+  return `
+  fn rowSum(x : f32) -> f32 {
+    var s = x;
+    ${steps.join('\n    ')}
+    return s;
+  }`;
 }
 
 /**
@@ -72,17 +102,21 @@ function helpers(v: AttentionVariant, keysInTile: boolean): string {
   const Q4 = quads(v);
   const score = keysInTile
     ? `
-  fn score(qv : ptr<function, array<vec4<f32>, ${Q4}>>, j : i32, b : i32, h : i32, r : i32, key : i32) -> f32 {
+  fn score(qv : ptr<function, array<vec4<f32>, ${ownQuads(v)}>>, j : i32, b : i32, h : i32, r : i32, key : i32) -> f32 {
     var qk = 0.0;
-    for (var c = 0; c < ${bound(v)}; c++) { qk += dot((*qv)[c], kt[j * ${Q4} + c]); }
-    return logit(qk, b, h, r, key);
+    for (var c = 0; c < ${bound(v)}; c++) { qk += dot((*qv)[c], kt[j * ${Q4} + c0 + c]); }
+    return logit(rowSum(qk), b, h, r, key);
   }`
     : '';
   const bias = 'Bias[b * uniforms.bsb + h * uniforms.bsh + r * uniforms.bsq + key]';
   const mask = `dropoutMultiplier(Seed[0], uniforms.call,
         ((b * uniforms.heads + h) * uniforms.seq + r) * uniforms.kvSeq + key, uniforms.threshold, uniforms.keep)`;
   return `
+  ${v.parts > 1 ? 'enable subgroups;' : ''}
   ${v.dropout ? DROPOUT_MULTIPLIER_WGSL : ''}
+  /** Where this invocation's slice of a head starts, in vec4s. */
+  var<private> c0 : i32;
+  ${rowSumFn(v)}
   fn qAt(b : i32, h : i32, r : i32) -> i32 { return b * uniforms.qsb + h * uniforms.qsh + r * uniforms.qsr; }
   fn kAt(b : i32, kh : i32, j : i32) -> i32 { return b * uniforms.ksb + kh * uniforms.ksh + j * uniforms.ksr; }
   fn logit(qk : f32, b : i32, h : i32, r : i32, key : i32) -> f32 {
@@ -107,7 +141,7 @@ function loadTile(
 ): string {
   const Q4 = quads(v);
   return `
-    for (var e = tid; e < ${v.tile * Q4}; e += ${v.rows}) {
+    for (var e = tid; e < ${v.tile * Q4}; e += ${threads(v)}) {
       let j = e / ${Q4};
       ${dst}[e] = select(vec4<f32>(0.0), ${load4(v, src, rowAt('j'), `(e % ${Q4})`)}, j < ${limit});
     }`;
@@ -124,7 +158,8 @@ const QUERY_ROW = (v: AttentionVariant) => `
     let b = i32(workgroupId.z);
     let h = i32(workgroupId.y);
     let tid = i32(localId.x);
-    let row = i32(workgroupId.x) * ${v.rows} + tid;
+    let row = i32(workgroupId.x) * ${v.rows} + tid / ${v.parts};
+    c0 = (tid % ${v.parts}) * ${ownQuads(v)};
     let S = uniforms.seq;
     let KV = uniforms.kvSeq;
     let r = min(row, S - 1);
@@ -144,10 +179,10 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
   ${helpers(v, true)}
   fn main(index : i32) {
     ${QUERY_ROW(v)}
-    ${vec('q', Q4)}
-    ${vec('acc', Q4)}
+    ${vec('q', v)}
+    ${vec('acc', v)}
     var s : array<f32, ${v.tile}>;
-    for (var c = 0; c < ${bound(v)}; c++) { q[c] = ${load4(v, 'Q', 'qBase', 'c')}; acc[c] = vec4<f32>(0.0); }
+    for (var c = 0; c < ${bound(v)}; c++) { ${loadOwn(v, 'q', 'Q', 'qBase')} acc[c] = vec4<f32>(0.0); }
     var m = -3.0e38;
     var l = 0.0;
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
@@ -168,13 +203,13 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
         let p = exp(s[j] - tmax);
         l = l + p;
         let pv = p * dropMult(b, h, r, j0 + j);
-        for (var c = 0; c < ${bound(v)}; c++) { acc[c] = acc[c] + pv * vt[j * ${Q4} + c]; }
+        for (var c = 0; c < ${bound(v)}; c++) { acc[c] = acc[c] + pv * vt[j * ${Q4} + c0 + c]; }
       }
       m = tmax;
     }
     if (row < S) {
       ${store(v, 'qBase', 'acc', '(1.0 / l)')}
-      ${lse ? `result[uniforms.outShape - uniforms.heads * S * i32(numWorkgroups.z) + qRow] = m + log(l);` : ''}
+      ${lse ? `if (c0 == 0) { result[uniforms.outShape - uniforms.heads * S * i32(numWorkgroups.z) + qRow] = m + log(l); }` : ''}
     }
   }`;
 }
@@ -183,12 +218,17 @@ export function forwardSource(v: AttentionVariant, lse: boolean): string {
 const LSE_AT = (qRow: string) =>
   `F[uniforms.fShape - uniforms.heads * uniforms.seq * i32(numWorkgroups.z) + ${qRow}]`;
 
-/** Δ of the query row starting at `base` (in DY and F, which share Q's strides): dO · O, the softmax gradient's row term. */
-const deltaOf = (v: AttentionVariant, base: string) => `
+/**
+ * Δ of the query row starting at `base` (in DY and F, which share Q's strides): dO · O, the softmax gradient's row
+ * term. `own`: this invocation's slice, summed over the row's invocations; else the whole row by one invocation.
+ */
+const deltaOf = (v: AttentionVariant, base: string, own: boolean) => `
     var delta = 0.0;
-    for (var c = 0; c < ${bound(v)}; c++) {
-      delta += dot(${load4(v, 'DY', base, 'c')}, ${load4(v, 'F', base, 'c')});
-    }`;
+    for (var c = 0; c < ${own ? bound(v) : allBound(v)}; c++) {
+      let at = ${own ? 'c0 + c' : 'c'};
+      delta += dot(${load4(v, 'DY', base, 'at')}, ${load4(v, 'F', base, 'at')});
+    }
+    ${own ? 'delta = rowSum(delta);' : ''}`;
 
 /**
  * dQ: workgroup (query tile, head, batch), one query row per invocation, keys streamed. With P recomputed from the
@@ -202,15 +242,15 @@ export function gradQSource(v: AttentionVariant): string {
   ${helpers(v, true)}
   fn main(index : i32) {
     ${QUERY_ROW(v)}
-    ${vec('q', Q4)}
-    ${vec('g', Q4)}
-    ${vec('dq', Q4)}
+    ${vec('q', v)}
+    ${vec('g', v)}
+    ${vec('dq', v)}
     for (var c = 0; c < ${bound(v)}; c++) {
-      q[c] = ${load4(v, 'Q', 'qBase', 'c')};
-      g[c] = ${load4(v, 'DY', 'qBase', 'c')};
+      ${loadOwn(v, 'q', 'Q', 'qBase')}
+      ${loadOwn(v, 'g', 'DY', 'qBase')}
       dq[c] = vec4<f32>(0.0);
     }
-    ${deltaOf(v, 'qBase')}
+    ${deltaOf(v, 'qBase', true)}
     let lse = ${LSE_AT('qRow')};
     for (var j0 = 0; j0 < KV; j0 += ${v.tile}) {
       workgroupBarrier();
@@ -221,9 +261,9 @@ export function gradQSource(v: AttentionVariant): string {
       for (var j = 0; j < n; j++) {
         let p = exp(score(&q, j, b, h, r, j0 + j) - lse);
         var dpt = 0.0;
-        for (var c = 0; c < ${bound(v)}; c++) { dpt += dot(g[c], vt[j * ${Q4} + c]); }
-        let ds = p * (dpt * dropMult(b, h, r, j0 + j) - delta);
-        for (var c = 0; c < ${bound(v)}; c++) { dq[c] = dq[c] + ds * kt[j * ${Q4} + c]; }
+        for (var c = 0; c < ${bound(v)}; c++) { dpt += dot(g[c], vt[j * ${Q4} + c0 + c]); }
+        let ds = p * (rowSum(dpt) * dropMult(b, h, r, j0 + j) - delta);
+        for (var c = 0; c < ${bound(v)}; c++) { dq[c] = dq[c] + ds * kt[j * ${Q4} + c0 + c]; }
       }
     }
     if (row < S) {
@@ -249,18 +289,19 @@ export function gradKVSource(v: AttentionVariant): string {
     let b = i32(workgroupId.z);
     let kh = i32(workgroupId.y);
     let tid = i32(localId.x);
-    let key = i32(workgroupId.x) * ${v.rows} + tid;
+    let key = i32(workgroupId.x) * ${v.rows} + tid / ${v.parts};
+    c0 = (tid % ${v.parts}) * ${ownQuads(v)};
     let S = uniforms.seq;
     let KV = uniforms.kvSeq;
     let kk = min(key, KV - 1);
     let kBase = kAt(b, kh, kk);
-    ${vec('k', Q4)}
-    ${vec('vv', Q4)}
-    ${vec('dk', Q4)}
-    ${vec('dv', Q4)}
+    ${vec('k', v)}
+    ${vec('vv', v)}
+    ${vec('dk', v)}
+    ${vec('dv', v)}
     for (var c = 0; c < ${bound(v)}; c++) {
-      k[c] = ${load4(v, 'K', 'kBase', 'c')};
-      vv[c] = ${load4(v, 'V', 'kBase', 'c')};
+      ${loadOwn(v, 'k', 'K', 'kBase')}
+      ${loadOwn(v, 'vv', 'V', 'kBase')}
       dk[c] = vec4<f32>(0.0);
       dv[c] = vec4<f32>(0.0);
     }
@@ -271,9 +312,9 @@ export function gradKVSource(v: AttentionVariant): string {
         workgroupBarrier();
         ${loadTile(v, 'qt', 'Q', qTileRow, 'S - i0')}
         ${loadTile(v, 'gt', 'DY', qTileRow, 'S - i0')}
-        for (var e = tid; e < ${v.tile}; e += ${v.rows}) {
+        for (var e = tid; e < ${v.tile}; e += ${threads(v)}) {
           let qi = min(i0 + e, S - 1);
-          ${deltaOf(v, 'qAt(b, h, qi)')}
+          ${deltaOf(v, 'qAt(b, h, qi)', false)}
           dt[e] = delta;
           lt[e] = ${LSE_AT('qRow0 + qi')};
         }
@@ -283,15 +324,15 @@ export function gradKVSource(v: AttentionVariant): string {
           var qk = 0.0;
           var dpt = 0.0;
           for (var c = 0; c < ${bound(v)}; c++) {
-            qk += dot(qt[i * ${Q4} + c], k[c]);
-            dpt += dot(gt[i * ${Q4} + c], vv[c]);
+            qk += dot(qt[i * ${Q4} + c0 + c], k[c]);
+            dpt += dot(gt[i * ${Q4} + c0 + c], vv[c]);
           }
-          let p = exp(logit(qk, b, h, i0 + i, kk) - lt[i]);
+          let p = exp(logit(rowSum(qk), b, h, i0 + i, kk) - lt[i]);
           let mult = dropMult(b, h, i0 + i, kk);
-          let ds = p * (dpt * mult - dt[i]);
+          let ds = p * (rowSum(dpt) * mult - dt[i]);
           for (var c = 0; c < ${bound(v)}; c++) {
-            dv[c] = dv[c] + (p * mult) * gt[i * ${Q4} + c];
-            dk[c] = dk[c] + ds * qt[i * ${Q4} + c];
+            dv[c] = dv[c] + (p * mult) * gt[i * ${Q4} + c0 + c];
+            dk[c] = dk[c] + ds * qt[i * ${Q4} + c0 + c];
           }
         }
       }

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { UniformInput, WebGpuProgram } from './backend-internals.ts';
 import { DECODE_THREADS, decodeSource } from './attention-decode-wgsl.ts';
-import { ATTENTION_UNIFORMS, forwardSource, gradKVSource, gradQSource } from './attention-wgsl.ts';
+import { ATTENTION_UNIFORMS, forwardSource, gradKVSource, gradQSource, ownQuads } from './attention-wgsl.ts';
+import { subgroupLanes } from './gpu-features.ts';
 import type { AttentionVariant } from './attention-wgsl.ts';
 import { dropoutUniforms } from './dropout-mask.ts';
 import { runProgram } from './programs.ts';
@@ -51,8 +52,22 @@ function rowStrides({ heads, seq, d }: HeadDims, layout: FusedAttentionOptions['
   return layout === 'bshd' ? [seq * heads * d, d, heads * d] : [heads * seq * d, seq * d, d];
 }
 
-/** Rows per workgroup: one invocation per row. */
+/** Invocations per workgroup, and rows per workgroup where one invocation holds a row. */
+const THREADS = 256;
 const ROWS = 64;
+/** A row's slice per invocation is at least this many vec4s: splitting finer costs more shuffles than it gains. */
+const MIN_OWN_QUADS = 4;
+
+/**
+ * Invocations per row (attention-wgsl.ts): the largest power of two that divides the head's vec4s leaving each at
+ * least MIN_OWN_QUADS, fits in one subgroup and in a workgroup of THREADS; 1 without subgroups.
+ */
+export function partsFor(d: number, lanes: number): number {
+  const q4 = Math.ceil(d / 4);
+  let p = 1;
+  while (q4 % (2 * p) === 0 && q4 / (2 * p) >= MIN_OWN_QUADS && 2 * p <= lanes && 2 * p <= THREADS) p *= 2;
+  return p;
+}
 /** Largest head size the kernels take (each invocation keeps up to four head-sized vectors in registers). */
 const MAX_HEAD_DIM = 256;
 
@@ -127,9 +142,11 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
   const { heads, seq, d } = qd;
   const { heads: kvHeads, seq: kvSeq } = kd;
   const dropout = opts.dropout && opts.dropout.rate > 0 ? opts.dropout : null;
+  const parts = partsFor(d, subgroupLanes(webgpuBackend()?.device as { features: Set<string> } | null));
   const v: AttentionVariant = {
     d,
-    rows: ROWS,
+    parts,
+    rows: Math.min(ROWS, THREADS / parts),
     tile: tileFor(d),
     bias: !!opts.bias,
     dropout: !!dropout,
@@ -155,14 +172,14 @@ function launch(q: tf.Tensor4D, k: tf.Tensor4D, opts: FusedAttentionOptions) {
     { type: 'float32', data: [opts.scale] },
     ...strides.map((s): UniformInput => ({ type: 'int32', data: [s] })),
     ...(dropout ? dropoutUniforms(dropout.rate, dropout.call) : dropoutUniforms(0, 0)),
-    { type: 'int32', data: [Math.ceil(d / 4)] },
+    { type: 'int32', data: [ownQuads(v)] },
     ...[...rowStrides(qd, opts.layout), ...rowStrides(kd, opts.layout)].map(
       (x): UniformInput => ({ type: 'int32', data: [x] }),
     ),
   ];
   // Everything baked into the source: tf.js caches compiled pipelines by this key.
   const key = (kind: string) =>
-    `studio_attention_${kind}_${v.d}_${v.rows}_${v.tile}_${v.bias}_${v.dropout}_${v.unroll}`;
+    `studio_attention_${kind}_${v.d}_${v.rows}x${v.parts}_${v.tile}_${v.bias}_${v.dropout}_${v.unroll}`;
   return { v, extra, names, uniforms, key, q: qd, k: kd };
 }
 
@@ -179,8 +196,8 @@ function forward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, opts: FusedAtte
     `${l.key('fwd')}_${lse}`,
     ['Q', 'K', 'V', ...l.names],
     rows * d + (lse ? rows : 0),
-    [Math.ceil(seq / ROWS), heads, batch],
-    ROWS,
+    [Math.ceil(seq / l.v.rows), heads, batch],
+    l.v.rows * l.v.parts,
     forwardSource(l.v, lse),
   );
   return runProgram(program, [q, k, v, ...l.extra], l.uniforms);
@@ -205,8 +222,8 @@ function backward(
     l.key('dq'),
     names,
     q.size,
-    [Math.ceil(seq / ROWS), heads, batch],
-    ROWS,
+    [Math.ceil(seq / l.v.rows), heads, batch],
+    l.v.rows * l.v.parts,
     gradQSource(l.v),
   );
   const dkv = new AttentionProgram(
@@ -214,8 +231,8 @@ function backward(
     l.key('dkv'),
     names,
     2 * k.size,
-    [Math.ceil(kvSeq / ROWS), kvHeads, batch],
-    ROWS,
+    [Math.ceil(kvSeq / l.v.rows), kvHeads, batch],
+    l.v.rows * l.v.parts,
     gradKVSource(l.v),
   );
   const kv = runProgram(dkv, inputs, l.uniforms);

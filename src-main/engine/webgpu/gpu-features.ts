@@ -44,8 +44,10 @@ interface AdapterLike {
 interface Noted {
   matrix: MatrixShape | null;
   subgroupSize: number;
+  /** The adapter's smallest subgroup size: what a kernel may count on (0: not known). */
+  subgroupMinSize: number;
 }
-let noted: Noted = { matrix: null, subgroupSize: 0 };
+let noted: Noted = { matrix: null, subgroupSize: 0, subgroupMinSize: 0 };
 
 const DIRECTIVE = /^[ \t]*(enable|diagnostic|requires)\b[^;{}]*;[ \t]*$/gm;
 
@@ -92,13 +94,14 @@ function f16Matrix(configs: SubgroupMatrixConfig[] | undefined): MatrixShape | n
 export function withOptionalFeatures(adapter: AdapterLike): AdapterLike {
   const extra = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const info = adapter.info as
-    | { subgroupMatrixConfigs?: SubgroupMatrixConfig[]; subgroupMaxSize?: number }
+    | { subgroupMatrixConfigs?: SubgroupMatrixConfig[]; subgroupMaxSize?: number; subgroupMinSize?: number }
     | undefined;
   noted = {
     matrix: extra.includes('chromium-experimental-subgroup-matrix')
       ? f16Matrix(info?.subgroupMatrixConfigs)
       : null,
     subgroupSize: info?.subgroupMaxSize ?? 0,
+    subgroupMinSize: info?.subgroupMinSize ?? 0,
   };
   return {
     features: adapter.features,
@@ -133,4 +136,9 @@ export function mixedCapabilities(device: { features: Set<string> } | null): {
     f16,
     matrix: matrixOk && noted.matrix ? { shape: noted.matrix, subgroupSize: noted.subgroupSize } : undefined,
   };
+}
+
+/** Lanes a kernel can count on in one subgroup on this device: the adapter's smallest subgroup, or 0 without subgroups. */
+export function subgroupLanes(device: { features: Set<string> } | null): number {
+  return device?.features.has('subgroups') ? noted.subgroupMinSize : 0;
 }

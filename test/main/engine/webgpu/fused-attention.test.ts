@@ -62,6 +62,16 @@ const CASES: Case[] = [
     causal: false,
   },
   {
+    // Several invocations per row where subgroups exist (four on lavapipe), with every other feature.
+    name: 'head size 64: causal, padding, grouped-query heads and prefix keys',
+    dims: [2, 4, 2, 5, 7, 64],
+    mask: [
+      [1, 1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 1, 0, 0],
+    ],
+    causal: true,
+  },
+  {
     name: 'head size 72 (tiles not dividing it)',
     dims: [1, 1, 1, 9, 9, 72],
     mask: [[1, 1, 1, 1, 1, 1, 1, 0, 0]],
@@ -116,15 +126,19 @@ describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
   it.each([
     ['a number', false],
     ['an int32 tensor (a captured step)', true],
-  ])('dropout with the seed as %s: the mask the composed form draws, inline', async (_label, asTensor) => {
-    const c = CASES[2] as Case;
-    const seed = 0x9e3779b9 | 0;
-    const withDropout: Fn = (q, k, v) =>
-      run(c, {
-        dropoutMask: { rate: 0.25, seed: asTensor ? tf.tensor1d([seed], 'int32') : seed, call: 7 },
-      })(q!, k!, v!);
-    await expectSame(withDropout, withDropout, shapesOf(c), 1e-5, ON_GPU);
-  });
+    ['a number, head size 64', false, 4],
+  ])(
+    'dropout with the seed as %s: the mask the composed form draws, inline',
+    async (_label, asTensor, at = 2) => {
+      const c = CASES[at] as Case;
+      const seed = 0x9e3779b9 | 0;
+      const withDropout: Fn = (q, k, v) =>
+        run(c, {
+          dropoutMask: { rate: 0.25, seed: asTensor ? tf.tensor1d([seed], 'int32') : seed, call: 7 },
+        })(q!, k!, v!);
+      await expectSame(withDropout, withDropout, shapesOf(c), 1e-5, ON_GPU);
+    },
+  );
 
   it('the unrolled kernels real GPUs get (constant loop counts) compute the same', async () => {
     // The tests run on a software adapter, where the kernels loop to a uniform (attention.ts: unrollLoops); unrolled,
@@ -260,7 +274,7 @@ describe.skipIf(unavailable !== null)('fused attention on webgpu', () => {
 
     it('grouped-query heads: the same context and gradients as the [batch, heads, seq, d] layout', async () => {
       await tf.setBackend('webgpu');
-      const c = CASES[2] as Case;
+      const c = CASES[4] as Case;
       const opts = { bias: biasOf(c), scale: 0.3, dropout: { rate: 0.1, seed: 5, call: 1 } };
       const toRows = (t: tf.Tensor) => t.transpose([0, 2, 1, 3]) as tf.Tensor4D;
       const xs = shapesOf(c).map((s, i) => seeded(s, i)) as tf.Tensor4D[];

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFloats } from '../engine/read-back.ts';
-import { gpuAdamWWeight, gpuMoment } from '../engine/webgpu/adamw-update.ts';
+import { gpuAdamWWeight, gpuMoments } from '../engine/webgpu/adamw-update.ts';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -26,8 +26,11 @@ export class AdamW {
   readonly weightDecay: number;
   readonly #noDecay: (name: string) => boolean;
   #step = 0;
-  readonly #m = new Map<string, tf.Variable>();
-  readonly #v = new Map<string, tf.Variable>();
+  /**
+   * Each weight's two moment estimates in one variable, [2, ...shape]: the first moment, then the second. On webgpu
+   * one kernel updates both (a kernel writes one tensor), two dispatches per weight with the weight's own.
+   */
+  readonly #mv = new Map<string, tf.Variable>();
 
   constructor(opts: AdamWOptions = {}) {
     this.beta1 = opts.beta1 ?? 0.9;
@@ -76,12 +79,12 @@ export class AdamW {
       const [lr, c1, c2] = tf.split(scalars, 3) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const apply = gate ? gate.greater(0.5) : null;
       const keep = (old: tf.Tensor, updated: tf.Tensor) => (apply ? tf.where(apply, updated, old) : updated);
-      for (const { name, p, g, m, v } of this.#withSlots(params, grads)) {
+      for (const { name, p, g, mv } of this.#withSlots(params, grads)) {
         tf.tidy(() => {
+          const [m, v] = tf.unstack(mv) as [tf.Tensor, tf.Tensor];
           const mNew = keep(m, m.mul(this.beta1).add(g.mul(1 - this.beta1)));
           const vNew = keep(v, v.mul(this.beta2).add(g.square().mul(1 - this.beta2)));
-          m.assign(mNew);
-          v.assign(vNew);
+          mv.assign(tf.stack([mNew, vNew]));
           const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon));
           const wd = this.#decayOf(name);
           const decay = wd > 0 ? p.mul(wd) : null;
@@ -91,30 +94,29 @@ export class AdamW {
     });
   }
 
-  /** {@link update} with three kernels per weight (engine/webgpu/adamw-update.ts): the same arithmetic. */
+  /** {@link update} with two kernels per weight (engine/webgpu/adamw-update.ts): the same arithmetic. */
   #updateOnGpu(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
     scalars: tf.Tensor1D,
     gate?: tf.Tensor,
   ): void {
-    for (const { name, p, g, m, v } of this.#withSlots(params, grads)) {
+    for (const { name, p, g, mv } of this.#withSlots(params, grads)) {
       tf.tidy(() => {
-        m.assign(gpuMoment(m, g, this.beta1, false, gate));
-        v.assign(gpuMoment(v, g, this.beta2, true, gate));
-        p.assign(gpuAdamWWeight(p, m, v, scalars, this.epsilon, this.#decayOf(name), gate));
+        mv.assign(gpuMoments(mv, g, this.beta1, this.beta2, gate));
+        p.assign(gpuAdamWWeight(p, mv, scalars, this.epsilon, this.#decayOf(name), gate));
       });
     }
   }
 
-  /** Each weight that has a gradient, with its two moment slots (made on first use). */
+  /** Each weight that has a gradient, with its moments' slot (made on first use). */
   *#withSlots(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
-  ): Generator<{ name: string; p: tf.Variable; g: tf.Tensor; m: tf.Variable; v: tf.Variable }> {
+  ): Generator<{ name: string; p: tf.Variable; g: tf.Tensor; mv: tf.Variable }> {
     for (const [name, p] of params) {
       const g = grads.get(name);
-      if (g) yield { name, p, g, m: this.#slot(this.#m, name, p), v: this.#slot(this.#v, name, p) };
+      if (g) yield { name, p, g, mv: this.#slot(name, p) };
     }
   }
 
@@ -125,24 +127,21 @@ export class AdamW {
 
   /** Makes the moment slots of these weights now (zeros) rather than at their first update. */
   ensureSlots(params: ReadonlyMap<string, tf.Variable>): void {
-    for (const [name, p] of params) {
-      this.#slot(this.#m, name, p);
-      this.#slot(this.#v, name, p);
-    }
+    for (const [name, p] of params) this.#slot(name, p);
   }
 
   /** The moment estimates (carried from step to step, like the weights). */
   stateVariables(): tf.Variable[] {
-    return [...this.#m.values(), ...this.#v.values()];
+    return [...this.#mv.values()];
   }
 
-  #slot(slots: Map<string, tf.Variable>, name: string, like: tf.Variable): tf.Variable {
-    let s = slots.get(name);
+  #slot(name: string, like: tf.Variable): tf.Variable {
+    let s = this.#mv.get(name);
     if (!s) {
-      const zeros = tf.zerosLike(like);
-      s = tf.variable(zeros, false, `adamw/${slots === this.#m ? 'm' : 'v'}/${name}`);
+      const zeros = tf.zeros([2, ...like.shape]);
+      s = tf.variable(zeros, false, `adamw/mv/${name}`);
       zeros.dispose(); // the variable keeps its own reference to the data
-      slots.set(name, s);
+      this.#mv.set(name, s);
     }
     return s;
   }
@@ -150,7 +149,7 @@ export class AdamW {
   /** Number of scalars of optimizer state (2 per trained weight once every weight has had a gradient). */
   stateSize(): number {
     let n = 0;
-    for (const s of [...this.#m.values(), ...this.#v.values()]) n += s.size;
+    for (const s of this.#mv.values()) n += s.size;
     return n;
   }
 
@@ -159,13 +158,17 @@ export class AdamW {
     step: number;
     tensors: Map<string, { shape: number[]; data: Float32Array }>;
   }> {
-    const slots = [
-      ...[...this.#m].map(([name, s]) => [`m/${name}`, s] as const),
-      ...[...this.#v].map(([name, s]) => [`v/${name}`, s] as const),
-    ];
+    const slots = [...this.#mv];
     const values = await readFloats(slots.map(([, s]) => s));
+    // A checkpoint holds the two moments by name (m/<weight>, v/<weight>), as it always has.
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    slots.forEach(([key, s], i) => tensors.set(key, { shape: s.shape, data: values[i] as Float32Array }));
+    for (const prefix of ['m', 'v'])
+      slots.forEach(([name, s], i) => {
+        const data = values[i] as Float32Array;
+        const half = data.length / 2;
+        const part = prefix === 'm' ? data.slice(0, half) : data.slice(half);
+        tensors.set(`${prefix}/${name}`, { shape: s.shape.slice(1), data: part });
+      });
     return { step: this.#step, tensors };
   }
 
@@ -174,23 +177,33 @@ export class AdamW {
     step: number;
     tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
   }): void {
-    this.dispose();
-    this.#step = state.step;
+    const pairs = new Map<string, { m?: Float32Array; v?: Float32Array; shape: number[] }>();
     for (const [key, t] of state.tensors) {
       const slash = key.indexOf('/');
       const prefix = key.slice(0, slash);
       const name = key.slice(slash + 1);
-      const slots = prefix === 'm' ? this.#m : prefix === 'v' ? this.#v : undefined;
-      if (!slots) throw new Error(`optimizer state: unexpected tensor ${key}`);
-      const value = tf.tensor(t.data, t.shape, 'float32');
-      slots.set(name, tf.variable(value, false, `adamw/${prefix}/${name}`));
+      if (prefix !== 'm' && prefix !== 'v') throw new Error(`optimizer state: unexpected tensor ${key}`);
+      const pair = pairs.get(name) ?? { shape: t.shape };
+      pair[prefix] = t.data;
+      pairs.set(name, pair);
+    }
+    for (const [name, p] of pairs)
+      if (!p.m || !p.v)
+        throw new Error(`optimizer state: ${name} has only its ${p.m ? 'first' : 'second'} moment`);
+    this.dispose();
+    this.#step = state.step;
+    for (const [name, p] of pairs) {
+      const data = new Float32Array(2 * (p.m as Float32Array).length);
+      data.set(p.m as Float32Array);
+      data.set(p.v as Float32Array, data.length / 2);
+      const value = tf.tensor(data, [2, ...p.shape], 'float32');
+      this.#mv.set(name, tf.variable(value, false, `adamw/mv/${name}`));
       value.dispose();
     }
   }
 
   dispose(): void {
-    for (const s of [...this.#m.values(), ...this.#v.values()]) s.dispose();
-    this.#m.clear();
-    this.#v.clear();
+    for (const s of this.#mv.values()) s.dispose();
+    this.#mv.clear();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * AdamW's update of one weight in three kernels (webgpu) instead of ~14 elementwise ones: the two moments, then
- * the weight. Same arithmetic, in the same order, as the composed update in training/adamw.ts. With a `gate`
+ * AdamW's update of one weight in two kernels (webgpu) instead of ~14 elementwise ones: both moments (held in one
+ * [2, ...shape] tensor, the first moment then the second), then the weight. Same arithmetic, in the same order, as
+ * the composed update in training/adamw.ts. With a `gate`
  * (float32 [1]: 1 applies the update, 0 keeps the old values) a step whose loss was not finite changes nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,53 +11,54 @@ import { ElementwiseProgram, runProgram } from './programs.ts';
 const gated = (old: string, value: string, gate: boolean) =>
   gate ? `result[index] = select(${old}, ${value}, f32(K[0]) > 0.5);` : `result[index] = ${value};`;
 
-/** beta·m + (1 - beta)·g, or with `square` beta·v + (1 - beta)·g². */
-export function gpuMoment(
-  m: tf.Tensor,
+/** Both moments from `mv` = [m, v] ([2, ...g.shape]): [beta1·m + (1 - beta1)·g, beta2·v + (1 - beta2)·g²]. */
+export function gpuMoments(
+  mv: tf.Tensor,
   g: tf.Tensor,
-  beta: number,
-  square: boolean,
+  beta1: number,
+  beta2: number,
   gate?: tf.Tensor,
 ): tf.Tensor {
-  const gi = square ? 'G[index] * G[index]' : 'G[index]';
+  const value = `select(
+          M[index] * uniforms.beta2 + G[gi] * G[gi] * uniforms.oneMinusBeta2,
+          M[index] * uniforms.beta1 + G[gi] * uniforms.oneMinusBeta1,
+          index < n)`;
   const program = new ElementwiseProgram(
-    `studio_adamw_moment_${square}_${gate !== undefined}`,
+    `studio_adamw_moments_${gate !== undefined}`,
     gate ? ['M', 'G', 'K'] : ['M', 'G'],
-    m.size,
-    gated('M[index]', `M[index] * uniforms.beta + ${gi} * uniforms.oneMinusBeta`, gate !== undefined),
-    'beta : f32, oneMinusBeta : f32,',
+    mv.size,
+    `let n = uniforms.size / 2;
+          let gi = index % n;
+          ${gated('M[index]', value, gate !== undefined)}`,
+    'beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32,',
   );
   return tf.tidy(() =>
     runProgram(
       program,
-      [m.reshape([m.size]), g.reshape([m.size]), ...(gate ? [gate] : [])],
-      [
-        { type: 'float32', data: [beta] },
-        { type: 'float32', data: [1 - beta] },
-      ],
-    ).reshape(m.shape),
+      [mv.reshape([mv.size]), g.reshape([g.size]), ...(gate ? [gate] : [])],
+      [beta1, 1 - beta1, beta2, 1 - beta2].map((x) => ({ type: 'float32' as const, data: [x] })),
+    ).reshape(mv.shape),
   );
 }
 
 /**
- * p - lr·((m/c1) / (sqrt(v/c2) + eps) + wd·p) with `scalars` = [lr, c1, c2] (AdamW.nextStep), m and v this step's
+ * p - lr·((m/c1) / (sqrt(v/c2) + eps) + wd·p) with `scalars` = [lr, c1, c2] (AdamW.nextStep), `mv` = [m, v] this step's
  * moments; wd 0 leaves out the decay term.
  */
 export function gpuAdamWWeight(
   p: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
+  mv: tf.Tensor,
   scalars: tf.Tensor1D,
   epsilon: number,
   weightDecay: number,
   gate?: tf.Tensor,
 ): tf.Tensor {
-  const step = 'M[index] / S[1] / (sqrt(V[index] / S[2]) + uniforms.eps)';
+  const step = 'M[index] / S[1] / (sqrt(M[index + uniforms.size] / S[2]) + uniforms.eps)';
   const value =
     weightDecay > 0 ? `P[index] - (${step} + P[index] * uniforms.wd) * S[0]` : `P[index] - ${step} * S[0]`;
   const program = new ElementwiseProgram(
     `studio_adamw_weight_${weightDecay > 0}_${gate !== undefined}`,
-    gate ? ['P', 'M', 'V', 'S', 'K'] : ['P', 'M', 'V', 'S'],
+    gate ? ['P', 'M', 'S', 'K'] : ['P', 'M', 'S'],
     p.size,
     gated('P[index]', value, gate !== undefined),
     'eps : f32, wd : f32,',
@@ -65,7 +67,7 @@ export function gpuAdamWWeight(
   return tf.tidy(() =>
     runProgram(
       program,
-      [flat(p), flat(m), flat(v), scalars, ...(gate ? [gate] : [])],
+      [flat(p), mv.reshape([mv.size]), scalars, ...(gate ? [gate] : [])],
       [
         { type: 'float32', data: [epsilon] },
         { type: 'float32', data: [weightDecay] },

@@ -45,6 +45,13 @@ describe('AdamW', () => {
       for (let i = 0; i < 6; i++) {
         if (i === splitAt) {
           const state = await opt.exportState();
+          // The checkpoint holds each moment by name, shaped like its weight (the optimizer packs them in one).
+          expect([...state.tensors].map(([k, t]) => [k, t.shape])).toEqual([
+            ['m/w', [3]],
+            ['v/w', [3]],
+          ]);
+          const lone = { step: state.step, tensors: new Map([...state.tensors].slice(0, 1)) };
+          expect(() => new AdamW().importState(lone)).toThrow(/w has only its first moment/);
           opt.dispose();
           opt = new AdamW({ weightDecay: 0.1 });
           opt.importState(state);

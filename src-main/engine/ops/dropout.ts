@@ -7,7 +7,7 @@
  * seed) draws the same mask (ENGINE-NOTES.md: tf.js random ops cannot snapshot their state).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gpuDropoutMask } from '../webgpu/dropout-mask.ts';
+import { gpuApplyDropout, gpuDropoutMask } from '../webgpu/dropout-mask.ts';
 
 /**
  * [0 or 1/(1 - rate)] multipliers of the given shape; element i is dropped when the generator's i-th 32-bit draw
@@ -44,15 +44,14 @@ export function dropout(x: tf.Tensor, rate: number, base: number | tf.Tensor, ca
     if (rate >= 1) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
     const seedTensor = typeof base === 'number' ? null : base;
     if (tf.getBackend() === 'webgpu') {
-      const mask = gpuDropoutMask(
-        x.shape,
-        rate,
-        seedTensor ?? tf.tensor1d([base as number | 0], 'int32'),
-        call,
-      );
+      const seed = seedTensor ?? tf.tensor1d([base as number | 0], 'int32');
+      // float32: one kernel draws and applies the mask; other dtypes multiply by the mask as a tensor.
+      const out = x.dtype === 'float32' ? gpuApplyDropout(x, rate, seed, call) : null;
+      if (out) return out;
+      const mask = gpuDropoutMask(x.shape, rate, seed, call);
       if (mask) return x.mul(mask);
     }
-    // Only reached off webgpu (there gpuDropoutMask always answers), where a synchronous read works: the cpu and
+    // Only reached off webgpu (there the GPU kernels always answer), where a synchronous read works: the cpu and
     // wasm backends keep tensors in host memory; tfjs-node reads synchronously from native memory.
     // eslint-disable-next-line no-restricted-properties -- only host-memory tensors reach this line (see above)
     const seed = seedTensor ? (seedTensor.dataSync()[0] ?? 0) >>> 0 : (base as number);

@@ -60,3 +60,45 @@ export function gpuDropoutMask(
   const program = new MaskProgram(n);
   return tf.tidy(() => runProgram(program, [seed], dropoutUniforms(rate, call)).reshape(shape));
 }
+
+class ApplyProgram extends ElementwiseProgram {
+  constructor(n: number) {
+    super(
+      'studio_dropout_apply',
+      ['X', 'seed'],
+      n,
+      'result[index] = X[index] * dropoutMultiplier(seed[0], uniforms.call, index, uniforms.threshold, uniforms.keep);',
+      'call : u32, threshold : u32, keep : f32,',
+    );
+  }
+
+  override getUserCode(): string {
+    return DROPOUT_MULTIPLIER_WGSL + super.getUserCode();
+  }
+}
+
+type Args = (tf.Tensor | tf.GradSaveFunc)[];
+
+/**
+ * x times gpuDropoutMask(x.shape, rate, seed, call), differentiable in x, without the mask as a tensor: one kernel
+ * draws each element's multiplier and applies it, forward, and again to the gradient, backward (the composed form
+ * was a mask kernel and a multiply forward, and kept the mask in memory until the backward's multiply). The same
+ * values bit for bit. Null on other backends.
+ */
+export function gpuApplyDropout(x: tf.Tensor, rate: number, seed: tf.Tensor, call: number): tf.Tensor | null {
+  if (!webgpuBackend()) return null;
+  const apply = (t: tf.Tensor, s: tf.Tensor) =>
+    runProgram(new ApplyProgram(t.size), [t.reshape([t.size]), s], dropoutUniforms(rate, call)).reshape(
+      t.shape,
+    );
+  const f = tf.customGrad((...args: Args) => {
+    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    // The seed is saved: the backward may run after the caller's scope disposed it (a number's tensor).
+    save([seed]);
+    return {
+      value: apply(xs, seed),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => apply(dy, saved[0] as tf.Tensor),
+    };
+  });
+  return f(x);
+}

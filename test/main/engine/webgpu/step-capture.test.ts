@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../../src-main/adapters/index.ts';
-import { callSeed, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
+import { callSeed, dropout, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
 import { gpuDropoutMask } from '../../../../src-main/engine/webgpu/dropout-mask.ts';
 import { webgpuBackend } from '../../../../src-main/engine/webgpu/backend-internals.ts';
 import { CaptureRefused, StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
@@ -87,6 +87,21 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     const js = dropoutMask([3, 1000], 0.3, callSeed(987654321, 4));
     expect(Array.from(await gpu.data())).toEqual(Array.from(await js.data()));
     tf.dispose([seed, gpu, js]);
+  });
+
+  it('applies dropout in one kernel: the value and gradient of x times the JavaScript mask, bit for bit', async () => {
+    const x = tf.randomNormal([5, 333], 0, 1, 'float32', 3);
+    const w = tf.randomNormal([5, 333], 0, 1, 'float32', 4);
+    const mask = dropoutMask([5, 333], 0.2, callSeed(42, 6));
+    // The seed as a number: its tensor is made inside the op and must outlive it for the backward.
+    const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => dropout(t, 0.2, 42, 6).mul(w).sum())([x]);
+    const want = tf.valueAndGrads((t: tf.Tensor) => t.mul(mask).mul(w).sum())([x]);
+    expect(Array.from(await (grads[0] as tf.Tensor).data())).toEqual(
+      Array.from(await (want.grads[0] as tf.Tensor).data()),
+    );
+    expect(Array.from(await dropout(x, 0.2, 42, 6).data())).toEqual(Array.from(await x.mul(mask).data()));
+    expect((await value.data())[0]).toBeCloseTo((await want.value.data())[0] as number, 3);
+    tf.dispose([x, w, mask, value, ...grads, want.value, ...want.grads]);
   });
 
   it('replays steps that train exactly as eager steps, and frees what it took', async () => {

@@ -35,6 +35,16 @@ interface Case {
   causal: boolean;
 }
 
+const GROUPED: Case = {
+  name: 'causal, padding, grouped-query heads and prefix keys',
+  dims: [2, 4, 2, 5, 7, 8],
+  mask: [
+    [1, 1, 1, 1, 1, 1, 1],
+    [1, 1, 1, 1, 1, 0, 0],
+  ],
+  causal: true,
+};
+
 const CASES: Case[] = [
   {
     name: 'padding',
@@ -46,31 +56,15 @@ const CASES: Case[] = [
     causal: false,
   },
   { name: 'causal without a mask', dims: [1, 2, 2, 5, 5, 16], mask: null, causal: true },
-  {
-    name: 'causal, padding, grouped-query heads and prefix keys',
-    dims: [2, 4, 2, 5, 7, 8],
-    mask: [
-      [1, 1, 1, 1, 1, 1, 1],
-      [1, 1, 1, 1, 1, 0, 0],
-    ],
-    causal: true,
-  },
+  GROUPED,
   {
     name: 'no bias, head size 128, more rows than a workgroup',
     dims: [1, 2, 1, 70, 70, 128],
     mask: null,
     causal: false,
   },
-  {
-    // Several invocations per row where subgroups exist (four on lavapipe), with every other feature.
-    name: 'head size 64: causal, padding, grouped-query heads and prefix keys',
-    dims: [2, 4, 2, 5, 7, 64],
-    mask: [
-      [1, 1, 1, 1, 1, 1, 1],
-      [1, 1, 1, 0, 1, 0, 0],
-    ],
-    causal: true,
-  },
+  // Several invocations per row where subgroups exist (four on lavapipe), with every other feature.
+  { ...GROUPED, name: `head size 64: ${GROUPED.name}`, dims: [2, 4, 2, 5, 7, 64] },
   {
     name: 'head size 72 (tiles not dividing it)',
     dims: [1, 1, 1, 9, 9, 72],

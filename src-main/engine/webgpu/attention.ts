@@ -68,7 +68,7 @@ export function partsFor(d: number, lanes: number): number {
   while (q4 % (2 * p) === 0 && q4 / (2 * p) >= MIN_OWN_QUADS && 2 * p <= lanes && 2 * p <= THREADS) p *= 2;
   return p;
 }
-/** Largest head size the kernels take (each invocation keeps up to four head-sized vectors in registers). */
+/** Largest head size the kernels take (a row keeps up to four head-sized vectors in its invocations' registers). */
 const MAX_HEAD_DIM = 256;
 
 /** Keys (or queries) per tile: two tiles of `tile · d` floats stay well inside WebGPU's 16 KiB of workgroup memory. */

@@ -8,9 +8,12 @@
  * frees a node's saved tensors and its output's gradient once the node has been walked. This walks the same tape
  * in the same order with the same gradient functions and additions (so the gradients are the same, bit for bit),
  * and frees the same way: after a node, the gradients of its outputs (no earlier node reads them) and its saved
- * tensors (clones only its own gradient function reads).
+ * tensors (clones only its own gradient function reads). A tensor's gradient contributions are added, in the order
+ * they came, when its producer reads them: on webgpu up to seven in one kernel (webgpu/add-n.ts), the same
+ * additions as tf.js's chain of Adds.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gpuAddInOrder } from './webgpu/add-n.ts';
 
 interface TapeNode {
   id: number;
@@ -69,13 +72,28 @@ function backward(
   y: tf.Tensor,
   keep: ReadonlySet<number>,
 ): Map<number, tf.Tensor> {
-  const grads = new Map<number, tf.Tensor>([[y.id, tf.ones(y.shape)]]);
+  // Each tensor's gradient contributions, in the order they came.
+  const grads = new Map<number, tf.Tensor[]>([[y.id, [tf.ones(y.shape)]]]);
   // A gradient function may hand back a tensor it was given (dy, a saved tensor) or one it already returned: the
   // map must own each of its tensors alone, since it disposes them one by one.
-  const owned = new Set<tf.Tensor>(grads.values());
+  const owned = new Set<tf.Tensor>(grads.get(y.id));
+  /** The gradient of tensor `id`: its contributions added in order, now that something reads it. */
+  const total = (id: number): tf.Tensor | null => {
+    const parts = grads.get(id);
+    if (!parts) return null;
+    if (parts.length > 1) {
+      const sum =
+        gpuAddInOrder(parts) ?? parts.slice(1).reduce((acc: tf.Tensor, p) => tf.add(acc, p), parts[0]!);
+      for (const p of parts) owned.delete(p);
+      tf.dispose(parts.filter((p) => p !== sum));
+      grads.set(id, [sum]);
+      owned.add(sum);
+    }
+    return grads.get(id)?.[0] ?? null;
+  };
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i] as TapeNode;
-    const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
+    const dys = node.outputs.map((o) => total(o.id));
     if (!node.gradient)
       throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
     const gradient = node.gradient;
@@ -100,26 +118,21 @@ function backward(
         );
       if (owned.has(dx) || dys.includes(dx) || node.saved?.includes(dx) || dxs.indexOf(dx) !== j)
         dx = dx.clone();
-      const prev = grads.get(x.id);
-      if (prev) {
-        const sum = tf.add(prev, dx);
-        owned.delete(prev);
-        tf.dispose([prev, dx]);
-        dx = sum;
-      }
-      grads.set(x.id, dx);
+      grads.set(x.id, [...(grads.get(x.id) ?? []), dx]);
       owned.add(dx);
     }
     for (const o of node.outputs) {
       const g = grads.get(o.id);
       if (!g || keep.has(o.id)) continue;
       grads.delete(o.id);
-      owned.delete(g);
-      g.dispose();
+      for (const t of g) owned.delete(t);
+      tf.dispose(g);
     }
     for (const t of node.saved ?? []) t.dispose();
   }
-  return grads;
+  const totals = new Map<number, tf.Tensor>();
+  for (const id of grads.keys()) totals.set(id, total(id) as tf.Tensor);
+  return totals;
 }
 
 /**

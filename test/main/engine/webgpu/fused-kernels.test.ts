@@ -13,6 +13,7 @@ import {
   rmsNorm,
 } from '../../../../src-main/engine/ops/index.ts';
 import { globalNorm } from '../../../../src-main/training/gradients.ts';
+import { gpuAddInOrder } from '../../../../src-main/engine/webgpu/add-n.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { expectCrossEntropyAsOneHot } from '../../../helpers/cross-entropy-check.ts';
 import { relErr, sameAsReference, seeded } from '../../../helpers/grad-check.ts';
@@ -138,6 +139,20 @@ describe.skipIf(unavailable !== null)('fused webgpu kernels', () => {
         1e-5,
         ON_GPU,
       );
+    }
+  });
+
+  it("gradient contributions added in one kernel per seven: tf.js's chain of Adds, bit for bit", async () => {
+    await tf.setBackend('webgpu');
+    for (const count of [2, 7, 9, 15]) {
+      const xs = tf.tidy(() =>
+        Array.from({ length: count }, (_, i) => seeded([3, 37], 70 + i).mul(10 ** (i % 5))),
+      );
+      const chain = xs.slice(1).reduce((acc: tf.Tensor, x) => tf.add(acc, x), xs[0] as tf.Tensor);
+      const fused = gpuAddInOrder(xs) as tf.Tensor;
+      expect(fused.shape).toEqual([3, 37]);
+      expect(Array.from(await fused.data())).toEqual(Array.from(await chain.data()));
+      tf.dispose([...xs, chain, fused]);
     }
   });
 

@@ -9,7 +9,7 @@
  * in the same order with the same gradient functions and additions (so the gradients are the same, bit for bit),
  * and frees the same way: after a node, the gradients of its outputs (no earlier node reads them) and its saved
  * tensors (clones only its own gradient function reads). A tensor's gradient contributions are added, in the order
- * they came, when its producer reads them: on webgpu up to seven in one kernel (webgpu/add-n.ts), the same
+ * they came, when its producer reads them: on webgpu several in one kernel (webgpu/add-n.ts), the same
  * additions as tf.js's chain of Adds.
  */
 import * as tf from '@tensorflow/tfjs-core';

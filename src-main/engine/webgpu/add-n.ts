@@ -6,9 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
-import { ElementwiseProgram, runProgram } from './programs.ts';
-
-const MAX_INPUTS = 7;
+import { ElementwiseProgram, MAX_INPUT_BUFFERS as MAX_INPUTS, runProgram } from './programs.ts';
 
 /** Σ xs in order on webgpu (null elsewhere, or for fewer than two tensors). */
 export function gpuAddInOrder(xs: readonly tf.Tensor[]): tf.Tensor | null {

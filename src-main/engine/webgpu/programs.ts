@@ -57,6 +57,12 @@ export class ElementwiseProgram implements WebGpuProgram {
   }
 }
 
+/**
+ * Tensors one kernel reads when it takes a list of them (add-n.ts, sum-of-squares.ts): WebGPU's default limit is 8
+ * storage buffers a shader, and the output takes one.
+ */
+export const MAX_INPUT_BUFFERS = 7;
+
 /** Threads per row in {@link RowProgram}: rows are model widths (256..4096), read in strides of this. */
 export const ROW_WORKGROUP = 128;
 

@@ -8,10 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGpuProgram } from './backend-internals.ts';
-import { reduction, ROW_WORKGROUP as WG, runProgram } from './programs.ts';
+import { MAX_INPUT_BUFFERS as GROUP, reduction, ROW_WORKGROUP as WG, runProgram } from './programs.ts';
 
-/** Tensors per dispatch. */
-const GROUP = 7;
 /** Elements per workgroup: 16 per invocation. */
 const CHUNK = WG * 16;
 

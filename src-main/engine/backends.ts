@@ -11,6 +11,7 @@ import { BACKEND_NAMES } from '../../src-shared/domain.ts';
 import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/domain.ts';
 import { UserError } from '../errors.ts';
 import { useDeterministicMatMul } from './webgpu/deterministic-matmul.ts';
+import { useThinMatMul } from './webgpu/thin-matmul.ts';
 import { mixedPrecisionUnavailable, setMixedPrecision } from './webgpu/mixed-precision.ts';
 import { setMatrixTiling } from './webgpu/mixed-matmul.ts';
 import type { MatrixTiling } from './webgpu/mixed-matmul.ts';
@@ -118,6 +119,8 @@ function applyWebGpuDefaults(): void {
   tf.env().set('WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL', 128);
   // tf.js's split-K products add with float atomics in GPU order: the same seed would not give the same run.
   useDeterministicMatMul();
+  // LoRA's rank-r products in one coalesced pass, operands read in place (engine/webgpu/thin-matmul.ts).
+  useThinMatMul();
   // f16 operands, f32 sums in every product (engine/webgpu/mixed-precision.ts), for benchmarks and trials.
   if (process.env.STUDIO_MIXED_PRECISION === '1') {
     const why = mixedPrecisionUnavailable();

@@ -7,13 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mixedTakesProduct } from '../webgpu/mixed-precision.ts';
+import { thinTakesProduct } from '../webgpu/thin-matmul.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
 /**
- * A gradient's product with one operand transposed (`aᵀ·b` or `a·bᵀ`, 2-D). Where the mixed-precision program runs
- * it, that program reads the operand transposed at full speed, so it gets the transpose flag (one dispatch instead
- * of a transpose and a product); elsewhere an explicit transpose and a plain product, which wasm's XNNPACK and
+ * A gradient's product with one operand transposed (`aᵀ·b` or `a·bᵀ`, 2-D). Where the mixed-precision program or
+ * the thin one (webgpu/thin-matmul.ts: LoRA's rank-r products) runs it, that program reads the operand transposed at
+ * full speed, so it gets the transpose flag (one dispatch instead of a transpose and a product); elsewhere an explicit transpose and a plain product, which wasm's XNNPACK and
  * tf.js's f32 webgpu programs run faster (see the file comment and matmul-epilogue.ts).
  */
 export function productT(
@@ -25,7 +26,7 @@ export function productT(
   const m = a.shape[transposeA ? 1 : 0];
   const k = a.shape[transposeA ? 0 : 1];
   const n = b.shape[transposeB ? 0 : 1];
-  if (mixedTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
+  if (mixedTakesProduct(m, n, k) || thinTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
 }
 

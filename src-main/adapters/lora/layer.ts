@@ -3,7 +3,7 @@
  * Conv2d, A is a convolution with the base's kernel, stride and padding into r channels, and B a 1x1 convolution.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2d, epiloguesOn, matMul, matMulAdd } from '../../engine/ops/index.ts';
+import { conv2d, epiloguesOn, lowRankAdd, matMul } from '../../engine/ops/index.ts';
 import { trainableVar, uniform } from '../base/init.ts';
 import type { ConvInfo, LinearInfo } from '../../models/base/hooks.ts';
 
@@ -25,16 +25,13 @@ export function loraDelta(p: LoraPair, x: tf.Tensor, scale: number): tf.Tensor {
 }
 
 /**
- * `y + x·A·B·scale` for a linear pair, y the frozen layer's output. With the matmul epilogues on (webgpu) the scale
- * goes into B ([r, out], small) and y is added in the last product's epilogue: one dispatch fewer forward, and the
- * scale's multiplications (forward and backward) act on [r, out] instead of [rows, out] (ops/matmul-epilogue.ts). Otherwise the composed form of {@link loraDelta}.
+ * `y + x·A·B·scale` for a linear pair, y the frozen layer's output. With the matmul epilogues on (webgpu), y is
+ * added in the last product's epilogue and the scale rides in a product (engine/ops/low-rank.ts), not a
+ * multiply of its own. Otherwise the composed form of {@link loraDelta}.
  */
 export function loraAdd(p: LoraPair, x: tf.Tensor2D, y: tf.Tensor2D, scale: number): tf.Tensor2D {
   if (!epiloguesOn()) return y.add(loraDelta(p, x, scale));
-  return tf.tidy(() => {
-    const b = scale === 1 ? p.b : p.b.mul(scale);
-    return matMulAdd(matMul(x, p.a as tf.Tensor2D), b as tf.Tensor2D, y);
-  });
+  return lowRankAdd(x, p.a as tf.Tensor2D, p.b as tf.Tensor2D, y, scale);
 }
 
 /** The update in the base weight's tf layout: [in, out] for linear, [kh, kw, in, out] for conv. */

@@ -43,6 +43,7 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
 export { conv2dWithGrad, embeddingLookup, embeddingLookupByProducts };
 export { isFrozen, matMul } from './matmul.ts';
 export { epiloguesOn, linear, linearActivated, linearResidual, matMulAdd } from './matmul-epilogue.ts';
+export { lowRankAdd } from './low-rank.ts';
 export type { EpilogueActivation } from '../webgpu/matmul-activation.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';

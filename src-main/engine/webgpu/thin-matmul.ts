@@ -51,7 +51,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
   readonly dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [WG, 1, 1];
   readonly variableNames = ['Big', 'Small'];
-  readonly uniforms = 'M : i32, K : i32,';
+  readonly uniforms = 'M : i32, K : i32, alpha : f32,';
   readonly shaderKey: string;
   readonly name = 'studio_thin_matmul';
 
@@ -93,7 +93,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
         if (lane < ${R} && row0 + ${j} < M) {
           var t = 0.0;
           for (var l = 0; l < ${LANES}; l++) { t += part[(slot * ${LANES} + l) * ${R} + lane]; }
-          result[${out(`(row0 + ${j})`, 'lane')}] = t;
+          result[${out(`(row0 + ${j})`, 'lane')}] = t * uniforms.alpha;
         }
         workgroupBarrier();`,
         )
@@ -139,7 +139,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
         if (orank < ${R} && om < M) {
           var t = 0.0;
           for (var g = 0; g < ${GROUPS}; g++) { t += part[(g * ${COLS} + oc) * ${R} + orank]; }
-          result[${out('om', 'orank')}] = t;
+          result[${out('om', 'orank')}] = t * uniforms.alpha;
         }
       }`;
   }
@@ -181,29 +181,69 @@ interface Attrs {
 
 const leadingOnes = (shape: number[]) => shape.slice(0, -2).every((d) => d === 1);
 
+/** The m x n x k sizes of a·b with transpose flags, if a and b are float32 and of one batch. */
+function sizes(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): [number, number, number] | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2 || !leadingOnes(a.shape) || !leadingOnes(b.shape)) return null;
+  return [
+    a.shape[tA ? ra - 1 : ra - 2] as number,
+    a.shape[tA ? ra - 2 : ra - 1] as number,
+    b.shape[tB ? rb - 2 : rb - 1] as number,
+  ];
+}
+
+/** Runs a·b·alpha as the thin program (the caller checked {@link thinTakesProduct}). */
+function runProgramFor(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, alpha: number): TensorInfo {
+  const backend = webgpuBackend();
+  const dims = sizes(a, b, tA, tB);
+  if (!backend || !dims) throw new Error('thin product: needs float32 operands of one batch on webgpu');
+  const [m, k, n] = dims;
+  const spec = thinSpec(m, n, k, tA, tB);
+  const outer = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
+  const program = new ThinMatMulProgram(spec, [...outer, m, n]);
+  const [big, small] = spec.out === 'mr' ? [a, b] : [b, a];
+  const uniforms = [
+    { type: 'int32' as const, data: [spec.m] },
+    { type: 'int32' as const, data: [spec.k] },
+    { type: 'float32' as const, data: [alpha] },
+  ];
+  return backend.runWebGPUProgram(program, [big, small], 'float32', uniforms);
+}
+
+/**
+ * `alpha·(a·b)` (transpose flags as tf.matMul's), 2-D: the thin program with the scale applied as each output is
+ * written where it takes the product; elsewhere tf.js's product and a multiply. No gradient.
+ */
+export function scaledProduct(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  tA: boolean,
+  tB: boolean,
+  alpha: number,
+): tf.Tensor2D {
+  const m = a.shape[tA ? 1 : 0];
+  const k = a.shape[tA ? 0 : 1];
+  const n = b.shape[tB ? 0 : 1];
+  if (!thinTakesProduct(m, n, k) || a.dtype !== 'float32' || b.dtype !== 'float32')
+    return tf.tidy((): tf.Tensor2D => {
+      const p = tf.matMul(a, b, tA, tB) as tf.Tensor2D;
+      return alpha === 1 ? p : (p.mul(alpha) as tf.Tensor2D);
+    });
+  return tf.engine().makeTensorFromTensorInfo(runProgramFor(a, b, tA, tB, alpha)) as tf.Tensor2D;
+}
+
 /** The product as the thin program, or null when it is not one (tf.js, or the next wrapper, runs it). */
 function runThin(inputs: Record<string, TensorInfo | undefined>, attrs: Attrs): TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = inputs;
   if (!a || !b || bias || preluActivationWeights || (attrs.activation && attrs.activation !== 'linear'))
     return null;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  if (ra < 2 || rb < 2 || !leadingOnes(a.shape) || !leadingOnes(b.shape)) return null;
   const tA = attrs.transposeA ?? false;
   const tB = attrs.transposeB ?? false;
-  const m = a.shape[tA ? ra - 1 : ra - 2] as number;
-  const k = a.shape[tA ? ra - 2 : ra - 1] as number;
-  const n = b.shape[tB ? rb - 2 : rb - 1] as number;
-  if (!thinTakesProduct(m, n, k)) return null;
-  const backend = webgpuBackend();
-  if (!backend) return null;
-  const spec = thinSpec(m, n, k, tA, tB);
-  const outer = (ra >= rb ? a : b).shape.slice(0, -2);
-  const program = new ThinMatMulProgram(spec, [...outer, m, n]);
-  const [big, small] = spec.out === 'mr' ? [a, b] : [b, a];
-  const uniforms = [spec.m, spec.k].map((v) => ({ type: 'int32' as const, data: [v] }));
-  return backend.runWebGPUProgram(program, [big, small], 'float32', uniforms);
+  const dims = sizes(a, b, tA, tB);
+  if (!dims || !thinTakesProduct(dims[0], dims[2], dims[1]) || !webgpuBackend()) return null;
+  return runProgramFor(a, b, tA, tB, 1);
 }
 
 const wrapped = new WeakSet<tf.KernelFunc>();

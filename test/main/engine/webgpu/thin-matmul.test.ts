@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { lowRankAdd } from '../../../../src-main/engine/ops/low-rank.ts';
 import { matMul } from '../../../../src-main/engine/ops/matmul.ts';
 import { setThinMatMul, thinSpec } from '../../../../src-main/engine/webgpu/thin-matmul.ts';
 import { relErr, seeded } from '../../../helpers/grad-check.ts';
@@ -106,7 +107,7 @@ describe.skipIf(unavailable !== null)('thin webgpu products', () => {
     const run = async (thin: boolean) => {
       setThinMatMul(thin);
       const g = tf.grads((xx, aa, bb) =>
-        matMul(matMul(xx, aa as tf.Tensor2D), bb as tf.Tensor2D)
+        matMul(matMul(xx as tf.Tensor2D, aa as tf.Tensor2D), bb as tf.Tensor2D)
           .mul(dy)
           .sum(),
       );
@@ -127,3 +128,41 @@ function pipelines(): Record<string, unknown> {
   const backend = tf.backend() as unknown as { pipelineCache: Record<string, unknown> };
   return backend.pipelineCache;
 }
+
+describe.skipIf(unavailable !== null)('LoRA branch with the scale in the thin products', () => {
+  it('y + scale·(x·a)·b: value and the gradients of x, y, a and b equal the composed form, a frozen or not', async () => {
+    await tf.setBackend('webgpu');
+    const x = seeded([300, 256], 21);
+    const y = seeded([300, 320], 22);
+    const dOut = seeded([300, 320], 23);
+    for (const frozenA of [false, true]) {
+      const a = tf.variable(seeded([256, 8], 24), !frozenA) as tf.Variable<tf.Rank.R2>;
+      const b = tf.variable(seeded([8, 320], 25)) as tf.Variable<tf.Rank.R2>;
+      const run = async (thin: boolean) => {
+        setThinMatMul(thin);
+        const f = () => lowRankAdd(x as tf.Tensor2D, a, b, y as tf.Tensor2D, 0.37);
+        const value = [...(await f().data())];
+        const { grads } = tf.variableGrads(() => f().mul(dOut).sum() as tf.Scalar, frozenA ? [b] : [a, b]);
+        const [dx, dy] = tf.grads((xx, yy) =>
+          lowRankAdd(xx as tf.Tensor2D, a, b, yy as tf.Tensor2D, 0.37)
+            .mul(dOut)
+            .sum(),
+        )([x, y]);
+        const all = [
+          value,
+          ...(await Promise.all([...Object.values(grads), dx!, dy!].map(async (t) => [...(await t.data())]))),
+        ];
+        tf.dispose([...Object.values(grads), dx!, dy!]);
+        return all;
+      };
+      const thin = await run(true);
+      const ref = await run(false);
+      expect(thin.length).toBe(frozenA ? 4 : 5);
+      thin.forEach((v, i) =>
+        expect(relErr(v, ref[i] as number[]), `frozenA=${frozenA} output ${i}`).toBeLessThan(1e-5),
+      );
+      tf.dispose([a, b]);
+    }
+    tf.dispose([x, y, dOut]);
+  });
+});

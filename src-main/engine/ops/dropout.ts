@@ -58,3 +58,33 @@ export function dropout(x: tf.Tensor, rate: number, base: number | tf.Tensor, ca
     return x.mul(dropoutMask(x.shape, rate, callSeed(seed, call)));
   });
 }
+
+/**
+ * `dropout(x, rate, base, call) + residual` (a block's output, then its skip connection): on webgpu one kernel
+ * draws the mask, applies it and adds the residual, forward; elsewhere the composed form. Same masks as `dropout`.
+ */
+export function dropoutAdd(
+  x: tf.Tensor,
+  residual: tf.Tensor,
+  rate: number,
+  base: number | tf.Tensor,
+  call = 0,
+): tf.Tensor {
+  return tf.tidy(() => {
+    if (
+      rate > 0 &&
+      rate < 1 &&
+      tf.getBackend() === 'webgpu' &&
+      x.dtype === 'float32' &&
+      residual.dtype === 'float32'
+    ) {
+      const seed = typeof base === 'number' ? tf.tensor1d([base | 0], 'int32') : base;
+      const out = sameShape(x, residual) ? gpuApplyDropout(x, rate, seed, call, residual) : null;
+      if (out) return out;
+    }
+    return dropout(x, rate, base, call).add(residual);
+  });
+}
+
+const sameShape = (a: tf.Tensor, b: tf.Tensor) =>
+  a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);

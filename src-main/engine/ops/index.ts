@@ -47,7 +47,7 @@ export { lowRankAdd } from './low-rank.ts';
 export type { EpilogueActivation } from '../webgpu/matmul-activation.ts';
 export { attentionHeads, defaultAttentionMode, multiHeadAttention, paddingBias } from './attention.ts';
 export { stackedMatMul } from './stacked-matmul.ts';
-export { callSeed, dropout, dropoutMask } from './dropout.ts';
+export { callSeed, dropout, dropoutAdd, dropoutMask } from './dropout.ts';
 export type { AttentionDropout, AttentionOptions, AttentionShape } from './attention.ts';
 export { cube, splitLastDim } from './split.ts';
 export { gelu, geluErf, geluTanh } from './gelu.ts';

@@ -62,12 +62,15 @@ export function gpuDropoutMask(
 }
 
 class ApplyProgram extends ElementwiseProgram {
-  constructor(n: number) {
+  /** `withResidual`: adds a second input R as it writes (dropout on a block's output, then its skip connection). */
+  constructor(n: number, withResidual: boolean) {
+    const apply =
+      'X[index] * dropoutMultiplier(seed[0], uniforms.call, index, uniforms.threshold, uniforms.keep)';
     super(
-      'studio_dropout_apply',
-      ['X', 'seed'],
+      withResidual ? 'studio_dropout_add' : 'studio_dropout_apply',
+      withResidual ? ['X', 'seed', 'R'] : ['X', 'seed'],
       n,
-      'result[index] = X[index] * dropoutMultiplier(seed[0], uniforms.call, index, uniforms.threshold, uniforms.keep);',
+      withResidual ? `result[index] = ${apply} + R[index];` : `result[index] = ${apply};`,
       'call : u32, threshold : u32, keep : f32,',
     );
   }
@@ -80,25 +83,39 @@ class ApplyProgram extends ElementwiseProgram {
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
 /**
- * x times gpuDropoutMask(x.shape, rate, seed, call), differentiable in x, without the mask as a tensor: one kernel
- * draws each element's multiplier and applies it, forward, and again to the gradient, backward (the composed form
- * was a mask kernel and a multiply forward, and kept the mask in memory until the backward's multiply). The same
- * values bit for bit. Null on other backends.
+ * x times gpuDropoutMask(x.shape, rate, seed, call), plus `residual` if given, differentiable in x (and the
+ * residual), without the mask as a tensor: one kernel draws each element's multiplier and applies it (and adds the
+ * residual), forward, and again to the gradient, backward (the composed form was a mask kernel, a multiply and an
+ * add forward, and kept the mask in memory until the backward's multiply). Without a residual the same values bit
+ * for bit; with one, the multiply and add may round once (a fused multiply-add). Null on other backends.
  */
-export function gpuApplyDropout(x: tf.Tensor, rate: number, seed: tf.Tensor, call: number): tf.Tensor | null {
+export function gpuApplyDropout(
+  x: tf.Tensor,
+  rate: number,
+  seed: tf.Tensor,
+  call: number,
+  residual?: tf.Tensor,
+): tf.Tensor | null {
   if (!webgpuBackend()) return null;
-  const apply = (t: tf.Tensor, s: tf.Tensor) =>
-    runProgram(new ApplyProgram(t.size), [t.reshape([t.size]), s], dropoutUniforms(rate, call)).reshape(
-      t.shape,
-    );
+  const apply = (t: tf.Tensor, s: tf.Tensor, r?: tf.Tensor) =>
+    runProgram(
+      new ApplyProgram(t.size, !!r),
+      [t.reshape([t.size]), s, ...(r ? [r.reshape([r.size])] : [])],
+      dropoutUniforms(rate, call),
+    ).reshape(t.shape);
   const f = tf.customGrad((...args: Args) => {
-    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const xs = args[0] as tf.Tensor;
+    const rs = residual ? (args[1] as tf.Tensor) : undefined;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
     // The seed is saved: the backward may run after the caller's scope disposed it (a number's tensor).
     save([seed]);
     return {
-      value: apply(xs, seed),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => apply(dy, saved[0] as tf.Tensor),
+      value: apply(xs, seed, rs),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = apply(dy, saved[0] as tf.Tensor);
+        return rs ? [dx, dy] : dx;
+      },
     };
   });
-  return f(x);
+  return residual ? f(x, residual) : f(x);
 }

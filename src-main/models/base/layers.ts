@@ -7,6 +7,7 @@ import {
   attentionHeads,
   conv2d,
   dropout,
+  dropoutAdd,
   gatherRows,
   gelu,
   layerNorm,
@@ -167,6 +168,7 @@ export class ForwardContext {
       const bias = this.params.has(`${module}.bias`) ? this.params.get(`${module}.bias`) : null;
       return linearResidual(x, this.params.get(`${module}.weight`) as tf.Tensor2D, bias, residual);
     }
+    if (!this.hooks.sublayerOutput) return this.dropoutAdd(this.linear(module, x), residual, dropoutRate);
     const out = this.dropout(this.linear(module, x), dropoutRate) as tf.Tensor2D;
     return this.sublayer(layer, kind, out, residual).add(residual) as tf.Tensor2D;
   }
@@ -224,6 +226,12 @@ export class ForwardContext {
   dropout(x: tf.Tensor, rate: number): tf.Tensor {
     if (!this.training || rate <= 0) return x;
     return dropout(x, rate, this.dropoutSeed, this.#dropoutCalls++);
+  }
+
+  /** `dropout(x, rate) + residual`, in one kernel on webgpu (engine/ops/dropout.ts `dropoutAdd`). */
+  dropoutAdd(x: tf.Tensor2D, residual: tf.Tensor2D, rate: number): tf.Tensor2D {
+    if (!this.training || rate <= 0) return x.add(residual);
+    return dropoutAdd(x, residual, rate, this.dropoutSeed, this.#dropoutCalls++) as tf.Tensor2D;
   }
 
   /**

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAdapter } from '../../../../src-main/adapters/index.ts';
-import { callSeed, dropout, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
+import { callSeed, dropout, dropoutAdd, dropoutMask } from '../../../../src-main/engine/ops/index.ts';
 import { gpuDropoutMask } from '../../../../src-main/engine/webgpu/dropout-mask.ts';
 import { webgpuBackend } from '../../../../src-main/engine/webgpu/backend-internals.ts';
 import { CaptureRefused, StepRecorder } from '../../../../src-main/engine/webgpu/step-capture.ts';
@@ -17,6 +17,7 @@ import type { Model } from '../../../../src-main/models/index.ts';
 import { AdamW } from '../../../../src-main/training/adamw.ts';
 import { deviceStep } from '../../../../src-main/training/device-step.ts';
 import { HF_TINY_DIR } from '../../../helpers/fixtures.ts';
+import { relErr } from '../../../helpers/grad-check.ts';
 import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
 import { CAPTURE_MATRIX, maxWeightDiff, trainFixtureSteps } from '../../../helpers/capture-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
@@ -102,6 +103,20 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     expect(Array.from(await dropout(x, 0.2, 42, 6).data())).toEqual(Array.from(await x.mul(mask).data()));
     expect((await value.data())[0]).toBeCloseTo((await want.value.data())[0] as number, 3);
     tf.dispose([x, w, mask, value, ...grads, want.value, ...want.grads]);
+  });
+
+  it('adds the residual in the dropout kernel: value and both gradients as the composed form', async () => {
+    const x = tf.randomNormal([5, 333], 0, 1, 'float32', 5);
+    const r = tf.randomNormal([5, 333], 0, 1, 'float32', 6);
+    const w = tf.randomNormal([5, 333], 0, 1, 'float32', 7);
+    const mask = dropoutMask([5, 333], 0.2, callSeed(42, 6));
+    const got = tf.grads((a: tf.Tensor, b: tf.Tensor) => dropoutAdd(a, b, 0.2, 42, 6).mul(w).sum())([x, r]);
+    const want = tf.grads((a: tf.Tensor, b: tf.Tensor) => a.mul(mask).add(b).mul(w).sum())([x, r]);
+    for (const [i, g] of got.entries())
+      expect(relErr([...(await g.data())], [...(await (want[i] as tf.Tensor).data())])).toBeLessThan(1e-6);
+    const value = dropoutAdd(x, r, 0.2, 42, 6);
+    expect(relErr([...(await value.data())], [...(await x.mul(mask).add(r).data())])).toBeLessThan(1e-6);
+    tf.dispose([x, r, w, mask, value, ...got, ...want]);
   });
 
   it('replays steps that train exactly as eager steps, and frees what it took', async () => {

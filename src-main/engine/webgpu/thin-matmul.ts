@@ -69,18 +69,19 @@ export class ThinMatMulProgram implements WebGpuProgram {
     const { r: R } = this.spec;
     const rs = [...Array(R).keys()];
     const small = this.spec.small === 'kr' ? `Small[k * ${R} + r]` : 'Small[r * uniforms.K + k]';
+    // f32(): an operand cast from int32 keeps its int32 buffer (tf.js's cast shares it), declared array<i32>.
     const out = (m: string, r: string) =>
       this.spec.out === 'mr' ? `${m} * ${R} + ${r}` : `${r} * uniforms.M + ${m}`;
     const head = `
       var<workgroup> part : array<f32, ${WG * R}>;
-      fn small(k : i32, r : i32) -> f32 { return ${small}; }`;
+      fn small(k : i32, r : i32) -> f32 { return f32(${small}); }`;
     if (this.spec.big === 'mk') {
       const rows = [...Array(ROWS_PER_LANE).keys()];
       const fma = rows
         .map(
           (j) => `
           if (row0 + ${j} < M) {
-            let a = Big[(row0 + ${j}) * K + k];
+            let a = f32(Big[(row0 + ${j}) * K + k]);
             ${rs.map((r) => `acc[${j * R + r}] += a * s[${r}];`).join(' ')}
           }`,
         )
@@ -126,9 +127,17 @@ export class ThinMatMulProgram implements WebGpuProgram {
         let m = i32(workgroupId.x) * ${COLS} + col;
         var acc : array<f32, ${R}>;
         if (m < M) {
-          for (var k = kg; k < K; k += ${GROUPS}) {
-            let a = Big[k * M + m];
+          // Four loads in flight per invocation: one at a time, the loop waited on memory (H100 profile).
+          var k = kg;
+          while (k + ${3 * GROUPS} < K) {
+            ${[0, 1, 2, 3].map((u) => `let a${u} = f32(Big[(k + ${u * GROUPS}) * M + m]);`).join(' ')}
+            ${[0, 1, 2, 3].map((u) => rs.map((r) => `acc[${r}] += a${u} * small(k + ${u * GROUPS}, ${r});`).join(' ')).join('\n            ')}
+            k += ${4 * GROUPS};
+          }
+          while (k < K) {
+            let a = f32(Big[k * M + m]);
             ${rs.map((r) => `acc[${r}] += a * small(k, ${r});`).join(' ')}
+            k += ${GROUPS};
           }
         }
         ${rs.map((r) => `part[tid * ${R} + ${r}] = acc[${r}];`).join(' ')}

@@ -98,6 +98,21 @@ describe.skipIf(unavailable !== null)('thin webgpu products', () => {
     tf.dispose([a, w, first, again]);
   });
 
+  it('reads an operand cast from int32, whose buffer tf.js keeps as int32 (one-hot embedding gradients)', async () => {
+    await tf.setBackend('webgpu');
+    const ids = tf.tensor1d(
+      [...Array(3000).keys()].map((i) => (i * 7) % 3),
+      'int32',
+    );
+    // Large enough that tf.js runs oneHot on the GPU (smaller tensors go to its CPU path, which casts for real).
+    const hot = tf.oneHot(ids, 3).cast('float32');
+    const dy = seeded([3000, 40], 31);
+    const thin = await product(hot, dy, true, false, true);
+    const ref = await product(hot, dy, true, false, false);
+    expect(relErr([...thin.values], [...ref.values])).toBeLessThan(1e-6);
+    tf.dispose([ids, hot, dy]);
+  });
+
   it("a LoRA branch's value and gradients through ops/matMul equal the composed f32 products", async () => {
     await tf.setBackend('webgpu');
     const x = seeded([300, 256], 11);

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CaptureStale } from '../engine/webgpu/step-capture.ts';
 import { webgpuBackend } from '../engine/webgpu/backend-internals.ts';
 import { compileAhead, compileAheadEnabled } from '../engine/webgpu/compile-ahead.ts';
+import { throwIfGpuError } from '../engine/webgpu/gpu-errors.ts';
 import type { AdamW } from './adamw.ts';
 import { CaptureSlots, shapeKey } from './capture-slots.ts';
 import { deviceStep } from './device-step.ts';
@@ -91,7 +92,10 @@ export class GpuSteps<B> {
           const { outputs } = await captured.launch(inputs, this.#state());
           this.replayed++;
           this.#steps++;
-          const result = outputs.then(([out]) => ({ loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN }));
+          const result = outputs.then(([out]) => {
+            throwIfGpuError();
+            return { loss: out?.[0] ?? NaN, norm: out?.[1] ?? NaN };
+          });
           return { result, replayed: true };
         } catch (err) {
           if (!(err instanceof CaptureStale)) throw err;
@@ -128,6 +132,7 @@ export class GpuSteps<B> {
       const { outs, recorded } = this.#slots.run(shape, inputs, run);
       const values = await (outs[0] as tf.Tensor).data();
       tf.dispose(outs);
+      throwIfGpuError();
       const built = recorded ? this.#slots.build(shape) : null;
       if (built) {
         this.captures++;

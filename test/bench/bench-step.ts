@@ -8,6 +8,7 @@ import type { MethodConfig } from '../../src-shared/train-config.ts';
 import { createAdapter } from '../../src-main/adapters/index.ts';
 import type { AdapterInstance } from '../../src-main/adapters/index.ts';
 import { callSeed } from '../../src-main/engine/ops/index.ts';
+import { throwIfGpuError } from '../../src-main/engine/webgpu/gpu-errors.ts';
 import { StepRecorder } from '../../src-main/engine/webgpu/step-capture.ts';
 import type { CapturedStep } from '../../src-main/engine/webgpu/step-capture.ts';
 import type { Model, ModelInputs } from '../../src-main/models/index.ts';
@@ -93,6 +94,8 @@ export function benchStep(
       const outs = stepFn(ins)();
       await outs[0]?.data();
       tf.dispose([...ins, ...outs]);
+      // A step whose GPU program failed ran nothing: a bench would time nothing (RESULTS.md, 2026-12-08).
+      throwIfGpuError();
     },
     async capture() {
       const recorder = new StepRecorder({ state: state() });
@@ -108,6 +111,7 @@ export function benchStep(
       const ins = nextInputs();
       await captured.replay(ins, state());
       tf.dispose(ins);
+      throwIfGpuError();
     },
     dispose() {
       optimizer.dispose();

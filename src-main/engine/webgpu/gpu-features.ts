@@ -8,6 +8,7 @@
  * before a program's code; so the device given to tf.js moves such directives of a shader to its top.
  */
 import type { MatrixShape } from './mixed-matmul.ts';
+import { watchGpuErrors } from './gpu-errors.ts';
 
 export const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'];
 
@@ -116,6 +117,7 @@ export function withOptionalFeatures(adapter: AdapterLike): AdapterLike {
       const create = device.createShaderModule.bind(device) as (d: { code: string }) => unknown;
       device.createShaderModule = (d: { code: string }) =>
         create({ ...d, code: hoistDirectives(passEntryBuiltins(d.code)) });
+      watchGpuErrors(device);
       return device;
     },
   };

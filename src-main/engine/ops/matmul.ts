@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mixedTakesProduct } from '../webgpu/mixed-precision.ts';
-import { thinTakesProduct } from '../webgpu/thin-matmul.ts';
+import { productDims, thinTakesProduct } from '../webgpu/thin-matmul.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
@@ -23,9 +23,7 @@ export function productT(
   transposeA: boolean,
   transposeB: boolean,
 ): tf.Tensor2D {
-  const m = a.shape[transposeA ? 1 : 0];
-  const k = a.shape[transposeA ? 0 : 1];
-  const n = b.shape[transposeB ? 0 : 1];
+  const [m, k, n] = productDims(a.shape, b.shape, transposeA, transposeB);
   if (mixedTakesProduct(m, n, k) || thinTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
 }

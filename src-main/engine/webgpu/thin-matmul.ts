@@ -196,10 +196,22 @@ function sizes(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): [number,
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra < 2 || rb < 2 || !leadingOnes(a.shape) || !leadingOnes(b.shape)) return null;
+  return productDims(a.shape, b.shape, tA, tB);
+}
+
+/** [m, k, n] of a·b with tf.matMul's transpose flags, from the operands' last two dimensions. */
+export function productDims(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  tA: boolean,
+  tB: boolean,
+): [number, number, number] {
+  const ra = aShape.length;
+  const rb = bShape.length;
   return [
-    a.shape[tA ? ra - 1 : ra - 2] as number,
-    a.shape[tA ? ra - 2 : ra - 1] as number,
-    b.shape[tB ? rb - 2 : rb - 1] as number,
+    aShape[tA ? ra - 1 : ra - 2] as number,
+    aShape[tA ? ra - 2 : ra - 1] as number,
+    bShape[tB ? rb - 2 : rb - 1] as number,
   ];
 }
 
@@ -232,9 +244,7 @@ export function scaledProduct(
   tB: boolean,
   alpha: number,
 ): tf.Tensor2D {
-  const m = a.shape[tA ? 1 : 0];
-  const k = a.shape[tA ? 0 : 1];
-  const n = b.shape[tB ? 0 : 1];
+  const [m, k, n] = productDims(a.shape, b.shape, tA, tB);
   if (!thinTakesProduct(m, n, k) || a.dtype !== 'float32' || b.dtype !== 'float32')
     return tf.tidy((): tf.Tensor2D => {
       const p = tf.matMul(a, b, tA, tB) as tf.Tensor2D;

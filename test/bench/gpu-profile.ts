@@ -60,9 +60,22 @@ if (report.backend === 'webgpu') {
   const captured = await bench.capture();
   for (let i = 0; i < 3; i++) await bench.replay(captured); // warm
   const reps = 10;
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await bench.replay(captured);
-  const replayMs = (performance.now() - t0) / reps;
+  /** Mean ms of a plain replay with the step submitted as STUDIO_REPLAY_SUBMIT says ('' is the default ramp). */
+  const replayTime = async (submit: string) => {
+    if (submit) process.env.STUDIO_REPLAY_SUBMIT = submit;
+    else delete process.env.STUDIO_REPLAY_SUBMIT;
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) await bench.replay(captured);
+    return (performance.now() - t0) / reps;
+  };
+  // The whole step in one submission, in parts of 128, and in the default ramp (replay-encode.ts submitParts),
+  // timed in one run; replayMs below is the setting this run was started with (the ramp when unset).
+  const submitting = process.env.STUDIO_REPLAY_SUBMIT;
+  const replayBySubmission: Record<string, number> = {};
+  for (const submit of ['all', '128', '']) {
+    replayBySubmission[submit || 'ramp'] = Math.round((await replayTime(submit)) * 1000) / 1000;
+  }
+  const replayMs = await replayTime(submitting ?? '');
   const times: KernelTime[] = [];
   const timed = async (i: number, window: number) => {
     const ins = [tf.tensor1d([i], 'int32'), tf.tensor1d(bench.optimizer.nextStep(1e-4))];
@@ -84,6 +97,7 @@ if (report.backend === 'webgpu') {
   Object.assign(out, {
     fusedEpilogues: process.env.STUDIO_FUSED_EPILOGUE !== '0',
     ...stepProfile(captured, times, replayMs),
+    replayBySubmission,
     gpuPassMs: Math.round(onePassMs * 1000) / 1000,
     gpuGapUsPerDispatch: Math.round(((onePassMs - kernelSum) * 1e5) / times.length) / 100,
     transitions: transitionGaps(times, pairs, program).slice(0, 20),

@@ -23,13 +23,22 @@ export type Command =
     }
   | { kind: 'copy'; src: GpuBuffer; dst: GpuBuffer; size: number };
 
+/** How many dispatches the first submission of a replay holds when the step is submitted in a ramp. */
+export const RAMP_FIRST = 16;
+
 /**
- * Dispatches per submission of a replay: all of them in one unless STUDIO_REPLAY_SUBMIT gives a count (benches
- * time both: the GPU waits for the whole step's encoding in one submission, but each submission costs its own).
+ * Dispatches in each submission of a replay, by its index. A step encoded whole before it is submitted leaves the
+ * GPU idle for all of its encoding (a few µs a dispatch, hundreds of dispatches: issue #20's host share). By
+ * default the first part is small, so the GPU starts almost at once, and each next part is twice the last, so a
+ * step of hundreds of dispatches takes a handful of submissions while the GPU works through the parts already sent.
+ * STUDIO_REPLAY_SUBMIT=all submits the whole step at once, =<n> in parts of n (benches time them against each other).
  */
-export function submitEvery(): number {
-  const n = Number(process.env.STUDIO_REPLAY_SUBMIT ?? 'Infinity');
-  return n >= 1 ? n : Infinity;
+export function submitParts(): (part: number) => number {
+  const v = process.env.STUDIO_REPLAY_SUBMIT ?? '';
+  if (v === 'all') return () => Infinity;
+  const n = Number(v);
+  if (v !== '' && n >= 1) return () => n;
+  return (part) => RAMP_FIRST * 2 ** part;
 }
 
 /**
@@ -40,12 +49,14 @@ export function encodeCommands(
   commands: readonly Command[],
   first: CommandEncoder,
   timed?: { timer: PassTimer; window: number },
-  split?: { every: number; next: () => CommandEncoder },
+  split?: { parts: (part: number) => number; next: () => CommandEncoder },
 ): void {
   let encoder = first;
   let pass: ComputePass | null = null;
   let inPass = 0;
   let inEncoder = 0;
+  let part = 0;
+  let partSize = split?.parts(0) ?? Infinity;
   // A pass keeps its pipeline between dispatches: set only when it changes (each call crosses into Dawn).
   let pipeline: GpuPipeline = null;
   for (const c of commands) {
@@ -59,11 +70,12 @@ export function encodeCommands(
       pass.end();
       pass = null;
     }
-    if (split && inEncoder >= split.every) {
+    if (split && inEncoder >= partSize) {
       pass?.end();
       pass = null;
       encoder = split.next();
       inEncoder = 0;
+      partSize = split.parts(++part);
     }
     if (!pass) {
       pass = (

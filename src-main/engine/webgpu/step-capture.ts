@@ -25,7 +25,7 @@ import type { CommandEncoder, KernelTime, PassTime } from './pass-timer.ts';
 import type { CaptureSpec, Recording } from './step-recording.ts';
 import { gpuBuffer, planConstants, uniformBuffer } from './capture-constants.ts';
 import { planStateCopies, shareTemporaries } from './capture-memory.ts';
-import { encodeCommands, submitEvery } from './replay-encode.ts';
+import { encodeCommands, submitParts } from './replay-encode.ts';
 import type { Command } from './replay-encode.ts';
 
 export { CaptureRefused, CaptureStale } from './capture-errors.ts';
@@ -246,10 +246,9 @@ export class CapturedStep {
     this.#nextStaging = 1 - this.#nextStaging;
     await staging.read; // the read two launches ago, which used this buffer
     let encoder = await this.#begin(inputs, state);
-    // Submitting every `submitEvery` dispatches lets the GPU start on the step while the rest is still encoded.
-    const every = submitEvery();
+    // Submitting the step in parts lets the GPU start on it while the rest is still encoded (submitParts).
     encodeCommands(this.#commands, encoder, undefined, {
-      every,
+      parts: submitParts(),
       next: () => {
         b.queue.submit([encoder.finish()]);
         return (encoder = b.device.createCommandEncoder() as CommandEncoder);

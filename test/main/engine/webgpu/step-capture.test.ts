@@ -146,8 +146,9 @@ describe.skipIf(unavailable !== null)('step capture on webgpu', () => {
     for (let s = 0; s < steps; s++) {
       const inp = stepInputs(s, b.optimizer);
       if (captured) {
-        // The last replays submit the step in parts of 7 dispatches (STUDIO_REPLAY_SUBMIT): the same step.
-        if (s >= 4) process.env.STUDIO_REPLAY_SUBMIT = '7';
+        // The first replay submits the step in a ramp of parts (the default), the next one whole, the last in
+        // parts of 7 dispatches (STUDIO_REPLAY_SUBMIT): the same step each time.
+        if (s >= 4) process.env.STUDIO_REPLAY_SUBMIT = s === 4 ? 'all' : '7';
         const [out] = await captured.replay(inp, [...b.trainable.values(), ...b.optimizer.stateVariables()]);
         delete process.env.STUDIO_REPLAY_SUBMIT;
         losses.push(...(out as Float32Array));

@@ -47,7 +47,7 @@ exclude=(
 # The CLI and the benches run as bundled files (our code inlined, packages external), so the device needs no
 # TypeScript loader (test/bench/GPU-RUNS.md): node .gpu/studio.mjs doctor, node .gpu/bench.mjs [--shape base], ...
 bundle() { node scripts/bundle-node.mjs "$@"; }
-for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare causal multitask serve-kernels mixed-products; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
+for b in run gpu-profile gpu-train gpu-smoke gpu-models gpu-compare causal multitask serve-kernels mixed-products f32-products; do bundle "test/bench/$b.ts" --outfile=".gpu/${b/run/bench}.mjs"; done
 # The CLI and the training, inference and data workers it starts (beside it, so no tsx is needed either).
 node scripts/bundle-cli.mjs .gpu
 # tf.js packages: Node loads only each package's main bundle (dist/*.node.js) and the wasm binaries.

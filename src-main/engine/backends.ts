@@ -12,7 +12,7 @@ import type { BackendName, BackendProbe, DoctorReport } from '../../src-shared/d
 import { UserError } from '../errors.ts';
 import { useDeterministicMatMul } from './webgpu/deterministic-matmul.ts';
 import { useThinMatMul } from './webgpu/thin-matmul.ts';
-import { mixedPrecisionUnavailable, setMixedPrecision } from './webgpu/mixed-precision.ts';
+import { mixedPrecisionUnavailable, setF32Products, setMixedPrecision } from './webgpu/mixed-precision.ts';
 import { setMatrixTiling } from './webgpu/mixed-matmul.ts';
 import type { MatrixTiling } from './webgpu/mixed-matmul.ts';
 
@@ -127,6 +127,8 @@ function applyWebGpuDefaults(): void {
     if (why) process.stderr.write(`STUDIO_MIXED_PRECISION=1 ignored: ${why}\n`);
     else setMixedPrecision(true);
   }
+  // f32 products in the studio's register-tiled program (engine/webgpu/f32-matmul.ts), until it is timed on GPUs.
+  if (process.env.STUDIO_F32_MATMUL === '1') setF32Products(true);
   // The subgroup-matrix tiling, as JSON (benches compare tilings: test/bench/mixed-products.ts prints the best).
   const tiling = process.env.STUDIO_MATRIX_TILING;
   if (tiling) setMatrixTiling(parseMatrixTiling(tiling));

@@ -36,7 +36,7 @@ export interface MixedMatMulSpec {
 }
 
 /** tf.js's activation formulas (unary_op_util.ts, 4.22), on an f32 `a`; prelu reads its weight `b`. */
-const ACTIVATIONS: Record<MixedActivation, string> = {
+export const ACTIVATIONS: Record<MixedActivation, string> = {
   linear: 'return a;',
   relu: 'return select(a, 0.0, a < 0.0);',
   relu6: 'return clamp(a, 0.0, 6.0);',
@@ -75,14 +75,14 @@ export function fitsMatrixTiles(m: number, n: number, shape: MatrixShape): boole
  * Index expressions of A[b, row, kk] and B[b, kb, col] honouring the transposes. Reads go through f32(): tf.js
  * declares an input by its data's dtype, and a float32 tensor cast from int32 (a one-hot) keeps its int32 data.
  */
-function operandIndex(s: MixedMatMulSpec): { a: string; b: string } {
+export function operandIndex(s: MixedMatMulSpec): { a: string; b: string } {
   return {
     a: s.transposeA ? 'aBase + kk * M + row' : 'aBase + row * K + kk',
     b: s.transposeB ? 'bBase + col * K + kb' : 'bBase + kb * N + col',
   };
 }
 
-const DIMS = `
+export const DIMS = `
     let M = uniforms.M;
     let N = uniforms.N;
     let K = uniforms.K;
@@ -91,7 +91,7 @@ const DIMS = `
     let bBase = select(batch, 0, uniforms.batchB == 1) * K * N;`;
 
 /** The output coordinates' WGSL type: tf.js's helpers take one of the output's rank (2 to 4). */
-const coordsType = (s: MixedMatMulSpec) => `vec${s.outShape.length}<i32>`;
+export const coordsType = (s: MixedMatMulSpec) => `vec${s.outShape.length}<i32>`;
 
 const outerCoords = (s: MixedMatMulSpec) => {
   const outer = s.outShape.length - 2;
@@ -102,7 +102,7 @@ const outerCoords = (s: MixedMatMulSpec) => {
  * Bias and activation on `value` at output (batch, row, col), then the write. Only a 3-D output has its batch as a
  * coordinate; a bias or PReLU weight comes only with a batch of one (the wrapper leaves others to tf.js).
  */
-const EPILOGUE = (s: MixedMatMulSpec) => `
+export const EPILOGUE = (s: MixedMatMulSpec) => `
         let coords = ${coordsType(s)}(${[...outerCoords(s), 'row', 'col'].join(', ')});
         ${s.hasBias ? 'value = value + getBiasByOutputCoords(coords);' : ''}
         ${s.activation ? 'value = activation(value, coords);' : ''}

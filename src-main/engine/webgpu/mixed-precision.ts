@@ -1,17 +1,21 @@
 /**
- * The mixed-precision switch of the webgpu engine. While it is on, every float32 matrix product tf.js runs
- * (BatchMatMul and _FusedMatMul: dense layers, attention, LoRA's branch, and the products of their gradients) goes
- * to mixed-matmul.ts (f16 operands, f32 sums). The kernels are re-registered once and read the switch on each call,
- * so a captured step records whichever program was live when it was recorded.
+ * The mixed-precision switch of the webgpu engine, and the f32 products' one. While mixed precision is on, every
+ * float32 matrix product tf.js runs (BatchMatMul and _FusedMatMul: dense layers, attention, LoRA's branch, and the
+ * products of their gradients) goes to mixed-matmul.ts (f16 operands, f32 sums); while it is off and the f32 switch
+ * is on (STUDIO_F32_MATMUL=1), to f32-matmul.ts's register-tiled program. The kernels are re-registered once and
+ * read the switches on each call, so a captured step records whichever program was live when it was recorded.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { UniformInput } from './backend-internals.ts';
 import { mixedCapabilities } from './gpu-features.ts';
+import { F32MatMulProgram } from './f32-matmul.ts';
 import { MixedMatMulProgram } from './mixed-matmul.ts';
 import type { MixedActivation } from './mixed-matmul.ts';
 
 let on = false;
+/** Full-precision products in f32-matmul.ts's program rather than tf.js's (when mixed precision is off). */
+let f32On = false;
 /** Products that went to the mixed program since the switch was last set (what tests and the profile count). */
 let count = 0;
 let lastVariant: string | null = null;
@@ -52,16 +56,27 @@ export function setMixedPrecision(value: boolean): void {
   count = 0;
 }
 
+/** Turns f32-matmul.ts's program on or off for float32 products while mixed precision is off. */
+export function setF32Products(value: boolean): void {
+  if (value) useMixedPrecisionMatMul();
+  f32On = value;
+  count = 0;
+}
+
+export function f32ProductsOn(): boolean {
+  return f32On;
+}
+
 export function mixedPrecisionOn(): boolean {
   return on;
 }
 
-/** Which program the last mixed product ran ('tiled' or 'subgroup-matrix'), for benches. */
+/** Which program the last product taken here ran ('tiled', 'subgroup-matrix' or 'f32-tiled'), for benches. */
 export function lastMixedVariant(): string | null {
   return lastVariant;
 }
 
-/** How many products ran as mixed since the switch was last set. */
+/** How many products ran here (mixed, or f32-matmul.ts's) since a switch was last set. */
 export function mixedProductCount(): number {
   return count;
 }
@@ -89,12 +104,12 @@ function takesShape(m: number, n: number, k: number): boolean {
 }
 
 /**
- * Whether a 2-D float32 product of these sizes (no bias) runs as the mixed program now: the switch is on and the
- * shape is one it takes. Gradients ask, since the mixed program reads a transposed operand at full speed where
- * tf.js's programs are faster after an explicit transpose (engine/ops/matmul.ts).
+ * Whether a 2-D float32 product of these sizes (no bias) runs as the mixed or the f32 program now: a switch is on
+ * and the shape is one they take. Gradients ask, since these programs read a transposed operand at full speed
+ * where tf.js's are faster after an explicit transpose (engine/ops/matmul.ts).
  */
 export function mixedTakesProduct(m: number, n: number, k: number): boolean {
-  return on && tf.getBackend() === 'webgpu' && takesShape(m, n, k);
+  return (on || f32On) && tf.getBackend() === 'webgpu' && takesShape(m, n, k);
 }
 
 /** The product as the mixed program, or null when it is not one this program takes (tf.js runs it). */
@@ -121,22 +136,23 @@ function runMixed(inputs: Record<string, tf.TensorInfo | undefined>, attrs: Attr
   if (!takesShape(m, n, k)) return null;
   const backend = webgpuBackend();
   if (!backend) return null;
-  const caps = mixedCapabilities(backend.device as { features: Set<string> });
-  const program = new MixedMatMulProgram(
-    {
-      outShape: [...outer, m, n],
-      batch,
-      m,
-      n,
-      k,
-      transposeA: tA,
-      transposeB: tB,
-      hasBias: !!bias,
-      activation,
-      matrix: caps.matrix,
-    },
-    !!prelu,
-  );
+  const spec = {
+    outShape: [...outer, m, n],
+    batch,
+    m,
+    n,
+    k,
+    transposeA: tA,
+    transposeB: tB,
+    hasBias: !!bias,
+    activation,
+  };
+  const program = on
+    ? new MixedMatMulProgram(
+        { ...spec, matrix: mixedCapabilities(backend.device as { features: Set<string> }).matrix },
+        !!prelu,
+      )
+    : new F32MatMulProgram(spec, !!prelu);
   // One entry per field: tf.js aligns a multi-value entry as a vector, which these scalar fields are not.
   const uniforms: UniformInput[] = [m, n, k, batchA, batchB].map((v) => ({ type: 'int32', data: [v] }));
   if (activation === 'leakyrelu') uniforms.push({ type: 'float32', data: [attrs.leakyreluAlpha ?? 0.2] });
@@ -155,7 +171,7 @@ function useMixedPrecisionMatMul(): void {
     if (!kernel || wrapped.has(kernel.kernelFunc)) continue;
     const original = kernel.kernelFunc;
     const kernelFunc: tf.KernelFunc = (args) => {
-      if (!on) return original(args);
+      if (!on && !f32On) return original(args);
       const out = runMixed(args.inputs as Record<string, tf.TensorInfo>, args.attrs as Attrs);
       return out ?? original(args);
     };

@@ -80,6 +80,8 @@ export interface WebGpuBackendInternals {
     dtype: tf.DataType,
     uniforms?: UniformInput[],
   ): TensorInfo;
+  /** Frees an intermediate a kernel made with runWebGPUProgram (tf.js's own kernels do the same). */
+  disposeData(dataId: object, force?: boolean): boolean;
   getBufferData(buffer: GpuBuffer): Promise<ArrayBuffer>;
   readSync(dataId: object): unknown;
   copyBuffer(buffer: GpuBuffer): GpuBuffer;

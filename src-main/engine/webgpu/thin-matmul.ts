@@ -10,14 +10,15 @@
  * (at most THIN_MAX columns) from cache:
  * - `mk` (the large operand's rows run along the inner dimension, x·A or dy·Bᵀ): 32 lanes split a row's inner
  *   dimension, each lane keeps two rows' partial sums, and the 32 partials are added in workgroup memory.
- * - `km` (its rows run along the output side, the weight gradients xᵀ·dh): 16 lanes take 16 consecutive outputs,
- *   16 groups split the inner dimension, and the 16 partials are added in workgroup memory.
+ * - `km` (its rows run along the output side, the weight gradients xᵀ·dh): two passes split over the inner
+ *   dimension across workgroups (thin-split.ts).
  * Each output is added in a fixed order (no atomics), so the same inputs give the same bits every run.
  * STUDIO_THIN_MATMUL=0 leaves these products to tf.js, so one GPU session can time both.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend } from './backend-internals.ts';
 import type { TensorInfo, WebGpuProgram } from './backend-internals.ts';
+import { runSplitThin } from './thin-split.ts';
 
 /** Output sides up to this many (LoRA ranks up to 16) take the thin program. */
 export const THIN_MAX = 16;
@@ -28,9 +29,6 @@ const WG = 256;
 const LANES = 32;
 const ROWS_PER_LANE = 2;
 const ROWS_PER_WG = (WG / LANES) * ROWS_PER_LANE;
-/** `km`: outputs per workgroup, each added over this many groups. */
-const COLS = 16;
-const GROUPS = WG / COLS;
 
 /**
  * The product as C'[M, R] = Σ_k big(m, k) · small(k, r): `big` laid out [M, K] (`mk`) or [K, M] (`km`), `small`
@@ -60,8 +58,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
     outShape: number[],
   ) {
     this.outputShape = outShape;
-    const perWg = spec.big === 'mk' ? ROWS_PER_WG : COLS;
-    this.dispatch = [Math.ceil(spec.m / perWg), 1, 1];
+    this.dispatch = [Math.ceil(spec.m / ROWS_PER_WG), 1, 1];
     this.shaderKey = `studio_thin_matmul_${spec.big}_${spec.small}_${spec.out}_${spec.r}`;
   }
 
@@ -116,41 +113,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
         ${reduce}
       }`;
     }
-    // `km`: each of the R·COLS outputs (R <= GROUPS) is added by one invocation over the GROUPS partials.
-    return `${head}
-      fn main(index : i32) {
-        let M = uniforms.M;
-        let K = uniforms.K;
-        let tid = i32(localId.x);
-        let col = tid % ${COLS};
-        let kg = tid / ${COLS};
-        let m = i32(workgroupId.x) * ${COLS} + col;
-        var acc : array<f32, ${R}>;
-        if (m < M) {
-          // Four loads in flight per invocation: one at a time, the loop waited on memory (H100 profile).
-          var k = kg;
-          while (k + ${3 * GROUPS} < K) {
-            ${[0, 1, 2, 3].map((u) => `let a${u} = f32(Big[(k + ${u * GROUPS}) * M + m]);`).join(' ')}
-            ${[0, 1, 2, 3].map((u) => rs.map((r) => `acc[${r}] += a${u} * small(k + ${u * GROUPS}, ${r});`).join(' ')).join('\n            ')}
-            k += ${4 * GROUPS};
-          }
-          while (k < K) {
-            let a = f32(Big[k * M + m]);
-            ${rs.map((r) => `acc[${r}] += a * small(k, ${r});`).join(' ')}
-            k += ${GROUPS};
-          }
-        }
-        ${rs.map((r) => `part[tid * ${R} + ${r}] = acc[${r}];`).join(' ')}
-        workgroupBarrier();
-        let oc = tid % ${COLS};
-        let orank = tid / ${COLS};
-        let om = i32(workgroupId.x) * ${COLS} + oc;
-        if (orank < ${R} && om < M) {
-          var t = 0.0;
-          for (var g = 0; g < ${GROUPS}; g++) { t += part[(g * ${COLS} + oc) * ${R} + orank]; }
-          result[${out('om', 'orank')}] = t * uniforms.alpha;
-        }
-      }`;
+    throw new Error('thin product: the km layout runs as two passes (thin-split.ts)');
   }
 }
 
@@ -225,6 +188,7 @@ function runProgramFor(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, a
   const outer = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
   const program = new ThinMatMulProgram(spec, [...outer, m, n]);
   const [big, small] = spec.out === 'mr' ? [a, b] : [b, a];
+  if (spec.big === 'km') return runSplitThin(backend, spec, big, small, [...outer, m, n], alpha);
   const uniforms = [
     { type: 'int32' as const, data: [spec.m] },
     { type: 'int32' as const, data: [spec.k] },

@@ -73,7 +73,7 @@ describe.skipIf(unavailable !== null)('thin webgpu products', () => {
             }
   });
 
-  it('gives the same bits every run, and leaves wide or short-inner products to tf.js', async () => {
+  it('gives the same bits every run, splits weight gradients in two passes, leaves wide or short-inner products to tf.js', async () => {
     await tf.setBackend('webgpu');
     const a = seeded([900, 512], 5);
     const w = seeded([512, 8], 6);
@@ -89,6 +89,15 @@ describe.skipIf(unavailable !== null)('thin webgpu products', () => {
     expect((await keys(() => tf.matMul(seeded([70, 512], 7), seeded([512, 9], 8)))).join()).toMatch(
       /studio_thin_matmul/,
     );
+    // A weight gradient xᵀ·dh (the large operand read along its rows' output side): the two split passes.
+    expect(
+      (await keys(() => tf.matMul(seeded([512, 70], 7), seeded([512, 9], 8), true, false))).join(),
+    ).toMatch(/studio_thin_partial.*studio_thin_sum/);
+    const x = seeded([700, 90], 9);
+    const dh = seeded([700, 8], 10);
+    const grad = await tf.matMul(x, dh, true, false).data();
+    expect([...(await tf.matMul(x, dh, true, false).data())]).toEqual([...grad]);
+    tf.dispose([x, dh]);
     expect((await keys(() => tf.matMul(seeded([70, 512], 7), seeded([512, 40], 8)))).join()).not.toMatch(
       /studio_thin_matmul/,
     );

@@ -170,33 +170,61 @@ export function shareTemporaries<B extends Sized>(
   return { bufferAt, made, freed };
 }
 
-type Copy = { src: GpuBuffer; dst: GpuBuffer; size: number };
+export type Copy = { src: GpuBuffer; dst: GpuBuffer; size: number };
+
+/**
+ * `copies` (distinct destinations, distinct sources) in an order where none overwrites a buffer a later one still
+ * reads: a copy goes once no copy left reads its destination. The copies then form chains and cycles; a cycle's
+ * first copy reads from a scratch buffer (from `scratch`) filled before the cycle starts. Replays ran every copy
+ * through scratch once any conflicted: twice the copies, each a few µs of host time and the bytes copied twice
+ * (all the weights and moments of a full fine-tuning step).
+ */
+export function orderCopies(copies: readonly Copy[], scratch: (size: number) => GpuBuffer): Copy[] {
+  const pending = new Map<GpuBuffer, Copy>(copies.map((c) => [c.dst, { ...c }]));
+  const readerOf = new Map<GpuBuffer, Copy>(copies.map((c) => [c.src, pending.get(c.dst) as Copy]));
+  const out: Copy[] = [];
+  const emit = (c: Copy) => {
+    out.push(c);
+    pending.delete(c.dst);
+    readerOf.delete(c.src);
+  };
+  while (pending.size > 0) {
+    const ready = [...pending.values()].filter((c) => !readerOf.has(c.dst));
+    if (ready.length > 0) {
+      for (const c of ready) {
+        // Emitting one copy can make the copy that wrote over its source ready: follow the chain back.
+        let next: Copy | undefined = c;
+        while (next && !readerOf.has(next.dst)) {
+          emit(next);
+          next = pending.get(next.src);
+        }
+      }
+      continue;
+    }
+    // Only cycles are left: save one copy's source, so the copy overwriting it can go.
+    const c = pending.values().next().value as Copy;
+    const saved = scratch(c.size);
+    out.push({ src: c.src, dst: saved, size: c.size });
+    readerOf.delete(c.src);
+    c.src = saved;
+  }
+  return out;
+}
 
 /**
  * The copies a replay starts with: the state's latest values (where the previous step left them) to where the
- * recorded step reads them. When one variable's old buffer became another's new one, copying in place would
- * overwrite a value not yet copied, so those go through scratch buffers (pushed to `owned`, for the capture to free).
+ * recorded step reads them, ordered by orderCopies (scratch buffers pushed to `owned`, for the capture to free).
  */
 export function planStateCopies(b: WebGpuBackendInternals, rec: Recording, owned: GpuBuffer[]): Copy[] {
   const { stateStart, stateEnd } = rec;
-  const ends = new Set(stateEnd);
-  const direct: Copy[] = [];
-  const viaScratch: Copy[] = [];
+  const copies: Copy[] = [];
   stateStart.forEach((start, i) => {
     const end = stateEnd[i];
-    if (start === end) return;
-    const copy = { src: end, dst: start, size: (start as { size: number }).size };
-    (ends.has(start) ? viaScratch : direct).push(copy);
+    if (start !== end) copies.push({ src: end, dst: start, size: (start as { size: number }).size });
   });
-  if (viaScratch.length === 0) return direct;
-  // All conflicting ends go to scratch first, then to their starts.
-  const toScratch: Copy[] = [];
-  const fromScratch: Copy[] = [];
-  for (const c of [...viaScratch, ...direct]) {
-    const scratch = b.device.createBuffer({ size: c.size, usage: Usage.COPY_SRC | Usage.COPY_DST });
-    owned.push(scratch);
-    toScratch.push({ src: c.src, dst: scratch, size: c.size });
-    fromScratch.push({ src: scratch, dst: c.dst, size: c.size });
-  }
-  return [...toScratch, ...fromScratch];
+  return orderCopies(copies, (size) => {
+    const buf = b.device.createBuffer({ size, usage: Usage.COPY_SRC | Usage.COPY_DST });
+    owned.push(buf);
+    return buf;
+  });
 }

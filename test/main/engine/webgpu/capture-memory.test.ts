@@ -4,7 +4,12 @@
  * member. Pure arithmetic: no GPU.
  */
 import { describe, expect, it } from 'vitest';
-import { planAliases, shareTemporaries } from '../../../../src-main/engine/webgpu/capture-memory.ts';
+import {
+  orderCopies,
+  planAliases,
+  shareTemporaries,
+} from '../../../../src-main/engine/webgpu/capture-memory.ts';
+import type { Copy } from '../../../../src-main/engine/webgpu/capture-memory.ts';
 
 const STORAGE = 0x80;
 const temps = (sizes: Record<number, number>, usage = STORAGE) =>
@@ -134,5 +139,85 @@ describe('sharing buffers between temporaries', () => {
     );
     expect(readFirst.bufferAt(1, a)).toBe(a);
     expect(readFirst.bufferAt(4, a)).toBe(a);
+  });
+});
+
+describe("ordering a replay's state copies", () => {
+  /**
+   * Runs `moves` (dst <- src over named buffers) through orderCopies, applies the ordered copies to buffers holding
+   * their own names, and returns what each destination ends up holding and how many scratch buffers were made.
+   */
+  function apply(moves: [string, string][]) {
+    const buffers = new Map<string, { name: string }>();
+    const buf = (name: string) => buffers.get(name) ?? buffers.set(name, { name }).get(name)!;
+    const copies: Copy[] = moves.map(([dst, src]) => ({ dst: buf(dst), src: buf(src), size: 4 }));
+    let scratches = 0;
+    const ordered = orderCopies(copies, () => buf(`scratch${scratches++}`));
+    const value = new Map([...buffers.keys()].map((n) => [n, n]));
+    for (const c of ordered) {
+      const from = (c.src as { name: string }).name;
+      value.set((c.dst as { name: string }).name, value.get(from) as string);
+    }
+    return {
+      held: Object.fromEntries(moves.map(([dst]) => [dst, value.get(dst)])),
+      copies: ordered.length,
+      scratches,
+    };
+  }
+
+  it('copies each value once where no copy overwrites what another still reads', () => {
+    expect(
+      apply([
+        ['a', 'x'],
+        ['b', 'y'],
+      ]),
+    ).toEqual({ held: { a: 'x', b: 'y' }, copies: 2, scratches: 0 });
+  });
+
+  it('orders a chain so each buffer is read before it is overwritten, with no scratch', () => {
+    // a <- b <- c <- d: b must be read (into a) before c overwrites it, and so on.
+    const r = apply([
+      ['b', 'c'],
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(r).toEqual({ held: { a: 'b', b: 'c', c: 'd' }, copies: 3, scratches: 0 });
+  });
+
+  it('breaks each cycle with one scratch buffer', () => {
+    // A swap, a 3-cycle and a chain hanging off nothing: 2 + 3 + 2 copies, plus one per cycle.
+    const r = apply([
+      ['a', 'b'],
+      ['b', 'a'],
+      ['p', 'q'],
+      ['q', 'r'],
+      ['r', 'p'],
+      ['u', 'v'],
+      ['v', 'w'],
+    ]);
+    expect(r.held).toEqual({ a: 'b', b: 'a', p: 'q', q: 'r', r: 'p', u: 'v', v: 'w' });
+    expect(r.scratches).toBe(2);
+    expect(r.copies).toBe(7 + 2);
+  });
+
+  it('gives every destination its source value for any permutation of buffers', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed % n;
+    };
+    for (let trial = 0; trial < 50; trial++) {
+      // Variables 0..n-1 read buffer s_i and the step left their values in e_i: a random mix of fresh buffers and
+      // other variables' start buffers (tf.js's pool hands them out again).
+      const n = 1 + rand(12);
+      const starts = Array.from({ length: n }, (_, i) => `s${i}`);
+      const pool = [...starts, ...Array.from({ length: n }, (_, i) => `f${i}`)];
+      const ends: string[] = [];
+      for (let i = 0; i < n; i++) ends.push(pool.splice(rand(pool.length), 1)[0] as string);
+      const moves = starts.map((s, i) => [s, ends[i]] as [string, string]).filter(([s, e]) => s !== e);
+      const r = apply(moves);
+      for (const [dst, src] of moves) expect(r.held[dst], `trial ${trial}`).toBe(src);
+      expect(r.copies).toBe(moves.length + r.scratches);
+    }
   });
 });

@@ -13,7 +13,7 @@
  * timed against tf.js's program on a GPU (test/bench/GPU-RUNS.md says how; test/bench/f32-products.ts sweeps tilings).
  */
 import type { WebGpuProgram } from './backend-internals.ts';
-import { ACTIVATIONS, coordsType, DIMS, EPILOGUE, operandIndex } from './mixed-matmul.ts';
+import { DIMS, EPILOGUE, operandIndex, productInterface } from './mixed-matmul.ts';
 import type { MixedActivation, MixedMatMulSpec } from './mixed-matmul.ts';
 
 /** A workgroup's bm x bn output tile, each invocation's tm x tn block, and the k slice staged at a time. */
@@ -216,6 +216,7 @@ export class F32MatMulProgram implements WebGpuProgram {
   readonly activation: MixedActivation | null;
   readonly variant = 'f32-tiled';
   private readonly tiling: F32Tiling;
+  private readonly activationFn: string;
 
   constructor(
     private readonly spec: MixedMatMulSpec,
@@ -225,22 +226,16 @@ export class F32MatMulProgram implements WebGpuProgram {
     this.tiling = t;
     this.outputShape = spec.outShape;
     this.activation = spec.activation;
-    this.variableNames = [
-      'A',
-      'B',
-      ...(spec.hasBias ? ['bias'] : []),
-      ...(hasPrelu ? ['preluActivationWeights'] : []),
-    ];
-    this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
+    const declared = productInterface(spec, hasPrelu);
+    this.variableNames = declared.variableNames;
+    this.uniforms = declared.uniforms;
+    this.activationFn = declared.activationFn;
     this.workgroupSize = [(t.bm / t.tm) * (t.bn / t.tn), 1, 1];
     this.dispatch = [Math.ceil(spec.n / t.bn), Math.ceil(spec.m / t.bm), spec.batch];
     this.shaderKey = `studio_f32_matmul_${t.bm}_${t.bn}_${t.tm}_${t.tn}_${t.bk}_${+spec.transposeA}${+spec.transposeB}_${+spec.hasBias}_${spec.activation ?? 'none'}_${+hasPrelu}`;
   }
 
   getUserCode(): string {
-    const act = this.activation
-      ? `fn activation(a : f32, coords : ${coordsType(this.spec)}) -> f32 { ${ACTIVATIONS[this.activation]} }`
-      : '';
-    return `${act}\n${f32Code(this.spec, this.tiling)}`;
+    return `${this.activationFn}\n${f32Code(this.spec, this.tiling)}`;
   }
 }

@@ -36,7 +36,7 @@ export interface MixedMatMulSpec {
 }
 
 /** tf.js's activation formulas (unary_op_util.ts, 4.22), on an f32 `a`; prelu reads its weight `b`. */
-export const ACTIVATIONS: Record<MixedActivation, string> = {
+const ACTIVATIONS: Record<MixedActivation, string> = {
   linear: 'return a;',
   relu: 'return select(a, 0.0, a < 0.0);',
   relu6: 'return clamp(a, 0.0, 6.0);',
@@ -91,7 +91,7 @@ export const DIMS = `
     let bBase = select(batch, 0, uniforms.batchB == 1) * K * N;`;
 
 /** The output coordinates' WGSL type: tf.js's helpers take one of the output's rank (2 to 4). */
-export const coordsType = (s: MixedMatMulSpec) => `vec${s.outShape.length}<i32>`;
+const coordsType = (s: MixedMatMulSpec) => `vec${s.outShape.length}<i32>`;
 
 const outerCoords = (s: MixedMatMulSpec) => {
   const outer = s.outShape.length - 2;
@@ -156,6 +156,28 @@ function tiledCode(s: MixedMatMulSpec): string {
   }`;
 }
 
+/**
+ * What a product program here declares to tf.js, as its own matmul programs do: inputs A, B and the epilogue's,
+ * the sizes as uniforms, and the activation function (matmul-activation.ts may rewrite its body).
+ */
+export function productInterface(
+  spec: MixedMatMulSpec,
+  hasPrelu: boolean,
+): { variableNames: string[]; uniforms: string; activationFn: string } {
+  return {
+    variableNames: [
+      'A',
+      'B',
+      ...(spec.hasBias ? ['bias'] : []),
+      ...(hasPrelu ? ['preluActivationWeights'] : []),
+    ],
+    uniforms: `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`,
+    activationFn: spec.activation
+      ? `fn activation(a : f32, coords : ${coordsType(spec)}) -> f32 { ${ACTIVATIONS[spec.activation]} }`
+      : '',
+  };
+}
+
 /** The product as a tf.js program: output [batch, m, n], inputs A, B (3-D) and the epilogue's. */
 export class MixedMatMulProgram implements WebGpuProgram {
   readonly outputShape: number[];
@@ -172,6 +194,7 @@ export class MixedMatMulProgram implements WebGpuProgram {
   readonly variant: 'tiled' | 'subgroup-matrix';
   /** Components per element of each input as tf.js declares it (vec4 operands in the subgroup-matrix program). */
   readonly variableComponents: number[] | undefined;
+  private readonly activationFn: string;
   /** The subgroup-matrix program's tiling and operand read widths (absent for the tiled program). */
   private readonly plan: { tiling: FullTiling; widthA: 1 | 4; widthB: 1 | 4 } | undefined;
 
@@ -182,13 +205,10 @@ export class MixedMatMulProgram implements WebGpuProgram {
     const { batch, m, n, matrix } = spec;
     this.outputShape = spec.outShape;
     this.activation = spec.activation;
-    this.variableNames = [
-      'A',
-      'B',
-      ...(spec.hasBias ? ['bias'] : []),
-      ...(hasPrelu ? ['preluActivationWeights'] : []),
-    ];
-    this.uniforms = `M : i32, N : i32, K : i32, batchA : i32, batchB : i32,${spec.activation === 'leakyrelu' ? ' alpha : f32,' : ''}`;
+    const declared = productInterface(spec, hasPrelu);
+    this.variableNames = declared.variableNames;
+    this.uniforms = declared.uniforms;
+    this.activationFn = declared.activationFn;
     const useMatrix = matrix !== undefined && fitsMatrixTiles(m, n, matrix.shape);
     this.variant = useMatrix ? 'subgroup-matrix' : 'tiled';
     let key = '';
@@ -212,9 +232,7 @@ export class MixedMatMulProgram implements WebGpuProgram {
   }
 
   getUserCode(): string {
-    const act = this.activation
-      ? `fn activation(a : f32, coords : ${coordsType(this.spec)}) -> f32 { ${ACTIVATIONS[this.activation]} }`
-      : '';
+    const act = this.activationFn;
     const { matrix } = this.spec;
     const body =
       matrix && this.plan

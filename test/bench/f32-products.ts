@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
-import { webgpuBackend } from '../../src-main/engine/webgpu/backend-internals.ts';
+import { timedProduct } from './product-timing.ts';
 import {
   DEFAULT_F32_TILING,
   SMALL_F32_TILING,
@@ -47,29 +47,6 @@ const TILINGS: (F32Tiling | null)[] = [
   { bm: 64, bn: 64, tm: 4, tn: 4, bk: 32 },
 ];
 
-/** Mean ms of `reps` products after warm-up, inside a validation scope (a program that failed must not pass). */
-async function timed(f: () => tf.Tensor, reps: number): Promise<number> {
-  const device = webgpuBackend()?.device as {
-    pushErrorScope(kind: string): void;
-    popErrorScope(): Promise<{ message: string } | null>;
-  };
-  device.pushErrorScope('validation');
-  for (let i = 0; i < 3; i++) {
-    const w = f();
-    await w.data();
-    w.dispose();
-  }
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`GPU validation error: ${err.message.split('\n')[0]}`);
-  const t0 = performance.now();
-  const ys: tf.Tensor[] = [];
-  for (let i = 0; i < reps; i++) ys.push(f());
-  await (ys.at(-1) as tf.Tensor).data();
-  const ms = (performance.now() - t0) / reps;
-  tf.dispose(ys);
-  return ms;
-}
-
 async function main(): Promise<void> {
   await initBackend('webgpu');
   const rows: Record<string, unknown>[] = [];
@@ -82,7 +59,7 @@ async function main(): Promise<void> {
     const reps = m * n * k > 1e10 ? 20 : 50;
     const tflops = (ms: number) => (2 * m * n * k) / (ms * 1e9);
     const ref = f();
-    const tfjsMs = await timed(f, reps);
+    const tfjsMs = await timedProduct(f, reps);
     const line = [`${shape.padEnd(20)} tf.js ${tflops(tfjsMs).toPrecision(3)}`];
     rows.push({ shape, program: 'tfjs', ms: tfjsMs, tflops: tflops(tfjsMs) });
     for (const t of TILINGS) {
@@ -90,7 +67,7 @@ async function main(): Promise<void> {
       setF32Tiling(t);
       setF32Products(true);
       try {
-        const ms = await timed(f, reps);
+        const ms = await timedProduct(f, reps);
         const y = f();
         const relErr = (await tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max())).data())[0] ?? NaN;
         y.dispose();

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/engine/backends.ts';
 import { webgpuBackend } from '../../src-main/engine/webgpu/backend-internals.ts';
+import { timedProduct } from './product-timing.ts';
 import { mixedCapabilities } from '../../src-main/engine/webgpu/gpu-features.ts';
 import { setMatrixTiling } from '../../src-main/engine/webgpu/mixed-matmul.ts';
 import type { MatrixTiling } from '../../src-main/engine/webgpu/mixed-matmul.ts';
@@ -35,36 +36,6 @@ const SHAPES: [number, number, number, boolean, boolean][] = tiny
       [2000, 770, 768, false, false],
     ];
 
-/** Runs f once inside a validation error scope: a program that failed to compile must not pass for a fast one. */
-async function validated(f: () => tf.Tensor): Promise<void> {
-  const device = webgpuBackend()?.device as {
-    pushErrorScope(kind: string): void;
-    popErrorScope(): Promise<{ message: string } | null>;
-  };
-  device.pushErrorScope('validation');
-  const y = f();
-  await y.data();
-  y.dispose();
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`GPU validation error: ${err.message.split('\n')[0]}`);
-}
-
-async function timed(f: () => tf.Tensor, reps: number): Promise<number> {
-  await validated(f);
-  for (let i = 0; i < 3; i++) {
-    const w = f();
-    await w.data();
-    w.dispose();
-  }
-  const t0 = performance.now();
-  const ys: tf.Tensor[] = [];
-  for (let i = 0; i < reps; i++) ys.push(f());
-  await (ys.at(-1) as tf.Tensor).data();
-  const ms = (performance.now() - t0) / reps;
-  tf.dispose(ys);
-  return ms;
-}
-
 async function main(): Promise<void> {
   await initBackend('webgpu');
   const why = mixedPrecisionUnavailable();
@@ -79,7 +50,7 @@ async function main(): Promise<void> {
     const w = tf.randomUniform(tB ? [n, k] : [k, n], -1, 1, 'float32', 2);
     const f = () => tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D, tA, tB);
     const reps = m * n * k > 1e10 ? 20 : 50;
-    const fp32 = await timed(f, reps);
+    const fp32 = await timedProduct(f, reps);
     const failed = (e: unknown) => `${String(e instanceof Error ? e.message : e).slice(0, 200)}`;
     const ref = f();
     let row: Record<string, unknown> = {
@@ -90,7 +61,7 @@ async function main(): Promise<void> {
       setMixedPrecision(true);
       let mixed: number;
       try {
-        mixed = await timed(f, reps);
+        mixed = await timedProduct(f, reps);
       } catch (e) {
         console.error(`${m}x${n}x${k}: mixed failed: ${failed(e)}`);
         setMixedPrecision(false);
@@ -166,7 +137,7 @@ async function sweepTilings(
       const old = setMatrixTiling(t);
       setMixedPrecision(true);
       try {
-        const ms = await timed(f, m * n * k > 1e10 ? 20 : 50);
+        const ms = await timedProduct(f, m * n * k > 1e10 ? 20 : 50);
         const y = f();
         const err = (await tf.tidy(() => y.sub(ref).abs().max().div(ref.abs().max())).data())[0] ?? NaN;
         const tflops = (2 * m * n * k) / (ms * 1e9);

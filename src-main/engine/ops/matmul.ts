@@ -6,16 +6,17 @@
  * get no weight gradient at all, which saves the 2·N·T weight-gradient FLOPs of adapter training.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mixedTakesProduct } from '../webgpu/mixed-precision.ts';
+import { studioMatMulTakes } from '../webgpu/mixed-precision.ts';
 import { productDims, thinTakesProduct } from '../webgpu/thin-matmul.ts';
 
 type Args = (tf.Tensor | tf.GradSaveFunc)[];
 
 /**
- * A gradient's product with one operand transposed (`aᵀ·b` or `a·bᵀ`, 2-D). Where the mixed-precision program or
- * the thin one (webgpu/thin-matmul.ts: LoRA's rank-r products) runs it, that program reads the operand transposed at
- * full speed, so it gets the transpose flag (one dispatch instead of a transpose and a product); elsewhere an explicit transpose and a plain product, which wasm's XNNPACK and
- * tf.js's f32 webgpu programs run faster (see the file comment and matmul-epilogue.ts).
+ * A gradient's product with one operand transposed (`aᵀ·b` or `a·bᵀ`, 2-D). Where the studio's own product programs
+ * run it (mixed precision, STUDIO_F32_MATMUL's f32 program, or the thin one for LoRA's rank-r products), that program
+ * reads the operand transposed at full speed, so it gets the transpose flag (one dispatch instead of a transpose and
+ * a product); elsewhere an explicit transpose and a plain product, which wasm's XNNPACK and tf.js's f32 webgpu
+ * programs run faster (see the file comment and matmul-epilogue.ts).
  */
 export function productT(
   a: tf.Tensor2D,
@@ -24,7 +25,7 @@ export function productT(
   transposeB: boolean,
 ): tf.Tensor2D {
   const [m, k, n] = productDims(a.shape, b.shape, transposeA, transposeB);
-  if (mixedTakesProduct(m, n, k) || thinTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
+  if (studioMatMulTakes(m, n, k) || thinTakesProduct(m, n, k)) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b);
 }
 

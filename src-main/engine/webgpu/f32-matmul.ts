@@ -77,18 +77,48 @@ export function f32TilingFor(m: number, n: number, batch: number): F32Tiling {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Where staged element `l` (0 .. b·bk) of an operand sits: its inner (k) and outer (row or column) offsets. */
-function stagedPosition(
-  kMajor: boolean,
-  outerSize: number,
-  bk: number,
-  l: string,
-): { inner: string; outer: string } {
-  // A k-major operand ([K, outer] in memory) is read along its outer side, else along k: either way consecutive
-  // invocations read consecutive addresses.
-  return kMajor
-    ? { inner: `(${l}) / ${outerSize}`, outer: `(${l}) % ${outerSize}` }
-    : { inner: `(${l}) % ${bk}`, outer: `(${l}) / ${bk}` };
+/**
+ * One operand's staging code: `per` elements per invocation read from memory into registers (`load`), then stored
+ * to its workgroup array (`store`), and the registers' declarations. A k-major operand ([K, outer] in memory) is
+ * read along its outer side, else along k: either way consecutive invocations read consecutive addresses. Shared
+ * rows run along the outer side, `stride` floats apart.
+ */
+function staging(o: {
+  name: 'A' | 'B';
+  kMajor: boolean;
+  outerSize: number;
+  bk: number;
+  per: number;
+  threads: number;
+  stride: number;
+  /** The outer coordinate's name, its base, its bound, and the inner one's name, as operandIndex reads them. */
+  outer: [string, string, string];
+  inner: string;
+  index: string;
+}): { declare: string; load: string; store: string } {
+  const reg = `r${o.name.toLowerCase()}`;
+  const at = (e: number) => {
+    const l = `(${e} * ${o.threads} + t)`;
+    return o.kMajor
+      ? { inner: `${l} / ${o.outerSize}`, outer: `${l} % ${o.outerSize}` }
+      : { inner: `${l} % ${o.bk}`, outer: `${l} / ${o.bk}` };
+  };
+  const [outerName, base, bound] = o.outer;
+  const each = (f: (e: number) => string) => range(o.per).map(f).join('\n      ');
+  return {
+    declare: range(o.per)
+      .map((e) => `var ${reg}${e} = 0.0;`)
+      .join(' '),
+    load: each((e) => {
+      const p = at(e);
+      return `{ let ${outerName} = ${base} + ${p.outer}; let ${o.inner} = k0 + ${p.inner};
+        ${reg}${e} = select(0.0, f32(${o.name}[${o.index}]), ${outerName} < ${bound} && ${o.inner} < K); }`;
+    }),
+    store: each((e) => {
+      const p = at(e);
+      return `{ let i = (${p.inner}) * ${o.stride} + ${p.outer}; ${o.name}s[i / 4][i % 4] = ${reg}${e}; }`;
+    }),
+  };
 }
 
 function f32Code(s: MixedMatMulSpec, t: F32Tiling): string {
@@ -103,36 +133,29 @@ function f32Code(s: MixedMatMulSpec, t: F32Tiling): string {
   const bKMajor = !s.transposeB;
   const strideA = aKMajor ? bm : bm + 4;
   const strideB = bKMajor ? bn : bn + 4;
-  const pa = stagedPosition(aKMajor, bm, bk, `E * ${threads} + t`);
-  const pb = stagedPosition(bKMajor, bn, bk, `E * ${threads} + t`);
-  const loadA = range(perA)
-    .map((e) => {
-      const inner = pa.inner.replace('E', String(e));
-      const outer = pa.outer.replace('E', String(e));
-      return `{ let row = row0 + ${outer}; let kk = k0 + ${inner};
-        ra${e} = select(0.0, f32(A[${idx.a}]), row < M && kk < K); }`;
-    })
-    .join('\n      ');
-  const loadB = range(perB)
-    .map((e) => {
-      const inner = pb.inner.replace('E', String(e));
-      const outer = pb.outer.replace('E', String(e));
-      return `{ let col = col0 + ${outer}; let kb = k0 + ${inner};
-        rb${e} = select(0.0, f32(B[${idx.b}]), col < N && kb < K); }`;
-    })
-    .join('\n      ');
-  const storeA = range(perA)
-    .map((e) => {
-      const i = `(${pa.inner.replace('E', String(e))}) * ${strideA} + ${pa.outer.replace('E', String(e))}`;
-      return `{ let i = ${i}; As[i / 4][i % 4] = ra${e}; }`;
-    })
-    .join('\n      ');
-  const storeB = range(perB)
-    .map((e) => {
-      const i = `(${pb.inner.replace('E', String(e))}) * ${strideB} + ${pb.outer.replace('E', String(e))}`;
-      return `{ let i = ${i}; Bs[i / 4][i % 4] = rb${e}; }`;
-    })
-    .join('\n      ');
+  const common = { bk, threads };
+  const a = staging({
+    ...common,
+    name: 'A',
+    kMajor: aKMajor,
+    outerSize: bm,
+    per: perA,
+    stride: strideA,
+    outer: ['row', 'row0', 'M'],
+    inner: 'kk',
+    index: idx.a,
+  });
+  const b = staging({
+    ...common,
+    name: 'B',
+    kMajor: bKMajor,
+    outerSize: bn,
+    per: perB,
+    stride: strideB,
+    outer: ['col', 'col0', 'N'],
+    inner: 'kb',
+    index: idx.b,
+  });
   const vm = tm / 4;
   const vn = tn / 4;
   // One k step, unrolled so every accumulator is a register with a constant name.
@@ -170,27 +193,23 @@ function f32Code(s: MixedMatMulSpec, t: F32Tiling): string {
     ${range(tm)
       .flatMap((i) => range(vn).map((j) => `var acc${i}_${j} = vec4<f32>(0.0);`))
       .join(' ')}
-    ${range(perA)
-      .map((e) => `var ra${e} = 0.0;`)
-      .join(' ')}
-    ${range(perB)
-      .map((e) => `var rb${e} = 0.0;`)
-      .join(' ')}
+    ${a.declare}
+    ${b.declare}
     var k0 = 0;
     if (k0 < K) {
-      ${loadA}
-      ${loadB}
+      ${a.load}
+      ${b.load}
     }
     loop {
       if (k0 >= K) { break; }
-      ${storeA}
-      ${storeB}
+      ${a.store}
+      ${b.store}
       workgroupBarrier();
       k0 = k0 + ${bk};
       // The next slice's loads are in flight while this one is multiplied.
       if (k0 < K) {
-      ${loadA}
-      ${loadB}
+      ${a.load}
+      ${b.load}
       }
       for (var q = 0; q < ${bk}; q = q + 1) {
         ${step}

@@ -108,7 +108,7 @@ function takesShape(m: number, n: number, k: number): boolean {
  * and the shape is one they take. Gradients ask, since these programs read a transposed operand at full speed
  * where tf.js's are faster after an explicit transpose (engine/ops/matmul.ts).
  */
-export function mixedTakesProduct(m: number, n: number, k: number): boolean {
+export function studioMatMulTakes(m: number, n: number, k: number): boolean {
   return (on || f32On) && tf.getBackend() === 'webgpu' && takesShape(m, n, k);
 }
 

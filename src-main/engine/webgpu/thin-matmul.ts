@@ -57,6 +57,7 @@ export class ThinMatMulProgram implements WebGpuProgram {
     private readonly spec: ThinSpec,
     outShape: number[],
   ) {
+    if (spec.big !== 'mk') throw new Error('thin product: the km layout runs as two passes (thin-split.ts)');
     this.outputShape = outShape;
     this.dispatch = [Math.ceil(spec.m / ROWS_PER_WG), 1, 1];
     this.shaderKey = `studio_thin_matmul_${spec.big}_${spec.small}_${spec.out}_${spec.r}`;
@@ -72,48 +73,45 @@ export class ThinMatMulProgram implements WebGpuProgram {
     const head = `
       var<workgroup> part : array<f32, ${WG * R}>;
       fn small(k : i32, r : i32) -> f32 { return f32(${small}); }`;
-    if (this.spec.big === 'mk') {
-      const rows = [...Array(ROWS_PER_LANE).keys()];
-      const fma = rows
-        .map(
-          (j) => `
-          if (row0 + ${j} < M) {
-            let a = f32(Big[(row0 + ${j}) * K + k]);
-            ${rs.map((r) => `acc[${j * R + r}] += a * s[${r}];`).join(' ')}
-          }`,
-        )
-        .join('');
-      const reduce = rows
-        .map(
-          (j) => `
-        ${rs.map((r) => `part[tid * ${R} + ${r}] = acc[${j * R + r}];`).join(' ')}
-        workgroupBarrier();
-        if (lane < ${R} && row0 + ${j} < M) {
-          var t = 0.0;
-          for (var l = 0; l < ${LANES}; l++) { t += part[(slot * ${LANES} + l) * ${R} + lane]; }
-          result[${out(`(row0 + ${j})`, 'lane')}] = t * uniforms.alpha;
-        }
-        workgroupBarrier();`,
-        )
-        .join('');
-      return `${head}
-      fn main(index : i32) {
-        let M = uniforms.M;
-        let K = uniforms.K;
-        let tid = i32(localId.x);
-        let lane = tid % ${LANES};
-        let slot = tid / ${LANES};
-        let row0 = i32(workgroupId.x) * ${ROWS_PER_WG} + slot * ${ROWS_PER_LANE};
-        var acc : array<f32, ${ROWS_PER_LANE * R}>;
-        for (var k = lane; k < K; k += ${LANES}) {
-          var s : array<f32, ${R}>;
-          ${rs.map((r) => `s[${r}] = small(k, ${r});`).join(' ')}
-          ${fma}
-        }
-        ${reduce}
-      }`;
-    }
-    throw new Error('thin product: the km layout runs as two passes (thin-split.ts)');
+    const rows = [...Array(ROWS_PER_LANE).keys()];
+    const fma = rows
+      .map(
+        (j) => `
+        if (row0 + ${j} < M) {
+          let a = f32(Big[(row0 + ${j}) * K + k]);
+          ${rs.map((r) => `acc[${j * R + r}] += a * s[${r}];`).join(' ')}
+        }`,
+      )
+      .join('');
+    const reduce = rows
+      .map(
+        (j) => `
+      ${rs.map((r) => `part[tid * ${R} + ${r}] = acc[${j * R + r}];`).join(' ')}
+      workgroupBarrier();
+      if (lane < ${R} && row0 + ${j} < M) {
+        var t = 0.0;
+        for (var l = 0; l < ${LANES}; l++) { t += part[(slot * ${LANES} + l) * ${R} + lane]; }
+        result[${out(`(row0 + ${j})`, 'lane')}] = t * uniforms.alpha;
+      }
+      workgroupBarrier();`,
+      )
+      .join('');
+    return `${head}
+    fn main(index : i32) {
+      let M = uniforms.M;
+      let K = uniforms.K;
+      let tid = i32(localId.x);
+      let lane = tid % ${LANES};
+      let slot = tid / ${LANES};
+      let row0 = i32(workgroupId.x) * ${ROWS_PER_WG} + slot * ${ROWS_PER_LANE};
+      var acc : array<f32, ${ROWS_PER_LANE * R}>;
+      for (var k = lane; k < K; k += ${LANES}) {
+        var s : array<f32, ${R}>;
+        ${rs.map((r) => `s[${r}] = small(k, ${r});`).join(' ')}
+        ${fma}
+      }
+      ${reduce}
+    }`;
   }
 }
 
@@ -186,9 +184,9 @@ function runProgramFor(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, a
   const [m, k, n] = dims;
   const spec = thinSpec(m, n, k, tA, tB);
   const outer = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
-  const program = new ThinMatMulProgram(spec, [...outer, m, n]);
   const [big, small] = spec.out === 'mr' ? [a, b] : [b, a];
   if (spec.big === 'km') return runSplitThin(backend, spec, big, small, [...outer, m, n], alpha);
+  const program = new ThinMatMulProgram(spec, [...outer, m, n]);
   const uniforms = [
     { type: 'int32' as const, data: [spec.m] },
     { type: 'int32' as const, data: [spec.k] },

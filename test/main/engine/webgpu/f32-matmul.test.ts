@@ -19,8 +19,7 @@ import {
   mixedProductCount,
   setF32Products,
 } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
-import { matMul } from '../../../../src-main/engine/ops/matmul.ts';
-import { matMulAdd } from '../../../../src-main/engine/ops/matmul-epilogue.ts';
+import { maxDiff, productChain, reference, values } from '../../../helpers/product-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -33,35 +32,6 @@ afterEach(() => {
 afterAll(async () => {
   await tf.setBackend(unavailable ? 'cpu' : 'webgpu');
 });
-
-function values(shape: number[], seed: number, scale = 1): Float32Array {
-  const n = shape.reduce((a, d) => a * d, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-/** a·b (a [m, k], b [k, n], row-major, after the transposes are undone) summed in f64. */
-function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number) {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let q = 0; q < k; q++) s += (a[i * k + q] as number) * (b[q * n + j] as number);
-      out[i * n + j] = s;
-    }
-  return out;
-}
-
-const maxDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => {
-  let d = 0;
-  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs((x[i] as number) - (y[i] as number)));
-  return d;
-};
 
 describe('f32 product tilings', () => {
   it('accepts blocks of whole vec4s with 32 to 256 invocations and even staging, and says why not', () => {
@@ -195,29 +165,11 @@ describe.skipIf(unavailable !== null)('f32 products on webgpu', () => {
 
   it("the engine's gradient products take transposed operands as flags, with no transpose dispatch", async () => {
     await tf.setBackend('webgpu');
-    const x = tf.tensor2d(values([80, 72], 11), [80, 72]);
-    const w = tf.variable(tf.tensor2d(values([72, 68], 12, 0.2), [72, 68]), true);
-    const frozen = tf.variable(tf.tensor2d(values([68, 64], 13, 0.2), [68, 64]), false);
-    const bias = tf.tensor1d(values([64], 14));
-    const f = (xx: tf.Tensor) =>
-      matMulAdd(matMul(xx as tf.Tensor2D, w), frozen, bias)
-        .square()
-        .sum();
-    const run = async () => {
-      let grads: tf.Tensor[] = [];
-      const info = await tf.profile(() => {
-        grads = tf.grads(f)([x, w]);
-        return grads;
-      });
-      return {
-        grads: await Promise.all(grads.map((g) => g.data())),
-        kernels: info.kernels.map((k) => k.name),
-      };
-    };
-    const plain = await run();
+    const chain = productChain();
+    const plain = await chain.run();
     expect(plain.kernels.filter((k) => k === 'Transpose')).toHaveLength(3);
     setF32Products(true);
-    const tiled = await run();
+    const tiled = await chain.run();
     expect(tiled.kernels).not.toContain('Transpose');
     expect(mixedProductCount()).toBe(5); // two forward, three backward
     for (const [i, g] of tiled.grads.entries()) {
@@ -225,6 +177,6 @@ describe.skipIf(unavailable !== null)('f32 products on webgpu', () => {
       const scale = Math.max(...Array.from(want, Math.abs));
       expect(maxDiff(g, want) / scale).toBeLessThan(1e-5);
     }
-    tf.dispose([x, w, frozen, bias]);
+    chain.dispose();
   });
 });

@@ -13,8 +13,7 @@ import {
 } from '../../../../src-main/engine/webgpu/gpu-features.ts';
 import { runProgram } from '../../../../src-main/engine/webgpu/programs.ts';
 import { mixedProductCount, setMixedPrecision } from '../../../../src-main/engine/webgpu/mixed-precision.ts';
-import { matMul } from '../../../../src-main/engine/ops/matmul.ts';
-import { matMulAdd } from '../../../../src-main/engine/ops/matmul-epilogue.ts';
+import { maxDiff, productChain, reference, values } from '../../../helpers/product-check.ts';
 import { useWebGpuForTests } from '../../../helpers/webgpu.ts';
 
 const unavailable = await useWebGpuForTests();
@@ -39,42 +38,6 @@ function toF16(x: number): number {
   if (Math.abs(q - Math.trunc(q) - 0.5) < 1e-12 && r % 2 === 1) r -= 1;
   return Math.sign(x) * r * step;
 }
-
-function values(shape: number[], seed: number, scale = 1): Float32Array {
-  const n = shape.reduce((a, d) => a * d, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-/** a·b for 2-D row-major arrays with operands passed through `round`, summed in f64. */
-function reference(
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  k: number,
-  n: number,
-  round: (x: number) => number,
-) {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let q = 0; q < k; q++) s += round(a[i * k + q] as number) * round(b[q * n + j] as number);
-      out[i * n + j] = s;
-    }
-  return out;
-}
-
-const maxDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => {
-  let d = 0;
-  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs((x[i] as number) - (y[i] as number)));
-  return d;
-};
 
 describe('Dawn flags', () => {
   it("adds the studio's toggles to the user's enable list, once, keeping their other flags", () => {
@@ -283,30 +246,11 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
 
   it("the engine's gradient products take transposed operands as flags when mixed, explicit transposes when not", async () => {
     await tf.setBackend('webgpu');
-    const x = tf.tensor2d(values([80, 72], 11), [80, 72]);
-    const w = tf.variable(tf.tensor2d(values([72, 68], 12, 0.2), [72, 68]), true);
-    const frozen = tf.variable(tf.tensor2d(values([68, 64], 13, 0.2), [68, 64]), false);
-    const bias = tf.tensor1d(values([64], 14));
-    // A trainable product (both gradients) feeding a frozen one with its bias in the epilogue (x's gradient only).
-    const f = (xx: tf.Tensor) =>
-      matMulAdd(matMul(xx as tf.Tensor2D, w), frozen, bias)
-        .square()
-        .sum();
-    const run = async () => {
-      let grads: tf.Tensor[] = [];
-      const info = await tf.profile(() => {
-        grads = tf.grads(f)([x, w]);
-        return grads;
-      });
-      return {
-        grads: await Promise.all(grads.map((g) => g.data())),
-        kernels: info.kernels.map((k) => k.name),
-      };
-    };
-    const f32 = await run();
+    const chain = productChain();
+    const f32 = await chain.run();
     expect(f32.kernels.filter((k) => k === 'Transpose')).toHaveLength(3);
     setMixedPrecision(true);
-    const mixed = await run();
+    const mixed = await chain.run();
     expect(mixed.kernels).not.toContain('Transpose');
     expect(mixedProductCount()).toBe(5); // two forward, three backward
     for (const [i, g] of mixed.grads.entries()) {
@@ -314,6 +258,6 @@ describe.skipIf(unavailable !== null)('mixed-precision products on webgpu', () =
       const scale = Math.max(...Array.from(want, Math.abs));
       expect(maxDiff(g, want) / scale).toBeLessThan(5e-3);
     }
-    tf.dispose([x, w, frozen, bias]);
+    chain.dispose();
   });
 });

@@ -44,7 +44,7 @@ const TILINGS: (F32Tiling | null)[] = [
   { bm: 128, bn: 64, tm: 8, tn: 4, bk: 8 },
   { bm: 64, bn: 128, tm: 4, tn: 8, bk: 16 },
   { bm: 128, bn: 128, tm: 8, tn: 8, bk: 8 },
-  { bm: 64, bn: 64, tm: 4, tn: 4, bk: 32 },
+  { bm: 32, bn: 64, tm: 4, tn: 4, bk: 32 },
 ];
 
 async function main(): Promise<void> {
